@@ -1,0 +1,91 @@
+"""Flask CLI: ``flask --app api init-db | deploy-dir | seed-demo | setup-demo``."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Certificate, User
+from .security import hash_password
+from .services import definitions as definition_service
+
+DEMO_USERS: list[dict] = [
+    {"username": "officer1", "display_name": "执法人员一", "roles": ["officer"], "cert": "HB-NJ-2024-0001"},
+    {"username": "officer2", "display_name": "执法人员二", "roles": ["officer"], "cert": "HB-NJ-2024-0002"},
+    {"username": "reviewer1", "display_name": "法制审核员一", "roles": ["legal_reviewer"], "legal": True},
+    {"username": "head1", "display_name": "局长", "roles": ["head"]},
+    {"username": "head2", "display_name": "副局长", "roles": ["head"]},
+    {"username": "publicity1", "display_name": "公示管理员", "roles": ["publicity_officer"]},
+    {"username": "owner1", "display_name": "流程管理员", "roles": ["process_owner"]},
+    {"username": "auditor1", "display_name": "监督审计员", "roles": ["auditor"]},
+    {"username": "admin", "display_name": "系统管理员", "roles": ["admin"]},
+]
+
+
+def init_db() -> None:
+    db.create_all()
+
+
+def project_files(*dirs: str) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for folder in dirs:
+        for path in sorted(Path(folder).iterdir()):
+            if path.suffix in (".bpmn", ".dmn", ".form"):
+                files[path.name] = path.read_bytes()
+    return files
+
+
+def deploy_dirs(actor: str = "system") -> list[dict]:
+    cfg = current_app.config
+    created = definition_service.deploy(project_files(cfg["PROCESSES_DIR"], cfg["FORMS_DIR"]), actor)
+    db.session.commit()
+    return created
+
+
+def seed_demo(password: str = "demo") -> int:
+    """Create the demo users (idempotent); returns how many were added."""
+    added = 0
+    for spec in DEMO_USERS:
+        if db.session.scalar(select(User).where(User.username == spec["username"])) is not None:
+            continue
+        user = User(username=spec["username"], display_name=spec["display_name"], roles=spec["roles"],
+                    password_hash=hash_password(password), legal_qualified=spec.get("legal", False))
+        db.session.add(user)
+        db.session.flush()
+        if spec.get("cert"):
+            db.session.add(Certificate(user_id=user.id, number=spec["cert"], category="宗教事务行政执法",
+                                       area="宁晋县", valid_from=date(2024, 1, 1), valid_to=date(2029, 12, 31)))
+        added += 1
+    db.session.commit()
+    return added
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db_command() -> None:
+        """Create the tables."""
+        init_db()
+        click.echo("database ready")
+
+    @app.cli.command("deploy-dir")
+    def deploy_command() -> None:
+        """Deploy everything in processes/ and forms/ (unchanged files make no new version)."""
+        created = deploy_dirs()
+        click.echo(f"deployed {len(created)} new version(s)")
+
+    @app.cli.command("seed-demo")
+    def seed_command() -> None:
+        """Create the demo users (password 'demo', demo only)."""
+        click.echo(f"added {seed_demo()} demo user(s)")
+
+    @app.cli.command("setup-demo")
+    def setup_demo_command() -> None:
+        """init-db + deploy-dir + seed-demo; safe to run twice."""
+        init_db()
+        created = deploy_dirs()
+        added = seed_demo()
+        click.echo(f"database ready; deployed {len(created)} new version(s); added {added} demo user(s)")

@@ -1,0 +1,27 @@
+"""Configuration: embedded default (SQLite) unless the environment says otherwise."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SANXIANG_SECRET_KEY", "dev-only-change-me")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("SANXIANG_DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'sanxiang.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    API_TITLE = "Sanxiang API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "v1/openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = os.environ.get("SANXIANG_SWAGGER_CDN", "https://cdn.jsdelivr.net/npm/swagger-ui-dist/")
+    PROCESSES_DIR = str(ROOT / "processes")
+    FORMS_DIR = str(ROOT / "forms")
+    TOKEN_TTL_HOURS = 12
+    JSON_AS_ASCII = False
+    #: bureau-maintained calendar overrides: ISO date -> True (working) / False (holiday)
+    CALENDAR_OVERRIDES: dict[str, bool] = {}
+    CALENDAR_UNKNOWN_YEAR = "weekends"

@@ -1,0 +1,6 @@
+"""An instance's history of events (auditors)."""
+from flask_smorest import Blueprint
+
+blp = Blueprint("history", __name__, url_prefix="/api/v1/instances", description="Instance history")
+
+from . import resources  # noqa: E402,F401

@@ -1,0 +1,19 @@
+"""Flask-SQLAlchemy models. Import from here."""
+from .definitions import DefinitionFile, DefinitionVersion
+from .disclosures import CorrectionRequest, Disclosure
+from .events import Event
+from .instances import Instance, TaskRow
+from .users import ApiToken, Certificate, User
+
+__all__ = [
+    "ApiToken",
+    "Certificate",
+    "CorrectionRequest",
+    "DefinitionFile",
+    "DefinitionVersion",
+    "Disclosure",
+    "Event",
+    "Instance",
+    "TaskRow",
+    "User",
+]

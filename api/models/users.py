@@ -1,0 +1,72 @@
+"""Users, their certificates and API tokens."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import JSONType, utcnow
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    display_name: Mapped[str] = mapped_column(String(128), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(256), nullable=False)
+    roles: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
+    legal_qualified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    certificates: Mapped[list[Certificate]] = relationship(back_populates="user", lazy="selectin")
+
+    def has_role(self, role: str | None) -> bool:
+        return role is not None and role in (self.roles or [])
+
+    def certificate_on(self, day: date) -> Certificate | None:
+        """The certificate valid on ``day``, if any."""
+        for cert in self.certificates:
+            if cert.valid_from <= day and (cert.valid_to is None or day <= cert.valid_to):
+                return cert
+        return None
+
+
+class Certificate(db.Model):
+    """An enforcement certificate (执法证)."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, nullable=False)
+    number: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    category: Mapped[str] = mapped_column(String(64), nullable=False)
+    area: Mapped[str | None] = mapped_column(String(128))
+    valid_from: Mapped[date] = mapped_column(Date, nullable=False)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+    user: Mapped[User] = relationship(back_populates="certificates")
+
+    def as_dict(self) -> dict:
+        return {
+            "number": self.number,
+            "category": self.category,
+            "area": self.area,
+            "valid_from": self.valid_from.isoformat(),
+            "valid_to": self.valid_to.isoformat() if self.valid_to else None,
+        }
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -1,0 +1,1 @@
+"""Services: load under lock -> engine call -> save tasks + events, one commit."""

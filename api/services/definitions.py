@@ -1,0 +1,127 @@
+"""Deploying and validating definition files; the catalog of latest versions."""
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePosixPath
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from engine.definitions import Catalog, file_kind, load_catalog, sha256
+from engine.errors import DefinitionInvalid, NotFound, Problem
+
+from ..extensions import db
+from ..models import DefinitionFile, DefinitionVersion
+from .history import append_event
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+
+def _latest_versions() -> list[DefinitionVersion]:
+    sub = (
+        select(DefinitionVersion.key, DefinitionVersion.kind, func.max(DefinitionVersion.version).label("v"))
+        .group_by(DefinitionVersion.key, DefinitionVersion.kind)
+        .subquery()
+    )
+    stmt = select(DefinitionVersion).join(
+        sub,
+        (DefinitionVersion.key == sub.c.key) & (DefinitionVersion.kind == sub.c.kind)
+        & (DefinitionVersion.version == sub.c.v),
+    )
+    return list(db.session.scalars(stmt))
+
+
+def latest_files() -> dict[str, bytes]:
+    """filename -> content of the latest version of everything deployed."""
+    versions = _latest_versions()
+    shas = {v.sha256 for v in versions}
+    contents = dict(db.session.execute(select(DefinitionFile.sha256, DefinitionFile.content)
+                                       .where(DefinitionFile.sha256.in_(shas))).all()) if shas else {}
+    return {v.filename: contents[v.sha256] for v in versions}
+
+
+def load_files(shas: list[str]) -> dict[str, bytes]:
+    rows = db.session.execute(select(DefinitionFile.sha256, DefinitionFile.content)
+                              .where(DefinitionFile.sha256.in_(shas))).all()
+    return dict(rows)
+
+
+def current_catalog() -> Catalog:
+    """The validated catalog of latest versions, cached until the next deploy."""
+    marker = db.session.scalar(select(func.max(DefinitionVersion.id)))
+    state = current_app.extensions.setdefault("sanxiang", {})
+    cached = state.get("catalog")
+    if cached is not None and cached[0] == marker:
+        return cached[1]
+    catalog = load_catalog(latest_files()) if marker is not None else Catalog(files={})
+    state["catalog"] = (marker, catalog)
+    return catalog
+
+
+def _clean_name(filename: str) -> str:
+    name = PurePosixPath(filename.replace("\\", "/")).name
+    if not name or file_kind(name) is None:
+        raise DefinitionInvalid([Problem(filename, None, None, "expected a .bpmn, .dmn or .form file")])
+    return name
+
+
+def _merge(uploads: dict[str, bytes]) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    if not uploads:
+        raise DefinitionInvalid([Problem(None, None, None, "no files were sent (multipart field 'files')")])
+    cleaned: dict[str, bytes] = {}
+    for filename, content in uploads.items():
+        name = _clean_name(filename)
+        if len(content) > MAX_FILE_BYTES:
+            raise DefinitionInvalid([Problem(name, None, None, f"file is larger than {MAX_FILE_BYTES} bytes")])
+        cleaned[name] = content
+    merged = latest_files()
+    merged.update(cleaned)
+    return cleaned, merged
+
+
+def validate(uploads: dict[str, bytes]) -> Catalog:
+    """Validate uploads together with what is deployed; raises DefinitionInvalid."""
+    _, merged = _merge(uploads)
+    return load_catalog(merged)
+
+
+def deploy(uploads: dict[str, bytes], actor: str, client_addr: str | None = None) -> list[dict]:
+    """Validate and store new versions of every changed key; no commit.
+
+    Returns one dict per new version ``{"key", "kind", "version", "filename", "sha256"}``;
+    an unchanged file creates no version.
+    """
+    cleaned, merged = _merge(uploads)
+    catalog = load_catalog(merged)
+    latest = {(v.key, v.kind): v for v in _latest_versions()}
+    deployment_id = str(uuid.uuid4())
+    created: list[dict] = []
+    for name, content in sorted(cleaned.items()):
+        digest = sha256(content)
+        kind = file_kind(name)
+        if db.session.get(DefinitionFile, digest) is None:
+            db.session.add(DefinitionFile(sha256=digest, filename=name, kind=kind, size=len(content), content=content))
+        for key in catalog.key_of(name):
+            current = latest.get((key, kind))
+            if current is not None and current.sha256 == digest:
+                continue
+            version = (current.version + 1) if current else 1
+            label = catalog.process_names.get(key) or catalog.forms.get(key, {}).get("id") or key
+            db.session.add(DefinitionVersion(key=key, kind=kind, version=version, name=str(label), filename=name,
+                                             sha256=digest, deployment_id=deployment_id, deployed_by=actor))
+            created.append({"key": key, "kind": kind, "version": version, "filename": name, "sha256": digest})
+    if created:
+        append_event("definitions", None, "deploy", actor=actor, role="process_owner",
+                     data={"deployment_id": deployment_id, "versions": created}, client_addr=client_addr)
+    db.session.flush()
+    return created
+
+
+def version_of(key: str, version: int | None = None, kind: str = "bpmn") -> DefinitionVersion:
+    stmt = select(DefinitionVersion).where(DefinitionVersion.key == key, DefinitionVersion.kind == kind)
+    stmt = stmt.where(DefinitionVersion.version == version) if version else stmt.order_by(
+        DefinitionVersion.version.desc()).limit(1)
+    found = db.session.scalar(stmt)
+    if found is None:
+        raise NotFound(f"definition '{key}'" + (f" version {version}" if version else "") + " not found")
+    return found

@@ -1,0 +1,115 @@
+"""Starting instances and saving them after an engine step."""
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from sqlalchemy import select
+
+from engine import runtime
+from engine.errors import NotFound
+from engine.history import GENESIS
+from engine.serializer import STATE_VERSION, dumps_state, load_state
+from engine.specs import SpecBundle, bundle_manifest
+
+from ..extensions import db
+from ..models import Instance, TaskRow
+from ..models.types import utcnow
+from .definitions import current_catalog, load_files, version_of
+from .history import append_event, instance_stream
+from .runtime import script_engine, spec_cache
+
+
+def bundle_for(instance: Instance) -> SpecBundle:
+    """The parsed specs the instance is pinned to (cached by content hash)."""
+    manifest = instance.manifest
+    files: dict[str, bytes] = {}
+
+    def load(digest: str) -> bytes:
+        if not files:
+            files.update(load_files(list(manifest.values())))
+        return files[digest]
+
+    return spec_cache().get(instance.definition_key, manifest, load)
+
+
+def load_workflow(instance: Instance) -> tuple[SpecBundle, BpmnWorkflow]:
+    bundle = bundle_for(instance)
+    return bundle, load_state(bundle, instance.state, script_engine())
+
+
+def case_title(data: dict[str, Any], fallback: str) -> str:
+    for key in ("case_title", "title", "party_name"):
+        if data.get(key):
+            return str(data[key])[:255]
+    return fallback
+
+
+def record_steps(instance: Instance, steps: list[runtime.StepRecord], actor: str | None) -> None:
+    for step in steps:
+        append_event(instance_stream(instance.id), instance, f"engine_{step.type}", actor=actor,
+                     element_id=step.element_id,
+                     data={"process_id": step.process_id, "name": step.element_name, **step.detail})
+
+
+def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known_task_ids: set[str]) -> list[TaskRow]:
+    """Write the workflow back: state, data, status and the task rows of new ready tasks."""
+    instance.state = dumps_state(workflow)
+    instance.state_version = STATE_VERSION
+    instance.data = runtime.instance_data(workflow)
+    instance.title = case_title(instance.data, instance.title)
+    if workflow.is_completed():
+        instance.status = "completed"
+        instance.ended_at = utcnow()
+    timers = runtime.waiting_timers(workflow)
+    instance.next_due = timers[0] if timers else None
+    new_rows = []
+    for ready in runtime.ready_tasks(bundle, workflow):
+        if ready.id in known_task_ids:
+            continue
+        row = TaskRow(id=ready.id, instance_id=instance.id, process_id=ready.meta.process_id,
+                      element_id=ready.meta.element_id, name=ready.meta.name, title=instance.title,
+                      lane=ready.meta.lane, role=ready.role, form_key=ready.meta.form_key, kind=ready.meta.kind,
+                      state="ready")
+        db.session.add(row)
+        new_rows.append(row)
+    return new_rows
+
+
+def start_instance(key: str, data: dict[str, Any], actor: str, role: str | None, client_addr: str | None) -> Instance:
+    """Start the latest version of ``key`` with ``data``; no commit.
+
+    Raises:
+        NotFound: no such process. ScriptError: the first engine steps failed.
+    """
+    version = version_of(key)
+    catalog = current_catalog()
+    if key not in catalog.processes:
+        raise NotFound(f"process '{key}' is not deployed")
+    manifest = bundle_manifest(catalog, key)
+    bundle = spec_cache().get(key, manifest, lambda d: load_files([d])[d])
+    workflow, steps = runtime.start(bundle, data, script_engine())
+    instance = Instance(definition_key=key, version=version.version, bundle_key=bundle.key, manifest=manifest,
+                        title=case_title(data, f"{catalog.process_names.get(key, key)}"), status="running",
+                        state="{}", state_version=STATE_VERSION, data=dict(data), started_by=actor,
+                        last_seq=0, last_hash=GENESIS)
+    db.session.add(instance)
+    db.session.flush()  # the id is needed for the stream name and task rows
+    append_event(instance_stream(instance.id), instance, "instance_started", actor=actor, role=role,
+                 data={"definition_key": key, "version": version.version, "manifest": manifest, "data": data},
+                 client_addr=client_addr)
+    record_steps(instance, steps, actor)
+    save(instance, bundle, workflow, set())
+    return instance
+
+
+def get_instance(instance_id: int) -> Instance:
+    instance = db.session.get(Instance, instance_id)
+    if instance is None:
+        raise NotFound(f"instance {instance_id} not found")
+    return instance
+
+
+def open_tasks(instance_id: int) -> list[TaskRow]:
+    return list(db.session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id,
+                                                         TaskRow.state == "ready").order_by(TaskRow.created_at)))

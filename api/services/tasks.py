@@ -1,0 +1,144 @@
+"""Claim, unclaim and complete user tasks.
+
+A completion loads the instance, checks the rules, validates the data
+against the task's form, runs the engine, and writes the instance, the task
+rows and the events in one commit. Any failure before the commit leaves the
+database unchanged.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from engine import runtime
+from engine.errors import NotFound, RuleViolation, StateConflict
+from engine.forms import validate_form_data
+
+from ..extensions import db
+from ..models import Disclosure, Instance, TaskRow, User
+from ..models.types import utcnow
+from . import rules
+from .history import append_event, instance_stream
+from .instances import load_workflow, record_steps, save
+
+PUBLISH_KIND = "publish"
+
+
+def get_task(task_id: str) -> TaskRow:
+    task = db.session.get(TaskRow, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} not found")
+    return task
+
+
+def _ready(task: TaskRow) -> None:
+    if task.state != "ready":
+        raise StateConflict(f"task {task.id} is {task.state}")
+
+
+def claim(task_id: str, user: User, client_addr: str | None) -> TaskRow:
+    task = get_task(task_id)
+    _ready(task)
+    rules.check_role(user, task)
+    if task.assignee == user.username:
+        return task
+    if task.assignee is not None:
+        raise StateConflict(f"task is already claimed by {task.assignee}")
+    instance = db.session.get(Instance, task.instance_id)
+    rules.check_separation_of_duties(user, task, instance)
+    task.assignee = user.username
+    append_event(instance_stream(instance.id), instance, "task_claimed", actor=user.username, role=task.role,
+                 task_id=task.id, element_id=task.element_id, client_addr=client_addr)
+    return task
+
+
+def unclaim(task_id: str, user: User, client_addr: str | None) -> TaskRow:
+    task = get_task(task_id)
+    _ready(task)
+    if task.assignee is None:
+        return task
+    if task.assignee != user.username and not user.has_role("admin"):
+        raise RuleViolation("assignee", f"task is claimed by {task.assignee}; only they or an admin may unclaim it")
+    instance = db.session.get(Instance, task.instance_id)
+    previous = task.assignee
+    task.assignee = None
+    append_event(instance_stream(instance.id), instance, "task_unclaimed", actor=user.username, role=task.role,
+                 task_id=task.id, element_id=task.element_id, data={"previous_assignee": previous},
+                 client_addr=client_addr)
+    return task
+
+
+def form_defaults(form: dict[str, Any]) -> dict[str, Any]:
+    """Every input key of a form with its empty value (False for checkboxes, None otherwise)."""
+    values: dict[str, Any] = {}
+
+    def walk(components: list[dict[str, Any]]) -> None:
+        for comp in components:
+            if comp.get("type") == "group" and not comp.get("key"):
+                walk(comp.get("components") or [])
+            elif comp.get("key") and not (comp.get("disabled") or comp.get("readonly")):
+                values[comp["key"]] = False if comp.get("type") == "checkbox" else None
+
+    walk(form.get("components") or [])
+    return values
+
+
+def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | None) -> Instance:
+    """Complete a task; the caller commits.
+
+    Raises:
+        NotFound, StateConflict (409), RuleViolation (403), FormDataInvalid (422),
+        ScriptError (the diagram failed after the task).
+    """
+    task = get_task(task_id)
+    _ready(task)
+    rules.check_role(user, task)
+    if task.assignee is not None and task.assignee != user.username:
+        raise RuleViolation("assignee", f"task is claimed by {task.assignee}")
+    instance = db.session.get(Instance, task.instance_id)
+    rules.check_separation_of_duties(user, task, instance)
+    bundle, workflow = load_workflow(instance)
+    form = bundle.forms.get(task.form_key or "", {"components": []})
+    cleaned = validate_form_data(form, data, current=runtime.find_task(workflow, task.id).data)
+    submitted = {**form_defaults(form), **cleaned}
+    rules.check_legal_review_gate(task, instance, bundle, submitted)
+
+    known = {r.id for r in db.session.scalars(select(TaskRow).where(TaskRow.instance_id == instance.id,
+                                                                    TaskRow.state == "ready"))}
+    steps = runtime.complete(workflow, task.id, submitted)
+    implicit_claim = task.assignee is None
+    task.state = "completed"
+    task.assignee = user.username
+    task.completed_at = utcnow()
+    task.completed_by = user.username
+    stream = instance_stream(instance.id)
+    append_event(stream, instance, "task_completed", actor=user.username, role=task.role, task_id=task.id,
+                 element_id=task.element_id,
+                 data={"name": task.name, "kind": task.kind, "form_key": task.form_key, "submitted": submitted,
+                       "implicit_claim": implicit_claim},
+                 client_addr=client_addr)
+    record_steps(instance, steps, user.username)
+    save(instance, bundle, workflow, known)
+    still_ready = {r.id for r in runtime.ready_tasks(bundle, workflow)}
+    for row in db.session.scalars(select(TaskRow).where(TaskRow.id.in_(known - {task.id} - still_ready))):
+        row.state = "cancelled"
+    _publish_if_due(instance, steps, user)
+    return instance
+
+
+def _publish_if_due(instance: Instance, steps: list[runtime.StepRecord], user: User) -> None:
+    """A completed ``publish`` script task puts the masked decision on the public list."""
+    published = [s for s in steps if s.properties.get("kind") == PUBLISH_KIND]
+    if not published:
+        return
+    data = instance.data
+    disclosure = Disclosure(instance_id=instance.id, category=str(data.get("act_type") or "other"),
+                            title=str(data.get("case_title") or instance.title),
+                            decision_number=data.get("decision_number"),
+                            masked_text=str(data.get("masked_text") or ""), published_by=user.username)
+    db.session.add(disclosure)
+    db.session.flush()
+    append_event(instance_stream(instance.id), instance, "disclosure_published", actor=user.username,
+                 role="publicity_officer", element_id=published[-1].element_id,
+                 data={"disclosure_id": disclosure.id, "masked_text": disclosure.masked_text})

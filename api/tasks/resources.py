@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from flask.views import MethodView
+from sqlalchemy import or_, select
+
+from ..extensions import db
+from ..models import TaskRow
+from ..security import client_addr, current_user
+from ..services import tasks as service
+from ..services.instances import get_instance, load_workflow, open_tasks
+from . import blp
+from .schemas import CompleteResultSchema, CompleteSchema, TaskDetailSchema, TaskQuerySchema, TaskSchema
+
+OVERSEERS = ("auditor", "admin")
+
+
+@blp.route("")
+class Tasks(MethodView):
+    @blp.arguments(TaskQuerySchema, location="query")
+    @blp.response(200, TaskSchema(many=True))
+    def get(self, args):
+        """Tasks the caller may see: mine (claimed by me), candidate (open to my roles), all."""
+        user = current_user()
+        stmt = select(TaskRow)
+        if args["state"] != "any":
+            stmt = stmt.where(TaskRow.state == args["state"])
+        if args.get("instance_id"):
+            stmt = stmt.where(TaskRow.instance_id == args["instance_id"])
+        roles = list(user.roles or [])
+        if args["scope"] == "mine":
+            stmt = stmt.where(TaskRow.assignee == user.username)
+        elif args["scope"] == "candidate":
+            stmt = stmt.where(TaskRow.role.in_(roles), or_(TaskRow.assignee.is_(None),
+                                                           TaskRow.assignee == user.username))
+        elif not any(r in roles for r in OVERSEERS):
+            stmt = stmt.where(TaskRow.role.in_(roles))
+        stmt = stmt.order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at)
+        stmt = stmt.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
+        return list(db.session.scalars(stmt))
+
+
+def _visible(task: TaskRow) -> None:
+    user = current_user()
+    if user.has_role(task.role) or task.assignee == user.username or any(user.has_role(r) for r in OVERSEERS):
+        return
+    from engine.errors import RuleViolation
+
+    raise RuleViolation("role", f"task '{task.name}' belongs to role '{task.role}'")
+
+
+@blp.route("/<task_id>")
+class TaskDetail(MethodView):
+    @blp.response(200, TaskDetailSchema)
+    def get(self, task_id):
+        """The task with its form (form-js JSON) and the current case data."""
+        task = service.get_task(task_id)
+        _visible(task)
+        instance = get_instance(task.instance_id)
+        bundle, workflow = load_workflow(instance)
+        data = instance.data
+        if task.state == "ready":
+            from engine.runtime import find_task
+
+            data = dict(find_task(workflow, task.id).data)
+        result = {c.key: getattr(task, c.key) for c in TaskRow.__table__.columns}
+        result["form"] = bundle.forms.get(task.form_key or "", {})
+        result["data"] = data
+        return result
+
+
+@blp.route("/<task_id>/claim")
+class Claim(MethodView):
+    @blp.response(200, TaskSchema)
+    def post(self, task_id):
+        """Claim a ready task for yourself."""
+        task = service.claim(task_id, current_user(), client_addr())
+        db.session.commit()
+        return task
+
+
+@blp.route("/<task_id>/unclaim")
+class Unclaim(MethodView):
+    @blp.response(200, TaskSchema)
+    def post(self, task_id):
+        """Give a claimed task back to the pool."""
+        task = service.unclaim(task_id, current_user(), client_addr())
+        db.session.commit()
+        return task
+
+
+@blp.route("/<task_id>/complete")
+class Complete(MethodView):
+    @blp.arguments(CompleteSchema)
+    @blp.response(200, CompleteResultSchema)
+    def post(self, args, task_id):
+        """Complete a task with form data: 422 invalid data, 403 a rule, 409 not ready."""
+        instance = service.complete(task_id, current_user(), args["data"], client_addr())
+        db.session.commit()
+        return {"instance_id": instance.id, "status": instance.status, "tasks": open_tasks(instance.id)}

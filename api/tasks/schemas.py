@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class TaskQuerySchema(Schema):
+    scope = fields.String(load_default="candidate", validate=validate.OneOf(["mine", "candidate", "all"]))
+    state = fields.String(load_default="ready", validate=validate.OneOf(["ready", "completed", "cancelled", "any"]))
+    instance_id = fields.Integer()
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class TaskSchema(Schema):
+    id = fields.String()
+    instance_id = fields.Integer()
+    process_id = fields.String()
+    element_id = fields.String()
+    name = fields.String()
+    title = fields.String()
+    lane = fields.String(allow_none=True)
+    role = fields.String(allow_none=True)
+    kind = fields.String(allow_none=True)
+    form_key = fields.String(allow_none=True)
+    state = fields.String()
+    assignee = fields.String(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    warning = fields.Method("get_warning", allow_none=True)
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    completed_by = fields.String(allow_none=True)
+
+    def get_warning(self, obj) -> str | None:
+        return None
+
+
+class TaskDetailSchema(TaskSchema):
+    form = fields.Dict()
+    data = fields.Dict()
+
+
+class CompleteSchema(Schema):
+    data = fields.Dict(required=True)
+
+
+class CompleteResultSchema(Schema):
+    instance_id = fields.Integer()
+    status = fields.String()
+    tasks = fields.List(fields.Nested(TaskSchema))

@@ -1,0 +1,131 @@
+"""Login, inbox, task page and public list, rendered on the server."""
+from __future__ import annotations
+
+from flask import redirect, render_template, request, session, url_for
+from sqlalchemy import or_, select
+
+from engine.errors import FormDataInvalid, SanxiangError
+from engine.roles import ROLES
+
+from ..errors import Unauthorized, status_of
+from ..extensions import db
+from ..models import Disclosure, TaskRow
+from ..security import authenticate, client_addr, current_user
+from ..services import tasks as task_service
+from ..services.instances import get_instance, load_workflow
+from . import web_blp
+from .forms import parse_submission
+from .i18n import lang, t
+
+
+@web_blp.app_context_processor
+def _inject():
+    return {"t": t, "lang": lang, "roles": ROLES}
+
+
+@web_blp.route("/")
+def index():
+    return redirect(url_for("web.inbox"))
+
+
+@web_blp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        try:
+            user = authenticate(request.form.get("username", ""), request.form.get("password", ""))
+        except Unauthorized:
+            error = t("bad_login")
+        else:
+            session.clear()
+            session["uid"] = user.id
+            return redirect(url_for("web.inbox"))
+    return render_template("login.html", error=error), (401 if error else 200)
+
+
+@web_blp.route("/logout", methods=["POST"])
+def logout():
+    keep = session.get("lang")
+    session.clear()
+    if keep:
+        session["lang"] = keep
+    return redirect(url_for("web.login"))
+
+
+def _user_or_redirect():
+    user = current_user(required=False)
+    return user
+
+
+@web_blp.route("/inbox")
+def inbox():
+    user = _user_or_redirect()
+    if user is None:
+        return redirect(url_for("web.login"))
+    roles = list(user.roles or [])
+    rows = db.session.scalars(
+        select(TaskRow).where(TaskRow.state == "ready",
+                              or_(TaskRow.assignee == user.username,
+                                  TaskRow.role.in_(roles) & TaskRow.assignee.is_(None)))
+        .order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at).limit(200))
+    tasks = list(rows)
+    mine = [r for r in tasks if r.assignee == user.username]
+    candidate = [r for r in tasks if r.assignee is None]
+    return render_template("inbox.html", user=user, mine=mine, candidate=candidate)
+
+
+@web_blp.route("/tasks/<task_id>/<action>", methods=["POST"])
+def task_action(task_id: str, action: str):
+    user = _user_or_redirect()
+    if user is None:
+        return redirect(url_for("web.login"))
+    handler = {"claim": task_service.claim, "unclaim": task_service.unclaim}.get(action)
+    if handler is None:
+        return redirect(url_for("web.inbox"))
+    try:
+        handler(task_id, user, client_addr())
+        db.session.commit()
+    except SanxiangError as exc:
+        db.session.rollback()
+        return render_template("message.html", message=exc.message), status_of(exc)
+    return redirect(url_for("web.inbox"))
+
+
+@web_blp.route("/tasks/<task_id>", methods=["GET", "POST"])
+def task_page(task_id: str):
+    user = _user_or_redirect()
+    if user is None:
+        return redirect(url_for("web.login"))
+    try:
+        task = task_service.get_task(task_id)
+        instance = get_instance(task.instance_id)
+        bundle, workflow = load_workflow(instance)
+    except SanxiangError as exc:
+        return render_template("message.html", message=exc.message), status_of(exc)
+    form = bundle.forms.get(task.form_key or "", {"components": []})
+    values = dict(instance.data)
+    errors: dict = {}
+    if request.method == "POST":
+        submitted = parse_submission(form, request.form)
+        values.update(submitted)
+        try:
+            task_service.complete(task_id, user, submitted, client_addr())
+            db.session.commit()
+            return redirect(url_for("web.inbox"))
+        except FormDataInvalid as exc:
+            db.session.rollback()
+            errors = exc.errors
+        except SanxiangError as exc:
+            db.session.rollback()
+            return render_template("message.html", message=exc.message), status_of(exc)
+    return render_template("task.html", task=task, instance=instance, form=form, values=values, errors=errors,
+                           user=user), (422 if errors else 200)
+
+
+@web_blp.route("/public")
+def public_list():
+    q = request.args.get("q", "")
+    stmt = select(Disclosure).order_by(Disclosure.published_at.desc()).limit(100)
+    if q:
+        stmt = stmt.where(or_(Disclosure.title.like(f"%{q}%"), Disclosure.masked_text.like(f"%{q}%")))
+    return render_template("public.html", items=list(db.session.scalars(stmt)), q=q)

@@ -1,0 +1,194 @@
+"""Parse, validate and lint a set of BPMN, DMN and form files.
+
+Input is a mapping ``filename -> bytes`` (the caller reads files; the engine
+does no IO). Output is a :class:`Catalog` of what the files define, or a
+:class:`DefinitionInvalid` listing *every* problem found, each with the file,
+the element id and the source line.
+
+Checks, in order: XML syntax; the BPMN XSD (with the SpiffWorkflow extension
+schema) or the DMN schema; SpiffWorkflow's own structural parse; then the lint
+rules of :mod:`engine.lint`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from .errors import ErrorBag
+from .forms import lint_form
+
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+    "dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/",
+}
+KIND_BY_SUFFIX = {".bpmn": "bpmn", ".dmn": "dmn", ".form": "form"}
+
+
+def file_kind(filename: str) -> str | None:
+    """'bpmn', 'dmn' or 'form' by the file's suffix; None for anything else."""
+    for suffix, kind in KIND_BY_SUFFIX.items():
+        if filename.endswith(suffix):
+            return kind
+    return None
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+@dataclass
+class Catalog:
+    """What a set of valid files defines."""
+
+    files: dict[str, bytes]
+    processes: dict[str, str] = field(default_factory=dict)  # process id -> filename
+    process_names: dict[str, str] = field(default_factory=dict)  # process id -> name
+    decisions: dict[str, str] = field(default_factory=dict)  # decision id -> filename
+    forms: dict[str, dict] = field(default_factory=dict)  # form key -> form JSON
+    trees: dict[str, etree._ElementTree] = field(default_factory=dict, repr=False)
+
+    def form_file(self, key: str) -> str:
+        return f"{key}.form"
+
+    def key_of(self, filename: str) -> list[str]:
+        """The process/decision ids or form key a file defines."""
+        if filename.endswith(".form"):
+            return [filename.rsplit("/", 1)[-1][: -len(".form")]]
+        return [k for k, f in {**self.processes, **self.decisions}.items() if f == filename]
+
+
+def element_line(tree: etree._ElementTree | None, element_id: str | None) -> int | None:
+    """Source line of the element with ``id=element_id`` (SpiffWorkflow leaves it empty)."""
+    if tree is None or not element_id:
+        return None
+    found = tree.xpath("//*[@id=$eid]", eid=element_id)
+    return found[0].sourceline if found else None
+
+
+def _element_at_line(tree: etree._ElementTree, line: int | None) -> str | None:
+    """The id of the nearest element with an id at or above ``line``."""
+    if line is None:
+        return None
+    best = None
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.sourceline is not None and el.sourceline <= line and el.get("id"):
+            best = el.get("id")
+        elif el.sourceline is not None and el.sourceline > line:
+            break
+    return best
+
+
+def _parse_xml(filename: str, content: bytes, bag: ErrorBag) -> etree._ElementTree | None:
+    try:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+        return etree.ElementTree(etree.fromstring(content, parser))
+    except etree.XMLSyntaxError as exc:
+        bag.add(filename, None, exc.lineno, f"XML syntax error: {exc.msg}")
+        return None
+
+
+def _xsd_check(filename: str, tree: etree._ElementTree, bag: ErrorBag) -> bool:
+    schema = VALIDATOR.validator
+    VALIDATOR.preprocess(tree.getroot())
+    if schema.validate(tree):
+        return True
+    for err in schema.error_log:
+        bag.add(filename, _element_at_line(tree, err.line), err.line, f"schema: {err.message}")
+    return False
+
+
+def _spiff_problem(exc: Exception, trees: dict[str, etree._ElementTree], bag: ErrorBag) -> None:
+    file = getattr(exc, "file_name", None) or None
+    element_id = getattr(exc, "id", None) or getattr(exc, "task_id", None) or None
+    line = getattr(exc, "line_number", None) or None
+    if line is None and element_id:
+        for fname, tree in trees.items():
+            if file and fname != file:
+                continue
+            line = element_line(tree, element_id)
+            if line:
+                file = fname
+                break
+    bag.add(file, element_id, line, str(exc).split("\n")[0])
+
+
+def load_catalog(files: dict[str, bytes]) -> Catalog:
+    """Validate all files together and describe them.
+
+    Raises:
+        DefinitionInvalid: listing every problem (syntax, schema, structure, lint).
+    """
+    from .lint import lint_catalog  # local import: lint needs Catalog
+
+    bag = ErrorBag()
+    catalog = Catalog(files=dict(files))
+    parser = SpiffBpmnParser()  # XSD is checked by _xsd_check, collecting every error
+    for filename in sorted(files):
+        content = files[filename]
+        kind = file_kind(filename)
+        if kind is None:
+            bag.add(filename, None, None, "unknown file type (expected .bpmn, .dmn or .form)")
+            continue
+        if kind == "form":
+            _load_form(filename, content, catalog, bag)
+            continue
+        tree = _parse_xml(filename, content, bag)
+        if tree is None:
+            continue
+        catalog.trees[filename] = tree
+        if kind == "bpmn" and not _xsd_check(filename, tree, bag):
+            continue
+        try:
+            if kind == "bpmn":
+                parser.add_bpmn_xml(tree.getroot(), filename)
+            else:
+                parser.add_dmn_xml(tree.getroot(), filename)
+        except (ValidationException, Exception) as exc:  # noqa: BLE001 - every parser failure is a problem
+            _spiff_problem(exc, catalog.trees, bag)
+            continue
+        _index(filename, kind, tree, catalog, bag)
+    bag.raise_if_any()
+    for process_id in catalog.processes:
+        try:
+            parser.get_spec(process_id)
+        except Exception as exc:  # noqa: BLE001
+            _spiff_problem(exc, catalog.trees, bag)
+    bag.raise_if_any()
+    lint_catalog(catalog, bag)
+    bag.raise_if_any()
+    return catalog
+
+
+def _load_form(filename: str, content: bytes, catalog: Catalog, bag: ErrorBag) -> None:
+    try:
+        form = json.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        bag.add(filename, None, getattr(exc, "lineno", None), f"form is not valid JSON: {exc}")
+        return
+    problems = lint_form(form, filename) if isinstance(form, dict) else []
+    if not isinstance(form, dict):
+        bag.add(filename, None, 1, "form must be a JSON object")
+        return
+    bag.problems.extend(problems)
+    catalog.forms[catalog.key_of(filename)[0]] = form
+
+
+def _index(filename: str, kind: str, tree: etree._ElementTree, catalog: Catalog, bag: ErrorBag) -> None:
+    if kind == "bpmn":
+        for proc in tree.xpath("//bpmn:process", namespaces=NS):
+            pid = proc.get("id")
+            if pid in catalog.processes:
+                bag.add(filename, pid, proc.sourceline, f"process id '{pid}' is also defined in {catalog.processes[pid]}")
+            catalog.processes[pid] = filename
+            catalog.process_names[pid] = proc.get("name") or pid
+    else:
+        for dec in tree.getroot().iter("{*}decision"):
+            catalog.decisions[dec.get("id")] = filename

@@ -1,0 +1,128 @@
+"""Lint rules beyond the XSD and SpiffWorkflow's parser.
+
+* every Python expression (scripts, pre/post scripts, conditions, timer
+  expressions, DMN input expressions and output entries) parses and stays
+  inside the sandbox of :mod:`engine.scripting`;
+* every user task sits in a lane named after a known role and references, by
+  its ``formKey`` property, a form that exists in the catalog;
+* every call activity calls a known process, every business-rule task a known
+  decision.
+"""
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+
+from lxml import etree
+
+from .definitions import NS, Catalog
+from .errors import ErrorBag, ScriptError
+from .roles import ROLES, role_for_lane
+from .scripting import check_source
+
+
+def _check_python(bag: ErrorBag, file: str, el: etree._Element, owner_id: str | None, what: str, mode: str) -> None:
+    source = (el.text or "").strip("\n")
+    if not source.strip():
+        if mode == "eval":
+            bag.add(file, owner_id, el.sourceline, f"{what} is empty")
+        return
+    try:
+        check_source(source.strip() if mode == "eval" else _dedent(source), mode)
+    except ScriptError as exc:
+        line = el.sourceline + (exc.line - 1 if exc.line else 0)
+        bag.add(file, owner_id, line, f"{what}: {exc.message}")
+
+
+def _dedent(source: str) -> str:
+    return textwrap.dedent(source)
+
+
+def _owner_id(el: etree._Element) -> str | None:
+    while el is not None:
+        if el.get("id"):
+            return el.get("id")
+        el = el.getparent()
+    return None
+
+
+def _lint_python(catalog: Catalog, file: str, tree: etree._ElementTree, bag: ErrorBag) -> None:
+    checks: list[tuple[str, str, str]] = [
+        ("//bpmn:script", "script", "exec"),
+        ("//spiffworkflow:preScript", "pre-script", "exec"),
+        ("//spiffworkflow:postScript", "post-script", "exec"),
+        ("//bpmn:conditionExpression", "condition", "eval"),
+        ("//bpmn:timeDate", "timer expression", "eval"),
+        ("//bpmn:timeDuration", "timer expression", "eval"),
+        ("//bpmn:timeCycle", "timer expression", "eval"),
+    ]
+    for xpath, what, mode in checks:
+        for el in tree.xpath(xpath, namespaces=NS):
+            _check_python(bag, file, el, _owner_id(el), what, mode)
+
+
+def _lanes(tree: etree._ElementTree) -> dict[str, str]:
+    """flow node id -> lane name."""
+    result: dict[str, str] = {}
+    for lane in tree.xpath("//bpmn:lane", namespaces=NS):
+        for ref in lane.xpath("bpmn:flowNodeRef", namespaces=NS):
+            result[(ref.text or "").strip()] = lane.get("name") or ""
+    return result
+
+
+def _properties(el: etree._Element) -> dict[str, str]:
+    return {
+        p.get("name"): p.get("value")
+        for p in el.xpath("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NS)
+    }
+
+
+def _lint_tasks(catalog: Catalog, file: str, tree: etree._ElementTree, bag: ErrorBag) -> None:
+    lanes = _lanes(tree)
+    known = ", ".join(f"{k} ({v['zh']})" for k, v in ROLES.items())
+    for task in tree.xpath("//bpmn:userTask", namespaces=NS):
+        tid = task.get("id")
+        lane = lanes.get(tid)
+        if lane is None:
+            bag.add(file, tid, task.sourceline, "user task is not in any lane")
+        elif role_for_lane(lane) is None:
+            bag.add(file, tid, task.sourceline, f"lane '{lane}' is not a known role ({known})")
+        form_key = _properties(task).get("formKey")
+        if not form_key:
+            bag.add(file, tid, task.sourceline, "user task has no formKey property")
+        elif form_key not in catalog.forms:
+            bag.add(file, tid, task.sourceline, f"form '{form_key}' does not exist in forms/")
+    for call in tree.xpath("//bpmn:callActivity", namespaces=NS):
+        called = call.get("calledElement")
+        if called not in catalog.processes:
+            bag.add(file, call.get("id"), call.sourceline, f"called process '{called}' is not deployed")
+    for brt in tree.xpath("//bpmn:businessRuleTask", namespaces=NS):
+        refs = brt.xpath("bpmn:extensionElements/spiffworkflow:calledDecisionId", namespaces=NS)
+        decision = (refs[0].text or "").strip() if refs else None
+        if decision not in catalog.decisions:
+            bag.add(file, brt.get("id"), brt.sourceline, f"decision '{decision}' is not deployed")
+
+
+def _lint_dmn(catalog: Catalog, file: str, tree: etree._ElementTree, bag: ErrorBag) -> None:
+    for el in tree.getroot().iter("{*}inputExpression"):
+        text = el.find("{*}text")
+        if text is not None:
+            _check_python(bag, file, text, _owner_id(el), "DMN input expression", "eval")
+    for entry in tree.getroot().iter("{*}outputEntry"):
+        text = entry.find("{*}text")
+        if text is not None and (text.text or "").strip():
+            _check_python(bag, file, text, entry.get("id"), "DMN output entry", "eval")
+
+
+LINTERS: dict[str, list[Callable[[Catalog, str, etree._ElementTree, ErrorBag], None]]] = {
+    "bpmn": [_lint_python, _lint_tasks],
+    "dmn": [_lint_dmn],
+}
+
+
+def lint_catalog(catalog: Catalog, bag: ErrorBag) -> None:
+    """Add a problem to ``bag`` for every lint finding in the catalog's XML files."""
+    for file, tree in catalog.trees.items():
+        kind = "dmn" if file.endswith(".dmn") else "bpmn"
+        for linter in LINTERS[kind]:
+            linter(catalog, file, tree, bag)

@@ -1,0 +1,114 @@
+"""Workflow state (de)serialization with the spec stored by reference.
+
+SpiffWorkflow embeds the whole spec in every serialized instance. Here the
+top-level workflow's ``spec`` and ``subprocess_specs`` are replaced by the
+bundle's process id; on load the parsed specs come from the
+:class:`~engine.specs.SpecBundle` (cached), so only the task tree is stored.
+
+Every saved state carries :data:`STATE_VERSION`; an upgrade step per bump
+lives in :data:`UPGRADES` (like SpiffWorkflow's ``serializer/migration``).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from copy import deepcopy
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from .errors import StateConflict
+from .specs import SpecBundle
+
+STATE_VERSION = 1
+#: from-version -> function upgrading a state dict in place to from-version + 1
+UPGRADES: dict[int, Callable[[dict], None]] = {}
+
+
+class SpecByReferenceConverter(BpmnWorkflowConverter):
+    """Serializes a BpmnWorkflow without its specs; restores with specs handed in."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["spec"] = workflow.spec.name
+        dct["subprocess_specs"] = sorted(workflow.subprocess_specs)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict) -> BpmnWorkflow:
+        spec, subprocess_specs = dct.pop("_bundle_specs")
+        dct.pop("spec", None)
+        dct.pop("subprocess_specs", None)
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _make_serializer() -> BpmnWorkflowSerializer:
+    config = deepcopy(SPIFF_CONFIG)
+    config[BpmnWorkflow] = SpecByReferenceConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+_SERIALIZER = _make_serializer()
+
+
+def dump_state(workflow: BpmnWorkflow) -> dict:
+    """The workflow's state as a JSON-ready dict (no specs), tagged with STATE_VERSION."""
+    dct = _SERIALIZER.to_dict(workflow)
+    dct["state_version"] = STATE_VERSION
+    return dct
+
+
+def dumps_state(workflow: BpmnWorkflow) -> str:
+    """The workflow's state as compact JSON text.
+
+    Keys are NOT sorted: SpiffWorkflow restores each task's data as a delta
+    against its parent, so tasks must come back in tree (insertion) order.
+    """
+    return json.dumps(dump_state(workflow), ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def upgrade_state(dct: dict) -> dict:
+    """Bring a stored state up to STATE_VERSION, one step at a time.
+
+    Raises:
+        StateConflict: if the state is newer than this code or no upgrade exists.
+    """
+    version = dct.get("state_version", 1)
+    if version > STATE_VERSION:
+        raise StateConflict(f"state version {version} is newer than this code ({STATE_VERSION})")
+    while version < STATE_VERSION:
+        step = UPGRADES.get(version)
+        if step is None:
+            raise StateConflict(f"no upgrade from state version {version}")
+        step(dct)
+        version += 1
+    dct["state_version"] = STATE_VERSION
+    return dct
+
+
+def load_state(bundle: SpecBundle, state: dict | str, script_engine: object | None = None) -> BpmnWorkflow:
+    """Rebuild a workflow from a stored state and its (cached) bundle."""
+    dct = json.loads(state) if isinstance(state, str) else deepcopy(state)
+    upgrade_state(dct)
+    dct.pop("state_version", None)
+    dct["_bundle_specs"] = (bundle.spec, bundle.subprocess_specs)
+    workflow = _SERIALIZER.from_dict(dct)
+    if script_engine is not None:
+        workflow.script_engine = script_engine
+    return workflow
