@@ -28,9 +28,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for blp in _blueprints():
         api.register_blueprint(blp)
     register_error_handlers(app)
-    from .web import web_blp
+    from .web import docs_assets_blp, web_blp
 
     app.register_blueprint(web_blp)
+    app.register_blueprint(docs_assets_blp)
     from .cli import register_cli
 
     register_cli(app)

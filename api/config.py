@@ -17,7 +17,8 @@ class Config:
     OPENAPI_URL_PREFIX = "/api"
     OPENAPI_JSON_PATH = "v1/openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "/docs"
-    OPENAPI_SWAGGER_UI_URL = os.environ.get("SANXIANG_SWAGGER_CDN", "https://cdn.jsdelivr.net/npm/swagger-ui-dist/")
+    #: Swagger UI assets are served locally from the swagger-ui-bundle package (no CDN needed)
+    OPENAPI_SWAGGER_UI_URL = "/api/docs/assets/"
     PROCESSES_DIR = str(ROOT / "processes")
     FORMS_DIR = str(ROOT / "forms")
     TOKEN_TTL_HOURS = 12

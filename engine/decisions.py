@@ -26,7 +26,9 @@ def parse_decision(content: bytes, filename: str, decision_id: str) -> Any:
     parser.add_dmn_str(content, filename)
     if decision_id not in parser.dmn_parsers:
         raise NotFound(f"decision '{decision_id}' is not in {filename}")
-    return parser.dmn_parsers[decision_id]
+    dmn_parser = parser.dmn_parsers[decision_id]
+    dmn_parser.parse()
+    return dmn_parser
 
 
 def _names(expression: str | None) -> set[str]:
@@ -40,6 +42,8 @@ def _names(expression: str | None) -> set[str]:
 
 def evaluate(dmn_parser: Any, data: dict[str, Any], script_engine: Any) -> dict[str, Any]:
     """The outputs of the first decision table for ``data``; inputs missing from data count as None."""
+    if dmn_parser.decision is None:
+        dmn_parser.parse()
     table = dmn_parser.decision.decisionTables[0]
     context = dict(data)
     for entry in table.inputs:

@@ -22,7 +22,7 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    certificates: Mapped[list[Certificate]] = relationship(back_populates="user", lazy="selectin")
+    certificates: Mapped[list[Certificate]] = relationship(back_populates="user", lazy="select")
 
     def has_role(self, role: str | None) -> bool:
         return role is not None and role in (self.roles or [])

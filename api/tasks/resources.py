@@ -95,5 +95,6 @@ class Complete(MethodView):
     def post(self, args, task_id):
         """Complete a task with form data: 422 invalid data, 403 a rule, 409 not ready."""
         instance = service.complete(task_id, current_user(), args["data"], client_addr())
+        result = {"instance_id": instance.id, "status": instance.status}
         db.session.commit()
-        return {"instance_id": instance.id, "status": instance.status, "tasks": open_tasks(instance.id)}
+        return {**result, "tasks": open_tasks(result["instance_id"])}

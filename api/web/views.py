@@ -1,6 +1,8 @@
 """Login, inbox, task page and public list, rendered on the server."""
 from __future__ import annotations
 
+import re
+
 from flask import redirect, render_template, request, session, url_for
 from sqlalchemy import or_, select
 
@@ -21,6 +23,15 @@ from .i18n import lang, t
 @web_blp.app_context_processor
 def _inject():
     return {"t": t, "lang": lang, "roles": ROLES}
+
+
+_TEMPLATE_KEY = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+@web_blp.app_template_filter("fill")
+def _fill(text: str, values: dict) -> str:
+    """form-js text components may show case data as {{key}}."""
+    return _TEMPLATE_KEY.sub(lambda m: "" if values.get(m.group(1)) is None else str(values[m.group(1)]), text or "")
 
 
 @web_blp.route("/")

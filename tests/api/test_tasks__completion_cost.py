@@ -1,0 +1,46 @@
+"""A completion is a handful of SQL statements and exactly one commit (counted, not timed)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from api.extensions import db
+from tests.api import cases as c
+
+
+@contextmanager
+def counting(app):
+    counts = {"statements": 0, "commits": 0, "sql": []}
+    with app.app_context():
+        engine = db.engine
+
+    def before(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        counts["statements"] += 1
+        counts["sql"].append(statement.split()[0])
+
+    def commit(conn):  # noqa: ARG001
+        counts["commits"] += 1
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "commit", commit)
+    try:
+        yield counts
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "commit", commit)
+
+
+def test_completing_a_task_costs_a_handful_of_statements_and_one_commit(http, app):
+    iid = http.start("enforcement_case")["id"]
+    http.complete(iid, "task_register", c.REGISTER, "officer1")
+    task = http.open_task(iid, "task_record_start")
+    http.token("officer1")  # log in outside the measured request
+    with counting(app) as counts:
+        resp = http.call("POST", f"/api/v1/tasks/{task['id']}/complete", "officer1", json={"data": c.RECORD_START})
+    assert resp.status_code == 200, resp.get_json()
+    assert counts["commits"] == 1
+    writes = [s for s in counts["sql"] if s in ("INSERT", "UPDATE", "DELETE")]
+    assert len(writes) <= 5, counts["sql"]
+    # token+user, task, instance, ready rows, 4 writes, and the response's open-task read
+    assert counts["statements"] <= 10, counts["sql"]

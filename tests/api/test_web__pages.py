@@ -1,0 +1,44 @@
+"""The plain pages: login, inbox, task form, public list, API docs."""
+from __future__ import annotations
+
+from tests.api import cases as c
+
+
+def _login(client, username: str) -> None:
+    resp = client.post("/login", data={"username": username, "password": "demo"})
+    assert resp.status_code == 302
+
+
+def test_login_page_is_chinese_by_default_and_switches_to_english(client):
+    assert "登录" in client.get("/login").get_data(as_text=True)
+    assert "Log in" in client.get("/login?lang=en").get_data(as_text=True)
+    assert client.post("/login", data={"username": "officer1", "password": "nope"}).status_code == 401
+
+
+def test_inbox_claim_and_complete_through_the_pages(http, app):
+    iid = http.start("enforcement_case")["id"]
+    task = http.open_task(iid, "task_register")
+    client = app.test_client()
+    _login(client, "officer2")
+    assert task["id"] in client.get("/inbox").get_data(as_text=True)
+    assert client.post(f"/tasks/{task['id']}/claim").status_code == 302
+    page = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert 'name="party_name"' in page
+    bad = client.post(f"/tasks/{task['id']}", data={"case_title": "x"})
+    assert bad.status_code == 422
+    form = {k: v for k, v in c.REGISTER.items() if k != "officers"}
+    resp = client.post(f"/tasks/{task['id']}", data={**form, "officers": c.REGISTER["officers"]})
+    assert resp.status_code == 302
+    assert http.open_task(iid, "task_record_start")
+
+
+def test_api_docs_and_openapi_are_served_without_a_cdn(client):
+    spec = client.get("/api/v1/openapi.json")
+    assert spec.status_code == 200 and "/api/v1/tasks/{task_id}/complete" in spec.get_json()["paths"]
+    docs = client.get("/api/docs").get_data(as_text=True)
+    assert "/api/docs/assets/swagger-ui-bundle.js" in docs
+    assert client.get("/api/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_public_page_needs_no_login(client):
+    assert client.get("/public").status_code == 200
