@@ -14,7 +14,7 @@ from typing import Any
 
 GENESIS = "0" * 64
 HASHED_FIELDS = ("stream", "seq", "type", "instance_id", "task_id", "element_id", "actor", "role", "at",
-                 "data", "client_addr")
+                 "data", "client_addr", "state_ref", "data_ref")
 
 
 def canonical_time(value: datetime) -> str:

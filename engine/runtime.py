@@ -11,10 +11,10 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task, TaskState
 
+from . import snapshots
 from .errors import NotFound, ScriptError, StateConflict
 from .roles import role_for_lane
 from .specs import SpecBundle, UserTaskMeta
@@ -23,9 +23,12 @@ ENGINE_STEP_TYPES = {
     "ExclusiveGateway": "gateway",
     "InclusiveGateway": "gateway",
     "ParallelGateway": "gateway",
+    "EventBasedGateway": "gateway",
     "BusinessRuleTask": "decision",
     "ScriptTask": "script",
-    "CallActivity": "call_activity",
+    "ServiceTask": "script",
+    "CallActivity": "call_activity_left",
+    "SubWorkflowTask": "call_activity_left",
     "IntermediateCatchEvent": "event",
     "BoundaryEvent": "event",
     "EndEvent": "end",
@@ -52,6 +55,7 @@ class StepRecord:
     process_id: str
     detail: dict[str, Any]
     properties: dict[str, str] = field(default_factory=dict)
+    view: dict[str, Any] | None = None
 
 
 def _engine_error(exc: Exception, task: Task | None) -> ScriptError:
@@ -62,64 +66,104 @@ def _engine_error(exc: Exception, task: Task | None) -> ScriptError:
 
 
 class _StepRecorder:
-    """Collects StepRecords through do_engine_steps' callbacks."""
+    """Collects StepRecords through do_engine_steps' callbacks (and a view after each, if asked)."""
 
-    def __init__(self) -> None:
+    def __init__(self, workflow: BpmnWorkflow, views: bool) -> None:
+        self.workflow = workflow
+        self.views = views
         self.records: list[StepRecord] = []
         self._before: dict[UUID, set[str]] = {}
+        self._matched: dict[UUID, list[dict[str, Any]]] = {}
+        self._subprocesses: set[UUID] = set(workflow.subprocesses)
 
     def will(self, task: Task) -> None:
         self._before[task.id] = set(task.data)
+        dmn = getattr(task.task_spec, "dmnEngine", None)
+        if dmn is not None:
+            self._matched[task.id] = [
+                {"rule_id": r.id, "row": r.row_number, "description": r.description} for r in dmn.decide(task)
+            ]
 
     def did(self, task: Task) -> None:
+        self.check_subprocesses()
         kind = ENGINE_STEP_TYPES.get(type(task.task_spec).__name__)
         if kind is None:
             return
         detail: dict[str, Any] = {}
-        if isinstance(task.task_spec, ExclusiveGateway) or kind == "gateway":
-            detail["taken"] = [
-                c.task_spec.name for c in task.children if c.has_state(TaskState.READY | TaskState.COMPLETED |
-                                                                         TaskState.WAITING | TaskState.FUTURE)
-            ]
+        if kind == "gateway":
+            detail["taken"] = [c.task_spec.name for c in task.children if c.has_state(_LIVE)]
         if kind in ("decision", "script"):
             new_keys = set(task.data) - self._before.get(task.id, set())
             detail["outputs"] = {k: task.data[k] for k in sorted(new_keys) if _jsonable(task.data[k])}
-            if kind == "decision":
-                for key in ("is_major", "major_rule"):
-                    if key in task.data:
-                        detail["outputs"][key] = task.data[key]
-        props = dict((getattr(task.task_spec, "extensions", None) or {}).get("properties", {}))
-        self.records.append(StepRecord(kind, task.task_spec.name, task.task_spec.bpmn_name,
-                                       task.workflow.spec.name, detail, props))
+        if kind == "decision":
+            detail["decision_id"] = getattr(task.task_spec.dmnEngine.decision_table, "id", None)
+            detail["matched_rules"] = self._matched.pop(task.id, [])
+            for out in task.task_spec.dmnEngine.decision_table.outputs:
+                name = out.name or out.label
+                if name in task.data and _jsonable(task.data[name]):
+                    detail["outputs"][name] = task.data[name]
+        if kind == "event":
+            definition = getattr(task.task_spec, "event_definition", None)
+            detail["event"] = type(definition).__name__ if definition is not None else None
+            if detail["event"] == "TimerEventDefinition":
+                kind = "timer_fired"
+        self._add(StepRecord(kind, task.task_spec.name, task.task_spec.bpmn_name, task.workflow.spec.name, detail,
+                             _props(task)))
+
+    def check_subprocesses(self) -> None:
+        for sub_id in [s for s in self.workflow.subprocesses if s not in self._subprocesses]:
+            self._subprocesses.add(sub_id)
+            caller = self.workflow.get_task_from_id(sub_id)
+            self._add(StepRecord("call_activity_entered", caller.task_spec.name, caller.task_spec.bpmn_name,
+                                 caller.workflow.spec.name,
+                                 {"called": self.workflow.subprocesses[sub_id].spec.name}, _props(caller)))
+
+    def _add(self, record: StepRecord) -> None:
+        if self.views:
+            record.view = snapshots.state_view(self.workflow, instance_data(self.workflow))
+        self.records.append(record)
+
+
+_LIVE = TaskState.READY | TaskState.COMPLETED | TaskState.WAITING | TaskState.FUTURE | TaskState.STARTED
+
+
+def _props(task: Task) -> dict[str, str]:
+    return dict((getattr(task.task_spec, "extensions", None) or {}).get("properties", {}))
 
 
 def _jsonable(value: Any) -> bool:
     return isinstance(value, (str, int, float, bool, type(None), list, dict))
 
 
-def run_engine(workflow: BpmnWorkflow) -> list[StepRecord]:
-    """Run every ready engine task; return what they did.
+def run_engine(workflow: BpmnWorkflow, views: bool = False, recorder: _StepRecorder | None = None) -> list[StepRecord]:
+    """Run every ready engine task; return what they did (with the view after each step if ``views``).
 
     Raises:
         ScriptError: a script, condition or decision failed (the workflow is then unusable:
             the caller must discard it, not save it).
     """
-    recorder = _StepRecorder()
+    recorder = recorder or _StepRecorder(workflow, views)
     try:
         workflow.do_engine_steps(will_complete_task=recorder.will, did_complete_task=recorder.did)
     except SpiffWorkflowException as exc:
         raise _engine_error(exc, getattr(exc, "task", None)) from exc
-    except ScriptError:
-        raise
+    recorder.check_subprocesses()
     return recorder.records
 
 
-def start(bundle: SpecBundle, data: dict[str, Any], script_engine: Any) -> tuple[BpmnWorkflow, list[StepRecord]]:
-    """A new workflow for the bundle's process with ``data``, run to its first wait state."""
+def start(bundle: SpecBundle, data: dict[str, Any], script_engine: Any,
+          views: bool = False) -> tuple[BpmnWorkflow, list[StepRecord]]:
+    """A new workflow for the bundle's process with ``data``, run to its first wait state.
+
+    With ``views`` the first record is ``started`` with the view before any engine step.
+    """
     workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=script_engine)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
-    return workflow, run_engine(workflow)
+    recorder = _StepRecorder(workflow, views)
+    if views:
+        recorder._add(StepRecord("started", bundle.process_id, None, bundle.process_id, {}))
+    return workflow, run_engine(workflow, views, recorder)
 
 
 def ready_tasks(bundle: SpecBundle, workflow: BpmnWorkflow) -> list[ReadyTask]:
@@ -148,8 +192,11 @@ def find_task(workflow: BpmnWorkflow, task_id: str) -> Task:
     return task
 
 
-def complete(workflow: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> list[StepRecord]:
+def complete(workflow: BpmnWorkflow, task_id: str, data: dict[str, Any], views: bool = False) -> list[StepRecord]:
     """Complete a ready user task with ``data`` and run the engine on.
+
+    With ``views`` the first record is ``user_task`` with the view right after the task ran,
+    and every record carries the view after its step.
 
     Raises:
         NotFound: unknown task. StateConflict: the task is not ready.
@@ -159,11 +206,15 @@ def complete(workflow: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> list
     if not task.task_spec.manual or not task.has_state(TaskState.READY):
         raise StateConflict(f"task {task_id} is {TaskState.get_name(task.state)}, not a ready user task")
     task.data.update(data)
+    recorder = _StepRecorder(workflow, views)
     try:
         task.run()
     except SpiffWorkflowException as exc:
         raise _engine_error(exc, task) from exc
-    return run_engine(workflow)
+    if views:
+        recorder._add(StepRecord("user_task", task.task_spec.name, task.task_spec.bpmn_name,
+                                 task.workflow.spec.name, {}, _props(task)))
+    return run_engine(workflow, views, recorder)
 
 
 def instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:

@@ -1,12 +1,14 @@
 """Flask-SQLAlchemy models. Import from here."""
 from .definitions import DefinitionFile, DefinitionVersion
 from .disclosures import CorrectionRequest, Disclosure
-from .events import Event
+from .events import Blob, Checkpoint, Event
 from .instances import Instance, TaskRow
 from .users import ApiToken, Certificate, User
 
 __all__ = [
     "ApiToken",
+    "Blob",
+    "Checkpoint",
     "Certificate",
     "CorrectionRequest",
     "DefinitionFile",

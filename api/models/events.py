@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, event
+from sqlalchemy import DDL, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.errors import RuleViolation
@@ -31,6 +31,8 @@ class Event(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     data: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
     client_addr: Mapped[str | None] = mapped_column(String(64))
+    state_ref: Mapped[str | None] = mapped_column(String(64))  # blob: element states after the event
+    data_ref: Mapped[str | None] = mapped_column(String(64))  # blob: case data after the event
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
@@ -39,15 +41,58 @@ class Event(db.Model):
             "stream": self.stream, "seq": self.seq, "type": self.type, "instance_id": self.instance_id,
             "task_id": self.task_id, "element_id": self.element_id, "actor": self.actor, "role": self.role,
             "at": self.at, "data": self.data, "client_addr": self.client_addr,
+            "state_ref": self.state_ref, "data_ref": self.data_ref,
             "prev_hash": self.prev_hash, "hash": self.hash,
         }
 
 
-@event.listens_for(Event, "before_update")
+class Blob(db.Model):
+    """Content-addressed snapshot parts (element states, case data): written once, never changed."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class Checkpoint(db.Model):
+    """A periodic record of every stream's head, itself hash-chained."""
+
+    __tablename__ = "checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    heads: Mapped[dict] = mapped_column(JSONType, nullable=False)  # stream -> [seq, hash]
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+APPEND_ONLY = (Event, Blob, Checkpoint)
+
+# PostgreSQL refuses UPDATE and DELETE on the history tables even outside the ORM.
+_PG_FUNCTION = DDL("""
+CREATE OR REPLACE FUNCTION sanxiang_append_only() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION 'history is append-only: % on % refused', TG_OP, TG_TABLE_NAME;
+END;
+$$ LANGUAGE plpgsql
+""")
+for _model in APPEND_ONLY:
+    _table = _model.__table__
+    event.listen(_table, "after_create", _PG_FUNCTION.execute_if(dialect="postgresql"))
+    event.listen(_table, "after_create", DDL(
+        f"CREATE TRIGGER {_table.name}_append_only BEFORE UPDATE OR DELETE ON {_table.name} "
+        "FOR EACH ROW EXECUTE FUNCTION sanxiang_append_only()").execute_if(dialect="postgresql"))
+
+
 def _refuse_update(mapper, connection, target) -> None:  # noqa: ARG001
-    raise RuleViolation("history_append_only", "events are append-only: an event cannot be changed")
+    raise RuleViolation("history_append_only", f"{mapper.class_.__tablename__} are append-only: cannot change a row")
 
 
-@event.listens_for(Event, "before_delete")
 def _refuse_delete(mapper, connection, target) -> None:  # noqa: ARG001
-    raise RuleViolation("history_append_only", "events are append-only: an event cannot be deleted")
+    raise RuleViolation("history_append_only", f"{mapper.class_.__tablename__} are append-only: cannot delete a row")
+
+
+for _model in APPEND_ONLY:
+    event.listen(_model, "before_update", _refuse_update)
+    event.listen(_model, "before_delete", _refuse_delete)

@@ -32,6 +32,8 @@ class Instance(db.Model):
     next_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     last_seq: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    state_ref: Mapped[str | None] = mapped_column(String(64))  # current snapshot refs (blobs)
+    data_ref: Mapped[str | None] = mapped_column(String(64))
 
     __mapper_args__ = {"version_id_col": row_version}
 

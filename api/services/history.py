@@ -20,18 +20,26 @@ def _stream_head(stream: str) -> tuple[int, str]:
 
 def append_event(stream: str, instance: Instance | None, type_: str, *, actor: str | None, role: str | None = None,
                  task_id: str | None = None, element_id: str | None = None, data: dict[str, Any] | None = None,
-                 client_addr: str | None = None) -> Event:
-    """Add the next event of ``stream`` (chained to its head); no flush, no commit.
+                 client_addr: str | None = None, instance_id: int | None = None,
+                 refs: tuple[str | None, str | None] | None = None) -> Event:
+    """Add the next event of ``stream`` (chained to its head); no commit.
 
-    For an instance stream the head is kept on the instance row, so no query is needed.
+    With ``instance`` the event goes on the instance's own stream, whose head is kept
+    on the instance row (no query), and carries the instance's current snapshot refs
+    unless ``refs`` (state_ref, data_ref) is given. Without it the head is read from the
+    events table; ``instance_id`` then only tags the event (e.g. an evidence-access stream).
     """
     if instance is not None:
         seq, prev = instance.last_seq, instance.last_hash
+        instance_id = instance.id
+        refs = refs or (instance.state_ref, instance.data_ref)
     else:
         seq, prev = _stream_head(stream)
-    ev = Event(stream=stream, seq=seq + 1, type=type_, instance_id=instance.id if instance else None,
+    state_ref, data_ref = refs or (None, None)
+    ev = Event(stream=stream, seq=seq + 1, type=type_, instance_id=instance_id,
                task_id=task_id, element_id=element_id, actor=actor, role=role, at=utcnow(),
-               data=data or {}, client_addr=client_addr, prev_hash=prev, hash="")
+               data=data or {}, client_addr=client_addr, state_ref=state_ref, data_ref=data_ref,
+               prev_hash=prev, hash="")
     ev.hash = event_hash(ev.hashed_fields(), prev)
     if instance is not None:
         instance.last_seq = ev.seq

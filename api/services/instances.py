@@ -10,6 +10,7 @@ from engine import runtime
 from engine.errors import NotFound
 from engine.history import GENESIS
 from engine.serializer import STATE_VERSION, dumps_state, load_state
+from engine.snapshots import state_view
 from engine.specs import SpecBundle, bundle_manifest
 
 from ..extensions import db
@@ -18,6 +19,7 @@ from ..models.types import utcnow
 from .definitions import current_catalog, load_files, version_of
 from .history import append_event, instance_stream
 from .runtime import script_engine, spec_cache
+from .snapshots import flush_blobs, stage_view
 
 
 def bundle_for(instance: Instance) -> SpecBundle:
@@ -46,9 +48,11 @@ def case_title(data: dict[str, Any], fallback: str) -> str:
 
 
 def record_steps(instance: Instance, steps: list[runtime.StepRecord], actor: str | None) -> None:
+    """One event per engine step, each with the snapshot after it."""
     for step in steps:
+        refs = stage_view(step.view) if step.view is not None else None
         append_event(instance_stream(instance.id), instance, f"engine_{step.type}", actor=actor,
-                     element_id=step.element_id,
+                     element_id=step.element_id, refs=refs,
                      data={"process_id": step.process_id, "name": step.element_name, **step.detail})
 
 
@@ -57,6 +61,8 @@ def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known_t
     instance.state = dumps_state(workflow)
     instance.state_version = STATE_VERSION
     instance.data = runtime.instance_data(workflow)
+    instance.state_ref, instance.data_ref = stage_view(state_view(workflow, instance.data))
+    flush_blobs()
     instance.title = case_title(instance.data, instance.title)
     if workflow.is_completed():
         instance.status = "completed"
@@ -88,16 +94,17 @@ def start_instance(key: str, data: dict[str, Any], actor: str, role: str | None,
         raise NotFound(f"process '{key}' is not deployed")
     manifest = bundle_manifest(catalog, key)
     bundle = spec_cache().get(key, manifest, lambda d: load_files([d])[d])
-    workflow, steps = runtime.start(bundle, data, script_engine())
+    workflow, steps = runtime.start(bundle, data, script_engine(), views=True)
     instance = Instance(definition_key=key, version=version.version, bundle_key=bundle.key, manifest=manifest,
                         title=case_title(data, f"{catalog.process_names.get(key, key)}"), status="running",
                         state="{}", state_version=STATE_VERSION, data=dict(data), started_by=actor,
                         last_seq=0, last_hash=GENESIS)
     db.session.add(instance)
     db.session.flush()  # the id is needed for the stream name and task rows
+    started, steps = steps[0], steps[1:]
     append_event(instance_stream(instance.id), instance, "instance_started", actor=actor, role=role,
                  data={"definition_key": key, "version": version.version, "manifest": manifest, "data": data},
-                 client_addr=client_addr)
+                 client_addr=client_addr, refs=stage_view(started.view))
     record_steps(instance, steps, actor)
     save(instance, bundle, workflow, set())
     return instance

@@ -21,6 +21,7 @@ from ..models.types import utcnow
 from . import rules
 from .history import append_event, instance_stream
 from .instances import load_workflow, record_steps, save
+from .snapshots import stage_view
 
 PUBLISH_KIND = "publish"
 
@@ -106,7 +107,8 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
 
     known = {r.id for r in db.session.scalars(select(TaskRow).where(TaskRow.instance_id == instance.id,
                                                                     TaskRow.state == "ready"))}
-    steps = runtime.complete(workflow, task.id, submitted)
+    steps = runtime.complete(workflow, task.id, submitted, views=True)
+    ran, steps = steps[0], steps[1:]
     implicit_claim = task.assignee is None
     task.state = "completed"
     task.assignee = user.username
@@ -117,7 +119,7 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
                  element_id=task.element_id,
                  data={"name": task.name, "kind": task.kind, "form_key": task.form_key, "submitted": submitted,
                        "implicit_claim": implicit_claim},
-                 client_addr=client_addr)
+                 client_addr=client_addr, refs=stage_view(ran.view))
     record_steps(instance, steps, user.username)
     save(instance, bundle, workflow, known)
     still_ready = {r.id for r in runtime.ready_tasks(bundle, workflow)}

@@ -155,19 +155,20 @@ def read_shipped_files() -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="session")
-def _shipped_files() -> dict[str, bytes]:
+def shipped_file_set() -> dict[str, bytes]:
+    """The shipped files, read once per session (do not mutate: use ``shipped_files``)."""
     return read_shipped_files()
 
 
 @pytest.fixture
-def shipped_files(_shipped_files: dict[str, bytes]) -> dict[str, bytes]:
+def shipped_files(shipped_file_set: dict[str, bytes]) -> dict[str, bytes]:
     """A fresh copy of ``processes/*.bpmn|*.dmn`` and ``forms/*.form`` (name -> bytes) per test."""
-    return dict(_shipped_files)
+    return dict(shipped_file_set)
 
 
 @pytest.fixture(scope="session")
-def catalog(_shipped_files: dict[str, bytes]) -> Catalog:
-    return load_catalog(dict(_shipped_files))
+def catalog(shipped_file_set: dict[str, bytes]) -> Catalog:
+    return load_catalog(dict(shipped_file_set))
 
 
 @pytest.fixture(scope="session")
@@ -177,11 +178,11 @@ def case_bundle(catalog: Catalog) -> SpecBundle:
     return build_bundle("enforcement_case", {name: catalog.files[name] for name in manifest})
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def answers() -> Callable[..., dict[str, list[dict[str, Any]]]]:
     return case_answers
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def run_case() -> Callable[..., Run]:
     return drive

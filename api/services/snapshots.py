@@ -1,0 +1,51 @@
+"""Content-addressed snapshot storage: stage views during a request, write missing blobs once."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from engine.errors import NotFound
+from engine.snapshots import blob_ref
+
+from ..extensions import db
+from ..models import Blob
+
+_PENDING = "sanxiang_pending_blobs"
+
+
+def stage_view(view: dict[str, Any]) -> tuple[str, str]:
+    """(state_ref, data_ref) of a view; its blobs are written by :func:`flush_blobs`."""
+    pending: dict[str, str] = db.session.info.setdefault(_PENDING, {})
+    state_ref, state_text = blob_ref(view["elements"])
+    data_ref, data_text = blob_ref(view["data"])
+    pending.setdefault(state_ref, state_text)
+    pending.setdefault(data_ref, data_text)
+    return state_ref, data_ref
+
+
+def flush_blobs() -> None:
+    """Add the staged blobs that are not stored yet (one SELECT, one batched INSERT)."""
+    pending: dict[str, str] = db.session.info.pop(_PENDING, {})
+    if not pending:
+        return
+    existing = set(db.session.scalars(select(Blob.sha256).where(Blob.sha256.in_(list(pending)))))
+    db.session.add_all(Blob(sha256=sha, content=text) for sha, text in pending.items() if sha not in existing)
+
+
+def discard_staged() -> None:
+    db.session.info.pop(_PENDING, None)
+
+
+def load_blob(sha: str | None) -> Any:
+    if sha is None:
+        return None
+    blob = db.session.get(Blob, sha)
+    if blob is None:
+        raise NotFound(f"snapshot blob {sha} is missing")
+    return json.loads(blob.content)
+
+
+def load_view(state_ref: str | None, data_ref: str | None) -> dict[str, Any]:
+    return {"elements": load_blob(state_ref), "data": load_blob(data_ref)}
