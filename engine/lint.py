@@ -22,20 +22,21 @@ from .scripting import check_source
 
 
 def _check_python(bag: ErrorBag, file: str, el: etree._Element, owner_id: str | None, what: str, mode: str) -> None:
-    source = (el.text or "").strip("\n")
-    if not source.strip():
+    """Check one expression or script; the reported line is the line in the file."""
+    raw = el.text or ""
+    if not raw.strip():
         if mode == "eval":
             bag.add(file, owner_id, el.sourceline, f"{what} is empty")
         return
+    body = raw.lstrip()
+    first_line = el.sourceline + raw[: len(raw) - len(body)].count("\n")
+    source = body.strip() if mode == "eval" else textwrap.dedent(raw.lstrip("\n").rstrip())
+    if mode == "exec":
+        first_line = el.sourceline + (len(raw) - len(raw.lstrip("\n")))
     try:
-        check_source(source.strip() if mode == "eval" else _dedent(source), mode)
+        check_source(source, mode)
     except ScriptError as exc:
-        line = el.sourceline + (exc.line - 1 if exc.line else 0)
-        bag.add(file, owner_id, line, f"{what}: {exc.message}")
-
-
-def _dedent(source: str) -> str:
-    return textwrap.dedent(source)
+        bag.add(file, owner_id, first_line + (exc.line - 1 if exc.line else 0), f"{what}: {exc.message}")
 
 
 def _owner_id(el: etree._Element) -> str | None:

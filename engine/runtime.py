@@ -235,3 +235,38 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[Any]:
         if value is not None:
             times.append(value)
     return sorted(times)
+
+
+def edit_data(workflow: BpmnWorkflow, changes: dict[str, Any]) -> dict[str, Any]:
+    """Set ``changes`` on the data of every ready task; returns the previous values.
+
+    Raises:
+        StateConflict: no task is ready (a finished instance's data is not edited).
+    """
+    ready = workflow.get_tasks(state=TaskState.READY)
+    if not ready:
+        raise StateConflict("no ready task carries the instance's data; nothing to edit")
+    before = {key: instance_data(workflow).get(key) for key in changes}
+    for task in ready:
+        task.data.update(changes)
+    return before
+
+
+def rewind(workflow: BpmnWorkflow, element_id: str, views: bool = False) -> list[StepRecord]:
+    """Make the latest completed user task ``element_id`` ready again (the branch after it is dropped).
+
+    The caller keeps the history; SpiffWorkflow's reset removes the later branch from the tree.
+
+    Raises:
+        NotFound: no completed user task with that element id.
+    """
+    done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED, manual=True) if t.task_spec.name == element_id]
+    if not done:
+        raise NotFound(f"no completed user task '{element_id}' to rewind to")
+    target = max(done, key=lambda t: t.last_state_change)
+    workflow.reset_from_task_id(target.id)
+    workflow.completed = False  # SpiffWorkflow leaves it set after a reset
+    recorder = _StepRecorder(workflow, views)
+    if views:
+        recorder._add(StepRecord("rewound", element_id, target.task_spec.bpmn_name, target.workflow.spec.name, {}))
+    return run_engine(workflow, views, recorder)

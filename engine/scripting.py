@@ -9,7 +9,8 @@ expression is checked on its syntax tree before it is compiled:
 * no ``str.format`` / ``format_map`` (they reach attributes through strings);
 * no call to a name outside the allowed builtins and the helpers below
   (``open``, ``eval``, ``exec``, ``getattr``, ``globals`` ... do not exist here);
-* no ``global`` / ``nonlocal``, no class definitions, no async code.
+* no ``global`` / ``nonlocal``, no class definitions, no async code, no ``match``
+  (its class patterns reach attributes by name).
 
 The builtins table is a whitelist of pure functions. Compiled code is cached by
 source text. A refused or failing script raises :class:`ScriptError`.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import ast
 import builtins
 import datetime as _dt
+import textwrap
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -47,6 +49,8 @@ FORBIDDEN_NODES: dict[type, str] = {
     ast.AsyncFunctionDef: "async code is not allowed",
     ast.Await: "async code is not allowed",
     ast.ClassDef: "class definitions are not allowed",
+    # match patterns name attributes as plain strings (MatchClass.kwd_attrs), out of reach of the checks below
+    ast.Match: "match statements are not allowed",
 }
 
 
@@ -133,7 +137,7 @@ class RestrictedEnvironment(TaskDataEnvironment):
         return eval(code, my_globals)  # noqa: S307 - checked by check_source
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
-        code = _compile(script, "exec")
+        code = _compile(textwrap.dedent(script), "exec")
         self.check_for_overwrite(context, external_context or {})
         context.update(self.globals)
         context.update(external_context or {})

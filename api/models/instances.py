@@ -1,6 +1,7 @@
 """Process instances and the per-user-task rows the inbox reads."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
@@ -47,7 +48,9 @@ class TaskRow(db.Model):
         Index("ix_tasks_assignee_state", "assignee", "state"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task UUID
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    #: the SpiffWorkflow task this row is an activation of (a rewind re-activates a task: a new row)
+    spiff_task_id: Mapped[str] = mapped_column(String(36), nullable=False)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True, nullable=False)
     process_id: Mapped[str] = mapped_column(String(128), nullable=False)
     element_id: Mapped[str] = mapped_column(String(128), nullable=False)

@@ -56,8 +56,13 @@ def record_steps(instance: Instance, steps: list[runtime.StepRecord], actor: str
                      data={"process_id": step.process_id, "name": step.element_name, **step.detail})
 
 
-def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known_task_ids: set[str]) -> list[TaskRow]:
-    """Write the workflow back: state, data, status and the task rows of new ready tasks."""
+def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known: dict[str, TaskRow]) -> list[TaskRow]:
+    """Write the workflow back: state, data, status and the task rows.
+
+    ``known`` maps SpiffWorkflow task id -> the instance's ready rows before the step: a row
+    whose task is no longer ready (and was not completed by the caller) becomes ``cancelled``;
+    a newly ready task gets a new row.
+    """
     instance.state = dumps_state(workflow)
     instance.state_version = STATE_VERSION
     instance.data = runtime.instance_data(workflow)
@@ -70,10 +75,15 @@ def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known_t
     timers = runtime.waiting_timers(workflow)
     instance.next_due = timers[0] if timers else None
     new_rows = []
-    for ready in runtime.ready_tasks(bundle, workflow):
-        if ready.id in known_task_ids:
+    ready_now = runtime.ready_tasks(bundle, workflow)
+    still = {r.id for r in ready_now}
+    for spiff_id, row in known.items():
+        if spiff_id not in still and row.state == "ready":
+            row.state = "cancelled"
+    for ready in ready_now:
+        if ready.id in known:
             continue
-        row = TaskRow(id=ready.id, instance_id=instance.id, process_id=ready.meta.process_id,
+        row = TaskRow(spiff_task_id=ready.id, instance_id=instance.id, process_id=ready.meta.process_id,
                       element_id=ready.meta.element_id, name=ready.meta.name, title=instance.title,
                       lane=ready.meta.lane, role=ready.role, form_key=ready.meta.form_key, kind=ready.meta.kind,
                       state="ready")
@@ -106,7 +116,7 @@ def start_instance(key: str, data: dict[str, Any], actor: str, role: str | None,
                  data={"definition_key": key, "version": version.version, "manifest": manifest, "data": data},
                  client_addr=client_addr, refs=stage_view(started.view))
     record_steps(instance, steps, actor)
-    save(instance, bundle, workflow, set())
+    save(instance, bundle, workflow, {})
     return instance
 
 
@@ -115,6 +125,12 @@ def get_instance(instance_id: int) -> Instance:
     if instance is None:
         raise NotFound(f"instance {instance_id} not found")
     return instance
+
+
+def ready_rows(instance_id: int) -> dict[str, TaskRow]:
+    """The instance's ready task rows by SpiffWorkflow task id."""
+    rows = db.session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id, TaskRow.state == "ready"))
+    return {row.spiff_task_id: row for row in rows}
 
 
 def open_tasks(instance_id: int) -> list[TaskRow]:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from engine import runtime
 from engine.errors import NotFound, RuleViolation, StateConflict
 from engine.forms import validate_form_data
@@ -20,7 +18,7 @@ from ..models import Disclosure, Instance, TaskRow, User
 from ..models.types import utcnow
 from . import rules
 from .history import append_event, instance_stream
-from .instances import load_workflow, record_steps, save
+from .instances import load_workflow, ready_rows, record_steps, save
 from .snapshots import stage_view
 
 PUBLISH_KIND = "publish"
@@ -101,13 +99,12 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
     rules.check_separation_of_duties(user, task, instance)
     bundle, workflow = load_workflow(instance)
     form = bundle.forms.get(task.form_key or "", {"components": []})
-    cleaned = validate_form_data(form, data, current=runtime.find_task(workflow, task.id).data)
+    cleaned = validate_form_data(form, data, current=runtime.find_task(workflow, task.spiff_task_id).data)
     submitted = {**form_defaults(form), **cleaned}
     rules.check_legal_review_gate(task, instance, bundle, submitted)
 
-    known = {r.id for r in db.session.scalars(select(TaskRow).where(TaskRow.instance_id == instance.id,
-                                                                    TaskRow.state == "ready"))}
-    steps = runtime.complete(workflow, task.id, submitted, views=True)
+    known = ready_rows(instance.id)
+    steps = runtime.complete(workflow, task.spiff_task_id, submitted, views=True)
     ran, steps = steps[0], steps[1:]
     implicit_claim = task.assignee is None
     task.state = "completed"
@@ -122,9 +119,6 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
                  client_addr=client_addr, refs=stage_view(ran.view))
     record_steps(instance, steps, user.username)
     save(instance, bundle, workflow, known)
-    still_ready = {r.id for r in runtime.ready_tasks(bundle, workflow)}
-    for row in db.session.scalars(select(TaskRow).where(TaskRow.id.in_(known - {task.id} - still_ready))):
-        row.state = "cancelled"
     _publish_if_due(instance, steps, user)
     return instance
 

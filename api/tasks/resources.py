@@ -61,7 +61,7 @@ class TaskDetail(MethodView):
         if task.state == "ready":
             from engine.runtime import find_task
 
-            data = dict(find_task(workflow, task.id).data)
+            data = dict(find_task(workflow, task.spiff_task_id).data)
         result = {c.key: getattr(task, c.key) for c in TaskRow.__table__.columns}
         result["form"] = bundle.forms.get(task.form_key or "", {})
         result["data"] = data

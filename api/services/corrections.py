@@ -1,0 +1,47 @@
+"""Corrections without loss: an admin data edit or a rewind is a new event with before and after."""
+from __future__ import annotations
+
+from typing import Any
+
+from engine import runtime
+from engine.errors import StateConflict
+from engine.snapshots import state_view
+
+from ..models import Instance, User
+from .history import append_event, instance_stream
+from .instances import get_instance, load_workflow, ready_rows, record_steps, save
+from .snapshots import stage_view
+
+
+def edit_data(instance_id: int, changes: dict[str, Any], reason: str, user: User, client_addr: str | None) -> Instance:
+    """Change case data on the running instance; the event keeps every before/after pair. No commit."""
+    instance = get_instance(instance_id)
+    if instance.status != "running":
+        raise StateConflict(f"instance {instance_id} is {instance.status}")
+    bundle, workflow = load_workflow(instance)
+    before = runtime.edit_data(workflow, changes)
+    known = ready_rows(instance.id)
+    refs = stage_view(state_view(workflow, runtime.instance_data(workflow)))
+    append_event(instance_stream(instance.id), instance, "data_edited", actor=user.username, role="admin",
+                 data={"reason": reason, "changes": {k: {"before": before[k], "after": changes[k]} for k in changes}},
+                 client_addr=client_addr, refs=refs)
+    save(instance, bundle, workflow, known)
+    return instance
+
+
+def rewind(instance_id: int, element_id: str, reason: str, user: User, client_addr: str | None) -> Instance:
+    """Make the latest completed user task ``element_id`` ready again. No commit."""
+    instance = get_instance(instance_id)
+    bundle, workflow = load_workflow(instance)
+    before = {"status": instance.status, "open_tasks": sorted(r.element_id for r in ready_rows(instance.id).values())}
+    known = ready_rows(instance.id)
+    records = runtime.rewind(workflow, element_id, views=True)
+    first, rest = records[0], records[1:]
+    append_event(instance_stream(instance.id), instance, "rewound", actor=user.username, role="admin",
+                 element_id=element_id, data={"reason": reason, "before": before}, client_addr=client_addr,
+                 refs=stage_view(first.view))
+    record_steps(instance, rest, user.username)
+    instance.status = "running"
+    instance.ended_at = None
+    save(instance, bundle, workflow, known)
+    return instance

@@ -1,0 +1,149 @@
+"""Verifiable re-execution: re-run an instance from its start with the recorded inputs.
+
+The caller hands in the instance's bundle (its own definition version) and its
+recorded events, each with the snapshot view stored after it. The replay
+starts a fresh workflow, feeds it the recorded user inputs, data edits and
+rewinds in order, and compares every engine step and every resulting view
+with the recorded ones. It stops at the first divergence and reports it.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+
+from . import runtime, snapshots
+from .errors import SanxiangError
+from .specs import SpecBundle
+
+
+@dataclass
+class Recorded:
+    """One recorded event as the replay needs it."""
+
+    seq: int
+    type: str
+    element_id: str | None
+    task_id: str | None
+    data: dict[str, Any]
+    view: dict[str, Any] | None
+
+
+@dataclass
+class ReplayResult:
+    ok: bool
+    steps: int
+    problem: dict[str, Any] | None = None
+    mapping: dict[str, str] = field(default_factory=dict)  # recorded task id -> replay task id
+
+
+class Divergence(Exception):
+    def __init__(self, seq: int, message: str) -> None:
+        super().__init__(message)
+        self.seq = seq
+        self.message = message
+
+
+class _Replay:
+    def __init__(self, bundle: SpecBundle, script_engine: Any) -> None:
+        self.bundle = bundle
+        self.script_engine = script_engine
+        self.workflow: BpmnWorkflow | None = None
+        self.queue: deque[runtime.StepRecord] = deque()
+        self.mapping: dict[str, str] = {}
+
+    # -- helpers -----------------------------------------------------------
+    def _check_view(self, ev: Recorded, view: dict[str, Any] | None) -> None:
+        if ev.view is None or view is None:
+            return
+        diff = snapshots.diff_views(ev.view, view)
+        if diff:
+            raise Divergence(ev.seq, f"state after event {ev.seq} ({ev.type}) differs: {diff}")
+
+    def _current_view(self) -> dict[str, Any]:
+        return snapshots.state_view(self.workflow, runtime.instance_data(self.workflow))
+
+    def _expect_idle(self, ev: Recorded) -> None:
+        if self.queue:
+            extra = self.queue[0]
+            raise Divergence(ev.seq, f"replay ran engine step {extra.type} '{extra.element_id}' that was not recorded "
+                                     f"before event {ev.seq}")
+
+    def _take(self, records: list[runtime.StepRecord], ev: Recorded) -> None:
+        first, rest = records[0], records[1:]
+        self._check_view(ev, first.view)
+        self.queue.extend(rest)
+
+    # -- handlers ----------------------------------------------------------
+    def started(self, ev: Recorded) -> None:
+        self.workflow, records = runtime.start(self.bundle, ev.data.get("data") or {}, self.script_engine,
+                                               views=True)
+        self._take(records, ev)
+
+    def engine(self, ev: Recorded) -> None:
+        if not self.queue:
+            raise Divergence(ev.seq, f"recorded engine step {ev.type} '{ev.element_id}' did not happen in the replay")
+        rec = self.queue.popleft()
+        if f"engine_{rec.type}" != ev.type or rec.element_id != ev.element_id:
+            raise Divergence(ev.seq, f"recorded {ev.type} '{ev.element_id}', replay did {rec.type} '{rec.element_id}'")
+        self._check_view(ev, rec.view)
+
+    def completed(self, ev: Recorded) -> None:
+        self._expect_idle(ev)
+        ready = [t for t in runtime.ready_tasks(self.bundle, self.workflow)
+                 if t.meta.element_id == ev.element_id and t.id not in self.mapping.values()]
+        if not ready:
+            raise Divergence(ev.seq, f"task '{ev.element_id}' was completed but is not ready in the replay")
+        replay_id = ready[0].id
+        if ev.task_id:
+            self.mapping[ev.task_id] = replay_id
+        records = runtime.complete(self.workflow, replay_id, ev.data.get("submitted") or {}, views=True)
+        self._take(records, ev)
+
+    def data_edited(self, ev: Recorded) -> None:
+        self._expect_idle(ev)
+        runtime.edit_data(self.workflow, {k: v["after"] for k, v in (ev.data.get("changes") or {}).items()})
+        self._check_view(ev, self._current_view())
+
+    def rewound(self, ev: Recorded) -> None:
+        self._expect_idle(ev)
+        records = runtime.rewind(self.workflow, ev.element_id or "", views=True)
+        self._take(records, ev)
+
+    def passive(self, ev: Recorded) -> None:
+        """Events that change no state (claims, evidence, publication): the state must still match."""
+        if self.workflow is not None and not self.queue:
+            self._check_view(ev, self._current_view())
+
+
+HANDLERS = {
+    "instance_started": _Replay.started,
+    "task_completed": _Replay.completed,
+    "data_edited": _Replay.data_edited,
+    "rewound": _Replay.rewound,
+}
+
+
+def replay(bundle: SpecBundle, events: list[Recorded], script_engine: Any) -> ReplayResult:
+    """Re-run ``events`` on ``bundle``; the result names the first divergence, if any."""
+    run = _Replay(bundle, script_engine)
+    count = 0
+    try:
+        for ev in events:
+            if run.workflow is None and ev.type != "instance_started":
+                raise Divergence(ev.seq, f"the history does not begin with instance_started (found {ev.type})")
+            handler = HANDLERS.get(ev.type) or (_Replay.engine if ev.type.startswith("engine_") else _Replay.passive)
+            handler(run, ev)
+            count += 1
+        if run.queue:
+            extra = run.queue[0]
+            last = events[-1].seq if events else 0
+            raise Divergence(last, f"replay ran engine step {extra.type} '{extra.element_id}' after the last event")
+    except Divergence as div:
+        return ReplayResult(False, count, {"seq": div.seq, "problem": div.message}, run.mapping)
+    except SanxiangError as exc:
+        seq = events[count].seq if count < len(events) else None
+        return ReplayResult(False, count, {"seq": seq, "problem": f"replay failed: {exc.message}"}, run.mapping)
+    return ReplayResult(True, count, None, run.mapping)
