@@ -11,9 +11,10 @@ from .extensions import api, db
 
 
 def _blueprints() -> list:
-    from . import auth, definitions, history, instances, me, public, tasks
+    from . import auth, definitions, equipment, evidence, history, instances, me, public, tasks
 
-    return [auth.blp, me.blp, definitions.blp, instances.blp, tasks.blp, history.blp, public.blp]
+    return [auth.blp, me.blp, definitions.blp, instances.blp, tasks.blp, history.blp, public.blp,
+            evidence.blp, equipment.blp]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .extensions import db
@@ -64,7 +65,45 @@ def seed_demo(password: str = "demo") -> int:
     return added
 
 
+audit_cli = AppGroup("audit", help="Verify histories and record checkpoints.")
+
+
+@audit_cli.command("verify")
+@click.argument("instance_id", required=False, type=int)
+@click.option("--all", "all_", is_flag=True, help="verify every instance")
+def audit_verify(instance_id: int | None, all_: bool) -> None:
+    """Verify one instance (or --all): chain, checkpoints, files, snapshots, evidence, replay."""
+    from .models import Instance
+    from .services.audit import verify_instance
+
+    if not all_ and instance_id is None:
+        raise click.UsageError("give an INSTANCE_ID or --all")
+    ids = list(db.session.scalars(select(Instance.id).order_by(Instance.id))) if all_ else [instance_id]
+    failed = 0
+    for iid in ids:
+        result = verify_instance(iid)
+        status = "OK" if result["ok"] else "FAILED"
+        click.echo(f"instance {iid}: {status} (events {result['events']}, replayed {result['replayed']}, "
+                   f"chain {'ok' if result['chain_ok'] else 'BROKEN'}, replay {'ok' if result['replay_ok'] else 'DIVERGED'})")
+        for problem in result["problems"]:
+            click.echo(f"  - {problem}")
+        failed += not result["ok"]
+    raise SystemExit(1 if failed else 0)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Record the head of every history stream (chained checkpoint)."""
+    from .services.audit import create_checkpoint
+
+    cp = create_checkpoint()
+    db.session.commit()
+    click.echo(f"checkpoint {cp.id}: {len(cp.heads)} stream(s), hash {cp.hash}")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(audit_cli)
+
     @app.cli.command("init-db")
     def init_db_command() -> None:
         """Create the tables."""

@@ -26,3 +26,12 @@ class Config:
     #: bureau-maintained calendar overrides: ISO date -> True (working) / False (holiday)
     CALENDAR_OVERRIDES: dict[str, bool] = {}
     CALENDAR_UNKNOWN_YEAR = "weekends"
+    #: evidence files (A/V, photos, documents), stored by sha256 under this directory
+    EVIDENCE_DIR = os.environ.get("SANXIANG_EVIDENCE_DIR", str(ROOT / "instance" / "evidence"))
+    #: the largest evidence file accepted (bytes)
+    EVIDENCE_MAX_BYTES = 512 * 1024 * 1024
+    #: media types accepted as evidence (each is checked against the file's magic bytes)
+    EVIDENCE_MEDIA_TYPES = [
+        "image/jpeg", "image/png", "video/mp4", "video/quicktime", "audio/mpeg", "audio/mp4", "audio/wav",
+        "application/pdf", "text/plain",
+    ]

@@ -20,6 +20,7 @@ from .roles import role_for_lane
 from .specs import SpecBundle, UserTaskMeta
 
 ENGINE_STEP_TYPES = {
+    "StartEvent": "start",
     "ExclusiveGateway": "gateway",
     "InclusiveGateway": "gateway",
     "ParallelGateway": "gateway",

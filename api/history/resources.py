@@ -1,21 +1,85 @@
 from __future__ import annotations
 
+from flask import Response
 from flask.views import MethodView
 from sqlalchemy import select
 
 from ..extensions import db
+from ..instances.schemas import InstanceSchema
 from ..models import Event
-from ..security import current_user
+from ..security import client_addr, current_user, require_role
+from ..services import audit, corrections
+from ..services.archive import build_archive
 from ..services.instances import get_instance
 from . import blp
-from .schemas import EventSchema
+from .schemas import DataEditSchema, EventSchema, RewindSchema, StateSchema, VerifySchema
+
+AUDIT_ROLES = ("auditor", "admin", "head")
 
 
 @blp.route("/<int:instance_id>/history")
 class History(MethodView):
     @blp.response(200, EventSchema(many=True))
     def get(self, instance_id):
-        """Every event of the instance, in order, with its hash chain."""
+        """Every event of the instance (its own stream first, then its evidence-access stream), with hashes."""
         current_user()
         get_instance(instance_id)
-        return list(db.session.scalars(select(Event).where(Event.instance_id == instance_id).order_by(Event.seq)))
+        return list(db.session.scalars(select(Event).where(Event.instance_id == instance_id)
+                                       .order_by(Event.stream.desc(), Event.seq)))
+
+
+@blp.route("/<int:instance_id>/history/<int:seq>/state")
+class StateAfter(MethodView):
+    @blp.response(200, StateSchema)
+    def get(self, instance_id, seq):
+        """The instance as it was after event ``seq``: element states and data (stored snapshot)."""
+        current_user()
+        get_instance(instance_id)
+        return audit.state_after(instance_id, seq)
+
+
+@blp.route("/<int:instance_id>/verify")
+class Verify(MethodView):
+    @blp.response(200, VerifySchema)
+    def get(self, instance_id):
+        """Check the chain, checkpoints, definition files, snapshots and evidence; re-run the instance."""
+        require_role(*AUDIT_ROLES)
+        get_instance(instance_id)
+        return audit.verify_instance(instance_id)
+
+
+@blp.route("/<int:instance_id>/archive")
+class Archive(MethodView):
+    @blp.response(200, content_type="application/zip")
+    def get(self, instance_id):
+        """The case archive (案卷) as a zip: manifest, BPMN, evidence, case file in Chinese."""
+        user = require_role(*AUDIT_ROLES)
+        instance = get_instance(instance_id)
+        payload = build_archive(instance, user.username, client_addr())
+        db.session.commit()
+        return Response(payload, mimetype="application/zip", headers={
+            "Content-Disposition": f'attachment; filename="case-{instance_id}-archive.zip"'})
+
+
+@blp.route("/<int:instance_id>/data")
+class DataEdit(MethodView):
+    @blp.arguments(DataEditSchema)
+    @blp.response(200, InstanceSchema)
+    def patch(self, args, instance_id):
+        """Admin correction of case data: a new event with before/after; nothing is overwritten in history."""
+        user = require_role("admin")
+        instance = corrections.edit_data(instance_id, args["changes"], args["reason"], user, client_addr())
+        db.session.commit()
+        return instance
+
+
+@blp.route("/<int:instance_id>/rewind")
+class Rewind(MethodView):
+    @blp.arguments(RewindSchema)
+    @blp.response(200, InstanceSchema)
+    def post(self, args, instance_id):
+        """Admin rewind to an earlier user task: a new event; the history before it stays."""
+        user = require_role("admin")
+        instance = corrections.rewind(instance_id, args["element_id"], args["reason"], user, client_addr())
+        db.session.commit()
+        return instance

@@ -13,3 +13,40 @@ class EventSchema(Schema):
     client_addr = fields.String(allow_none=True)
     prev_hash = fields.String()
     hash = fields.String()
+
+
+class ElementStateSchema(Schema):
+    process_id = fields.String()
+    element_id = fields.String()
+    state = fields.String()
+
+
+class StateSchema(Schema):
+    instance_id = fields.Integer()
+    seq = fields.Integer()
+    type = fields.String()
+    at = fields.DateTime()
+    elements = fields.List(fields.Nested(ElementStateSchema))
+    data = fields.Dict()
+
+
+class VerifySchema(Schema):
+    instance_id = fields.Integer()
+    events = fields.Integer()
+    replayed = fields.Integer()
+    chain_ok = fields.Boolean()
+    replay_ok = fields.Boolean()
+    definitions_ok = fields.Boolean()
+    evidence_ok = fields.Boolean()
+    ok = fields.Boolean()
+    problems = fields.List(fields.Dict())
+
+
+class DataEditSchema(Schema):
+    changes = fields.Dict(required=True, validate=lambda d: bool(d))
+    reason = fields.String(required=True, validate=lambda s: len(s.strip()) >= 2)
+
+
+class RewindSchema(Schema):
+    element_id = fields.String(required=True)
+    reason = fields.String(required=True, validate=lambda s: len(s.strip()) >= 2)

@@ -2,6 +2,7 @@
 from .definitions import DefinitionFile, DefinitionVersion
 from .disclosures import CorrectionRequest, Disclosure
 from .events import Blob, Checkpoint, Event
+from .evidence import Device, DeviceMovement, EvidenceItem
 from .instances import Instance, TaskRow
 from .users import ApiToken, Certificate, User
 
@@ -13,8 +14,11 @@ __all__ = [
     "CorrectionRequest",
     "DefinitionFile",
     "DefinitionVersion",
+    "Device",
+    "DeviceMovement",
     "Disclosure",
     "Event",
+    "EvidenceItem",
     "Instance",
     "TaskRow",
     "User",

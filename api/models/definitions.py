@@ -7,6 +7,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .append_only import append_only
 from .types import utcnow
 
 
@@ -21,6 +22,9 @@ class DefinitionFile(db.Model):
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+append_only(DefinitionFile)
 
 
 class DefinitionVersion(db.Model):
@@ -42,3 +46,6 @@ class DefinitionVersion(db.Model):
     deployment_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
     deployed_by: Mapped[str] = mapped_column(String(64), nullable=False)
     deployed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+append_only(DefinitionVersion)

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.errors import RuleViolation
-
 from ..extensions import db
+from .append_only import append_only
 from .types import JSONType
 
 
@@ -67,32 +66,5 @@ class Checkpoint(db.Model):
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
-APPEND_ONLY = (Event, Blob, Checkpoint)
-
-# PostgreSQL refuses UPDATE and DELETE on the history tables even outside the ORM.
-_PG_FUNCTION = DDL("""
-CREATE OR REPLACE FUNCTION sanxiang_append_only() RETURNS trigger AS $$
-BEGIN
-  RAISE EXCEPTION 'history is append-only: % on % refused', TG_OP, TG_TABLE_NAME;
-END;
-$$ LANGUAGE plpgsql
-""")
-for _model in APPEND_ONLY:
-    _table = _model.__table__
-    event.listen(_table, "after_create", _PG_FUNCTION.execute_if(dialect="postgresql"))
-    event.listen(_table, "after_create", DDL(
-        f"CREATE TRIGGER {_table.name}_append_only BEFORE UPDATE OR DELETE ON {_table.name} "
-        "FOR EACH ROW EXECUTE FUNCTION sanxiang_append_only()").execute_if(dialect="postgresql"))
-
-
-def _refuse_update(mapper, connection, target) -> None:  # noqa: ARG001
-    raise RuleViolation("history_append_only", f"{mapper.class_.__tablename__} are append-only: cannot change a row")
-
-
-def _refuse_delete(mapper, connection, target) -> None:  # noqa: ARG001
-    raise RuleViolation("history_append_only", f"{mapper.class_.__tablename__} are append-only: cannot delete a row")
-
-
-for _model in APPEND_ONLY:
-    event.listen(_model, "before_update", _refuse_update)
-    event.listen(_model, "before_delete", _refuse_delete)
+for _model in (Event, Blob, Checkpoint):
+    append_only(_model)

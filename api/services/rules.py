@@ -18,6 +18,7 @@ from engine.errors import RuleViolation
 from ..extensions import db
 from ..models import Event, Instance, TaskRow, User
 from .definitions import current_catalog
+from .history import instance_stream
 from .runtime import script_engine
 
 CATALOGUE_DECISION = "major_decision"
@@ -33,7 +34,7 @@ def case_officers(instance: Instance) -> set[str]:
     """Officers of the case: those named in its data and those who worked its officer tasks."""
     named = instance.data.get("officers") or []
     officers = {str(o) for o in named} if isinstance(named, list) else set()
-    rows = db.session.execute(select(Event.actor).where(Event.instance_id == instance.id,
+    rows = db.session.execute(select(Event.actor).where(Event.stream == instance_stream(instance.id),
                                                         Event.role == "officer").distinct())
     officers.update(a for (a,) in rows if a)
     return officers

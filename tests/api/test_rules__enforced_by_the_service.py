@@ -45,7 +45,7 @@ def test_claim_unclaim_and_claimed_by_another(http):
     assert http.call("POST", url + "/complete", "officer2", json={"data": c.REGISTER}).status_code == 200
     assert http.call("POST", url + "/complete", "officer2", json={"data": c.REGISTER}).status_code == 409
     types = [e["type"] for e in http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()]
-    assert types[:4] == ["instance_started", "task_claimed", "task_unclaimed", "task_completed"]
+    assert types[:5] == ["instance_started", "engine_start", "task_claimed", "task_unclaimed", "task_completed"]
 
 
 def test_invalid_form_data_is_422_and_changes_nothing(http, app):

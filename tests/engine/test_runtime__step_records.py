@@ -21,7 +21,7 @@ def at_proposal(case_bundle, answers):
     """A workflow whose only ready task is task_proposal."""
     data = answers()
     workflow, records = runtime.start(case_bundle, {}, make_script_engine())
-    assert records == []
+    assert [(r.type, r.element_id) for r in records] == [("start", "start_case")]
     for expected in ("task_register", "task_record_start", "task_investigation"):
         (task,) = runtime.ready_tasks(case_bundle, workflow)
         assert task.meta.element_id == expected

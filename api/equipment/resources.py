@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from flask.views import MethodView
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from engine.errors import StateConflict
+
+from ..extensions import db
+from ..models import Device, DeviceMovement
+from ..security import client_addr, current_user
+from ..services import equipment as service
+from . import blp
+from .schemas import CheckoutSchema, DeviceCreateSchema, DeviceSchema, MovementSchema, ReturnSchema
+
+
+def _device_dict(device: Device, holder: str | None) -> dict:
+    return {"code": device.code, "name": device.name, "kind": device.kind, "registered_by": device.registered_by,
+            "registered_at": device.registered_at, "holder": holder}
+
+
+def _movement_dict(move: DeviceMovement, code: str) -> dict:
+    return {"id": move.id, "device": code, "action": move.action, "officer": move.officer, "at": move.at,
+            "by": move.by, "note": move.note}
+
+
+def _commit(what: str) -> None:
+    """Commit; a unique-key clash means a concurrent change of the same device (409)."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise StateConflict(f"{what} collided with a concurrent change; reload and retry") from None
+
+
+@blp.before_request
+def _login():
+    current_user()
+
+
+@blp.route("")
+class Devices(MethodView):
+    @blp.response(200, DeviceSchema(many=True))
+    def get(self):
+        """Every registered device with its current holder."""
+        devices = list(db.session.scalars(select(Device).order_by(Device.code)))
+        holders = service.current_holders(devices)
+        return [_device_dict(d, holders.get(d.id)) for d in devices]
+
+    @blp.arguments(DeviceCreateSchema)
+    @blp.response(201, DeviceSchema)
+    def post(self, args):
+        """Register a device (admin or head); 409 if the code is taken."""
+        device = service.register_device(args["code"], args["name"], args["kind"], current_user(), client_addr())
+        _commit(f"registering device {args['code']}")
+        return _device_dict(device, None)
+
+
+@blp.route("/<code>/checkout")
+class Checkout(MethodView):
+    @blp.arguments(CheckoutSchema)
+    @blp.response(201, MovementSchema)
+    def post(self, args, code):
+        """Check the device out to an officer (admin/head for anyone, an officer for themself); 409 if out."""
+        move = service.checkout(code, args["officer"], current_user(), args.get("note"), client_addr())
+        _commit(f"checking out device {code}")
+        return _movement_dict(move, code)
+
+
+@blp.route("/<code>/return")
+class Return(MethodView):
+    @blp.arguments(ReturnSchema)
+    @blp.response(201, MovementSchema)
+    def post(self, args, code):
+        """Record the device's return (admin/head, or the officer holding it); 409 if not out."""
+        move = service.return_device(code, current_user(), args.get("note"), client_addr())
+        _commit(f"returning device {code}")
+        return _movement_dict(move, code)
+
+
+@blp.route("/<code>/ledger")
+class Ledger(MethodView):
+    @blp.response(200, MovementSchema(many=True))
+    def get(self, code):
+        """The device's movements, oldest first."""
+        return [_movement_dict(m, code) for m in service.ledger(code)]

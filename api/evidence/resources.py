@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import mimetypes
+
+from flask import current_app, jsonify, request, send_file
+from flask.views import MethodView
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import RequestedRangeNotSatisfiable, RequestEntityTooLarge
+
+from engine.errors import StateConflict
+
+from ..errors import error_body
+from ..extensions import db
+from ..security import client_addr, current_user, require_role
+from ..services import evidence as service
+from ..services.instances import get_instance
+from . import blp
+from .schemas import EvidenceItemSchema, EvidenceUploadSchema, ReadQuerySchema
+
+#: room for the metadata fields and multipart framing on top of the file itself
+FORM_SLACK = 1 << 20
+READ_RETRIES = 3
+
+
+def _too_large(message: str | None = None, errors: dict | None = None):
+    limit = current_app.config["EVIDENCE_MAX_BYTES"]
+    detail = f"the file is larger than the limit of {limit} bytes"
+    return jsonify(error_body(413, message or f"file: {detail}", errors or {"file": [detail]})), 413
+
+
+@blp.before_request
+def _login_and_limit():
+    """Log in first (401/403 before any parsing), and bound what an upload may make the server read."""
+    current_user()
+    if request.method == "POST":
+        require_role(*service.UPLOAD_ROLES)
+        limit = int(current_app.config["EVIDENCE_MAX_BYTES"]) + FORM_SLACK
+        request.max_content_length = limit
+        if request.content_length is not None and request.content_length > limit:
+            return _too_large()
+    return None
+
+
+@blp.errorhandler(RequestEntityTooLarge)
+def _request_too_large(exc):  # noqa: ARG001
+    return _too_large()
+
+
+@blp.errorhandler(service.EvidenceTooLarge)
+def _file_too_large(exc: service.EvidenceTooLarge):
+    return _too_large(exc.message, exc.errors)
+
+
+@blp.errorhandler(RequestedRangeNotSatisfiable)
+def _bad_range(exc: RequestedRangeNotSatisfiable):
+    body = error_body(416, f"the range {request.headers.get('Range')!r} cannot be served from this file")
+    headers = {"Content-Range": f"bytes */{exc.length}"} if exc.length is not None else {}
+    return jsonify(body), 416, headers
+
+
+@blp.route("/instances/<int:instance_id>/evidence")
+class InstanceEvidence(MethodView):
+    @blp.response(200, EvidenceItemSchema(many=True))
+    def get(self, instance_id):
+        """The instance's evidence items (metadata; reading a file is logged)."""
+        service.check_read_role(current_user())
+        get_instance(instance_id)
+        return service.items_of(instance_id)
+
+    @blp.arguments(EvidenceUploadSchema, location="multipart")
+    @blp.response(201, EvidenceItemSchema)
+    @blp.alt_response(200, schema=EvidenceItemSchema,
+                      description="the same file with the same metadata is already recorded (a retry)")
+    def post(self, meta, instance_id):
+        """Upload a file with its capture metadata (officer or admin).
+
+        400/413 naming `file` (type, size), 422 invalid metadata, 403 rule `equipment_ledger` when an
+        audio_video item's device was not checked out to an officer of the case at `captured_at`.
+        """
+        storage = meta.pop("file")
+        item, created = service.upload(instance_id, storage.stream, storage.filename, storage.content_type,
+                                       meta, current_user(), client_addr())
+        db.session.commit()
+        return item, 201 if created else 200
+
+
+@blp.route("/evidence/<sha256>")
+class EvidenceFile(MethodView):
+    @blp.arguments(ReadQuerySchema, location="query")
+    @blp.response(200, content_type="application/octet-stream",
+                  description="the bytes, with the stored media type; single Range requests give 206")
+    def get(self, args, sha256):
+        """Download an evidence file (Range supported); every read is logged on the case's access stream."""
+        sha256 = sha256.lower()
+        for attempt in range(READ_RETRIES):
+            try:
+                path, item, problem = service.read_evidence(sha256, current_user(), request.headers.get("Range"),
+                                                            args.get("instance_id"), client_addr())
+                db.session.commit()
+                break
+            except IntegrityError:  # a concurrent read took the access stream's next seq
+                db.session.rollback()
+                if attempt == READ_RETRIES - 1:
+                    raise StateConflict("the access log is busy; retry the read") from None
+        if problem == "missing":
+            raise StateConflict(f"evidence file {sha256} is missing from the store; the read was logged, "
+                                "tell the administrator")
+        if problem == "altered":
+            raise StateConflict(f"evidence file {sha256} no longer matches its sha256; it is not served, "
+                                "the read was logged, tell the administrator")
+        name = item.filename or sha256 + (mimetypes.guess_extension(item.media_type) or "")
+        response = send_file(path, mimetype=item.media_type, conditional=True, etag=sha256, download_name=name)
+        response.cache_control.private = True
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response

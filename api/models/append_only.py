@@ -1,0 +1,43 @@
+"""Append-only tables: the ORM refuses UPDATE/DELETE, and so does the database (triggers).
+
+History is sacred: a correction is a new row, never a change to an old one.
+"""
+from __future__ import annotations
+
+from sqlalchemy import DDL, event
+
+from engine.errors import RuleViolation
+
+# '%%' because SQLAlchemy %-formats DDL bound to a table
+_PG_FUNCTION = DDL("""
+CREATE OR REPLACE FUNCTION sanxiang_append_only() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION 'history is append-only: %% on %% refused', TG_OP, TG_TABLE_NAME;
+END;
+$$ LANGUAGE plpgsql
+""")
+
+
+def _refuse_update(mapper, connection, target) -> None:  # noqa: ARG001
+    raise RuleViolation("history_append_only", f"{mapper.class_.__tablename__} are append-only: cannot change a row")
+
+
+def _refuse_delete(mapper, connection, target) -> None:  # noqa: ARG001
+    raise RuleViolation("history_append_only", f"{mapper.class_.__tablename__} are append-only: cannot delete a row")
+
+
+def append_only(model: type) -> type:
+    """Class decorator: refuse updates and deletes of ``model`` rows in the ORM and in the database."""
+    table = model.__table__
+    name = table.name
+    event.listen(table, "after_create", _PG_FUNCTION.execute_if(dialect="postgresql"))
+    event.listen(table, "after_create", DDL(
+        f"CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {name} "
+        "FOR EACH ROW EXECUTE FUNCTION sanxiang_append_only()").execute_if(dialect="postgresql"))
+    for op in ("UPDATE", "DELETE"):
+        event.listen(table, "after_create", DDL(
+            f"CREATE TRIGGER {name}_no_{op.lower()} BEFORE {op} ON {name} "
+            f"BEGIN SELECT RAISE(ABORT, '{name} are append-only: {op} refused'); END").execute_if(dialect="sqlite"))
+    event.listen(model, "before_update", _refuse_update)
+    event.listen(model, "before_delete", _refuse_delete)
+    return model

@@ -1,0 +1,417 @@
+"""The evidence store: files by sha256 on disk, one append-only row per record, every read logged.
+
+Files live at ``EVIDENCE_DIR/ab/cd/<sha256>`` (read at call time from the app config).
+An upload is streamed into ``EVIDENCE_DIR/tmp`` while it is hashed and counted,
+fsynced, checked (size, magic bytes against the declared type and extension, kind),
+made read-only and hard-linked into place only if no file is there yet; an existing
+file is never overwritten, only re-hashed to confirm it holds the same bytes.
+
+Decisions:
+* The same bytes uploaded again to the same instance with the same metadata is a
+  retry: the existing item is returned (200) and nothing new is recorded. With
+  different metadata it is a new record (a new row and event, 201) that shares the
+  stored file; the same file on several instances is stored once.
+* Times: ``captured_at`` and pause times without an offset are taken as UTC; all
+  are stored and returned in UTC.
+* Reads are logged on ``access:<instance_id>`` (one event per instance holding the
+  file), never on the instance stream, so a read cannot collide with a task
+  completion. A file found missing or altered is logged too, then refused (409).
+* A file written whose row then fails to commit stays on disk unreferenced: it is
+  content-addressed and harmless, and a re-upload reuses it.
+"""
+from __future__ import annotations
+
+import codecs
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflict
+
+from ..errors import BadRequest
+from ..extensions import db
+from ..models import EvidenceItem, Instance, TaskRow, User
+from ..models.evidence import utc_iso
+from ..models.types import utcnow
+from .equipment import as_utc, check_recording_device
+from .history import append_event, instance_stream
+from .instances import get_instance
+
+UPLOAD_ROLES = ("officer", "admin")
+READ_ROLES = ("officer", "legal_reviewer", "head", "auditor", "admin")
+CLOSED = ("completed", "cancelled")
+CHUNK = 1 << 20
+HEAD = 8192
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+ALIASES = {
+    "image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "audio/x-wav": "audio/wav", "audio/wave": "audio/wav",
+    "audio/vnd.wave": "audio/wav", "audio/mp3": "audio/mpeg", "audio/x-m4a": "audio/mp4", "audio/m4a": "audio/mp4",
+    "application/x-pdf": "application/pdf", "text/csv": "text/plain", "text/markdown": "text/plain",
+}
+EXTENSIONS = {
+    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".jpe": "image/jpeg", ".png": "image/png", ".mp4": "video/mp4",
+    ".m4v": "video/mp4", ".mov": "video/quicktime", ".qt": "video/quicktime", ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4", ".wav": "audio/wav", ".pdf": "application/pdf", ".txt": "text/plain",
+    ".text": "text/plain", ".log": "text/plain", ".csv": "text/plain", ".md": "text/plain",
+}
+KIND_MEDIA = {"photo": ("image/",), "audio_video": ("video/", "audio/"), "document": ()}
+_QUICKTIME_ATOMS = (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
+_NOT_MP4_BRANDS = (b"heic", b"heix", b"mif1", b"msf1", b"avif", b"crx ")
+_TEXT_CONTROLS = frozenset(b"\t\n\r\x0c\x1b")
+
+
+class EvidenceTooLarge(BadRequest):
+    """The uploaded file is over ``EVIDENCE_MAX_BYTES`` (rendered as 413 by the evidence blueprint)."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    sha256: str
+    size: int
+    media_type: str
+
+
+def evidence_dir() -> Path:
+    return Path(current_app.config["EVIDENCE_DIR"])
+
+
+def evidence_path(sha256: str) -> Path:
+    """Where the file with this sha256 is (or would be) stored."""
+    return evidence_dir() / sha256[:2] / sha256[2:4] / sha256
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in chunks. Raises OSError if it cannot be read."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_problem(sha256: str) -> str | None:
+    """``"missing"`` or ``"altered"`` if the stored file is not the one recorded, else None (always re-hashes)."""
+    path = evidence_path(sha256)
+    try:
+        return None if file_sha256(path) == sha256 else "altered"
+    except OSError:  # gone, or no longer a readable file
+        return "missing"
+
+
+_verified: dict[str, tuple[int, ...]] = {}
+
+
+def _signature(path: Path) -> tuple[int, ...]:
+    st = path.stat()
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def file_problem_cached(sha256: str) -> str | None:
+    """Like :func:`file_problem`, but skips the re-hash while the file's inode, size, mtime and
+    ctime are those of its last successful check (any write to the file changes its ctime)."""
+    path = evidence_path(sha256)
+    try:
+        sig = _signature(path)
+    except FileNotFoundError:
+        _verified.pop(sha256, None)
+        return "missing"
+    if _verified.get(sha256) == sig:
+        return None
+    problem = file_problem(sha256)
+    if problem is None:
+        if len(_verified) > 10_000:
+            _verified.clear()
+        _verified[sha256] = sig
+    return problem
+
+
+def normalise_type(media_type: str | None) -> str | None:
+    """The bare, lower-case media type with aliases resolved; None for none or octet-stream."""
+    if not media_type:
+        return None
+    bare = media_type.split(";", 1)[0].strip().lower()
+    if bare in ("", "application/octet-stream"):
+        return None
+    return ALIASES.get(bare, bare)
+
+
+def _looks_like_text(head: bytes, complete: bool) -> bool:
+    if not head or any(b < 0x20 and b not in _TEXT_CONTROLS for b in head) or b"\x7f" in head:
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
+        return True
+    except UnicodeDecodeError:
+        pass
+    for cut in range(1 if complete else 4):  # a multi-byte character may straddle the end of the head
+        try:
+            head[:len(head) - cut].decode("gb18030")
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+def sniff(head: bytes, complete: bool) -> tuple[str, ...]:
+    """The media types the content's first bytes allow, most likely first; empty if none we know.
+
+    ``complete`` says ``head`` is the whole file (matters only for text).
+    """
+    if head.startswith(b"\xff\xd8\xff"):
+        return ("image/jpeg",)
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return ("image/png",)
+    if head.startswith(b"%PDF-"):
+        return ("application/pdf",)
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return ("audio/wav",)
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand == b"qt  ":
+            return ("video/quicktime",)
+        if brand.startswith(b"3g") or brand in _NOT_MP4_BRANDS:
+            return ()
+        if brand in (b"M4A ", b"M4B ", b"M4P "):
+            return ("audio/mp4", "video/mp4")
+        return ("video/mp4", "audio/mp4")  # an MP4 container may hold sound only
+    if head[4:8] in _QUICKTIME_ATOMS:
+        return ("video/quicktime",)
+    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
+                                   and (head[1] >> 1) & 0x3 != 0):
+        return ("audio/mpeg",)
+    if _looks_like_text(head, complete):
+        return ("text/plain",)
+    return ()
+
+
+def decide_media_type(head: bytes, complete: bool, declared: str | None, filename: str | None,
+                      kind: str, allowed: Iterable[str]) -> str:
+    """The media type to store: detected from the content, agreeing with the declared type and extension.
+
+    Raises:
+        BadRequest: (naming ``file``) unknown or refused content, a declared type or extension that
+        disagrees with the content, or a type that does not fit ``kind``.
+    """
+    def refuse(message: str) -> BadRequest:
+        return BadRequest(f"file: {message}", {"file": [message]})
+
+    candidates = sniff(head, complete)
+    if not candidates:
+        raise refuse("the content is not a recognised evidence format (JPEG, PNG, MP4, QuickTime, MP3, "
+                     "MP4 audio, WAV, PDF or plain text)")
+    declared_type = normalise_type(declared)
+    ext = os.path.splitext(filename or "")[1].lower()
+    ext_type = EXTENSIONS.get(ext) if ext else None
+    if ext and ext_type is None:
+        raise refuse(f"the extension '{ext}' is not one of {', '.join(sorted(EXTENSIONS))}")
+    for source, value in (("declared type", declared_type), ("extension", ext_type)):
+        if value is not None and value not in candidates:
+            raise refuse(f"the {source} says {value} but the content is {candidates[0]}")
+    chosen = next(t for t in (declared_type, ext_type, candidates[0]) if t in candidates)
+    if chosen not in set(allowed):
+        raise refuse(f"{chosen} is not an accepted evidence type")
+    prefixes = KIND_MEDIA.get(kind, ())
+    if prefixes and not chosen.startswith(prefixes):
+        raise refuse(f"a {kind} item must be {' or '.join(p + '*' for p in prefixes)}, not {chosen}")
+    return chosen
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _install(tmp: Path, sha256: str) -> None:
+    """Put the verified temp file at its place unless a file is there; never overwrite.
+
+    Raises:
+        StateConflict: a file is already stored under this sha256 but its content differs.
+    """
+    target = evidence_path(sha256)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(tmp, 0o444)
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        pass
+    except OSError:  # a filesystem without hard links: a small race, but still never over an existing file
+        if not target.exists():
+            os.replace(tmp, target)
+    else:
+        _fsync_dir(target.parent)
+        return
+    if file_problem(sha256) is not None:
+        raise StateConflict(f"the stored file for {sha256} no longer matches its hash; it is kept as found "
+                            "for investigation and this upload is refused; tell the administrator")
+
+
+def store_upload(stream: IO[bytes], declared: str | None, filename: str | None, kind: str) -> Stored:
+    """Stream an upload into the store, hashing and counting it; no database access.
+
+    Raises:
+        EvidenceTooLarge: over ``EVIDENCE_MAX_BYTES``. BadRequest: empty file or refused media type.
+        StateConflict: a different file is stored under the same hash (the store was tampered with).
+    """
+    limit = int(current_app.config["EVIDENCE_MAX_BYTES"])
+    allowed = current_app.config["EVIDENCE_MEDIA_TYPES"]
+    tmpdir = evidence_dir() / "tmp"
+    tmpdir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=tmpdir, prefix="upload-")
+    tmp = Path(name)
+    try:
+        digest, size, head = hashlib.sha256(), 0, b""
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    message = f"the file is larger than the limit of {limit} bytes"
+                    raise EvidenceTooLarge(f"file: {message}", {"file": [message]})
+                if len(head) < HEAD:
+                    head += chunk[:HEAD - len(head)]
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if size == 0:
+            raise BadRequest("file: the file is empty", {"file": ["the file is empty"]})
+        media_type = decide_media_type(head, size <= HEAD, declared, filename, kind, allowed)
+        sha256 = digest.hexdigest()
+        _install(tmp, sha256)
+        return Stored(sha256, size, media_type)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _first_role(user: User, roles: tuple[str, ...]) -> str | None:
+    return next((r for r in roles if user.has_role(r)), None)
+
+
+def _check_references(instance: Instance, meta: dict[str, Any]) -> None:
+    errors: dict[str, list[str]] = {}
+    officers = meta["officers"]
+    known = set(db.session.scalars(select(User.username).where(User.username.in_(officers))))
+    unknown = [o for o in officers if o not in known]
+    if unknown:
+        errors["officers"] = [f"unknown users: {', '.join(unknown)}"]
+    task_id = meta.get("task_id")
+    if task_id and db.session.scalar(select(TaskRow.instance_id).where(TaskRow.id == task_id)) != instance.id:
+        errors["task_id"] = [f"task {task_id} is not a task of instance {instance.id}"]
+    if errors:
+        raise FormDataInvalid(errors, "evidence metadata is invalid")
+
+
+def upload(instance_id: int, stream: IO[bytes], filename: str | None, declared: str | None,
+           meta: dict[str, Any], user: User, client_addr: str | None) -> tuple[EvidenceItem, bool]:
+    """Record an evidence file on an instance; returns (item, created). No commit.
+
+    ``meta`` is the loaded metadata (see ``api/evidence/schemas.py``). ``created`` is False
+    when the same file with the same metadata is already recorded on the instance (a retry).
+
+    Raises:
+        RuleViolation: not officer/admin (``role``), or the A/V device was not checked out to an
+        officer of the case at capture time (``equipment_ledger``). NotFound: no such instance.
+        StateConflict: the case is closed. FormDataInvalid: unknown officers or a foreign task.
+        BadRequest / EvidenceTooLarge: see :func:`store_upload`.
+    """
+    role = _first_role(user, UPLOAD_ROLES)
+    if role is None:
+        raise RuleViolation("role", f"uploading evidence needs one of the roles: {', '.join(UPLOAD_ROLES)}")
+    instance = get_instance(instance_id)
+    if instance.status in CLOSED:
+        raise StateConflict(f"instance {instance_id} is {instance.status}; its record is closed to new evidence")
+    _check_references(instance, meta)
+    captured_at = as_utc(meta["captured_at"]) if meta.get("captured_at") else None
+    if meta["kind"] == "audio_video":
+        check_recording_device(instance, meta["device_id"], captured_at)
+    stored = store_upload(stream, declared, filename, meta["kind"])
+    item = EvidenceItem(
+        instance_id=instance.id, sha256=stored.sha256, size=stored.size, media_type=stored.media_type,
+        filename=(filename or None) and filename[:255], kind=meta["kind"], title=meta.get("title"),
+        captured_at=captured_at, place=meta.get("place"), device_id=meta.get("device_id"),
+        officers=list(meta["officers"]), opening_statement=meta.get("opening_statement"),
+        pauses=[{"at": utc_iso(p["at"]), "reason": p["reason"]} for p in meta.get("pauses") or []],
+        task_id=meta.get("task_id"), uploaded_by=user.username, uploaded_at=utcnow())
+    for earlier in db.session.scalars(select(EvidenceItem).where(EvidenceItem.instance_id == instance.id,
+                                                                 EvidenceItem.sha256 == stored.sha256)):
+        if earlier.metadata_dict() == item.metadata_dict():
+            return earlier, False
+    db.session.add(item)
+    db.session.flush()
+    append_event(instance_stream(instance.id), instance, "evidence_uploaded", actor=user.username, role=role,
+                 task_id=item.task_id, client_addr=client_addr,
+                 data={"evidence_id": item.id, "sha256": item.sha256, "size": item.size,
+                       "media_type": item.media_type, **item.metadata_dict()})
+    return item, True
+
+
+def items_of(instance_id: int) -> list[EvidenceItem]:
+    """The instance's evidence items, oldest first."""
+    return list(db.session.scalars(select(EvidenceItem).where(EvidenceItem.instance_id == instance_id)
+                                   .order_by(EvidenceItem.id)))
+
+
+def check_read_role(user: User) -> str:
+    """The role that lets ``user`` read evidence.
+
+    Raises:
+        RuleViolation: none of READ_ROLES.
+    """
+    role = _first_role(user, READ_ROLES)
+    if role is None:
+        raise RuleViolation("role", f"reading evidence needs one of the roles: {', '.join(READ_ROLES)}")
+    return role
+
+
+def read_evidence(sha256: str, user: User, range_header: str | None, instance_id: int | None,
+                  client_addr: str | None) -> tuple[Path, EvidenceItem, str | None]:
+    """Log a read of the file on ``access:<instance_id>`` of every instance holding it (or only
+    ``instance_id``); returns (path, an item, problem) where problem is None, "missing" or
+    "altered". No commit: the caller commits the log, then refuses a file with a problem.
+
+    Raises:
+        RuleViolation: the user may not read evidence. NotFound: no such item (on that instance).
+    """
+    role = check_read_role(user)
+    stmt = select(EvidenceItem).where(EvidenceItem.sha256 == sha256)
+    if instance_id is not None:
+        stmt = stmt.where(EvidenceItem.instance_id == instance_id)
+    items = list(db.session.scalars(stmt.order_by(EvidenceItem.id))) if SHA256.match(sha256) else []
+    if not items:
+        raise NotFound(f"no evidence {sha256}" + (f" on instance {instance_id}" if instance_id else ""))
+    problem = file_problem_cached(sha256)
+    for iid in sorted({i.instance_id for i in items}):
+        data: dict[str, Any] = {"sha256": sha256, "range": range_header,
+                                "evidence_ids": [i.id for i in items if i.instance_id == iid]}
+        if problem:
+            data["problem"] = problem
+        append_event(f"access:{iid}", None, "evidence_read", actor=user.username, role=role, instance_id=iid,
+                     data=data, client_addr=client_addr)
+    return evidence_path(sha256), items[0], problem
+
+
+def check_evidence(instance_id: int) -> list[dict[str, Any]]:
+    """One problem per evidence item of the instance whose stored file is missing or altered
+    (re-hashed now, streaming): ``{"kind": "evidence", "sha256", "problem", "evidence_id"}``."""
+    problems: list[dict[str, Any]] = []
+    seen: dict[str, str | None] = {}
+    for item in items_of(instance_id):
+        if item.sha256 not in seen:
+            seen[item.sha256] = file_problem(item.sha256)
+        if seen[item.sha256]:
+            problems.append({"kind": "evidence", "sha256": item.sha256, "problem": seen[item.sha256],
+                             "evidence_id": item.id})
+    return problems
