@@ -19,7 +19,7 @@ install: $(STAMP)
 run: $(STAMP)
 	mkdir -p instance
 	$(FLASK) setup-demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) serve --host 127.0.0.1 --port 5000
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

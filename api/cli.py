@@ -104,6 +104,24 @@ def audit_checkpoint() -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(audit_cli)
 
+    @app.cli.command("worker")
+    def worker_command() -> None:
+        """Run the background worker (checkpoints) until interrupted."""
+        from .worker import run_forever
+
+        run_forever(current_app._get_current_object())
+
+    @app.cli.command("serve")
+    @click.option("--host", default="127.0.0.1")
+    @click.option("--port", default=5000, type=int)
+    def serve_command(host: str, port: int) -> None:
+        """Serve the app with the worker in-process (the embedded demo default)."""
+        from .worker import start_in_process
+
+        real = current_app._get_current_object()
+        start_in_process(real)
+        real.run(host=host, port=port, use_reloader=False)
+
     @app.cli.command("init-db")
     def init_db_command() -> None:
         """Create the tables."""

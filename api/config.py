@@ -26,6 +26,9 @@ class Config:
     #: bureau-maintained calendar overrides: ISO date -> True (working) / False (holiday)
     CALENDAR_OVERRIDES: dict[str, bool] = {}
     CALENDAR_UNKNOWN_YEAR = "weekends"
+    #: worker: seconds between ticks, and the least seconds between two checkpoints
+    WORKER_SECONDS = int(os.environ.get("SANXIANG_WORKER_SECONDS", "30"))
+    CHECKPOINT_SECONDS = int(os.environ.get("SANXIANG_CHECKPOINT_SECONDS", "300"))
     #: evidence files (A/V, photos, documents), stored by sha256 under this directory
     EVIDENCE_DIR = os.environ.get("SANXIANG_EVIDENCE_DIR", str(ROOT / "instance" / "evidence"))
     #: the largest evidence file accepted (bytes)

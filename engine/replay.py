@@ -92,8 +92,7 @@ class _Replay:
 
     def completed(self, ev: Recorded) -> None:
         self._expect_idle(ev)
-        ready = [t for t in runtime.ready_tasks(self.bundle, self.workflow)
-                 if t.meta.element_id == ev.element_id and t.id not in self.mapping.values()]
+        ready = [t for t in runtime.ready_tasks(self.bundle, self.workflow) if t.meta.element_id == ev.element_id]
         if not ready:
             raise Divergence(ev.seq, f"task '{ev.element_id}' was completed but is not ready in the replay")
         replay_id = ready[0].id

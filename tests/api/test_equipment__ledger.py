@@ -10,7 +10,7 @@ from api.extensions import db
 from api.models import DeviceMovement, Event
 from api.services.equipment import holder_at
 from engine.errors import RuleViolation
-from tests.api.test_evidence__support import checkout, give_back, new_device
+from tests.api.evidence_support import checkout, give_back, new_device
 
 
 def test_only_admin_or_head_register_and_codes_are_unique(http):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from api.extensions import db
 from api.models import User
 from api.security import hash_password
-from tests.api.test_evidence__support import (  # noqa: F401
+from tests.api.evidence_support import (  # noqa: F401
     MP4,
     av_meta,
     checkout,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from api.extensions import db
 from api.models import Event, Instance
-from tests.api.test_evidence__support import (  # noqa: F401
+from tests.api.evidence_support import (  # noqa: F401
     PDF,
     PNG,
     evidence_store,

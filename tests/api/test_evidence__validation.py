@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 
-from tests.api.test_evidence__support import (  # noqa: F401
+from tests.api.evidence_support import (  # noqa: F401
     JPEG,
     MP4,
     PDF,

@@ -1,0 +1,61 @@
+"""The background worker: periodic jobs, run in-process for the demo or as ``flask --app api worker``.
+
+Each tick records a checkpoint of every history stream's head when events were
+appended since the last one and CHECKPOINT_SECONDS have passed.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Checkpoint, Event
+from .models.types import utcnow
+from .services.audit import create_checkpoint
+
+
+def checkpoint_due(interval_seconds: int) -> bool:
+    last = db.session.scalar(select(Checkpoint).order_by(Checkpoint.id.desc()).limit(1))
+    newest = db.session.scalar(select(func.max(Event.id)))
+    if newest is None:
+        return False
+    if last is None:
+        return True
+    at = last.at if last.at.tzinfo else last.at.replace(tzinfo=utcnow().tzinfo)
+    if utcnow() - at < timedelta(seconds=interval_seconds):
+        return False
+    heads = {tuple(v) for v in last.heads.values()}
+    latest = db.session.execute(select(Event.seq, Event.hash).where(Event.id == newest)).first()
+    return tuple(latest) not in heads
+
+
+def tick(app: Flask) -> dict[str, int]:
+    """Run the periodic jobs once; returns what was done."""
+    done = {"checkpoints": 0}
+    with app.app_context():
+        if checkpoint_due(app.config["CHECKPOINT_SECONDS"]):
+            create_checkpoint()
+            db.session.commit()
+            done["checkpoints"] = 1
+        db.session.remove()
+    return done
+
+
+def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        try:
+            tick(app)
+        except Exception:  # noqa: BLE001 - a failed tick is logged and retried next time
+            app.logger.exception("worker tick failed")
+        stop.wait(app.config["WORKER_SECONDS"])
+
+
+def start_in_process(app: Flask) -> threading.Event:
+    """Start the worker as a daemon thread (the embedded default); returns its stop flag."""
+    stop = threading.Event()
+    threading.Thread(target=run_forever, args=(app, stop), name="sanxiang-worker", daemon=True).start()
+    return stop

@@ -1,0 +1,69 @@
+"""Corrections without loss: a data edit and a rewind are new events with before/after; verify still replays."""
+from __future__ import annotations
+
+from tests.api import cases as c
+from tests.api.test_audit__verify_and_tampering import verify
+
+
+def _to_proposal(http) -> int:
+    iid = http.start("enforcement_case")["id"]
+    http.complete(iid, "task_register", c.REGISTER, "officer1")
+    http.complete(iid, "task_record_start", c.RECORD_START, "officer1")
+    http.complete(iid, "task_investigation", c.INVESTIGATION, "officer2")
+    return iid
+
+
+def test_admin_data_edit_is_an_event_with_before_and_after(http):
+    iid = _to_proposal(http)
+    before = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
+    resp = http.call("PATCH", f"/api/v1/instances/{iid}/data", "admin",
+                     json={"changes": {"party_name": "张三丰"}, "reason": "当事人姓名登记错误"})
+    assert resp.status_code == 200, resp.get_json()
+    after = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
+    assert after[: len(before)] == before
+    edit = after[-1]
+    assert edit["type"] == "data_edited" and edit["actor"] == "admin"
+    assert edit["data"]["changes"]["party_name"] == {"before": "张三", "after": "张三丰"}
+    assert http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()["data"]["party_name"] == "张三丰"
+    assert verify(http, iid)["ok"]
+
+
+def test_only_admins_correct_and_a_reason_is_required(http):
+    iid = _to_proposal(http)
+    url = f"/api/v1/instances/{iid}/data"
+    assert http.call("PATCH", url, "officer1", json={"changes": {"x": 1}, "reason": "原因说明"}).status_code == 403
+    assert http.call("PATCH", url, "admin", json={"changes": {"x": 1}}).status_code == 422
+
+
+def test_rewind_to_an_earlier_task_keeps_history_and_replays(http):
+    iid = _to_proposal(http)
+    http.complete(iid, "task_proposal", c.PROPOSAL_MINOR, "officer1")
+    before = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
+    resp = http.call("POST", f"/api/v1/instances/{iid}/rewind", "admin",
+                     json={"element_id": "task_proposal", "reason": "拟处理意见需重新提出"})
+    assert resp.status_code == 200, resp.get_json()
+    after = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
+    assert after[: len(before)] == before
+    rewound = next(e for e in after if e["type"] == "rewound")
+    assert rewound["data"]["before"]["open_tasks"] == ["task_head_decision"]
+    assert http.open_task(iid, "task_proposal")
+    http.complete(iid, "task_proposal", c.PROPOSAL_MAJOR, "officer1")
+    assert http.open_task(iid, "task_submit_review")
+    result = verify(http, iid)
+    assert result["ok"], result["problems"]
+
+
+def test_events_cannot_be_changed_through_the_database(app):
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from api.extensions import db
+
+    with app.app_context():
+        with pytest.raises(DBAPIError):
+            with db.engine.begin() as conn:
+                conn.execute(text("UPDATE events SET actor = 'x'"))
+        with pytest.raises(DBAPIError):
+            with db.engine.begin() as conn:
+                conn.execute(text("DELETE FROM events"))

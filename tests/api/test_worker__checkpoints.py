@@ -1,0 +1,37 @@
+"""The worker records a checkpoint when new events exist and the interval has passed."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from api.extensions import db
+from api.models import Checkpoint
+from api.services.audit import verify_checkpoints
+from api.worker import tick
+
+
+def _count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Checkpoint))
+
+
+def test_tick_checkpoints_new_events_once(http, app, monkeypatch):
+    monkeypatch.setitem(app.config, "CHECKPOINT_SECONDS", 0)
+    http.start("enforcement_case")
+    before = _count(app)
+    assert tick(app) == {"checkpoints": 1}
+    assert tick(app) == {"checkpoints": 0}  # nothing new since
+    http.start("enforcement_case")
+    assert tick(app) == {"checkpoints": 1}
+    assert _count(app) == before + 2
+    with app.app_context():
+        assert verify_checkpoints() == []
+        last = db.session.scalar(select(Checkpoint).order_by(Checkpoint.id.desc()).limit(1))
+        assert any(stream.startswith("instance:") for stream in last.heads)
+
+
+def test_tick_waits_for_the_interval(http, app, monkeypatch):
+    monkeypatch.setitem(app.config, "CHECKPOINT_SECONDS", 0)
+    tick(app)
+    monkeypatch.setitem(app.config, "CHECKPOINT_SECONDS", 3600)
+    http.start("enforcement_case")
+    assert tick(app) == {"checkpoints": 0}
