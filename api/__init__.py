@@ -17,6 +17,25 @@ def _blueprints() -> list:
             evidence.blp, equipment.blp]
 
 
+def _install_step_clock(app: Flask) -> None:
+    """Each request is one step in time: the engine clock is fixed for its duration (see engine/clock.py)."""
+    from flask import g
+
+    from engine.clock import CLOCK
+
+    from .models.types import utcnow
+
+    @app.before_request
+    def _fix_clock() -> None:
+        g.clock_token = CLOCK.set(utcnow())
+
+    @app.teardown_request
+    def _release_clock(exc: BaseException | None) -> None:  # noqa: ARG001
+        token = g.pop("clock_token", None)
+        if token is not None:
+            CLOCK.reset(token)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` overrides :class:`api.config.Config`."""
     app = Flask(__name__, instance_relative_config=True)
@@ -29,6 +48,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for blp in _blueprints():
         api.register_blueprint(blp)
     register_error_handlers(app)
+    _install_step_clock(app)
     from .web import docs_assets_blp, web_blp
 
     app.register_blueprint(web_blp)

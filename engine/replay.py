@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 
-from . import runtime, snapshots
+from . import clock, runtime, snapshots
 from .errors import SanxiangError
 from .specs import SpecBundle
 
@@ -29,6 +30,7 @@ class Recorded:
     task_id: str | None
     data: dict[str, Any]
     view: dict[str, Any] | None
+    at: datetime | None = None
 
 
 @dataclass
@@ -111,6 +113,10 @@ class _Replay:
         records = runtime.rewind(self.workflow, ev.element_id or "", views=True)
         self._take(records, ev)
 
+    def timers(self, ev: Recorded) -> None:
+        self._expect_idle(ev)
+        self._take(runtime.fire_timers(self.workflow, views=True), ev)
+
     def passive(self, ev: Recorded) -> None:
         """Events that change no state (claims, evidence, publication): the state must still match."""
         if self.workflow is not None and not self.queue:
@@ -122,6 +128,7 @@ HANDLERS = {
     "task_completed": _Replay.completed,
     "data_edited": _Replay.data_edited,
     "rewound": _Replay.rewound,
+    "timer_tick": _Replay.timers,
 }
 
 
@@ -134,7 +141,11 @@ def replay(bundle: SpecBundle, events: list[Recorded], script_engine: Any) -> Re
             if run.workflow is None and ev.type != "instance_started":
                 raise Divergence(ev.seq, f"the history does not begin with instance_started (found {ev.type})")
             handler = HANDLERS.get(ev.type) or (_Replay.engine if ev.type.startswith("engine_") else _Replay.passive)
-            handler(run, ev)
+            if ev.at is not None:
+                with clock.fixed(ev.at):
+                    handler(run, ev)
+            else:
+                handler(run, ev)
             count += 1
         if run.queue:
             extra = run.queue[0]

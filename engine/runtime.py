@@ -271,3 +271,18 @@ def rewind(workflow: BpmnWorkflow, element_id: str, views: bool = False) -> list
     if views:
         recorder._add(StepRecord("rewound", element_id, target.task_spec.bpmn_name, target.workflow.spec.name, {}))
     return run_engine(workflow, views, recorder)
+
+
+def fire_timers(workflow: BpmnWorkflow, views: bool = False) -> list[StepRecord]:
+    """Fire the timers that are due at the engine clock's time and run the engine on.
+
+    With ``views`` the first record is ``timer_tick`` with the view before anything fired.
+    """
+    recorder = _StepRecorder(workflow, views)
+    if views:
+        recorder._add(StepRecord("timer_tick", workflow.spec.name, None, workflow.spec.name, {}))
+    try:
+        workflow.refresh_timers()
+    except SpiffWorkflowException as exc:
+        raise _engine_error(exc, getattr(exc, "task", None)) from exc
+    return run_engine(workflow, views, recorder)

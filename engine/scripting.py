@@ -27,6 +27,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
+from . import clock, lottery, people
 from .calendar import WorkingCalendar
 from .errors import ScriptError
 from .masking import mask_text
@@ -103,10 +104,10 @@ def _helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
         return (as_date(start) + _dt.timedelta(days=int(n))).isoformat()
 
     def today() -> str:
-        return _dt.date.today().isoformat()
+        return clock.today().isoformat()
 
     def now_iso() -> str:
-        return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+        return clock.now().isoformat(timespec="seconds")
 
     return {
         "add_working_days": add_working_days,
@@ -116,6 +117,9 @@ def _helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
         "today": today,
         "now_iso": now_iso,
         "mask_text": mask_text,
+        "draw_lottery": lottery.draw,
+        "birth_date": lambda id_number: (lambda d: d.isoformat() if d else None)(people.birth_date(id_number)),
+        "is_minor": lambda id_number, on=None: people.is_minor(id_number, as_date(on) if on else clock.today()),
     }
 
 

@@ -134,7 +134,7 @@ def verify_instance(instance_id: int) -> dict[str, Any]:
     else:
         bundle = build_bundle(instance.definition_key, files)
         recorded = [Recorded(e.seq, e.type, e.element_id, e.task_id, e.data or {},
-                             _view(e, values)) for e in own]
+                             _view(e, values), e.at) for e in own]
         result = replay(bundle, recorded, script_engine())
         replayed = result.steps
         if not result.ok:

@@ -5,11 +5,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine import clock
 from engine.history import GENESIS, event_hash
 
 from ..extensions import db
 from ..models import Event, Instance
-from ..models.types import utcnow
 
 
 def _stream_head(stream: str) -> tuple[int, str]:
@@ -37,7 +37,7 @@ def append_event(stream: str, instance: Instance | None, type_: str, *, actor: s
         seq, prev = _stream_head(stream)
     state_ref, data_ref = refs or (None, None)
     ev = Event(stream=stream, seq=seq + 1, type=type_, instance_id=instance_id,
-               task_id=task_id, element_id=element_id, actor=actor, role=role, at=utcnow(),
+               task_id=task_id, element_id=element_id, actor=actor, role=role, at=clock.now(),
                data=data or {}, client_addr=client_addr, state_ref=state_ref, data_ref=data_ref,
                prev_hash=prev, hash="")
     ev.hash = event_hash(ev.hashed_fields(), prev)
