@@ -11,10 +11,13 @@ from .extensions import api, db
 
 
 def _blueprints() -> list:
-    from . import auth, definitions, equipment, evidence, history, instances, me, public, tasks
+    from . import auth, definitions, equipment, evidence, history, instances, me, public, settings, tasks
+    from .registry import blp as registry_blp
+    from .stats import blp as stats_blp
 
     return [auth.blp, me.blp, definitions.blp, instances.blp, tasks.blp, history.blp, public.blp,
-            evidence.blp, equipment.blp]
+            registry_blp, stats_blp,
+            evidence.blp, equipment.blp, settings.blp]
 
 
 def _install_step_clock(app: Flask) -> None:

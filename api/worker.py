@@ -1,20 +1,26 @@
 """The background worker: periodic jobs, run in-process for the demo or as ``flask --app api worker``.
 
-Each tick records a checkpoint of every history stream's head when events were
-appended since the last one and CHECKPOINT_SECONDS have passed.
+Each tick fires the timers that are due (escalations, deadlines), publishes the
+previous year's statistics from 1 January on if they are not published yet, and
+records a checkpoint of every history stream's head when events were appended
+since the last one and CHECKPOINT_SECONDS have passed.
 """
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import func, select
+
+from engine.clock import BEIJING
 
 from .extensions import db
 from .models import Checkpoint, Event
 from .models.types import utcnow
 from .services.audit import create_checkpoint
+from .services.stats import ensure_annual_report
+from .services.timers import fire_due
 
 
 def checkpoint_due(interval_seconds: int) -> bool:
@@ -32,10 +38,15 @@ def checkpoint_due(interval_seconds: int) -> bool:
     return tuple(latest) not in heads
 
 
-def tick(app: Flask) -> dict[str, int]:
-    """Run the periodic jobs once; returns what was done."""
+def tick(app: Flask, now: datetime | None = None) -> dict[str, int]:
+    """Run the periodic jobs once (timers, annual report, checkpoint); returns what was done."""
+    now = now or utcnow()
     done = {"checkpoints": 0}
     with app.app_context():
+        fired = fire_due(now)
+        done["timers"] = fired["instances"]
+        done["annual_reports"] = 1 if ensure_annual_report(now.astimezone(BEIJING).date()) is not None else 0
+        db.session.commit()
         if checkpoint_due(app.config["CHECKPOINT_SECONDS"]):
             create_checkpoint()
             db.session.commit()

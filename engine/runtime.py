@@ -7,10 +7,12 @@ raises before the caller saves, so a failed step changes nothing stored.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task, TaskState
 
@@ -106,7 +108,7 @@ class _StepRecorder:
         if kind == "event":
             definition = getattr(task.task_spec, "event_definition", None)
             detail["event"] = type(definition).__name__ if definition is not None else None
-            if detail["event"] == "TimerEventDefinition":
+            if isinstance(definition, TimerEventDefinition):
                 kind = "timer_fired"
         self._add(StepRecord(kind, task.task_spec.name, task.task_spec.bpmn_name, task.workflow.spec.name, detail,
                              _props(task)))
@@ -228,14 +230,19 @@ def instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     return data
 
 
-def waiting_timers(workflow: BpmnWorkflow) -> list[Any]:
+def waiting_timers(workflow: BpmnWorkflow) -> list[datetime]:
     """The UTC fire times of pending timers (earliest first)."""
     times = []
     for waiting in workflow.waiting_events():
         value = getattr(waiting, "value", None)
-        if value is not None:
-            times.append(value)
-    return sorted(times)
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                continue
+        if isinstance(value, datetime):
+            times.append(value if value.tzinfo else value.replace(tzinfo=UTC))
+    return sorted(t.astimezone(UTC) for t in times)
 
 
 def edit_data(workflow: BpmnWorkflow, changes: dict[str, Any]) -> dict[str, Any]:

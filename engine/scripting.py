@@ -152,6 +152,7 @@ class RestrictedEnvironment(TaskDataEnvironment):
         return True
 
 
-def make_script_engine(calendar: WorkingCalendar | None = None) -> PythonScriptEngine:
-    """A SpiffWorkflow script engine backed by :class:`RestrictedEnvironment`."""
-    return PythonScriptEngine(environment=RestrictedEnvironment(calendar))
+def make_script_engine(calendar: WorkingCalendar | None = None,
+                       extra: Mapping[str, Any] | None = None) -> PythonScriptEngine:
+    """A SpiffWorkflow script engine backed by :class:`RestrictedEnvironment` (``extra`` adds/overrides helpers)."""
+    return PythonScriptEngine(environment=RestrictedEnvironment(calendar, extra))

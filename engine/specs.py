@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from .definitions import NS, Catalog, file_kind, sha256
@@ -47,6 +48,8 @@ class SpecBundle:
     forms: dict[str, dict]
     user_tasks: dict[tuple[str, str], UserTaskMeta]
     decisions: dict[str, Any] = field(default_factory=dict)
+    #: process id -> its own spiffworkflow:properties (e.g. dueDate for the instance's time limit)
+    process_properties: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def task_meta(self, process_id: str, element_id: str) -> UserTaskMeta:
         try:
@@ -125,6 +128,14 @@ def build_bundle(process_id: str, files: dict[str, bytes]) -> SpecBundle:
                 properties=props,
             )
     manifest = {name: sha256(content) for name, content in files.items()}
+    process_properties: dict[str, dict[str, str]] = {}
+    for filename, content in files.items():
+        if file_kind(filename) == "bpmn":
+            root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+            for proc in root.xpath("//bpmn:process", namespaces=NS):
+                process_properties[proc.get("id")] = {
+                    p.get("name"): p.get("value") for p in proc.xpath(
+                        "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NS)}
     return SpecBundle(
         key=manifest_key(manifest),
         process_id=process_id,
@@ -134,6 +145,7 @@ def build_bundle(process_id: str, files: dict[str, bytes]) -> SpecBundle:
         forms=forms,
         user_tasks=user_tasks,
         decisions=dict(parser.dmn_parsers),
+        process_properties=process_properties,
     )
 
 

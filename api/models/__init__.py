@@ -1,12 +1,15 @@
 """Flask-SQLAlchemy models. Import from here."""
 from .definitions import DefinitionFile, DefinitionVersion
-from .disclosures import CorrectionRequest, Disclosure
+from .disclosures import AnnualReport, CorrectionRequest, Disclosure, DisclosureWithdrawal
 from .events import Blob, Checkpoint, Event
 from .evidence import Device, DeviceMovement, EvidenceItem
 from .instances import Instance, TaskRow
+from .registry import PowerItem
+from .settings import Setting
 from .users import ApiToken, Certificate, User
 
 __all__ = [
+    "AnnualReport",
     "ApiToken",
     "Blob",
     "Checkpoint",
@@ -17,9 +20,12 @@ __all__ = [
     "Device",
     "DeviceMovement",
     "Disclosure",
+    "DisclosureWithdrawal",
     "Event",
     "EvidenceItem",
     "Instance",
+    "PowerItem",
+    "Setting",
     "TaskRow",
     "User",
 ]

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .append_only import append_only
-from .types import utcnow
+from .types import UTCDateTime, utcnow
 
 
 class DefinitionFile(db.Model):
@@ -21,7 +21,7 @@ class DefinitionFile(db.Model):
     kind: Mapped[str] = mapped_column(String(8), nullable=False)
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 append_only(DefinitionFile)
@@ -45,7 +45,7 @@ class DefinitionVersion(db.Model):
     sha256: Mapped[str] = mapped_column(ForeignKey("definition_files.sha256"), nullable=False)
     deployment_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
     deployed_by: Mapped[str] = mapped_column(String(64), nullable=False)
-    deployed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 append_only(DefinitionVersion)

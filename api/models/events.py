@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .append_only import append_only
-from .types import JSONType
+from .types import JSONType, UTCDateTime
 
 
 class Event(db.Model):
@@ -27,7 +27,7 @@ class Event(db.Model):
     element_id: Mapped[str | None] = mapped_column(String(128))
     actor: Mapped[str | None] = mapped_column(String(64))
     role: Mapped[str | None] = mapped_column(String(32))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     data: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
     client_addr: Mapped[str | None] = mapped_column(String(64))
     state_ref: Mapped[str | None] = mapped_column(String(64))  # blob: element states after the event
@@ -60,7 +60,7 @@ class Checkpoint(db.Model):
     __tablename__ = "checkpoints"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     heads: Mapped[dict] = mapped_column(JSONType, nullable=False)  # stream -> [seq, hash]
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .append_only import append_only
-from .types import JSONType, utcnow
+from .types import JSONType, UTCDateTime, utcnow
 
 
 def utc_iso(value: datetime) -> str:
@@ -34,7 +34,7 @@ class EvidenceItem(db.Model):
     filename: Mapped[str | None] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # audio_video | photo | document
     title: Mapped[str | None] = mapped_column(String(255))
-    captured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # UTC
+    captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # UTC
     place: Mapped[str | None] = mapped_column(String(255))
     device_id: Mapped[str | None] = mapped_column(String(48))  # Device.code
     officers: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
@@ -42,7 +42,7 @@ class EvidenceItem(db.Model):
     pauses: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)  # [{"at", "reason"}]
     task_id: Mapped[str | None] = mapped_column(String(36))
     uploaded_by: Mapped[str] = mapped_column(String(64), nullable=False)
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
     def metadata_dict(self) -> dict:
         """The capture metadata as JSON values (times in UTC ISO 8601)."""
@@ -65,7 +65,7 @@ class Device(db.Model):
     name: Mapped[str] = mapped_column(String(128), nullable=False)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # camera | recorder | body_cam
     registered_by: Mapped[str] = mapped_column(String(64), nullable=False)
-    registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class DeviceMovement(db.Model):
@@ -78,7 +78,7 @@ class DeviceMovement(db.Model):
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), nullable=False)
     action: Mapped[str] = mapped_column(String(8), nullable=False)  # checkout | return
     officer: Mapped[str] = mapped_column(String(64), nullable=False)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     by: Mapped[str] = mapped_column(String(64), nullable=False)
     note: Mapped[str | None] = mapped_column(Text)
 

@@ -1,6 +1,7 @@
-"""Public, no-login endpoints: published disclosures and correction requests."""
-from flask_smorest import Blueprint
+"""Public, no-login endpoints: published disclosures, correction requests, the list of powers,
+certified officers and the annual statistics; plus the public web pages."""
+from ..evidence.parser import Blueprint
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Published decisions (no login)")
 
-from . import resources  # noqa: E402,F401
+from . import pages, resources  # noqa: E402,F401

@@ -1,14 +1,24 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlalchemy import or_, select
 
 from engine.errors import NotFound
 
 from ..extensions import db
-from ..models import CorrectionRequest, Disclosure
+from ..registry import service as registry
+from ..registry.schemas import PowerSchema
+from ..security import client_addr
+from ..services import disclosures as service
+from ..services import stats
+from ..stats.schemas import AnnualReportSchema, PublishedYearSchema
 from . import blp
-from .schemas import CorrectionResultSchema, CorrectionSchema, DisclosureQuerySchema, DisclosureSchema
+from .schemas import (
+    CorrectionResultSchema,
+    CorrectionSchema,
+    DisclosureQuerySchema,
+    DisclosureSchema,
+    OfficerSchema,
+)
 
 
 @blp.route("/disclosures")
@@ -16,27 +26,17 @@ class Disclosures(MethodView):
     @blp.arguments(DisclosureQuerySchema, location="query")
     @blp.response(200, DisclosureSchema(many=True))
     def get(self, args):
-        """Published, masked decisions; search by text and category."""
-        stmt = select(Disclosure)
-        if args.get("q"):
-            like = f"%{args['q']}%"
-            stmt = stmt.where(or_(Disclosure.title.like(like), Disclosure.masked_text.like(like)))
-        if args.get("category"):
-            stmt = stmt.where(Disclosure.category == args["category"])
-        stmt = stmt.order_by(Disclosure.published_at.desc()).limit(args["per_page"]).offset(
-            (args["page"] - 1) * args["per_page"])
-        return list(db.session.scalars(stmt))
+        """Published, masked decisions, newest first, each with its status (withdrawn ones with the reason)."""
+        return service.views_of(service.search(**args))
 
 
 @blp.route("/disclosures/<int:disclosure_id>")
 class DisclosureDetail(MethodView):
     @blp.response(200, DisclosureSchema)
     def get(self, disclosure_id):
-        """One published decision."""
-        found = db.session.get(Disclosure, disclosure_id)
-        if found is None:
-            raise NotFound(f"disclosure {disclosure_id} not found")
-        return found
+        """One published decision with its status."""
+        found = service.get_disclosure(disclosure_id)
+        return service.public_view(found, service.state_of(found.id))
 
 
 @blp.route("/corrections")
@@ -44,10 +44,46 @@ class Corrections(MethodView):
     @blp.arguments(CorrectionSchema)
     @blp.response(201, CorrectionResultSchema)
     def post(self, args):
-        """Ask the bureau to correct a published decision (OGI 41)."""
-        if db.session.get(Disclosure, args["disclosure_id"]) is None:
-            raise NotFound(f"disclosure {args['disclosure_id']} not found")
-        req = CorrectionRequest(**args)
-        db.session.add(req)
+        """Ask the bureau to correct a published decision (OGI 41); starts a correction case.
+
+        404 for an unknown disclosure, 409 for a withdrawn or superseded one.
+        """
+        req = service.request_correction(args["disclosure_id"], args["contact"].strip(), args["reason"].strip(),
+                                         client_addr())
         db.session.commit()
         return req
+
+
+@blp.route("/powers")
+class PublicPowers(MethodView):
+    @blp.response(200, PowerSchema(many=True))
+    def get(self):
+        """The list of powers and duties (权责清单) in force: current versions, retired items left out."""
+        return registry.current_powers()
+
+
+@blp.route("/officers")
+class PublicOfficers(MethodView):
+    @blp.response(200, OfficerSchema(many=True))
+    def get(self):
+        """Enforcement officers with a certificate valid today: name, certificate number, category, area."""
+        return registry.public_officers()
+
+
+@blp.route("/statistics")
+class PublicStatisticsYears(MethodView):
+    @blp.response(200, PublishedYearSchema(many=True))
+    def get(self):
+        """The years with a published statistics report, newest first."""
+        return [{"year": y, "version": v, "published_at": at} for y, v, at in stats.published_years()]
+
+
+@blp.route("/statistics/<int:year>")
+class PublicStatistics(MethodView):
+    @blp.response(200, AnnualReportSchema)
+    def get(self, year):
+        """The latest published annual statistics report of ``year``; 404 if none."""
+        report = stats.latest_published(year)
+        if report is None:
+            raise NotFound(f"no statistics report published for {year}")
+        return report

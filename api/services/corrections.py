@@ -8,6 +8,7 @@ from engine.errors import StateConflict
 from engine.snapshots import state_view
 
 from ..models import Instance, User
+from . import hooks
 from .history import append_event, instance_stream
 from .instances import get_instance, load_workflow, ready_rows, record_steps, save
 from .snapshots import stage_view
@@ -44,4 +45,5 @@ def rewind(instance_id: int, element_id: str, reason: str, user: User, client_ad
     instance.status = "running"
     instance.ended_at = None
     save(instance, bundle, workflow, known)
+    hooks.apply(instance, rest, user.username)
     return instance

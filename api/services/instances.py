@@ -1,12 +1,14 @@
 """Starting instances and saving them after an engine step."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy import select
 
 from engine import runtime
+from engine.deadlines import due_from
 from engine.errors import NotFound
 from engine.history import GENESIS
 from engine.serializer import STATE_VERSION, dumps_state, load_state
@@ -74,6 +76,7 @@ def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known: 
         instance.ended_at = utcnow()
     timers = runtime.waiting_timers(workflow)
     instance.next_due = timers[0] if timers else None
+    instance.due_at = due_from(bundle.process_properties.get(bundle.process_id, {}), instance.data)
     new_rows = []
     ready_now = runtime.ready_tasks(bundle, workflow)
     still = {r.id for r in ready_now}
@@ -81,15 +84,25 @@ def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known: 
         if spiff_id not in still and row.state == "ready":
             row.state = "cancelled"
     for ready in ready_now:
+        due = due_from(ready.meta.properties, ready.data)
         if ready.id in known:
+            row = known[ready.id]
+            if _as_utc(row.due_at) != _as_utc(due):  # e.g. an approved extension moved the deadline
+                row.due_at = due
             continue
         row = TaskRow(spiff_task_id=ready.id, instance_id=instance.id, process_id=ready.meta.process_id,
                       element_id=ready.meta.element_id, name=ready.meta.name, title=instance.title,
                       lane=ready.meta.lane, role=ready.role, form_key=ready.meta.form_key, kind=ready.meta.kind,
-                      state="ready")
+                      state="ready", due_at=due)
         db.session.add(row)
         new_rows.append(row)
     return new_rows
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def start_instance(key: str, data: dict[str, Any], actor: str, role: str | None, client_addr: str | None) -> Instance:
@@ -117,6 +130,9 @@ def start_instance(key: str, data: dict[str, Any], actor: str, role: str | None,
                  client_addr=client_addr, refs=stage_view(started.view))
     record_steps(instance, steps, actor)
     save(instance, bundle, workflow, {})
+    from . import hooks  # hooks -> disclosures -> may start instances: import late
+
+    hooks.apply(instance, steps, actor)
     return instance
 
 

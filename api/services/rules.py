@@ -12,11 +12,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine import decisions
+from engine import clock, decisions
 from engine.errors import RuleViolation
 
 from ..extensions import db
-from ..models import Event, Instance, TaskRow, User
+from ..models import Event, EvidenceItem, Instance, TaskRow, User
+from . import settings
 from .definitions import current_catalog
 from .history import instance_stream
 from .runtime import script_engine
@@ -92,3 +93,50 @@ def check_legal_review_gate(task: TaskRow, instance: Instance, bundle: Any, subm
             f"this is a major decision ({rule}); it needs a passed legal review first (APL 58), "
             f"latest review outcome: {outcome or 'none'}",
         )
+
+
+def check_legal_qualification(user: User, task: TaskRow) -> None:
+    """Reviewers carry the legal qualification (APL 58: first-time reviewers hold the national qualification)."""
+    if task.role == "legal_reviewer" and not user.legal_qualified:
+        raise RuleViolation("legal_qualification",
+                            f"{user.username} has no legal-review qualification on record (APL 58)")
+
+
+def _officer_list(submitted: dict[str, Any], instance: Instance) -> list[str]:
+    named = submitted.get("officers") if isinstance(submitted.get("officers"), list) else None
+    if named is None:
+        named = instance.data.get("officers") if isinstance(instance.data.get("officers"), list) else []
+    return [str(n) for n in named]
+
+
+def check_two_officers(act_kind: str | None, submitted: dict[str, Any], instance: Instance) -> None:
+    """An enforcement act needs at least two officers with certificates valid that day (APL 42)."""
+    if not act_kind:
+        return
+    names = _officer_list(submitted, instance)
+    users = list(db.session.scalars(select(User).where(User.username.in_(names)))) if names else []
+    day = clock.today()
+    valid = sorted(u.username for u in users if u.has_role("officer") and u.active and u.certificate_on(day))
+    if len(valid) < 2:
+        raise RuleViolation(
+            "two_officers",
+            f"an enforcement act ({act_kind}) needs at least two officers with enforcement certificates valid on "
+            f"{day.isoformat()} (APL 42); valid: {valid or 'none'}, named: {names or 'none'}")
+
+
+def check_recording(act_kind: str | None, task: TaskRow, instance: Instance) -> None:
+    """Acts the recording table marks 'av' need an audio/video item attached to this task (seed 四(二)2)."""
+    if not act_kind:
+        return
+    table = settings.get("recording_requirements")
+    flag = table.get("full_process_flag")
+    needs_av = table.get("acts", {}).get(act_kind) == "av" or bool(flag and instance.data.get(flag))
+    if not needs_av:
+        return
+    found = db.session.scalar(select(EvidenceItem.id).where(
+        EvidenceItem.instance_id == instance.id, EvidenceItem.task_id == task.id,
+        EvidenceItem.kind == "audio_video").limit(1))
+    if found is None:
+        raise RuleViolation("av_required",
+                            f"'{task.name}' is a {act_kind} act: attach an audio/video record to this task first "
+                            f"(POST /api/v1/instances/{instance.id}/evidence with task_id={task.id})")

@@ -1,4 +1,10 @@
-"""Per-app engine objects: the spec cache and the restricted script engine."""
+"""Per-app engine objects: the spec cache, the working-day calendar and the restricted script engine.
+
+The calendar and the script engine follow the bureau settings (calendar overrides,
+masking rules); a settings change drops them (``services.settings.put``) and they are
+rebuilt on next use. With several server processes, each rebuilds after its own restart
+or its own settings change.
+"""
 from __future__ import annotations
 
 from datetime import date
@@ -6,6 +12,7 @@ from datetime import date
 from flask import current_app
 
 from engine.calendar import WorkingCalendar
+from engine.masking import mask_text, rules_from_config
 from engine.scripting import make_script_engine
 from engine.specs import SpecCache
 
@@ -24,13 +31,27 @@ def spec_cache() -> SpecCache:
 def calendar() -> WorkingCalendar:
     state = _state()
     if "calendar" not in state:
-        overrides = {date.fromisoformat(k): bool(v) for k, v in current_app.config["CALENDAR_OVERRIDES"].items()}
-        state["calendar"] = WorkingCalendar(overrides=overrides, unknown_year=current_app.config["CALENDAR_UNKNOWN_YEAR"])
+        from . import settings
+
+        overrides = dict(current_app.config["CALENDAR_OVERRIDES"])
+        overrides.update(settings.get("calendar_overrides"))
+        state["calendar"] = WorkingCalendar(overrides={date.fromisoformat(k): bool(v) for k, v in overrides.items()},
+                                            unknown_year=current_app.config["CALENDAR_UNKNOWN_YEAR"])
     return state["calendar"]
 
 
 def script_engine():
     state = _state()
     if "script_engine" not in state:
-        state["script_engine"] = make_script_engine(calendar())
+        from . import settings
+
+        rules = rules_from_config(settings.get("masking_rules"))
+        state["script_engine"] = make_script_engine(
+            calendar(), extra={"mask_text": lambda text, names=(): mask_text(text, rules, names)})
     return state["script_engine"]
+
+
+def reset() -> None:
+    """Forget the calendar and script engine (after a settings change)."""
+    for key in ("calendar", "script_engine"):
+        _state().pop(key, None)

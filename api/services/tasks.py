@@ -14,14 +14,12 @@ from engine.errors import NotFound, RuleViolation, StateConflict
 from engine.forms import validate_form_data
 
 from ..extensions import db
-from ..models import Disclosure, Instance, TaskRow, User
+from ..models import Instance, TaskRow, User
 from ..models.types import utcnow
-from . import rules
+from . import hooks, rules
 from .history import append_event, instance_stream
 from .instances import load_workflow, ready_rows, record_steps, save
 from .snapshots import stage_view
-
-PUBLISH_KIND = "publish"
 
 
 def get_task(task_id: str) -> TaskRow:
@@ -102,6 +100,10 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
     cleaned = validate_form_data(form, data, current=runtime.find_task(workflow, task.spiff_task_id).data)
     submitted = {**form_defaults(form), **cleaned}
     rules.check_legal_review_gate(task, instance, bundle, submitted)
+    rules.check_legal_qualification(user, task)
+    act_kind = bundle.task_meta(task.process_id, task.element_id).properties.get("actKind")
+    rules.check_two_officers(act_kind, submitted, instance)
+    rules.check_recording(act_kind, task, instance)
 
     known = ready_rows(instance.id)
     steps = runtime.complete(workflow, task.spiff_task_id, submitted, views=True)
@@ -119,22 +121,5 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
                  client_addr=client_addr, refs=stage_view(ran.view))
     record_steps(instance, steps, user.username)
     save(instance, bundle, workflow, known)
-    _publish_if_due(instance, steps, user)
+    hooks.apply(instance, steps, user.username)
     return instance
-
-
-def _publish_if_due(instance: Instance, steps: list[runtime.StepRecord], user: User) -> None:
-    """A completed ``publish`` script task puts the masked decision on the public list."""
-    published = [s for s in steps if s.properties.get("kind") == PUBLISH_KIND]
-    if not published:
-        return
-    data = instance.data
-    disclosure = Disclosure(instance_id=instance.id, category=str(data.get("act_type") or "other"),
-                            title=str(data.get("case_title") or instance.title),
-                            decision_number=data.get("decision_number"),
-                            masked_text=str(data.get("masked_text") or ""), published_by=user.username)
-    db.session.add(disclosure)
-    db.session.flush()
-    append_event(instance_stream(instance.id), instance, "disclosure_published", actor=user.username,
-                 role="publicity_officer", element_id=published[-1].element_id,
-                 data={"disclosure_id": disclosure.id, "masked_text": disclosure.masked_text})

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..services.deadlines import warning_for
+
 
 class TaskQuerySchema(Schema):
     scope = fields.String(load_default="candidate", validate=validate.OneOf(["mine", "candidate", "all"]))
@@ -31,7 +33,9 @@ class TaskSchema(Schema):
     completed_by = fields.String(allow_none=True)
 
     def get_warning(self, obj) -> str | None:
-        return None
+        due = obj.get("due_at") if isinstance(obj, dict) else obj.due_at
+        state = obj.get("state") if isinstance(obj, dict) else obj.state
+        return warning_for(due) if state == "ready" else None
 
 
 class TaskDetailSchema(TaskSchema):

@@ -1,0 +1,24 @@
+"""Bureau settings as versioned, append-only rows: the latest version of a key is in force."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .append_only import append_only
+from .types import JSONType, UTCDateTime, utcnow
+
+
+@append_only
+class Setting(db.Model):
+    __tablename__ = "settings"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_settings_key_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    value: Mapped[object] = mapped_column(JSONType, nullable=False)
+    changed_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -1,0 +1,90 @@
+"""Power items (权责清单) and certificates, in and out."""
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from ..models.evidence import utc_iso
+from ..models.registry import POWER_CATEGORIES
+
+CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+                       error="1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+
+
+def not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("must not be blank")
+
+
+class UtcDateTime(fields.DateTime):
+    """A timestamp in ISO 8601 with offset (UTC); SQLite gives naive UTC datetimes back."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else utc_iso(value)
+
+
+class PowerInSchema(Schema):
+    """One whole version of an item: the fields not given take their defaults, not the previous version's."""
+
+    class Meta:
+        unknown = RAISE
+
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=[not_blank, validate.Length(max=255)])
+    category = fields.String(required=True, validate=validate.OneOf(POWER_CATEGORIES))
+    legal_basis = fields.String(required=True, validate=[not_blank, validate.Length(max=5000)])
+    procedure = fields.String(allow_none=True, validate=validate.Length(max=10000))
+    time_limit = fields.String(allow_none=True, validate=validate.Length(max=255),
+                               metadata={"description": "as published, e.g. 30日 or 20个工作日"})
+    time_limit_days = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=3650))
+    working_days = fields.Boolean(load_default=False,
+                                  metadata={"description": "time_limit_days counts working days (ALL 82)"})
+    remedies = fields.String(allow_none=True, validate=[not_blank, validate.Length(max=5000)],
+                             metadata={"description": "default: 行政复议 60 日 / 行政诉讼 6 个月"})
+    retired = fields.Boolean(load_default=False, metadata={"description": "take the item off the public list"})
+
+
+class PowerSchema(Schema):
+    code = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    category = fields.String()
+    legal_basis = fields.String()
+    procedure = fields.String(allow_none=True)
+    time_limit = fields.String(allow_none=True)
+    time_limit_days = fields.Integer(allow_none=True)
+    working_days = fields.Boolean()
+    remedies = fields.String()
+    retired = fields.Boolean()
+    changed_by = fields.String()
+    changed_at = UtcDateTime()
+
+
+class CertificateInSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    number = fields.String(required=True, validate=[not_blank, validate.Length(max=64)])
+    category = fields.String(required=True, validate=[not_blank, validate.Length(max=64)])
+    area = fields.String(allow_none=True, validate=validate.Length(max=128))
+    valid_from = fields.Date(required=True)
+    valid_to = fields.Date(allow_none=True)
+
+    @validates_schema
+    def _period(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("valid_to") is not None and data["valid_to"] < data["valid_from"]:
+            raise ValidationError({"valid_to": ["must not be before valid_from"]})
+
+
+class CertificateRecordSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    number = fields.String()
+    category = fields.String()
+    area = fields.String(allow_none=True)
+    valid_from = fields.Date()
+    valid_to = fields.Date(allow_none=True)
+    valid_today = fields.Boolean()

@@ -1,0 +1,122 @@
+"""Versioned bureau settings: recording requirements, warning days, masking rules, calendar overrides.
+
+Each key has a default here and a validator; a change is a new version (and an
+event on the ``settings`` stream), never an edit of the old one.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from engine.errors import FormDataInvalid, NotFound
+from engine.masking import DEFAULT_RULES, rules_from_config
+
+from ..extensions import db
+from ..models import Setting
+from . import runtime
+from .history import append_event
+
+ACT_KINDS = ("site_inspection", "random_inspection", "evidence_collection", "evidence_preservation", "hearing",
+             "service", "other_act")
+
+
+def _recording_default() -> dict[str, Any]:
+    # seed 四(二)2: A/V for on-site inspection, random inspection, evidence collection and preservation,
+    # hearings and service; full-process A/V for acts touching major property rights
+    required = {kind: "av" for kind in ACT_KINDS if kind != "other_act"}
+    return {"acts": {**required, "other_act": "text"}, "full_process_flag": "major_property_rights"}
+
+
+def _validate_recording(value: Any) -> None:
+    if not isinstance(value, dict) or not isinstance(value.get("acts"), dict):
+        raise FormDataInvalid({"value": ["expected {'acts': {act kind: 'av' | 'text'}, 'full_process_flag': key}"]})
+    bad = {k: v for k, v in value["acts"].items() if k not in ACT_KINDS or v not in ("av", "text")}
+    if bad:
+        raise FormDataInvalid({"acts": [f"unknown act kinds or levels: {bad}; kinds {ACT_KINDS}, levels av|text"]})
+
+
+def _validate_warning_days(value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 30:
+        raise FormDataInvalid({"value": ["warning days must be a whole number from 0 to 30"]})
+
+
+def _validate_masking(value: Any) -> None:
+    if not isinstance(value, list):
+        raise FormDataInvalid({"value": ["expected a list of masking rules"]})
+    try:
+        rules_from_config(value)
+    except ValueError as exc:
+        raise FormDataInvalid({"value": [str(exc)]}) from None
+
+
+def _validate_overrides(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise FormDataInvalid({"value": ["expected {ISO date: true (working) | false (holiday)}"]})
+    problems = []
+    for key, flag in value.items():
+        try:
+            date.fromisoformat(key)
+        except (TypeError, ValueError):
+            problems.append(f"{key}: not an ISO date")
+        if not isinstance(flag, bool):
+            problems.append(f"{key}: value must be true or false")
+    if problems:
+        raise FormDataInvalid({"value": problems})
+
+
+SETTINGS: dict[str, tuple[Callable[[], Any], Callable[[Any], None], str]] = {
+    "recording_requirements": (_recording_default, _validate_recording,
+                               "which enforcement acts need audio/video evidence (seed 四(二)2)"),
+    "warning_days": (lambda: 2, _validate_warning_days, "yellow warning when this many working days remain or fewer"),
+    "masking_rules": (lambda: [asdict(r) for r in DEFAULT_RULES], _validate_masking,
+                      "masking before publication (OGI 15, APL 50, PIPL 28)"),
+    "calendar_overrides": (lambda: {}, _validate_overrides,
+                           "bureau-maintained working-day overrides on top of the Chinese calendar"),
+}
+
+
+def _spec(key: str) -> tuple[Callable[[], Any], Callable[[Any], None], str]:
+    if key not in SETTINGS:
+        raise NotFound(f"unknown setting '{key}' (known: {', '.join(SETTINGS)})")
+    return SETTINGS[key]
+
+
+def current(key: str) -> tuple[Any, int]:
+    """(value, version) in force; version 0 is the built-in default."""
+    default, _, _ = _spec(key)
+    row = db.session.scalar(select(Setting).where(Setting.key == key).order_by(Setting.version.desc()).limit(1))
+    return (row.value, row.version) if row else (default(), 0)
+
+
+def get(key: str) -> Any:
+    return current(key)[0]
+
+
+def versions_marker() -> int:
+    """Changes whenever any setting gets a new version (cache key for derived objects)."""
+    return db.session.scalar(select(func.coalesce(func.max(Setting.id), 0))) or 0
+
+
+def put(key: str, value: Any, actor: str, client_addr: str | None = None) -> Setting:
+    """A new version of ``key``; raises FormDataInvalid (422) and changes nothing when invalid. No commit."""
+    _, validate, _ = _spec(key)
+    validate(value)
+    _, version = current(key)
+    row = Setting(key=key, version=version + 1, value=value, changed_by=actor)
+    db.session.add(row)
+    append_event("settings", None, "setting_changed", actor=actor, data={"key": key, "version": version + 1,
+                                                                        "value": value}, client_addr=client_addr)
+    runtime.reset()
+    return row
+
+
+def describe() -> list[dict[str, Any]]:
+    out = []
+    for key, (_, _, text) in SETTINGS.items():
+        value, version = current(key)
+        out.append({"key": key, "version": version, "description": text, "value": value})
+    return out

@@ -1,0 +1,231 @@
+"""Annual enforcement statistics (DOMAIN §1: published by 31 January; §4 supervision).
+
+Figures come from a few small queries on the instance, task, event and disclosure rows
+(no workflow is deserialized) and are added up in Python: JSON-in-SQL differs between
+SQLite and PostgreSQL, so only the projection (a JSON value read as text) is done in SQL.
+
+Times: a year is a Beijing calendar year. Stored timestamps are UTC, except deadlines
+(``due_at``), which are stored as given (Beijing); on SQLite they come back naive and are
+read as Beijing time, as :func:`engine.deadlines.warning` does. Nothing here commits.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from engine import clock
+from engine.errors import FormDataInvalid, StateConflict
+
+from ..extensions import db
+from ..models import (
+    AnnualReport,
+    CorrectionRequest,
+    Disclosure,
+    DisclosureWithdrawal,
+    Event,
+    Instance,
+    TaskRow,
+)
+from ..models.disclosures import DEFAULT_AGENCY
+from .disclosures import CORRECTION_PROCESS
+from .history import append_event
+
+NONE = "none"
+STATS_STREAM = "statistics"
+FIRST_YEAR = 2000
+SYSTEM = "system"
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """[start, end) of a Beijing calendar year, in UTC."""
+    start = datetime.combine(date(year, 1, 1), time(0), clock.BEIJING).astimezone(UTC)
+    end = datetime.combine(date(year + 1, 1, 1), time(0), clock.BEIJING).astimezone(UTC)
+    return start, end
+
+
+def check_year(year: int) -> int:
+    """Raises FormDataInvalid (422) for a year before 2000 or after the current one."""
+    this_year = clock.today().year
+    if not FIRST_YEAR <= year <= this_year:
+        raise FormDataInvalid({"year": [f"must be from {FIRST_YEAR} to {this_year}"]}, "no statistics for that year")
+    return year
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """A stored timestamp; naive (SQLite) means UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _due(value: datetime | None) -> datetime | None:
+    """A stored deadline; naive (SQLite) means Beijing time, as the engine's deadlines read it."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=clock.BEIJING) if value.tzinfo is None else value
+
+
+def _key(value: Any) -> str:
+    return NONE if value in (None, "") else str(value)
+
+
+def _in_year(column: Any, year: int) -> Any:
+    start, end = year_bounds(year)
+    return (column >= start) & (column < end)
+
+
+def _cases(year: int) -> dict[str, Any]:
+    rows = db.session.execute(
+        select(Instance.definition_key, Instance.status, Instance.data["act_type"].as_string(),
+               Instance.data["decision"].as_string())
+        .where(_in_year(Instance.started_at, year))).all()
+    per_def: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"started": 0, "by_status": Counter(), "by_act_type": defaultdict(
+            lambda: {"started": 0, "by_decision": Counter(), "by_status": Counter()})})
+    acts: dict[str, dict[str, Any]] = defaultdict(lambda: {"started": 0, "by_decision": Counter(),
+                                                           "by_status": Counter()})
+    for key, status, act, decision in rows:
+        entry = per_def[key]
+        entry["started"] += 1
+        entry["by_status"][status] += 1
+        for bucket in ((entry["by_act_type"][_key(act)],) if key == CORRECTION_PROCESS
+                       else (entry["by_act_type"][_key(act)], acts[_key(act)])):
+            bucket["started"] += 1
+            bucket["by_decision"][_key(decision)] += 1
+            bucket["by_status"][status] += 1
+    return {"started": len(rows), "by_status": dict(Counter(status for _, status, _, _ in rows)),
+            "by_act_type": _plain(acts), "by_definition": _plain(per_def)}
+
+
+def _plain(value: Any) -> Any:
+    """Counters and defaultdicts as plain, key-sorted dicts (JSON-ready)."""
+    if isinstance(value, dict):
+        return {k: _plain(value[k]) for k in sorted(value)}
+    return value
+
+
+def _legal_reviews(year: int) -> dict[str, Any]:
+    rows = db.session.execute(
+        select(Event.data[("submitted", "review_outcome")].as_string(), Event.instance_id)
+        .where(Event.type == "task_completed", Event.role == "legal_reviewer", _in_year(Event.at, year))).all()
+    return {"total": len(rows), "cases": len({iid for _, iid in rows}),
+            "by_outcome": _plain(Counter(_key(outcome) for outcome, _ in rows))}
+
+
+def _overdue(year: int, now: datetime) -> dict[str, Any]:
+    tasks = db.session.execute(
+        select(TaskRow.state, TaskRow.due_at, TaskRow.completed_at)
+        .where(_in_year(TaskRow.created_at, year), TaskRow.due_at.is_not(None))).all()
+    done_late = sum(1 for state, due, done in tasks
+                    if state == "completed" and done is not None and _utc(done) > _due(due))
+    open_late = sum(1 for state, due, _ in tasks if state == "ready" and _due(due) < now)
+    cases = db.session.execute(
+        select(Instance.definition_key, Instance.status, Instance.due_at, Instance.ended_at)
+        .where(_in_year(Instance.started_at, year), Instance.due_at.is_not(None))).all()
+    ended_late = Counter(key for key, _, due, ended in cases if ended is not None and _utc(ended) > _due(due))
+    running_late = Counter(key for key, status, due, ended in cases
+                           if status == "running" and ended is None and _due(due) < now)
+    return {
+        "tasks": {"with_deadline": len(tasks), "completed_late": done_late, "open_overdue": open_late},
+        "cases": {"with_deadline": len(cases), "ended_late": sum(ended_late.values()),
+                  "running_overdue": sum(running_late.values()),
+                  "by_definition": {k: {"ended_late": ended_late.get(k, 0), "running_overdue": running_late.get(k, 0)}
+                                    for k in sorted(set(ended_late) | set(running_late))}},
+    }
+
+
+def _disclosures(year: int) -> dict[str, Any]:
+    published = db.session.execute(select(Disclosure.category, Disclosure.supersedes_id)
+                                   .where(_in_year(Disclosure.published_at, year))).all()
+    first = [category for category, supersedes in published if supersedes is None]
+    withdrawn = db.session.execute(
+        select(DisclosureWithdrawal.basis, Disclosure.category)
+        .join(Disclosure, Disclosure.id == DisclosureWithdrawal.disclosure_id)
+        .where(_in_year(DisclosureWithdrawal.withdrawn_at, year))).all()
+    requests = list(db.session.scalars(select(CorrectionRequest.case_id)
+                                       .where(_in_year(CorrectionRequest.created_at, year))))
+    return {
+        "disclosures": {"published": len(first), "by_category": _plain(Counter(first)),
+                        "corrected": len(published) - len(first), "withdrawn": len(withdrawn),
+                        "withdrawn_by_basis": _plain(Counter(basis for basis, _ in withdrawn)),
+                        "withdrawn_by_category": _plain(Counter(category for _, category in withdrawn))},
+        "correction_requests": {"received": len(requests),
+                                "cases_started": sum(1 for case_id in requests if case_id is not None)},
+    }
+
+
+def annual_statistics(year: int) -> dict[str, Any]:
+    """The year's enforcement figures (live), JSON-ready.
+
+    Keys: ``cases`` (started, by_status, by_act_type — enforcement processes only — and
+    by_definition, each act type split by ``decision`` and status), ``legal_reviews`` (by
+    ``review_outcome``), ``overdue`` (tasks completed late or open past due; cases ended late
+    or running past due), ``disclosures`` (published, corrected, withdrawn) and
+    ``correction_requests``. Cases, tasks and requests count in the year they started / were
+    made; disclosures and withdrawals in the year they happened.
+    """
+    now = clock.now()
+    start, end = year_bounds(year)
+    return {
+        "year": year,
+        "agency": str(current_app.config.get("AGENCY_NAME") or DEFAULT_AGENCY),
+        "period": {"from": start.astimezone(clock.BEIJING).date().isoformat(),
+                   "to": date(year, 12, 31).isoformat(), "timezone": "Asia/Shanghai"},
+        "as_of": now.astimezone(UTC).isoformat(),
+        "cases": _cases(year),
+        "legal_reviews": _legal_reviews(year),
+        "overdue": _overdue(year, now),
+        **_disclosures(year),
+    }
+
+
+def publish_report(year: int, actor: str) -> AnnualReport:
+    """Compute the year's figures and store them as a new, published report version; no commit.
+
+    Raises:
+        StateConflict: a concurrent publication took the same version (the caller rolls back).
+    """
+    last = db.session.scalar(select(func.max(AnnualReport.version)).where(AnnualReport.year == year)) or 0
+    now = clock.now()
+    report = AnnualReport(year=year, version=last + 1, content=annual_statistics(year), generated_at=now,
+                          generated_by=actor, published_at=now)
+    db.session.add(report)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise StateConflict(f"the {year} report was published concurrently; reload") from None
+    append_event(STATS_STREAM, None, "annual_report_published", actor=actor,
+                 data={"year": year, "version": report.version, "report_id": report.id})
+    return report
+
+
+def latest_published(year: int) -> AnnualReport | None:
+    return db.session.scalar(select(AnnualReport).where(AnnualReport.year == year,
+                                                        AnnualReport.published_at.is_not(None))
+                             .order_by(AnnualReport.version.desc()).limit(1))
+
+
+def published_years() -> list[tuple[int, int, datetime]]:
+    """(year, latest version, published_at of that version) for every year with a published report."""
+    latest = (select(AnnualReport.year, func.max(AnnualReport.version).label("version"))
+              .where(AnnualReport.published_at.is_not(None)).group_by(AnnualReport.year).subquery())
+    return list(db.session.execute(
+        select(AnnualReport.year, AnnualReport.version, AnnualReport.published_at)
+        .join(latest, (AnnualReport.year == latest.c.year) & (AnnualReport.version == latest.c.version))
+        .order_by(AnnualReport.year.desc())))
+
+
+def ensure_annual_report(today: date) -> AnnualReport | None:
+    """From 1 January on: publish the previous year's report (by ``system``) if it has none; no commit.
+
+    Returns the new report, or None when one exists already (one indexed query: cheap every tick).
+    """
+    year = today.year - 1
+    if db.session.scalar(select(AnnualReport.id).where(AnnualReport.year == year).limit(1)) is not None:
+        return None
+    return publish_report(year, SYSTEM)

@@ -1,0 +1,6 @@
+"""Bureau settings (versioned): recording requirements, warning days, masking rules, calendar overrides."""
+from flask_smorest import Blueprint
+
+blp = Blueprint("settings", __name__, url_prefix="/api/v1/settings", description="Bureau settings (versioned)")
+
+from . import resources  # noqa: E402,F401
