@@ -11,31 +11,25 @@ import threading
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from engine.clock import BEIJING
 
 from .extensions import db
-from .models import Checkpoint, Event
+from .models import Checkpoint
 from .models.types import utcnow
-from .services.audit import create_checkpoint
+from .services.audit import create_checkpoint, current_heads
 from .services.stats import ensure_annual_report
 from .services.timers import fire_due
 
 
 def checkpoint_due(interval_seconds: int) -> bool:
+    """True when some stream moved since the last checkpoint and the interval has passed."""
     last = db.session.scalar(select(Checkpoint).order_by(Checkpoint.id.desc()).limit(1))
-    newest = db.session.scalar(select(func.max(Event.id)))
-    if newest is None:
+    if last is not None and utcnow() - last.at < timedelta(seconds=interval_seconds):
         return False
-    if last is None:
-        return True
-    at = last.at if last.at.tzinfo else last.at.replace(tzinfo=utcnow().tzinfo)
-    if utcnow() - at < timedelta(seconds=interval_seconds):
-        return False
-    heads = {tuple(v) for v in last.heads.values()}
-    latest = db.session.execute(select(Event.seq, Event.hash).where(Event.id == newest)).first()
-    return tuple(latest) not in heads
+    heads = current_heads()
+    return bool(heads) and (last is None or heads != last.heads)
 
 
 def tick(app: Flask, now: datetime | None = None) -> dict[str, int]:

@@ -1,6 +1,7 @@
 """The append-only history. Rows are never updated or deleted."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -11,14 +12,21 @@ from .append_only import append_only
 from .types import JSONType, UTCDateTime
 
 
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
 class Event(db.Model):
+    """One recorded step. The id is made client-side so a request's events go in one batched INSERT."""
+
     __tablename__ = "events"
     __table_args__ = (
         UniqueConstraint("stream", "seq", name="uq_events_stream_seq"),
         Index("ix_events_instance_type", "instance_id", "type"),
+        Index("ix_events_at", "at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_new_id)
     stream: Mapped[str] = mapped_column(String(64), nullable=False)  # "instance:<id>" or "definitions"
     seq: Mapped[int] = mapped_column(Integer, nullable=False)
     type: Mapped[str] = mapped_column(String(32), nullable=False)

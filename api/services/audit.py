@@ -26,12 +26,17 @@ def _checkpoint_hash(at: str, heads: dict[str, Any], prev_hash: str) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def create_checkpoint() -> Checkpoint:
-    """Record the head (seq, hash) of every stream, chained to the previous checkpoint; no commit."""
+def current_heads() -> dict[str, list]:
+    """stream -> [seq, hash] of its last event."""
     last_seq = select(Event.stream, func.max(Event.seq).label("seq")).group_by(Event.stream).subquery()
     rows = db.session.execute(select(Event.stream, Event.seq, Event.hash).join(
         last_seq, (Event.stream == last_seq.c.stream) & (Event.seq == last_seq.c.seq)))
-    heads = {stream: [seq, digest] for stream, seq, digest in rows}
+    return {stream: [seq, digest] for stream, seq, digest in rows}
+
+
+def create_checkpoint() -> Checkpoint:
+    """Record the head (seq, hash) of every stream, chained to the previous checkpoint; no commit."""
+    heads = current_heads()
     prev = db.session.scalar(select(Checkpoint).order_by(Checkpoint.id.desc()).limit(1))
     prev_hash = prev.hash if prev else GENESIS
     at = utcnow()

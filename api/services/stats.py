@@ -4,9 +4,8 @@ Figures come from a few small queries on the instance, task, event and disclosur
 (no workflow is deserialized) and are added up in Python: JSON-in-SQL differs between
 SQLite and PostgreSQL, so only the projection (a JSON value read as text) is done in SQL.
 
-Times: a year is a Beijing calendar year. Stored timestamps are UTC, except deadlines
-(``due_at``), which are stored as given (Beijing); on SQLite they come back naive and are
-read as Beijing time, as :func:`engine.deadlines.warning` does. Nothing here commits.
+Times: a year is a Beijing calendar year. Stored timestamps, deadlines included, are aware
+UTC on every database (``api.models.types.UTCDateTime``). Nothing here commits.
 """
 from __future__ import annotations
 
@@ -64,10 +63,8 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 def _due(value: datetime | None) -> datetime | None:
-    """A stored deadline; naive (SQLite) means Beijing time, as the engine's deadlines read it."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=clock.BEIJING) if value.tzinfo is None else value
+    """A stored deadline (aware UTC; a naive value is UTC too)."""
+    return _utc(value)
 
 
 def _key(value: Any) -> str:

@@ -32,7 +32,7 @@ SUBMIT_REVIEW = {"investigation_report": "调查终结报告。", "facts": "事�
 CHECKLIST = {key: True for key in (
     "body_lawful", "officers_qualified", "procedure_lawful", "facts_clear", "evidence_sufficient",
     "law_applied_correctly", "discretion_proper", "within_authority", "documents_complete")}
-REVIEW_PROBLEMS = {**CHECKLIST, "evidence_sufficient": False, "criminal_referral_needed": False,
+REVIEW_PROBLEMS = {**CHECKLIST, "evidence_sufficient": False, "criminal_referral_needed": False, "problem_code": "investigate",
                    "review_outcome": "problems", "review_opinion": "证据不足，请补充询问笔录。"}
 REVIEW_AGREE = {**CHECKLIST, "criminal_referral_needed": False, "review_outcome": "agree",
                 "review_opinion": "同意。"}
@@ -41,3 +41,6 @@ DECISION = {"decision": "approve", "decision_text": "决定给予罚款人民币
 SERVICE = {"service_method": "direct", "service_date": "2026-11-25", "recipient": "张三"}
 DISCLOSURE_OK = {"publish_approved": True, "publish_review_note": "已核对脱敏内容。"}
 ARCHIVE = {"archive_note": "案卷已整理。", "retention": "30y"}
+RECUSAL_NONE = {"recusal_needed": False}
+RIGHT_NOTICE = {"right_notice_number": "宁民宗罚告〔2026〕1号", "right_notice_method": "direct", "statement_right_told": True}
+NO_HEARING = {"hearing_requested": "no"}

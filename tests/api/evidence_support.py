@@ -28,9 +28,10 @@ def now() -> str:
 
 
 def new_case(http) -> int:
-    """An enforcement case past registration: its officers are officer1 and officer2."""
+    """An enforcement case past registration and recusal (at 启动记录): its officers are officer1 and officer2."""
     iid = http.start("enforcement_case")["id"]
     http.complete(iid, "task_register", c.REGISTER, "officer1")
+    http.complete(iid, "task_recusal", c.RECUSAL_NONE, "officer1")
     return iid
 
 

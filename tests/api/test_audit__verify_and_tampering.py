@@ -8,24 +8,9 @@ from api.extensions import db
 from api.models import Event, Instance
 from api.services.audit import create_checkpoint
 from tests.api import cases as c
+from tests.api.evidence_support import evidence_store  # noqa: F401
 from tests.api.tamper import raw, set_event_data
-
-
-def run_major_case(http) -> int:
-    iid = http.start("enforcement_case")["id"]
-    steps = [("task_register", c.REGISTER, "officer1"), ("task_record_start", c.RECORD_START, "officer1"),
-             ("task_investigation", c.INVESTIGATION, "officer2"), ("task_proposal", c.PROPOSAL_MAJOR, "officer1"),
-             ("task_submit_review", c.SUBMIT_REVIEW, "officer1"), ("task_legal_review", c.REVIEW_PROBLEMS, "reviewer1"),
-             ("task_fix_resubmit", c.FIX, "officer1"), ("task_legal_review", c.REVIEW_AGREE, "reviewer1"),
-             ("task_head_decision", {**c.DECISION, "decision_number": f"宁民宗罚〔2026〕V{iid}号"}, "head1"),
-             ("task_service", c.SERVICE, "officer1")]
-    for element_id, data, user in steps:
-        http.complete(iid, element_id, data, user)
-    review = http.open_task(iid, "task_review_masked")
-    masked = http.call("GET", f"/api/v1/tasks/{review['id']}", "publicity1").get_json()["data"]["masked_text"]
-    http.complete(iid, "task_review_masked", {**c.DISCLOSURE_OK, "masked_text": masked}, "publicity1")
-    http.complete(iid, "task_archive", c.ARCHIVE, "officer1")
-    return iid
+from tests.api.walk import run_major_case
 
 
 def verify(http, iid: int) -> dict:

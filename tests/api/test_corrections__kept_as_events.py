@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 from tests.api import cases as c
+from tests.api.evidence_support import evidence_store  # noqa: F401
 from tests.api.test_audit__verify_and_tampering import verify
+from tests.api.walk import to_proposal
 
 
 def _to_proposal(http) -> int:
-    iid = http.start("enforcement_case")["id"]
-    http.complete(iid, "task_register", c.REGISTER, "officer1")
-    http.complete(iid, "task_record_start", c.RECORD_START, "officer1")
-    http.complete(iid, "task_investigation", c.INVESTIGATION, "officer2")
-    return iid
+    return to_proposal(http)
 
 
 def test_admin_data_edit_is_an_event_with_before_and_after(http):
@@ -48,7 +46,7 @@ def test_rewind_to_an_earlier_task_keeps_history_and_replays(http):
     assert rewound["data"]["before"]["open_tasks"] == ["task_head_decision"]
     assert http.open_task(iid, "task_proposal")
     http.complete(iid, "task_proposal", c.PROPOSAL_MAJOR, "officer1")
-    assert http.open_task(iid, "task_submit_review")
+    assert http.open_task(iid, "task_hearing_notice_right")
     result = verify(http, iid)
     assert result["ok"], result["problems"]
 

@@ -57,6 +57,12 @@ def _open(result: dict) -> list[str]:
     return [t["element_id"] for t in result["tasks"]]
 
 
+def _verified(http, iid: int) -> None:
+    """The history chain holds and replaying it gives the same instance."""
+    resp = http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1")
+    assert resp.status_code == 200 and resp.get_json()["ok"], resp.get_json()
+
+
 def test_hearing_dispute_and_collective_discussion_before_the_decision(http):
     acts = Acts(http)
     iid = http.start("enforcement_case")["id"]
@@ -126,6 +132,7 @@ def test_hearing_dispute_and_collective_discussion_before_the_decision(http):
     assert result["status"] == "completed"
     published = http.call("GET", f"/api/v1/public/disclosures?q=宁民宗罚〔2026〕{iid}号").get_json()
     assert len(published) == 1 and c.REGISTER["party_id_number"] not in published[0]["masked_text"]
+    _verified(http, iid)
 
 
 def test_a_warning_has_no_hearing_no_review_and_no_collective_discussion(http):

@@ -14,7 +14,8 @@ from api.services import disclosures as service
 from engine import clock
 from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflict
 from tests.api import cases as c
-from tests.api.test_cases__end_to_end import _finish, _investigate, _number
+from tests.api.evidence_support import evidence_store  # noqa: F401
+from tests.api.walk import decision_number, run_minor_case
 
 
 def make_case(http, **data) -> int:
@@ -45,11 +46,8 @@ def in_app(app, fn, *args):
 
 
 def test_published_decision_names_agency_party_date_and_basis__APL_59(http):
-    iid = http.start("enforcement_case")["id"]
-    _investigate(http, iid)
-    http.complete(iid, "task_proposal", c.PROPOSAL_MINOR, "officer1")
-    _finish(http, iid)
-    items = http.call("GET", "/api/v1/public/disclosures?q=" + _number(iid)).get_json()
+    iid = run_minor_case(http)
+    items = http.call("GET", "/api/v1/public/disclosures?q=" + decision_number(iid)).get_json()
     assert len(items) == 1
     item = items[0]
     assert item["status"] == "published" and item["withdrawal"] is None and item["superseded_by"] is None

@@ -8,15 +8,16 @@ from api.extensions import db
 from api.models import Event, Instance, User
 from api.security import hash_password
 from tests.api import cases as c
+from tests.api.evidence_support import evidence_store  # noqa: F401
 from tests.api.helpers import fixture, upload
+from tests.api.walk import Acts, to_proposal, waive_hearing
 
 
 def _to_proposal(http, key: str = "enforcement_case") -> int:
+    if key == "enforcement_case":
+        return to_proposal(http)
     iid = http.start(key)["id"]
     http.complete(iid, "task_register", c.REGISTER, "officer1")
-    if key == "enforcement_case":
-        http.complete(iid, "task_record_start", c.RECORD_START, "officer1")
-        http.complete(iid, "task_investigation", c.INVESTIGATION, "officer2")
     return iid
 
 
@@ -34,13 +35,13 @@ def test_claim_unclaim_and_claimed_by_another(http):
     task = http.open_task(iid, "task_register")
     url = f"/api/v1/tasks/{task['id']}"
     assert http.call("POST", url + "/claim", "officer1").get_json()["assignee"] == "officer1"
-    mine = http.call("GET", "/api/v1/tasks?scope=mine", "officer1").get_json()
+    mine = http.call("GET", f"/api/v1/tasks?scope=mine&instance_id={iid}", "officer1").get_json()
     assert task["id"] in {t["id"] for t in mine}
     assert http.call("POST", url + "/claim", "officer2").status_code == 409
     resp = http.call("POST", url + "/complete", "officer2", json={"data": c.REGISTER})
     assert resp.status_code == 403 and resp.get_json()["errors"]["rule"] == "assignee"
     assert http.call("POST", url + "/unclaim", "officer1").get_json()["assignee"] is None
-    candidates = http.call("GET", "/api/v1/tasks?scope=candidate", "officer2").get_json()
+    candidates = http.call("GET", f"/api/v1/tasks?scope=candidate&instance_id={iid}", "officer2").get_json()
     assert task["id"] in {t["id"] for t in candidates}
     assert http.call("POST", url + "/complete", "officer2", json={"data": c.REGISTER}).status_code == 200
     assert http.call("POST", url + "/complete", "officer2", json={"data": c.REGISTER}).status_code == 409
@@ -75,8 +76,10 @@ def test_reviewer_may_not_be_an_officer_of_the_case(http, app):
                                 password_hash=hash_password("demo"), legal_qualified=True))
             db.session.commit()
     iid = _to_proposal(http)
-    http.complete(iid, "task_proposal", c.PROPOSAL_MAJOR, "dual1")
-    http.complete(iid, "task_submit_review", c.SUBMIT_REVIEW, "officer1")
+    acts = Acts(http)
+    acts.complete(iid, "task_proposal", c.PROPOSAL_MAJOR, "dual1")
+    waive_hearing(http, iid, acts)
+    acts.complete(iid, "task_submit_review", c.SUBMIT_REVIEW, "officer1")
     review = http.open_task(iid, "task_legal_review")
     resp = http.call("POST", f"/api/v1/tasks/{review['id']}/claim", "dual1")
     assert resp.status_code == 403 and resp.get_json()["errors"]["rule"] == "separation_of_duties"

@@ -106,6 +106,11 @@ def test_disclosures_withdrawals_and_correction_requests__APL_48_OGI_41(app, htt
     assert after["disclosures"]["withdrawn_by_category"] == {**before["disclosures"]["withdrawn_by_category"],
                                                              category: 1}
     assert after["correction_requests"]["received"] == before["correction_requests"]["received"] + 1
+    # the correction case carries the disclosure's act_type but is not an enforcement case of that type
+    assert after["cases"]["by_act_type"][category]["started"] == 3
+    if resp.get_json()["case_id"] is not None:
+        assert after["cases"]["by_definition"]["disclosure_correction"]["by_act_type"][category]["started"] == 1
+        assert after["correction_requests"]["cases_started"] == before["correction_requests"]["cases_started"] + 1
 
 
 def test_live_figures_need_a_supervising_role_and_a_real_year(http):

@@ -29,7 +29,7 @@ def test_inbox_claim_and_complete_through_the_pages(http, app):
     form = {k: v for k, v in c.REGISTER.items() if k != "officers"}
     resp = client.post(f"/tasks/{task['id']}", data={**form, "officers": c.REGISTER["officers"]})
     assert resp.status_code == 302
-    assert http.open_task(iid, "task_record_start")
+    assert http.open_task(iid, "task_recusal")
 
 
 def test_api_docs_and_openapi_are_served_without_a_cdn(client):

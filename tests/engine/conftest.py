@@ -54,8 +54,15 @@ SUBMIT_REVIEW = {"investigation_report": "调查终结报告。", "facts": "事�
 CHECKLIST = {key: True for key in (
     "body_lawful", "officers_qualified", "procedure_lawful", "facts_clear", "evidence_sufficient",
     "law_applied_correctly", "discretion_proper", "within_authority", "documents_complete")}
+RECUSAL_NONE = {"recusal_needed": False}
+# a fine may be a heavy penalty: the party is told of the right to a hearing (ALP 44, 63) and does not ask for one
+RIGHT_NOTICE = {"right_notice_number": "宁民宗罚告〔2026〕1号", "right_notice_method": "direct",
+                "statement_right_told": True}
+NO_HEARING = {"hearing_requested": "no"}
+# "problems" needs a problem code: legal_review's check script sends the review back without one
 REVIEW_PROBLEMS = {**CHECKLIST, "evidence_sufficient": False, "criminal_referral_needed": False,
-                   "review_outcome": "problems", "review_opinion": "证据不足，请补充询问笔录。"}
+                   "review_outcome": "problems", "problem_code": "investigate",
+                   "review_opinion": "证据不足，请补充询问笔录。"}
 REVIEW_AGREE = {**CHECKLIST, "criminal_referral_needed": False, "review_outcome": "agree", "review_opinion": "同意。"}
 FIX = {"fix_description": "已补充询问笔录。", "draft_decision": "罚款贰万元。"}
 DECISION = {"decision": "approve", "decision_text": "决定给予罚款人民币贰万元的行政处罚。",
@@ -68,14 +75,19 @@ ARCHIVE = {"archive_note": "案卷已整理。", "retention": "30y"}
 def case_answers(major: bool = True, review_rounds: int = 2) -> dict[str, list[dict[str, Any]]]:
     """Data per user task element id, one entry per visit (the last one repeats).
 
-    ``review_rounds`` = 2 sends the case back once (problems, then agree).
+    ``review_rounds`` = 2 sends the case back once (problems, then agree). The major path
+    (a fine) passes the hearing-right notice and the hearing request (no hearing asked for);
+    the minor path (a warning) has neither.
     """
     reviews = [REVIEW_PROBLEMS] * (review_rounds - 1) + [REVIEW_AGREE]
     return {
         "task_register": [REGISTER],
+        "task_recusal": [RECUSAL_NONE],
         "task_record_start": [RECORD_START],
         "task_investigation": [INVESTIGATION],
         "task_proposal": [PROPOSAL_MAJOR if major else PROPOSAL_MINOR],
+        "task_hearing_notice_right": [RIGHT_NOTICE],
+        "task_hearing_request": [NO_HEARING],
         "task_submit_review": [SUBMIT_REVIEW],
         "task_legal_review": reviews,
         "task_fix_resubmit": [FIX],
@@ -171,11 +183,29 @@ def catalog(shipped_file_set: dict[str, bytes]) -> Catalog:
     return load_catalog(dict(shipped_file_set))
 
 
+def bundle_of(catalog: Catalog, process_id: str) -> SpecBundle:
+    """The bundle of ``process_id`` built from exactly the files its manifest names."""
+    manifest = bundle_manifest(catalog, process_id)
+    return build_bundle(process_id, {name: catalog.files[name] for name in manifest})
+
+
 @pytest.fixture(scope="session")
 def case_bundle(catalog: Catalog) -> SpecBundle:
     """The enforcement_case bundle built from exactly the files its manifest names."""
-    manifest = bundle_manifest(catalog, "enforcement_case")
-    return build_bundle("enforcement_case", {name: catalog.files[name] for name in manifest})
+    return bundle_of(catalog, "enforcement_case")
+
+
+@pytest.fixture(scope="session")
+def bundle_for(catalog: Catalog) -> Callable[[str], SpecBundle]:
+    """``bundle_for(process_id)``: that process's bundle (built once per session)."""
+    built: dict[str, SpecBundle] = {}
+
+    def get(process_id: str) -> SpecBundle:
+        if process_id not in built:
+            built[process_id] = bundle_of(catalog, process_id)
+        return built[process_id]
+
+    return get
 
 
 @pytest.fixture(scope="session")

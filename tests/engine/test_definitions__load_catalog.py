@@ -30,13 +30,22 @@ def problems_of(files: dict[str, bytes]) -> list[Problem]:
 
 def test_shipped_files_make_a_catalog(shipped_files):
     catalog = load_catalog(shipped_files)
-    assert set(catalog.processes) == {"enforcement_case", "recording", "legal_review", "disclosure"}
-    assert catalog.processes["enforcement_case"] == "enforcement_case.bpmn"
+    assert set(catalog.processes) == {"enforcement_case", "recording", "legal_review", "disclosure",
+                                      "permit_application", "random_inspection", "disclosure_correction"}
+    assert catalog.processes == {pid: f"{pid}.bpmn" for pid in catalog.processes}  # one process per file
     assert catalog.decisions == {"major_decision": "major_decision.dmn"}
     form_files = {name for name in shipped_files if name.endswith(".form")}
-    assert len(form_files) == 11
+    # 11 forms of the first release; 7 for recusal, hearing and collective discussion; 2 for the review's
+    # extension and escalation; 8 for the permit; 2 for the random inspection; 3 for disclosure corrections
+    assert len(form_files) == 33
+    assert {"case_recusal", "recusal_decision", "hearing_right_notice", "hearing_request", "collective_discussion",
+            "review_extension", "review_escalation", "permit_apply", "lottery_plan", "correction_review"} <= set(
+        catalog.forms)
     assert set(catalog.forms) == {name[: -len(".form")] for name in form_files}
     assert catalog.process_names["enforcement_case"] == "行政执法案件"
+    assert catalog.process_names["permit_application"] == "行政许可"
+    assert catalog.process_names["random_inspection"] == "双随机抽查"
+    assert catalog.process_names["disclosure_correction"] == "公示纠错"
 
 
 def test_xml_syntax_error_reports_the_line(shipped_files):
@@ -75,11 +84,11 @@ def test_schema_violation_names_the_line_and_the_nearest_element(shipped_files):
 
 def test_sequence_flow_to_a_missing_target_points_at_a_real_element_line(shipped_files):
     files, text = mutate(shipped_files, "enforcement_case.bpmn",
-                         'sourceRef="task_register" targetRef="call_recording"',
+                         'sourceRef="task_register" targetRef="task_file_case"',
                          'sourceRef="task_register" targetRef="no_such_task"')
     (problem,) = problems_of(files)
     assert problem.file == "enforcement_case.bpmn"
-    assert problem.element_id in {"task_register", "flow_register_to_recording"}
+    assert problem.element_id in {"task_register", "flow_register_to_filing"}
     assert problem.line == line_of(text, f'id="{problem.element_id}"')
 
 

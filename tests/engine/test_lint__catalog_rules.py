@@ -144,8 +144,12 @@ def test_lint_rule_for_undeployed_decision(catalog):
                                  forms=dict(catalog.forms), trees=dict(catalog.trees))
     bag = ErrorBag()
     lint_catalog(catalog_copy, bag)
-    assert [(p.file, p.element_id) for p in bag.problems] == [("enforcement_case.bpmn", "task_major_check")]
-    assert "major_decision" in bag.problems[0].message
+    # both business-rule tasks that call the catalogue decision: the case's and the permit's
+    assert sorted((p.file, p.element_id) for p in bag.problems) == [
+        ("enforcement_case.bpmn", "task_major_check"), ("permit_application.bpmn", "task_permit_major_check")]
+    assert all("major_decision" in p.message for p in bag.problems)
+    for p in bag.problems:
+        assert p.line == line_of(catalog.files[p.file].decode(), f'id="{p.element_id}"')
 
 
 def test_dmn_output_entry_outside_the_sandbox(shipped_files):
@@ -172,8 +176,12 @@ def test_every_lint_problem_is_reported_at_once(shipped_files):
     )
     problems = edit.problems()
     case_text, disclosure_text = edit.text("enforcement_case.bpmn"), edit.text("disclosure.bpmn")
+    # every user task in the renamed head lane is reported, not only the first
     expected = {
         ("enforcement_case.bpmn", "task_register", line_of(case_text, 'id="task_register"')),
+        ("enforcement_case.bpmn", "task_recusal_decision", line_of(case_text, 'id="task_recusal_decision"')),
+        ("enforcement_case.bpmn", "task_collective_discussion",
+         line_of(case_text, 'id="task_collective_discussion"')),
         ("enforcement_case.bpmn", "task_head_decision", line_of(case_text, 'id="task_head_decision"')),
         ("enforcement_case.bpmn", "task_service", line_of(case_text, 'id="task_service"')),
         ("enforcement_case.bpmn", "task_archive", line_of(case_text, 'id="task_archive"')),

@@ -8,9 +8,12 @@ from engine.scripting import make_script_engine
 
 EXPECTED_STEPS_MAJOR = [
     ("enforcement_case", "task_register"),
+    ("enforcement_case", "task_recusal"),
     ("recording", "task_record_start"),
     ("recording", "task_investigation"),
     ("enforcement_case", "task_proposal"),
+    ("enforcement_case", "task_hearing_notice_right"),
+    ("enforcement_case", "task_hearing_request"),
     ("legal_review", "task_submit_review"),
     ("legal_review", "task_legal_review"),
     ("legal_review", "task_fix_resubmit"),
@@ -41,6 +44,9 @@ def test_uninterrupted_run_completes(baseline):
     assert baseline.restores == 0
     assert baseline.steps == EXPECTED_STEPS_MAJOR
     data = final_data(baseline.workflow)
+    assert data["recusal_needed"] is False
+    assert data["hearing_requested"] == "no"
+    assert data["hearing_held"] is False
     assert data["is_major"] is True
     assert data["review_outcome"] == "agree"
     assert data["published"] is True
@@ -70,6 +76,7 @@ def test_restore_on_the_minor_path(case_bundle, run_case, answers):
     restored = run_case(case_bundle, answers(major=False), restore_before=lambda task: True)
     assert restored.workflow.is_completed()
     assert ("legal_review", "task_submit_review") not in restored.steps
+    assert ("enforcement_case", "task_hearing_notice_right") not in restored.steps  # a warning: no hearing right
     assert restored.steps == plain.steps
     assert final_data(restored.workflow) == final_data(plain.workflow)
     assert final_data(restored.workflow)["is_major"] is False

@@ -29,7 +29,8 @@ def mid_review(case_bundle, answers):
     """A major case waiting in legal_review (two subprocesses in the tree: recording done, review running)."""
     data = answers(major=True)
     workflow, _ = runtime.start(case_bundle, {}, make_script_engine())
-    for _ in range(5):
+    # register, recusal, record start, investigation, proposal, hearing-right notice, hearing request
+    for _ in range(7):
         (task,) = runtime.ready_tasks(case_bundle, workflow)
         runtime.complete(workflow, task.id, data[task.meta.element_id][0])
     (task,) = runtime.ready_tasks(case_bundle, workflow)

@@ -1,6 +1,8 @@
 """bundle_manifest names every file a process needs; SpecCache parses a manifest once."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from engine.definitions import load_catalog, sha256
@@ -8,19 +10,48 @@ from engine.errors import NotFound
 from engine.specs import SpecCache, bundle_manifest, manifest_key
 
 CASE_FILES = {"enforcement_case.bpmn", "recording.bpmn", "legal_review.bpmn", "disclosure.bpmn", "major_decision.dmn"}
+FORM_KEY = re.compile(r'<spiffworkflow:property name="formKey" value="([^"]+)"/>')
+
+
+def forms_named_in(catalog, *bpmn_files: str) -> set[str]:
+    """The form files that the user tasks of ``bpmn_files`` name (read from the XML text, not via the engine)."""
+    found = {f"{key}.form" for name in bpmn_files for key in FORM_KEY.findall(catalog.files[name].decode())}
+    assert found, bpmn_files
+    return found
 
 
 def test_manifest_of_enforcement_case_has_called_processes_decision_and_forms(catalog):
     manifest = bundle_manifest(catalog, "enforcement_case")
-    forms = {name for name in catalog.files if name.endswith(".form")}
+    forms = forms_named_in(catalog, *(name for name in CASE_FILES if name.endswith(".bpmn")))
+    assert {"case_recusal.form", "hearing_request.form", "collective_discussion.form",
+            "review_extension.form", "disclosure_review.form"} <= forms
     assert set(manifest) == CASE_FILES | forms
     assert all(manifest[name] == sha256(catalog.files[name]) for name in manifest)
+    # the other processes' files and the forms only they use are not part of a case
+    assert not {"permit_application.bpmn", "random_inspection.bpmn", "disclosure_correction.bpmn",
+                "permit_apply.form", "lottery_plan.form", "correction_review.form"} & set(manifest)
 
 
 def test_manifest_of_a_called_process_is_only_what_it_needs(catalog):
     assert set(bundle_manifest(catalog, "recording")) == {"recording.bpmn", "record_start.form", "investigation.form"}
-    assert set(bundle_manifest(catalog, "legal_review")) == {
-        "legal_review.bpmn", "review_submit.form", "legal_review.form", "review_fix.form"}
+    assert forms_named_in(catalog, "recording.bpmn") == {"record_start.form", "investigation.form"}
+    review_forms = forms_named_in(catalog, "legal_review.bpmn")
+    assert {"review_submit.form", "legal_review.form", "review_fix.form", "review_extension.form",
+            "review_escalation.form"} == review_forms
+    assert set(bundle_manifest(catalog, "legal_review")) == {"legal_review.bpmn"} | review_forms
+
+
+def test_manifest_of_the_permit_shares_the_called_processes_and_the_decision(catalog):
+    manifest = bundle_manifest(catalog, "permit_application")
+    bpmn = {"permit_application.bpmn", "legal_review.bpmn", "disclosure.bpmn"}
+    assert set(manifest) == bpmn | {"major_decision.dmn"} | forms_named_in(catalog, *bpmn)
+    assert "recording.bpmn" not in manifest
+
+
+def test_manifest_of_processes_without_calls(catalog):
+    for process_id in ("random_inspection", "disclosure_correction"):
+        assert set(bundle_manifest(catalog, process_id)) == (
+            {f"{process_id}.bpmn"} | forms_named_in(catalog, f"{process_id}.bpmn"))
 
 
 def test_manifest_of_an_unknown_process(catalog):
@@ -32,7 +63,11 @@ def test_bundle_describes_user_tasks_of_all_processes(case_bundle):
     assert case_bundle.process_id == "enforcement_case"
     assert set(case_bundle.subprocess_specs) == {"recording", "legal_review", "disclosure"}
     assert "major_decision" in case_bundle.decisions
-    assert len(case_bundle.forms) == 11
+    # exactly the forms that the bundle's user tasks name (enforcement_case, recording, legal_review, disclosure)
+    assert set(case_bundle.forms) == {meta.form_key for meta in case_bundle.user_tasks.values()}
+    assert {f"{key}.form" for key in case_bundle.forms} == {
+        name for name in case_bundle.manifest if name.endswith(".form")}
+    assert len(case_bundle.forms) == 20  # 11 of the first release, 7 new case steps, review extension/escalation
     meta = case_bundle.task_meta("recording", "task_record_start")
     assert (meta.name, meta.lane, meta.form_key) == ("启动记录", "执法人员", "record_start")
     review = case_bundle.task_meta("legal_review", "task_legal_review")
