@@ -142,7 +142,11 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("setup-demo")
     def setup_demo_command() -> None:
         """init-db + deploy-dir + seed-demo; safe to run twice."""
+        from .registry.seed import seed_powers
+
         init_db()
         created = deploy_dirs()
         added = seed_demo()
-        click.echo(f"database ready; deployed {len(created)} new version(s); added {added} demo user(s)")
+        powers = seed_powers()
+        click.echo(f"database ready; deployed {len(created)} new version(s); added {added} demo user(s), "
+                   f"{powers} power item(s)")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..services.deadlines import warning_for
 from ..tasks.schemas import TaskSchema
 
 
@@ -28,6 +29,12 @@ class InstanceSchema(Schema):
     ended_at = fields.DateTime(allow_none=True)
     due_at = fields.DateTime(allow_none=True)
     next_due = fields.DateTime(allow_none=True)
+    warning = fields.Method("get_warning", allow_none=True)
+
+    def get_warning(self, obj) -> str | None:
+        due = obj.get("due_at") if isinstance(obj, dict) else obj.due_at
+        status = obj.get("status") if isinstance(obj, dict) else obj.status
+        return warning_for(due) if status == "running" else None
 
 
 class InstanceDetailSchema(InstanceSchema):

@@ -237,10 +237,16 @@ def publish(instance: Instance, actor: Any) -> Disclosure:
 
     Raises:
         RuleViolation("minor_not_published"): the party is a minor (see :func:`check_not_minor`).
+        RuleViolation("already_published"): the case already has a published decision (e.g. after a
+            rewind); a change goes through correction (公示纠错), not a second publication.
     """
     data = instance.data or {}
     decided = _decision_date(instance)
     check_not_minor(data, decided)
+    earlier = db.session.scalar(select(Disclosure.id).where(Disclosure.instance_id == instance.id).limit(1))
+    if earlier is not None:
+        raise RuleViolation("already_published",
+                            f"case {instance.id} already has published decision {earlier}; correct it instead")
     disclosure = Disclosure(
         instance_id=instance.id, category=str(data.get("act_type") or "other")[:32],
         title=str(data.get("case_title") or instance.title or "")[:255],

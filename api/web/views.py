@@ -11,7 +11,7 @@ from engine.roles import ROLES
 
 from ..errors import Unauthorized, status_of
 from ..extensions import db
-from ..models import Disclosure, TaskRow
+from ..models import TaskRow
 from ..security import authenticate, client_addr, current_user
 from ..services import tasks as task_service
 from ..services.instances import get_instance, load_workflow
@@ -135,8 +135,5 @@ def task_page(task_id: str):
 
 @web_blp.route("/public")
 def public_list():
-    q = request.args.get("q", "")
-    stmt = select(Disclosure).order_by(Disclosure.published_at.desc()).limit(100)
-    if q:
-        stmt = stmt.where(or_(Disclosure.title.like(f"%{q}%"), Disclosure.masked_text.like(f"%{q}%")))
-    return render_template("public.html", items=list(db.session.scalars(stmt)), q=q)
+    """Published decisions; the template searches through ``public_search`` (api/public/pages.py)."""
+    return render_template("public.html")

@@ -65,3 +65,19 @@ def test_events_cannot_be_changed_through_the_database(app):
         with pytest.raises(DBAPIError):
             with db.engine.begin() as conn:
                 conn.execute(text("DELETE FROM events"))
+
+
+def test_a_rewound_case_is_not_published_twice(http):
+    from tests.api.walk import run_minor_case
+
+    iid = run_minor_case(http)
+    resp = http.call("POST", f"/api/v1/instances/{iid}/rewind", "admin",
+                     json={"element_id": "task_review_masked", "reason": "重新审核公示内容"})
+    assert resp.status_code == 200, resp.get_json()
+    review = http.open_task(iid, "task_review_masked")
+    masked = http.call("GET", f"/api/v1/tasks/{review['id']}", "publicity1").get_json()["data"]["masked_text"]
+    http.complete(iid, "task_review_masked", {**c.DISCLOSURE_OK, "masked_text": masked}, "publicity1")
+    events = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
+    assert [e["type"] for e in events].count("disclosure_published") == 1
+    withheld = [e for e in events if e["type"] == "disclosure_withheld"]
+    assert withheld and withheld[-1]["data"]["rule"] == "already_published"
