@@ -88,13 +88,13 @@ class _StepRecorder:
             ]
 
     def did(self, task: Task) -> None:
-        self.check_subprocesses()
         kind = ENGINE_STEP_TYPES.get(type(task.task_spec).__name__)
         if kind is None:
+            self.check_subprocesses()
             return
         detail: dict[str, Any] = {}
         if kind == "gateway":
-            detail["taken"] = [c.task_spec.name for c in task.children if c.has_state(_LIVE)]
+            detail["taken"] = [_element_name(c.task_spec.name) for c in task.children if c.has_state(_LIVE)]
         if kind in ("decision", "script"):
             new_keys = set(task.data) - self._before.get(task.id, set())
             detail["outputs"] = {k: task.data[k] for k in sorted(new_keys) if _jsonable(task.data[k])}
@@ -112,6 +112,7 @@ class _StepRecorder:
                 kind = "timer_fired"
         self._add(StepRecord(kind, task.task_spec.name, task.task_spec.bpmn_name, task.workflow.spec.name, detail,
                              _props(task)))
+        self.check_subprocesses()  # a call activity this step started is entered after the step
 
     def check_subprocesses(self) -> None:
         for sub_id in [s for s in self.workflow.subprocesses if s not in self._subprocesses]:
@@ -128,6 +129,15 @@ class _StepRecorder:
 
 
 _LIVE = TaskState.READY | TaskState.COMPLETED | TaskState.WAITING | TaskState.FUTURE | TaskState.STARTED
+
+
+def _element_name(spec_name: str) -> str:
+    """The diagram element behind a task spec: SpiffWorkflow puts '<task>.BoundaryEventSplit' before a task
+    with boundary events."""
+    for suffix in (".BoundaryEventSplit", ".BoundaryEventJoin"):
+        if spec_name.endswith(suffix):
+            return spec_name[: -len(suffix)]
+    return spec_name
 
 
 def _props(task: Task) -> dict[str, str]:

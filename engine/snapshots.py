@@ -20,8 +20,12 @@ from .history import canonical_json
 INTERNAL_SPECS = frozenset({"Start", "End", "Root"})
 
 
+INTERNAL_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin")
+
+
 def _is_internal(name: str) -> bool:
-    return name in INTERNAL_SPECS or name.endswith(".EndJoin")
+    """SpiffWorkflow's own helper specs, which are not diagram elements."""
+    return name in INTERNAL_SPECS or name.endswith(INTERNAL_SUFFIXES)
 
 
 def element_states(workflow: BpmnWorkflow) -> list[list[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from engine import runtime, serializer
+from engine.clock import BEIJING
 from engine.scripting import make_script_engine
 
 EXPECTED_STEPS_MAJOR = [
@@ -130,3 +131,14 @@ def test_load_state_accepts_a_dict_and_leaves_it_alone(case_bundle, answers):
     assert serializer.dumps_state(restored) == snapshot
     restored_again = serializer.load_state(case_bundle, state, make_script_engine())
     assert serializer.dumps_state(restored_again) == snapshot
+
+
+def test_the_review_overdue_timer_survives_a_restore(case_bundle, answers):
+    data = answers(major=True)
+    workflow, _ = runtime.start(case_bundle, {}, make_script_engine())
+    review = _advance(case_bundle, workflow, data, "task_legal_review")
+    timers = runtime.waiting_timers(workflow)
+    assert len(timers) == 1
+    assert timers[0].astimezone(BEIJING).date().isoformat() == review.data["review_due"]
+    restored = serializer.load_state(case_bundle, serializer.dumps_state(workflow), make_script_engine())
+    assert runtime.waiting_timers(restored) == timers
