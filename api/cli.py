@@ -118,9 +118,12 @@ def register_cli(app: Flask) -> None:
         """Serve the app with the worker in-process (the embedded demo default)."""
         from .worker import start_in_process
 
+        from werkzeug.serving import run_simple
+
         real = current_app._get_current_object()
         start_in_process(real)
-        real.run(host=host, port=port, use_reloader=False)
+        click.echo(f"serving on http://{host}:{port} (worker in-process)")
+        run_simple(host, port, real, use_reloader=False, threaded=True)
 
     @app.cli.command("init-db")
     def init_db_command() -> None:
