@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api import cases as c
+from tests import cases as c
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"

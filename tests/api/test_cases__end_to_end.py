@@ -1,7 +1,7 @@
 """A full minor case and a full major case with a problems -> resubmit loop, through HTTP."""
 from __future__ import annotations
 
-from tests.api import cases as c
+from tests import cases as c
 from tests.api.evidence_support import evidence_store  # noqa: F401
 from tests.api.walk import Acts, decision_number, finish, review_with_one_loop, to_proposal, waive_hearing
 

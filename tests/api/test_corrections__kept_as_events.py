@@ -1,7 +1,7 @@
 """Corrections without loss: a data edit and a rewind are new events with before/after; verify still replays."""
 from __future__ import annotations
 
-from tests.api import cases as c
+from tests import cases as c
 from tests.api.evidence_support import evidence_store  # noqa: F401
 from tests.api.test_audit__verify_and_tampering import verify
 from tests.api.walk import to_proposal

@@ -3,23 +3,12 @@ nothing about a minor is published, and a withholding needs a reason."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 
-from engine.calendar import WorkingCalendar
+from tests.api.walk import due_date, today, working_days
+from tests.api.walk import instance_data as _data
 
 BEIJING = timezone(timedelta(hours=8))
-
-
-def today() -> str:
-    return datetime.now(BEIJING).date().isoformat()
-
-
-def working_days(start: str, n: int) -> str:
-    return WorkingCalendar().add_working_days(date.fromisoformat(start), n).isoformat()
-
-
-def due_date(task: dict) -> str:
-    return datetime.fromisoformat(task["due_at"]).astimezone(BEIJING).date().isoformat()
 
 
 def case(**changes) -> dict:
@@ -28,10 +17,6 @@ def case(**changes) -> dict:
             "party_id_number": "130528198001011234", "act_type": "penalty", "decision": "approve",
             "decision_text": "罚款人民币贰万元。", "decision_number": number, "legal_basis": "《宗教事务条例》第六十四条",
             "decision_date": today(), **changes}
-
-
-def _data(http, iid: int) -> dict:
-    return http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()["data"]
 
 
 def test_a_penalty_is_published_within_seven_working_days_of_the_decision(http):

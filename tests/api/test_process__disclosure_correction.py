@@ -3,31 +3,14 @@ version), withdraw within 3 working days with the reason published (APL 48), or 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
-from engine.calendar import WorkingCalendar
+from tests.api.walk import due_date, today, working_days
+from tests.api.walk import instance_data as _data
+from tests.api.walk import open_ids as _open
+from tests.api.walk import verified as _verified
 
 BEIJING = timezone(timedelta(hours=8))
-
-
-def today() -> str:
-    return datetime.now(BEIJING).date().isoformat()
-
-
-def working_days(start: str, n: int) -> str:
-    return WorkingCalendar().add_working_days(date.fromisoformat(start), n).isoformat()
-
-
-def due_date(task: dict) -> str:
-    return datetime.fromisoformat(task["due_at"]).astimezone(BEIJING).date().isoformat()
-
-
-def _data(http, iid: int) -> dict:
-    return http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()["data"]
-
-
-def _open(result: dict) -> list[str]:
-    return [t["element_id"] for t in result["tasks"]]
 
 
 def published(http) -> dict:
@@ -55,12 +38,6 @@ def request(http, item: dict, reason: str) -> int:
 
 def public(http, disclosure_id: int) -> dict:
     return http.call("GET", f"/api/v1/public/disclosures/{disclosure_id}").get_json()
-
-
-def _verified(http, iid: int) -> None:
-    """The history chain holds and replaying it gives the same instance."""
-    resp = http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1")
-    assert resp.status_code == 200 and resp.get_json()["ok"], resp.get_json()
 
 
 def test_withdrawal_within_three_working_days_with_the_reason_published(http):

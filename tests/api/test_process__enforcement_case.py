@@ -2,11 +2,14 @@
 legal review with a recorded dispute, collective discussion (APL 57), decision, service (APL 61), publication."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 
-from engine.calendar import WorkingCalendar
-from tests.api import cases as c
+from tests import cases as c
 from tests.api.evidence_support import MP4, av_meta, checkout, evidence_store, media, new_device, upload  # noqa: F401
+from tests.api.walk import Acts, due_date, today, working_days
+from tests.api.walk import instance_data as _data
+from tests.api.walk import open_ids as _open
+from tests.api.walk import verified as _verified
 
 BEIJING = timezone(timedelta(hours=8))
 RECUSAL_NONE = {"recusal_needed": False}
@@ -19,48 +22,6 @@ HEARING = {"party_attended": True, "hearing_record": "听证笔录：当事人�
            "record_signed": True}
 COLLECTIVE = {"attendees": "head1、head2、法制科负责人", "discussion_record": "经讨论，事实清楚，证据充分。",
               "collective_decision": "approve_proposal"}
-
-
-def today() -> str:
-    return datetime.now(BEIJING).date().isoformat()
-
-
-def working_days(start: str, n: int) -> str:
-    return WorkingCalendar().add_working_days(date.fromisoformat(start), n).isoformat()
-
-
-def due_date(task: dict) -> str:
-    return datetime.fromisoformat(task["due_at"]).astimezone(BEIJING).date().isoformat()
-
-
-class Acts:
-    """Attaches an A/V record to an enforcement-act task (seed 四(二)2) before it is completed."""
-
-    def __init__(self, http) -> None:
-        self.http, self.device = http, None
-
-    def complete(self, iid: int, element_id: str, data: dict, user: str = "officer1") -> dict:
-        if self.device is None:
-            self.device = new_device(self.http)
-            checkout(self.http, self.device, "officer1")
-        task = self.http.open_task(iid, element_id)
-        resp = upload(self.http, iid, media(MP4), f"{element_id}.mp4", av_meta(self.device, task_id=task["id"]))
-        assert resp.status_code == 201, resp.get_json()
-        return self.http.complete(iid, element_id, data, user)
-
-
-def _data(http, iid: int) -> dict:
-    return http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()["data"]
-
-
-def _open(result: dict) -> list[str]:
-    return [t["element_id"] for t in result["tasks"]]
-
-
-def _verified(http, iid: int) -> None:
-    """The history chain holds and replaying it gives the same instance."""
-    resp = http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1")
-    assert resp.status_code == 200 and resp.get_json()["ok"], resp.get_json()
 
 
 def test_hearing_dispute_and_collective_discussion_before_the_decision(http):

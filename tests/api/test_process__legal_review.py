@@ -2,42 +2,19 @@
 and the non-interrupting overdue timer that opens a supervision task for the head."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, timedelta, timezone
 
 from api.extensions import db
 from api.models import Instance
 from api.worker import tick
-from engine.calendar import WorkingCalendar
-from tests.api import cases as c
+from tests import cases as c
+from tests.api.walk import due_date, today, working_days
+from tests.api.walk import instance_data as _data
+from tests.api.walk import open_ids as _open
+from tests.api.walk import verified as _verified
 
 BEIJING = timezone(timedelta(hours=8))
 START = {"case_title": "法制审核测试案", "officers": ["officer1", "officer2"]}
-
-
-def today() -> str:
-    return datetime.now(BEIJING).date().isoformat()
-
-
-def working_days(start: str, n: int) -> str:
-    return WorkingCalendar().add_working_days(date.fromisoformat(start), n).isoformat()
-
-
-def due_date(task: dict) -> str:
-    return datetime.fromisoformat(task["due_at"]).astimezone(BEIJING).date().isoformat()
-
-
-def _data(http, iid: int) -> dict:
-    return http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()["data"]
-
-
-def _open(result: dict) -> list[str]:
-    return [t["element_id"] for t in result["tasks"]]
-
-
-def _verified(http, iid: int) -> None:
-    """The history chain holds and replaying it gives the same instance."""
-    resp = http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1")
-    assert resp.status_code == 200 and resp.get_json()["ok"], resp.get_json()
 
 
 def test_problem_code_is_required_and_the_extension_is_granted_once(http):

@@ -2,11 +2,14 @@
 site check as an enforcement act, refusing a permit is major (legal review), service, publication."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
-from engine.calendar import WorkingCalendar
-from tests.api import cases as c
+from tests import cases as c
 from tests.api.evidence_support import MP4, av_meta, checkout, evidence_store, media, new_device, upload  # noqa: F401
+from tests.api.walk import due_date, today, working_days
+from tests.api.walk import instance_data as _data
+from tests.api.walk import open_ids as _open
+from tests.api.walk import verified as _verified
 
 BEIJING = timezone(timedelta(hours=8))
 APPLY = {"party_type": "organisation", "party_name": "宁晋县某寺", "party_id_number": "52130528MJ0000001X",
@@ -23,26 +26,6 @@ DENY = {"decision": "deny", "decision_text": "拟建建筑不符合规划，决�
 SERVICE = {"service_method": "direct", "recipient": "宁晋县某寺"}
 
 
-def today() -> str:
-    return datetime.now(BEIJING).date().isoformat()
-
-
-def working_days(start: str, n: int) -> str:
-    return WorkingCalendar().add_working_days(date.fromisoformat(start), n).isoformat()
-
-
-def due_date(task: dict) -> str:
-    return datetime.fromisoformat(task["due_at"]).astimezone(BEIJING).date().isoformat()
-
-
-def _data(http, iid: int) -> dict:
-    return http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()["data"]
-
-
-def _open(result: dict) -> list[str]:
-    return [t["element_id"] for t in result["tasks"]]
-
-
 def _act(http, iid: int, element_id: str, data: dict) -> dict:
     """Complete an enforcement-act task with an A/V record attached to it (seed 四(二)2)."""
     device = new_device(http)
@@ -51,12 +34,6 @@ def _act(http, iid: int, element_id: str, data: dict) -> dict:
     resp = upload(http, iid, media(MP4), f"{element_id}.mp4", av_meta(device, task_id=task["id"]))
     assert resp.status_code == 201, resp.get_json()
     return http.complete(iid, element_id, data, "officer1")
-
-
-def _verified(http, iid: int) -> None:
-    """The history chain holds and replaying it gives the same instance."""
-    resp = http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1")
-    assert resp.status_code == 200 and resp.get_json()["ok"], resp.get_json()
 
 
 def test_refusing_a_permit_after_an_approve_proposal_goes_through_legal_review(http):

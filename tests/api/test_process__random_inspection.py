@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
-from engine.calendar import WorkingCalendar
 from tests.api.evidence_support import MP4, av_meta, checkout, evidence_store, media, new_device, upload  # noqa: F401
+from tests.api.walk import due_date, today, working_days
+from tests.api.walk import instance_data as _data
+from tests.api.walk import open_ids as _open
+from tests.api.walk import verified as _verified
 
 BEIJING = timezone(timedelta(hours=8))
 TARGETS = ["城关清真寺", "大曹庄天主堂", "东汪福音堂", "凤凰寺", "贾家口观音庵", "苏家庄清真寺"]
@@ -23,26 +26,6 @@ def redraw(seed: str, items: list[str], k: int) -> list[str]:
     return sorted(items, key=lambda item: hashlib.sha256(f"{seed}\n{item}".encode()).hexdigest())[:k]
 
 
-def today() -> str:
-    return datetime.now(BEIJING).date().isoformat()
-
-
-def working_days(start: str, n: int) -> str:
-    return WorkingCalendar().add_working_days(date.fromisoformat(start), n).isoformat()
-
-
-def due_date(task: dict) -> str:
-    return datetime.fromisoformat(task["due_at"]).astimezone(BEIJING).date().isoformat()
-
-
-def _data(http, iid: int) -> dict:
-    return http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()["data"]
-
-
-def _open(result: dict) -> list[str]:
-    return [t["element_id"] for t in result["tasks"]]
-
-
 def _inspect(http, iid: int, results: dict) -> dict:
     device = new_device(http)
     checkout(http, device, "officer1")
@@ -50,12 +33,6 @@ def _inspect(http, iid: int, results: dict) -> dict:
     resp = upload(http, iid, media(MP4), "inspection.mp4", av_meta(device, task_id=task["id"]))
     assert resp.status_code == 201, resp.get_json()
     return http.complete(iid, "task_inspection", results, "officer2")
-
-
-def _verified(http, iid: int) -> None:
-    """The history chain holds and replaying it gives the same instance."""
-    resp = http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1")
-    assert resp.status_code == 200 and resp.get_json()["ok"], resp.get_json()
 
 
 def test_the_draw_is_reproducible_and_the_results_are_published(http):

@@ -2,7 +2,7 @@
 enforcement acts: two officers with valid certificates (APL 42) and an A/V record attached (seed 四(二)2)."""
 from __future__ import annotations
 
-from tests.api import cases as c
+from tests import cases as c
 from tests.api.evidence_support import MP4, av_meta, checkout, evidence_store, media, new_device, upload  # noqa: F401
 
 

@@ -13,7 +13,7 @@ from api.models import Disclosure, Instance
 from api.services import disclosures as service
 from engine import clock
 from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflict
-from tests.api import cases as c
+from tests import cases as c
 from tests.api.evidence_support import evidence_store  # noqa: F401
 from tests.api.walk import decision_number, run_minor_case
 

@@ -10,7 +10,7 @@ from api.services import disclosures as disclosure_service
 from api.services.history import append_event, instance_stream
 from api.services.stats import ensure_annual_report
 from engine import clock
-from tests.api import cases as c
+from tests import cases as c
 from tests.api.test_public__disclosures import in_app, published
 
 

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from sqlalchemy import event
 
 from api.extensions import db
-from tests.api import cases as c
+from tests import cases as c
 
 
 @contextmanager

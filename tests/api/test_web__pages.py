@@ -1,7 +1,7 @@
 """The plain pages: login, inbox, task form, public list, API docs."""
 from __future__ import annotations
 
-from tests.api import cases as c
+from tests import cases as c
 
 
 def _login(client, username: str) -> None:

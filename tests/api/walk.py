@@ -1,7 +1,10 @@
 """Walking the shipped enforcement_case through HTTP, with the A/V records the law asks for."""
 from __future__ import annotations
 
-from tests.api import cases as c
+from datetime import date, datetime, timedelta, timezone
+
+from engine.calendar import WorkingCalendar
+from tests import cases as c
 from tests.api.evidence_support import MP4, av_meta, checkout, media, new_device, upload
 
 #: tasks whose actKind the recording table marks 'av' (seed 四(二)2)
@@ -86,3 +89,34 @@ def run_major_case(http) -> int:
     review_with_one_loop(http, iid, acts)
     finish(http, iid, acts)
     return iid
+
+
+# -- small helpers shared by the process tests ------------------------------------------------
+
+BEIJING = timezone(timedelta(hours=8))
+
+
+def today() -> str:
+    return datetime.now(BEIJING).date().isoformat()
+
+
+def working_days(start: str, n: int) -> str:
+    return WorkingCalendar().add_working_days(date.fromisoformat(start), n).isoformat()
+
+
+def due_date(task: dict) -> str:
+    return datetime.fromisoformat(task["due_at"]).astimezone(BEIJING).date().isoformat()
+
+
+def instance_data(http, iid: int) -> dict:
+    return http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()["data"]
+
+
+def open_ids(result: dict) -> list[str]:
+    return [t["element_id"] for t in result["tasks"]]
+
+
+def verified(http, iid: int) -> None:
+    """The history chain holds and replaying it gives the same instance."""
+    resp = http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1")
+    assert resp.status_code == 200 and resp.get_json()["ok"], resp.get_json()

@@ -2,7 +2,8 @@
 enforcement_case bundle, form data for every shipped form, and a driver that
 walks a workflow to its end (optionally saving and restoring it on the way).
 
-Nothing here imports ``api``: the engine is tested on its own.
+Nothing here imports ``api``: the engine is tested on its own (form data is shared with the API
+tests through ``tests/cases.py``).
 """
 from __future__ import annotations
 
@@ -20,18 +21,26 @@ from engine.forms import validate_form_data
 from engine.runtime import ReadyTask, StepRecord
 from engine.scripting import make_script_engine
 from engine.specs import SpecBundle, build_bundle, bundle_manifest
+from tests.cases import (  # noqa: F401 - shared form data, also used by the API tests
+    ARCHIVE,
+    CHECKLIST,
+    DECISION,
+    FIX,
+    INVESTIGATION,
+    NO_HEARING,
+    PROPOSAL_MAJOR,
+    PROPOSAL_MINOR,
+    RECUSAL_NONE,
+    REGISTER,
+    REVIEW_AGREE,
+    REVIEW_PROBLEMS,
+    RIGHT_NOTICE,
+    SERVICE,
+    SUBMIT_REVIEW,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
-REGISTER = {
-    "case_title": "某宗教活动场所未经批准举办大型宗教活动案",
-    "party_type": "person",
-    "party_name": "张三",
-    "party_id_number": "130528198001011234",
-    "act_type": "penalty",
-    "officers": ["officer1", "officer2"],
-    "summary": "群众举报，现场核查属实。",
-}
 RECORD_START = {
     "certificates_shown": True,
     "certificate_numbers": "HB-NJ-2024-0001, HB-NJ-2024-0002",
@@ -42,34 +51,9 @@ RECORD_START = {
     "party_informed": True,
     "opening_statement": "我们是宁晋县民族宗教事务局执法人员，依法进行检查。",
 }
-INVESTIGATION = {"investigation_record": "现场检查笔录一份。", "evidence_list": "照片3张，询问笔录1份",
-                 "site_inspection": True}
-PROPOSAL_MINOR = {"penalty_kind": "warning", "fine_amount": 0, "facts": "情节轻微。",
-                  "legal_basis": "《宗教事务条例》第七十一条", "proposal_text": "给予警告。",
-                  "complex_case": False, "hearing_held": False, "criminal_referral": False}
-PROPOSAL_MAJOR = {**PROPOSAL_MINOR, "penalty_kind": "fine", "fine_amount": 20000,
-                  "legal_basis": "《宗教事务条例》第六十四条", "proposal_text": "罚款人民币贰万元。"}
-SUBMIT_REVIEW = {"investigation_report": "调查终结报告。", "facts": "事实清楚。", "legal_basis": "《宗教事务条例》第六十四条",
-                 "discretion_basis": "裁量基准第3档", "draft_decision": "罚款贰万元。", "hearing_record": ""}
-CHECKLIST = {key: True for key in (
-    "body_lawful", "officers_qualified", "procedure_lawful", "facts_clear", "evidence_sufficient",
-    "law_applied_correctly", "discretion_proper", "within_authority", "documents_complete")}
-RECUSAL_NONE = {"recusal_needed": False}
 # a fine may be a heavy penalty: the party is told of the right to a hearing (ALP 44, 63) and does not ask for one
-RIGHT_NOTICE = {"right_notice_number": "宁民宗罚告〔2026〕1号", "right_notice_method": "direct",
-                "statement_right_told": True}
-NO_HEARING = {"hearing_requested": "no"}
 # "problems" needs a problem code: legal_review's check script sends the review back without one
-REVIEW_PROBLEMS = {**CHECKLIST, "evidence_sufficient": False, "criminal_referral_needed": False,
-                   "review_outcome": "problems", "problem_code": "investigate",
-                   "review_opinion": "证据不足，请补充询问笔录。"}
-REVIEW_AGREE = {**CHECKLIST, "criminal_referral_needed": False, "review_outcome": "agree", "review_opinion": "同意。"}
-FIX = {"fix_description": "已补充询问笔录。", "draft_decision": "罚款贰万元。"}
-DECISION = {"decision": "approve", "decision_text": "决定给予罚款人民币贰万元的行政处罚。",
-            "decision_number": "宁民宗罚〔2026〕1号"}
-SERVICE = {"service_method": "direct", "service_date": "2026-11-25", "recipient": "张三"}
 DISCLOSURE_OK = {"publish_approved": True, "publish_review_note": "已核对脱敏内容。"}
-ARCHIVE = {"archive_note": "案卷已整理。", "retention": "30y"}
 
 
 def case_answers(major: bool = True, review_rounds: int = 2) -> dict[str, list[dict[str, Any]]]:
