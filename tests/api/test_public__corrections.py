@@ -1,8 +1,6 @@
 """The public's correction channel (OGI 41): a request is kept and starts a correction case."""
 from __future__ import annotations
 
-import pytest
-
 from api.extensions import db
 from api.models import CorrectionRequest, DefinitionVersion, Instance
 from api.services import disclosures as service
@@ -77,8 +75,7 @@ def test_no_correction_request_for_withdrawn_or_superseded__OGI_41(app, http):
 
 
 def _request_case(app, http) -> tuple[dict, int]:
-    if not _deployed(app):
-        pytest.skip("disclosure_correction is not deployed")
+    assert _deployed(app), "processes/disclosure_correction.bpmn is shipped and deployed by the app fixture"
     item = published(app, http)
     resp = http.call("POST", "/api/v1/public/corrections",
                      json={"disclosure_id": item["id"], "contact": "13900000000", "reason": REASON})
