@@ -116,9 +116,9 @@ def register_cli(app: Flask) -> None:
     @click.option("--port", default=5000, type=int)
     def serve_command(host: str, port: int) -> None:
         """Serve the app with the worker in-process (the embedded demo default)."""
-        from .worker import start_in_process
-
         from werkzeug.serving import run_simple
+
+        from .worker import start_in_process
 
         real = current_app._get_current_object()
         start_in_process(real)

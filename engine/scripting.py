@@ -123,6 +123,17 @@ def _helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
     }
 
 
+def _var(context: dict) -> Callable[..., Any]:
+    """``var(name, default=None)``: a data key's value, or the default when the case has no such key
+    (diagram code cannot catch NameError, and ``globals()`` does not exist here)."""
+
+    def var(name: str, default: Any = None) -> Any:
+        value = context.get(str(name), default)
+        return default if callable(value) else value
+
+    return var
+
+
 class RestrictedEnvironment(TaskDataEnvironment):
     """A TaskDataEnvironment that only runs checked code with whitelisted builtins."""
 
@@ -138,6 +149,7 @@ class RestrictedEnvironment(TaskDataEnvironment):
         my_globals.update(external_context or {})
         my_globals.update(context)
         my_globals["__builtins__"] = self.globals["__builtins__"]
+        my_globals["var"] = _var(context)
         return eval(code, my_globals)  # noqa: S307 - checked by check_source
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
@@ -145,6 +157,7 @@ class RestrictedEnvironment(TaskDataEnvironment):
         self.check_for_overwrite(context, external_context or {})
         context.update(self.globals)
         context.update(external_context or {})
+        context["var"] = _var(context)
         try:
             exec(code, context)  # noqa: S102 - checked by check_source
         finally:

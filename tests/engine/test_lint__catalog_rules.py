@@ -70,11 +70,10 @@ def test_import_in_a_script_is_refused_at_the_line_of_the_import(shipped_files):
 
 
 def test_import_on_the_third_line_of_a_one_line_script(shipped_files):
-    edit = Edit(shipped_files).replace("disclosure.bpmn", "<bpmn:script>masked_text = mask_text(disclosure_text)",
-                                       "<bpmn:script>a = 1\nb = 2\nfrom os import system\n"
-                                       "masked_text = mask_text(disclosure_text)")
+    edit = Edit(shipped_files).replace("disclosure.bpmn", "<bpmn:script>published = True",
+                                       "<bpmn:script>a = 1\nb = 2\nfrom os import system\npublished = True")
     text = edit.text("disclosure.bpmn")
-    problem = only(edit.problems(), "task_auto_mask")
+    problem = only(edit.problems(), "task_publish")
     assert problem.line == line_of(text, "from os import system") == line_of(text, "<bpmn:script>a = 1") + 2
 
 

@@ -141,3 +141,12 @@ def test_mask_text_is_available(env):
 def test_make_script_engine_uses_the_restricted_environment():
     engine = make_script_engine()
     assert isinstance(engine.environment, RestrictedEnvironment)
+
+
+def test_var_reads_a_data_key_or_its_default():
+    env = RestrictedEnvironment()
+    assert env.evaluate("var('x', 3)", {}) == 3
+    assert env.evaluate("var('x', 3)", {"x": 1}) == 1
+    data = {"a": 2}
+    env.execute("b = var('a') + var('missing', 10)", data)
+    assert data["b"] == 12 and "var" not in data
