@@ -29,6 +29,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "demo_note": {"zh": "演示账号密码均为 demo，仅供演示", "en": "Demo accounts use password 'demo' (demo only)"},
     "switch": {"zh": "English", "en": "中文"},
     "errors": {"zh": "请更正以下错误", "en": "Please correct these errors"},
+    "warn_yellow": {"zh": "即将到期", "en": "due soon"},
+    "warn_red": {"zh": "已超期", "en": "overdue"},
 }
 
 

@@ -6,6 +6,7 @@ import re
 from flask import redirect, render_template, request, session, url_for
 from sqlalchemy import or_, select
 
+from engine.clock import BEIJING
 from engine.errors import FormDataInvalid, SanxiangError
 from engine.roles import ROLES
 
@@ -14,6 +15,7 @@ from ..extensions import db
 from ..models import TaskRow
 from ..security import authenticate, client_addr, current_user
 from ..services import tasks as task_service
+from ..services.deadlines import warning_for
 from ..services.instances import get_instance, load_workflow
 from . import web_blp
 from .forms import parse_submission
@@ -22,7 +24,7 @@ from .i18n import lang, t
 
 @web_blp.app_context_processor
 def _inject():
-    return {"t": t, "lang": lang, "roles": ROLES}
+    return {"t": t, "lang": lang, "roles": ROLES, "warning_for": warning_for, "beijing": BEIJING}
 
 
 _TEMPLATE_KEY = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")

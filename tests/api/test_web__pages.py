@@ -42,3 +42,17 @@ def test_api_docs_and_openapi_are_served_without_a_cdn(client):
 
 def test_public_page_needs_no_login(client):
     assert client.get("/public").status_code == 200
+
+
+def test_inbox_marks_tasks_due_soon(http, app):
+    from tests.api.helpers import fixture
+    from tests.api.helpers import upload as upload_files
+
+    files = ("act_case.bpmn", "act_record.form", "act_escalation.form", "act_review.form")
+    upload_files(http, "/api/v1/definitions", {name: fixture(name) for name in files})
+    iid = http.start("act_case", {"officers": ["officer1", "officer2"]})["id"]
+    client = app.test_client()
+    _login(client, "officer1")
+    page = client.get("/inbox").get_data(as_text=True)
+    row = next(line for line in page.split("<tr") if f"#{iid} " in line)
+    assert 'class="warn-yellow"' in row and "即将到期" in row
