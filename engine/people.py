@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+ADULT_AGE = 18
 _ID18 = re.compile(r"^\d{6}(\d{4})(\d{2})(\d{2})\d{3}[\dXx]$")
 
 
@@ -25,6 +26,9 @@ def age_on(born: date, on: date) -> int:
 
 
 def is_minor(id_number: str | None, on: date) -> bool:
-    """True when the ID number shows a person under 18 on ``on`` (unknown birth date: False)."""
+    """True when the ID number shows a person under 18 on ``on`` (unknown birth date: False).
+
+    Someone born on 29 February comes of age on 1 March in a common year.
+    """
     born = birth_date(id_number)
-    return born is not None and age_on(born, on) < 18
+    return born is not None and age_on(born, on) < ADULT_AGE

@@ -18,7 +18,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from engine import clock
+from engine import clock, people
 from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflict
 from engine.masking import mask_text
 
@@ -29,33 +29,9 @@ from .instances import start_instance
 
 CORRECTION_PROCESS = "disclosure_correction"
 STATUSES = ("published", "withdrawn", "superseded")
-ADULT_AGE = 18
 
 
 # --- pure helpers -------------------------------------------------------------------------------
-
-def birth_date_from_id(id_number: Any) -> date | None:
-    """The birth date in an 18-character resident ID number (characters 7-14 are YYYYMMDD).
-
-    Returns None for anything else (a 15-digit old ID, a credit code, a malformed number).
-    """
-    text = str(id_number or "").strip()
-    if len(text) != 18 or not text[:17].isdigit() or not (text[17].isdigit() or text[17] in "Xx"):
-        return None
-    try:
-        return date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-    except ValueError:
-        return None
-
-
-def is_minor_on(birth: date, day: date) -> bool:
-    """True if someone born on ``birth`` is under 18 on ``day`` (born 29 February: adult on 1 March)."""
-    try:
-        adult_from = birth.replace(year=birth.year + ADULT_AGE)
-    except ValueError:
-        adult_from = date(birth.year + ADULT_AGE, 3, 1)
-    return day < adult_from
-
 
 def masked_person_name(name: str) -> str:
     """A natural person's name as published: surname + 某 (张三 → 张某, 欧阳小明 → 欧阳某某)."""
@@ -223,8 +199,7 @@ def check_not_minor(data: dict[str, Any], decision_date: date) -> None:
     """
     if data.get("party_type") == "organisation":
         return
-    birth = birth_date_from_id(data.get("party_id_number"))
-    if data.get("party_is_minor") is True or (birth is not None and is_minor_on(birth, decision_date)):
+    if data.get("party_is_minor") is True or people.is_minor(data.get("party_id_number"), decision_date):
         raise RuleViolation("minor_not_published",
                             "the party is a minor on the decision date: the decision is not published")
 

@@ -11,7 +11,7 @@ from api.errors import status_of
 from api.extensions import db
 from api.models import Disclosure, Instance
 from api.services import disclosures as service
-from engine import clock
+from engine import clock, people
 from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflict
 from tests import cases as c
 from tests.api.evidence_support import evidence_store  # noqa: F401
@@ -188,15 +188,15 @@ def test_case_flag_marks_a_minor__OGI_15(app, http):
 
 
 def test_birth_date_and_minor_helpers__OGI_15():
-    assert service.birth_date_from_id("130528198001011234") == date(1980, 1, 1)
-    assert service.birth_date_from_id("13052820080229001X") == date(2008, 2, 29)
-    assert service.birth_date_from_id("130528198013011234") is None  # month 13
-    assert service.birth_date_from_id("91130528MA0ABCDE1X") is None  # a credit code
-    assert service.birth_date_from_id(None) is None
-    assert service.is_minor_on(date(2008, 2, 29), date(2026, 2, 28))
-    assert not service.is_minor_on(date(2008, 2, 29), date(2026, 3, 1))
-    assert service.is_minor_on(date(2008, 11, 3), date(2026, 11, 2))
-    assert not service.is_minor_on(date(2008, 11, 2), date(2026, 11, 2))
+    assert people.birth_date("130528198001011234") == date(1980, 1, 1)
+    assert people.birth_date("13052820080229001X") == date(2008, 2, 29)
+    assert people.birth_date("130528198013011234") is None  # month 13
+    assert people.birth_date("91130528MA0ABCDE1X") is None  # a credit code
+    assert people.birth_date(None) is None
+    assert people.age_on(date(2008, 2, 29), date(2026, 2, 28)) < 18
+    assert not people.age_on(date(2008, 2, 29), date(2026, 3, 1)) < 18
+    assert people.age_on(date(2008, 11, 3), date(2026, 11, 2)) < 18
+    assert not people.age_on(date(2008, 11, 2), date(2026, 11, 2)) < 18
     assert service.masked_person_name("张三") == "张某"
     assert service.masked_person_name("John Smith") == "某某"
 
