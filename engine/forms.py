@@ -335,6 +335,12 @@ def _ignore(c: Any, message: str) -> None:
     """Problem sink for walks over an already linted form."""
 
 
+def input_components(form: dict[str, Any]) -> list[dict[str, Any]]:
+    """The components that produce a top-level data key (unkeyed groups flattened, display-only left out)."""
+    return [c for c in _all_in_scope(form, _ignore)
+            if c["type"] not in DISPLAY_TYPES and (_group_key(c) if c["type"] == "group" else c.get("key"))]
+
+
 def _make_field(c: dict[str, Any], required: bool) -> fields.Field:
     factory, checks = FIELD_MAKERS[c["type"]](c)
     if not required:

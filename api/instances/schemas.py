@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..services.deadlines import warning_for
+from ..services.deadlines import warning_of
 from ..tasks.schemas import TaskSchema
 
 
@@ -32,9 +32,7 @@ class InstanceSchema(Schema):
     warning = fields.Method("get_warning", allow_none=True)
 
     def get_warning(self, obj) -> str | None:
-        due = obj.get("due_at") if isinstance(obj, dict) else obj.due_at
-        status = obj.get("status") if isinstance(obj, dict) else obj.status
-        return warning_for(due) if status == "running" else None
+        return warning_of(obj, "status", "running")
 
 
 class InstanceDetailSchema(InstanceSchema):

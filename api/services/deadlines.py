@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import g
 
@@ -19,3 +20,11 @@ def warning_for(due_at: datetime | None, now: datetime | None = None) -> str | N
     if "warning_days" not in g:
         g.warning_days = int(settings.get("warning_days"))
     return warning(due_at, now or clock.now(), calendar(), g.warning_days)
+
+
+def warning_of(obj: Any, open_field: str, open_value: str) -> str | None:
+    """The warning for a task row / instance (or its dict form) while it is still open."""
+    def get(name: str) -> Any:
+        return obj.get(name) if isinstance(obj, dict) else getattr(obj, name)
+
+    return warning_for(get("due_at")) if get(open_field) == open_value else None

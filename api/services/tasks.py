@@ -11,7 +11,7 @@ from typing import Any
 
 from engine import runtime
 from engine.errors import NotFound, RuleViolation, StateConflict
-from engine.forms import validate_form_data
+from engine.forms import input_components, validate_form_data
 
 from ..extensions import db
 from ..models import Instance, TaskRow, User
@@ -68,17 +68,8 @@ def unclaim(task_id: str, user: User, client_addr: str | None) -> TaskRow:
 
 def form_defaults(form: dict[str, Any]) -> dict[str, Any]:
     """Every input key of a form with its empty value (False for checkboxes, None otherwise)."""
-    values: dict[str, Any] = {}
-
-    def walk(components: list[dict[str, Any]]) -> None:
-        for comp in components:
-            if comp.get("type") == "group" and not comp.get("key"):
-                walk(comp.get("components") or [])
-            elif comp.get("key") and not (comp.get("disabled") or comp.get("readonly")):
-                values[comp["key"]] = False if comp.get("type") == "checkbox" else None
-
-    walk(form.get("components") or [])
-    return values
+    return {(c.get("key") or c.get("path")): (False if c["type"] == "checkbox" else None)
+            for c in input_components(form) if not (c.get("disabled") or c.get("readonly"))}
 
 
 def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | None) -> Instance:

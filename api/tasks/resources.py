@@ -3,6 +3,9 @@ from __future__ import annotations
 from flask.views import MethodView
 from sqlalchemy import or_, select
 
+from engine.errors import RuleViolation
+from engine.runtime import find_task
+
 from ..extensions import db
 from ..models import TaskRow
 from ..security import client_addr, current_user
@@ -43,8 +46,6 @@ def _visible(task: TaskRow) -> None:
     user = current_user()
     if user.has_role(task.role) or task.assignee == user.username or any(user.has_role(r) for r in OVERSEERS):
         return
-    from engine.errors import RuleViolation
-
     raise RuleViolation("role", f"task '{task.name}' belongs to role '{task.role}'")
 
 
@@ -59,8 +60,6 @@ class TaskDetail(MethodView):
         bundle, workflow = load_workflow(instance)
         data = instance.data
         if task.state == "ready":
-            from engine.runtime import find_task
-
             data = dict(find_task(workflow, task.spiff_task_id).data)
         result = {c.key: getattr(task, c.key) for c in TaskRow.__table__.columns}
         result["form"] = bundle.forms.get(task.form_key or "", {})

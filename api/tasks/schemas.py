@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..services.deadlines import warning_for
+from ..services.deadlines import warning_of
 
 
 class TaskQuerySchema(Schema):
@@ -33,9 +33,7 @@ class TaskSchema(Schema):
     completed_by = fields.String(allow_none=True)
 
     def get_warning(self, obj) -> str | None:
-        due = obj.get("due_at") if isinstance(obj, dict) else obj.due_at
-        state = obj.get("state") if isinstance(obj, dict) else obj.state
-        return warning_for(due) if state == "ready" else None
+        return warning_of(obj, "state", "ready")
 
 
 class TaskDetailSchema(TaskSchema):

@@ -5,20 +5,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-
-def input_components(form: dict[str, Any]) -> list[dict[str, Any]]:
-    """Flattened input components (group children included), in order."""
-    out: list[dict[str, Any]] = []
-
-    def walk(components: list[dict[str, Any]]) -> None:
-        for comp in components:
-            if comp.get("type") == "group":
-                walk(comp.get("components") or [])
-            elif comp.get("key"):
-                out.append(comp)
-
-    walk(form.get("components") or [])
-    return out
+from engine.forms import input_components
 
 
 def _number(raw: str) -> Any:

@@ -65,14 +65,9 @@ def logout():
     return redirect(url_for("web.login"))
 
 
-def _user_or_redirect():
-    user = current_user(required=False)
-    return user
-
-
 @web_blp.route("/inbox")
 def inbox():
-    user = _user_or_redirect()
+    user = current_user(required=False)
     if user is None:
         return redirect(url_for("web.login"))
     roles = list(user.roles or [])
@@ -89,7 +84,7 @@ def inbox():
 
 @web_blp.route("/tasks/<task_id>/<action>", methods=["POST"])
 def task_action(task_id: str, action: str):
-    user = _user_or_redirect()
+    user = current_user(required=False)
     if user is None:
         return redirect(url_for("web.login"))
     handler = {"claim": task_service.claim, "unclaim": task_service.unclaim}.get(action)
@@ -106,7 +101,7 @@ def task_action(task_id: str, action: str):
 
 @web_blp.route("/tasks/<task_id>", methods=["GET", "POST"])
 def task_page(task_id: str):
-    user = _user_or_redirect()
+    user = current_user(required=False)
     if user is None:
         return redirect(url_for("web.login"))
     try:
