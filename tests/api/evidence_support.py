@@ -4,9 +4,6 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
-
-import pytest
 
 from tests import cases as c
 
@@ -70,11 +67,3 @@ def give_back(http, code: str, as_user: str = "admin", expect: int = 201):
     resp = http.call("POST", f"/api/v1/devices/{code}/return", as_user, json={})
     assert resp.status_code == expect, resp.get_json()
     return resp.get_json()
-
-
-@pytest.fixture(autouse=True)
-def evidence_store(app, tmp_path, monkeypatch) -> Path:
-    """A fresh EVIDENCE_DIR for each test (import this fixture into a test module to use it)."""
-    root = tmp_path / "evidence"
-    monkeypatch.setitem(app.config, "EVIDENCE_DIR", str(root))
-    return root

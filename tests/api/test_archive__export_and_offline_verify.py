@@ -5,7 +5,7 @@ import io
 import json
 import zipfile
 
-from tests.api.evidence_support import PNG, evidence_store, media, photo_meta, upload  # noqa: F401
+from tests.api.evidence_support import PNG, media, photo_meta, upload
 from tests.api.test_audit__verify_and_tampering import run_major_case
 from tools.verify_archive import main as verify_archive
 

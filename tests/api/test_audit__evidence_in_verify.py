@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from api.services.evidence import evidence_path
-from tests.api.evidence_support import PNG, evidence_store, media, new_case, photo_meta, upload  # noqa: F401
+from tests.api.evidence_support import PNG, media, new_case, photo_meta, upload
 from tests.api.test_audit__verify_and_tampering import verify
 
 

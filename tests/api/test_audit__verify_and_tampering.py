@@ -8,7 +8,6 @@ from api.extensions import db
 from api.models import Event, Instance
 from api.services.audit import create_checkpoint
 from tests import cases as c
-from tests.api.evidence_support import evidence_store  # noqa: F401
 from tests.api.tamper import raw, set_event_data
 from tests.api.walk import run_major_case
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from tests import cases as c
-from tests.api.evidence_support import evidence_store  # noqa: F401
 from tests.api.walk import Acts, decision_number, finish, review_with_one_loop, to_proposal, waive_hearing
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from tests import cases as c
-from tests.api.evidence_support import evidence_store  # noqa: F401
 from tests.api.test_audit__verify_and_tampering import verify
 from tests.api.walk import to_proposal
 

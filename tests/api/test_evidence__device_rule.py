@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 from api.extensions import db
 from api.models import User
 from api.security import hash_password
-from tests.api.evidence_support import (  # noqa: F401
+from tests.api.evidence_support import (
     MP4,
     av_meta,
     checkout,
-    evidence_store,
     give_back,
     media,
     new_case,

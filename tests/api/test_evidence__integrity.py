@@ -11,7 +11,7 @@ from api.extensions import db
 from api.models import Event, EvidenceItem
 from api.services.evidence import check_evidence
 from engine.errors import RuleViolation
-from tests.api.evidence_support import PDF, PNG, evidence_store, media, new_case, photo_meta, upload  # noqa: F401
+from tests.api.evidence_support import PDF, PNG, media, new_case, photo_meta, upload
 
 
 def _stored(app, sha: str) -> Path:

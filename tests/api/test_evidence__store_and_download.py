@@ -9,10 +9,9 @@ from sqlalchemy import select
 
 from api.extensions import db
 from api.models import Event, Instance
-from tests.api.evidence_support import (  # noqa: F401
+from tests.api.evidence_support import (
     PDF,
     PNG,
-    evidence_store,
     media,
     new_case,
     photo_meta,

@@ -4,13 +4,12 @@ from __future__ import annotations
 import json
 import os
 
-from tests.api.evidence_support import (  # noqa: F401
+from tests.api.evidence_support import (
     JPEG,
     MP4,
     PDF,
     PNG,
     av_meta,
-    evidence_store,
     media,
     new_case,
     new_device,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta, timezone
 
 from tests import cases as c
-from tests.api.evidence_support import MP4, av_meta, checkout, evidence_store, media, new_device, upload  # noqa: F401
+from tests.api.evidence_support import MP4, av_meta, checkout, media, new_device, upload
 from tests.api.walk import due_date, today, working_days
 from tests.api.walk import instance_data as _data
 from tests.api.walk import open_ids as _open

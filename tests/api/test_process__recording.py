@@ -3,7 +3,7 @@ enforcement acts: two officers with valid certificates (APL 42) and an A/V recor
 from __future__ import annotations
 
 from tests import cases as c
-from tests.api.evidence_support import MP4, av_meta, checkout, evidence_store, media, new_device, upload  # noqa: F401
+from tests.api.evidence_support import MP4, av_meta, checkout, media, new_device, upload
 
 
 def test_both_steps_are_acts_that_need_an_av_record(http):

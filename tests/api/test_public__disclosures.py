@@ -14,7 +14,6 @@ from api.services import disclosures as service
 from engine import clock, people
 from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflict
 from tests import cases as c
-from tests.api.evidence_support import evidence_store  # noqa: F401
 from tests.api.walk import decision_number, run_minor_case
 
 

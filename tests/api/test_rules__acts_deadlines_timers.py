@@ -11,7 +11,7 @@ from api.extensions import db
 from api.models import Instance, TaskRow, User
 from api.security import hash_password
 from api.worker import tick
-from tests.api.evidence_support import MP4, av_meta, checkout, evidence_store, media, new_device, upload  # noqa: F401
+from tests.api.evidence_support import MP4, av_meta, checkout, media, new_device, upload
 from tests.api.helpers import fixture
 from tests.api.helpers import upload as upload_files
 from tests.api.test_audit__verify_and_tampering import verify

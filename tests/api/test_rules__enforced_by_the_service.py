@@ -8,7 +8,6 @@ from api.extensions import db
 from api.models import Event, Instance, User
 from api.security import hash_password
 from tests import cases as c
-from tests.api.evidence_support import evidence_store  # noqa: F401
 from tests.api.helpers import fixture, upload
 from tests.api.walk import Acts, to_proposal, waive_hearing
 

@@ -30,6 +30,7 @@ from tests.cases import (  # noqa: F401 - shared form data, also used by the API
     NO_HEARING,
     PROPOSAL_MAJOR,
     PROPOSAL_MINOR,
+    RECORD_START,
     RECUSAL_NONE,
     REGISTER,
     REVIEW_AGREE,
@@ -41,16 +42,6 @@ from tests.cases import (  # noqa: F401 - shared form data, also used by the API
 
 ROOT = Path(__file__).resolve().parents[2]
 
-RECORD_START = {
-    "certificates_shown": True,
-    "certificate_numbers": "HB-NJ-2024-0001, HB-NJ-2024-0002",
-    "record_date": "2026-11-20",
-    "record_time": "09:30",
-    "record_place": "宁晋县某村",
-    "officers_present": "officer1, officer2",
-    "party_informed": True,
-    "opening_statement": "我们是宁晋县民族宗教事务局执法人员，依法进行检查。",
-}
 # a fine may be a heavy penalty: the party is told of the right to a hearing (ALP 44, 63) and does not ask for one
 # "problems" needs a problem code: legal_review's check script sends the review back without one
 DISCLOSURE_OK = {"publish_approved": True, "publish_review_note": "已核对脱敏内容。"}
