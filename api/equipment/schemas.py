@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from ..models.evidence import utc_iso
+from ..models.types import utc_iso
 from ..services.equipment import DEVICE_KINDS
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$",

@@ -19,7 +19,7 @@ from marshmallow import (
 )
 from werkzeug.datastructures import FileStorage
 
-from ..models.evidence import utc_iso
+from ..models.types import as_utc, utc_iso
 
 KINDS = ("audio_video", "photo", "document")
 CLOCK_SKEW = timedelta(minutes=5)
@@ -29,9 +29,6 @@ def not_blank(value: str) -> None:
     if not value.strip():
         raise ValidationError("must not be blank")
 
-
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
 
 
 class PauseSchema(Schema):
@@ -93,7 +90,7 @@ class EvidenceUploadSchema(Schema):
         latest = datetime.now(UTC) + CLOCK_SKEW
         if kind in ("audio_video", "photo") and captured is None:
             errors["captured_at"] = [f"required for {kind}"]
-        if captured is not None and _utc(captured) > latest:
+        if captured is not None and as_utc(captured) > latest:
             errors["captured_at"] = ["is in the future"]
         if kind == "audio_video":
             if not data.get("device_id"):
@@ -106,7 +103,7 @@ class EvidenceUploadSchema(Schema):
             errors["pauses"] = ["only audio_video recordings have pauses"]
         elif captured is not None:  # (a pause that failed its own validation may lack "at")
             late = [str(i) for i, p in enumerate(pauses)
-                    if isinstance(p.get("at"), datetime) and not _utc(captured) <= _utc(p["at"]) <= latest]
+                    if isinstance(p.get("at"), datetime) and not as_utc(captured) <= as_utc(p["at"]) <= latest]
             if late:
                 errors["pauses"] = [f"pause {', '.join(late)}: must be between captured_at and now"]
         if errors:

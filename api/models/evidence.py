@@ -7,19 +7,14 @@ Devices and their movements (checkout/return) form the equipment-use ledger
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .append_only import append_only
-from .types import JSONType, UTCDateTime, utcnow
-
-
-def utc_iso(value: datetime) -> str:
-    """ISO 8601 in UTC; a naive datetime (SQLite gives those back) is taken as UTC."""
-    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
+from .types import JSONType, UTCDateTime, utc_iso, utcnow
 
 
 class EvidenceItem(db.Model):

@@ -14,6 +14,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime) -> datetime:
+    """``value`` in UTC; a naive datetime (e.g. client input without an offset) is taken as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_iso(value: datetime) -> str:
+    """ISO 8601 in UTC."""
+    return as_utc(value).isoformat()
+
+
 class UTCDateTime(TypeDecorator):
     """An aware UTC datetime on every database: SQLite keeps no offset, so values are stored in UTC
     and come back with ``tzinfo=UTC``; a naive value going in is taken as UTC."""

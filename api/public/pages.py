@@ -7,7 +7,7 @@ added to the web's string table (existing keys are never replaced).
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import render_template
@@ -107,10 +107,10 @@ def public_search(args: Any) -> dict[str, Any]:
 
 @web_blp.app_template_filter("bjdate")
 def _bjdate(value: datetime | None) -> str:
-    """A stored timestamp (naive = UTC) as its Beijing date."""
+    """A stored (aware UTC) timestamp as its Beijing date."""
     if value is None:
         return ""
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(BEIJING).date().isoformat()
+    return value.astimezone(BEIJING).date().isoformat()
 
 
 @web_blp.app_context_processor

@@ -5,8 +5,8 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..models.evidence import utc_iso
 from ..models.registry import POWER_CATEGORIES
+from ..models.types import utc_iso
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
                        error="1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")

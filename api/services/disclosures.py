@@ -186,7 +186,7 @@ def _decision_date(instance: Instance) -> date:
                                            TaskRow.state == "completed")
         .order_by(TaskRow.completed_at.desc()).limit(1))
     if decided is not None:
-        return (decided if decided.tzinfo else decided.replace(tzinfo=UTC)).astimezone(clock.BEIJING).date()
+        return decided.astimezone(clock.BEIJING).date()
     return clock.today()
 
 

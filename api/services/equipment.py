@@ -11,7 +11,7 @@ Times: stored and compared in UTC; a naive datetime passed in is taken as UTC.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 
@@ -19,7 +19,7 @@ from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflic
 
 from ..extensions import db
 from ..models import Device, DeviceMovement, Instance, User
-from ..models.types import utcnow
+from ..models.types import as_utc, utcnow
 from .history import append_event
 from .rules import case_officers
 
@@ -27,10 +27,6 @@ REGISTER_ROLES = ("admin", "head")
 DEVICE_KINDS = ("camera", "recorder", "body_cam")
 LEDGER_RULE = "equipment_ledger"
 
-
-def as_utc(value: datetime) -> datetime:
-    """``value`` in UTC; a naive datetime is taken as UTC already."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def device_stream(code: str) -> str:

@@ -40,9 +40,8 @@ from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflic
 from ..errors import BadRequest
 from ..extensions import db
 from ..models import EvidenceItem, Instance, TaskRow, User
-from ..models.evidence import utc_iso
-from ..models.types import utcnow
-from .equipment import as_utc, check_recording_device
+from ..models.types import as_utc, utc_iso, utcnow
+from .equipment import check_recording_device
 from .history import append_event, instance_stream
 from .instances import get_instance
 

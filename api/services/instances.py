@@ -1,7 +1,6 @@
 """Starting instances and saving them after an engine step."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -87,7 +86,7 @@ def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known: 
         due = due_from(ready.meta.properties, ready.data)
         if ready.id in known:
             row = known[ready.id]
-            if _as_utc(row.due_at) != _as_utc(due):  # e.g. an approved extension moved the deadline
+            if row.due_at != due:  # e.g. an approved extension moved the deadline (aware datetimes compare instants)
                 row.due_at = due
             continue
         row = TaskRow(spiff_task_id=ready.id, instance_id=instance.id, process_id=ready.meta.process_id,
@@ -97,12 +96,6 @@ def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known: 
         db.session.add(row)
         new_rows.append(row)
     return new_rows
-
-
-def _as_utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def start_instance(key: str, data: dict[str, Any], actor: str, role: str | None, client_addr: str | None) -> Instance:

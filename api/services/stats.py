@@ -55,18 +55,6 @@ def check_year(year: int) -> int:
     return year
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    """A stored timestamp; naive (SQLite) means UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def _due(value: datetime | None) -> datetime | None:
-    """A stored deadline (aware UTC; a naive value is UTC too)."""
-    return _utc(value)
-
-
 def _key(value: Any) -> str:
     return NONE if value in (None, "") else str(value)
 
@@ -119,14 +107,14 @@ def _overdue(year: int, now: datetime) -> dict[str, Any]:
         select(TaskRow.state, TaskRow.due_at, TaskRow.completed_at)
         .where(_in_year(TaskRow.created_at, year), TaskRow.due_at.is_not(None))).all()
     done_late = sum(1 for state, due, done in tasks
-                    if state == "completed" and done is not None and _utc(done) > _due(due))
-    open_late = sum(1 for state, due, _ in tasks if state == "ready" and _due(due) < now)
+                    if state == "completed" and done is not None and done > due)
+    open_late = sum(1 for state, due, _ in tasks if state == "ready" and due < now)
     cases = db.session.execute(
         select(Instance.definition_key, Instance.status, Instance.due_at, Instance.ended_at)
         .where(_in_year(Instance.started_at, year), Instance.due_at.is_not(None))).all()
-    ended_late = Counter(key for key, _, due, ended in cases if ended is not None and _utc(ended) > _due(due))
+    ended_late = Counter(key for key, _, due, ended in cases if ended is not None and ended > due)
     running_late = Counter(key for key, status, due, ended in cases
-                           if status == "running" and ended is None and _due(due) < now)
+                           if status == "running" and ended is None and due < now)
     return {
         "tasks": {"with_deadline": len(tasks), "completed_late": done_late, "open_overdue": open_late},
         "cases": {"with_deadline": len(cases), "ended_late": sum(ended_late.values()),
