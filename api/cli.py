@@ -74,14 +74,15 @@ audit_cli = AppGroup("audit", help="Verify histories and record checkpoints.")
 def audit_verify(instance_id: int | None, all_: bool) -> None:
     """Verify one instance (or --all): chain, checkpoints, files, snapshots, evidence, replay."""
     from .models import Instance
-    from .services.audit import verify_instance
+    from .services.audit import verify_checkpoints, verify_instance
 
     if not all_ and instance_id is None:
         raise click.UsageError("give an INSTANCE_ID or --all")
     ids = list(db.session.scalars(select(Instance.id).order_by(Instance.id))) if all_ else [instance_id]
     failed = 0
+    checkpoint_problems = verify_checkpoints()
     for iid in ids:
-        result = verify_instance(iid)
+        result = verify_instance(iid, checkpoint_problems)
         status = "OK" if result["ok"] else "FAILED"
         click.echo(f"instance {iid}: {status} (events {result['events']}, replayed {result['replayed']}, "
                    f"chain {'ok' if result['chain_ok'] else 'BROKEN'}, replay {'ok' if result['replay_ok'] else 'DIVERGED'})")

@@ -10,14 +10,13 @@ from sqlalchemy import func, select
 from engine.errors import NotFound
 from engine.history import GENESIS, canonical_json, canonical_time, verify_chain
 from engine.replay import Recorded, replay
-from engine.specs import build_bundle
 
 from ..extensions import db
 from ..models import Blob, Checkpoint, DefinitionFile, Event, Instance
 from ..models.types import utcnow
 from .evidence import check_evidence
 from .history import instance_stream
-from .runtime import script_engine
+from .runtime import script_engine, spec_cache
 from .snapshots import load_view
 
 
@@ -122,12 +121,18 @@ def check_snapshots(events: list[Event]) -> tuple[list[dict[str, Any]], dict[str
     return problems, values
 
 
-def verify_instance(instance_id: int) -> dict[str, Any]:
-    """Check chain, checkpoints, definition files, snapshots, evidence, then replay from the start."""
+def verify_instance(instance_id: int, checkpoint_problems: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Check chain, checkpoints, definition files, snapshots, evidence, then replay from the start.
+
+    ``checkpoint_problems`` (from :func:`verify_checkpoints`) lets a caller verifying many
+    instances check the global checkpoint chain once.
+    """
     instance = db.session.get(Instance, instance_id)
     events = list(db.session.scalars(select(Event).where(Event.instance_id == instance_id)
                                      .order_by(Event.stream, Event.seq)))
-    chain = check_chain(instance, events) + verify_checkpoints()
+    if checkpoint_problems is None:
+        checkpoint_problems = verify_checkpoints()
+    chain = check_chain(instance, events) + checkpoint_problems
     own = [e for e in events if e.stream == instance_stream(instance_id)]
     definition_problems, files = check_definitions(instance)
     snapshot_problems, values = check_snapshots(own)
@@ -137,7 +142,9 @@ def verify_instance(instance_id: int) -> dict[str, Any]:
     if definition_problems:
         replay_problems.append({"kind": "replay", "problem": "not replayed: the definition files do not verify"})
     else:
-        bundle = build_bundle(instance.definition_key, files)
+        # every file matched its sha256 above, so the parsed bundle for this manifest may come from the cache
+        by_sha = {instance.manifest[name]: content for name, content in files.items()}
+        bundle = spec_cache().get(instance.definition_key, instance.manifest, by_sha.__getitem__)
         recorded = [Recorded(e.seq, e.type, e.element_id, e.task_id, e.data or {},
                              _view(e, values), e.at) for e in own]
         result = replay(bundle, recorded, script_engine())
