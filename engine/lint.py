@@ -6,10 +6,14 @@
 * every user task sits in a lane named after a known role and references, by
   its ``formKey`` property, a form that exists in the catalog;
 * every call activity calls a known process, every business-rule task a known
-  decision.
+  decision;
+* decisions (APL 58, docs/DOMAIN.md §3): a task with ``kind=decision`` sits in the
+  head's lane, a user task whose form records ``decision`` carries ``kind=decision``,
+  and no script sets ``decision``.
 """
 from __future__ import annotations
 
+import ast
 import textwrap
 from collections.abc import Callable
 
@@ -17,6 +21,8 @@ from lxml import etree
 
 from .definitions import NS, Catalog
 from .errors import ErrorBag, ScriptError
+from .forms import input_components
+from .proposal import DECISION_KEY
 from .roles import ROLES, role_for_lane
 from .scripting import check_source
 
@@ -93,6 +99,7 @@ def _lint_tasks(catalog: Catalog, file: str, tree: etree._ElementTree, bag: Erro
             bag.add(file, tid, task.sourceline, "user task has no formKey property")
         elif form_key not in catalog.forms:
             bag.add(file, tid, task.sourceline, f"form '{form_key}' does not exist in forms/")
+        _lint_decision_task(catalog, file, task, lane, bag)
     for call in tree.xpath("//bpmn:callActivity", namespaces=NS):
         called = call.get("calledElement")
         if called not in catalog.processes:
@@ -102,6 +109,38 @@ def _lint_tasks(catalog: Catalog, file: str, tree: etree._ElementTree, bag: Erro
         decision = (refs[0].text or "").strip() if refs else None
         if decision not in catalog.decisions:
             bag.add(file, brt.get("id"), brt.sourceline, f"decision '{decision}' is not deployed")
+
+
+def _lint_decision_task(catalog: Catalog, file: str, task: etree._Element, lane: str | None, bag: ErrorBag) -> None:
+    props = _properties(task)
+    tid = task.get("id")
+    form = catalog.forms.get(props.get("formKey") or "")
+    writes_decision = form is not None and any(c.get("key") == DECISION_KEY for c in input_components(form))
+    role = role_for_lane(lane) if lane is not None else None
+    if props.get("kind") == "decision" and role not in (None, "head"):
+        bag.add(file, tid, task.sourceline,
+                f"a decision task (kind=decision) must sit in the head (负责人) lane, not '{lane}' (APL 58)")
+    elif writes_decision and props.get("kind") != "decision":
+        bag.add(file, tid, task.sourceline,
+                f"form '{props.get('formKey')}' records '{DECISION_KEY}': the task must carry kind=decision "
+                "so the legal-review gate applies (APL 58)")
+
+
+def _assigned_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(textwrap.dedent(source.strip("\n")))
+    except SyntaxError:
+        return set()  # reported by _lint_python
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+def _lint_scripted_decisions(catalog: Catalog, file: str, tree: etree._ElementTree, bag: ErrorBag) -> None:
+    xpath = "//bpmn:script | //spiffworkflow:preScript | //spiffworkflow:postScript"
+    for el in tree.xpath(xpath, namespaces=NS):
+        if DECISION_KEY in _assigned_names(el.text or ""):
+            bag.add(file, _owner_id(el), el.sourceline,
+                    f"a script sets '{DECISION_KEY}': decisions are made by the head in a decision task after "
+                    "the legal review, never by a script (APL 58)")
 
 
 def _lint_dmn(catalog: Catalog, file: str, tree: etree._ElementTree, bag: ErrorBag) -> None:
@@ -116,7 +155,7 @@ def _lint_dmn(catalog: Catalog, file: str, tree: etree._ElementTree, bag: ErrorB
 
 
 LINTERS: dict[str, list[Callable[[Catalog, str, etree._ElementTree, ErrorBag], None]]] = {
-    "bpmn": [_lint_python, _lint_tasks],
+    "bpmn": [_lint_python, _lint_tasks, _lint_scripted_decisions],
     "dmn": [_lint_dmn],
 }
 

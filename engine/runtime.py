@@ -18,6 +18,7 @@ from SpiffWorkflow.task import Task, TaskState
 
 from . import snapshots
 from .errors import NotFound, ScriptError, StateConflict
+from .proposal import DECISION_KEY
 from .roles import role_for_lane
 from .specs import SpecBundle, UserTaskMeta
 
@@ -77,10 +78,12 @@ class _StepRecorder:
         self.records: list[StepRecord] = []
         self._before: dict[UUID, set[str]] = {}
         self._matched: dict[UUID, list[dict[str, Any]]] = {}
+        self._decision: dict[UUID, Any] = {}
         self._subprocesses: set[UUID] = set(workflow.subprocesses)
 
     def will(self, task: Task) -> None:
         self._before[task.id] = set(task.data)
+        self._decision[task.id] = task.data.get(DECISION_KEY)
         dmn = getattr(task.task_spec, "dmnEngine", None)
         if dmn is not None:
             self._matched[task.id] = [
@@ -98,6 +101,9 @@ class _StepRecorder:
         if kind in ("decision", "script"):
             new_keys = set(task.data) - self._before.get(task.id, set())
             detail["outputs"] = {k: task.data[k] for k in sorted(new_keys) if _jsonable(task.data[k])}
+            if kind == "script" and DECISION_KEY not in new_keys and \
+                    task.data.get(DECISION_KEY) != self._decision.get(task.id):
+                detail["changed"] = [DECISION_KEY]  # a script overwrote the decision (refused by the service)
         if kind == "decision":
             detail["decision_id"] = getattr(task.task_spec.dmnEngine.decision_table, "id", None)
             detail["matched_rules"] = self._matched.pop(task.id, [])

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import runtime
+from engine import proposal, runtime
 from engine.errors import NotFound, RuleViolation, StateConflict
 from engine.forms import input_components, validate_form_data
 
 from ..extensions import db
 from ..models import Instance, TaskRow, User
 from ..models.types import utcnow
-from . import hooks, rules
+from . import gate, hooks, rules
 from .history import append_event, instance_stream
 from .instances import load_workflow, ready_rows, record_steps, save
 from .snapshots import stage_view
@@ -90,7 +90,12 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
     form = bundle.forms.get(task.form_key or "", {"components": []})
     cleaned = validate_form_data(form, data, current=runtime.find_task(workflow, task.spiff_task_id).data)
     submitted = {**form_defaults(form), **cleaned}
-    rules.check_legal_review_gate(task, instance, bundle, submitted)
+    current = dict(runtime.find_task(workflow, task.spiff_task_id).data)
+    verdict = gate.evaluate(task, instance, bundle, submitted, current)
+    if verdict is not None:
+        gate.check_revision(submitted, current)
+        submitted.update(proposal.revision(submitted))  # a revised decision becomes the case's content
+    approval = gate.approval_record(task, submitted, current)
     rules.check_legal_qualification(user, task)
     act_kind = bundle.task_meta(task.process_id, task.element_id).properties.get("actKind")
     rules.check_two_officers(act_kind, submitted, instance)
@@ -99,6 +104,10 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
     known = ready_rows(instance.id)
     steps = runtime.complete(workflow, task.spiff_task_id, submitted, views=True)
     ran, steps = steps[0], steps[1:]
+    gate.check_no_scripted_decision(steps)
+    extra: dict[str, Any] = {"approval": approval} if approval else {}
+    if verdict is not None:
+        extra["gate"] = verdict.record(gate.enforce(verdict, task, runtime.ready_tasks(bundle, workflow)))
     implicit_claim = task.assignee is None
     task.state = "completed"
     task.assignee = user.username
@@ -108,7 +117,7 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
     append_event(stream, instance, "task_completed", actor=user.username, role=task.role, task_id=task.id,
                  element_id=task.element_id,
                  data={"name": task.name, "kind": task.kind, "form_key": task.form_key, "submitted": submitted,
-                       "implicit_claim": implicit_claim},
+                       "implicit_claim": implicit_claim, **extra},
                  client_addr=client_addr, refs=stage_view(ran.view))
     record_steps(instance, steps, user.username)
     save(instance, bundle, workflow, known)

@@ -1,0 +1,198 @@
+"""The APL 58 gate, bound to what was reviewed (docs/DOMAIN.md §3 "Hard gate").
+
+* A passed legal review (or a collective discussion of the heads that approves the proposal,
+  APL 57) approves one proposal: the service records :func:`approval_record` — the digest of the
+  decision-relevant content (:mod:`engine.proposal`) — on the review's ``task_completed`` event.
+* A **decision** is any completion whose task has ``kind=decision`` or whose submission carries
+  ``decision``; it must be made in the head's lane (rule ``decision_by_head``), never by a script.
+* At a decision the service computes the *decided* content (the data as the head's submission
+  changes it) and evaluates the deployed review catalogue on it. When the catalogue finds it
+  major, the latest approval must be a passed one **with the same digest**; otherwise the decision
+  is refused (403 ``legal_review_gate``) — unless the diagram, after this completion, routes the case
+  back to a proposal or a legal review, in which case the completion is recorded as not effective.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from engine import decisions, proposal, runtime
+from engine.errors import FormDataInvalid, RuleViolation
+
+from ..extensions import db
+from ..models import Event, Instance, TaskRow
+from .definitions import current_catalog
+from .runtime import script_engine
+
+CATALOGUE_DECISION = "major_decision"
+DECISION_KINDS = frozenset({"decision"})
+REVIEW_KIND, COLLECTIVE_KIND = "legal_review", "collective_discussion"
+#: collective-discussion conclusions that approve the proposal as it stands (APL 57)
+APPROVING_COLLECTIVE = frozenset({"approve_proposal"})
+#: kinds/processes of a task that mean "the case went back to be proposed or reviewed again"
+BACK_TO_REVIEW_KINDS = frozenset({"legal_review", "proposal"})
+REVIEW_PROCESSES = frozenset({"legal_review"})
+
+
+@dataclass
+class GateVerdict:
+    """What the gate found for one decision completion (recorded on its event as ``gate``)."""
+
+    major: bool
+    rule: str | None
+    digest: str
+    approved_by: int | None = None
+    refusal: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.refusal is None
+
+    def record(self, effective: bool) -> dict[str, Any]:
+        return {"major": self.major, "rule": self.rule, "digest": self.digest, "approved_by_seq": self.approved_by,
+                "effective": effective, **({"refused_because": self.refusal} if self.refusal else {})}
+
+
+def catalogue_result(data: dict[str, Any], bundle: Any) -> dict[str, Any]:
+    """The review catalogue's verdict on ``data``: the catalogue pinned in the bundle, else the latest deployed."""
+    parser = (bundle.decisions or {}).get(CATALOGUE_DECISION)
+    if parser is None:
+        catalog = current_catalog()
+        filename = catalog.decisions.get(CATALOGUE_DECISION)
+        if filename is None:
+            return {}
+        parser = decisions.parse_decision(catalog.files[filename], filename, CATALOGUE_DECISION)
+    return decisions.evaluate(parser, data, script_engine())
+
+
+def is_review(task: TaskRow, submitted: dict[str, Any]) -> bool:
+    return task.kind == REVIEW_KIND or (task.role == "legal_reviewer" and "review_outcome" in submitted)
+
+
+def is_collective(task: TaskRow, submitted: dict[str, Any]) -> bool:
+    return task.kind == COLLECTIVE_KIND or "collective_decision" in submitted
+
+
+def is_decision(task: TaskRow, submitted: dict[str, Any]) -> bool:
+    return task.kind in DECISION_KINDS or proposal.DECISION_KEY in submitted
+
+
+def approval_record(task: TaskRow, submitted: dict[str, Any], current: dict[str, Any]) -> dict[str, Any] | None:
+    """For a review or collective discussion: what it approved, to store on its event; else None."""
+    if is_review(task, submitted):
+        kind, passed = REVIEW_KIND, submitted.get("review_outcome") == "agree"
+    elif is_collective(task, submitted):
+        kind, passed = COLLECTIVE_KIND, submitted.get("collective_decision") in APPROVING_COLLECTIVE
+    else:
+        return None
+    return {"kind": kind, "passed": passed, "digest": proposal.digest(current), "content": proposal.content(current)}
+
+
+def latest_approval(instance: Instance) -> tuple[int, dict[str, Any]] | None:
+    """The latest review or collective discussion of the case, as ``(seq, approval record)``."""
+    stmt = (select(Event.seq, Event.data).where(Event.instance_id == instance.id, Event.type == "task_completed",
+                                                Event.role.in_(("legal_reviewer", "head")))
+            .order_by(Event.seq.desc()))
+    for seq, data in db.session.execute(stmt):
+        approval = (data or {}).get("approval")
+        if approval:
+            return seq, approval
+    return None
+
+
+def check_decision_lane(task: TaskRow, submitted: dict[str, Any]) -> None:
+    """A decision is the head's (APL 58 with the bureau's rules: the handler never decides alone)."""
+    if is_decision(task, submitted) and task.role != "head":
+        raise RuleViolation("decision_by_head",
+                            f"'{task.name}' records a decision but sits in the '{task.role}' lane; "
+                            "decisions are made by the head (负责人) in a decision task (APL 58)")
+
+
+def evaluate(task: TaskRow, instance: Instance, bundle: Any, submitted: dict[str, Any],
+             current: dict[str, Any]) -> GateVerdict | None:
+    """The gate's verdict on a decision completion (None when the completion is no decision).
+
+    Raises:
+        RuleViolation ``decision_by_head``: a decision outside the head's lane.
+    """
+    if not is_decision(task, submitted):
+        return None
+    check_decision_lane(task, submitted)
+    content = proposal.decided(current, submitted)
+    digest = proposal.digest(content)
+    if submitted.get(proposal.DECISION_KEY) in proposal.RETURN_VALUES:
+        return GateVerdict(False, None, digest, refusal="returned for a new proposal and review")
+    verdict = catalogue_result(content, bundle)
+    unchanged = digest == proposal.digest(current)
+    major = bool(verdict.get("is_major")) or (unchanged and current.get("is_major") is True)
+    rule = verdict.get("major_rule") or (current.get("major_rule") if unchanged else None) or ("major" if major else None)
+    result = GateVerdict(major, rule, digest)
+    if not major:
+        return result
+    found = latest_approval(instance)
+    if found is None:
+        result.refusal = "no legal review has approved this decision"
+        return result
+    seq, approval = found
+    what = "legal review" if approval.get("kind") == REVIEW_KIND else "collective discussion"
+    if not approval.get("passed"):
+        result.refusal = f"the latest {what} (history #{seq}) did not pass"
+    elif approval.get("digest") != digest:
+        changed = [c["field"] for c in proposal.changes(approval.get("content") or {}, content)]
+        result.refusal = (f"the decided content differs from what the {what} (history #{seq}) approved "
+                          f"({', '.join(changed) or 'content'}); a new legal review is needed")
+        result.detail["changed"] = changed
+    else:
+        result.approved_by = seq
+    return result
+
+
+def check_revision(submitted: dict[str, Any], current: dict[str, Any]) -> None:
+    """A ``revise`` decision on a penalty names the penalty it decides (so the gate can bind to it).
+
+    Raises:
+        FormDataInvalid (422) naming ``revised_penalty_kind``.
+    """
+    if submitted.get(proposal.DECISION_KEY) != "revise" or current.get("act_type") == "permit":
+        return
+    if not submitted.get("revised_penalty_kind"):
+        raise FormDataInvalid({"revised_penalty_kind": ["required when the decision is 'revise' (变更后作出决定)"]},
+                              "a revised decision must state the penalty it imposes")
+
+
+def routed_back_to_review(ready: list[runtime.ReadyTask]) -> bool:
+    """After a step: is the case waiting for a new proposal or legal review?"""
+    return any(r.meta.kind in BACK_TO_REVIEW_KINDS or r.meta.process_id in REVIEW_PROCESSES
+               or r.role == "legal_reviewer" for r in ready)
+
+
+def enforce(verdict: GateVerdict, task: TaskRow, ready_after: list[runtime.ReadyTask]) -> bool:
+    """Refuse a failed verdict unless the diagram sent the case back to review; returns ``effective``.
+
+    Raises:
+        RuleViolation ``legal_review_gate`` (403).
+    """
+    if verdict.passed:
+        return True
+    if routed_back_to_review(ready_after):
+        return False
+    raise RuleViolation(
+        "legal_review_gate",
+        f"this is a major decision ({verdict.rule}); it needs a passed legal review of exactly this content "
+        f"first (APL 58): {verdict.refusal}. Return the case for a new proposal and review instead.")
+
+
+def check_no_scripted_decision(steps: list[runtime.StepRecord]) -> None:
+    """A script never makes (or changes) a decision (APL 58: the head decides after the review)."""
+    for step in steps:
+        if step.type != "script":
+            continue
+        touched = set(step.detail.get("outputs") or {}) | set(step.detail.get("changed") or [])
+        if proposal.DECISION_KEY in touched:
+            raise RuleViolation("decision_by_head",
+                                f"script task '{step.element_id}' sets '{proposal.DECISION_KEY}'; decisions are made "
+                                "by the head (负责人) in a decision task after the legal review, never by a script "
+                                "(APL 58)")
