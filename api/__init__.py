@@ -12,12 +12,13 @@ from .extensions import api, db
 
 def _blueprints() -> list:
     from . import auth, definitions, equipment, evidence, history, instances, me, public, settings, tasks
+    from .calendar import blp as calendar_blp
     from .registry import blp as registry_blp
     from .stats import blp as stats_blp
 
     return [auth.blp, me.blp, definitions.blp, instances.blp, tasks.blp, history.blp, public.blp,
             registry_blp, stats_blp,
-            evidence.blp, equipment.blp, settings.blp]
+            evidence.blp, equipment.blp, settings.blp, calendar_blp]
 
 
 def _install_step_clock(app: Flask) -> None:

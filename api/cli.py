@@ -18,8 +18,9 @@ DEMO_USERS: list[dict] = [
     {"username": "officer1", "display_name": "执法人员一", "roles": ["officer"], "cert": "HB-NJ-2024-0001"},
     {"username": "officer2", "display_name": "执法人员二", "roles": ["officer"], "cert": "HB-NJ-2024-0002"},
     {"username": "reviewer1", "display_name": "法制审核员一", "roles": ["legal_reviewer"], "legal": True},
-    {"username": "head1", "display_name": "局长", "roles": ["head"]},
+    {"username": "head1", "display_name": "局长", "roles": ["head", "chief"]},
     {"username": "head2", "display_name": "副局长", "roles": ["head"]},
+    {"username": "counsel1", "display_name": "公职律师", "roles": ["legal_counsel"]},
     {"username": "publicity1", "display_name": "公示管理员", "roles": ["publicity_officer"]},
     {"username": "owner1", "display_name": "流程管理员", "roles": ["process_owner"]},
     {"username": "auditor1", "display_name": "监督审计员", "roles": ["auditor"]},
@@ -48,7 +49,11 @@ def deploy_dirs(actor: str = "system") -> list[dict]:
 
 
 def seed_demo(password: str = "demo") -> int:
-    """Create the demo users (idempotent); returns how many were added."""
+    """Create the demo users and the bureau's lists (powers, inspection items and targets; idempotent);
+    returns how many users were added."""
+    from .registry.seed import seed_powers
+
+    seed_powers()
     added = 0
     for spec in DEMO_USERS:
         if db.session.scalar(select(User).where(User.username == spec["username"])) is not None:
@@ -150,7 +155,7 @@ def register_cli(app: Flask) -> None:
 
         init_db()
         created = deploy_dirs()
-        added = seed_demo()
         powers = seed_powers()
+        added = seed_demo()
         click.echo(f"database ready; deployed {len(created)} new version(s); added {added} demo user(s), "
                    f"{powers} power item(s)")

@@ -1,6 +1,6 @@
 """Map the engine's error hierarchy to HTTP, once.
 
-Every error body is ``{"code", "status", "message", "errors"}`` (API.md).
+Every error body is ``{"code", "status", "message", "errors"}`` (docs/API.md).
 """
 from __future__ import annotations
 

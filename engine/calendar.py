@@ -13,7 +13,13 @@ version 1.11). Within that range:
 **Overrides** (``date -> True`` working / ``False`` holiday) are maintained by the
 bureau and always win over the package, in every year.
 
-**Years the package does not know** follow the ``unknown_year`` policy:
+**Loaded years** (``schedules``: ``year -> {date: True | False}``) are official schedules a
+bureau loads for a year the package does not know yet (the State Council notice: holidays
+and 调休 make-up working days, see :mod:`engine.holiday_schedule`). Such a year is *known*:
+its days are the schedule's, else Monday–Friday; overrides still win.
+
+**Years neither the package nor a loaded schedule knows** follow the ``unknown_year`` policy
+(a deadline falling in such a year is computed but flagged: :meth:`WorkingCalendar.unknown_years`):
 
 * ``"weekends"`` (default): Monday–Friday are working days, Saturday and Sunday
   are not, and overrides apply. A bureau loads next year's official schedule
@@ -66,22 +72,25 @@ class WorkingCalendar:
     ``overrides`` maps a date to ``True`` (working) or ``False`` (holiday); it is
     copied, so later changes to the caller's mapping are not seen.
     ``unknown_year`` is ``"weekends"`` or ``"strict"`` (see the module docstring).
+    ``schedules`` maps a loaded year to its days (``True`` working / ``False`` holiday).
 
-    Raises TypeError for a non-date key or non-bool value in ``overrides`` and
-    ValueError for an unknown policy.
+    Raises TypeError for a non-date key or non-bool value in ``overrides`` or a schedule,
+    ValueError for an unknown policy or a schedule day outside its year.
     """
 
     def __init__(
-        self, overrides: Mapping[dt.date, bool] | None = None, unknown_year: str = "weekends"
+        self, overrides: Mapping[dt.date, bool] | None = None, unknown_year: str = "weekends",
+        schedules: Mapping[int, Mapping[dt.date, bool]] | None = None,
     ) -> None:
         if unknown_year not in UNKNOWN_YEAR_POLICIES:
             raise ValueError(f"unknown_year must be one of {UNKNOWN_YEAR_POLICIES}, got {unknown_year!r}")
         self.unknown_year = unknown_year
-        self._overrides: dict[dt.date, bool] = {}
-        for day, working in (overrides or {}).items():
-            if not isinstance(working, bool):
-                raise TypeError(f"override for {day} must be True or False, got {working!r}")
-            self._overrides[_as_date(day, "override key")] = working
+        self._overrides = _day_map(overrides or {}, "override")
+        self._schedules: dict[int, dict[dt.date, bool]] = {}
+        for year, days in (schedules or {}).items():
+            self._schedules[int(year)] = _day_map(days, f"schedule {year}")
+            if any(day.year != int(year) for day in self._schedules[int(year)]):
+                raise ValueError(f"schedule {year} has days outside {year}")
 
     @property
     def overrides(self) -> dict[dt.date, bool]:
@@ -89,8 +98,29 @@ class WorkingCalendar:
         return dict(self._overrides)
 
     def known_years(self) -> range:
-        """Years with an official schedule from the package (overrides not counted)."""
+        """Years with an official schedule from the package (overrides and loaded years not counted)."""
         return _PACKAGE_YEARS
+
+    def loaded_years(self) -> list[int]:
+        """Years with an official schedule loaded by the bureau, ascending."""
+        return sorted(self._schedules)
+
+    def is_known_year(self, year: int) -> bool:
+        """True when the package or a loaded schedule has the year's official holidays."""
+        return year in _PACKAGE_YEARS or year in self._schedules
+
+    def unknown_years(self, a: dt.date, b: dt.date) -> list[int]:
+        """The years from ``a`` to ``b`` (either order, both included) whose holidays nobody knows.
+
+        A working-day count or deadline across them is a guess (Monday–Friday under the
+        ``weekends`` policy) and should be flagged.
+        """
+        a, b = sorted((_as_date(a, "a"), _as_date(b, "b")))
+        return [y for y in range(a.year, b.year + 1) if not self.is_known_year(y)]
+
+    def with_policy(self, unknown_year: str) -> WorkingCalendar:
+        """The same calendar under another unknown-year policy."""
+        return WorkingCalendar(self._overrides, unknown_year, self._schedules)
 
     def is_working_day(self, d: dt.date) -> bool:
         """True when ``d`` is a working day.
@@ -102,13 +132,16 @@ class WorkingCalendar:
         override = self._overrides.get(d)
         if override is not None:
             return override
+        loaded = self._schedules.get(d.year)
+        if loaded is not None:
+            return loaded.get(d, d.weekday() < 5)
         if d.year in _PACKAGE_YEARS:
             return chinese_calendar.is_workday(d)
         if self.unknown_year == "strict":
             raise CalendarError(
                 f"no official holiday schedule for year {d.year} "
                 f"(known: {_PACKAGE_YEARS.start}-{_PACKAGE_YEARS.stop - 1}); "
-                f"add overrides for {d.year} or use the 'weekends' policy"
+                f"load the {d.year} schedule, add overrides for {d.year} or use the 'weekends' policy"
             )
         return d.weekday() < 5
 
@@ -159,6 +192,15 @@ class WorkingCalendar:
 
     def _units(self) -> dict[str, Callable[[dt.date, int], dt.date]]:
         return {"working_days": self.add_working_days, "days": _add_calendar_days}
+
+
+def _day_map(days: Mapping[dt.date, bool], what: str) -> dict[dt.date, bool]:
+    out: dict[dt.date, bool] = {}
+    for day, working in days.items():
+        if not isinstance(working, bool):
+            raise TypeError(f"{what} for {day} must be True or False, got {working!r}")
+        out[_as_date(day, f"{what} key")] = working
+    return out
 
 
 def _check_count(n: int) -> None:

@@ -1,8 +1,21 @@
-"""Evaluating a DMN decision table outside a running workflow.
+"""Evaluating a DMN decision table outside a running workflow, and what "no row matched" means.
 
-The service uses it for the legal-review gate: the review catalogue is asked
-about the case's data directly, so a diagram that forgets its business-rule
+The service uses :func:`evaluate` for the legal-review gate: the review catalogue is
+asked about the case's data directly, so a diagram that forgets its business-rule
 task cannot skip the gate.
+
+No matching row: SpiffWorkflow returns no outputs, and the next gateway fails on the
+missing name (a 500 that strands the case). :class:`SafeDMNEngine` (installed for every
+parsed business-rule task by :func:`install`) gives instead
+
+* for a **review catalogue** (a table with an ``is_major`` output): ``is_major=True``,
+  ``major_rule="no_catalogue_row_matched"`` and None for any other output. A needless
+  legal review costs days; a major decision made without one is void (APL 58, 38), so
+  the case the catalogue cannot classify goes to review;
+* for any other table: a clear error naming the decision and the inputs (the table's
+  author must add a row).
+
+Overlapping rows and numeric gaps are refused at deploy (:mod:`engine.dmn_check`).
 """
 from __future__ import annotations
 
@@ -11,9 +24,53 @@ from types import SimpleNamespace
 from typing import Any
 
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from .errors import NotFound
+
+CATALOGUE_OUTPUT = "is_major"
+NO_ROW_MATCHED = "no_catalogue_row_matched"
+
+
+class NoMatchingRow(WorkflowException):
+    """A decision table that is not a review catalogue found no row for the case's data."""
+
+
+class SafeDMNEngine(DMNEngine):
+    """SpiffWorkflow's DMNEngine with a defined result when no row matches (see the module docstring)."""
+
+    def result(self, task: Any) -> dict[str, Any]:
+        table = self.decision_table
+        if table.hit_policy == "COLLECT" or self.decide(task):
+            return super().result(task)
+        names = [out.name or out.label for out in table.outputs]
+        if CATALOGUE_OUTPUT in names:
+            fallback: dict[str, Any] = dict.fromkeys(names)
+            fallback.update({CATALOGUE_OUTPUT: True, "major_rule": NO_ROW_MATCHED})
+            return fallback
+        inputs = {entry.expression: _input_value(entry.expression, task) for entry in table.inputs}
+        raise NoMatchingRow(f"decision table '{table.id}': no row matches the inputs {inputs}; "
+                            "add a row for them (or a catch-all row) to the table",
+                            task_spec=getattr(task, "task_spec", None))
+
+
+def _input_value(expression: str | None, task: Any) -> Any:
+    try:
+        return task.workflow.script_engine.evaluate(task, expression)
+    except Exception:  # noqa: BLE001 - only for the message
+        return "?"
+
+
+def install() -> None:
+    """Make every business-rule task SpiffWorkflow parses or restores use :class:`SafeDMNEngine` (idempotent)."""
+    import importlib
+
+    for module in ("SpiffWorkflow.dmn.parser.BpmnDmnParser", "SpiffWorkflow.dmn.serializer.task_spec"):
+        importlib.import_module(module).DMNEngine = SafeDMNEngine
+
+
+install()
 
 
 def parse_decision(content: bytes, filename: str, decision_id: str) -> Any:
@@ -50,4 +107,4 @@ def evaluate(dmn_parser: Any, data: dict[str, Any], script_engine: Any) -> dict[
         for name in _names(entry.expression):
             context.setdefault(name, None)
     shim = SimpleNamespace(data=context, workflow=SimpleNamespace(script_engine=script_engine))
-    return DMNEngine(table).result(shim)
+    return SafeDMNEngine(table).result(shim)

@@ -19,6 +19,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from . import decisions as _decisions  # noqa: F401 - installs the no-matching-row fallback (engine/decisions.py)
 from .errors import ErrorBag
 from .forms import lint_form
 

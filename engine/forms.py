@@ -20,7 +20,11 @@ Rules the server applies (mirroring the form-js viewer where it is sound):
   equals it (the form-js viewer submits read-only values back unchanged); such
   unchanged values are dropped from the cleaned data;
 * dates come back as ``YYYY-MM-DD``, datetimes as ISO 8601, times as sent:
-  the cleaned data stays JSON-serializable.
+  the cleaned data stays JSON-serializable;
+* a choice component may take its options from the registry instead of a
+  ``values`` list: form-js's ``valuesKey`` names one of :data:`REGISTRY_VALUES_KEYS`;
+  the caller passes the current lists (``values=``) and only their values are
+  accepted (the engine reads no registry itself).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
 
 from engine.errors import DefinitionInvalid, FormDataInvalid, Problem
+from engine.form_options import REGISTRY_VALUES_KEYS, registry_errors
 
 REQUIRED_MESSAGE = "Missing data for required field."
 READ_ONLY_MESSAGE = "read-only field"
@@ -163,10 +168,14 @@ def _number(c: dict[str, Any]) -> tuple[FieldFactory, list[Any]]:
 
 
 def _choice(c: dict[str, Any]) -> tuple[FieldFactory, list[Any]]:
+    if c.get("valuesKey"):
+        return fields.Raw, []  # checked against the caller's registry list (_check_registry_values)
     return fields.Raw, [_one_of([v.get("value") for v in c["values"]])]
 
 
 def _choices(c: dict[str, Any]) -> tuple[FieldFactory, list[Any]]:
+    if c.get("valuesKey"):
+        return partial(fields.List, fields.Raw()), []
     each = fields.Raw(validate=_one_of([v.get("value") for v in c["values"]]))
     return partial(fields.List, each), []
 
@@ -256,12 +265,17 @@ def _lint_field(c: dict[str, Any], key: str, add: Callable[[Any, str], None]) ->
     if not isinstance(rules, dict):
         add(c, f"{key}: 'validate' must be an object")
         return
-    if ctype in CHOICE_TYPES:
+    if ctype in CHOICE_TYPES and "valuesKey" in c:
+        if c["valuesKey"] not in REGISTRY_VALUES_KEYS:
+            add(c, f"{key}: valuesKey must be one of {', '.join(REGISTRY_VALUES_KEYS)} (the server's registry lists), "
+                   f"got {c['valuesKey']!r}")
+        if c.get("values"):
+            add(c, f"{key}: give either 'values' or 'valuesKey', not both")
+    elif ctype in CHOICE_TYPES:
         values = c.get("values")
         if not isinstance(values, list) or not values:
-            dynamic = "valuesKey" in c or "valuesExpression" in c
-            extra = " (valuesKey/valuesExpression are not supported)" if dynamic else ""
-            add(c, f"{key}: {ctype} needs a non-empty 'values' list{extra}")
+            extra = " (valuesExpression is not supported)" if "valuesExpression" in c else ""
+            add(c, f"{key}: {ctype} needs a non-empty 'values' list or a registry 'valuesKey'{extra}")
         elif not all(isinstance(v, dict) and "value" in v for v in values):
             add(c, f"{key}: every entry of 'values' needs a 'value'")
     if ctype == "datetime" and c.get("subtype") not in DATETIME_SUBTYPES:
@@ -285,6 +299,8 @@ def _lint_field(c: dict[str, Any], key: str, add: Callable[[Any, str], None]) ->
 class _Compiled:
     schema: Schema
     read_only: tuple[tuple[str, ...], ...]
+    #: (path, valuesKey, many) of every choice field whose options come from the registry
+    registry: tuple[tuple[tuple[str, ...], str, bool], ...] = ()
 
 
 def build_schema(form: dict[str, Any]) -> Schema:
@@ -301,7 +317,20 @@ def _compile(form: dict[str, Any]) -> _Compiled:
         raise DefinitionInvalid(problems, "form definition is invalid")
     read_only: list[tuple[str, ...]] = []
     schema = _scope_schema(form, (), read_only, optional=False, locked=False)
-    return _Compiled(schema, tuple(read_only))
+    return _Compiled(schema, tuple(read_only), tuple(_registry_fields(form, ())))
+
+
+def _registry_fields(scope: dict[str, Any], prefix: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str, bool]]:
+    for c in _all_in_scope(scope, _ignore):
+        if c["type"] == "group":
+            yield from _registry_fields(c, (*prefix, _group_key(c)))
+        elif c["type"] in CHOICE_TYPES and c.get("valuesKey") and not (c.get("readonly") or c.get("disabled")):
+            yield (*prefix, c["key"]), c["valuesKey"], c["type"] in ("checklist", "taglist")
+
+
+def values_keys(form: dict[str, Any]) -> set[str]:
+    """The registry lists (``valuesKey``) a form's choice fields take their options from."""
+    return {key for _, key, _ in _cached(form).registry}
 
 
 def _scope_schema(
@@ -369,23 +398,37 @@ def _cached(form: dict[str, Any]) -> _Compiled:
 
 
 def validate_form_data(
-    form: dict[str, Any], data: dict[str, Any], partial: bool = False, current: dict[str, Any] | None = None
+    form: dict[str, Any],
+    data: dict[str, Any],
+    partial: bool = False,
+    current: dict[str, Any] | None = None,
+    values: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """Check ``data`` submitted for ``form`` and return the cleaned, JSON-serializable data.
 
     ``partial`` allows required keys to be absent (a draft save). ``current`` is the
     data the task was shown with: read-only values equal to it are dropped instead
-    of refused. Raises FormDataInvalid(errors: key → messages, nested for groups
-    and list items) on any problem, DefinitionInvalid when the form itself is unsound.
+    of refused. ``values`` maps a registry ``valuesKey`` to its current options
+    (``[{"label", "value"}]``); a field whose list is not in it accepts no value. With
+    ``values=None`` (engine-only use, no registry at hand) such fields are checked for type
+    only; the service always passes its lists.
+    Raises FormDataInvalid(errors: key → messages, nested for groups and list items)
+    on any problem, DefinitionInvalid when the form itself is unsound.
     """
     compiled = _cached(form)
     for path in compiled.read_only if current is not None else ():
         data = _drop_unchanged(data, current, path)
+    errors: dict[str, Any] = {}
+    cleaned: dict[str, Any] = {}
     try:
-        return compiled.schema.load(data, partial=partial)
+        cleaned = compiled.schema.load(data, partial=partial)
     except ValidationError as exc:
         errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise FormDataInvalid(errors) from exc
+    if values is not None:
+        registry_errors(data, compiled.registry, values, errors)
+    if errors:
+        raise FormDataInvalid(errors)
+    return cleaned
 
 
 def _drop_unchanged(data: Any, current: Any, path: tuple[str, ...]) -> Any:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from lxml import etree
 
 from .definitions import NS, Catalog
+from .dmn_check import check_tables
 from .errors import ErrorBag, ScriptError
 from .forms import input_components
 from .proposal import DECISION_KEY
@@ -156,7 +157,7 @@ def _lint_dmn(catalog: Catalog, file: str, tree: etree._ElementTree, bag: ErrorB
 
 LINTERS: dict[str, list[Callable[[Catalog, str, etree._ElementTree, ErrorBag], None]]] = {
     "bpmn": [_lint_python, _lint_tasks, _lint_scripted_decisions],
-    "dmn": [_lint_dmn],
+    "dmn": [_lint_dmn, check_tables],
 }
 
 

@@ -5,6 +5,8 @@ ROLES: dict[str, dict[str, str]] = {
     "officer": {"zh": "执法人员", "en": "Enforcement officer"},
     "legal_reviewer": {"zh": "法制审核人员", "en": "Legal reviewer"},
     "head": {"zh": "负责人", "en": "Head of bureau"},
+    "chief": {"zh": "主要负责人", "en": "Principal head of bureau"},
+    "legal_counsel": {"zh": "法律顾问", "en": "Legal counsel"},
     "publicity_officer": {"zh": "公示管理员", "en": "Publicity officer"},
     "process_owner": {"zh": "流程管理员", "en": "Process owner"},
     "auditor": {"zh": "监督/审计", "en": "Auditor"},

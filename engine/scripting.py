@@ -118,6 +118,7 @@ def _helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
         "now_iso": now_iso,
         "mask_text": mask_text,
         "draw_lottery": lottery.draw,
+        "derive_lottery_seed": lottery.derive_seed,
         "birth_date": lambda id_number: (lambda d: d.isoformat() if d else None)(people.birth_date(id_number)),
         "is_minor": lambda id_number, on=None: people.is_minor(id_number, as_date(on) if on else clock.today()),
     }

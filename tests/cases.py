@@ -10,17 +10,20 @@ REGISTER = {
     "officers": ["officer1", "officer2"],
     "summary": "群众举报，现场核查属实。",
 }
+#: on-site duties (APL 55): every task with an actKind records them (api/services/case_rules.py)
+DUTIES = {"duty_certificates_shown": True, "duty_document_issued": "《现场检查笔录》宁民宗检〔2026〕1号",
+          "duty_informed_reasons": True, "duty_informed_basis": True, "duty_informed_rights": True,
+          "duty_informed_remedies": True}
 RECORD_START = {
-    "certificates_shown": True,
+    **DUTIES,
     "certificate_numbers": "HB-NJ-2024-0001, HB-NJ-2024-0002",
     "record_date": "2026-11-20",
     "record_time": "09:30",
     "record_place": "宁晋县某村",
     "officers_present": "officer1, officer2",
-    "party_informed": True,
     "opening_statement": "现在是2026年11月20日9时30分，我们是宁晋县民族宗教事务局执法人员，依法进行检查。",
 }
-INVESTIGATION = {"investigation_record": "现场检查笔录一份。", "evidence_list": "照片3张，询问笔录1份",
+INVESTIGATION = {**DUTIES, "duty_document_issued": "《询问笔录》宁民宗询〔2026〕1号", "investigation_record": "现场检查笔录一份。", "evidence_list": "照片3张，询问笔录1份",
                  "site_inspection": True}
 PROPOSAL_MINOR = {"penalty_kind": "warning", "fine_amount": 0, "facts": "情节轻微。", "legal_basis": "《宗教事务条例》第七十一条",
                   "proposal_text": "给予警告。", "complex_case": False, "hearing_held": False,
@@ -38,9 +41,11 @@ REVIEW_AGREE = {**CHECKLIST, "criminal_referral_needed": False, "review_outcome"
                 "review_opinion": "同意。"}
 FIX = {"fix_description": "已补充询问笔录。", "draft_decision": "罚款贰万元。"}
 DECISION = {"decision": "approve", "decision_text": "决定给予罚款人民币贰万元的行政处罚。", "decision_number": "宁民宗罚〔2026〕1号"}
-SERVICE = {"service_method": "direct", "service_date": "2026-11-25", "recipient": "张三"}
-DISCLOSURE_OK = {"publish_approved": True, "publish_review_note": "已核对脱敏内容。"}
+SERVICE = {**DUTIES, "duty_document_issued": "《行政处罚决定书》及《送达回证》", "service_method": "direct", "service_date": "2026-11-25", "recipient": "张三"}
+DISCLOSURE_OK = {"publish_choice": "release", "publish_review_note": "已核对脱敏内容。"}
+EXECUTION = {"execution_outcome": "performed", "performance_date": "2026-12-01",
+             "performance_record": "罚没款缴款书号 NJ2026-0001，已全额缴纳。"}
 ARCHIVE = {"archive_note": "案卷已整理。", "retention": "30y"}
 RECUSAL_NONE = {"recusal_needed": False}
-RIGHT_NOTICE = {"right_notice_number": "宁民宗罚告〔2026〕1号", "right_notice_method": "direct", "statement_right_told": True}
+RIGHT_NOTICE = {**DUTIES, "duty_document_issued": "《行政处罚事先告知书》宁民宗罚告〔2026〕1号", "right_notice_number": "宁民宗罚告〔2026〕1号", "right_notice_method": "direct", "statement_right_told": True}
 NO_HEARING = {"hearing_requested": "no"}

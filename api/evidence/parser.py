@@ -1,7 +1,7 @@
 """A flask-smorest Blueprint for the evidence and equipment resources.
 
 * Argument errors are 422 with flat ``errors`` (field -> messages): webargs nests them
-  under the location (``{"form": {"kind": [...]}}``), API.md promises field keys, as
+  under the location (``{"form": {"kind": [...]}}``), docs/API.md promises field keys, as
   task form data gives, so :class:`engine.errors.FormDataInvalid` is raised instead.
 * Location ``multipart``: files and form fields loaded by one schema, documented as one
   ``multipart/form-data`` request body (flask-smorest documents only one body per view).

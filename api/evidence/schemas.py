@@ -38,7 +38,7 @@ class PauseSchema(Schema):
     at = fields.AwareDateTime(required=True, default_timezone=UTC,
                               metadata={"description": "when recording paused (no offset = UTC)"})
     reason = fields.String(required=True, validate=[not_blank, validate.Length(max=500)],
-                           metadata={"description": "why (technical reasons only; DOMAIN.md §2)"})
+                           metadata={"description": "why (technical reasons only; docs/DOMAIN.md §2.3)"})
 
 
 class EvidenceUploadSchema(Schema):

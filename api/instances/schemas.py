@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..services.deadlines import warning_of
+from ..services.deadlines import calendar_warning_of, warning_of
 from ..tasks.schemas import TaskSchema
 
 
@@ -30,9 +30,15 @@ class InstanceSchema(Schema):
     due_at = fields.DateTime(allow_none=True)
     next_due = fields.DateTime(allow_none=True)
     warning = fields.Method("get_warning", allow_none=True)
+    calendar_warning = fields.Method("get_calendar_warning", allow_none=True, metadata={
+        "description": "set when the deadline reaches a year whose holidays are not loaded, e.g. "
+                       "'calendar for 2027 not loaded' (the deadline is counted Monday-Friday)"})
 
     def get_warning(self, obj) -> str | None:
         return warning_of(obj, "status", "running")
+
+    def get_calendar_warning(self, obj) -> str | None:
+        return calendar_warning_of(obj, "status", "running")
 
 
 class InstanceDetailSchema(InstanceSchema):

@@ -12,8 +12,9 @@ exists, else ``superseded`` if a newer row supersedes it, else ``published``.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -23,6 +24,8 @@ from .types import JSONType, UTCDateTime, utcnow
 DEFAULT_AGENCY = "宁晋县民族宗教事务局"
 #: why a published decision is withdrawn (APL 48: changed, revoked or found illegal)
 WITHDRAWAL_BASES = ("changed", "revoked", "illegal", "other")
+#: what changed or revoked a published decision (APL 48)
+WITHDRAWAL_EVENTS = ("reconsideration", "litigation", "self_correction", "other")
 
 
 @append_only
@@ -41,6 +44,12 @@ class Disclosure(db.Model):
     decision_date: Mapped[date | None] = mapped_column(Date)
     agency: Mapped[str] = mapped_column(String(255), nullable=False, default=DEFAULT_AGENCY)
     legal_basis: Mapped[str | None] = mapped_column(Text)
+    #: APL 59: the main facts (主要违法事实), the penalty (kind and amount) and how and by when to fulfil it
+    facts: Mapped[str | None] = mapped_column(Text)
+    penalty_kind: Mapped[str | None] = mapped_column(String(32))
+    fine_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    penalty: Mapped[str | None] = mapped_column(Text)
+    fulfilment: Mapped[str | None] = mapped_column(Text)
     #: a correction: the row this one replaces, why, and the correction case that decided it
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("disclosures.id"), unique=True)
     correction_reason: Mapped[str | None] = mapped_column(Text)
@@ -63,6 +72,10 @@ class DisclosureWithdrawal(db.Model):
     withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     #: the correction case (disclosure_correction) that decided the withdrawal
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id"))
+    #: the event that changed or revoked the decision (reconsideration, litigation, self-correction) and its date,
+    #: from which the 3-day limit runs (APL 48); None for older rows
+    event_kind: Mapped[str | None] = mapped_column(String(32))
+    event_date: Mapped[date | None] = mapped_column(Date)
 
 
 @append_only

@@ -1,21 +1,26 @@
-"""Before-the-fact publicity (事前公开) as data: the list of powers and duties (权责清单).
+"""Before-the-fact publicity (事前公开) as data: the list of powers and duties (权责清单), the
+random-inspection item list (随机抽查事项清单) and the directory of inspection targets (检查对象名录).
 
 Each change of an item is a new, append-only version; the highest version of a code is
-current, and a version with ``retired`` set takes the item off the public list.
+current, and a version with ``retired`` set takes the item off the public list. A lottery
+plan (双随机) is fixed and committed before its draw; its server random value is revealed
+by a later, separate row.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .append_only import append_only
-from .types import UTCDateTime, utcnow
+from .types import JSONType, UTCDateTime, utcnow
 
 POWER_CATEGORIES = ("permit", "penalty", "inspection", "compulsion", "other")
-#: 救济渠道 (DOMAIN §1): the default remedies text of an item
+#: what the bureau does on a permit item: decide it, or give a preliminary opinion forwarded upwards (RRA 21)
+POWER_OUTCOMES = ("decision", "forward")
+#: 救济渠道 (docs/DOMAIN.md §1.1): the default remedies text of an item
 DEFAULT_REMEDIES = ("对本行政行为不服的，可以自知道之日起60日内依法申请行政复议，"
                     "或者自知道或者应当知道之日起6个月内依法提起行政诉讼。")
 
@@ -37,6 +42,80 @@ class PowerItem(db.Model):
     time_limit_days: Mapped[int | None] = mapped_column(Integer)
     working_days: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     remedies: Mapped[str] = mapped_column(Text, nullable=False, default=DEFAULT_REMEDIES)
+    #: the value processes and forms use for the item (e.g. permit_item = "venue_registration")
+    item_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False, default="decision")  # one of POWER_OUTCOMES
+    #: for outcome "forward": the authority the preliminary opinion goes to
+    forward_to: Mapped[str | None] = mapped_column(String(255))
     retired: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     changed_by: Mapped[str] = mapped_column(String(64), nullable=False)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+@append_only
+class InspectionItem(db.Model):
+    """One version of an item of the random-inspection list (随机抽查事项清单)."""
+
+    __tablename__ = "inspection_items"
+    __table_args__ = (UniqueConstraint("code", "version", name="uq_inspection_items_code_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    legal_basis: Mapped[str] = mapped_column(Text, nullable=False)
+    #: which part of the target directory the item inspects (InspectionTarget.category)
+    target_category: Mapped[str] = mapped_column(String(64), nullable=False)
+    method: Mapped[str | None] = mapped_column(Text)
+    retired: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    changed_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+@append_only
+class InspectionTarget(db.Model):
+    """One version of an entry of the directory of inspection targets (检查对象名录)."""
+
+    __tablename__ = "inspection_targets"
+    __table_args__ = (UniqueConstraint("code", "version", name="uq_inspection_targets_code_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    category: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    retired: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    changed_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+@append_only
+class LotteryPlan(db.Model):
+    """A fixed lottery plan and the commitment to its server random value (双随机: committed before the draw).
+
+    ``secret`` stays on the server until a :class:`LotteryReveal` row publishes it at the draw.
+    """
+
+    __tablename__ = "lottery_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    plan: Mapped[dict] = mapped_column(JSONType, nullable=False)
+    plan_digest: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    commitment: Mapped[str] = mapped_column(String(64), nullable=False)
+    secret: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+@append_only
+class LotteryReveal(db.Model):
+    """The draw of a plan: its server random value, now public."""
+
+    __tablename__ = "lottery_reveals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("lottery_plans.id"), nullable=False, unique=True)
+    revealed_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    revealed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -4,4 +4,4 @@ from ..evidence.parser import Blueprint
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Published decisions (no login)")
 
-from . import pages, resources  # noqa: E402,F401
+from . import pages, resources, withdrawals  # noqa: E402,F401

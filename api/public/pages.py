@@ -71,6 +71,11 @@ PUBLIC_STRINGS: dict[str, dict[str, str]] = {
     "next": {"zh": "下一页", "en": "Next"},
     "bad_date": {"zh": "日期格式应为 YYYY-MM-DD", "en": "Dates are YYYY-MM-DD"},
     "none": {"zh": "暂无", "en": "None"},
+    "original_text": {"zh": "原文（已标出遮蔽的片段）", "en": "Original (masked spans marked)"},
+    "masked_preview": {"zh": "脱敏后（发布时的样子）", "en": "Masked (as it will be published)"},
+    "facts": {"zh": "主要违法事实", "en": "Main facts"},
+    "penalty": {"zh": "处罚种类和金额", "en": "Penalty"},
+    "fulfilment": {"zh": "履行方式和期限", "en": "How and by when to fulfil"},
 }
 for _key, _text in PUBLIC_STRINGS.items():
     STRINGS.setdefault(_key, _text)

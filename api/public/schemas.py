@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..models.disclosures import WITHDRAWAL_BASES
+from ..models.disclosures import WITHDRAWAL_BASES, WITHDRAWAL_EVENTS
 from ..registry.schemas import UtcDateTime, not_blank
 from ..services.disclosures import STATUSES
 
@@ -30,6 +30,8 @@ class WithdrawalSchema(Schema):
     reason = fields.String()
     basis = fields.String(metadata={"description": " | ".join(WITHDRAWAL_BASES)})
     withdrawn_at = UtcDateTime()
+    event_kind = fields.String(allow_none=True, metadata={"description": " | ".join(WITHDRAWAL_EVENTS)})
+    event_date = fields.Date(allow_none=True, metadata={"description": "when the decision was changed or revoked"})
 
 
 class DisclosureSchema(Schema):
@@ -41,6 +43,12 @@ class DisclosureSchema(Schema):
     decision_date = fields.Date(allow_none=True)
     agency = fields.String()
     legal_basis = fields.String(allow_none=True)
+    facts = fields.String(allow_none=True, metadata={"description": "the main facts (主要违法事实), masked"})
+    penalty_kind = fields.String(allow_none=True, metadata={"description": "warning, fine, ... (penalties)"})
+    fine_amount = fields.Float(allow_none=True, metadata={"description": "yuan"})
+    penalty = fields.String(allow_none=True, metadata={"description": "penalty kind and amount in words, the "
+                                                                         "permit outcome or the inspection result"})
+    fulfilment = fields.String(allow_none=True, metadata={"description": "how and by when to fulfil it"})
     masked_text = fields.String()
     published_at = UtcDateTime()
     status = fields.String(metadata={"description": "published | withdrawn | superseded"})
@@ -51,6 +59,11 @@ class DisclosureSchema(Schema):
 
 
 class CorrectionSchema(Schema):
+    """The request's date is the server's: any other field (e.g. a typed request_date) is ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
     disclosure_id = fields.Integer(required=True)
     contact = fields.String(required=True, validate=[not_blank, validate.Length(min=3, max=255)])
     reason = fields.String(required=True, validate=[not_blank, validate.Length(min=5, max=5000)])
@@ -70,3 +83,23 @@ class OfficerSchema(Schema):
     category = fields.String()
     area = fields.String(allow_none=True)
     valid_to = fields.Date(allow_none=True)
+
+
+class WithdrawalStartSchema(Schema):
+    withdraw_basis = fields.String(required=True, validate=validate.OneOf(WITHDRAWAL_BASES),
+                                   metadata={"description": "changed | revoked | illegal | other (APL 48)"})
+    event_kind = fields.String(required=True, validate=validate.OneOf(WITHDRAWAL_EVENTS),
+                               metadata={"description": "reconsideration (行政复议) | litigation (行政诉讼) | "
+                                                        "self_correction (自行纠正) | other"})
+    event_date = fields.Date(required=True, metadata={"description": "the day the decision was changed or "
+                                                                     "revoked; the 3-day limit runs from it; "
+                                                                     "not in the future"})
+    reason = fields.String(required=True, validate=[not_blank, validate.Length(min=5, max=5000)],
+                           metadata={"description": "published with the withdrawal"})
+
+
+class WithdrawalCaseSchema(Schema):
+    disclosure_id = fields.Integer()
+    case_id = fields.Integer(metadata={"description": "the disclosure_correction case (origin bureau)"})
+    withdraw_due = fields.Date(metadata={"description": "3 working days after event_date (APL 48, 85)"})
+    task_id = fields.String(allow_none=True, metadata={"description": "the publicity officer's withdrawal task"})

@@ -8,9 +8,21 @@ from engine.errors import StateConflict
 
 from ..extensions import db
 from ..models import Certificate, User
+from ..models.registry import InspectionItem, InspectionTarget
 from ..security import client_addr, current_user, require_role
-from . import blp, service
-from .schemas import CertificateInSchema, CertificateRecordSchema, PowerInSchema, PowerSchema
+from . import blp, inspection, service
+from .schemas import (
+    CertificateInSchema,
+    CertificateRecordSchema,
+    InspectionItemInSchema,
+    InspectionItemSchema,
+    InspectionTargetInSchema,
+    InspectionTargetSchema,
+    LotteryPlanQuerySchema,
+    LotteryPlanSchema,
+    PowerInSchema,
+    PowerSchema,
+)
 
 POWER_EDITORS = ("admin", "process_owner")
 CERTIFICATE_READERS = ("admin", "head")
@@ -79,3 +91,62 @@ class Certificates(MethodView):
         _commit(f"registering certificate {args['number']}")
         holder = db.session.get(User, cert.user_id)
         return _certificate_dict(cert, holder)
+
+
+def _versioned_list(model, path: str, in_schema, out_schema, what: str) -> None:
+    """GET (login) / POST (admin, process_owner) ``path``, GET ``path/<code>`` versions, public GET of the list."""
+
+    class Entries(MethodView):
+        @blp.response(200, out_schema(many=True))
+        def get(self):
+            current_user()
+            return inspection.current(model, include_retired=True)
+
+        @blp.arguments(in_schema)
+        @blp.response(201, out_schema)
+        def post(self, args):
+            user = require_role(*POWER_EDITORS)
+            code = args.pop("code")
+            row = inspection.put(model, code, args, user.username, client_addr())
+            _commit(f"changing {what} {code}")
+            return row
+
+    class Versions(MethodView):
+        @blp.response(200, out_schema(many=True))
+        def get(self, code):
+            current_user()
+            return inspection.versions(model, code)
+
+    class Public(MethodView):
+        @blp.response(200, out_schema(many=True))
+        def get(self):
+            return inspection.current(model)
+
+    for view, doc in ((Entries, f"The {what} list (current versions); POST a new version (admin, process_owner)."),
+                      (Versions, f"Every version of one {what}, oldest first."),
+                      (Public, f"The published {what} list (no login).")):
+        view.__doc__ = doc
+        view.__name__ = f"{model.__name__}{view.__name__}"
+    blp.route(path)(Entries)
+    blp.route(f"{path}/<code>")(Versions)
+    blp.route(f"/public{path}")(Public)
+
+
+_versioned_list(InspectionItem, "/inspection-items", InspectionItemInSchema, InspectionItemSchema,
+                "random-inspection item (随机抽查事项清单)")
+_versioned_list(InspectionTarget, "/inspection-targets", InspectionTargetInSchema, InspectionTargetSchema,
+                "inspection target (检查对象名录)")
+
+
+@blp.route("/public/lottery-plans")
+class PublicLotteryPlans(MethodView):
+    @blp.arguments(LotteryPlanQuerySchema, location="query")
+    @blp.response(200, LotteryPlanSchema(many=True))
+    def get(self, args):
+        """Every fixed 双随机 plan with its digest and commitment; the random value, seed and draw once drawn.
+
+        Re-draw: seed = sha256(plan_digest + "\\n" + reveal), check sha256(reveal) == commitment and
+        sha256(canonical plan) == plan_digest; targets = the first target_count of target_list ordered by
+        sha256(seed + "\\n" + name); inspectors likewise with seed + ":inspectors", two of them.
+        """
+        return inspection.public_plans(args.get("instance_id"))

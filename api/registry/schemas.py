@@ -5,7 +5,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from ..models.registry import POWER_CATEGORIES
+from ..models.registry import POWER_CATEGORIES, POWER_OUTCOMES
 from ..models.types import utc_iso
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
@@ -42,7 +42,18 @@ class PowerInSchema(Schema):
                                   metadata={"description": "time_limit_days counts working days (ALL 82)"})
     remedies = fields.String(allow_none=True, validate=[not_blank, validate.Length(max=5000)],
                              metadata={"description": "default: 行政复议 60 日 / 行政诉讼 6 个月"})
+    item_key = fields.String(allow_none=True, validate=CODE,
+                             metadata={"description": "the value processes use for the item, e.g. permit_item"})
+    outcome = fields.String(load_default="decision", validate=validate.OneOf(POWER_OUTCOMES),
+                            metadata={"description": "decision, or forward: a preliminary opinion sent upwards"})
+    forward_to = fields.String(allow_none=True, validate=validate.Length(max=255),
+                               metadata={"description": "for outcome forward: the authority that decides"})
     retired = fields.Boolean(load_default=False, metadata={"description": "take the item off the public list"})
+
+    @validates_schema
+    def _forward(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("outcome") == "forward" and not (data.get("forward_to") or "").strip():
+            raise ValidationError({"forward_to": ["an item whose opinion is forwarded names where it goes"]})
 
 
 class PowerSchema(Schema):
@@ -56,9 +67,83 @@ class PowerSchema(Schema):
     time_limit_days = fields.Integer(allow_none=True)
     working_days = fields.Boolean()
     remedies = fields.String()
+    item_key = fields.String(allow_none=True)
+    outcome = fields.String()
+    forward_to = fields.String(allow_none=True)
     retired = fields.Boolean()
     changed_by = fields.String()
     changed_at = UtcDateTime()
+
+
+class InspectionItemInSchema(Schema):
+    """One whole version of a random-inspection item (随机抽查事项)."""
+
+    class Meta:
+        unknown = RAISE
+
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=[not_blank, validate.Length(max=255)])
+    legal_basis = fields.String(required=True, validate=[not_blank, validate.Length(max=5000)])
+    target_category = fields.String(required=True, validate=[not_blank, validate.Length(max=64)],
+                                    metadata={"description": "the part of the target directory it inspects"})
+    method = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    retired = fields.Boolean(load_default=False)
+
+
+class InspectionItemSchema(Schema):
+    code = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    legal_basis = fields.String()
+    target_category = fields.String()
+    method = fields.String(allow_none=True)
+    retired = fields.Boolean()
+    changed_by = fields.String()
+    changed_at = UtcDateTime()
+
+
+class InspectionTargetInSchema(Schema):
+    """One whole version of an entry of the target directory (检查对象名录)."""
+
+    class Meta:
+        unknown = RAISE
+
+    code = fields.String(required=True, validate=CODE)
+    name = fields.String(required=True, validate=[not_blank, validate.Length(max=255)])
+    category = fields.String(required=True, validate=[not_blank, validate.Length(max=64)])
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    retired = fields.Boolean(load_default=False)
+
+
+class InspectionTargetSchema(Schema):
+    code = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    category = fields.String()
+    note = fields.String(allow_none=True)
+    retired = fields.Boolean()
+    changed_by = fields.String()
+    changed_at = UtcDateTime()
+
+
+class LotteryPlanQuerySchema(Schema):
+    instance_id = fields.Integer(validate=validate.Range(min=1), metadata={"description": "plans of one inspection"})
+
+
+class LotteryPlanSchema(Schema):
+    """A fixed lottery plan as published: its digest and commitment; the random value once drawn."""
+
+    id = fields.Integer()
+    instance_id = fields.Integer()
+    plan = fields.Dict()
+    plan_digest = fields.String(metadata={"description": "sha256 of the plan's canonical JSON (engine/lottery.py)"})
+    commitment = fields.String(metadata={"description": "sha256 of the server random value"})
+    fixed_at = UtcDateTime()
+    revealed_at = UtcDateTime(allow_none=True)
+    reveal = fields.String(allow_none=True, metadata={"description": "the server random value, after the draw"})
+    seed = fields.String(allow_none=True, metadata={"description": "sha256(plan_digest + newline + reveal)"})
+    drawn_targets = fields.List(fields.String(), allow_none=True)
+    drawn_inspectors = fields.List(fields.String(), allow_none=True)
 
 
 class CertificateInSchema(Schema):

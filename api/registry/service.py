@@ -5,6 +5,7 @@ changed what, when.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -13,14 +14,16 @@ from sqlalchemy.exc import IntegrityError
 
 from engine import clock
 from engine.errors import FormDataInvalid, NotFound, StateConflict
+from engine.forms import values_keys
 
 from ..extensions import db
 from ..models import Certificate, PowerItem, User
 from ..models.registry import DEFAULT_REMEDIES
 from ..services.history import append_event
+from . import inspection
 
 POWER_FIELDS = ("name", "category", "legal_basis", "procedure", "time_limit", "time_limit_days", "working_days",
-                "remedies", "retired")
+                "remedies", "item_key", "outcome", "forward_to", "retired")
 POWERS_STREAM = "powers"
 CERTIFICATES_STREAM = "certificates"
 
@@ -66,6 +69,10 @@ def put_power(code: str, values: dict[str, Any], actor: str, client_addr: str | 
     """
     last = db.session.scalar(select(func.max(PowerItem.version)).where(PowerItem.code == code)) or 0
     fields = {k: values[k] for k in POWER_FIELDS if values.get(k) is not None}
+    if fields.get("item_key") and not fields.get("retired"):
+        taken = [p.code for p in current_powers() if p.item_key == fields["item_key"] and p.code != code]
+        if taken:
+            raise FormDataInvalid({"item_key": [f"'{fields['item_key']}' is the key of item {taken[0]} already"]})
     fields.setdefault("remedies", DEFAULT_REMEDIES)
     row = PowerItem(code=code, version=last + 1, changed_by=actor, changed_at=clock.now(), **fields)
     db.session.add(row)
@@ -114,3 +121,53 @@ def public_officers(day: date | None = None) -> list[dict[str, Any]]:
     return [{"username": u.username, "display_name": u.display_name, "certificate_number": c.number,
              "category": c.category, "area": c.area, "valid_to": c.valid_to}
             for u, c in rows if u.has_role("officer")]
+
+
+def _label(user: User, extra: str | None = None) -> str:
+    return f"{user.display_name}（{user.username}{'，' + extra if extra else ''}）"
+
+
+def _people(role: str, qualified: Any = None) -> list[dict[str, Any]]:
+    users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.display_name, User.username))
+    return [{"label": _label(u), "value": u.username} for u in users
+            if u.has_role(role) and (qualified is None or qualified(u))]
+
+
+def _certified_officers() -> list[dict[str, Any]]:
+    """Active officers with an enforcement certificate valid today (APL 42), one entry each."""
+    seen: dict[str, dict[str, Any]] = {}
+    for row in public_officers():
+        seen.setdefault(row["username"], {"label": f"{row['display_name']}（{row['username']}，执法证号 "
+                                                    f"{row['certificate_number']}）", "value": row["username"]})
+    return list(seen.values())
+
+
+def _permit_items() -> list[dict[str, Any]]:
+    return [{"label": f"{p.name}（{p.legal_basis}）", "value": p.item_key}
+            for p in current_powers() if p.category == "permit" and p.item_key]
+
+
+#: valuesKey -> the list builder (engine.form_options.REGISTRY_VALUES_KEYS names the same keys)
+REGISTRY_LISTS: dict[str, Any] = {
+    "registry_officers": _certified_officers,
+    "registry_legal_reviewers": lambda: _people("legal_reviewer", lambda u: u.legal_qualified),
+    "registry_heads": lambda: _people("head"),
+    "registry_legal_counsel": lambda: _people("legal_counsel"),
+    "registry_permit_items": _permit_items,
+    "registry_inspection_items": inspection.item_options,
+}
+
+
+def registry_values(keys: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """The current options (``[{"label", "value"}]``) of the registry lists named by ``keys`` (form valuesKeys).
+
+    Officers need a certificate valid today (Beijing); reviewers the legal qualification (APL 58).
+    """
+    return {key: REGISTRY_LISTS[key]() for key in sorted(set(keys)) if key in REGISTRY_LISTS}
+
+
+def form_registry_values(form: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
+    """The registry lists a form's choice fields use (empty for a form without valuesKey)."""
+    if not form or not form.get("components"):
+        return {}
+    return registry_values(values_keys(form))

@@ -1,30 +1,67 @@
-"""Deadlines on task rows and instances, and the warnings the inbox shows."""
+"""Deadlines on task rows and instances, the warnings the inbox shows, and the calendar flag.
+
+``calendar_warning``: a deadline that reaches a year whose holidays neither the holiday
+package nor a loaded schedule knows is computed (Monday–Friday) but flagged, e.g.
+"calendar for 2027 not loaded" / "2027年节假日安排未载入" (api/services/calendar_years.py).
+The flag is computed when read, so it disappears as soon as the year is loaded.
+"""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import g
 
 from engine import clock
 from engine.deadlines import warning
+from engine.errors import CalendarError
 
 from . import settings
+from .calendar_years import message
 from .runtime import calendar
 
 
 def warning_for(due_at: datetime | None, now: datetime | None = None) -> str | None:
-    """The inbox warning for a deadline (yellow when <= the bureau's warning days remain, red when overdue)."""
+    """The inbox warning for a deadline (yellow when <= the bureau's warning days remain, red when overdue).
+
+    Under the ``strict`` policy a deadline in an unknown year still gets a warning, counted Monday–Friday
+    (the deadline carries the calendar flag); the inbox never fails on it.
+    """
     if due_at is None:
         return None
     if "warning_days" not in g:
         g.warning_days = int(settings.get("warning_days"))
-    return warning(due_at, now or clock.now(), calendar(), g.warning_days)
+    try:
+        return warning(due_at, now or clock.now(), calendar(), g.warning_days)
+    except CalendarError:
+        return warning(due_at, now or clock.now(), calendar().with_policy("weekends"), g.warning_days)
+
+
+def _get(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
 
 def warning_of(obj: Any, open_field: str, open_value: str) -> str | None:
     """The warning for a task row / instance (or its dict form) while it is still open."""
-    def get(name: str) -> Any:
-        return obj.get(name) if isinstance(obj, dict) else getattr(obj, name)
+    return warning_for(_get(obj, "due_at")) if _get(obj, open_field) == open_value else None
 
-    return warning_for(get("due_at")) if get(open_field) == open_value else None
+
+def unknown_years(due_at: datetime | None) -> list[int]:
+    """The years from today to the deadline (Beijing dates) whose holidays nobody knows."""
+    if due_at is None:
+        return []
+    due = (due_at if due_at.tzinfo else due_at.replace(tzinfo=UTC)).astimezone(clock.BEIJING).date()
+    return calendar().unknown_years(clock.today(), due)
+
+
+def calendar_warning(due_at: datetime | None, lang: str = "en") -> str | None:
+    """'calendar for 2027 not loaded' (zh: '2027年节假日安排未载入') when the deadline reaches such a year."""
+    years = unknown_years(due_at)
+    if not years:
+        return None
+    return ("、" if lang == "zh" else "; ").join(message(y, lang) for y in years)
+
+
+def calendar_warning_of(obj: Any, open_field: str, open_value: str) -> str | None:
+    """The calendar flag of a task row / instance (or its dict form) while it is still open."""
+    return calendar_warning(_get(obj, "due_at")) if _get(obj, open_field) == open_value else None

@@ -1,6 +1,6 @@
 """Publishing decisions, withdrawing and correcting them, and the public's correction requests.
 
-DOMAIN §1 After/Correction; APL 48 (a changed, revoked or illegal penalty is withdrawn with the
+docs/DOMAIN.md §1.3 After, §1.5 Correction; APL 48 (a changed, revoked or illegal penalty is withdrawn with the
 reason published), APL 59, OGI 41. Nothing here commits: the caller commits. Nothing here
 appends history events either: the caller (a script-task step, a request) records its own.
 
@@ -24,8 +24,10 @@ from engine.masking import mask_text
 
 from ..extensions import db
 from ..models import CorrectionRequest, Disclosure, DisclosureWithdrawal, Instance, TaskRow
-from ..models.disclosures import DEFAULT_AGENCY, WITHDRAWAL_BASES
+from ..models.disclosures import DEFAULT_AGENCY, WITHDRAWAL_BASES, WITHDRAWAL_EVENTS
+from . import disclosure_content as content
 from .instances import start_instance
+from .public_masking import PublicMasker, generic_masker, masker_for
 
 CORRECTION_PROCESS = "disclosure_correction"
 STATUSES = ("published", "withdrawn", "superseded")
@@ -42,16 +44,10 @@ def masked_person_name(name: str) -> str:
 
 
 def published_party(data: dict[str, Any]) -> str | None:
-    """The party as the public sees it: an organisation's name as given; a natural person's masked
-    name, unless the case sets ``disclosure_party`` (the reviewed form to publish) itself."""
-    if data.get("disclosure_party"):
-        return str(data["disclosure_party"])[:255]
-    name = str(data.get("party_name") or "").strip()
-    if not name:
-        return None
-    if data.get("party_type") == "organisation":
-        return name[:255]
-    return masked_person_name(name)[:255]
+    """The party as the public sees it, the same as in every other published field: the
+    ``party_name_display`` setting (natural persons 姓+某, organisations in full by default)."""
+    party = masker_for(data).party
+    return party[:255] if party else None
 
 
 def _as_date(value: Any) -> date | None:
@@ -115,24 +111,54 @@ def get_disclosure(disclosure_id: int) -> Disclosure:
     return found
 
 
-def public_view(disclosure: Disclosure, state: DisclosureState) -> dict[str, Any]:
-    """A disclosure as the public sees it, with its status."""
+PUBLIC_TEXT_FIELDS = ("title", "decision_number", "party", "agency", "legal_basis", "masked_text", "facts",
+                      "penalty", "fulfilment", "correction_reason")
+
+
+def public_view(disclosure: Disclosure, state: DisclosureState, masker: PublicMasker | None = None) -> dict[str, Any]:
+    """A disclosure as the public sees it, with its status; every text goes through masking again
+    (the rules in force now, the case's party and other names) before it leaves the server."""
+    masker = masker or _masker_of(disclosure)
     w = state.withdrawal
-    return {
+    view = {
         "id": disclosure.id, "category": disclosure.category, "title": disclosure.title,
         "decision_number": disclosure.decision_number, "party": disclosure.party,
         "decision_date": disclosure.decision_date, "agency": disclosure.agency,
         "legal_basis": disclosure.legal_basis, "masked_text": disclosure.masked_text,
+        "facts": disclosure.facts, "penalty_kind": disclosure.penalty_kind,
+        "fine_amount": float(disclosure.fine_amount) if disclosure.fine_amount is not None else None,
+        "penalty": disclosure.penalty, "fulfilment": disclosure.fulfilment,
         "published_at": disclosure.published_at, "status": state.status,
-        "withdrawal": None if w is None else {"reason": w.reason, "basis": w.basis, "withdrawn_at": w.withdrawn_at},
+        "withdrawal": None if w is None else {"reason": masker.mask(w.reason), "basis": w.basis,
+                                              "withdrawn_at": w.withdrawn_at, "event_kind": w.event_kind,
+                                              "event_date": w.event_date},
         "superseded_by": state.superseded_by, "supersedes": disclosure.supersedes_id,
         "correction_reason": disclosure.correction_reason,
     }
+    for key in PUBLIC_TEXT_FIELDS:
+        view[key] = masker.mask(view[key])
+    return view
+
+
+def _masker_of(disclosure: Disclosure) -> PublicMasker:
+    instance = db.session.get(Instance, disclosure.instance_id)
+    return masker_for(instance.data or {}) if instance is not None else generic_masker()
 
 
 def views_of(disclosures: list[Disclosure]) -> list[dict[str, Any]]:
     states = states_of([d.id for d in disclosures])
-    return [public_view(d, states[d.id]) for d in disclosures]
+    maskers: dict[int, PublicMasker] = {}
+    for d in disclosures:
+        if d.instance_id not in maskers:
+            maskers[d.instance_id] = _masker_of(d)
+    return [public_view(d, states[d.id], maskers[d.instance_id]) for d in disclosures]
+
+
+def _searchable(view: dict[str, Any]) -> str:
+    parts = [view.get(k) or "" for k in PUBLIC_TEXT_FIELDS]
+    if view.get("withdrawal"):
+        parts.append(view["withdrawal"]["reason"] or "")
+    return "\n".join(parts).casefold()
 
 
 def _beijing_midnight(day: date) -> datetime:
@@ -146,7 +172,7 @@ def _like(text: str) -> str:
 
 def search(q: str | None = None, category: str | None = None, date_from: date | None = None,
            date_to: date | None = None, status: str = "all", page: int = 1, per_page: int = 20) -> list[Disclosure]:
-    """Disclosures newest first: ``q`` in title, masked text or decision number; published dates
+    """Disclosures newest first: ``q`` in a published text field (as masked); published dates
     ``date_from``..``date_to`` inclusive (Beijing dates); ``status`` published | withdrawn |
     superseded | all."""
     later = aliased(Disclosure)
@@ -155,9 +181,9 @@ def search(q: str | None = None, category: str | None = None, date_from: date | 
     stmt = select(Disclosure)
     if q and q.strip():
         like = _like(q.strip())
-        stmt = stmt.where(or_(Disclosure.title.ilike(like, escape="\\"),
-                              Disclosure.masked_text.ilike(like, escape="\\"),
-                              Disclosure.decision_number.ilike(like, escape="\\")))
+        stmt = stmt.where(or_(*(column.ilike(like, escape="\\") for column in (
+            Disclosure.title, Disclosure.masked_text, Disclosure.decision_number, Disclosure.party,
+            Disclosure.legal_basis, Disclosure.facts, Disclosure.penalty, Disclosure.fulfilment))))
     if category:
         stmt = stmt.where(Disclosure.category == category)
     if date_from:
@@ -171,7 +197,14 @@ def search(q: str | None = None, category: str | None = None, date_from: date | 
     elif status == "superseded":
         stmt = stmt.where(~withdrawn, superseded)
     stmt = stmt.order_by(Disclosure.published_at.desc(), Disclosure.id.desc())
-    return list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    rows = list(db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    if q and q.strip():
+        # a match must be in what the public sees: text stored before a masking rule existed is
+        # not findable by the raw value the rule now hides
+        needle = q.strip().casefold()
+        states = states_of([d.id for d in rows])
+        rows = [d for d in rows if needle in _searchable(public_view(d, states[d.id]))]
+    return rows
 
 
 # --- publish / withdraw / correct -----------------------------------------------------------------
@@ -191,7 +224,7 @@ def _decision_date(instance: Instance) -> date:
 
 
 def check_not_minor(data: dict[str, Any], decision_date: date) -> None:
-    """Nothing about minors is published (DOMAIN §1 masking; OGI 15).
+    """Nothing about minors is published (docs/DOMAIN.md §1.4 masking; OGI 15).
 
     Raises:
         RuleViolation("minor_not_published"): the party is a natural person under 18 on the
@@ -205,10 +238,13 @@ def check_not_minor(data: dict[str, Any], decision_date: date) -> None:
 
 
 def publish(instance: Instance, actor: Any) -> Disclosure:
-    """Put the case's masked decision on the public list (APL 59); no commit, no event.
+    """Put the case's decision on the public list, every field masked (APL 59); no commit, no event.
 
-    Reads ``instance.data``: case_title, act_type, decision_number, masked_text, decision_date,
-    legal_basis, party_type, party_name, party_id_number. ``actor`` is a User or a username.
+    Reads ``instance.data``: case_title, act_type, decision_number, masked_text (or disclosure_text),
+    decision_date, legal_basis, facts, penalty_kind, fine_amount, fulfilment, party_type, party_name,
+    party_id_number, third_party_names. Every text field goes through :func:`masker_for` (the bureau's
+    rules on top of the defaults, other persons' names, the party named as the setting says).
+    ``actor`` is a User or a username.
 
     Raises:
         RuleViolation("minor_not_published"): the party is a minor (see :func:`check_not_minor`).
@@ -222,13 +258,20 @@ def publish(instance: Instance, actor: Any) -> Disclosure:
     if earlier is not None:
         raise RuleViolation("already_published",
                             f"case {instance.id} already has published decision {earlier}; correct it instead")
+    masker = masker_for(data)
+    mask = masker.mask
+    number = mask(data.get("decision_number") or None)
     disclosure = Disclosure(
         instance_id=instance.id, category=str(data.get("act_type") or "other")[:32],
-        title=str(data.get("case_title") or instance.title or "")[:255],
-        decision_number=(str(data["decision_number"])[:128] if data.get("decision_number") else None),
-        masked_text=str(data.get("masked_text") or ""), party=published_party(data), decision_date=decided,
-        agency=str(current_app.config.get("AGENCY_NAME") or DEFAULT_AGENCY)[:255],
-        legal_basis=(str(data["legal_basis"]) if data.get("legal_basis") else None),
+        title=(mask(data.get("case_title") or instance.title or "") or "")[:255],
+        decision_number=number[:128] if number else None,
+        masked_text=mask(data.get("masked_text") or data.get("disclosure_text") or "") or "",
+        party=masker.party[:255] if masker.party else None, decision_date=decided,
+        agency=(mask(current_app.config.get("AGENCY_NAME") or DEFAULT_AGENCY) or "")[:255],
+        legal_basis=mask(data.get("legal_basis") or None), facts=mask(content.facts_text(data)),
+        penalty_kind=(str(data["penalty_kind"])[:32] if data.get("penalty_kind") else None),
+        fine_amount=content.fine_amount(data), penalty=mask(content.penalty_text(data)),
+        fulfilment=mask(content.fulfilment_text(data)),
         published_by=_actor_name(actor), published_at=clock.now())
     db.session.add(disclosure)
     db.session.flush()
@@ -251,19 +294,24 @@ def _flush(what: str) -> None:
         raise StateConflict(f"{what} collided with a concurrent change; reload and retry") from None
 
 
-def withdraw(disclosure_id: int, reason: str, basis: str, actor: Any, instance_id: int | None) -> DisclosureWithdrawal:
+def withdraw(disclosure_id: int, reason: str, basis: str, actor: Any, instance_id: int | None,
+             event_kind: str | None = None, event_date: date | None = None) -> DisclosureWithdrawal:
     """Withdraw a published decision, with the reason to publish (APL 48); no commit, no event.
 
     ``basis``: changed | revoked | illegal | other. ``instance_id``: the correction case.
+    ``event_kind``/``event_date``: what changed or revoked the decision and when (the 3-day limit
+    runs from it). The reason is published, so it is masked as the decision was.
 
     Raises:
-        NotFound: no such disclosure (or case). FormDataInvalid: blank reason, unknown basis.
+        NotFound: no such disclosure (or case). FormDataInvalid: blank reason, unknown basis or event.
         StateConflict: already withdrawn, or superseded by a correction (withdraw the current one).
     """
     disclosure = get_disclosure(disclosure_id)
     reason = _required_text("reason", reason)
     if basis not in WITHDRAWAL_BASES:
         raise FormDataInvalid({"basis": [f"must be one of {', '.join(WITHDRAWAL_BASES)}"]}, "unknown basis")
+    if event_kind is not None and event_kind not in WITHDRAWAL_EVENTS:
+        raise FormDataInvalid({"event_kind": [f"must be one of {', '.join(WITHDRAWAL_EVENTS)}"]}, "unknown event")
     state = state_of(disclosure.id)
     if state.withdrawal is not None:
         raise StateConflict(f"disclosure {disclosure_id} is already withdrawn")
@@ -271,8 +319,9 @@ def withdraw(disclosure_id: int, reason: str, basis: str, actor: Any, instance_i
         raise StateConflict(f"disclosure {disclosure_id} was corrected by disclosure {state.superseded_by}; "
                             "withdraw that one")
     _check_case(instance_id)
-    row = DisclosureWithdrawal(disclosure_id=disclosure.id, reason=reason, basis=basis,
-                               withdrawn_by=_actor_name(actor), withdrawn_at=clock.now(), instance_id=instance_id)
+    row = DisclosureWithdrawal(disclosure_id=disclosure.id, reason=_masker_of(disclosure).mask(reason) or reason,
+                               basis=basis, withdrawn_by=_actor_name(actor), withdrawn_at=clock.now(),
+                               instance_id=instance_id, event_kind=event_kind, event_date=event_date)
     db.session.add(row)
     _flush(f"withdrawing disclosure {disclosure_id}")
     return row
@@ -281,15 +330,16 @@ def withdraw(disclosure_id: int, reason: str, basis: str, actor: Any, instance_i
 def correct(disclosure_id: int, corrected_text: str, reason: str, actor: Any, instance_id: int | None) -> Disclosure:
     """Publish a corrected version of a decision (OGI 41): a new row superseding the old; no commit, no event.
 
-    The corrected text goes through the default masking rules again (as the first publication did).
+    The corrected text and the reason are masked as the first publication was (the case's masker).
 
     Raises:
         NotFound: no such disclosure (or case). FormDataInvalid: blank text or reason.
         StateConflict: the disclosure is withdrawn or already superseded.
     """
     old = get_disclosure(disclosure_id)
-    text = mask_text(_required_text("corrected_text", corrected_text))
-    reason = _required_text("reason", reason)
+    masker = _masker_of(old)
+    text = masker.mask(_required_text("corrected_text", corrected_text)) or ""
+    reason = masker.mask(_required_text("reason", reason)) or ""
     state = state_of(old.id)
     if state.withdrawal is not None:
         raise StateConflict(f"disclosure {disclosure_id} is withdrawn and cannot be corrected")
@@ -299,7 +349,8 @@ def correct(disclosure_id: int, corrected_text: str, reason: str, actor: Any, in
     new = Disclosure(instance_id=old.instance_id, category=old.category, title=old.title,
                      decision_number=old.decision_number, masked_text=text, party=old.party,
                      decision_date=old.decision_date, agency=old.agency, legal_basis=old.legal_basis,
-                     supersedes_id=old.id, correction_reason=reason, correction_instance_id=instance_id,
+                     facts=old.facts, penalty_kind=old.penalty_kind, fine_amount=old.fine_amount,
+                     penalty=old.penalty, fulfilment=old.fulfilment, supersedes_id=old.id, correction_reason=reason, correction_instance_id=instance_id,
                      published_by=_actor_name(actor), published_at=clock.now())
     db.session.add(new)
     _flush(f"correcting disclosure {disclosure_id}")
@@ -312,7 +363,7 @@ def request_correction(disclosure_id: int, contact: str, reason: str, client_add
     """Record a request to correct a published decision and start its correction case; no commit.
 
     The case (``disclosure_correction``) is started by ``public`` with the request and the
-    disclosure in its data; if that process is not deployed the request is kept with
+    disclosure in its data; the request's date is the server's day, never one the requester gives; if that process is not deployed the request is kept with
     ``case_id`` None.
 
     Raises:
@@ -323,7 +374,7 @@ def request_correction(disclosure_id: int, contact: str, reason: str, client_add
     if state.status != "published":
         hint = f" (the current version is {state.superseded_by})" if state.status == "superseded" else ""
         raise StateConflict(f"disclosure {disclosure_id} is {state.status}{hint}")
-    data = {"disclosure_id": disclosure.id, "request_contact": contact, "request_reason": reason,
+    data = {"origin": "public", "disclosure_id": disclosure.id, "request_contact": contact, "request_reason": reason,
             "request_date": clock.today().isoformat(), "disclosure_title": disclosure.title,
             "disclosure_text": disclosure.masked_text, "act_type": disclosure.category}
     try:

@@ -41,6 +41,7 @@ from ..errors import BadRequest
 from ..extensions import db
 from ..models import EvidenceItem, Instance, TaskRow, User
 from ..models.types import as_utc, utc_iso, utcnow
+from . import case_rules
 from .equipment import check_recording_device
 from .history import append_event, instance_stream
 from .instances import get_instance
@@ -333,6 +334,8 @@ def upload(instance_id: int, stream: IO[bytes], filename: str | None, declared: 
     if instance.status in CLOSED:
         raise StateConflict(f"instance {instance_id} is {instance.status}; its record is closed to new evidence")
     _check_references(instance, meta)
+    case_rules.check_not_recused(user, instance, "add evidence to")
+    case_rules.check_named_officers(list(meta["officers"]), instance)
     captured_at = as_utc(meta["captured_at"]) if meta.get("captured_at") else None
     if meta["kind"] == "audio_video":
         check_recording_device(instance, meta["device_id"], captured_at)

@@ -1,9 +1,15 @@
 """What the service does when a script task of a given ``kind`` ran in the engine.
 
-``publish`` puts the case's masked decision on the public list, ``withdraw`` withdraws
-a published decision (APL 48), ``correct`` publishes a corrected version. Each is
-recorded as an event. A refusal by the law (a minor party is never published) is
-recorded as ``disclosure_withheld`` instead of failing the step.
+``disclosure_source`` checks that the case holds a real decision before anything is composed
+for publication (a bare ``disclosure`` start with typed-in content is refused, rule
+``disclosure_needs_decision``); ``publish`` puts the case's masked decision on the public list
+— only when the case's history holds a completed decision or inspection result, whatever the
+diagram says; ``withhold`` records the publicity officer's reasoned decision not to publish
+(a withholding without a reason is refused, 422 ``withhold_reason``); ``correction_intake``
+accepts a correction case only from the public channel or the bureau's withdrawal endpoint;
+``withdraw`` withdraws a published decision (APL 48), ``correct`` publishes a corrected version.
+Each is recorded as an event. A refusal by the law at publication (a minor party, no decision)
+is recorded as ``disclosure_withheld`` instead of failing the step.
 """
 from __future__ import annotations
 
@@ -11,23 +17,64 @@ from collections.abc import Callable
 from typing import Any
 
 from engine import runtime
-from engine.errors import RuleViolation
+from engine.errors import FormDataInvalid, RuleViolation
 
-from ..models import Instance
-from . import disclosures
+from ..extensions import db
+from ..models import Instance, User
+from . import disclosure_content, disclosures, withdrawals
 from .history import append_event, instance_stream
+
+Hook = Callable[[Instance, runtime.StepRecord, str], dict[str, Any]]
+
+
+def _source(instance: Instance, step: runtime.StepRecord, actor: str) -> dict[str, Any]:
+    decided = disclosure_content.require_decision(instance.id)
+    return {"decision_event": decided.seq, "decision_task": decided.element_id}
 
 
 def _publish(instance: Instance, step: runtime.StepRecord, actor: str) -> dict[str, Any]:
+    disclosure_content.require_decision(instance.id)
     item = disclosures.publish(instance, actor)
     return {"disclosure_id": item.id, "masked_text": item.masked_text}
 
 
+def _withhold(instance: Instance, step: runtime.StepRecord, actor: str) -> dict[str, Any]:
+    reason = str(instance.data.get("withhold_reason") or "").strip()
+    if not reason:
+        raise FormDataInvalid({"withhold_reason": ["required when the decision is withheld (publish_choice "
+                                                   "withhold): the reason and its legal basis"]},
+                              f"{step.element_id}: withholding needs a reason")
+    return {"rule": "officer", "reason": reason}
+
+
+def _intake(instance: Instance, step: runtime.StepRecord, actor: str) -> dict[str, Any]:
+    data = instance.data
+    origin = data.get("origin") or "public"
+    if origin == "public":
+        if instance.started_by != "public":
+            raise RuleViolation("correction_origin", "a public correction request comes through "
+                                "POST /api/v1/public/corrections; the bureau withdraws through "
+                                "POST /api/v1/disclosures/<id>/withdrawals")
+        return {"origin": origin, "request_date": data.get("request_date")}
+    if origin != "bureau":
+        raise FormDataInvalid({"origin": ["must be public or bureau"]}, "unknown origin")
+    starter = db.session.query(User).filter_by(username=instance.started_by).one_or_none()
+    if starter is None or not any(starter.has_role(r) for r in withdrawals.STARTERS):
+        raise RuleViolation("role", "a withdrawal is started by the publicity officer or the head (APL 48)")
+    day = withdrawals.check_event(data.get("withdraw_basis"), data.get("event_kind"), data.get("event_date"),
+                                  data.get("correction_reason"))
+    return {"origin": origin, "event_kind": data.get("event_kind"), "event_date": day.isoformat(),
+            "withdraw_due": data.get("withdraw_due")}
+
+
 def _withdraw(instance: Instance, step: runtime.StepRecord, actor: str) -> dict[str, Any]:
     data = instance.data
+    event_date = disclosures._as_date(data.get("event_date"))
     row = disclosures.withdraw(int(data["disclosure_id"]), str(data.get("withdraw_reason") or ""),
-                               str(data.get("withdraw_basis") or "other"), actor, instance.id)
-    return {"disclosure_id": row.disclosure_id, "reason": row.reason, "basis": row.basis}
+                               str(data.get("withdraw_basis") or "other"), actor, instance.id,
+                               data.get("event_kind") or None, event_date)
+    return {"disclosure_id": row.disclosure_id, "reason": row.reason, "basis": row.basis,
+            "event_kind": row.event_kind, "event_date": event_date.isoformat() if event_date else None}
 
 
 def _correct(instance: Instance, step: runtime.StepRecord, actor: str) -> dict[str, Any]:
@@ -37,23 +84,33 @@ def _correct(instance: Instance, step: runtime.StepRecord, actor: str) -> dict[s
     return {"disclosure_id": item.id, "supersedes_id": int(data["disclosure_id"])}
 
 
-HOOKS: dict[str, tuple[str, Callable[[Instance, runtime.StepRecord, str], dict[str, Any]]]] = {
-    "publish": ("disclosure_published", _publish),
-    "withdraw": ("disclosure_withdrawn", _withdraw),
-    "correct": ("disclosure_corrected", _correct),
+#: kind -> (event type, action, whether a RuleViolation is recorded as disclosure_withheld instead of refusing)
+HOOKS: dict[str, tuple[str, Hook, bool]] = {
+    "disclosure_source": ("disclosure_source_checked", _source, False),
+    "publish": ("disclosure_published", _publish, True),
+    "withhold": ("disclosure_withheld", _withhold, False),
+    "correction_intake": ("correction_received", _intake, False),
+    "withdraw": ("disclosure_withdrawn", _withdraw, False),
+    "correct": ("disclosure_corrected", _correct, False),
 }
 
 
 def apply(instance: Instance, steps: list[runtime.StepRecord], actor: str) -> None:
-    """Run the hook of every step whose task carries a known ``kind``; no commit."""
+    """Run the hook of every step whose task carries a known ``kind``; no commit.
+
+    Raises what a refusing hook raises (RuleViolation 403, FormDataInvalid 422): the request then
+    changes nothing.
+    """
     for step in steps:
         hook = HOOKS.get(step.properties.get("kind", ""))
         if hook is None:
             continue
-        event_type, action = hook
+        event_type, action, record_refusal = hook
         try:
             data = action(instance, step, actor)
         except RuleViolation as exc:
+            if not record_refusal:
+                raise
             event_type, data = "disclosure_withheld", {"rule": exc.rule, "reason": exc.message}
         append_event(instance_stream(instance.id), instance, event_type, actor=actor, role="publicity_officer",
                      element_id=step.element_id, data=data)

@@ -7,8 +7,6 @@ or its own settings change.
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask import current_app
 
 from engine.calendar import WorkingCalendar
@@ -31,12 +29,9 @@ def spec_cache() -> SpecCache:
 def calendar() -> WorkingCalendar:
     state = _state()
     if "calendar" not in state:
-        from . import settings
+        from .calendar_years import build_calendar  # overrides, loaded years and the unknown-year policy
 
-        overrides = dict(current_app.config["CALENDAR_OVERRIDES"])
-        overrides.update(settings.get("calendar_overrides"))
-        state["calendar"] = WorkingCalendar(overrides={date.fromisoformat(k): bool(v) for k, v in overrides.items()},
-                                            unknown_year=current_app.config["CALENDAR_UNKNOWN_YEAR"])
+        state["calendar"] = build_calendar()
     return state["calendar"]
 
 

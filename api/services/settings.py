@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from engine.calendar import UNKNOWN_YEAR_POLICIES
 from engine.errors import FormDataInvalid, NotFound
-from engine.masking import DEFAULT_RULES, rules_from_config
+from engine.holiday_schedule import validate_years
+from engine.masking import DEFAULT_RULES, ORGANISATION_STYLES, PERSON_STYLES, rules_from_config
 
 from ..extensions import db
 from ..models import Setting
@@ -53,6 +55,14 @@ def _validate_masking(value: Any) -> None:
         raise FormDataInvalid({"value": [str(exc)]}) from None
 
 
+def _validate_party_display(value: Any) -> None:
+    if (not isinstance(value, dict) or set(value) - {"person", "organisation"}
+            or value.get("person", "surname") not in PERSON_STYLES
+            or value.get("organisation", "full") not in ORGANISATION_STYLES):
+        raise FormDataInvalid({"value": [f"expected {{'person': {' | '.join(PERSON_STYLES)}, "
+                                         f"'organisation': {' | '.join(ORGANISATION_STYLES)}}}"]})
+
+
 def _validate_overrides(value: Any) -> None:
     if not isinstance(value, dict):
         raise FormDataInvalid({"value": ["expected {ISO date: true (working) | false (holiday)}"]})
@@ -68,14 +78,34 @@ def _validate_overrides(value: Any) -> None:
         raise FormDataInvalid({"value": problems})
 
 
+def _validate_policy(value: Any) -> None:
+    if value not in UNKNOWN_YEAR_POLICIES:
+        raise FormDataInvalid({"value": [f"must be one of {', '.join(UNKNOWN_YEAR_POLICIES)}"]})
+
+
+def _default_policy() -> str:
+    from flask import current_app
+
+    return str(current_app.config.get("CALENDAR_UNKNOWN_YEAR", "weekends"))
+
+
 SETTINGS: dict[str, tuple[Callable[[], Any], Callable[[Any], None], str]] = {
     "recording_requirements": (_recording_default, _validate_recording,
                                "which enforcement acts need audio/video evidence (seed 四(二)2)"),
     "warning_days": (lambda: 2, _validate_warning_days, "yellow warning when this many working days remain or fewer"),
     "masking_rules": (lambda: [asdict(r) for r in DEFAULT_RULES], _validate_masking,
                       "masking before publication (OGI 15, APL 50, PIPL 28)"),
+    "party_name_display": (lambda: {"person": "surname", "organisation": "full"}, _validate_party_display,
+                           "how the party is named in every published field (natural persons 姓+某, organisations "
+                           "in full by default)"),
     "calendar_overrides": (lambda: {}, _validate_overrides,
                            "bureau-maintained working-day overrides on top of the Chinese calendar"),
+    "calendar_years": (lambda: {}, validate_years,
+                       "official holiday schedules loaded for years the holiday package does not know "
+                       "(PUT /api/v1/calendar/years/<year>)"),
+    "calendar_unknown_year": (_default_policy, _validate_policy,
+                              "working days in a year nobody has the holidays of: 'weekends' (Mon-Fri, flagged) "
+                              "or 'strict' (refused)"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Annual enforcement statistics (DOMAIN §1: published by 31 January; §4 supervision).
+"""Annual enforcement statistics (docs/DOMAIN.md §1.3: published by 31 January; §4.6 supervision).
 
 Figures come from a few small queries on the instance, task, event and disclosure rows
 (no workflow is deserialized) and are added up in Python: JSON-in-SQL differs between
@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from engine import clock
-from engine.errors import FormDataInvalid, StateConflict
+from engine.errors import FormDataInvalid, RuleViolation, StateConflict
 
 from ..extensions import db
 from ..models import (
@@ -53,6 +53,19 @@ def check_year(year: int) -> int:
     if not FIRST_YEAR <= year <= this_year:
         raise FormDataInvalid({"year": [f"must be from {FIRST_YEAR} to {this_year}"]}, "no statistics for that year")
     return year
+
+
+def year_finished(year: int, now: datetime | None = None) -> bool:
+    """True once the Beijing calendar year ``year`` is over."""
+    return (now or clock.now()) >= year_bounds(year)[1]
+
+
+def check_year_finished(year: int) -> None:
+    """Raises RuleViolation (403, ``statistics_year_not_finished``) while ``year`` is still running."""
+    if not year_finished(year):
+        raise RuleViolation("statistics_year_not_finished",
+                            f"the {year} annual report can be published only after the year ends "
+                            f"({year + 1}-01-01 00:00 Beijing time); figures before then are provisional")
 
 
 def _key(value: Any) -> str:
@@ -156,8 +169,12 @@ def annual_statistics(year: int) -> dict[str, Any]:
     """
     now = clock.now()
     start, end = year_bounds(year)
+    provisional = now < end
     return {
         "year": year,
+        "provisional": provisional,
+        "provisional_note": (f"provisional: the year runs until {year}-12-31 (Beijing); not publishable before then"
+                             if provisional else None),
         "agency": str(current_app.config.get("AGENCY_NAME") or DEFAULT_AGENCY),
         "period": {"from": start.astimezone(clock.BEIJING).date().isoformat(),
                    "to": date(year, 12, 31).isoformat(), "timezone": "Asia/Shanghai"},
@@ -173,8 +190,10 @@ def publish_report(year: int, actor: str) -> AnnualReport:
     """Compute the year's figures and store them as a new, published report version; no commit.
 
     Raises:
+        RuleViolation: the year has not ended yet (``statistics_year_not_finished``).
         StateConflict: a concurrent publication took the same version (the caller rolls back).
     """
+    check_year_finished(year)
     last = db.session.scalar(select(func.max(AnnualReport.version)).where(AnnualReport.year == year)) or 0
     now = clock.now()
     report = AnnualReport(year=year, version=last + 1, content=annual_statistics(year), generated_at=now,
@@ -189,20 +208,33 @@ def publish_report(year: int, actor: str) -> AnnualReport:
     return report
 
 
+def _final(year: int, generated_at: datetime) -> bool:
+    """A report counts only when it was generated after its year had ended (never provisional figures)."""
+    generated = generated_at if generated_at.tzinfo else generated_at.replace(tzinfo=UTC)
+    return year_finished(year, generated) and year_finished(year)
+
+
 def latest_published(year: int) -> AnnualReport | None:
+    """The newest published, final report of a finished ``year``; None when there is none."""
+    if not year_finished(year):
+        return None
     return db.session.scalar(select(AnnualReport).where(AnnualReport.year == year,
-                                                        AnnualReport.published_at.is_not(None))
+                                                        AnnualReport.published_at.is_not(None),
+                                                        AnnualReport.generated_at >= year_bounds(year)[1])
                              .order_by(AnnualReport.version.desc()).limit(1))
 
 
 def published_years() -> list[tuple[int, int, datetime]]:
-    """(year, latest version, published_at of that version) for every year with a published report."""
-    latest = (select(AnnualReport.year, func.max(AnnualReport.version).label("version"))
-              .where(AnnualReport.published_at.is_not(None)).group_by(AnnualReport.year).subquery())
-    return list(db.session.execute(
-        select(AnnualReport.year, AnnualReport.version, AnnualReport.published_at)
-        .join(latest, (AnnualReport.year == latest.c.year) & (AnnualReport.version == latest.c.version))
-        .order_by(AnnualReport.year.desc())))
+    """(year, latest version, published_at of that version) for every finished year with a final report."""
+    rows = db.session.execute(select(AnnualReport.year, AnnualReport.version, AnnualReport.published_at,
+                                     AnnualReport.generated_at)
+                              .where(AnnualReport.published_at.is_not(None))
+                              .order_by(AnnualReport.year.desc(), AnnualReport.version.desc()))
+    latest: dict[int, tuple[int, int, datetime]] = {}
+    for year, version, published_at, generated_at in rows:
+        if year not in latest and _final(year, generated_at):
+            latest[year] = (year, version, published_at)
+    return list(latest.values())
 
 
 def ensure_annual_report(today: date) -> AnnualReport | None:

@@ -16,7 +16,9 @@ from engine.forms import input_components, validate_form_data
 from ..extensions import db
 from ..models import Instance, TaskRow, User
 from ..models.types import utcnow
-from . import gate, hooks, rules
+from ..registry import inject as registry_inject
+from ..registry import service as registry
+from . import case_rules, gate, hooks, rules
 from .history import append_event, instance_stream
 from .instances import load_workflow, ready_rows, record_steps, save
 from .snapshots import stage_view
@@ -44,6 +46,7 @@ def claim(task_id: str, user: User, client_addr: str | None) -> TaskRow:
         raise StateConflict(f"task is already claimed by {task.assignee}")
     instance = db.session.get(Instance, task.instance_id)
     rules.check_separation_of_duties(user, task, instance)
+    case_rules.check_not_recused(user, instance, "claim tasks of")
     task.assignee = user.username
     append_event(instance_stream(instance.id), instance, "task_claimed", actor=user.username, role=task.role,
                  task_id=task.id, element_id=task.element_id, client_addr=client_addr)
@@ -88,8 +91,12 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
     rules.check_separation_of_duties(user, task, instance)
     bundle, workflow = load_workflow(instance)
     form = bundle.forms.get(task.form_key or "", {"components": []})
-    cleaned = validate_form_data(form, data, current=runtime.find_task(workflow, task.spiff_task_id).data)
+    cleaned = validate_form_data(form, data, current=runtime.find_task(workflow, task.spiff_task_id).data,
+                                 values=registry.form_registry_values(form))
     submitted = {**form_defaults(form), **cleaned}
+    submitted.update(registry_inject.server_values(  # registry data the task asks for (powers list, lottery)
+        bundle.task_meta(task.process_id, task.element_id).properties, submitted,
+        runtime.find_task(workflow, task.spiff_task_id).data, instance.id, user.username, client_addr))
     current = dict(runtime.find_task(workflow, task.spiff_task_id).data)
     verdict = gate.evaluate(task, instance, bundle, submitted, current)
     if verdict is not None:
@@ -98,6 +105,8 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
     approval = gate.approval_record(task, submitted, current)
     rules.check_legal_qualification(user, task)
     act_kind = bundle.task_meta(task.process_id, task.element_id).properties.get("actKind")
+    case_rules.check_completion(user, task, instance, act_kind, submitted,
+                                runtime.find_task(workflow, task.spiff_task_id).data)
     rules.check_two_officers(act_kind, submitted, instance)
     rules.check_recording(act_kind, task, instance)
 

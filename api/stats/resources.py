@@ -19,7 +19,8 @@ PUBLISHERS = ("head", "admin")
 class Statistics(MethodView):
     @blp.response(200, StatisticsSchema)
     def get(self, year):
-        """The year's live figures (head, auditor, admin); 422 for a year before 2000 or in the future."""
+        """The year's live figures (head, auditor, admin), ``provisional`` while the year runs; 422 for a year
+        before 2000 or in the future."""
         require_role(*READERS)
         return stats.annual_statistics(stats.check_year(year))
 
@@ -28,7 +29,7 @@ class Statistics(MethodView):
 class PublishStatistics(MethodView):
     @blp.response(201, AnnualReportSchema)
     def post(self, year):
-        """Publish the year's figures as a new report version (head, admin)."""
+        """Publish the year's figures as a new report version (head, admin); 403 while the year is running."""
         user = require_role(*PUBLISHERS)
         report = stats.publish_report(stats.check_year(year), user.username)
         try:

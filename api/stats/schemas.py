@@ -12,6 +12,8 @@ class StatisticsSchema(Schema):
     agency = fields.String()
     period = fields.Dict(metadata={"description": "from, to (Beijing dates), timezone"})
     as_of = fields.String(metadata={"description": "when the figures were computed (UTC)"})
+    provisional = fields.Boolean(metadata={"description": "true while the year is still running (not publishable)"})
+    provisional_note = fields.String(allow_none=True)
     cases = fields.Dict(metadata={"description": "started, by_status, by_act_type, by_definition"})
     legal_reviews = fields.Dict(metadata={"description": "total, cases, by_outcome"})
     overdue = fields.Dict(metadata={"description": "tasks and cases past their deadlines"})

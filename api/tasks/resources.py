@@ -8,9 +8,11 @@ from engine.runtime import find_task
 
 from ..extensions import db
 from ..models import TaskRow
+from ..registry.service import form_registry_values
 from ..security import client_addr, current_user
 from ..services import tasks as service
 from ..services.instances import get_instance, load_workflow, open_tasks
+from ..services.public_masking import review_task_data
 from . import blp
 from .schemas import CompleteResultSchema, CompleteSchema, TaskDetailSchema, TaskQuerySchema, TaskSchema
 
@@ -63,7 +65,9 @@ class TaskDetail(MethodView):
             data = dict(find_task(workflow, task.spiff_task_id).data)
         result = {c.key: getattr(task, c.key) for c in TaskRow.__table__.columns}
         result["form"] = bundle.forms.get(task.form_key or "", {})
-        result["data"] = data
+        result["data"] = {**data, **form_registry_values(result["form"])}  # options of valuesKey fields
+        if task.state == "ready":  # a review before release: original beside masked, spans marked (OGI 37)
+            result["data"] = review_task_data(task.form_key, result["data"])
         return result
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..services.deadlines import warning_of
+from ..services.deadlines import calendar_warning_of, warning_of
 
 
 class TaskQuerySchema(Schema):
@@ -28,12 +28,18 @@ class TaskSchema(Schema):
     assignee = fields.String(allow_none=True)
     due_at = fields.DateTime(allow_none=True)
     warning = fields.Method("get_warning", allow_none=True)
+    calendar_warning = fields.Method("get_calendar_warning", allow_none=True, metadata={
+        "description": "set when the deadline reaches a year whose holidays are not loaded, e.g. "
+                       "'calendar for 2027 not loaded' (the deadline is counted Monday-Friday)"})
     created_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
 
     def get_warning(self, obj) -> str | None:
         return warning_of(obj, "state", "ready")
+
+    def get_calendar_warning(self, obj) -> str | None:
+        return calendar_warning_of(obj, "state", "ready")
 
 
 class TaskDetailSchema(TaskSchema):

@@ -9,14 +9,17 @@ from sqlalchemy import or_, select
 from engine.clock import BEIJING
 from engine.errors import FormDataInvalid, SanxiangError
 from engine.roles import ROLES
+from engine.runtime import find_task
 
 from ..errors import Unauthorized, status_of
 from ..extensions import db
 from ..models import TaskRow
+from ..registry.service import form_registry_values
 from ..security import authenticate, client_addr, current_user
 from ..services import tasks as task_service
-from ..services.deadlines import warning_for
+from ..services.deadlines import calendar_warning, warning_for
 from ..services.instances import get_instance, load_workflow
+from ..services.public_masking import REVIEW_FORMS, review_task_data
 from . import web_blp
 from .forms import parse_submission
 from .i18n import lang, t
@@ -24,7 +27,8 @@ from .i18n import lang, t
 
 @web_blp.app_context_processor
 def _inject():
-    return {"t": t, "lang": lang, "roles": ROLES, "warning_for": warning_for, "beijing": BEIJING}
+    return {"t": t, "lang": lang, "roles": ROLES, "warning_for": warning_for, "beijing": BEIJING,
+            "calendar_warning": lambda due_at: calendar_warning(due_at, lang())}
 
 
 _TEMPLATE_KEY = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -79,7 +83,12 @@ def inbox():
     tasks = list(rows)
     mine = [r for r in tasks if r.assignee == user.username]
     candidate = [r for r in tasks if r.assignee is None]
-    return render_template("inbox.html", user=user, mine=mine, candidate=candidate)
+    unknown_years = []
+    if user.has_role("admin") or user.has_role("process_owner"):  # admins are told which years to load
+        from ..services.calendar_years import status as calendar_status
+
+        unknown_years = calendar_status()["unknown_years_in_use"]
+    return render_template("inbox.html", user=user, mine=mine, candidate=candidate, unknown_years=unknown_years)
 
 
 @web_blp.route("/tasks/<task_id>/<action>", methods=["POST"])
@@ -111,7 +120,9 @@ def task_page(task_id: str):
     except SanxiangError as exc:
         return render_template("message.html", message=exc.message), status_of(exc)
     form = bundle.forms.get(task.form_key or "", {"components": []})
-    values = dict(instance.data)
+    values = {**instance.data, **form_registry_values(form)}  # options of valuesKey fields
+    if task.state == "ready" and task.form_key in REVIEW_FORMS:  # original beside masked, spans marked (OGI 37)
+        values = review_task_data(task.form_key, {**values, **dict(find_task(workflow, task.spiff_task_id).data)})
     errors: dict = {}
     if request.method == "POST":
         submitted = parse_submission(form, request.form)

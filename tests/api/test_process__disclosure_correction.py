@@ -2,9 +2,9 @@
 version), withdraw within 3 working days with the reason published (APL 48), or reject; the requester is answered."""
 from __future__ import annotations
 
-import uuid
-from datetime import timedelta, timezone
+from datetime import date, timedelta, timezone
 
+from tests.api.disclosure_support import published as _published
 from tests.api.walk import due_date, today, working_days
 from tests.api.walk import instance_data as _data
 from tests.api.walk import open_ids as _open
@@ -14,17 +14,10 @@ BEIJING = timezone(timedelta(hours=8))
 
 
 def published(http) -> dict:
-    """A penalty decision published through the disclosure process."""
-    number = f"宁民宗罚〔2026〕C{uuid.uuid4().hex[:8]}号"
-    data = {"case_title": "某场所违规案", "party_type": "organisation", "party_name": "某宗教活动场所",
-            "party_id_number": "52130528MJ0000003X", "act_type": "penalty", "decision": "approve",
-            "decision_text": "罚款人民币伍万元。", "decision_number": number, "legal_basis": "《宗教事务条例》第六十五条",
-            "decision_date": today()}
-    iid = http.start("disclosure", data)["id"]
-    masked = _data(http, iid)["masked_text"]
-    http.complete(iid, "task_review_masked", {"publish_approved": True, "masked_text": masked}, "publicity1")
-    (item,) = http.call("GET", "/api/v1/public/disclosures?q=" + number).get_json()
-    return item
+    """A penalty decision published through the disclosure process of a decided case."""
+    return _published(http, party_type="organisation", party_name="某宗教活动场所",
+                      party_id_number="52130528MJ0000003X", decision_text="罚款人民币伍万元。",
+                      legal_basis="《宗教事务条例》第六十五条")
 
 
 def request(http, item: dict, reason: str) -> int:
@@ -87,3 +80,86 @@ def test_a_rejected_request_is_answered_and_changes_nothing(http):
                            "publicity1")
     assert result["status"] == "completed"
     assert public(http, item["id"])["status"] == "published"
+
+
+# --- the bureau starts the withdrawal (APL 48) -------------------------------------------------------
+
+def _withdrawal(http, item: dict, user: str = "publicity1", **changes):
+    body = {"withdraw_basis": "revoked", "event_kind": "reconsideration",
+            "event_date": (date.fromisoformat(today()) - timedelta(days=2)).isoformat(),
+            "reason": "行政复议机关撤销了该处罚决定。", **changes}
+    return http.call("POST", f"/api/v1/disclosures/{item['id']}/withdrawals", user, json=body)
+
+
+def test_bureau_starts_a_withdrawal_due_three_working_days_after_the_event__APL_48(http):
+    item = published(http)
+    event_date = (date.fromisoformat(today()) - timedelta(days=2)).isoformat()
+    resp = _withdrawal(http, item, event_date=event_date, event_kind="litigation", withdraw_basis="changed",
+                       reason="人民法院判决变更该处罚决定。")
+    assert resp.status_code == 201, resp.get_json()
+    started = resp.get_json()
+    iid = started["case_id"]
+    assert started["withdraw_due"] == working_days(event_date, 3)  # from the event, not from today
+    review = http.open_task(iid, "task_correction_review")
+    assert review["role"] == "publicity_officer" and due_date(review) == working_days(event_date, 3)
+    assert public(http, item["id"])["status"] == "published"  # the officer's task withdraws it
+    data = _data(http, iid)
+    assert (data["origin"], data["event_kind"], data["event_date"], data["withdraw_basis"]) == (
+        "bureau", "litigation", event_date, "changed")
+    done = http.complete(iid, "task_correction_review", {"correction_outcome": "withdraw", "withdraw_basis": "changed",
+                                                         "correction_reason": "人民法院判决变更该处罚决定。"},
+                         "publicity1")
+    assert _open(done) == ["task_correction_reply"]
+    view = public(http, item["id"])
+    assert view["status"] == "withdrawn" and view["withdrawal"]["basis"] == "changed"
+    assert view["withdrawal"]["event_kind"] == "litigation" and view["withdrawal"]["event_date"] == event_date
+    _verified(http, iid)
+
+
+def test_the_head_may_start_a_withdrawal_and_an_officer_may_not__APL_48(http):
+    item = published(http)
+    refused = _withdrawal(http, item, "officer1")
+    assert refused.status_code == 403 and refused.get_json()["errors"]["rule"] == "role"
+    assert _withdrawal(http, item, "head1", event_kind="self_correction").status_code == 201
+
+
+def test_a_withdrawal_is_refused_with_a_future_date_bad_fields_or_twice__APL_48(http):
+    item = published(http)
+    future = (date.fromisoformat(today()) + timedelta(days=1)).isoformat()
+    late = _withdrawal(http, item, event_date=future)
+    assert late.status_code == 422 and "event_date" in late.get_json()["errors"]
+    bad = _withdrawal(http, item, withdraw_basis="whim", event_kind="rumour", reason=" ")
+    assert bad.status_code == 422 and {"withdraw_basis", "event_kind", "reason"} <= set(bad.get_json()["errors"])
+    assert http.call("POST", "/api/v1/disclosures/999999999/withdrawals", "publicity1",
+                     json={"withdraw_basis": "revoked", "event_kind": "reconsideration", "event_date": today(),
+                           "reason": "行政复议机关撤销。"}).status_code == 404
+    iid = _withdrawal(http, item).get_json()["case_id"]
+    http.complete(iid, "task_correction_review", {"correction_outcome": "withdraw", "withdraw_basis": "revoked",
+                                                  "correction_reason": "行政复议机关撤销了该处罚决定。"}, "publicity1")
+    assert _withdrawal(http, item).status_code == 409
+
+
+def test_a_correction_case_cannot_be_started_by_hand__APL_48(http):
+    item = published(http)
+    data = {"disclosure_id": item["id"], "request_contact": "x", "request_reason": "编造的申请。",
+            "request_date": "2020-01-01", "disclosure_title": item["title"], "disclosure_text": item["masked_text"]}
+    as_public = http.call("POST", "/api/v1/instances", "officer1",
+                          json={"definition_key": "disclosure_correction", "data": data})
+    assert as_public.status_code == 403 and as_public.get_json()["errors"]["rule"] == "correction_origin"
+    as_bureau = http.call("POST", "/api/v1/instances", "officer1", json={
+        "definition_key": "disclosure_correction",
+        "data": {**data, "origin": "bureau", "withdraw_basis": "revoked", "event_kind": "reconsideration",
+                 "event_date": today(), "correction_reason": "撤销。"}})
+    assert as_bureau.status_code == 403 and as_bureau.get_json()["errors"]["rule"] == "role"
+
+
+def test_a_public_request_is_dated_by_the_server_not_by_the_requester__APL_48(http):
+    item = published(http)
+    resp = http.call("POST", "/api/v1/public/corrections", json={
+        "disclosure_id": item["id"], "contact": "13900000000", "reason": "该处罚决定已被撤销。",
+        "request_date": "2020-01-02"})
+    assert resp.status_code == 201, resp.get_json()
+    iid = resp.get_json()["case_id"]
+    data = _data(http, iid)
+    assert data["request_date"] == today() and data["withdraw_due"] == working_days(today(), 3)
+    assert due_date(http.open_task(iid, "task_correction_review")) == working_days(today(), 3)

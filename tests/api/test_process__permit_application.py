@@ -1,5 +1,7 @@
-"""permit_application through HTTP: acceptance (ALL 32), 20 working days (ALL 42) extended once by 10,
-site check as an enforcement act, refusing a permit is major (legal review), service, publication."""
+"""permit_application through HTTP: acceptance (ALL 32), the limit of each item read from the list of powers at
+acceptance (RRA 21/22: 30 days; others ALL 42: 20 working days, extended once by 10), site check as an enforcement
+act, refusing a permit is major (legal review), service, publication; an item the county only forwards with a
+preliminary opinion (RRA 21) is published as that opinion, not as a grant."""
 from __future__ import annotations
 
 from datetime import timedelta, timezone
@@ -20,10 +22,11 @@ ACCEPT = {"acceptance": "accept", "acceptance_reason": "属于本机关职权，
 REVIEW = {"review_findings": "材料真实、齐全。", "site_check_needed": True, "permit_decision": "approve",
           "proposal_text": "拟准予许可。", "complex_case": False, "request_decision_extension": True,
           "decision_extension_reason": "需征求乡镇人民政府意见。"}
-SITE = {"site_check_place": "宁晋县某寺", "site_check_record": "现场核查笔录：拟建位置与图纸一致。",
+SITE = {**c.DUTIES, "duty_document_issued": "《现场核查笔录》宁民宗核〔2026〕1号", "site_check_place": "宁晋县某寺", "site_check_record": "现场核查笔录：拟建位置与图纸一致。",
         "site_matches_application": True, "permit_decision": "approve"}
 DENY = {"decision": "deny", "decision_text": "拟建建筑不符合规划，决定不予许可；如不服，可依法申请行政复议或者提起行政诉讼。"}
-SERVICE = {"service_method": "direct", "recipient": "宁晋县某寺"}
+SERVICE = {**c.DUTIES, "duty_document_issued": "《准予行政许可决定书》及《送达回证》", "service_method": "direct",
+           "recipient": "宁晋县某寺"}
 
 
 def _act(http, iid: int, element_id: str, data: dict) -> dict:
@@ -41,7 +44,7 @@ def test_refusing_a_permit_after_an_approve_proposal_goes_through_legal_review(h
     http.complete(iid, "task_permit_apply", APPLY, "officer1")
     data = _data(http, iid)
     assert data["apply_date"] == today() and data["act_type"] == "permit"
-    assert data["legal_basis"] == "《宗教事务条例》第三十三条"
+    assert data["legal_basis"] == "《宗教事务条例》（2017年修订）第三十三条；《行政许可法》第四十二条"  # from the list
     http.complete(iid, "task_permit_accept", ACCEPT, "officer1")
     data = _data(http, iid)
     assert data["accept_date"] == today() and data["decision_due"] == working_days(today(), 20)  # ALL 42

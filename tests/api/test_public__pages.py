@@ -1,4 +1,4 @@
-"""The public page (no login): status of each decision, search, links to powers and officers (DOMAIN §1 Platform)."""
+"""The public page (no login): status of each decision, search, links to powers and officers (docs/DOMAIN.md §1.6 Platform)."""
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,4 @@
-"""Certificates (执法证) and the public list of officers (DOMAIN §1 Before: name, certificate no., category, area)."""
+"""Certificates (执法证) and the public list of officers (docs/DOMAIN.md §1.1 Before: name, certificate no., category, area)."""
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,4 @@
-"""The list of powers and duties (权责清单, DOMAIN §1 Before): versioned, public, seeded with the bureau's items."""
+"""The list of powers and duties (权责清单, docs/DOMAIN.md §1.1 Before): versioned, public, seeded with the bureau's items."""
 from __future__ import annotations
 
 import uuid

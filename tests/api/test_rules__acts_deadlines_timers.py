@@ -15,6 +15,7 @@ from tests.api.evidence_support import MP4, av_meta, checkout, media, new_device
 from tests.api.helpers import fixture
 from tests.api.helpers import upload as upload_files
 from tests.api.test_audit__verify_and_tampering import verify
+from tests.cases import DUTIES
 
 ACT_FILES = ("act_case.bpmn", "act_record.form", "act_escalation.form", "act_review.form")
 
@@ -32,7 +33,7 @@ def _start(http, officers: list[str]) -> tuple[int, dict]:
 
 
 def _complete(http, task: dict, user: str = "officer1"):
-    return http.call("POST", f"/api/v1/tasks/{task['id']}/complete", user, json={"data": {"act_record_text": "检查"}})
+    return http.call("POST", f"/api/v1/tasks/{task['id']}/complete", user, json={"data": {"act_record_text": "检查", **DUTIES}})
 
 
 def _attach_av(http, iid: int, task_id: str) -> None:

@@ -8,7 +8,7 @@ from tests import cases as c
 from tests.api.evidence_support import MP4, av_meta, checkout, media, new_device, upload
 
 #: tasks whose actKind the recording table marks 'av' (seed 四(二)2)
-AV_TASKS = {"task_record_start", "task_investigation", "task_service", "task_hearing",
+AV_TASKS = {"task_record_start", "task_investigation", "task_service", "task_hearing", "task_evidence_preservation",
             "task_permit_site_check", "task_permit_service", "task_inspection"}
 
 
@@ -67,6 +67,8 @@ def finish(http, iid: int, acts: Acts) -> dict:
     detail = http.call("GET", f"/api/v1/tasks/{review['id']}", "publicity1").get_json()
     acts.complete(iid, "task_review_masked", {**c.DISCLOSURE_OK, "masked_text": detail["data"]["masked_text"]},
                   "publicity1")
+    if "task_execution" in open_ids(http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()):
+        acts.complete(iid, "task_execution", c.EXECUTION)  # a fine paid in time (APL 67)
     result = acts.complete(iid, "task_archive", c.ARCHIVE)
     assert result["status"] == "completed" and result["tasks"] == []
     return detail

@@ -25,6 +25,7 @@ from tests.cases import (  # noqa: F401 - shared form data, also used by the API
     ARCHIVE,
     CHECKLIST,
     DECISION,
+    EXECUTION,
     FIX,
     INVESTIGATION,
     NO_HEARING,
@@ -44,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # a fine may be a heavy penalty: the party is told of the right to a hearing (ALP 44, 63) and does not ask for one
 # "problems" needs a problem code: legal_review's check script sends the review back without one
-DISCLOSURE_OK = {"publish_approved": True, "publish_review_note": "已核对脱敏内容。"}
+DISCLOSURE_OK = {"publish_choice": "release", "publish_review_note": "已核对脱敏内容。"}
 
 
 def case_answers(major: bool = True, review_rounds: int = 2) -> dict[str, list[dict[str, Any]]]:
@@ -70,6 +71,7 @@ def case_answers(major: bool = True, review_rounds: int = 2) -> dict[str, list[d
         "task_service": [SERVICE],
         # masked_text is an editable field shown with the auto-masked text: submit it back unchanged
         "task_review_masked": [DISCLOSURE_OK],
+        "task_execution": [EXECUTION],
         "task_archive": [ARCHIVE],
     }
 

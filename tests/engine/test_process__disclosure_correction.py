@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from engine import runtime
+from engine import clock, runtime
 from engine.calendar import WorkingCalendar
 from engine.scripting import make_script_engine
 
@@ -36,7 +36,12 @@ def test_withdrawing_a_disclosure_needs_a_basis_then_publishes_the_reason(correc
         ["task_correction_review"], ["task_withdraw"]]
 
     (intake,) = [r for r in run.records if r.element_id == "task_correction_intake"]
-    withdraw_due = WorkingCalendar().add_working_days(date(2026, 11, 20), 3).isoformat()
+    assert intake.properties.get("kind") == "correction_intake"  # the service checks where the case came from
+    # a public request runs from the server's day, not from the request_date given (2026-11-20)
+    (end,) = [t for t in run.workflow.get_tasks() if t.task_spec.name == "end_correction"]
+    received = str(end.data["request_date"])[:10]
+    assert received == clock.today().isoformat() != REQUEST["request_date"]
+    withdraw_due = WorkingCalendar().add_working_days(date.fromisoformat(received), 3).isoformat()
     assert intake.detail["outputs"]["withdraw_due"] == withdraw_due
 
     (withdraw,) = [r for r in run.records if r.element_id == "task_withdraw"]
@@ -63,3 +68,13 @@ def test_the_review_without_a_basis_shows_why_it_came_back(correction_bundle):
     assert again.meta.element_id == "task_correction_review"
     assert "撤回依据" in again.data["correction_error"]
     assert "disclosure_withdrawn" not in again.data
+
+
+def test_a_withdrawal_the_bureau_starts_is_due_three_working_days_after_the_event__APL_48(correction_bundle):
+    event = {"origin": "bureau", "event_kind": "reconsideration", "event_date": "2026-11-16",
+             "withdraw_basis": "revoked", "correction_outcome": "withdraw", "correction_reason": "复议撤销。"}
+    workflow, _ = runtime.start(correction_bundle, {**REQUEST, **event}, make_script_engine())
+    (review,) = runtime.ready_tasks(correction_bundle, workflow)
+    expected = WorkingCalendar().add_working_days(date(2026, 11, 16), 3)
+    assert str(review.data["withdraw_due"])[:10] == expected.isoformat()
+    assert review.data["withdraw_basis"] == "revoked" and review.data["correction_outcome"] == "withdraw"

@@ -1,5 +1,6 @@
-"""enforcement_case branches walked on the engine: a hearing held makes a case major (ALP 58, 64), and the
-handler's dispute of the review opinion brings the case to the heads' collective discussion (ALP 57)."""
+"""enforcement_case branches walked on the engine: a hearing held makes a case major (APL 58, 64); the handler's
+dispute of the review opinion, or a complex case, brings the case to the heads' collective discussion (APL 57);
+a suspected crime goes to referral (APL 27); evidence preservation (APL 56); execution (ACL 53-55)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -39,7 +40,7 @@ def test_a_small_fine_with_a_hearing_held_is_major(case_bundle, run_case, answer
     assert run.workflow.is_completed()
     assert steps_of(run) == ["task_register", "task_recusal", "task_proposal", "task_hearing_notice_right",
                              "task_hearing_request", "task_hearing_notice", "task_hearing_notice", "task_hearing",
-                             "task_head_decision", "task_service", "task_archive"]
+                             "task_head_decision", "task_service", "task_execution", "task_archive"]
     assert steps_of(run, "legal_review") == ["task_submit_review", "task_legal_review"]
     checks = [r for r in run.records if r.element_id == "task_check_hearing_notice"]
     assert "不足七个工作日" in checks[0].detail["outputs"]["hearing_notice_error"]
@@ -50,19 +51,88 @@ def test_a_small_fine_with_a_hearing_held_is_major(case_bundle, run_case, answer
     assert data["hearing_held"] is True and data["hearing_notice_error"] is None
 
 
-def test_a_disputed_review_goes_to_the_collective_discussion_before_the_decision(case_bundle, run_case, answers):
+COLLECTIVE = {"attendees": ["head1", "head2"], "discussion_date": TODAY, "discussion_record": "讨论记录。",
+              "conclusion": "证据已足以认定违法事实，同意拟处理意见。", "votes_for": 2,
+              "collective_decision": "approve_proposal"}
+
+
+def test_a_disputed_review_goes_to_the_collective_discussion_not_back_to_the_reviewer_APL_57(
+        case_bundle, run_case, answers):
     data = answers(major=True, review_rounds=2)
     data["task_fix_resubmit"] = [{**data["task_fix_resubmit"][0], "handler_disputes": True,
                                   "dispute_reason": "现有证据已足以认定违法事实。"}]
-    data["task_collective_discussion"] = [{"attendees": "局长、分管副局长、法制科负责人", "discussion_date": TODAY,
-                                           "discussion_record": "讨论记录。", "collective_decision": "approve_proposal"}]
+    data["task_review_collective"] = [COLLECTIVE]
     run = run_case(case_bundle, data)
     assert run.workflow.is_completed()
-    case_steps = steps_of(run)
-    assert case_steps[-4:] == ["task_collective_discussion", "task_head_decision", "task_service", "task_archive"]
-    (gateway,) = [r for r in run.records if r.element_id == "gw_collective"]
-    assert gateway.detail["taken"] == ["task_collective_discussion"]
-    assert end_data(run)["review_disputed"] is True
+    # one review round only: the dispute ends the review in the heads' collective discussion
+    assert steps_of(run, "legal_review") == ["task_submit_review", "task_legal_review", "task_fix_resubmit",
+                                             "task_review_collective"]
+    assert steps_of(run)[-4:] == ["task_head_decision", "task_service", "task_execution", "task_archive"]
+    (gateway,) = [r for r in run.records if r.element_id == "gw_disputed"]
+    assert gateway.detail["taken"] == ["task_review_collective"]
+    (collective,) = [r for r in run.records if r.element_id == "gw_collective"]
+    assert collective.detail["taken"] == ["gw_referral"]  # held already: not a second time for a complex case
+    data = end_data(run)
+    assert data["review_disputed"] is True and data["collective_held"] is True
+
+
+def test_a_complex_case_goes_to_the_collective_discussion_APL_57(case_bundle, run_case, answers):
+    data = answers(major=False)
+    data["task_proposal"] = [{**data["task_proposal"][0], "complex_case": True}]
+    data["task_collective_discussion"] = [COLLECTIVE]
+    run = run_case(case_bundle, data)
+    assert run.workflow.is_completed()
+    assert steps_of(run)[-5:] == ["task_proposal", "task_collective_discussion", "task_head_decision",
+                                  "task_service", "task_archive"]  # a warning: nothing to execute
+
+
+def test_a_reviewer_who_finds_a_suspected_crime_sends_the_case_to_referral_APL_27(case_bundle, run_case, answers):
+    data = answers(major=True, review_rounds=1)
+    data["task_legal_review"] = [{**data["task_legal_review"][0], "review_outcome": "problems",
+                                  "problem_code": "refer", "criminal_referral_needed": True,
+                                  "review_opinion": "涉嫌犯罪，应当移送公安机关。"}]
+    data["task_referral_approval"] = [{"referral_approved": "yes", "referral_approval_note": "同意移送。"}]
+    data["task_criminal_referral"] = [{"referral_authority": "宁晋县公安局", "referral_date": TODAY,
+                                       "referral_number": "宁民宗移〔2026〕1号", "referral_materials": "案卷一宗。"}]
+    run = run_case(case_bundle, data)
+    assert run.workflow.is_completed()
+    assert steps_of(run, "legal_review") == ["task_submit_review", "task_legal_review"]
+    assert steps_of(run)[-3:] == ["task_referral_approval", "task_criminal_referral", "task_archive"]
+    assert "task_head_decision" not in steps_of(run)
+    assert end_data(run)["referral_needed"] is True
+
+
+def test_evidence_preservation_is_approved_then_decided_within_seven_working_days_APL_56(
+        case_bundle, run_case, answers):
+    data = answers(major=False)
+    data["task_investigation"] = [{**data["task_investigation"][0], "preservation_needed": True}]
+    data["task_preservation_approval"] = [{"preservation_approval": "approved",
+                                           "preservation_approval_note": "证据可能灭失，同意先行登记保存。"}]
+    data["task_evidence_preservation"] = [{"preservation_date": TODAY, "preservation_notice_number": "宁民宗保〔2026〕1号",
+                                           "preserved_items": "宣传品200册。", "preservation_place": "局证物室"}]
+    data["task_preservation_decision"] = [{"preservation_outcome": "release", "preservation_decision_number": "宁民宗保决〔2026〕1号"}]
+    with clock.fixed(AT):
+        run = run_case(case_bundle, data)
+    assert run.workflow.is_completed()
+    steps = steps_of(run)
+    assert steps[2:6] == ["task_preservation_approval", "task_evidence_preservation", "task_preservation_decision",
+                          "task_proposal"]
+    assert end_data(run)["preservation_decision_due"] == working_days(TODAY, 7)
+
+
+def test_an_unpaid_fine_goes_to_the_court_after_the_reminder_period(case_bundle, run_case, answers):
+    data = answers(major=True, review_rounds=1)
+    data["task_execution"] = [{"execution_outcome": "not_performed"}]
+    application = {"reminder_number": "宁民宗催〔2026〕1号", "reminder_served_date": "2026-12-10",
+                   "court_name": "宁晋县人民法院", "court_application_number": "宁民宗强申〔2026〕1号", "head_signed": True}
+    data["task_compulsory_execution"] = [{**application, "court_application_date": "2026-12-15"},  # too early
+                                         {**application, "court_application_date": "2026-12-21"}]
+    run = run_case(case_bundle, data)
+    assert run.workflow.is_completed()
+    assert steps_of(run)[-4:] == ["task_execution", "task_compulsory_execution", "task_compulsory_execution",
+                                  "task_archive"]
+    checks = [r for r in run.records if r.element_id == "task_check_compulsory"]
+    assert "行政强制法第54条" in checks[0].detail["outputs"]["compulsory_error"]
 
 
 def test_an_undisputed_major_case_has_no_collective_discussion(case_bundle, run_case, answers):

@@ -115,7 +115,7 @@ def test_an_overdue_review_is_escalated_and_goes_on(review_bundle, answers, at_r
     assert workflow.is_completed()
 
 
-def test_the_handlers_dispute_is_kept_for_the_collective_discussion(review_bundle, answers, at_review):
+def test_a_dispute_ends_the_review_in_the_collective_discussion_APL_57(review_bundle, answers, at_review):
     workflow, review = at_review
     data = answers(review_rounds=2)
     runtime.complete(workflow, review.id, data["task_legal_review"][0])
@@ -124,9 +124,53 @@ def test_the_handlers_dispute_is_kept_for_the_collective_discussion(review_bundl
     reason = "询问笔录已足以证明违法事实，无需补充。"
     runtime.complete(workflow, fix.id, {**data["task_fix_resubmit"][0], "handler_disputes": True,
                                         "dispute_reason": reason})
-    review = only_ready(review_bundle, workflow)
-    assert review.data["review_disputed"] is True
-    assert review.data["review_dispute_reason"] == reason
-    runtime.complete(workflow, review.id, data["task_legal_review"][-1])
+    collective = only_ready(review_bundle, workflow)  # not back to the reviewer
+    assert (collective.meta.element_id, collective.role, collective.meta.kind) == (
+        "task_review_collective", "head", "collective_discussion")
+    assert collective.data["review_disputed"] is True and collective.data["review_dispute_reason"] == reason
+    assert collective.data["review_opinion"] == data["task_legal_review"][0]["review_opinion"]  # shown to the heads
+    runtime.complete(workflow, collective.id, {"attendees": ["head1", "head2"], "discussion_date": TODAY,
+                                               "discussion_record": "纪要。", "conclusion": "同意拟处理意见。",
+                                               "collective_decision": "approve_proposal"})
     assert workflow.is_completed()
-    assert workflow.last_task.data["review_disputed"] is True
+    assert workflow.last_task.data["collective_held"] is True
+
+
+def test_a_second_round_starts_blank_and_shows_the_fix_and_the_changes(review_bundle, answers, at_review):
+    workflow, review = at_review
+    proposal = {"facts": "事实。", "legal_basis": "《宗教事务条例》第六十四条", "penalty_kind": "fine", "fine_amount": 20000,
+                "proposal_text": "罚款贰万元。"}
+    review.data.update(proposal)  # the case's proposal, as the calling process hands it over
+    data = answers(review_rounds=2)
+    runtime.complete(workflow, review.id, data["task_legal_review"][0])
+    fix = only_ready(review_bundle, workflow)
+    runtime.complete(workflow, fix.id, {**data["task_fix_resubmit"][0], "fine_amount": 15000,
+                                        "proposal_text": "罚款壹万伍仟元。", "facts": ""})  # blank keeps the facts
+    again = only_ready(review_bundle, workflow)
+    assert again.meta.element_id == "task_legal_review"
+    assert again.data["review_round"] == 2
+    assert again.data["review_outcome"] is None and again.data["problem_code"] is None
+    assert again.data["review_opinion"] is None and again.data["evidence_sufficient"] is False
+    assert again.data["previous_review_opinion"] == data["task_legal_review"][0]["review_opinion"]
+    assert again.data["fix_description"] == data["task_fix_resubmit"][0]["fix_description"]
+    assert again.data["facts"] == "事实。"
+    assert again.data["proposal_changes"] == [
+        {"field": "fine_amount", "before": 20000, "after": 15000},
+        {"field": "proposal_text", "before": "罚款贰万元。", "after": "罚款壹万伍仟元。"}]
+    assert "20000 → 15000" in again.data["proposal_changes_text"]
+
+
+def test_the_reviewer_asks_the_legal_counsel_and_sees_the_opinion(review_bundle, answers, at_review):
+    workflow, review = at_review
+    ask = {**answers()["task_legal_review"][-1], "review_outcome": None, "review_opinion": None,
+           "request_counsel_opinion": True, "counsel_question": "本案是否属于宗教事务条例第六十四条的情形？"}
+    runtime.complete(workflow, review.id, ask)
+    counsel = only_ready(review_bundle, workflow)
+    assert (counsel.meta.element_id, counsel.role) == ("task_counsel_opinion", "legal_counsel")
+    runtime.complete(workflow, counsel.id, {"counsel_opinion": "属于，适用第六十四条。"})
+    review = only_ready(review_bundle, workflow)
+    assert review.meta.element_id == "task_legal_review"
+    assert review.data["counsel_opinion"] == "属于，适用第六十四条。"
+    assert review.data["request_counsel_opinion"] is False
+    runtime.complete(workflow, review.id, answers()["task_legal_review"][-1])
+    assert workflow.is_completed()

@@ -115,7 +115,7 @@ def test_minor_proposal_records_the_decision_and_the_branch_taken(case_bundle, a
     (hearing_right,) = by_element(records, "gw_hearing_right")
     assert hearing_right.detail["taken"] == ["gw_hearing_join"]
     (collective,) = by_element(records, "gw_collective")
-    assert collective.detail["taken"] == ["task_head_decision"]
+    assert collective.detail["taken"] == ["gw_referral"]  # no referral either: then the head decides
     (next_task,) = runtime.ready_tasks(case_bundle, workflow)
     assert next_task.meta.element_id == "task_head_decision"
     assert next_task.role == "head"
@@ -153,7 +153,7 @@ def test_major_proposal_records_the_rule_and_enters_legal_review(case_bundle, an
     assert (next_task.meta.process_id, next_task.meta.element_id) == ("legal_review", "task_submit_review")
 
 
-@pytest.mark.parametrize(("outcome", "taken"), [("problems", "task_fix_resubmit"), ("agree", "end_legal_review")])
+@pytest.mark.parametrize(("outcome", "taken"), [("problems", "task_snapshot_proposal"), ("agree", "end_legal_review")])
 def test_review_gateway_records_the_branch_taken(case_bundle, answers, at_proposal, outcome, taken):
     data = answers(major=True)
     workflow, task = at_proposal

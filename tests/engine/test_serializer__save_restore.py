@@ -22,6 +22,7 @@ EXPECTED_STEPS_MAJOR = [
     ("enforcement_case", "task_head_decision"),
     ("enforcement_case", "task_service"),
     ("disclosure", "task_review_masked"),
+    ("enforcement_case", "task_execution"),
     ("enforcement_case", "task_archive"),
 ]
 

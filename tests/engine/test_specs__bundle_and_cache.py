@@ -37,7 +37,7 @@ def test_manifest_of_a_called_process_is_only_what_it_needs(catalog):
     assert forms_named_in(catalog, "recording.bpmn") == {"record_start.form", "investigation.form"}
     review_forms = forms_named_in(catalog, "legal_review.bpmn")
     assert {"review_submit.form", "legal_review.form", "review_fix.form", "review_extension.form",
-            "review_escalation.form"} == review_forms
+            "review_escalation.form", "counsel_opinion.form", "collective_discussion.form"} == review_forms
     assert set(bundle_manifest(catalog, "legal_review")) == {"legal_review.bpmn"} | review_forms
 
 
@@ -67,7 +67,9 @@ def test_bundle_describes_user_tasks_of_all_processes(case_bundle):
     assert set(case_bundle.forms) == {meta.form_key for meta in case_bundle.user_tasks.values()}
     assert {f"{key}.form" for key in case_bundle.forms} == {
         name for name in case_bundle.manifest if name.endswith(".form")}
-    assert len(case_bundle.forms) == 20  # 11 of the first release, 7 new case steps, review extension/escalation
+    # 11 of the first release, 7 new case steps, review extension/escalation; counsel opinion, evidence preservation
+    # (3), referral (2), execution (2)
+    assert len(case_bundle.forms) == 28
     meta = case_bundle.task_meta("recording", "task_record_start")
     assert (meta.name, meta.lane, meta.form_key) == ("启动记录", "执法人员", "record_start")
     review = case_bundle.task_meta("legal_review", "task_legal_review")

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from ..extensions import db
+from ..security import client_addr, current_user, require_role
+from ..services import calendar_years as service
+from . import blp
+from .schemas import CalendarStatusSchema, YearScheduleInSchema, YearScheduleSchema
+
+#: who loads a year's schedule: the same roles that edit the calendar settings
+EDITORS = ("admin", "process_owner")
+
+
+@blp.route("/status")
+class CalendarStatus(MethodView):
+    @blp.response(200, CalendarStatusSchema)
+    def get(self):
+        """Known years (package, loaded), the unknown-year policy, and the unknown years open deadlines reach."""
+        current_user()
+        return service.status()
+
+
+@blp.route("/years/<int:year>")
+class CalendarYear(MethodView):
+    @blp.response(200, YearScheduleSchema)
+    def get(self, year):
+        """The schedule loaded for ``year``; 404 when none is loaded."""
+        current_user()
+        return service.loaded_year(year)
+
+    @blp.arguments(YearScheduleInSchema)
+    @blp.response(200, YearScheduleSchema)
+    def put(self, args, year):
+        """Load ``year``'s official holidays and make-up working days in one request (admin, process_owner).
+
+        Stored as a new version of the ``calendar_years`` setting (older versions are kept). 422 naming the
+        field for a bad date, a date outside the year, a date both holiday and workday, a workday on a
+        weekday; 409 for a year the holiday package already has. Deadlines and flags use it at once.
+        """
+        user = require_role(*EDITORS)
+        result = service.load_year(year, args, user.username, client_addr())
+        db.session.commit()
+        return result

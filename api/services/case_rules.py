@@ -1,0 +1,291 @@
+"""Case rules the service enforces whatever a deployed diagram says (docs/DOMAIN.md §3, §4).
+
+* ``on_site_duties`` (APL 55): every task with an ``actKind`` records that certificates were shown,
+  which document was issued, and that the party was told the reasons, basis, rights and remedies.
+* ``review_checklist`` (APL 58, 118 号文): a legal review (``kind=legal_review``) agrees only with
+  every checklist item ticked and no suspected crime; "problems" names a problem code (422).
+* ``collective_discussion`` / ``collective_decision`` (APL 57): a discussion of the heads records at
+  least two heads from the registry; its conclusion binds the head's decision (:data:`COLLECTIVE_ALLOWS`).
+* ``recusal`` (APL 43): a decided recusal removes the officer from the case; he may no longer claim,
+  complete, upload evidence or be named in an act of it; the case keeps two other certified officers.
+  Who decides (the bureau's rule, after 《市场监督管理行政处罚程序规定》第5条): an officer's recusal
+  a head; a head's recusal the principal head (role ``chief``, 主要负责人); the principal head's
+  recusal the heads' collective discussion. Nobody decides his own recusal.
+
+Each check raises :class:`engine.errors.RuleViolation` (403) or ``FormDataInvalid`` (422).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from engine import clock, proposal
+from engine.errors import FormDataInvalid, RuleViolation
+
+from ..extensions import db
+from ..models import Event, Instance, TaskRow, User
+
+#: on-site duties (APL 55): data key -> (zh, en); the document key holds text, the others are ticks
+DUTIES: dict[str, tuple[str, str]] = {
+    "duty_certificates_shown": ("出示执法证件", "certificates shown"),
+    "duty_document_issued": ("出具执法文书（名称及文号）", "document issued"),
+    "duty_informed_reasons": ("告知理由", "reasons told"),
+    "duty_informed_basis": ("告知依据", "legal basis told"),
+    "duty_informed_rights": ("告知权利", "rights told"),
+    "duty_informed_remedies": ("告知救济途径", "remedies told"),
+}
+DUTY_TEXT_KEYS = frozenset({"duty_document_issued"})
+
+#: the legal reviewer's checklist: every item applies to every major decision (docs/DOMAIN.md §3)
+REVIEW_CHECKLIST: dict[str, str] = {
+    "body_lawful": "执法主体合法",
+    "officers_qualified": "执法人员具备执法资格",
+    "procedure_lawful": "执法程序合法",
+    "facts_clear": "案件事实清楚",
+    "evidence_sufficient": "证据合法充分",
+    "law_applied_correctly": "适用法律准确",
+    "discretion_proper": "裁量基准运用适当",
+    "within_authority": "未超越法定权限",
+    "documents_complete": "执法文书完备、规范",
+}
+REFERRAL_ITEM = "criminal_referral_needed"
+PROBLEM_CODES = ("revise", "investigate", "disagree", "refer")
+REVIEW_KIND, COLLECTIVE_KIND = "legal_review", "collective_discussion"
+
+#: collective_decision -> the head decisions it allows (APL 57); ``return_for_review`` is always allowed
+COLLECTIVE_ALLOWS: dict[str, frozenset[str]] = {
+    "approve_proposal": frozenset({"approve"}),  # on a permit: the proposed outcome (approve or deny)
+    "revise": frozenset({"revise"}),              # with the penalty the discussion decided
+    "no_penalty": frozenset({"deny"}),            # 不予行政处罚
+    "refer": frozenset({"deny"}),                 # moved to the judicial authorities: no penalty of our own
+}
+ALWAYS_ALLOWED = proposal.RETURN_VALUES
+MIN_HEADS = 2
+MIN_OFFICERS = 2
+
+
+# -- on-site duties (APL 55) ---------------------------------------------------------------------
+
+def missing_duties(submitted: dict[str, Any]) -> list[str]:
+    """The duty keys ``submitted`` does not fulfil."""
+    missing = []
+    for key in DUTIES:
+        value = submitted.get(key)
+        done = bool(str(value or "").strip()) if key in DUTY_TEXT_KEYS else value is True
+        if not done:
+            missing.append(key)
+    return missing
+
+
+def check_on_site_duties(act_kind: str | None, submitted: dict[str, Any]) -> None:
+    """An enforcement act records the on-site duties (APL 55), whatever its form asks."""
+    if not act_kind:
+        return
+    missing = missing_duties(submitted)
+    if missing:
+        named = "; ".join(f"{DUTIES[k][0]} / {DUTIES[k][1]} ({k})" for k in missing)
+        raise RuleViolation("on_site_duties",
+                            f"an enforcement act ({act_kind}) must record the on-site duties (APL 55); missing: {named}")
+
+
+# -- the legal review checklist ---------------------------------------------------------------
+
+def is_review(task: TaskRow, submitted: dict[str, Any]) -> bool:
+    return task.kind == REVIEW_KIND or (task.role == "legal_reviewer" and "review_outcome" in submitted)
+
+
+def check_review_checklist(task: TaskRow, submitted: dict[str, Any]) -> None:
+    """"agree" needs every checklist item ticked and no suspected crime; "problems" a problem code."""
+    if not is_review(task, submitted):
+        return
+    outcome = submitted.get("review_outcome")
+    referral = submitted.get(REFERRAL_ITEM) is True
+    if outcome == "agree":
+        unticked = [k for k in REVIEW_CHECKLIST if submitted.get(k) is not True]
+        if unticked:
+            named = "; ".join(f"{REVIEW_CHECKLIST[k]} ({k})" for k in unticked)
+            raise RuleViolation("review_checklist",
+                                f"'agree' needs every checklist item ticked; not ticked: {named}")
+        if referral:
+            raise RuleViolation("review_checklist",
+                                f"涉嫌犯罪，需移送 ({REFERRAL_ITEM}) is ticked: the review cannot agree; choose "
+                                "'problems' with problem code 'refer' (APL 27)")
+    elif outcome == "problems":
+        if submitted.get("problem_code") not in PROBLEM_CODES:
+            raise FormDataInvalid({"problem_code": [f"required when the outcome is 'problems': one of {PROBLEM_CODES}"]},
+                                  "a review that finds problems names the problem code")
+        if referral and submitted.get("problem_code") != "refer":
+            raise RuleViolation("review_checklist",
+                                f"{REFERRAL_ITEM} is ticked: the problem code must be 'refer' (移送司法机关, APL 27)")
+
+
+# -- collective discussion (APL 57) -------------------------------------------------------------
+
+def is_collective(task: TaskRow, submitted: dict[str, Any]) -> bool:
+    return task.kind == COLLECTIVE_KIND or "collective_decision" in submitted
+
+
+def _heads(names: list[str]) -> list[str]:
+    users = db.session.scalars(select(User).where(User.username.in_(names))) if names else []
+    return sorted(u.username for u in users if u.active and (u.has_role("head") or u.has_role("chief")))
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, str):
+        return [v.strip() for v in value.replace("、", ",").split(",") if v.strip()]
+    return []
+
+
+def check_collective_discussion(task: TaskRow, submitted: dict[str, Any], recused: set[str]) -> None:
+    """A collective discussion is held by at least two heads of the registry, none of them recused."""
+    if not is_collective(task, submitted):
+        return
+    attendees = _names(submitted.get("attendees"))
+    barred = sorted(set(attendees) & recused)
+    if barred:
+        raise RuleViolation("recusal", f"{', '.join(barred)} withdrew from this case (APL 43) and may not attend")
+    heads = _heads(attendees)
+    if len(heads) < MIN_HEADS:
+        raise RuleViolation("collective_discussion",
+                            f"a collective discussion (APL 57) needs at least {MIN_HEADS} heads (负责人) of the "
+                            f"registry present; heads among the attendees: {heads or 'none'}")
+    if submitted.get("collective_decision") == "revise" and not submitted.get("collective_penalty_kind"):
+        raise FormDataInvalid({"collective_penalty_kind": ["required when the discussion revises the proposal"]},
+                              "a revising discussion names the penalty it decides")
+
+
+def latest_collective(instance: Instance) -> dict[str, Any] | None:
+    """The submission of the case's latest collective discussion, from the history (None if none)."""
+    stmt = (select(Event.data).where(Event.instance_id == instance.id, Event.type == "task_completed",
+                                     Event.role == "head").order_by(Event.seq.desc()))
+    for (data,) in db.session.execute(stmt):
+        submitted = (data or {}).get("submitted") or {}
+        if (data or {}).get("kind") == COLLECTIVE_KIND or submitted.get("collective_decision"):
+            return submitted
+    return None
+
+
+def is_decision(task: TaskRow, submitted: dict[str, Any]) -> bool:
+    return task.kind == "decision" or proposal.DECISION_KEY in submitted
+
+
+def check_collective_binds(task: TaskRow, instance: Instance, submitted: dict[str, Any],
+                           current: dict[str, Any]) -> None:
+    """A head decision may not contradict the collective discussion's conclusion (APL 57)."""
+    if not is_decision(task, submitted):
+        return
+    choice = submitted.get(proposal.DECISION_KEY)
+    if choice in ALWAYS_ALLOWED:
+        return
+    held = latest_collective(instance)
+    if held is None:
+        return
+    conclusion = held.get("collective_decision")
+    allowed = COLLECTIVE_ALLOWS.get(conclusion, frozenset())
+    if conclusion == "approve_proposal" and current.get("act_type") == "permit" and current.get("permit_decision"):
+        allowed = frozenset({current["permit_decision"]})
+    if choice not in allowed:
+        raise RuleViolation("collective_decision",
+                            f"the collective discussion decided '{conclusion}' (APL 57); the head's decision "
+                            f"'{choice}' contradicts it (allowed: {sorted(allowed) or 'none'})")
+    if conclusion == "revise":
+        decided = proposal.content(proposal.decided(current, submitted))
+        agreed = proposal.content({"penalty_kind": held.get("collective_penalty_kind"),
+                                   "fine_amount": held.get("collective_fine_amount") or 0})
+        differ = [k for k in ("penalty_kind", "fine_amount") if decided[k] != agreed[k]]
+        if differ:
+            raise RuleViolation("collective_decision",
+                                f"the collective discussion revised the penalty to {agreed['penalty_kind']} "
+                                f"{agreed['fine_amount']}; the decision differs in {', '.join(differ)} (APL 57)")
+
+
+# -- recusal (APL 43) ----------------------------------------------------------------------------
+
+def recused_officers(instance: Instance) -> set[str]:
+    return set(_names(instance.data.get("recused_officers")))
+
+
+def check_not_recused(user: User, instance: Instance, what: str = "work on") -> None:
+    """A user who withdrew from the case may not act in it any more."""
+    if user.username in recused_officers(instance):
+        raise RuleViolation("recusal", f"{user.username} withdrew from case {instance.id} (APL 43) and may not {what} it")
+
+
+def check_named_officers(names: list[str], instance: Instance) -> None:
+    barred = sorted(set(names) & recused_officers(instance))
+    if barred:
+        raise RuleViolation("recusal", f"{', '.join(barred)} withdrew from this case (APL 43) and may not be named "
+                                       "as its officers")
+
+
+def _subject_level(username: str) -> str:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise FormDataInvalid({"recused_officer": [f"unknown user {username}"]})
+    return "chief" if user.has_role("chief") else "head" if user.has_role("head") else "officer"
+
+
+def _certified(names: list[str]) -> list[str]:
+    users = db.session.scalars(select(User).where(User.username.in_(names))) if names else []
+    day = clock.today()
+    return sorted(u.username for u in users if u.has_role("officer") and u.active and u.certificate_on(day))
+
+
+def apply_recusal(user: User, submitted: dict[str, Any], current: dict[str, Any], recused: set[str]) -> None:
+    """Check who decides a recusal and, when decided, take the officer off the case (updates ``submitted``).
+
+    A declaration (``recused_officer`` without ``recusal_outcome``) gets ``recused_officer_level``
+    (officer | head | chief) from the registry, so the diagram can route it to the right decider.
+    """
+    subject = submitted.get("recused_officer") or current.get("recused_officer")
+    if "recusal_outcome" not in submitted:
+        if submitted.get("recusal_needed") is True:
+            if not submitted.get("recused_officer"):
+                raise FormDataInvalid({"recused_officer": ["name who is to withdraw (APL 43)"]})
+            submitted["recused_officer_level"] = _subject_level(submitted["recused_officer"])
+        return
+    if not subject:
+        raise FormDataInvalid({"recused_officer": ["the recusal decision must name who is to withdraw (APL 43)"]})
+    if subject == user.username:
+        raise RuleViolation("recusal", f"{user.username} may not decide his own recusal (APL 43)")
+    level = _subject_level(subject)
+    if level == "chief":
+        heads = [h for h in _heads(_names(submitted.get("attendees"))) if h != subject]
+        if len(heads) < MIN_HEADS:
+            raise RuleViolation("recusal", f"the recusal of the principal head {subject} is decided by the heads' "
+                                           f"collective discussion (at least {MIN_HEADS} other heads attending)")
+    elif level == "head" and not user.has_role("chief"):
+        raise RuleViolation("recusal", f"the recusal of the head {subject} is decided by the principal head "
+                                       "(role chief, 主要负责人), not by another head")
+    if submitted["recusal_outcome"] != "recuse":
+        return
+    gone = recused | {subject}
+    named = _names(submitted.get("officers")) or _names(current.get("officers"))
+    remaining = [o for o in named if o not in gone]
+    valid = [o for o in _certified(remaining)]
+    if len(valid) < MIN_OFFICERS:
+        raise RuleViolation("recusal", f"after {subject} withdraws the case needs at least {MIN_OFFICERS} other "
+                                       f"officers with valid certificates (APL 42, 43); named: {remaining or 'none'}")
+    submitted["officers"] = remaining
+    submitted["recused_officers"] = sorted(gone)
+
+
+# -- one entry point for tasks.complete --------------------------------------------------------
+
+def check_completion(user: User, task: TaskRow, instance: Instance, act_kind: str | None,
+                     submitted: dict[str, Any], current: dict[str, Any]) -> None:
+    """Every case rule of this module for one completion (may add keys to ``submitted``)."""
+    recused = recused_officers(instance)
+    if user.username in recused:
+        raise RuleViolation("recusal", f"{user.username} withdrew from case {instance.id} (APL 43) and may not "
+                                       f"complete its tasks")
+    check_on_site_duties(act_kind, submitted)
+    check_review_checklist(task, submitted)
+    check_collective_discussion(task, submitted, recused)
+    check_collective_binds(task, instance, submitted, current)
+    apply_recusal(user, submitted, current, recused)
+    if "recusal_outcome" not in submitted:
+        check_named_officers(_names(submitted.get("officers")), instance)

@@ -1,0 +1,299 @@
+"""Static analysis of DMN decision tables: overlapping rows and gaps in numeric ranges.
+
+A table can strand a case two ways: under the UNIQUE hit policy two rows match the same
+input (SpiffWorkflow silently takes the first), or no row matches (the outputs are never
+set and the next gateway fails). This module finds both at deploy time, for the cells it
+understands, and reports each finding as a problem naming the rules and their lines.
+
+How: every column's input space is cut into *atoms* — for a numeric column the points and
+open intervals between the numbers its cells mention, for any other column each literal its
+cells mention plus "anything else". Each cell is a comparison with constants, so it is true
+or false on a whole atom; it is evaluated once on a representative value of each atom. The
+product of the columns' atoms enumerates every distinguishable input:
+
+* two rows true on the same combination overlap (UNIQUE only);
+* for a numeric column and a fixed combination of the other columns, atoms left uncovered
+  between covered ones are a gap in the numeric range.
+
+Cells the analysis does not understand (function calls, other variables, ...) make every
+combination they touch "unknown": nothing is reported there (no false alarms). Tables whose
+product exceeds :data:`MAX_COMBINATIONS` are not analysed.
+"""
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from .errors import ErrorBag
+
+MAX_COMBINATIONS = 200_000
+NUMBER_TYPES = {"number", "integer", "long", "double", "decimal"}
+UNKNOWN = object()
+
+
+class _Other:
+    """Stands for "any value no cell of the column mentions"."""
+
+    def __repr__(self) -> str:
+        return "any other value"
+
+
+OTHER = _Other()
+_ALLOWED = (ast.Expression, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Tuple, ast.List,
+            ast.Set, ast.Load, ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd, ast.Eq, ast.NotEq, ast.Lt, ast.LtE,
+            ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot)
+_QUESTION = re.compile(r"""(\?)(?=(?:[^'"]|['"][^'"]*['"])*$)""")  # a ? outside quotes, as SpiffWorkflow
+
+
+@dataclass
+class _Cell:
+    code: Any  # compiled predicate on ``v``; None = "-" (any); UNKNOWN = not understood
+    constants: list[Any] = field(default_factory=list)
+    ordered: bool = False  # uses <, <=, >, >=
+
+
+@dataclass
+class _Rule:
+    rule_id: str
+    line: int | None
+    row: int
+    cells: list[_Cell]
+
+
+@dataclass
+class _Atom:
+    value: Any  # representative value
+    text: str  # how the atom is described in a message
+    lo: Any = None  # numeric atoms: bounds for gap messages
+    hi: Any = None
+    numeric: bool = False
+
+
+def _cell(text: str | None) -> _Cell:
+    """Turn an input entry into a predicate on ``v``, following SpiffWorkflow's DMNEngine."""
+    text = (text or "").strip()
+    if text in ("", "-"):
+        return _Cell(None)
+    if "?" in text:
+        source = _QUESTION.sub("v", text)
+    else:
+        try:
+            ast.parse(text, mode="eval")
+            source = f"(v) == ({text})"
+        except SyntaxError:
+            source = f"v {text}"
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError:
+        return _Cell(UNKNOWN)
+    if any(not isinstance(n, _ALLOWED) or (isinstance(n, ast.Name) and n.id != "v") for n in ast.walk(tree)):
+        return _Cell(UNKNOWN)
+    constants = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)]
+    for node in ast.walk(tree):  # -5 is UnaryOp(USub, 5): record the signed value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
+            if isinstance(node.operand.value, (int, float)) and not isinstance(node.operand.value, bool):
+                constants.append(-node.operand.value)
+    ordered = any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE))
+                  for n in ast.walk(tree) if isinstance(n, ast.Compare) for op in n.ops)
+    return _Cell(compile(tree, "<dmn cell>", "eval"), constants, ordered)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _numeric_atoms(points: list[float], extra: list[Any]) -> list[_Atom]:
+    atoms: list[_Atom] = []
+    if not points:
+        return [_Atom(0, "any number", numeric=True)] + [_Atom(x, repr(x)) for x in extra]
+    atoms.append(_Atom(points[0] - 1, f"< {points[0]:g}", None, points[0], True))
+    for i, p in enumerate(points):
+        atoms.append(_Atom(p, f"= {p:g}", p, p, True))
+        if i + 1 < len(points):
+            q = points[i + 1]
+            atoms.append(_Atom((p + q) / 2, f"in ({p:g}, {q:g})", p, q, True))
+    atoms.append(_Atom(points[-1] + 1, f"> {points[-1]:g}", points[-1], None, True))
+    return atoms + [_Atom(x, repr(x)) for x in extra]
+
+
+def _atoms(type_ref: str, cells: list[_Cell]) -> tuple[list[_Atom], bool]:
+    """The column's atoms and whether it is numeric."""
+    constants = [c for cell in cells if cell.code not in (None, UNKNOWN) for c in _flatten(cell.constants)]
+    numeric = type_ref.lower() in NUMBER_TYPES or any(
+        cell.ordered and any(_is_number(c) for c in _flatten(cell.constants)) for cell in cells)
+    if numeric:
+        points = sorted({c for c in constants if _is_number(c)})
+        others = _unique(c for c in constants if not _is_number(c))
+        return _numeric_atoms(points, others), True
+    values = _unique(constants)
+    if type_ref.lower() == "boolean":
+        values = _unique([True, False, *values])
+        return [_Atom(v, repr(v)) for v in values], False
+    return [_Atom(v, _show(v)) for v in values] + [_Atom(OTHER, "any other value")], False
+
+
+def _flatten(values: list[Any]) -> list[Any]:
+    return [v for v in values if isinstance(v, (str, int, float, bool)) or v is None]
+
+
+def _unique(values: Any) -> list[Any]:
+    seen: list[Any] = []
+    for v in values:
+        if not any(type(v) is type(s) and v == s for s in seen):
+            seen.append(v)
+    return seen
+
+
+def _show(value: Any) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def _matches(cell: _Cell, atom: _Atom) -> Any:
+    """True / False, or UNKNOWN when the cell is not understood or fails on the atom."""
+    if cell.code is None:
+        return True
+    if cell.code is UNKNOWN:
+        return UNKNOWN
+    try:
+        return bool(eval(cell.code, {"__builtins__": {}}, {"v": atom.value}))  # noqa: S307 - AST-whitelisted
+    except Exception:  # noqa: BLE001 - e.g. comparing a string with a number: SpiffWorkflow would fail too
+        return UNKNOWN
+
+
+def _text(el: etree._Element | None) -> str | None:
+    if el is None:
+        return None
+    text = el.find("{*}text")
+    return text.text if text is not None else None
+
+
+def check_tables(catalog: Any, file: str, tree: etree._ElementTree, bag: ErrorBag) -> None:
+    """Add a problem for every overlap (UNIQUE) and numeric gap in the file's decision tables."""
+    del catalog  # the lint signature; tables are checked on their own
+    for decision in tree.getroot().iter("{*}decision"):
+        for table in decision.iter("{*}decisionTable"):
+            _check_table(file, decision.get("id") or "?", table, bag)
+
+
+def _check_table(file: str, decision_id: str, table: etree._Element, bag: ErrorBag) -> None:
+    policy = (table.get("hitPolicy") or "UNIQUE").upper()
+    if policy == "COLLECT":
+        return  # an empty or multiple result is legitimate
+    inputs = table.findall("{*}input")
+    names = [(_text(i.find("{*}inputExpression")) or i.get("label") or i.get("id") or "?").strip() for i in inputs]
+    types = [(i.find("{*}inputExpression").get("typeRef") if i.find("{*}inputExpression") is not None else "") or ""
+             for i in inputs]
+    rules = []
+    for row, el in enumerate(table.findall("{*}rule"), 1):
+        cells = [_cell(_text(e)) for e in el.findall("{*}inputEntry")]
+        if len(cells) != len(inputs):
+            return  # SpiffWorkflow's parser reports malformed rows
+        rules.append(_Rule(el.get("id") or f"row {row}", el.sourceline, row, cells))
+    if not rules:
+        return
+    columns = [_atoms(types[c], [r.cells[c] for r in rules]) for c in range(len(inputs))]
+    total = 1
+    for atoms, _ in columns:
+        total *= len(atoms)
+    if total > MAX_COMBINATIONS:
+        return
+    truth = [[[_matches(r.cells[c], a) for a in columns[c][0]] for c in range(len(inputs))] for r in rules]
+    hits: dict[tuple[int, ...], tuple[list[int], bool]] = {}
+    for combo in itertools.product(*(range(len(atoms)) for atoms, _ in columns)):
+        matched, unknown = [], False
+        for i in range(len(rules)):
+            values = [truth[i][c][a] for c, a in enumerate(combo)]
+            if any(v is False for v in values):
+                continue
+            if any(v is UNKNOWN for v in values):
+                unknown = True
+            else:
+                matched.append(i)
+        hits[combo] = (matched, unknown)
+    where = f"decision '{decision_id}'"
+    if policy == "UNIQUE":
+        _report_overlaps(file, where, names, columns, rules, hits, bag)
+    _report_gaps(file, where, names, columns, rules, hits, bag)
+
+
+def _describe(names: list[str], columns: list[tuple[list[_Atom], bool]], combo: tuple[int, ...],
+              skip: int | None = None) -> str:
+    return ", ".join(f"{names[c]} {columns[c][0][a].text}" if columns[c][1] or columns[c][0][a].value is OTHER
+                     else f"{names[c]} = {columns[c][0][a].text}"
+                     for c, a in enumerate(combo) if c != skip)
+
+
+def _rule_ref(rule: _Rule) -> str:
+    return f"{rule.rule_id} (row {rule.row}, line {rule.line})"
+
+
+def _report_overlaps(file: str, where: str, names: list[str], columns: list[tuple[list[_Atom], bool]],
+                     rules: list[_Rule], hits: dict, bag: ErrorBag) -> None:
+    seen: set[tuple[int, int]] = set()
+    for combo, (matched, _) in hits.items():
+        for i, j in itertools.combinations(matched, 2):
+            if (i, j) in seen:
+                continue
+            seen.add((i, j))
+            later = rules[j]
+            bag.add(file, later.rule_id, later.line,
+                    f"{where}: rows {_rule_ref(rules[i])} and {_rule_ref(later)} overlap under hit policy UNIQUE; "
+                    f"both match when {_describe(names, columns, combo)}")
+
+
+def _report_gaps(file: str, where: str, names: list[str], columns: list[tuple[list[_Atom], bool]],
+                 rules: list[_Rule], hits: dict, bag: ErrorBag) -> None:
+    seen: set[tuple[int, Any, Any]] = set()
+    for c, (atoms, numeric) in enumerate(columns):
+        if not numeric:
+            continue
+        groups: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
+        for combo in hits:
+            groups.setdefault(combo[:c] + combo[c + 1:], []).append(combo)
+        for combos in groups.values():
+            line = sorted(combos, key=lambda k: k[c])
+            if any(hits[k][1] for k in line):
+                continue  # a cell not understood: the column may be covered
+            covered = [k[c] for k in line if atoms[k[c]].numeric and hits[k][0]]
+            if len(covered) < 2:
+                continue
+            first, last = min(covered), max(covered)
+            empty = [k for k in line if first < k[c] < last and atoms[k[c]].numeric and not hits[k][0]]
+            for run in _runs([k[c] for k in empty]):
+                lo, hi = atoms[run[0]].lo, atoms[run[-1]].hi
+                key = (c, lo, hi)
+                if key in seen:
+                    continue
+                seen.add(key)
+                before = _combo_with(line, c, run[0] - 1)
+                after = _combo_with(line, c, run[-1] + 1)
+                rows_before = [rules[i] for i in hits[before][0]]
+                rows_after = [rules[i] for i in hits[after][0]]
+                anchor = rows_after[0] if rows_after else rows_before[0]
+                start, end = atoms[run[0]], atoms[run[-1]]
+                span = (start.text if len(run) == 1 else
+                        f"in {'[' if start.lo == start.hi else '('}{lo:g}, {hi:g}{']' if end.lo == end.hi else ')'}")
+                bag.add(file, anchor.rule_id, anchor.line,
+                        f"{where}: no row matches {names[c]} {span} when "
+                        f"{_describe(names, columns, before, skip=c) or 'any other input'}; the gap lies between "
+                        f"{', '.join(_rule_ref(r) for r in rows_before)} and "
+                        f"{', '.join(_rule_ref(r) for r in rows_after)}")
+
+
+def _combo_with(line: list[tuple[int, ...]], column: int, atom: int) -> tuple[int, ...]:
+    return next(k for k in line if k[column] == atom)
+
+
+def _runs(indexes: list[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for i in indexes:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs

@@ -1,0 +1,67 @@
+"""Statistics are for finished years (DOMAIN §1: the annual report is published by 31 January for the
+year that has ended): a running year shows provisional figures, is never published and never public."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from api.extensions import db
+from api.models import AnnualReport
+from engine import clock
+
+
+def _beijing(*args: int) -> datetime:
+    return datetime(*args, tzinfo=clock.BEIJING)
+
+
+@pytest.fixture
+def pin(monkeypatch):
+    """Pin the engine clock (every request and service reads clock.now())."""
+    def at(when: datetime) -> None:
+        monkeypatch.setattr(clock, "now", lambda: when.astimezone(UTC))
+    return at
+
+
+def test_running_year_report_is_refused_until_the_year_ends__DOMAIN_1_annual(http, pin):
+    pin(_beijing(2019, 12, 31, 23, 59, 30))  # last minute of 2019 in Beijing (15:59 UTC)
+    resp = http.call("POST", "/api/v1/statistics/2019/publish", "head1")
+    assert resp.status_code == 403, resp.get_json()
+    body = resp.get_json()
+    assert body["errors"]["rule"] == "statistics_year_not_finished"
+    assert "2019" in body["message"] and "2020-01-01" in body["message"]
+    assert http.call("GET", "/api/v1/public/statistics/2019").status_code == 404
+    assert 2019 not in {y["year"] for y in http.call("GET", "/api/v1/public/statistics").get_json()}
+    pin(_beijing(2020, 1, 1, 0, 0, 30))  # the year has ended in Beijing (still 2019 in UTC)
+    resp = http.call("POST", "/api/v1/statistics/2019/publish", "admin")
+    assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["content"]["provisional"] is False
+    public = http.call("GET", "/api/v1/public/statistics/2019")
+    assert public.status_code == 200 and public.get_json()["version"] == resp.get_json()["version"]
+
+
+def test_running_year_figures_are_marked_provisional__DOMAIN_1_annual(http, pin):
+    pin(_beijing(2018, 6, 30, 12))
+    running = http.call("GET", "/api/v1/statistics/2018", "auditor1").get_json()
+    assert running["provisional"] is True
+    assert "2018-12-31" in running["provisional_note"]
+    finished = http.call("GET", "/api/v1/statistics/2017", "auditor1").get_json()
+    assert finished["provisional"] is False and finished["provisional_note"] is None
+
+
+def test_report_generated_before_year_end_is_never_public__DOMAIN_1_annual(app, http, pin):
+    """A premature report stored earlier (e.g. by an older version) is not shown, even after the year ends."""
+    early = _beijing(2016, 7, 1, 9)
+    with app.app_context():
+        db.session.add(AnnualReport(year=2016, version=1, content={"year": 2016}, generated_at=early,
+                                    generated_by="head1", published_at=early))
+        db.session.commit()
+    pin(_beijing(2016, 7, 2, 9))
+    assert http.call("GET", "/api/v1/public/statistics/2016").status_code == 404
+    pin(_beijing(2017, 2, 1, 9))
+    assert http.call("GET", "/api/v1/public/statistics/2016").status_code == 404
+    assert 2016 not in {y["year"] for y in http.call("GET", "/api/v1/public/statistics").get_json()}
+    resp = http.call("POST", "/api/v1/statistics/2016/publish", "head1")
+    assert resp.status_code == 201 and resp.get_json()["version"] == 2
+    public = http.call("GET", "/api/v1/public/statistics/2016")
+    assert public.status_code == 200 and public.get_json()["version"] == 2
