@@ -42,7 +42,7 @@ STATUS: dict[type[SanxiangError], int] = {
     NotFound: 404,
     StateConflict: 409,
     FormDataInvalid: 422,
-    ScriptError: 500,
+    ScriptError: 422,  # the deployed diagram cannot process this submission: element and line in errors
     CalendarError: 422,
 }
 

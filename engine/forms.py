@@ -328,9 +328,16 @@ def _registry_fields(scope: dict[str, Any], prefix: tuple[str, ...]) -> Iterator
             yield (*prefix, c["key"]), c["valuesKey"], c["type"] in ("checklist", "taglist")
 
 
-def values_keys(form: dict[str, Any]) -> set[str]:
-    """The registry lists (``valuesKey``) a form's choice fields take their options from."""
-    return {key for _, key, _ in _cached(form).registry}
+def values_keys(form: dict[str, Any], data: dict[str, Any] | None = None) -> set[str]:
+    """The registry lists (``valuesKey``) a form's choice fields take their options from; with ``data``,
+    only those of fields that carry a value in it (what validating ``data`` needs)."""
+    return {key for path, key, _ in _cached(form).registry if data is None or _value_at(data, path) is not None}
+
+
+def _value_at(data: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        data = data.get(part) if isinstance(data, dict) else None
+    return data
 
 
 def _scope_schema(

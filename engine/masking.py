@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 
 _RELIGIONS = r"(?:藏传佛教|汉传佛教|南传佛教|佛教|道教|伊斯兰教|天主教|基督教|东正教|基督)"
-_STOP = r"[^，。；,;\n]+"
 _GROUP_REF = re.compile(r"\\g<([^>]*)>|\\(\d+)")
 COMPOUND_SURNAMES = frozenset(
     "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 司空 夏侯 令狐 端木 独孤 南宫 西门 呼延 "
@@ -52,7 +51,7 @@ CLERGY_AND_BELIEVERS = ("阿訇|伊玛目|毛拉|海里凡|满拉|神父|神甫|
                         "和尚|尼姑|比丘尼|比丘|沙弥|喇嘛(?![庙寺])|活佛|道士|道姑|道长|居士|基督徒|教徒|信徒|信众|教友|"
                         "慕道友|穆斯林|信教群众")
 _DISEASE = r"(?:综合征|障碍|感染|残疾|损伤|骨折|中风|瘫痪|阳性|肝炎|结核|病|症|炎|癌|瘤)"
-HEALTH_TERMS = ("高血压|糖尿病|心脏病|艾滋病病毒|艾滋病|HIV|乙型肝炎|乙肝|丙肝|梅毒|肺结核|精神分裂症|精神病|抑郁症|癫痫|癌症|白血病|"
+HEALTH_TERMS = ("高血压|糖尿病|冠心病|心脏病|脑梗死?|脑出血|哮喘|乳腺癌|肺癌|肝癌|胃癌|肿瘤|传染病|精神疾病|艾滋病病毒|艾滋病|HIV|乙型肝炎|乙肝|丙肝|梅毒|肺结核|精神分裂症|精神病|抑郁症|癫痫|癌症|白血病|"
                 "智力残疾|肢体残疾|残疾|怀孕|孕妇|流产")
 
 
@@ -170,7 +169,7 @@ DEFAULT_RULES: tuple[MaskingRule, ...] = (
     ),
     MaskingRule(
         "religious_belief",
-        rf"(?P<label>宗教信仰\s*[：:]\s*){_STOP}|(?P<verb>信仰|信奉|皈依)\s*了?\s*{_RELIGIONS}",
+        rf"(?P<label>宗教信仰\s*[：:]\s*)(?:{_RELIGIONS}|[\u4e00-\u9fff]{{1,4}}?教)|(?P<verb>信仰|信奉|皈依)\s*了?\s*{_RELIGIONS}",
         r"\g<label>\g<verb>***",
         "宗教信仰：… / 信仰佛教 — sensitive personal information (PIPL 28)",
     ),

@@ -76,6 +76,10 @@ PUBLIC_STRINGS: dict[str, dict[str, str]] = {
     "facts": {"zh": "主要违法事实", "en": "Main facts"},
     "penalty": {"zh": "处罚种类和金额", "en": "Penalty"},
     "fulfilment": {"zh": "履行方式和期限", "en": "How and by when to fulfil"},
+    "event_reconsideration": {"zh": "行政复议决定", "en": "administrative reconsideration"},
+    "event_litigation": {"zh": "人民法院裁判", "en": "court judgment"},
+    "event_self_correction": {"zh": "本机关自行纠正", "en": "corrected by the bureau"},
+    "event_other": {"zh": "其他", "en": "other"},
 }
 for _key, _text in PUBLIC_STRINGS.items():
     STRINGS.setdefault(_key, _text)

@@ -166,8 +166,10 @@ def registry_values(keys: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
     return {key: REGISTRY_LISTS[key]() for key in sorted(set(keys)) if key in REGISTRY_LISTS}
 
 
-def form_registry_values(form: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
-    """The registry lists a form's choice fields use (empty for a form without valuesKey)."""
+def form_registry_values(form: dict[str, Any] | None,
+                         data: dict[str, Any] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The registry lists a form's choice fields use (empty for a form without valuesKey); with submitted
+    ``data``, only the lists its values are checked against (no query for a field left empty)."""
     if not form or not form.get("components"):
         return {}
-    return registry_values(values_keys(form))
+    return registry_values(values_keys(form, data))

@@ -240,13 +240,16 @@ def apply_recusal(user: User, submitted: dict[str, Any], current: dict[str, Any]
     A declaration (``recused_officer`` without ``recusal_outcome``) gets ``recused_officer_level``
     (officer | head | chief) from the registry, so the diagram can route it to the right decider.
     """
-    subject = submitted.get("recused_officer") or current.get("recused_officer")
     if "recusal_outcome" not in submitted:
         if submitted.get("recusal_needed") is True:
-            if not submitted.get("recused_officer"):
-                raise FormDataInvalid({"recused_officer": ["name who is to withdraw (APL 43)"]})
-            submitted["recused_officer_level"] = _subject_level(submitted["recused_officer"])
+            named = submitted.get("recused_head") if submitted.get("recusal_of_head") else submitted.get("recused_officer")
+            if not named:
+                key = "recused_head" if submitted.get("recusal_of_head") else "recused_officer"
+                raise FormDataInvalid({key: ["name who is to withdraw (APL 43)"]})
+            submitted["recused_officer"] = named  # the one key naming who withdraws, officer or head
+            submitted["recused_officer_level"] = _subject_level(named)
         return
+    subject = submitted.get("recused_officer") or current.get("recused_officer")
     if not subject:
         raise FormDataInvalid({"recused_officer": ["the recusal decision must name who is to withdraw (APL 43)"]})
     if subject == user.username:
@@ -265,8 +268,7 @@ def apply_recusal(user: User, submitted: dict[str, Any], current: dict[str, Any]
     gone = recused | {subject}
     named = _names(submitted.get("officers")) or _names(current.get("officers"))
     remaining = [o for o in named if o not in gone]
-    valid = [o for o in _certified(remaining)]
-    if len(valid) < MIN_OFFICERS:
+    if len(_certified(remaining)) < MIN_OFFICERS:
         raise RuleViolation("recusal", f"after {subject} withdraws the case needs at least {MIN_OFFICERS} other "
                                        f"officers with valid certificates (APL 42, 43); named: {remaining or 'none'}")
     submitted["officers"] = remaining
@@ -287,5 +289,4 @@ def check_completion(user: User, task: TaskRow, instance: Instance, act_kind: st
     check_collective_discussion(task, submitted, recused)
     check_collective_binds(task, instance, submitted, current)
     apply_recusal(user, submitted, current, recused)
-    if "recusal_outcome" not in submitted:
-        check_named_officers(_names(submitted.get("officers")), instance)
+    check_named_officers(_names(submitted.get("officers")), instance)

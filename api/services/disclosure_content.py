@@ -71,6 +71,8 @@ def fine_amount(data: dict[str, Any]) -> Decimal | None:
 def penalty_text(data: dict[str, Any]) -> str | None:
     """The outcome in words: penalty kind and amount, the permit outcome, or the inspection result."""
     act = data.get("act_type")
+    if str(data.get("outcome_label") or "").strip():  # e.g. a forwarded item's preliminary opinion, not a grant
+        return str(data["outcome_label"]).strip()
     if act == "permit":
         return PERMIT_LABELS.get(str(data.get("decision")), None)
     if act == "inspection":

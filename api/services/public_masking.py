@@ -1,9 +1,9 @@
-"""Masking of everything the public sees (OGI 15, APL 50, PIPL 28; DOMAIN §1 Masking).
+"""Masking of everything the public sees (OGI 15, APL 50, PIPL 28; docs/DOMAIN.md §1.4 Masking).
 
 One :class:`PublicMasker` per published case: the bureau's masking rules (the versioned
 ``masking_rules`` setting) on top of the statutory defaults (a setting may add rules, it can
 never drop the default ones), the names of other natural persons in the case
-(``third_party_names``) and the party's name shown the one way the ``party_name_display``
+(``third_party_names`` from registration, ``extra_masked_names`` from the review, ``minor_names``) and the party's name shown the one way the ``party_name_display``
 setting says, in every field. Publication masks each field with it before storing, and
 the public views mask again when they answer (so a rule added later also covers what was
 published before it).
@@ -39,7 +39,8 @@ def current_rules() -> list[MaskingRule]:
 
 
 def _names(data: dict[str, Any], party: str) -> list[str]:
-    names = [*split_names(data.get("third_party_names")), *split_names(data.get("minor_names"))]
+    names = [*split_names(data.get("third_party_names")), *split_names(data.get("extra_masked_names")),
+             *split_names(data.get("minor_names"))]
     return [n for n in names if len(n) >= 2 and n != party]
 
 

@@ -92,7 +92,7 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
     bundle, workflow = load_workflow(instance)
     form = bundle.forms.get(task.form_key or "", {"components": []})
     cleaned = validate_form_data(form, data, current=runtime.find_task(workflow, task.spiff_task_id).data,
-                                 values=registry.form_registry_values(form))
+                                 values=registry.form_registry_values(form, data))
     submitted = {**form_defaults(form), **cleaned}
     submitted.update(registry_inject.server_values(  # registry data the task asks for (powers list, lottery)
         bundle.task_meta(task.process_id, task.element_id).properties, submitted,

@@ -1,5 +1,6 @@
 """enforcement_case through HTTP: filing limit (APL 60), recusal (APL 43), the hearing branch (APL 63-64),
-legal review with a recorded dispute, collective discussion (APL 57), decision, service (APL 61), publication."""
+legal review with a dispute ending in the heads' collective discussion (APL 57), decision, service (APL 61),
+publication, execution."""
 from __future__ import annotations
 
 from datetime import date, timedelta, timezone
@@ -12,15 +13,15 @@ from tests.api.walk import verified as _verified
 
 BEIJING = timezone(timedelta(hours=8))
 RECUSAL_NONE = {"recusal_needed": False}
-RECUSAL_ASKED = {"recusal_needed": True, "recusal_source": "party", "recusal_reason": "当事人称执法人员与其有利害关系"}
+RECUSAL_ASKED = {"recusal_needed": True, "recusal_source": "party", "recusal_reason": "当事人称执法人员与其有利害关系",
+                 "recused_officer": "officer2"}
 RECUSAL_DISMISSED = {"recusal_outcome": "dismiss", "officers": ["officer1", "officer2"],
                      "recusal_decision_note": "经核实不存在利害关系，不予回避。"}
-RIGHT_NOTICE = {"right_notice_number": "宁民宗罚告〔2026〕1号", "right_notice_method": "direct",
-                "statement_right_told": True}
-HEARING = {"party_attended": True, "hearing_record": "听证笔录：当事人陈述、申辩……", "hearing_opinion": "事实清楚，维持拟处理意见。",
+RIGHT_NOTICE = c.RIGHT_NOTICE
+HEARING = {**c.DUTIES, "duty_document_issued": "《听证笔录》", "party_attended": True, "hearing_record": "听证笔录：当事人陈述、申辩……", "hearing_opinion": "事实清楚，维持拟处理意见。",
            "record_signed": True}
-COLLECTIVE = {"attendees": "head1、head2、法制科负责人", "discussion_record": "经讨论，事实清楚，证据充分。",
-              "collective_decision": "approve_proposal"}
+COLLECTIVE = {"attendees": ["head1", "head2"], "other_attendees": "法制科负责人", "discussion_record": "经讨论，事实清楚，证据充分。",
+              "conclusion": "事实清楚，证据充分，同意拟处理意见。", "votes_for": 2, "collective_decision": "approve_proposal"}
 
 
 def test_hearing_dispute_and_collective_discussion_before_the_decision(http):
@@ -61,19 +62,19 @@ def test_hearing_dispute_and_collective_discussion_before_the_decision(http):
     data = _data(http, iid)
     assert data["hearing_held"] is True and data["is_major"] is True
 
-    # legal review: problems -> the handler disputes -> agree; the dispute sends the case to collective discussion
+    # legal review: problems -> the handler disputes -> the heads' collective discussion, not back to the reviewer
     http.complete(iid, "task_submit_review", c.SUBMIT_REVIEW, "officer1")
     http.complete(iid, "task_legal_review", {**c.REVIEW_PROBLEMS, "problem_code": "investigate"}, "reviewer1")
-    http.complete(iid, "task_fix_resubmit", {**c.FIX, "handler_disputes": True, "dispute_reason": "证据已经充分。"},
-                  "officer1")
-    result = http.complete(iid, "task_legal_review", c.REVIEW_AGREE, "reviewer1")
-    assert _open(result) == ["task_collective_discussion"]
+    result = http.complete(iid, "task_fix_resubmit", {**c.FIX, "handler_disputes": True,
+                                                      "dispute_reason": "证据已经充分。"}, "officer1")
+    assert _open(result) == ["task_review_collective"]
     assert _data(http, iid)["review_disputed"] is True
-    missing = http.open_task(iid, "task_collective_discussion")
+    missing = http.open_task(iid, "task_review_collective")
     resp = http.call("POST", f"/api/v1/tasks/{missing['id']}/complete", "head1",
-                     json={"data": {**COLLECTIVE, "attendees": ""}})
+                     json={"data": {**COLLECTIVE, "attendees": []}})
     assert resp.status_code == 422 and "attendees" in resp.get_json()["errors"]
-    http.complete(iid, "task_collective_discussion", {**COLLECTIVE, "discussion_date": today()}, "head1")
+    result = http.complete(iid, "task_review_collective", {**COLLECTIVE, "discussion_date": today()}, "head1")
+    assert _open(result) == ["task_head_decision"]
 
     decision = http.open_task(iid, "task_head_decision")
     assert due_date(decision) == _data(http, iid)["decision_due"]
@@ -87,7 +88,11 @@ def test_hearing_dispute_and_collective_discussion_before_the_decision(http):
     review = http.open_task(iid, "task_review_masked")
     assert due_date(review) == _data(http, iid)["disclosure_due"] == working_days(today(), 7)
     masked = _data(http, iid)["masked_text"]
-    http.complete(iid, "task_review_masked", {**c.DISCLOSURE_OK, "masked_text": masked}, "publicity1")
+    result = http.complete(iid, "task_review_masked", {**c.DISCLOSURE_OK, "masked_text": masked}, "publicity1")
+    assert _open(result) == ["task_execution"]  # a fine: its payment is recorded (APL 67)
+    execution = http.open_task(iid, "task_execution")
+    assert due_date(execution) == (date.fromisoformat(c.SERVICE["service_date"]) + timedelta(days=15)).isoformat()
+    http.complete(iid, "task_execution", c.EXECUTION, "officer1")
     result = http.complete(iid, "task_archive", c.ARCHIVE, "officer1")
     assert result["status"] == "completed"
     published = http.call("GET", f"/api/v1/public/disclosures?q=宁民宗罚〔2026〕{iid}号").get_json()

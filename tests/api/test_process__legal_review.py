@@ -23,10 +23,10 @@ def test_problem_code_is_required_and_the_extension_is_granted_once(http):
     review = http.open_task(iid, "task_legal_review")
     assert _data(http, iid)["review_due"] == working_days(today(), 7) == due_date(review)
 
-    # "problems" without a problem code goes back to the reviewer with the reason
+    # "problems" without a problem code is refused by the service (422 naming problem_code), nothing recorded
     no_code = {k: v for k, v in c.REVIEW_PROBLEMS.items() if k != "problem_code"}
-    assert _open(http.complete(iid, "task_legal_review", no_code, "reviewer1")) == ["task_legal_review"]
-    assert "问题类别" in _data(http, iid)["review_error"]
+    assert "problem_code" in http.complete(iid, "task_legal_review", no_code, "reviewer1", expect=422)["errors"]
+    assert _data(http, iid)["review_error"] is None
 
     # the reviewer asks for more time instead of deciding; the head approves 3 working days
     asked = {"request_extension": True, "extension_reason": "案情复杂，需要征求法律顾问意见。"}
@@ -69,4 +69,23 @@ def test_an_overdue_review_is_escalated_to_the_head_without_interrupting_it(http
     http.complete(iid, "task_review_escalation", {"escalation_note": "请于两日内完成审核。"}, "head1")
     result = http.complete(iid, "task_legal_review", c.REVIEW_AGREE, "reviewer1")
     assert result["status"] == "completed"
+    _verified(http, iid)
+
+
+def test_the_reviewer_asks_the_legal_counsel_and_the_opinion_is_attached(http):
+    iid = http.start("legal_review", START)["id"]
+    http.complete(iid, "task_submit_review", c.SUBMIT_REVIEW, "officer1")
+    ask = {"request_counsel_opinion": True, "counsel_question": "当事人的行为是否构成“大型宗教活动”？"}
+    assert _open(http.complete(iid, "task_legal_review", ask, "reviewer1")) == ["task_counsel_opinion"]
+    counsel = http.open_task(iid, "task_counsel_opinion")
+    assert counsel["role"] == "legal_counsel"
+    opinion = {"counsel_opinion": "参加人数逾千人，构成大型宗教活动。", "counsel_basis": "《宗教事务条例》第四十二条"}
+    http.complete(iid, "task_counsel_opinion", opinion, "reviewer1", expect=403)  # not the counsel's role
+    assert _open(http.complete(iid, "task_counsel_opinion", opinion, "counsel1")) == ["task_legal_review"]
+    review = http.open_task(iid, "task_legal_review")
+    shown = http.call("GET", f"/api/v1/tasks/{review['id']}", "reviewer1").get_json()
+    assert shown["data"]["counsel_opinion"] == opinion["counsel_opinion"]  # the reviewer sees it
+    assert shown["data"]["request_counsel_opinion"] is False
+    assert "{{counsel_opinion}}" in str(shown["form"])
+    assert http.complete(iid, "task_legal_review", c.REVIEW_AGREE, "reviewer1")["status"] == "completed"
     _verified(http, iid)

@@ -57,6 +57,40 @@ def test_published_decision_names_agency_party_date_and_basis__APL_59(http):
     assert date.fromisoformat(item["decision_date"]) == clock.today()
     assert c.REGISTER["party_id_number"] not in item["masked_text"]
     assert item["published_at"].endswith("+00:00")
+    # APL 59: the main facts, the penalty kind and amount, how and by when to fulfil it
+    assert item["facts"] == c.PROPOSAL_MINOR["facts"]
+    assert item["penalty_kind"] == "warning" and item["penalty"] == "警告"
+    assert item["fulfilment"] and "送达" in item["fulfilment"]
+    assert "张三" not in item["masked_text"] and "张某" in item["masked_text"]  # the party the same everywhere
+
+
+def test_a_fine_is_published_with_its_amount_and_how_to_pay__APL_59(app, http):
+    item = published(app, http, penalty_kind="fine", fine_amount=20000, facts="未经批准举办大型宗教活动。")
+    assert item["penalty"] == "罚款人民币20000元" and item["fine_amount"] == 20000
+    assert "十五日内" in item["fulfilment"] and item["facts"] == "未经批准举办大型宗教活动。"
+
+
+def test_a_raw_value_stored_before_masking_is_neither_shown_nor_findable__OGI_15(app, http):
+    """A row stored unmasked (published before a rule existed) is masked when it is answered, and a
+    search for the raw value does not find it."""
+    token = uuid.uuid4().hex[:10]
+    iid = make_case(http)
+    with app.app_context():
+        row = Disclosure(instance_id=iid, category="penalty", title=f"旧公示{token}身份证号130528198001011234",
+                         decision_number=None, masked_text=f"{token}家住河北省宁晋县凤凰镇东街村，电话13812345678。",
+                         legal_basis="第七十一条 联系人电话0319-5812345", party="某组织", agency="宁晋县民族宗教事务局",
+                         published_by="publicity1", published_at=clock.now())
+        db.session.add(row)
+        db.session.commit()
+        did = row.id
+    shown = http.call("GET", f"/api/v1/public/disclosures/{did}").get_json()
+    text = str(shown)
+    for raw in ("130528198001011234", "13812345678", "5812345", "凤凰镇"):
+        assert raw not in text
+    assert [d["id"] for d in http.call("GET", f"/api/v1/public/disclosures?q={token}").get_json()] == [did]
+    for raw in ("130528198001011234", "13812345678", "凤凰镇东街村", "0319-5812345"):
+        found = http.call("GET", "/api/v1/public/disclosures", query_string={"q": raw}).get_json()
+        assert did not in [d["id"] for d in found], raw
 
 
 def test_organisation_party_is_published_by_name__APL_59(app, http):

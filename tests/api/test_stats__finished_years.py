@@ -1,4 +1,4 @@
-"""Statistics are for finished years (DOMAIN §1: the annual report is published by 31 January for the
+"""Statistics are for finished years (docs/DOMAIN.md §1.3: the annual report is published by 31 January for the
 year that has ended): a running year shows provisional figures, is never published and never public."""
 from __future__ import annotations
 

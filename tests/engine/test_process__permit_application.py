@@ -1,5 +1,6 @@
-"""permit_application walked on the engine (runtime.start/complete, no HTTP): 20 working days from acceptance
-(ALL 42), approving is not major, refusing a permit is major (catalogue row refuse_permit) and so goes through
+"""permit_application walked on the engine (runtime.start/complete, no HTTP): the item's limit as the list of powers
+gives it (the service adds it at application and acceptance: api/registry/inject.py) — 20 working days from acceptance
+(ALL 42), 30 days for RRA 22, an RRA 21 item ends as a forwarded preliminary opinion — approving is not major, refusing a permit is major (catalogue row refuse_permit) and so goes through
 legal_review before the decision, service within 10 working days (ALL 44), publication."""
 from __future__ import annotations
 
@@ -28,6 +29,15 @@ DENY = {"decision": "deny", "decision_text": "拟建建筑位于文物保护范�
         "decision_number": "宁民宗许〔2026〕2号"}
 SERVICE = {"service_method": "direct", "service_date": TODAY, "recipient": "宁晋县某寺"}
 LEGAL_BASIS = "《宗教事务条例》第三十三条"  # venue_construction
+#: what the service adds from the list of powers (api/registry/inject.py power_values)
+POWER = {"power_code": "permit-rra33", "power_version": 1, "power_name": "宗教活动场所内改建或者新建建筑物",
+         "power_legal_basis": LEGAL_BASIS, "permit_outcome": "decision", "forward_to": None,
+         "time_limit_days": 20, "time_limit_working_days": True}
+DAYS_30 = {**POWER, "power_code": "permit-rra22", "power_name": "宗教活动场所登记",
+           "power_legal_basis": "《宗教事务条例》第二十二条", "time_limit_days": 30, "time_limit_working_days": False}
+FORWARD = {**DAYS_30, "power_code": "permit-rra21", "power_name": "筹备设立宗教活动场所审核",
+           "power_legal_basis": "《宗教事务条例》第二十一条", "permit_outcome": "forward",
+           "forward_to": "设区的市级人民政府宗教事务部门"}
 
 
 def working_days(start: str, n: int) -> str:
@@ -58,9 +68,9 @@ def permit_answers(answers):
     }
 
 
-def walk(bundle, run_case, answers):
+def walk(bundle, run_case, answers, power: dict | None = None):
     with clock.fixed(AT):
-        run = run_case(bundle, answers)
+        run = run_case(bundle, answers, start_data=power or POWER)
     assert run.workflow.is_completed()
     return run
 
@@ -158,3 +168,21 @@ def test_a_head_refusing_an_approve_proposal_sends_it_through_legal_review_first
     data = end_data(run)
     assert data["permit_decision"] == "deny" and data["is_major"] is True
     assert "处理结果：不予行政许可" in data["masked_text"]
+
+
+def test_a_30_day_item_counts_calendar_days_and_cannot_be_extended__RRA_22(permit_bundle, run_case, permit_answers):
+    permit_answers["task_permit_review"] = [{**REVIEW_APPROVE, "request_decision_extension": True,
+                                             "decision_extension_reason": "需征求意见。"}]
+    run = walk(permit_bundle, run_case, permit_answers, DAYS_30)
+    data = end_data(run)
+    assert data["decision_due"] == "2026-12-20"  # 30 days from 2026-11-20, not working days
+    assert data["extension_allowed"] is False and data["decision_extended"] is False
+    assert ("permit_application", "task_permit_extension") not in run.steps
+    assert data["outcome_label"] is None and "处理结果：准予行政许可" in data["masked_text"]
+
+
+def test_a_forwarded_item_ends_as_a_preliminary_opinion__RRA_21(permit_bundle, run_case, permit_answers):
+    run = walk(permit_bundle, run_case, permit_answers, FORWARD)
+    data = end_data(run)
+    assert data["case_title"] == "宁晋县某寺申请筹备设立宗教活动场所审核"
+    assert data["outcome_label"] == "初审意见：同意，已转报设区的市级人民政府宗教事务部门审批（非准予行政许可决定）"

@@ -1,5 +1,7 @@
-"""random_inspection (双随机、一公开) walked on the engine: the plan is checked, the draw is engine.lottery.draw
-of the published seed (so anyone can re-draw it), the drawn inspectors inspect, the results are published."""
+"""random_inspection (双随机、一公开) walked on the engine: the plan comes fixed from the registry with its digest and
+commitment (what the service adds, see api/registry/inject.py), the draw derives the seed from the revealed server
+random value (engine.lottery.derive_seed) so anyone can re-draw it, the drawn inspectors inspect, results are
+published."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -8,22 +10,33 @@ import pytest
 
 from engine import clock, lottery, runtime
 from engine.calendar import WorkingCalendar
+from engine.errors import ScriptError
 from engine.scripting import make_script_engine
 
 AT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # a Friday, 10:00 in Beijing
 TODAY = "2026-11-20"
-TARGETS = ["城关清真寺", "大曹庄天主堂", "东汪福音堂", "凤凰寺", "贾家口观音庵", "苏家庄清真寺"]
-SEED = "2026-11-20 宁晋县民族宗教事务局 公开摇号"
+TARGETS = sorted(["城关清真寺", "大曹庄天主堂", "东汪福音堂", "凤凰寺", "贾家口观音庵", "苏家庄清真寺"])
 INSPECTORS = ["officer1", "officer2"]
-PLAN = {"inspection_item": "宗教活动场所财务管理情况检查", "target_directory": "\n".join(TARGETS) + "\n\n",
-        "target_count": 3, "inspector_directory": INSPECTORS, "lottery_seed": SEED}
-RESULTS = {"inspection_results": "抽中场所均已建立财务账册并按月公开。", "problems_found": False}
-# an unticked checkbox is submitted as false (the results review has no script that defaults it)
-PUBLISH = {"publish_approved": True, "publish_withheld": False, "publish_review_note": "已核对。"}
+REVEAL = "5f0c6d0e4e1b7a3c9d2f8a6b4c1e0d9f7a5b3c2d1e0f9a8b7c6d5e4f3a2b1c0d"
+FORM = {"inspection_item": "insp-venue-finance", "target_count": 3, "inspector_directory": INSPECTORS}
+DUTIES = {"duty_certificates_shown": True, "duty_document_issued": "《现场检查笔录》", "duty_informed_reasons": True,
+          "duty_informed_basis": True, "duty_informed_rights": True, "duty_informed_remedies": True}
+RESULTS = {**DUTIES, "inspection_results": "抽中场所均已建立财务账册并按月公开。", "problems_found": False}
 
 
-def working_days(start: str, n: int) -> str:
-    return WorkingCalendar().add_working_days(date.fromisoformat(start), n).isoformat()
+def fixed(form: dict, targets: list[str] = TARGETS) -> dict:
+    """The plan task's data as the service records it: the form plus the registry's plan, digest and commitment."""
+    plan = {"instance_id": 1, "inspection_item": form["inspection_item"], "target_list": targets,
+            "target_count": form["target_count"], "inspector_pool": sorted(set(form["inspector_directory"]))}
+    return {**form, "inspection_item_name": "宗教活动场所财务管理情况检查", "target_list": targets,
+            "inspector_pool": plan["inspector_pool"], "lottery_plan": plan, "plan_digest": lottery.plan_digest(plan),
+            "lottery_commitment": lottery.commitment(REVEAL)}
+
+
+def revealed(plan_data: dict, reveal: str = REVEAL) -> dict:
+    return {"draw_witnesses": "监督员", "draw_confirmed": True, "lottery_plan": plan_data["lottery_plan"],
+            "plan_digest": plan_data["plan_digest"], "lottery_commitment": plan_data["lottery_commitment"],
+            "lottery_reveal": reveal}
 
 
 @pytest.fixture(scope="module")
@@ -31,78 +44,82 @@ def inspection_bundle(bundle_for):
     return bundle_for("random_inspection")
 
 
-def inspection_answers(plans: list[dict]) -> dict[str, list[dict]]:
-    return {"task_lottery_plan": plans, "task_inspection": [RESULTS], "task_review_results": [PUBLISH]}
+def _step(bundle, workflow, element_id: str, data: dict) -> list:
+    (task,) = runtime.ready_tasks(bundle, workflow)
+    assert task.meta.element_id == element_id
+    return runtime.complete(workflow, task.id, data)
 
 
-def end_data(run) -> dict:
-    (end,) = [t for t in run.workflow.get_tasks() if t.task_spec.name == "end_inspection"]
-    return dict(end.data)
-
-
-def test_the_draw_is_the_published_lottery_and_the_results_are_published(inspection_bundle, run_case):
-    too_many = {**PLAN, "target_count": len(TARGETS) + 1}
+def test_the_seed_comes_from_the_revealed_value_and_anyone_can_redraw(inspection_bundle):
     with clock.fixed(AT):
-        run = run_case(inspection_bundle, inspection_answers([too_many, PLAN]))
-    assert run.workflow.is_completed()
-    assert run.steps == [
-        ("random_inspection", "task_lottery_plan"),
-        ("random_inspection", "task_lottery_plan"),  # sent back: more targets than the directory holds
-        ("random_inspection", "task_inspection"),
-        ("random_inspection", "task_review_results"),
-    ]
-    checks = [r for r in run.records if r.element_id == "task_check_plan"]
-    assert "抽取数量" in checks[0].detail["outputs"]["lottery_error"]
-    assert [r.detail["taken"] for r in run.records if r.element_id == "gw_plan_ok"] == [
-        ["task_lottery_plan"], ["task_draw"]]
-
-    data = end_data(run)
-    assert data["target_list"] == TARGETS  # blank lines of the directory are ignored
-    expected = lottery.draw(SEED, TARGETS, 3)
-    assert data["drawn_targets"] == expected
-    assert lottery.draw(SEED, TARGETS, 3) == expected  # re-drawing gives the same list
-    assert lottery.draw(SEED, list(reversed(TARGETS)), 3) == expected  # whatever the directory's order
-    assert len(expected) == len(set(expected)) == 3 and set(expected) <= set(TARGETS)
-    assert data["drawn_inspectors"] == lottery.draw(SEED + ":inspectors", INSPECTORS, 2)
-    assert data["officers"] == data["drawn_inspectors"]
-    assert data["act_type"] == "inspection"
-    assert data["draw_date"] == TODAY and data["results_due"] == working_days(TODAY, 20)
-    assert data["disclosure_due"] == working_days(TODAY, 20)
-
-    # the published text carries what a re-draw needs: the seed, the directory and the result
-    assert SEED in data["masked_text"]
-    assert all(name in data["masked_text"] for name in TARGETS)
-    assert f"抽中的检查对象：{'、'.join(expected)}" in data["masked_text"]
-    assert data["published"] is True
-    (publish,) = [r for r in run.records if r.element_id == "task_publish_results"]
-    assert publish.properties.get("kind") == "publish"
-
-
-def test_the_same_plan_draws_the_same_targets_in_another_instance(inspection_bundle):
-    drawn = []
-    for _ in range(2):
         workflow, _ = runtime.start(inspection_bundle, {}, make_script_engine())
-        (plan,) = runtime.ready_tasks(inspection_bundle, workflow)
-        runtime.complete(workflow, plan.id, dict(PLAN))
+        plan_data = fixed(FORM)
+        _step(inspection_bundle, workflow, "task_lottery_plan", plan_data)
+        (draw,) = runtime.ready_tasks(inspection_bundle, workflow)
+        assert draw.meta.element_id == "task_lottery_draw" and draw.role == "head"
+        _step(inspection_bundle, workflow, "task_lottery_draw", revealed(plan_data))
         (inspection,) = runtime.ready_tasks(inspection_bundle, workflow)
-        assert inspection.meta.element_id == "task_inspection"
-        drawn.append(inspection.data["drawn_targets"])
-    assert drawn[0] == drawn[1] == lottery.draw(SEED, TARGETS, 3)
-    other_seed = [lottery.draw(f"{SEED} #{n}", TARGETS, 3) for n in range(5)]
-    assert any(d != drawn[0] for d in other_seed)  # the seed, not the directory order, decides
+    data = inspection.data
+    again = lottery.redraw(plan_data["lottery_plan"], plan_data["lottery_commitment"], REVEAL)
+    assert data["lottery_seed"] == again["seed"] == lottery.derive_seed(data["plan_digest"], data["lottery_commitment"],
+                                                                        REVEAL)
+    assert data["drawn_targets"] == again["targets"] and len(set(data["drawn_targets"])) == 3
+    assert data["drawn_inspectors"] == data["officers"] == again["inspectors"]
+    assert data["draw_date"] == TODAY
+    assert data["results_due"] == WorkingCalendar().add_working_days(date.fromisoformat(TODAY), 20).isoformat()
+    other = lottery.redraw(plan_data["lottery_plan"], lottery.commitment("another value"), "another value")
+    assert other["seed"] != again["seed"]
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"target_directory": "凤凰寺\n凤凰寺\n城关清真寺"}, "重复"),
-    ({"inspector_directory": ["officer1"]}, "两名"),
-    ({"lottery_seed": "   "}, "随机种子"),
-])
-def test_an_unsound_plan_is_sent_back_before_any_draw(inspection_bundle, change, message):
+def test_a_reveal_that_does_not_match_the_commitment_stops_the_draw(inspection_bundle):
     workflow, _ = runtime.start(inspection_bundle, {}, make_script_engine())
-    (plan,) = runtime.ready_tasks(inspection_bundle, workflow)
-    records = runtime.complete(workflow, plan.id, {**PLAN, **change})
-    assert not [r for r in records if r.element_id == "task_draw"]
+    plan_data = fixed(FORM)
+    _step(inspection_bundle, workflow, "task_lottery_plan", plan_data)
+    with pytest.raises(ScriptError) as err:
+        _step(inspection_bundle, workflow, "task_lottery_draw", revealed(plan_data, reveal="chosen by the planner"))
+    assert err.value.element_id == "task_draw" and "commitment" in err.value.message
+
+
+@pytest.mark.parametrize(("change", "targets", "message"), [
+    ({"target_count": 7}, TARGETS, "抽取数量"),
+    ({}, [], "检查对象名录中没有"),
+    ({"inspector_directory": ["officer1"]}, TARGETS, "两名"),
+])
+def test_an_unsound_plan_is_sent_back_before_any_draw(inspection_bundle, change, targets, message):
+    workflow, _ = runtime.start(inspection_bundle, {}, make_script_engine())
+    records = _step(inspection_bundle, workflow, "task_lottery_plan", fixed({**FORM, **change}, targets))
+    assert not [r for r in records if r.element_id in ("task_lottery_draw", "task_draw")]
     (again,) = runtime.ready_tasks(inspection_bundle, workflow)
-    assert again.meta.element_id == "task_lottery_plan"
-    assert message in again.data["lottery_error"]
-    assert "drawn_targets" not in again.data
+    assert again.meta.element_id == "task_lottery_plan" and message in again.data["lottery_error"]
+
+
+def test_the_results_are_published_with_where_to_verify_the_draw(inspection_bundle):
+    plan_data = fixed(FORM)
+    answers = {"task_lottery_plan": [FORM], "task_lottery_draw": [{"draw_witnesses": "监督员", "draw_confirmed": True}],
+               "task_inspection": [RESULTS], "task_review_results": [{"publish_choice": "release"}]}
+    server = {"task_lottery_plan": plan_data, "task_lottery_draw": revealed(plan_data)}
+    with clock.fixed(AT):
+        workflow, _ = runtime.start(inspection_bundle, {}, make_script_engine())
+        for element_id, (answer,) in answers.items():
+            (task,) = runtime.ready_tasks(inspection_bundle, workflow)
+            assert task.meta.element_id == element_id
+            extra = {"masked_text": task.data.get("masked_text")} if element_id == "task_review_results" else {}
+            runtime.complete(workflow, task.id, {**answer, **server.get(element_id, {}), **extra})
+    assert workflow.is_completed()
+    (end,) = [t for t in workflow.get_tasks() if t.task_spec.name == "end_inspection"]
+    text = end.data["masked_text"]
+    assert "lottery-plans?instance_id=1" in text and "宗教活动场所财务管理情况检查" in text
+    assert f"抽中的检查对象：{'、'.join(end.data['drawn_targets'])}" in text and end.data["published"] is True
+
+
+def test_lottery_primitives():
+    plan = {"target_list": ["甲", "乙", "丙"], "target_count": 2, "inspector_pool": ["a", "b", "c"]}
+    assert lottery.canonical({"b": 1, "a": "甲"}) == '{"a":"甲","b":1}'
+    committed = lottery.commitment("r")
+    drawn = lottery.redraw(plan, committed, "r")
+    assert drawn["targets"] == lottery.draw(drawn["seed"], plan["target_list"], 2)
+    assert len(drawn["inspectors"]) == 2
+    with pytest.raises(ValueError):
+        lottery.derive_seed(lottery.plan_digest(plan), committed, "not r")
+    with pytest.raises(ValueError):
+        lottery.draw("", ["a"], 1)

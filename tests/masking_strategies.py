@@ -1,0 +1,166 @@
+"""Hypothesis strategies for the masking property tests: each kind of sensitive item, written the ways
+people write it, and neutral surrounding text to embed it in.
+
+An item is ``(text, secrets, names)``: the text as written, the substrings that must never reach the
+public (with their separators removed where people may space them), and the names a case would pass
+as other natural persons. The surrounding text is random words and punctuation that are themselves not
+sensitive (no digits, no address units, no labels), so a mask that eats into it is caught.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from hypothesis import strategies as st
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+WORDS = ("经查", "当事人", "未经", "批准", "举办", "宗教", "活动", "违反", "规定", "本机关", "决定", "给予", "警告",
+         "处罚", "依法", "责令", "改正", "情节", "轻微", "事实", "清楚", "证据", "确凿", "在场", "签字", "确认", "于",
+         "和", "以及", "其", "对", "该", "案", "已", "送达", "the", "case", "record")
+PUNCT = ("，", "。", "；", "、", " ", "：", "\n")
+SEPARATORS = ("", " ", "，", "。", "：")
+
+
+@st.composite
+def neutral_text(draw, min_size: int = 0, max_size: int = 8) -> str:
+    parts = draw(st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(PUNCT)), min_size=min_size,
+                          max_size=max_size))
+    return "".join(parts)
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"[^0-9Xx]", "", text)
+
+
+def _spaced(draw, digits: str, groups: tuple[tuple[int, ...], ...]) -> str:
+    """``digits`` as written: run together or split into one of ``groups`` by a space or a dash."""
+    sizes = draw(st.sampled_from(((len(digits),), *groups)))
+    sep = draw(st.sampled_from((" ", "-")))
+    out, pos = [], 0
+    for size in sizes:
+        out.append(digits[pos:pos + size])
+        pos += size
+    if pos < len(digits):
+        out.append(digits[pos:])
+    return sep.join(out)
+
+
+@st.composite
+def id_numbers(draw):
+    region = draw(st.sampled_from(("130528", "110105", "371302", "440106")))
+    born = draw(st.dates(min_value=date(1930, 1, 1), max_value=date(2007, 12, 31)))
+    if draw(st.booleans()):
+        body = f"{region}{born:%Y%m%d}{draw(st.integers(0, 999)):03d}"
+        check = "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=True)) % 11]
+        full = body + (check.lower() if check == "X" and draw(st.booleans()) else check)
+        written = _spaced(draw, full, ((6, 8, 4), (6, 4, 4, 4), (4, 4, 4, 4, 2), (3, 3, 4, 4, 4)))
+    else:  # a first-generation 15-digit number
+        full = f"{region}{born:%y%m%d}{draw(st.integers(0, 999)):03d}"
+        written = _spaced(draw, full, ((6, 6, 3),))
+    label = draw(st.sampled_from(("身份证号", "公民身份号码：", "身份证号码为", "")))
+    return label + written, [written, _digits(full), _digits(full)[6:14]], []
+
+
+@st.composite
+def mobiles(draw):
+    number = f"1{draw(st.sampled_from('3456789'))}{draw(st.integers(0, 999_999_999)):09d}"
+    written = _spaced(draw, number, ((3, 4, 4),))
+    prefix = draw(st.sampled_from(("", "+86 ", "+86-", "86")))
+    label = draw(st.sampled_from(("电话", "手机：", "联系方式", "")))
+    return label + prefix + written, [written, number, number[3:7] + number[7:]], []
+
+
+@st.composite
+def landlines(draw):
+    area = draw(st.sampled_from(("0319", "010", "0311", "021")))
+    local = f"{draw(st.integers(2, 8))}{draw(st.integers(0, 10**6 - 1)):06d}"
+    if draw(st.booleans()):
+        local += str(draw(st.integers(0, 9)))
+    written = draw(st.sampled_from((f"{area}-{local}", f"（{area}）{local}", f"({area}){local}",
+                                     f"{area}-{local[:-4]} {local[-4:]}")))
+    return draw(st.sampled_from(("电话", "座机：", ""))) + written, [written, local], []
+
+
+@st.composite
+def emails(draw):
+    local = draw(st.from_regex(r"[a-z][a-z0-9._]{2,10}[a-z0-9]", fullmatch=True))
+    domain = draw(st.sampled_from(("example.com", "mail.example.cn", "qq.com")))
+    address = f"{local}@{domain}"
+    return draw(st.sampled_from(("邮箱 ", "电子邮件：", "email "))) + address + " ", [address], []
+
+
+@st.composite
+def bank_accounts(draw):
+    card = str(draw(st.integers(10**15, 10**19 - 1)))
+    if draw(st.booleans()):
+        written = " ".join(card[i:i + 4] for i in range(0, len(card), 4)) if draw(st.booleans()) else card
+        label = draw(st.sampled_from(("银行卡号", "卡号：", "")))
+    else:
+        card = str(draw(st.integers(10**7, 10**20)))
+        written = card
+        label = draw(st.sampled_from(("账号：", "开户账号", "银行账户：")))
+    secrets = [written, card] + ([card[:-4]] if len(card) >= 12 else [])
+    return label + written, secrets, []
+
+
+ADDRESS_LABELS = ("家住", "现住", "户籍地", "住所", "住址", "家庭住址：", "户籍所在地：", "居住在", "住所地", "现住址")
+
+
+@st.composite
+def addresses(draw):
+    parts = [draw(st.sampled_from(("", "河北省", "山东省"))), draw(st.sampled_from(("", "邢台市", "石家庄市"))),
+             draw(st.sampled_from(("宁晋县", "新河县", "桥西区"))), draw(st.sampled_from(("凤凰镇", "贾家口镇", "某街道"))),
+             draw(st.sampled_from(("东街村", "西城村", "幸福小区", "花园路"))),
+             draw(st.sampled_from(("", "5组", "12号", "3号楼2单元301室", "18号院")))]
+    body = "".join(parts)
+    label = draw(st.sampled_from(ADDRESS_LABELS))
+    return label + body, [body, parts[3] + parts[4]], []
+
+
+@st.composite
+def health_data(draw):
+    condition = draw(st.sampled_from(("糖尿病", "高血压", "精神分裂症", "肺结核", "乳腺癌", "抑郁症")))
+    written = draw(st.sampled_from((f"患有{condition}", f"被诊断为{condition}", f"确诊{condition}",
+                                     "系艾滋病病毒感染者", "已怀孕", f"有{condition}病史")))
+    secret = next(t for t in (condition, "艾滋病", "怀孕") if t in written)
+    return written, [secret], []
+
+
+@st.composite
+def religious_data(draw):
+    written = draw(st.sampled_from(("信仰佛教", "信奉伊斯兰教", "皈依天主教", "系阿訇", "任神父", "系居士", "为基督徒",
+                                     "系穆斯林", "任牧师", "系修女", "系道士", "系佛教徒", "是天主教信徒", "宗教信仰：道教")))
+    secret = re.sub(r"^(系|任|为|是|信仰|信奉|皈依|宗教信仰：)", "", written)
+    return written, [secret], []
+
+
+MINOR_NAMES = ("王小明", "李小华", "张小红", "刘洋洋")
+
+
+@st.composite
+def minors(draw):
+    name = draw(st.sampled_from(MINOR_NAMES))
+    age = draw(st.integers(1, 17))
+    label = draw(st.sampled_from(("未成年人", "其子", "其女", "学生", "儿童")))
+    written = draw(st.sampled_from((f"{label}{name}（{age}岁）", f"{label}{name}（{age}周岁）", f"未成年人{name}，",
+                                     f"年仅{age}岁")))
+    secrets = [s for s in (name, f"{age}岁", f"{age}周岁") if s in written]
+    return written, secrets, []
+
+
+THIRD_PARTIES = ("李四海", "欧阳明华", "赵敏", "孙大圣")
+
+
+@st.composite
+def other_persons(draw):
+    name = draw(st.sampled_from(THIRD_PARTIES))
+    return draw(st.sampled_from(("证人", "举报人", "", "在场人员"))) + name, [name], [name]
+
+
+KINDS = {"id_number": id_numbers(), "mobile": mobiles(), "landline": landlines(), "email": emails(),
+         "bank_account": bank_accounts(), "address": addresses(), "health": health_data(),
+         "religion": religious_data(), "minor": minors(), "name": other_persons()}
+
+
+def days_ago(n: int) -> str:
+    return (date.today() - timedelta(days=n)).isoformat()
