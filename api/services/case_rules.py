@@ -25,6 +25,7 @@ from engine.errors import FormDataInvalid, RuleViolation
 
 from ..extensions import db
 from ..models import Event, Instance, TaskRow, User
+from .gate import COLLECTIVE_KIND, is_collective, is_review
 
 #: on-site duties (APL 55): data key -> (zh, en); the document key holds text, the others are ticks
 DUTIES: dict[str, tuple[str, str]] = {
@@ -51,7 +52,6 @@ REVIEW_CHECKLIST: dict[str, str] = {
 }
 REFERRAL_ITEM = "criminal_referral_needed"
 PROBLEM_CODES = ("revise", "investigate", "disagree", "refer")
-REVIEW_KIND, COLLECTIVE_KIND = "legal_review", "collective_discussion"
 
 #: collective_decision -> the head decisions it allows (APL 57); ``return_for_review`` is always allowed
 COLLECTIVE_ALLOWS: dict[str, frozenset[str]] = {
@@ -91,10 +91,6 @@ def check_on_site_duties(act_kind: str | None, submitted: dict[str, Any]) -> Non
 
 # -- the legal review checklist ---------------------------------------------------------------
 
-def is_review(task: TaskRow, submitted: dict[str, Any]) -> bool:
-    return task.kind == REVIEW_KIND or (task.role == "legal_reviewer" and "review_outcome" in submitted)
-
-
 def check_review_checklist(task: TaskRow, submitted: dict[str, Any]) -> None:
     """"agree" needs every checklist item ticked and no suspected crime; "problems" a problem code."""
     if not is_review(task, submitted):
@@ -121,10 +117,6 @@ def check_review_checklist(task: TaskRow, submitted: dict[str, Any]) -> None:
 
 
 # -- collective discussion (APL 57) -------------------------------------------------------------
-
-def is_collective(task: TaskRow, submitted: dict[str, Any]) -> bool:
-    return task.kind == COLLECTIVE_KIND or "collective_decision" in submitted
-
 
 def _heads(names: list[str]) -> list[str]:
     users = db.session.scalars(select(User).where(User.username.in_(names))) if names else []
