@@ -36,12 +36,18 @@ FULFILMENT = {
 }
 
 
+def _effective(event: Event) -> bool:
+    """False for a decision completion the APL 58 gate recorded as not effective (returned for review)."""
+    return ((event.data or {}).get("gate") or {}).get("effective", True) is not False
+
+
 def decision_events(instance_id: int) -> list[Event]:
-    """The case's recorded completions of decision tasks and inspection results, oldest first."""
+    """The case's recorded, effective completions of decision tasks and inspection results, oldest first."""
     completions = db.session.scalars(
         select(Event).where(Event.instance_id == instance_id, Event.type == "task_completed").order_by(Event.seq))
     return [e for e in completions
-            if (e.data or {}).get("kind") in DECISION_KINDS or (e.data or {}).get("form_key") in RESULT_FORMS]
+            if ((e.data or {}).get("kind") in DECISION_KINDS or (e.data or {}).get("form_key") in RESULT_FORMS)
+            and _effective(e)]
 
 
 def require_decision(instance_id: int) -> Event:
