@@ -8,6 +8,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, jsonify
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.errors import (
@@ -20,6 +21,8 @@ from engine.errors import (
     ScriptError,
     StateConflict,
 )
+
+from .extensions import db
 
 
 class Unauthorized(SanxiangError):
@@ -79,3 +82,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(StaleDataError)
     def _stale(exc: StaleDataError):  # noqa: ARG001
         return jsonify(error_body(409, "the instance was changed by another request; reload and retry")), 409
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError):  # noqa: ARG001
+        # a concurrent request wrote the same history position or row first; nothing of this one was kept
+        db.session.rollback()
+        return jsonify(error_body(409, "another request changed this record at the same time; reload and retry")), 409

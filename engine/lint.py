@@ -9,7 +9,9 @@
   decision;
 * decisions (APL 58, docs/DOMAIN.md §3): a task with ``kind=decision`` sits in the
   head's lane, a user task whose form records ``decision`` carries ``kind=decision``,
-  and no script sets ``decision``.
+  and no script sets ``decision``;
+* on-site acts (APL 55, docs/DOMAIN.md §1.2): a user task whose form collects the on-site duties
+  (``duty_*`` keys) is an enforcement act and carries an ``actKind``.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from lxml import etree
 
 from .definitions import NS, Catalog
 from .dmn_check import check_tables
+from .duties import duty_keys
 from .errors import ErrorBag, ScriptError
 from .forms import input_components
 from .proposal import DECISION_KEY
@@ -101,6 +104,7 @@ def _lint_tasks(catalog: Catalog, file: str, tree: etree._ElementTree, bag: Erro
         elif form_key not in catalog.forms:
             bag.add(file, tid, task.sourceline, f"form '{form_key}' does not exist in forms/")
         _lint_decision_task(catalog, file, task, lane, bag)
+        _lint_act_task(catalog, file, task, bag)
     for call in tree.xpath("//bpmn:callActivity", namespaces=NS):
         called = call.get("calledElement")
         if called not in catalog.processes:
@@ -125,6 +129,17 @@ def _lint_decision_task(catalog: Catalog, file: str, task: etree._Element, lane:
         bag.add(file, tid, task.sourceline,
                 f"form '{props.get('formKey')}' records '{DECISION_KEY}': the task must carry kind=decision "
                 "so the legal-review gate applies (APL 58)")
+
+
+def _lint_act_task(catalog: Catalog, file: str, task: etree._Element, bag: ErrorBag) -> None:
+    props = _properties(task)
+    form = catalog.forms.get(props.get("formKey") or "")
+    duties = duty_keys(c.get("key") for c in input_components(form)) if form is not None else []
+    if duties and not props.get("actKind"):
+        bag.add(file, task.get("id"), task.sourceline,
+                f"form '{props.get('formKey')}' records the on-site duties ({', '.join(duties)}): the task is an "
+                "enforcement act and must carry an actKind property, so the two-officer, audio/video and "
+                "on-site duty rules apply (APL 42, 55)")
 
 
 def _assigned_names(source: str) -> set[str]:
@@ -161,9 +176,11 @@ LINTERS: dict[str, list[Callable[[Catalog, str, etree._ElementTree, ErrorBag], N
 }
 
 
-def lint_catalog(catalog: Catalog, bag: ErrorBag) -> None:
-    """Add a problem to ``bag`` for every lint finding in the catalog's XML files."""
+def lint_catalog(catalog: Catalog, bag: ErrorBag, only: set[str] | None = None) -> None:
+    """Add a problem to ``bag`` for every lint finding in the catalog's XML files (those in ``only``, if given)."""
     for file, tree in catalog.trees.items():
+        if only is not None and file not in only:
+            continue
         kind = "dmn" if file.endswith(".dmn") else "bpmn"
         for linter in LINTERS[kind]:
             linter(catalog, file, tree, bag)

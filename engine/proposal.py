@@ -39,13 +39,10 @@ def _norm(key: str, value: Any) -> Any:
     if value is None:
         return None
     if key == "fine_amount":
-        if isinstance(value, bool):
-            return None
-        try:
-            amount = Decimal(str(value).strip() or "0")
-        except InvalidOperation:
+        number = amount(value)
+        if number is None:
             return str(value).strip()
-        return format(amount.normalize(), "f") if amount else "0"
+        return format(number.normalize(), "f") if number else "0"
     if isinstance(value, str):
         return " ".join(value.split())  # whitespace differences are not a change of content
     return value
@@ -62,10 +59,24 @@ def digest(data: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def amount(value: Any) -> Decimal | None:
+    """A fine amount as a finite, non-negative Decimal (``"２００００"``, ``" 2e4"`` included); None if it is not one."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        result = Decimal(str(value).strip() or "0")
+    except InvalidOperation:
+        return None
+    return result if result.is_finite() and result >= 0 else None
+
+
 def revision(submitted: dict[str, Any]) -> dict[str, Any]:
-    """The proposal keys a decision submission sets: its ``revised_*`` values and any proposal key it carries."""
+    """The proposal keys a decision submission sets: any proposal key it carries and, on ``revise``, its
+    ``revised_*`` values."""
     result = {k: v for k, v in submitted.items() if k in PROPOSAL_KEYS and v not in (None, "")}
-    result.update({REVISION_KEYS[k]: v for k, v in submitted.items() if k in REVISION_KEYS and v not in (None, "")})
+    if submitted.get(DECISION_KEY) == "revise":
+        result.update({REVISION_KEYS[k]: v for k, v in submitted.items()
+                       if k in REVISION_KEYS and v not in (None, "")})
     return result
 
 

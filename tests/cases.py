@@ -20,7 +20,7 @@ RECORD_START = {
     "record_date": "2026-11-20",
     "record_time": "09:30",
     "record_place": "宁晋县某村",
-    "officers_present": "officer1, officer2",
+    "officers_present": ["officer1", "officer2"],
     "opening_statement": "现在是2026年11月20日9时30分，我们是宁晋县民族宗教事务局执法人员，依法进行检查。",
 }
 INVESTIGATION = {**DUTIES, "duty_document_issued": "《询问笔录》宁民宗询〔2026〕1号", "investigation_record": "现场检查笔录一份。", "evidence_list": "照片3张，询问笔录1份",
@@ -40,7 +40,7 @@ REVIEW_PROBLEMS = {**CHECKLIST, "evidence_sufficient": False, "criminal_referral
 REVIEW_AGREE = {**CHECKLIST, "criminal_referral_needed": False, "review_outcome": "agree",
                 "review_opinion": "同意。"}
 FIX = {"fix_description": "已补充询问笔录。", "draft_decision": "罚款贰万元。"}
-DECISION = {"decision": "approve", "decision_text": "决定给予罚款人民币贰万元的行政处罚。", "decision_number": "宁民宗罚〔2026〕1号"}
+DECISION = {"decision": "approve", "decision_text": "经审查，决定按拟处理意见作出行政处罚。", "decision_number": "宁民宗罚〔2026〕1号"}
 SERVICE = {**DUTIES, "duty_document_issued": "《行政处罚决定书》及《送达回证》", "service_method": "direct", "service_date": "2026-11-25", "recipient": "张三"}
 DISCLOSURE_OK = {"publish_choice": "release", "publish_review_note": "已核对脱敏内容。"}
 EXECUTION = {"execution_outcome": "performed", "performance_date": "2026-12-01",

@@ -8,7 +8,8 @@ from engine.errors import StateConflict
 from engine.snapshots import state_view
 
 from ..models import Instance, User
-from . import hooks
+from ..registry import guard as registry_guard
+from . import gate, hooks, recusal
 from .history import append_event, instance_stream
 from .instances import get_instance, load_workflow, ready_rows, record_steps, save
 from .snapshots import stage_view
@@ -19,9 +20,12 @@ def edit_data(instance_id: int, changes: dict[str, Any], reason: str, user: User
     instance = get_instance(instance_id)
     if instance.status != "running":
         raise StateConflict(f"instance {instance_id} is {instance.status}")
+    known = ready_rows(instance.id)
+    gate.check_data_edit(instance, changes, list(known.values()))
+    registry_guard.check_edit(instance, changes)  # a fixed lottery plan/draw, a permit's recorded item
+    recusal.check_data_edit(instance, changes)  # a decided recusal stands (APL 43)
     bundle, workflow = load_workflow(instance)
     before = runtime.edit_data(workflow, changes)
-    known = ready_rows(instance.id)
     refs = stage_view(state_view(workflow, runtime.instance_data(workflow)))
     append_event(instance_stream(instance.id), instance, "data_edited", actor=user.username, role="admin",
                  data={"reason": reason, "changes": {k: {"before": before[k], "after": changes[k]} for k in changes}},
@@ -33,6 +37,7 @@ def edit_data(instance_id: int, changes: dict[str, Any], reason: str, user: User
 def rewind(instance_id: int, element_id: str, reason: str, user: User, client_addr: str | None) -> Instance:
     """Make the latest completed user task ``element_id`` ready again. No commit."""
     instance = get_instance(instance_id)
+    registry_guard.check_rewind(instance, element_id)  # a lottery draw is final
     bundle, workflow = load_workflow(instance)
     before = {"status": instance.status, "open_tasks": sorted(r.element_id for r in ready_rows(instance.id).values())}
     known = ready_rows(instance.id)

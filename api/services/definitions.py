@@ -53,7 +53,7 @@ def current_catalog() -> Catalog:
     cached = state.get("catalog")
     if cached is not None and cached[0] == marker:
         return cached[1]
-    catalog = load_catalog(latest_files()) if marker is not None else Catalog(files={})
+    catalog = load_catalog(latest_files(), lint=()) if marker is not None else Catalog(files={})
     state["catalog"] = (marker, catalog)
     return catalog
 
@@ -81,8 +81,8 @@ def _merge(uploads: dict[str, bytes]) -> tuple[dict[str, bytes], dict[str, bytes
 
 def validate(uploads: dict[str, bytes]) -> Catalog:
     """Validate uploads together with what is deployed; raises DefinitionInvalid."""
-    _, merged = _merge(uploads)
-    return load_catalog(merged)
+    cleaned, merged = _merge(uploads)
+    return load_catalog(merged, lint=cleaned)
 
 
 def deploy(uploads: dict[str, bytes], actor: str, client_addr: str | None = None) -> list[dict]:
@@ -92,7 +92,7 @@ def deploy(uploads: dict[str, bytes], actor: str, client_addr: str | None = None
     an unchanged file creates no version.
     """
     cleaned, merged = _merge(uploads)
-    catalog = load_catalog(merged)
+    catalog = load_catalog(merged, lint=cleaned)
     latest = {(v.key, v.kind): v for v in _latest_versions()}
     deployment_id = str(uuid.uuid4())
     created: list[dict] = []

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine import decisions, proposal, runtime
+from engine import decision_text, decisions, proposal, runtime
 from engine.errors import FormDataInvalid, RuleViolation
 
 from ..extensions import db
@@ -66,6 +66,22 @@ def catalogue_result(data: dict[str, Any], bundle: Any) -> dict[str, Any]:
             return {}
         parser = decisions.parse_decision(catalog.files[filename], filename, CATALOGUE_DECISION)
     return decisions.evaluate(parser, data, script_engine())
+
+
+def _for_catalogue(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with ``fine_amount`` as a number, so the catalogue compares amounts, not strings.
+
+    Raises:
+        FormDataInvalid (422) naming ``fine_amount`` when it is not an amount.
+    """
+    raw = data.get("fine_amount")
+    if raw in (None, ""):
+        return data
+    number = proposal.amount(raw)
+    if number is None:
+        raise FormDataInvalid({"fine_amount": [f"not an amount of yuan: {raw!r}"]},
+                              "the case's fine amount is not a number; correct it before deciding")
+    return {**data, "fine_amount": float(number)}
 
 
 def is_review(task: TaskRow, submitted: dict[str, Any]) -> bool:
@@ -125,7 +141,7 @@ def evaluate(task: TaskRow, instance: Instance, bundle: Any, submitted: dict[str
     digest = proposal.digest(content)
     if submitted.get(proposal.DECISION_KEY) in proposal.RETURN_VALUES:
         return GateVerdict(False, None, digest, refusal="returned for a new proposal and review")
-    verdict = catalogue_result(content, bundle)
+    verdict = catalogue_result(_for_catalogue(content), bundle)
     unchanged = digest == proposal.digest(current)
     major = bool(verdict.get("is_major")) or (unchanged and current.get("is_major") is True)
     rule = verdict.get("major_rule") or (current.get("major_rule") if unchanged else None) or ("major" if major else None)
@@ -151,25 +167,95 @@ def evaluate(task: TaskRow, instance: Instance, bundle: Any, submitted: dict[str
 
 
 def check_revision(submitted: dict[str, Any], current: dict[str, Any]) -> None:
-    """A ``revise`` decision on a penalty names the penalty it decides (so the gate can bind to it).
+    """``revised_*`` values belong to a ``revise`` decision, which on a penalty names the penalty it imposes.
 
     Raises:
-        FormDataInvalid (422) naming ``revised_penalty_kind``.
+        FormDataInvalid (422) naming the ``revised_*`` key.
     """
-    if submitted.get(proposal.DECISION_KEY) != "revise" or current.get("act_type") == "permit":
+    choice = submitted.get(proposal.DECISION_KEY)
+    if choice != "revise":
+        stray = sorted(k for k in proposal.REVISION_KEYS if submitted.get(k) not in (None, ""))
+        if stray:
+            raise FormDataInvalid({k: [f"only with the decision 'revise' (变更后作出决定), not '{choice}'"] for k in stray},
+                                  "revised values belong to a revised decision")
         return
-    if not submitted.get("revised_penalty_kind"):
+    if current.get("act_type") != "permit" and not submitted.get("revised_penalty_kind"):
         raise FormDataInvalid({"revised_penalty_kind": ["required when the decision is 'revise' (变更后作出决定)"]},
                               "a revised decision must state the penalty it imposes")
 
 
-def routed_back_to_review(ready: list[runtime.ReadyTask]) -> bool:
-    """After a step: is the case waiting for a new proposal or legal review?"""
-    return any(r.meta.kind in BACK_TO_REVIEW_KINDS or r.meta.process_id in REVIEW_PROCESSES
-               or r.role == "legal_reviewer" for r in ready)
+def check_decision_text(submitted: dict[str, Any], current: dict[str, Any]) -> None:
+    """The written decision names no fine and no kind of penalty other than the decided ones.
+
+    Raises:
+        FormDataInvalid (422) naming ``decision_text``.
+    """
+    if submitted.get(proposal.DECISION_KEY) in proposal.RETURN_VALUES or current.get("act_type") == "permit":
+        return
+    content = proposal.decided(current, submitted)
+    problems = decision_text.contradictions(str(submitted.get("decision_text") or ""), content.get("penalty_kind"),
+                                            proposal.amount(content.get("fine_amount")))
+    if problems:
+        raise FormDataInvalid({"decision_text": problems},
+                              "the written decision must state the decided penalty (APL 58, 59)")
 
 
-def enforce(verdict: GateVerdict, task: TaskRow, ready_after: list[runtime.ReadyTask]) -> bool:
+def decided_changes(verdict: GateVerdict | None, submitted: dict[str, Any],
+                    current: dict[str, Any]) -> dict[str, Any]:
+    """For an effective decision: the proposal keys whose decided value differs from the data, to write."""
+    if verdict is None or submitted.get(proposal.DECISION_KEY) in proposal.RETURN_VALUES:
+        return {}
+    content = proposal.decided(current, submitted)
+    old, new = proposal.content(current), proposal.content(content)
+    # a permit's outcome stays in ``decision``: ``permit_decision`` is the proposal the diagram compares it with
+    return {k: content[k] for k in proposal.PROPOSAL_KEYS if old[k] != new[k] and k != "permit_decision"}
+
+
+def routed_back_to_review(instance: Instance, ready: list[runtime.ReadyTask]) -> bool:
+    """After a step: is the case waiting for a legal review, or again at a proposal it already went through?
+
+    A ``kind=proposal`` task counts only when the case completed that element before (a real loop back),
+    so a deployed diagram cannot mark any next task as a "proposal" to carry a refused decision on.
+    """
+    if any(r.meta.kind == REVIEW_KIND or r.meta.process_id in REVIEW_PROCESSES or r.role == "legal_reviewer"
+           for r in ready):
+        return True
+    proposals = {r.meta.element_id for r in ready if r.meta.kind in BACK_TO_REVIEW_KINDS}
+    if not proposals:
+        return False
+    done = db.session.scalar(select(TaskRow.id).where(TaskRow.instance_id == instance.id,
+                                                      TaskRow.element_id.in_(proposals),
+                                                      TaskRow.state == "completed").limit(1))
+    return done is not None
+
+
+def latest_decision_gate(instance: Instance) -> dict[str, Any] | None:
+    """The gate record of the case's latest decision completion (None if it has none)."""
+    stmt = (select(Event.data).where(Event.instance_id == instance.id, Event.type == "task_completed",
+                                     Event.role == "head").order_by(Event.seq.desc()))
+    for (data,) in db.session.execute(stmt):
+        if (data or {}).get("gate"):
+            return data["gate"]
+    return None
+
+
+def check_no_returned_decision_carried_on(instance: Instance, act_kind: str | None, completed: bool) -> None:
+    """After a decision returned for review, nothing is served and the case does not end until a new,
+    effective decision (a deployed diagram that carries a returned decision on is refused here).
+
+    Raises:
+        RuleViolation ``legal_review_gate``.
+    """
+    if act_kind != "service" and not completed:
+        return
+    latest = latest_decision_gate(instance)
+    if latest is not None and latest.get("effective") is False:
+        raise RuleViolation("legal_review_gate",
+                            "the latest decision was returned for a new proposal and legal review (APL 58): "
+                            "it cannot be served and the case cannot end before a new decision")
+
+
+def enforce(verdict: GateVerdict, instance: Instance, ready_after: list[runtime.ReadyTask]) -> bool:
     """Refuse a failed verdict unless the diagram sent the case back to review; returns ``effective``.
 
     Raises:
@@ -177,7 +263,7 @@ def enforce(verdict: GateVerdict, task: TaskRow, ready_after: list[runtime.Ready
     """
     if verdict.passed:
         return True
-    if routed_back_to_review(ready_after):
+    if routed_back_to_review(instance, ready_after):
         return False
     raise RuleViolation(
         "legal_review_gate",
@@ -196,3 +282,36 @@ def check_no_scripted_decision(steps: list[runtime.StepRecord]) -> None:
                                 f"script task '{step.element_id}' sets '{proposal.DECISION_KEY}'; decisions are made "
                                 "by the head (负责人) in a decision task after the legal review, never by a script "
                                 "(APL 58)")
+
+
+def check_data_edit(instance: Instance, changes: dict[str, Any], ready: list[TaskRow]) -> None:
+    """After an effective decision its content is fixed: an admin data edit may not change it (a changed
+    decision is a new decision — rewind to the decision task — and a published one goes through APL 48).
+
+    Raises:
+        RuleViolation ``decided_content``.
+    """
+    touched = sorted(set(changes) & set(proposal.PROPOSAL_KEYS))
+    if not touched or any(row.kind in DECISION_KINDS for row in ready):
+        return
+    latest = latest_decision_gate(instance)
+    if latest is not None and latest.get("effective") is not False:
+        raise RuleViolation("decided_content",
+                            f"the case is decided; {', '.join(touched)} can change only through a new decision "
+                            "(rewind to the decision task, which then meets the legal-review gate again, APL 58)")
+
+
+def check_published_content(instance: Instance) -> None:
+    """What is published is what was decided: the case's content has the digest the decision recorded.
+
+    Raises:
+        RuleViolation ``decided_content`` (the publish hook records it as ``disclosure_withheld``).
+    """
+    latest = latest_decision_gate(instance)
+    if latest is None or not latest.get("digest"):
+        return
+    if latest.get("effective") is False:
+        raise RuleViolation("decided_content", "the latest decision was returned for review: nothing to publish")
+    if proposal.digest(instance.data) != latest["digest"]:
+        raise RuleViolation("decided_content", "the case's content differs from what the head decided (APL 58, 59); "
+                                               "it is not published")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine import proposal, runtime
+from engine import runtime
 from engine.errors import NotFound, RuleViolation, StateConflict
 from engine.forms import input_components, validate_form_data
 
@@ -91,22 +91,20 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
     rules.check_separation_of_duties(user, task, instance)
     bundle, workflow = load_workflow(instance)
     form = bundle.forms.get(task.form_key or "", {"components": []})
-    cleaned = validate_form_data(form, data, current=runtime.find_task(workflow, task.spiff_task_id).data,
-                                 values=registry.form_registry_values(form, data))
+    current = dict(runtime.find_task(workflow, task.spiff_task_id).data)
+    meta = bundle.task_meta(task.process_id, task.element_id)
+    cleaned = validate_form_data(form, data, current=current, values=registry.form_registry_values(form, data))
     submitted = {**form_defaults(form), **cleaned}
     submitted.update(registry_inject.server_values(  # registry data the task asks for (powers list, lottery)
-        bundle.task_meta(task.process_id, task.element_id).properties, submitted,
-        runtime.find_task(workflow, task.spiff_task_id).data, instance.id, user.username, client_addr))
-    current = dict(runtime.find_task(workflow, task.spiff_task_id).data)
+        meta.properties, submitted, current, instance.id, user.username, client_addr))
     verdict = gate.evaluate(task, instance, bundle, submitted, current)
     if verdict is not None:
         gate.check_revision(submitted, current)
-        submitted.update(proposal.revision(submitted))  # a revised decision becomes the case's content
+        submitted.update(gate.decided_changes(verdict, submitted, current))  # the decided content becomes the case's
     approval = gate.approval_record(task, submitted, current)
     rules.check_legal_qualification(user, task)
-    act_kind = bundle.task_meta(task.process_id, task.element_id).properties.get("actKind")
-    case_rules.check_completion(user, task, instance, act_kind, submitted,
-                                runtime.find_task(workflow, task.spiff_task_id).data)
+    act_kind = meta.properties.get("actKind")
+    case_rules.check_completion(user, task, instance, act_kind, submitted, current)
     rules.check_two_officers(act_kind, submitted, instance)
     rules.check_recording(act_kind, task, instance)
 
@@ -116,7 +114,12 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
     gate.check_no_scripted_decision(steps)
     extra: dict[str, Any] = {"approval": approval} if approval else {}
     if verdict is not None:
-        extra["gate"] = verdict.record(gate.enforce(verdict, task, runtime.ready_tasks(bundle, workflow)))
+        effective = gate.enforce(verdict, instance, runtime.ready_tasks(bundle, workflow))
+        if effective:
+            gate.check_decision_text(submitted, current)
+        extra["gate"] = verdict.record(effective)
+    else:
+        gate.check_no_returned_decision_carried_on(instance, act_kind, workflow.is_completed())
     implicit_claim = task.assignee is None
     task.state = "completed"
     task.assignee = user.username

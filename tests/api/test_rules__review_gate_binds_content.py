@@ -277,3 +277,189 @@ def test_a_script_that_decides_is_refused_and_nothing_is_saved__APL_58(http, app
     body = _refused(http, iid, "task_proposal", c.PROPOSAL_MAJOR, "officer1", "decision_by_head")
     assert "task_decide" in body["message"]
     assert _unchanged(app, iid) == before
+
+
+# -- found by attacking the gate from outside ------------------------------------------------------------
+
+@pytest.mark.parametrize("choice", ["deny", "approve"])
+def test_revised_values_belong_only_to_a_revise_decision__APL_58(http, app, choice):
+    """'deny' or 'approve' with hidden revised fields would write an unreviewed heavier penalty into the case."""
+    acts = Acts(http)
+    iid = to_proposal(http, acts)
+    acts.complete(iid, "task_proposal", c.PROPOSAL_MINOR)
+    before = _unchanged(app, iid)
+    task = http.open_task(iid, "task_head_decision")
+    sneaky = {**HEAVIER, "decision": choice}
+    resp = http.call("POST", f"/api/v1/tasks/{task['id']}/complete", "head1", json={"data": sneaky})
+    assert resp.status_code == 422, resp.get_json()
+    assert {"revised_penalty_kind", "revised_fine_amount"} <= set(resp.get_json()["errors"])
+    assert _unchanged(app, iid) == before
+
+
+def test_a_deny_decision_imposes_nothing_and_says_so_in_the_case__APL_58(http):
+    iid = _reviewed_major_case(http)
+    deny = {**c.DECISION, "decision": "deny", "decision_text": "决定不予行政处罚。", "decision_number": decision_number(iid)}
+    http.complete(iid, "task_head_decision", deny, "head1")
+    data = instance_data(http, iid)
+    assert data["penalty_kind"] == "none" and data["fine_amount"] == 0
+
+
+def test_admin_edit_of_the_decided_content_is_refused__APL_58(http):
+    iid = _reviewed_major_case(http)
+    http.complete(iid, "task_head_decision", {**c.DECISION, "decision_number": decision_number(iid)}, "head1")
+    resp = http.call("PATCH", f"/api/v1/instances/{iid}/data", "admin",
+                     json={"changes": {"fine_amount": 500000, "penalty_kind": "revoke_licence"}, "reason": "改判"})
+    assert resp.status_code == 403 and resp.get_json()["errors"]["rule"] == "decided_content"
+    assert instance_data(http, iid)["fine_amount"] == 20000
+    # data that is not decided content can still be corrected
+    resp = http.call("PATCH", f"/api/v1/instances/{iid}/data", "admin",
+                     json={"changes": {"case_title": "更正后的案件名称"}, "reason": "名称笔误"})
+    assert resp.status_code == 200, resp.get_json()
+
+
+@pytest.mark.parametrize("typed", ["200000", "２０００００", " 200000", "2e5"])
+def test_an_amount_typed_as_text_is_read_as_an_amount__APL_58(http, typed):
+    iid = _reviewed_major_case(http)
+    resp = http.call("PATCH", f"/api/v1/instances/{iid}/data", "admin",
+                     json={"changes": {"fine_amount": typed}, "reason": "罚款金额录入错误"})
+    assert resp.status_code == 200
+    body = _refused(http, iid, "task_head_decision", {**c.DECISION, "decision_number": decision_number(iid)},
+                    "head1", "legal_review_gate")
+    assert "fine_amount" in body["message"]
+
+
+def test_an_amount_that_is_no_number_is_422_not_500__APL_58(http):
+    iid = _reviewed_major_case(http)
+    http.call("PATCH", f"/api/v1/instances/{iid}/data", "admin",
+              json={"changes": {"fine_amount": "贰拾万"}, "reason": "录入"})
+    task = http.open_task(iid, "task_head_decision")
+    resp = http.call("POST", f"/api/v1/tasks/{task['id']}/complete", "head1",
+                     json={"data": {**c.DECISION, "decision_number": decision_number(iid)}})
+    assert resp.status_code == 422 and "fine_amount" in resp.get_json()["errors"]
+
+
+_CARRY_ON = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+                  id="defs_carry_on" targetNamespace="http://sanxiang.local/bpmn">
+  <bpmn:process id="gate_carry_on_case" name="决定后伪装退回的案件" isExecutable="true">
+    <bpmn:laneSet id="lanes_carry_on">
+      <bpmn:lane id="lane_officer" name="执法人员">
+        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>task_register</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>task_proposal</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>task_fake_proposal</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
+      </bpmn:lane>
+      <bpmn:lane id="lane_head" name="负责人">
+        <bpmn:flowNodeRef>task_decide</bpmn:flowNodeRef>
+      </bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="start" name="开始"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="task_register" name="立案登记">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formKey" value="case_register" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:userTask id="task_proposal" name="拟处理意见">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formKey" value="case_proposal" />
+        <spiffworkflow:property name="kind" value="proposal" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:userTask id="task_decide" name="负责人决定">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formKey" value="head_decision" />
+        <spiffworkflow:property name="kind" value="decision" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:userTask id="task_fake_proposal" name="送达准备">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formKey" value="case_archive" />
+        <spiffworkflow:property name="kind" value="proposal" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f4</bpmn:incoming><bpmn:outgoing>f5</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:endEvent id="end" name="结束"><bpmn:incoming>f5</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task_register" />
+    <bpmn:sequenceFlow id="f2" sourceRef="task_register" targetRef="task_proposal" />
+    <bpmn:sequenceFlow id="f3" sourceRef="task_proposal" targetRef="task_decide" />
+    <bpmn:sequenceFlow id="f4" sourceRef="task_decide" targetRef="task_fake_proposal" />
+    <bpmn:sequenceFlow id="f5" sourceRef="task_fake_proposal" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_a_diagram_cannot_carry_a_refused_decision_on_by_calling_the_next_task_a_proposal__APL_58(http):
+    """Only a loop back to a proposal the case went through (or a legal review) makes a refused decision
+    'returned'; a new task that merely says kind=proposal does not."""
+    resp = upload(http, "/api/v1/definitions", {"gate_carry_on_case.bpmn": _CARRY_ON.encode()})
+    assert resp.status_code == 201, resp.get_json()
+    iid = http.start("gate_carry_on_case")["id"]
+    http.complete(iid, "task_register", c.REGISTER, "officer1")
+    http.complete(iid, "task_proposal", {**c.PROPOSAL_MINOR, "penalty_kind": "revoke_licence"}, "officer1")
+    _refused(http, iid, "task_decide", {**c.DECISION, "decision_number": "宁民宗罚〔2026〕97号"}, "head1",
+             "legal_review_gate")
+
+
+def test_a_returned_decision_goes_back_to_the_proposal_and_decides_nothing__APL_58(http):
+    iid = _reviewed_major_case(http)
+    back = {"decision": "return_for_review", "decision_text": "退回重新拟定：罚款幅度需重新论证。",
+            "decision_number": "—"}
+    assert open_ids(http.complete(iid, "task_head_decision", back, "head1")) == ["task_proposal"]
+    gate = [e for e in _history(http, iid) if e["type"] == "task_completed"][-1]["data"]["gate"]
+    assert gate["effective"] is False
+
+
+def test_two_heads_deciding_at_once_record_one_decision_and_the_other_gets_409__APL_58(http, app):
+    import threading
+
+    iid = _reviewed_major_case(http)
+    task = http.open_task(iid, "task_head_decision")
+    tokens = {u: http.token(u) for u in ("head1", "head2")}
+    body = {"data": {**c.DECISION, "decision_number": decision_number(iid)}}
+    codes: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def decide(user: str) -> None:
+        client = app.test_client()
+        barrier.wait()
+        resp = client.post(f"/api/v1/tasks/{task['id']}/complete", json=body,
+                           headers={"Authorization": f"Bearer {tokens[user]}"})
+        codes.append(resp.status_code)
+
+    threads = [threading.Thread(target=decide, args=(u,)) for u in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(codes) == [200, 409]
+    decisions = [e for e in _history(http, iid)
+                 if e["type"] == "task_completed" and e["element_id"] == "task_head_decision"]
+    assert len(decisions) == 1
+    assert http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1").get_json()["ok"]
+
+
+@pytest.mark.parametrize("text", [
+    "决定吊销其宗教活动场所登记证，并处罚款人民币伍拾万元。",
+    "决定给予罚款人民币伍万元的行政处罚。",
+    "决定处以50,000元罚款。",
+    "决定处以２万５千元罚款。",
+])
+def test_the_written_decision_states_the_decided_penalty__APL_58(http, text):
+    iid = _reviewed_major_case(http)  # a reviewed fine of ¥20,000
+    task = http.open_task(iid, "task_head_decision")
+    resp = http.call("POST", f"/api/v1/tasks/{task['id']}/complete", "head1",
+                     json={"data": {**c.DECISION, "decision_text": text, "decision_number": decision_number(iid)}})
+    assert resp.status_code == 422 and "decision_text" in resp.get_json()["errors"], resp.get_json()
+
+
+@pytest.mark.parametrize("text", ["决定给予罚款人民币贰万元的行政处罚。", "决定处以20,000元罚款。", "决定处以2万元罚款，并予以警告。"])
+def test_a_written_decision_that_agrees_passes__APL_58(http, text):
+    iid = _reviewed_major_case(http)
+    data = {**c.DECISION, "decision_text": text, "decision_number": decision_number(iid)}
+    assert open_ids(http.complete(iid, "task_head_decision", data, "head1")) == ["task_service"]
