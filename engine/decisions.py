@@ -16,6 +16,11 @@ parsed business-rule task by :func:`install`) gives instead
   author must add a row).
 
 Overlapping rows and numeric gaps are refused at deploy (:mod:`engine.dmn_check`).
+
+Input expressions are evaluated in brackets: SpiffWorkflow builds ``input + cell`` for a cell
+such as ``< 10000``, so an input ``fine_amount or 0`` would become ``fine_amount or 0 < 10000``
+(true for every non-zero fine). :meth:`SafeDMNEngine.evaluate` compares ``(fine_amount or 0)``,
+which is what the table says and what :mod:`engine.dmn_check` analyses.
 """
 from __future__ import annotations
 
@@ -38,7 +43,13 @@ class NoMatchingRow(WorkflowException):
 
 
 class SafeDMNEngine(DMNEngine):
-    """SpiffWorkflow's DMNEngine with a defined result when no row matches (see the module docstring)."""
+    """SpiffWorkflow's DMNEngine with bracketed input expressions and a defined result when no row matches
+    (see the module docstring)."""
+
+    def evaluate(self, input_expr: Any, match_expr: Any, task: Any) -> Any:
+        if isinstance(input_expr, str) and match_expr is not None:
+            input_expr = f"({input_expr})"
+        return super().evaluate(input_expr, match_expr, task)
 
     def result(self, task: Any) -> dict[str, Any]:
         table = self.decision_table

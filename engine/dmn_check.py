@@ -7,17 +7,21 @@ understands, and reports each finding as a problem naming the rules and their li
 
 How: every column's input space is cut into *atoms* — for a numeric column the points and
 open intervals between the numbers its cells mention, for any other column each literal its
-cells mention plus "anything else". Each cell is a comparison with constants, so it is true
-or false on a whole atom; it is evaluated once on a representative value of each atom. The
-product of the columns' atoms enumerates every distinguishable input:
+cells mention plus "anything else". Each cell is a comparison with constants (arithmetic on
+literals such as ``10 * 1000`` is folded first, on the syntax tree: nothing is run), so it is
+true or false on a whole atom; it is evaluated once on a representative value of each atom.
 
-* two rows true on the same combination overlap (UNIQUE only);
-* for a numeric column and a fixed combination of the other columns, atoms left uncovered
-  between covered ones are a gap in the numeric range.
+* Overlaps (UNIQUE only), pairwise: two rows overlap iff in every column some atom satisfies
+  both cells — no enumeration of the columns' product, so tables of any size are checked.
+* Gaps: for a numeric column and a fixed combination of the other columns, atoms left uncovered
+  between covered ones are a gap in the numeric range. This enumerates the product of the
+  columns' atoms; a table with a numeric column whose product exceeds :data:`MAX_COMBINATIONS`
+  is refused with a problem saying it is too large to check (split it).
 
-Cells the analysis does not understand (function calls, other variables, ...) make every
-combination they touch "unknown": nothing is reported there (no false alarms). Tables whose
-product exceeds :data:`MAX_COMBINATIONS` are not analysed.
+A cell the analysis does not understand (a function call, another variable, ...) is a problem
+under UNIQUE, naming the rule and its line (the author rewrites it as a comparison with
+constants); under other hit policies it makes the combinations it touches "unknown" and nothing
+is reported there.
 """
 from __future__ import annotations
 
@@ -74,6 +78,44 @@ class _Atom:
     numeric: bool = False
 
 
+_FOLD_OPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+             ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b, ast.Mod: lambda a, b: a % b,
+             ast.Pow: lambda a, b: a ** b}
+MAX_FOLDED = 10 ** 15
+
+
+class _Fold(ast.NodeTransformer):
+    """Replace arithmetic on number literals by its value (``10 * 1000`` -> ``10000``); nothing is evaluated
+    but the listed operators on plain numbers, with exponents and results kept small."""
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.op, (ast.USub, ast.UAdd)) and _number_node(node.operand):
+            value = node.operand.value
+            return ast.copy_location(ast.Constant(-value if isinstance(node.op, ast.USub) else value), node)
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        op = _FOLD_OPS.get(type(node.op))
+        if op is None or not (_number_node(node.left) and _number_node(node.right)):
+            return node
+        a, b = node.left.value, node.right.value
+        if isinstance(node.op, ast.Pow) and (abs(b) > 64 or abs(a) > 10 ** 6):
+            return node
+        try:
+            value = op(a, b)
+        except (ArithmeticError, ValueError):
+            return node
+        if not _is_number(value) or abs(value) > MAX_FOLDED:
+            return node
+        return ast.copy_location(ast.Constant(value), node)
+
+
+def _number_node(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and _is_number(node.value)
+
+
 def _cell(text: str | None) -> _Cell:
     """Turn an input entry into a predicate on ``v``, following SpiffWorkflow's DMNEngine."""
     text = (text or "").strip()
@@ -91,6 +133,7 @@ def _cell(text: str | None) -> _Cell:
         tree = ast.parse(source, mode="eval")
     except SyntaxError:
         return _Cell(UNKNOWN)
+    tree = ast.fix_missing_locations(_Fold().visit(tree))
     if any(not isinstance(n, _ALLOWED) or (isinstance(n, ast.Name) and n.id != "v") for n in ast.walk(tree)):
         return _Cell(UNKNOWN)
     constants = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)]
@@ -196,13 +239,22 @@ def _check_table(file: str, decision_id: str, table: etree._Element, bag: ErrorB
         rules.append(_Rule(el.get("id") or f"row {row}", el.sourceline, row, cells))
     if not rules:
         return
+    where = f"decision '{decision_id}'"
     columns = [_atoms(types[c], [r.cells[c] for r in rules]) for c in range(len(inputs))]
+    truth = [[[_matches(r.cells[c], a) for a in columns[c][0]] for c in range(len(inputs))] for r in rules]
+    if policy == "UNIQUE":
+        _report_not_understood(file, where, names, rules, table, bag)
+        _report_overlaps(file, where, names, columns, rules, truth, bag)
+    if not any(numeric for _, numeric in columns):
+        return  # gaps are looked for in numeric ranges only
     total = 1
     for atoms, _ in columns:
         total *= len(atoms)
     if total > MAX_COMBINATIONS:
+        bag.add(file, table.get("id") or decision_id, table.sourceline,
+                f"{where}: {total} input combinations, more than the {MAX_COMBINATIONS} that can be checked for "
+                "gaps in numeric ranges; split the table into smaller ones")
         return
-    truth = [[[_matches(r.cells[c], a) for a in columns[c][0]] for c in range(len(inputs))] for r in rules]
     hits: dict[tuple[int, ...], tuple[list[int], bool]] = {}
     for combo in itertools.product(*(range(len(atoms)) for atoms, _ in columns)):
         matched, unknown = [], False
@@ -215,17 +267,38 @@ def _check_table(file: str, decision_id: str, table: etree._Element, bag: ErrorB
             else:
                 matched.append(i)
         hits[combo] = (matched, unknown)
-    where = f"decision '{decision_id}'"
-    if policy == "UNIQUE":
-        _report_overlaps(file, where, names, columns, rules, hits, bag)
     _report_gaps(file, where, names, columns, rules, hits, bag)
 
 
+def _report_not_understood(file: str, where: str, names: list[str], rules: list[_Rule], table: etree._Element,
+                           bag: ErrorBag) -> None:
+    """Under UNIQUE every cell must be analysable, or an overlap could hide behind it."""
+    texts = [[_text(e) for e in el.findall("{*}inputEntry")] for el in table.findall("{*}rule")]
+    for rule in rules:
+        for c, cell in enumerate(rule.cells):
+            if cell.code is UNKNOWN:
+                bag.add(file, rule.rule_id, rule.line,
+                        f"{where}: cell '{(texts[rule.row - 1][c] or '').strip()}' of input {names[c]} in "
+                        f"{_rule_ref(rule)} cannot be checked for overlaps under hit policy UNIQUE; write it as a "
+                        "comparison of the input with constants (e.g. < 10000, \"person\", 0 <= ? < 100, -)")
+
+
+def _intersection(a: list[Any], b: list[Any]) -> tuple[Any, int | None]:
+    """Whether two cells of one column are both true on some atom: (True, atom), (False, None) or (UNKNOWN, None)."""
+    unknown = False
+    for atom, (x, y) in enumerate(zip(a, b, strict=True)):
+        if x is True and y is True:
+            return True, atom
+        if x is not False and y is not False:
+            unknown = True
+    return (UNKNOWN if unknown else False), None
+
+
 def _describe(names: list[str], columns: list[tuple[list[_Atom], bool]], combo: tuple[int, ...],
-              skip: int | None = None) -> str:
+              skip: int | None = None, keep: int | None = None) -> str:
     return ", ".join(f"{names[c]} {columns[c][0][a].text}" if columns[c][1] or columns[c][0][a].value is OTHER
                      else f"{names[c]} = {columns[c][0][a].text}"
-                     for c, a in enumerate(combo) if c != skip)
+                     for c, a in enumerate(combo) if c != skip and keep in (None, c))
 
 
 def _rule_ref(rule: _Rule) -> str:
@@ -233,17 +306,23 @@ def _rule_ref(rule: _Rule) -> str:
 
 
 def _report_overlaps(file: str, where: str, names: list[str], columns: list[tuple[list[_Atom], bool]],
-                     rules: list[_Rule], hits: dict, bag: ErrorBag) -> None:
-    seen: set[tuple[int, int]] = set()
-    for combo, (matched, _) in hits.items():
-        for i, j in itertools.combinations(matched, 2):
-            if (i, j) in seen:
-                continue
-            seen.add((i, j))
+                     rules: list[_Rule], truth: list, bag: ErrorBag) -> None:
+    """Pairwise: two rows overlap iff their cells intersect in every column (no enumeration)."""
+    for i, j in itertools.combinations(range(len(rules)), 2):
+        witness: list[int] = []
+        for c in range(len(columns)):
+            both, atom = _intersection(truth[i][c], truth[j][c])
+            if both is not True:
+                break
+            witness.append(atom)
+        else:
+            shown = [c for c in range(len(columns))
+                     if rules[i].cells[c].code is not None or rules[j].cells[c].code is not None]
+            when = ", ".join(_describe(names, columns, tuple(witness), keep=c) for c in shown) or "any input"
             later = rules[j]
             bag.add(file, later.rule_id, later.line,
                     f"{where}: rows {_rule_ref(rules[i])} and {_rule_ref(later)} overlap under hit policy UNIQUE; "
-                    f"both match when {_describe(names, columns, combo)}")
+                    f"both match when {when}")
 
 
 def _report_gaps(file: str, where: str, names: list[str], columns: list[tuple[list[_Atom], bool]],

@@ -8,6 +8,11 @@ stored form into ``{date: True (working) | False (holiday)}`` for
 
 Accepted items: ``"2027-01-01"``, ``{"date": "2027-01-01", "name": "元旦"}`` or
 ``{"from": "2027-02-06", "to": "2027-02-12", "name": "春节"}`` (holidays only).
+
+A schedule is complete or refused: it names every statutory holiday of the year (元旦, 春节, 清明节,
+劳动节, 端午节, 中秋节, 国庆节 — 全国年节及纪念日放假办法 art. 2), each with at least one date in the
+year; one item may name several (``"国庆节、中秋节"``). A year loaded with only some of its
+holidays would count as known and hide the deadlines computed on a guess.
 """
 from __future__ import annotations
 
@@ -21,6 +26,16 @@ MAX_PERIOD_DAYS = 31
 MAX_NAME = 50
 FIELDS = ("holidays", "workdays", "source")
 WEEKDAYS_ZH = "一二三四五六日"
+#: the statutory holidays every year's schedule names: (name, what an item's name may say instead)
+STATUTORY_HOLIDAYS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("元旦", ("元旦", "new year's day")),
+    ("春节", ("春节", "spring festival")),
+    ("清明节", ("清明", "tomb-sweeping day", "qingming")),
+    ("劳动节", ("劳动节", "五一", "labour day", "labor day")),
+    ("端午节", ("端午", "dragon boat festival")),
+    ("中秋节", ("中秋", "mid-autumn festival")),
+    ("国庆节", ("国庆", "national day")),
+)
 
 
 def check_year(year: Any) -> int:
@@ -153,6 +168,12 @@ def normalize(year: Any, body: Any) -> dict[str, Any]:
         if work is not None and dt.date.fromisoformat(work["date"]) in off:
             errors.setdefault(f"workdays[{i}]", []).append(
                 f"{work['date']} is also a holiday ({off[dt.date.fromisoformat(work['date'])]})")
+    named = " ".join((p["name"] or "").lower() for p in holidays if p is not None)
+    missing = [name for name, spellings in STATUTORY_HOLIDAYS if not any(s in named for s in spellings)]
+    if missing and "holidays" not in errors:
+        errors["holidays"] = [f"incomplete: the official schedule names every statutory holiday; missing "
+                              f"{'、'.join(missing)} (give each item its name, e.g. {{\"from\": ..., \"to\": ..., "
+                              f"\"name\": \"{missing[0]}\"}})"]
     if errors:
         raise FormDataInvalid(errors, f"the {year} holiday schedule is invalid")
     return {"holidays": holidays, "workdays": workdays, "source": (source or "").strip() or None}
@@ -169,22 +190,24 @@ def days(schedule: dict[str, Any]) -> dict[dt.date, bool]:
     return out
 
 
-def validate_years(value: Any) -> dict[int, dict[dt.date, bool]]:
-    """Check a whole ``calendar_years`` setting value ``{"2027": schedule, ...}``; return its days per year.
+def normalize_years(value: Any) -> dict[str, dict[str, Any]]:
+    """The stored form of a whole ``calendar_years`` setting value ``{"2027": schedule, ...}``: each year's
+    schedule as :func:`normalize` returns it, under its year as a string.
 
     Raises:
-        FormDataInvalid: a key is not a year or a schedule is invalid (fields prefixed with the year).
+        FormDataInvalid: a key is not a year or a schedule is invalid (fields prefixed with the year, e.g.
+            ``2027.holidays[0]``); nothing is stored then.
     """
     if not isinstance(value, dict):
         raise FormDataInvalid({"value": ["expected {year: {holidays, workdays, source}}"]})
-    out: dict[int, dict[dt.date, bool]] = {}
+    out: dict[str, dict[str, Any]] = {}
     errors: dict[str, Any] = {}
     for key, schedule in value.items():
         try:
             year = int(key)
             if str(year) != str(key):
                 raise ValueError
-            out[year] = days(normalize(year, schedule))
+            out[str(year)] = normalize(year, schedule)
         except ValueError:
             errors[str(key)] = ["not a year"]
         except FormDataInvalid as exc:
@@ -192,3 +215,8 @@ def validate_years(value: Any) -> dict[int, dict[dt.date, bool]]:
     if errors:
         raise FormDataInvalid(errors, "the calendar years are invalid")
     return out
+
+
+def validate_years(value: Any) -> dict[int, dict[dt.date, bool]]:
+    """Check a whole ``calendar_years`` setting value; return its days per year (see :func:`normalize_years`)."""
+    return {int(year): days(schedule) for year, schedule in normalize_years(value).items()}

@@ -9,6 +9,7 @@ with the recorded ones. It stops at the first divergence and reports it.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -132,12 +133,21 @@ HANDLERS = {
 }
 
 
-def replay(bundle: SpecBundle, events: list[Recorded], script_engine: Any) -> ReplayResult:
-    """Re-run ``events`` on ``bundle``; the result names the first divergence, if any."""
+def replay(bundle: SpecBundle, events: list[Recorded], script_engine: Any,
+           engine_at: Callable[[datetime | None], Any] | None = None) -> ReplayResult:
+    """Re-run ``events`` on ``bundle``; the result names the first divergence, if any.
+
+    ``engine_at(event time)``, when given, is the script engine as it was when each event was recorded
+    (e.g. the working-day calendar then in force); otherwise ``script_engine`` runs every event.
+    """
     run = _Replay(bundle, script_engine)
     count = 0
     try:
         for ev in events:
+            if engine_at is not None and ev.at is not None:
+                run.script_engine = engine_at(ev.at)
+                if run.workflow is not None:
+                    run.workflow.script_engine = run.script_engine
             if run.workflow is None and ev.type != "instance_started":
                 raise Divergence(ev.seq, f"the history does not begin with instance_started (found {ev.type})")
             handler = HANDLERS.get(ev.type) or (_Replay.engine if ev.type.startswith("engine_") else _Replay.passive)

@@ -4,12 +4,21 @@ from flask.views import MethodView
 
 from ..extensions import db
 from ..security import client_addr, current_user, require_role
+from ..services import calendar_rechecks
 from ..services import calendar_years as service
 from . import blp
-from .schemas import CalendarStatusSchema, YearScheduleInSchema, YearScheduleSchema
+from .schemas import (
+    CalendarStatusSchema,
+    ConfirmationInSchema,
+    ConfirmationSchema,
+    YearScheduleInSchema,
+    YearScheduleSchema,
+)
 
 #: who loads a year's schedule: the same roles that edit the calendar settings
 EDITORS = ("admin", "process_owner")
+#: who confirms a case's deadline against a loaded calendar: the handling officer, a head, the calendar editors
+CONFIRMERS = ("officer", "head", "admin", "process_owner")
 
 
 @blp.route("/status")
@@ -40,5 +49,21 @@ class CalendarYear(MethodView):
         """
         user = require_role(*EDITORS)
         result = service.load_year(year, args, user.username, client_addr())
+        db.session.commit()
+        return result
+
+
+@blp.route("/confirmations")
+class DeadlineConfirmations(MethodView):
+    @blp.arguments(ConfirmationInSchema)
+    @blp.response(201, ConfirmationSchema)
+    def post(self, args):
+        """Confirm a case's deadlines computed before a year's calendar was loaded (officer, head, admin,
+        process_owner): recorded as ``deadline_confirmed`` on the case's history; the flag "deadline computed
+        before the <year> calendar was loaded — check it" goes. 409 when no deadline of the case awaits a check.
+        """
+        user = require_role(*CONFIRMERS)
+        role = next((r for r in CONFIRMERS if user.has_role(r)), None)
+        result = calendar_rechecks.confirm(args["instance_id"], args["note"], user.username, role, client_addr())
         db.session.commit()
         return result

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import INCLUDE, Schema, fields, validate
 
 
 class YearScheduleInSchema(Schema):
@@ -52,3 +52,15 @@ class CalendarStatusSchema(Schema):
     unknown_years_in_use = fields.List(fields.Nested(UnknownYearSchema))
     current_year_known = fields.Boolean()
     next_year_known = fields.Boolean()
+
+
+class ConfirmationInSchema(Schema):
+    instance_id = fields.Integer(required=True, metadata={"description": "the case whose deadlines were checked"})
+    note = fields.String(required=True, validate=validate.Length(min=1, max=500), metadata={
+        "description": "what was checked, e.g. 期限已按2027年节假日安排核对，无需调整"})
+
+
+class ConfirmationSchema(Schema):
+    instance_id = fields.Integer()
+    years = fields.List(fields.Integer())
+    note = fields.String()

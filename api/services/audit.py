@@ -16,7 +16,7 @@ from ..models import Blob, Checkpoint, DefinitionFile, Event, Instance
 from ..models.types import utcnow
 from .evidence import check_evidence
 from .history import instance_stream
-from .runtime import script_engine, spec_cache
+from .runtime import script_engine, script_engines_by_time, spec_cache
 from .snapshots import load_view
 
 
@@ -147,7 +147,8 @@ def verify_instance(instance_id: int, checkpoint_problems: list[dict[str, Any]] 
         bundle = spec_cache().get(instance.definition_key, instance.manifest, by_sha.__getitem__)
         recorded = [Recorded(e.seq, e.type, e.element_id, e.task_id, e.data or {},
                              _view(e, values), e.at) for e in own]
-        result = replay(bundle, recorded, script_engine())
+        # the calendar as it stood when each event was recorded, not today's (a year loaded since then)
+        result = replay(bundle, recorded, script_engine(), engine_at=script_engines_by_time())
         replayed = result.steps
         if not result.ok:
             replay_problems.append({"kind": "replay", **result.problem})

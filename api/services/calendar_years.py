@@ -6,6 +6,11 @@ plus the bureau's day overrides (``calendar_overrides``, which always win), unde
 unknown-year policy (setting ``calendar_unknown_year``). A deadline reaching a year nobody
 knows is computed (Monday–Friday) but flagged (``api.services.deadlines.calendar_warning``)
 and listed for admins by :func:`status`. Nothing here commits.
+
+The ``calendar_years`` setting is always stored in the loader's form: a value PUT through
+``/api/v1/settings/calendar_years`` goes through the same checks (:func:`normalize_setting`, 422 naming
+the field, 409 for a year the package has) and is stored normalised. :func:`build_calendar` also takes
+the settings as they stood at a past moment (the replay of ``verify``).
 """
 from __future__ import annotations
 
@@ -17,8 +22,8 @@ from sqlalchemy import select
 
 from engine import clock
 from engine.calendar import WorkingCalendar, package_years
-from engine.errors import NotFound, StateConflict
-from engine.holiday_schedule import check_year, days, normalize
+from engine.errors import FormDataInvalid, NotFound, StateConflict
+from engine.holiday_schedule import check_year, days, normalize, normalize_years
 
 from ..extensions import db
 from ..models import Instance, TaskRow
@@ -26,15 +31,56 @@ from . import settings
 
 YEARS_KEY = "calendar_years"
 POLICY_KEY = "calendar_unknown_year"
+OVERRIDES_KEY = "calendar_overrides"
+#: the settings the working-day calendar is built from
+CALENDAR_KEYS = (OVERRIDES_KEY, YEARS_KEY, POLICY_KEY)
 
 
-def build_calendar() -> WorkingCalendar:
-    """A calendar from the app's config and the settings in force (see the module docstring)."""
+def _schedules(value: Any) -> dict[int, dict[date, bool]]:
+    """The loaded years' days; a year stored before the current checks that fails them counts as not loaded
+    (its deadlines are flagged) instead of failing every request."""
+    out: dict[int, dict[date, bool]] = {}
+    for year, schedule in (value or {}).items():
+        try:
+            out[int(year)] = days(normalize(int(year), schedule))
+        except (FormDataInvalid, TypeError, ValueError, KeyError):
+            current_app.logger.warning("calendar_years: the stored %s schedule is invalid; the year is treated "
+                                       "as not loaded", year)
+    return out
+
+
+def build_calendar(values: dict[str, Any] | None = None) -> WorkingCalendar:
+    """A calendar from the app's config and the settings in force, or the given ``values`` of
+    ``CALENDAR_KEYS`` (e.g. as they stood at a past moment; see the module docstring)."""
+    values = values if values is not None else {key: settings.get(key) for key in CALENDAR_KEYS}
     overrides = dict(current_app.config["CALENDAR_OVERRIDES"])
-    overrides.update(settings.get("calendar_overrides"))
-    schedules = {int(year): days(schedule) for year, schedule in settings.get(YEARS_KEY).items()}
+    overrides.update(values[OVERRIDES_KEY] or {})
     return WorkingCalendar(overrides={date.fromisoformat(k): bool(v) for k, v in overrides.items()},
-                           unknown_year=settings.get(POLICY_KEY), schedules=schedules)
+                           unknown_year=values[POLICY_KEY], schedules=_schedules(values[YEARS_KEY]))
+
+
+def normalize_setting(value: Any) -> dict[str, Any]:
+    """The ``calendar_years`` setting value in stored form, checked as the year loader checks a year.
+
+    Raises:
+        FormDataInvalid: 422 naming the field (``2027.holidays``, ``2027.workdays[0].date``, ...).
+        StateConflict: 409 when it adds or changes a year the holiday package has (corrections of single days
+            go to ``calendar_overrides``).
+    """
+    stored, _ = settings.current(YEARS_KEY)
+    for key in sorted(value, key=str) if isinstance(value, dict) else []:
+        if (str(key).isdigit() and int(key) in package_years()
+                and (key not in stored or _as_stored(int(key), value[key]) != stored[key])):
+            raise StateConflict(f"the holiday package already has the official {key} schedule; "
+                                "correct single days with the calendar_overrides setting")
+    return normalize_years(value)
+
+
+def _as_stored(year: int, schedule: Any) -> Any:
+    try:
+        return normalize(year, schedule)
+    except FormDataInvalid:
+        return None
 
 
 def loaded_year(year: int) -> dict[str, Any]:

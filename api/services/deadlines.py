@@ -3,7 +3,9 @@
 ``calendar_warning``: a deadline that reaches a year whose holidays neither the holiday
 package nor a loaded schedule knows is computed (Monday–Friday) but flagged, e.g.
 "calendar for 2027 not loaded" / "2027年节假日安排未载入" (api/services/calendar_years.py).
-The flag is computed when read, so it disappears as soon as the year is loaded.
+The flag is computed when read. Once the year is loaded, a deadline that was computed while the
+year was unknown keeps a flag "deadline computed before the 2027 calendar was loaded — check it"
+until a person confirms it or the deadline changes (api/services/calendar_rechecks.py).
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from engine.deadlines import warning
 from engine.errors import CalendarError
 
 from . import settings
+from .calendar_rechecks import recheck_warning
 from .calendar_years import message
 from .runtime import calendar
 
@@ -62,6 +65,20 @@ def calendar_warning(due_at: datetime | None, lang: str = "en") -> str | None:
     return ("、" if lang == "zh" else "; ").join(message(y, lang) for y in years)
 
 
-def calendar_warning_of(obj: Any, open_field: str, open_value: str) -> str | None:
-    """The calendar flag of a task row / instance (or its dict form) while it is still open."""
-    return calendar_warning(_get(obj, "due_at")) if _get(obj, open_field) == open_value else None
+def calendar_warning_of(obj: Any, open_field: str, open_value: str, lang: str = "en") -> str | None:
+    """The calendar flag of a task row / instance (or its dict form) while it is still open: the year is not
+    loaded, or the deadline was computed before it was and nobody has checked it since."""
+    if _get(obj, open_field) != open_value:
+        return None
+    due = _get(obj, "due_at")
+    if isinstance(due, str):
+        due = datetime.fromisoformat(due)
+    flag = calendar_warning(due, lang)
+    if flag or due is None:
+        return flag
+    due_year = (due if due.tzinfo else due.replace(tzinfo=UTC)).astimezone(clock.BEIJING).year
+    if not any(clock.today().year <= y <= due_year for y in calendar().loaded_years()):
+        return None  # only a loaded year the deadline reaches can have been guessed (no query)
+    task = open_field == "state"
+    instance_id = _get(obj, "instance_id") if task else _get(obj, "id")
+    return recheck_warning("tasks" if task else "instances", _get(obj, "id"), instance_id, due, lang)

@@ -1,21 +1,30 @@
 """Versioned bureau settings: recording requirements, warning days, masking rules, calendar overrides.
 
 Each key has a default here and a validator; a change is a new version (and an
-event on the ``settings`` stream), never an edit of the old one.
+event on the ``settings`` stream), never an edit of the old one. A validator may return the
+value's normalised form, which is what is stored (e.g. ``calendar_years`` in the year loader's
+form), so nothing stored can fail a later request. Each version records when it took effect
+(``changed_at``, the engine clock): :func:`at` gives the value in force at a past moment.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
+from engine import clock
 from engine.calendar import UNKNOWN_YEAR_POLICIES
 from engine.errors import FormDataInvalid, NotFound
-from engine.holiday_schedule import validate_years
-from engine.masking import DEFAULT_RULES, ORGANISATION_STYLES, PERSON_STYLES, rules_from_config
+from engine.masking import (
+    DEFAULT_RULES,
+    ORGANISATION_STYLES,
+    PERSON_STYLES,
+    replacement_problem,
+    rules_from_config,
+)
 
 from ..extensions import db
 from ..models import Setting
@@ -47,12 +56,25 @@ def _validate_warning_days(value: Any) -> None:
 
 
 def _validate_masking(value: Any) -> None:
+    """The bureau's rules only add masks: each compiles, masks what it matches (a mask character, never
+    ``\\g<0>``) and does not redefine a statutory rule (those always run first, engine.masking.DEFAULT_RULES)."""
     if not isinstance(value, list):
         raise FormDataInvalid({"value": ["expected a list of masking rules"]})
     try:
-        rules_from_config(value)
+        rules = rules_from_config(value)
     except ValueError as exc:
         raise FormDataInvalid({"value": [str(exc)]}) from None
+    statutory = {r.name: r for r in DEFAULT_RULES}
+    problems = []
+    for rule in rules:
+        if rule.name in statutory and (rule.pattern, rule.replacement) != (statutory[rule.name].pattern,
+                                                                          statutory[rule.name].replacement):
+            problems.append(f"masking rule {rule.name!r}: a statutory rule always applies as built in; give your "
+                            "rule another name")
+        elif rule.name not in statutory and (problem := replacement_problem(rule)):
+            problems.append(f"masking rule {rule.name!r}: {problem}")
+    if problems:
+        raise FormDataInvalid({"value": problems}, "; ".join(problems))
 
 
 def _validate_party_display(value: Any) -> None:
@@ -83,24 +105,31 @@ def _validate_policy(value: Any) -> None:
         raise FormDataInvalid({"value": [f"must be one of {', '.join(UNKNOWN_YEAR_POLICIES)}"]})
 
 
+def _normalize_years(value: Any) -> Any:
+    from .calendar_years import normalize_setting  # the year loader's checks and stored form
+
+    return normalize_setting(value)
+
+
 def _default_policy() -> str:
     from flask import current_app
 
     return str(current_app.config.get("CALENDAR_UNKNOWN_YEAR", "weekends"))
 
 
-SETTINGS: dict[str, tuple[Callable[[], Any], Callable[[Any], None], str]] = {
+SETTINGS: dict[str, tuple[Callable[[], Any], Callable[[Any], Any], str]] = {
     "recording_requirements": (_recording_default, _validate_recording,
                                "which enforcement acts need audio/video evidence (seed 四(二)2)"),
     "warning_days": (lambda: 2, _validate_warning_days, "yellow warning when this many working days remain or fewer"),
     "masking_rules": (lambda: [asdict(r) for r in DEFAULT_RULES], _validate_masking,
-                      "masking before publication (OGI 15, APL 50, PIPL 28)"),
+                      "masking before publication (OGI 15, APL 50, PIPL 28): the statutory rules always run first "
+                      "and win; the bureau's rules only add masks"),
     "party_name_display": (lambda: {"person": "surname", "organisation": "full"}, _validate_party_display,
                            "how the party is named in every published field (natural persons 姓+某, organisations "
                            "in full by default)"),
     "calendar_overrides": (lambda: {}, _validate_overrides,
                            "bureau-maintained working-day overrides on top of the Chinese calendar"),
-    "calendar_years": (lambda: {}, validate_years,
+    "calendar_years": (lambda: {}, _normalize_years,
                        "official holiday schedules loaded for years the holiday package does not know "
                        "(PUT /api/v1/calendar/years/<year>)"),
     "calendar_unknown_year": (_default_policy, _validate_policy,
@@ -109,7 +138,7 @@ SETTINGS: dict[str, tuple[Callable[[], Any], Callable[[Any], None], str]] = {
 }
 
 
-def _spec(key: str) -> tuple[Callable[[], Any], Callable[[Any], None], str]:
+def _spec(key: str) -> tuple[Callable[[], Any], Callable[[Any], Any], str]:
     if key not in SETTINGS:
         raise NotFound(f"unknown setting '{key}' (known: {', '.join(SETTINGS)})")
     return SETTINGS[key]
@@ -126,6 +155,27 @@ def get(key: str) -> Any:
     return current(key)[0]
 
 
+def timeline(keys: Iterable[str]) -> dict[str, list[tuple[datetime, int, Any]]]:
+    """key -> its versions as (changed_at, version, value), oldest first (one query)."""
+    keys = list(keys)
+    for key in keys:
+        _spec(key)
+    out: dict[str, list[tuple[datetime, int, Any]]] = {key: [] for key in keys}
+    for row in db.session.scalars(select(Setting).where(Setting.key.in_(keys)).order_by(Setting.key, Setting.version)):
+        out[row.key].append((row.changed_at, row.version, row.value))
+    return out
+
+
+def at(versions: dict[str, list[tuple[datetime, int, Any]]], key: str, when: datetime) -> tuple[Any, int]:
+    """(value, version) of ``key`` in force at ``when``: the last version changed strictly before it (a change
+    at the very instant of an event came after it); version 0 is the built-in default."""
+    found: tuple[Any, int] = (None, 0)
+    for changed_at, version, value in versions.get(key, []):
+        if changed_at < when:
+            found = (value, version)
+    return found if found[1] else (_spec(key)[0](), 0)
+
+
 def versions_marker() -> int:
     """Changes whenever any setting gets a new version (cache key for derived objects)."""
     return db.session.scalar(select(func.coalesce(func.max(Setting.id), 0))) or 0
@@ -134,9 +184,14 @@ def versions_marker() -> int:
 def put(key: str, value: Any, actor: str, client_addr: str | None = None) -> Setting:
     """A new version of ``key``; raises FormDataInvalid (422) and changes nothing when invalid. No commit."""
     _, validate, _ = _spec(key)
-    validate(value)
+    normalised = validate(value)
+    value = value if normalised is None else normalised
     _, version = current(key)
-    row = Setting(key=key, version=version + 1, value=value, changed_by=actor)
+    if key == "calendar_years":  # deadlines guessed before a year is loaded stay flagged
+        from .calendar_rechecks import record_rechecks
+
+        record_rechecks(value, actor, client_addr)
+    row = Setting(key=key, version=version + 1, value=value, changed_by=actor, changed_at=clock.now())
     db.session.add(row)
     append_event("settings", None, "setting_changed", actor=actor, data={"key": key, "version": version + 1,
                                                                         "value": value}, client_addr=client_addr)

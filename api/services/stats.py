@@ -6,6 +6,12 @@ SQLite and PostgreSQL, so only the projection (a JSON value read as text) is don
 
 Times: a year is a Beijing calendar year. Stored timestamps, deadlines included, are aware
 UTC on every database (``api.models.types.UTCDateTime``). Nothing here commits.
+
+As of the year's end: a finished year's figures are the facts as they stood at the end of that
+year (Beijing), whatever the generation time, so a report republished in March equals the one of
+1 January — a task due 2027-01-05 is not "open overdue" in the 2026 report, a case ended in 2027
+was "running" at the end of 2026. A running year's (provisional) figures are as of now. Cancelled
+task rows carry no cancellation time and are not counted as open.
 """
 from __future__ import annotations
 
@@ -77,11 +83,26 @@ def _in_year(column: Any, year: int) -> Any:
     return (column >= start) & (column < end)
 
 
-def _cases(year: int) -> dict[str, Any]:
-    rows = db.session.execute(
+def as_of(year: int, now: datetime | None = None) -> datetime:
+    """The moment a year's figures describe: its end (Beijing) once it is over, else ``now``."""
+    return min(now or clock.now(), year_bounds(year)[1])
+
+
+def _ended_by(ended: datetime | None, at: datetime) -> bool:
+    return ended is not None and ended < at
+
+
+def _status_at(status: str, ended: datetime | None, at: datetime) -> str:
+    """The case's status at ``at``: a case that ended later was still running then."""
+    return status if status == "running" or _ended_by(ended, at) else "running"
+
+
+def _cases(year: int, at: datetime) -> dict[str, Any]:
+    found = db.session.execute(
         select(Instance.definition_key, Instance.status, Instance.data["act_type"].as_string(),
-               Instance.data["decision"].as_string())
+               Instance.data["decision"].as_string(), Instance.ended_at)
         .where(_in_year(Instance.started_at, year))).all()
+    rows = [(key, _status_at(status, ended, at), act, decision) for key, status, act, decision, ended in found]
     per_def: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"started": 0, "by_status": Counter(), "by_act_type": defaultdict(
             lambda: {"started": 0, "by_decision": Counter(), "by_status": Counter()})})
@@ -116,18 +137,21 @@ def _legal_reviews(year: int) -> dict[str, Any]:
 
 
 def _overdue(year: int, now: datetime) -> dict[str, Any]:
+    """Late and overdue work as of ``now`` (the year's end for a finished year: see the module docstring)."""
     tasks = db.session.execute(
         select(TaskRow.state, TaskRow.due_at, TaskRow.completed_at)
         .where(_in_year(TaskRow.created_at, year), TaskRow.due_at.is_not(None))).all()
     done_late = sum(1 for state, due, done in tasks
-                    if state == "completed" and done is not None and done > due)
-    open_late = sum(1 for state, due, _ in tasks if state == "ready" and due < now)
+                    if state == "completed" and _ended_by(done, now) and done > due)
+    open_late = sum(1 for state, due, done in tasks
+                    if (state == "ready" or (state == "completed" and not _ended_by(done, now))) and due < now)
     cases = db.session.execute(
         select(Instance.definition_key, Instance.status, Instance.due_at, Instance.ended_at)
         .where(_in_year(Instance.started_at, year), Instance.due_at.is_not(None))).all()
-    ended_late = Counter(key for key, _, due, ended in cases if ended is not None and ended > due)
+    ended_late = Counter(key for key, _, due, ended in cases if _ended_by(ended, now) and ended > due)
     running_late = Counter(key for key, status, due, ended in cases
-                           if status == "running" and ended is None and due < now)
+                           if _status_at(status, ended, now) == "running" and not _ended_by(ended, now)
+                           and due < now)
     return {
         "tasks": {"with_deadline": len(tasks), "completed_late": done_late, "open_overdue": open_late},
         "cases": {"with_deadline": len(cases), "ended_late": sum(ended_late.values()),
@@ -137,7 +161,7 @@ def _overdue(year: int, now: datetime) -> dict[str, Any]:
     }
 
 
-def _disclosures(year: int) -> dict[str, Any]:
+def _disclosures(year: int, at: datetime) -> dict[str, Any]:
     published = db.session.execute(select(Disclosure.category, Disclosure.supersedes_id)
                                    .where(_in_year(Disclosure.published_at, year))).all()
     first = [category for category, supersedes in published if supersedes is None]
@@ -145,8 +169,10 @@ def _disclosures(year: int) -> dict[str, Any]:
         select(DisclosureWithdrawal.basis, Disclosure.category)
         .join(Disclosure, Disclosure.id == DisclosureWithdrawal.disclosure_id)
         .where(_in_year(DisclosureWithdrawal.withdrawn_at, year))).all()
-    requests = list(db.session.scalars(select(CorrectionRequest.case_id)
-                                       .where(_in_year(CorrectionRequest.created_at, year))))
+    requests = [case_id if started is not None and started < at else None for case_id, started in db.session.execute(
+        select(CorrectionRequest.case_id, Instance.started_at)
+        .outerjoin(Instance, Instance.id == CorrectionRequest.case_id)
+        .where(_in_year(CorrectionRequest.created_at, year)))]
     return {
         "disclosures": {"published": len(first), "by_category": _plain(Counter(first)),
                         "corrected": len(published) - len(first), "withdrawn": len(withdrawn),
@@ -158,7 +184,7 @@ def _disclosures(year: int) -> dict[str, Any]:
 
 
 def annual_statistics(year: int) -> dict[str, Any]:
-    """The year's enforcement figures (live), JSON-ready.
+    """The year's enforcement figures as of :func:`as_of` (the year's end once it is over, else now), JSON-ready.
 
     Keys: ``cases`` (started, by_status, by_act_type — enforcement processes only — and
     by_definition, each act type split by ``decision`` and status), ``legal_reviews`` (by
@@ -170,6 +196,7 @@ def annual_statistics(year: int) -> dict[str, Any]:
     now = clock.now()
     start, end = year_bounds(year)
     provisional = now < end
+    at = as_of(year, now)
     return {
         "year": year,
         "provisional": provisional,
@@ -178,11 +205,11 @@ def annual_statistics(year: int) -> dict[str, Any]:
         "agency": str(current_app.config.get("AGENCY_NAME") or DEFAULT_AGENCY),
         "period": {"from": start.astimezone(clock.BEIJING).date().isoformat(),
                    "to": date(year, 12, 31).isoformat(), "timezone": "Asia/Shanghai"},
-        "as_of": now.astimezone(UTC).isoformat(),
-        "cases": _cases(year),
+        "as_of": at.astimezone(UTC).isoformat(),
+        "cases": _cases(year, at),
         "legal_reviews": _legal_reviews(year),
-        "overdue": _overdue(year, now),
-        **_disclosures(year),
+        "overdue": _overdue(year, at),
+        **_disclosures(year, at),
     }
 
 

@@ -17,7 +17,7 @@ from ..models import TaskRow
 from ..registry.service import form_registry_values
 from ..security import authenticate, client_addr, current_user
 from ..services import tasks as task_service
-from ..services.deadlines import calendar_warning, warning_for
+from ..services.deadlines import calendar_warning_of, warning_for
 from ..services.instances import get_instance, load_workflow
 from ..services.public_masking import REVIEW_FORMS, review_task_data
 from . import web_blp
@@ -28,7 +28,7 @@ from .i18n import lang, t
 @web_blp.app_context_processor
 def _inject():
     return {"t": t, "lang": lang, "roles": ROLES, "warning_for": warning_for, "beijing": BEIJING,
-            "calendar_warning": lambda due_at: calendar_warning(due_at, lang())}
+            "calendar_warning": lambda task: calendar_warning_of(task, "state", "ready", lang())}
 
 
 _TEMPLATE_KEY = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")

@@ -1,7 +1,8 @@
 """The calendar knows what it does not know (legal time limits, APL 60, ALL 42, OGI 33): a deadline in a year
 whose holidays neither the holiday package (2004-2026) nor a loaded schedule knows is computed but flagged on
 the task, the case and the inbox; admins see the years; an admin loads a year's official schedule in one
-request (validated, versioned), after which the flag disappears and deadlines use it.
+request (validated, versioned), after which new deadlines use it and deadlines computed before stay flagged
+until checked.
 
 Every test pins the engine clock: nothing depends on today's date."""
 from __future__ import annotations
@@ -21,7 +22,11 @@ SCHEDULE_2027 = {
     "source": "国务院办公厅关于2027年部分节假日安排的通知（测试数据）",
     "holidays": [{"from": "2027-01-01", "to": "2027-01-03", "name": "元旦"},
                  {"from": "2027-02-06", "to": "2027-02-14", "name": "春节"},
-                 "2027-04-05"],
+                 {"date": "2027-04-05", "name": "清明节"},
+                 {"from": "2027-05-01", "to": "2027-05-05", "name": "劳动节"},
+                 {"date": "2027-06-09", "name": "端午节"},
+                 {"date": "2027-09-15", "name": "中秋节"},
+                 {"from": "2027-10-01", "to": "2027-10-07", "name": "国庆节"}],
     "workdays": [{"date": "2027-02-20", "name": "春节调休"}],
 }
 
@@ -158,10 +163,12 @@ def test_loading_2027_in_one_request_clears_the_flag_and_deadlines_use_it__calen
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
     assert body["year"] == 2027 and body["version"] == version + 1
-    assert body["holidays"][2] == {"from": "2027-04-05", "to": "2027-04-05", "name": None}
+    assert body["holidays"][2] == {"from": "2027-04-05", "to": "2027-04-05", "name": "清明节"}
     assert http.call("GET", "/api/v1/calendar/years/2027", "auditor1").get_json()["workdays"] == [
         {"date": "2027-02-20", "name": "春节调休"}]
-    assert _task(http, before["instance_id"])["calendar_warning"] is None  # the flag disappears
+    # the guess is not "not loaded" any more, but it was computed on a guess: it stays flagged until checked
+    assert _task(http, before["instance_id"])["calendar_warning"] == (
+        "deadline computed before the 2027 calendar was loaded — check it")
     after = _task(http, http.start(pid)["id"])
     assert after["due_at"].startswith("2027-01-04") and after["calendar_warning"] is None  # 元旦 1-3 January
     status = http.call("GET", "/api/v1/calendar/status", "admin").get_json()

@@ -65,3 +65,24 @@ def test_report_generated_before_year_end_is_never_public__DOMAIN_1_annual(app, 
     assert resp.status_code == 201 and resp.get_json()["version"] == 2
     public = http.call("GET", "/api/v1/public/statistics/2016")
     assert public.status_code == 200 and public.get_json()["version"] == 2
+
+
+def test_finished_year_figures_are_as_of_its_end_whenever_republished__DOMAIN_1_annual(http, pin):
+    """A task of 2026 due 2027-01-05 was not overdue when 2026 ended: the 2026 report says so in January and in
+    March; a case that ends in 2027 was running at the end of 2026."""
+    from tests.api.test_calendar__unknown_years_flagged_and_loaded import _probe
+
+    pid = _probe(http, 5)
+    pin(_beijing(2026, 12, 28, 10))
+    http.start(pid)
+    pin(_beijing(2027, 1, 1, 0, 5))
+    first = http.call("POST", "/api/v1/statistics/2026/publish", "head1")
+    assert first.status_code == 201, first.get_json()
+    pin(_beijing(2027, 3, 1, 10))
+    again = http.call("POST", "/api/v1/statistics/2026/publish", "head1")
+    assert again.status_code == 201, again.get_json()
+    a, b = first.get_json()["content"], again.get_json()["content"]
+    assert a["overdue"] == b["overdue"]
+    assert a["cases"] == b["cases"]
+    assert a["as_of"] == b["as_of"] == "2026-12-31T16:00:00+00:00"
+    assert http.call("GET", "/api/v1/public/statistics/2026").get_json()["content"]["overdue"] == a["overdue"]

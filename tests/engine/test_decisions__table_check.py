@@ -61,8 +61,31 @@ def test_gap_between_ranges_is_named_per_combination():
 def test_point_gap_and_cells_not_understood():
     problems = _problems(_table([("lt", "-", "&lt; 100"), ("gt", "-", "&gt; 100")]))
     assert len(problems) == 1 and "= 100" in problems[0].message
-    # a cell calling a function is not analysed: no false alarm
-    assert _problems(_table([("lt", "-", "&lt; 100"), ("gt", "-", "? &gt; float(100)")])) == []
+    # a cell calling a function cannot be analysed: a problem under UNIQUE, naming the rule and its line
+    problems = _problems(_table([("lt", "-", "&lt; 100"), ("gt", "-", "? &gt; float(100)")]))
+    assert [(p.element_id, p.line) for p in problems] == [("gt", 8)] and "cannot be checked" in problems[0].message
+    # under FIRST the row order decides: nothing is reported for it
+    assert _problems(_table([("lt", "-", "&lt; 100"), ("gt", "-", "? &gt; float(100)")], hit="FIRST")) == []
+
+
+def test_arithmetic_on_literals_is_folded__APL_58():
+    problems = _problems(_table([("low", "-", "&lt; 10 * 1000"), ("high", "-", "&gt;= 5000")]))
+    assert len(problems) == 1 and "overlap" in problems[0].message and "5000" in problems[0].message
+    assert _problems(_table([("low", "-", "&lt; 10 * 1000"), ("high", "-", "&gt;= 10_000 - 0")])) == []
+    # huge powers are not computed: the cell stays unanalysed (a problem under UNIQUE), nothing hangs
+    problems = _problems(_table([("low", "-", "&lt; 10 ** 100000"), ("high", "-", "-")]))
+    assert any("cannot be checked" in p.message for p in problems)
+
+
+def test_engine_compares_the_bracketed_input__APL_58():
+    # unbracketed, SpiffWorkflow would test "amount or 0 < 10000": true for every non-zero amount
+    content = _table([("low", "-", "&lt; 10000"), ("high", "-", "&gt;= 10000")]).replace(
+        b"(amount or 0)", b"amount or 0").replace(b'"low_o"><text>True', b'"low_o"><text>False')
+    table = parse_decision(content, "t.dmn", "probe")
+    engine = make_script_engine()
+    assert evaluate(table, {"amount": 50000}, engine)["is_major"] is True
+    assert evaluate(table, {"amount": 500}, engine)["is_major"] is False
+    assert evaluate(table, {"amount": None}, engine)["is_major"] is False
 
 
 def test_no_matching_row_in_a_catalogue_means_review__APL_58():
