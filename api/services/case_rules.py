@@ -1,13 +1,20 @@
-"""Case rules the service enforces whatever a deployed diagram says (docs/DOMAIN.md §3, §4).
+"""Case rules the service enforces whatever a deployed diagram says (docs/DOMAIN.md §1.2, §3, §4).
 
 * ``on_site_duties`` (APL 55): every task with an ``actKind`` records that certificates were shown,
-  which document was issued, and that the party was told the reasons, basis, rights and remedies.
+  which document was issued, and that the party was told the reasons, basis, rights and remedies
+  (text made only of invisible characters is missing). A task **without** ``actKind`` whose form
+  collects the duties is an enforcement act all the same (:data:`UNDECLARED_ACT`): the duty,
+  two-officer (APL 42) and audio/video rules apply to it (the deploy-time lint refuses such a task).
 * ``review_checklist`` (APL 58, 118 号文): a legal review (``kind=legal_review``) agrees only with
   every checklist item ticked and no suspected crime; "problems" names a problem code (422).
 * ``collective_discussion`` / ``collective_decision`` (APL 57): a discussion of the heads records at
-  least two heads from the registry; its conclusion binds the head's decision (:data:`COLLECTIVE_ALLOWS`).
-* ``recusal`` (APL 43): a decided recusal removes the officer from the case; he may no longer claim,
-  complete, upload evidence or be named in an act of it; the case keeps two other certified officers.
+  least two heads from the registry and the votes of every head attending (for + against + abstain =
+  heads attending, 422 otherwise); its conclusion is adopted only by more than half of the heads
+  attending (403 otherwise). The conclusion binds the head's decision (:data:`COLLECTIVE_ALLOWS`), and a
+  conclusion to refer the case binds the referral approval: it may not refuse the referral.
+* ``recusal`` (APL 43): a decided recusal removes the officer from the case (:mod:`.recusal`, derived
+  from the case's history); he may no longer claim, complete, upload evidence or be named in an act
+  of it; the case keeps two other certified officers.
   Who decides (the bureau's rule, after 《市场监督管理行政处罚程序规定》第5条): an officer's recusal
   a head; a head's recusal the principal head (role ``chief``, 主要负责人); the principal head's
   recusal the heads' collective discussion. Nobody decides his own recusal.
@@ -21,22 +28,28 @@ from typing import Any
 from sqlalchemy import select
 
 from engine import clock, proposal
+from engine.duties import DUTIES, DUTY_TEXT_KEYS, duty_keys, missing_duties
 from engine.errors import FormDataInvalid, RuleViolation
+from engine.text import is_blank
 
 from ..extensions import db
-from ..models import Event, Instance, TaskRow, User
+from ..models import Event, EvidenceItem, Instance, TaskRow, User
+from . import rules
 from .gate import COLLECTIVE_KIND, is_collective, is_review
+from .recusal import (
+    check_data_edit,
+    check_named_officers,
+    check_named_people,
+    check_not_recused,
+    recused_officers,
+)
+from .recusal import names as _names
 
-#: on-site duties (APL 55): data key -> (zh, en); the document key holds text, the others are ticks
-DUTIES: dict[str, tuple[str, str]] = {
-    "duty_certificates_shown": ("出示执法证件", "certificates shown"),
-    "duty_document_issued": ("出具执法文书（名称及文号）", "document issued"),
-    "duty_informed_reasons": ("告知理由", "reasons told"),
-    "duty_informed_basis": ("告知依据", "legal basis told"),
-    "duty_informed_rights": ("告知权利", "rights told"),
-    "duty_informed_remedies": ("告知救济途径", "remedies told"),
-}
-DUTY_TEXT_KEYS = frozenset({"duty_document_issued"})
+__all__ = ["DUTIES", "DUTY_TEXT_KEYS", "check_data_edit", "check_named_officers", "check_not_recused",
+           "missing_duties", "recused_officers"]
+
+#: the act kind of a task without ``actKind`` whose form records the on-site duties
+UNDECLARED_ACT = "undeclared_act"
 
 #: the legal reviewer's checklist: every item applies to every major decision (docs/DOMAIN.md §3)
 REVIEW_CHECKLIST: dict[str, str] = {
@@ -63,20 +76,12 @@ COLLECTIVE_ALLOWS: dict[str, frozenset[str]] = {
 ALWAYS_ALLOWED = proposal.RETURN_VALUES
 MIN_HEADS = 2
 MIN_OFFICERS = 2
+VOTE_KEYS = ("votes_for", "votes_against", "votes_abstain")
+REFERRAL_APPROVAL_KEY = "referral_approved"
+MINUTES_KEYS = ("discussion_record", "conclusion")
 
 
 # -- on-site duties (APL 55) ---------------------------------------------------------------------
-
-def missing_duties(submitted: dict[str, Any]) -> list[str]:
-    """The duty keys ``submitted`` does not fulfil."""
-    missing = []
-    for key in DUTIES:
-        value = submitted.get(key)
-        done = bool(str(value or "").strip()) if key in DUTY_TEXT_KEYS else value is True
-        if not done:
-            missing.append(key)
-    return missing
-
 
 def check_on_site_duties(act_kind: str | None, submitted: dict[str, Any]) -> None:
     """An enforcement act records the on-site duties (APL 55), whatever its form asks."""
@@ -87,6 +92,24 @@ def check_on_site_duties(act_kind: str | None, submitted: dict[str, Any]) -> Non
         named = "; ".join(f"{DUTIES[k][0]} / {DUTIES[k][1]} ({k})" for k in missing)
         raise RuleViolation("on_site_duties",
                             f"an enforcement act ({act_kind}) must record the on-site duties (APL 55); missing: {named}")
+
+
+def check_undeclared_act(act_kind: str | None, task: TaskRow, instance: Instance, submitted: dict[str, Any]) -> None:
+    """A task whose form records the on-site duties is an act even without ``actKind`` (a diagram deployed
+    before the lint): duties, two certified officers and an audio/video record of the act (the strictest
+    recording requirement, as its kind is unknown) are required."""
+    if act_kind or not duty_keys(submitted):
+        return
+    check_on_site_duties(UNDECLARED_ACT, submitted)
+    rules.check_two_officers(UNDECLARED_ACT, submitted, instance)
+    found = db.session.scalar(select(EvidenceItem.id).where(
+        EvidenceItem.instance_id == instance.id, EvidenceItem.task_id == task.id,
+        EvidenceItem.kind == "audio_video").limit(1))
+    if found is None:
+        raise RuleViolation("av_required",
+                            f"'{task.name}' records the on-site duties, so it is an enforcement act although its "
+                            f"diagram declares no actKind: attach an audio/video record to this task first "
+                            f"(POST /api/v1/instances/{instance.id}/evidence with task_id={task.id})")
 
 
 # -- the legal review checklist ---------------------------------------------------------------
@@ -123,12 +146,31 @@ def _heads(names: list[str]) -> list[str]:
     return sorted(u.username for u in users if u.active and (u.has_role("head") or u.has_role("chief")))
 
 
-def _names(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    if isinstance(value, str):
-        return [v.strip() for v in value.replace("、", ",").split(",") if v.strip()]
-    return []
+def _vote(value: Any) -> int | None:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value) or value < 0:
+        return None
+    return int(value)
+
+
+def check_votes(submitted: dict[str, Any], heads: list[str]) -> None:
+    """Every head attending votes once; the conclusion is adopted by more than half of the heads attending."""
+    counts = {key: _vote(submitted.get(key)) for key in VOTE_KEYS}
+    bad = {key: ["a whole number of heads, 0 or more"] for key, n in counts.items() if n is None}
+    if bad:
+        raise FormDataInvalid(bad, "votes are counted in heads")
+    total = sum(n or 0 for n in counts.values())
+    if total != len(heads):
+        message = (f"for {counts['votes_for']} + against {counts['votes_against']} + abstaining "
+                   f"{counts['votes_abstain']} = {total}, but {len(heads)} heads attended ({', '.join(heads)}): "
+                   "every head attending votes once (APL 57)")
+        raise FormDataInvalid({key: [message] for key in VOTE_KEYS}, "the votes do not add up to the heads attending")
+    if 2 * (counts["votes_for"] or 0) <= len(heads):
+        raise RuleViolation("collective_discussion",
+                            f"the conclusion '{submitted.get('collective_decision')}' was not adopted: "
+                            f"{counts['votes_for']} of {len(heads)} heads attending voted for it; a collective "
+                            "decision needs more than half of the heads attending (APL 57)")
 
 
 def check_collective_discussion(task: TaskRow, submitted: dict[str, Any], recused: set[str]) -> None:
@@ -144,6 +186,11 @@ def check_collective_discussion(task: TaskRow, submitted: dict[str, Any], recuse
         raise RuleViolation("collective_discussion",
                             f"a collective discussion (APL 57) needs at least {MIN_HEADS} heads (负责人) of the "
                             f"registry present; heads among the attendees: {heads or 'none'}")
+    blank = {key: ["must say something (invisible characters only)"] for key in MINUTES_KEYS
+             if key in submitted and is_blank(submitted[key])}
+    if blank:
+        raise FormDataInvalid(blank, "a collective discussion records its minutes and conclusion")
+    check_votes(submitted, heads)
     if submitted.get("collective_decision") == "revise" and not submitted.get("collective_penalty_kind"):
         raise FormDataInvalid({"collective_penalty_kind": ["required when the discussion revises the proposal"]},
                               "a revising discussion names the penalty it decides")
@@ -194,24 +241,20 @@ def check_collective_binds(task: TaskRow, instance: Instance, submitted: dict[st
                                 f"{agreed['fine_amount']}; the decision differs in {', '.join(differ)} (APL 57)")
 
 
+def check_referral_binds(instance: Instance, submitted: dict[str, Any]) -> None:
+    """A collective discussion that referred the case to the judicial authorities binds the referral
+    approval: one head may not refuse what the heads decided together (APL 57, APL 27)."""
+    if REFERRAL_APPROVAL_KEY not in submitted or submitted[REFERRAL_APPROVAL_KEY] == "yes":
+        return
+    held = latest_collective(instance)
+    if held is not None and held.get("collective_decision") == "refer":
+        raise RuleViolation("collective_decision",
+                            "the heads' collective discussion decided to refer the case to the judicial authorities "
+                            f"(APL 57, APL 27): the referral approval may not refuse it ({REFERRAL_APPROVAL_KEY} "
+                            f"'{submitted[REFERRAL_APPROVAL_KEY]}'); only a new collective discussion could")
+
+
 # -- recusal (APL 43) ----------------------------------------------------------------------------
-
-def recused_officers(instance: Instance) -> set[str]:
-    return set(_names(instance.data.get("recused_officers")))
-
-
-def check_not_recused(user: User, instance: Instance, what: str = "work on") -> None:
-    """A user who withdrew from the case may not act in it any more."""
-    if user.username in recused_officers(instance):
-        raise RuleViolation("recusal", f"{user.username} withdrew from case {instance.id} (APL 43) and may not {what} it")
-
-
-def check_named_officers(names: list[str], instance: Instance) -> None:
-    barred = sorted(set(names) & recused_officers(instance))
-    if barred:
-        raise RuleViolation("recusal", f"{', '.join(barred)} withdrew from this case (APL 43) and may not be named "
-                                       "as its officers")
-
 
 def _subject_level(username: str) -> str:
     user = db.session.scalar(select(User).where(User.username == username))
@@ -257,6 +300,7 @@ def apply_recusal(user: User, submitted: dict[str, Any], current: dict[str, Any]
                                        "(role chief, 主要负责人), not by another head")
     if submitted["recusal_outcome"] != "recuse":
         return
+    submitted["recused_officer"] = subject  # the decision's event names who withdrew (the history is the record)
     gone = recused | {subject}
     named = _names(submitted.get("officers")) or _names(current.get("officers"))
     remaining = [o for o in named if o not in gone]
@@ -277,8 +321,10 @@ def check_completion(user: User, task: TaskRow, instance: Instance, act_kind: st
         raise RuleViolation("recusal", f"{user.username} withdrew from case {instance.id} (APL 43) and may not "
                                        f"complete its tasks")
     check_on_site_duties(act_kind, submitted)
+    check_undeclared_act(act_kind, task, instance, submitted)
     check_review_checklist(task, submitted)
     check_collective_discussion(task, submitted, recused)
     check_collective_binds(task, instance, submitted, current)
+    check_referral_binds(instance, submitted)
     apply_recusal(user, submitted, current, recused)
-    check_named_officers(_names(submitted.get("officers")), instance)
+    check_named_people(submitted, instance, recused)

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..models import Event, EvidenceItem, Instance, TaskRow, User
 from . import settings
 from .history import instance_stream
+from .recusal import recused_officers
 
 
 def check_role(user: User, task: TaskRow) -> None:
@@ -25,13 +26,14 @@ def check_role(user: User, task: TaskRow) -> None:
 
 
 def case_officers(instance: Instance) -> set[str]:
-    """Officers of the case: those named in its data and those who worked its officer tasks."""
+    """Officers of the case: those named in its data and those who worked its officer tasks, less those
+    who withdrew from it (APL 43, from the case's history: ``recusal.recused_officers``)."""
     named = instance.data.get("officers") or []
     officers = {str(o) for o in named} if isinstance(named, list) else set()
     rows = db.session.execute(select(Event.actor).where(Event.stream == instance_stream(instance.id),
                                                         Event.role == "officer").distinct())
     officers.update(a for (a,) in rows if a)
-    return officers
+    return officers - recused_officers(instance)
 
 
 def check_separation_of_duties(user: User, task: TaskRow, instance: Instance) -> None:

@@ -100,7 +100,7 @@ def test_a_recused_officer_is_off_the_case_and_two_others_carry_on_APL_43(http, 
                   as_user="officer2")
     assert resp.status_code == 201, resp.get_json()
     assert _rule(_post(http, iid, "task_record_start", c.RECORD_START, "officer1")) == "recusal"
-    result = http.complete(iid, "task_record_start", {**c.RECORD_START, "officers_present": "officer2, officer3"},
+    result = http.complete(iid, "task_record_start", {**c.RECORD_START, "officers_present": ["officer2", officer3]},
                            "officer2")
     assert _open(result) == ["task_investigation"]
 
@@ -128,7 +128,8 @@ def test_a_heads_recusal_is_decided_by_the_principal_head_APL_43(http):
     acts.complete(iid, "task_investigation", c.INVESTIGATION, "officer2")
     acts.complete(iid, "task_proposal", c.PROPOSAL_MINOR)
     assert _rule(_post(http, iid, "task_head_decision", c.DECISION, "head2")) == "recusal"
-    http.complete(iid, "task_head_decision", {**c.DECISION, "decision_number": f"宁民宗罚〔2026〕{iid}号"}, "head1")
+    http.complete(iid, "task_head_decision", {**c.DECISION, "decision_number": f"宁民宗罚〔2026〕{iid}号",
+                                              "decision_text": "决定给予警告。"}, "head1")
 
 
 def test_the_principal_heads_recusal_needs_the_heads_collective_and_not_himself(http, head3):
