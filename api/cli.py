@@ -17,6 +17,7 @@ from .services import definitions as definition_service
 DEMO_USERS: list[dict] = [
     {"username": "officer1", "display_name": "执法人员一", "roles": ["officer"], "cert": "HB-NJ-2024-0001"},
     {"username": "officer2", "display_name": "执法人员二", "roles": ["officer"], "cert": "HB-NJ-2024-0002"},
+    {"username": "officer3", "display_name": "执法人员三", "roles": ["officer"], "cert": "HB-NJ-2024-0003"},
     {"username": "reviewer1", "display_name": "法制审核员一", "roles": ["legal_reviewer"], "legal": True},
     {"username": "head1", "display_name": "局长", "roles": ["head", "chief"]},
     {"username": "head2", "display_name": "副局长", "roles": ["head"]},

@@ -4,7 +4,7 @@ random-inspection item list (随机抽查事项清单) and the directory of insp
 Each change of an item is a new, append-only version; the highest version of a code is
 current, and a version with ``retired`` set takes the item off the public list. A lottery
 plan (双随机) is fixed and committed before its draw; its server random value is revealed
-by a later, separate row.
+by a later, separate row. A permit application's item values are fixed when it is registered.
 """
 from __future__ import annotations
 
@@ -119,3 +119,21 @@ class LotteryReveal(db.Model):
     plan_id: Mapped[int] = mapped_column(ForeignKey("lottery_plans.id"), nullable=False, unique=True)
     revealed_by: Mapped[str] = mapped_column(String(64), nullable=False)
     revealed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+@append_only
+class PermitItemRecord(db.Model):
+    """The list-of-powers values of a permit application's item, fixed when the application is registered.
+
+    Later steps of the case (acceptance, publication) use these values, whatever the list says by then
+    (a retired or changed item does not change a pending application) and whatever the case data says.
+    """
+
+    __tablename__ = "permit_item_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    item_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    values: Mapped[dict] = mapped_column(JSONType, nullable=False)
+    recorded_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

@@ -7,7 +7,13 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from datetime import date
 
+from sqlalchemy import select
+
+from api.extensions import db
+from api.models import Certificate, User
+from api.security import hash_password
 from tests import cases as c
 from tests.api.evidence_support import MP4, av_meta, checkout, media, new_device, upload
 from tests.api.walk import due_date, today, working_days
@@ -16,6 +22,10 @@ from tests.api.walk import open_ids as _open
 from tests.api.walk import verified as _verified
 
 TARGETS = ["城关清真寺", "大曹庄天主堂", "东汪福音堂", "凤凰寺", "贾家口观音庵", "苏家庄清真寺"]
+#: the pool must be larger than the team of two: a third certified officer (created once, see third_officer;
+#: not "officer3", which the recusal tests deactivate after each test)
+THIRD = "officer_lottery"
+POOL = ["officer1", "officer2", THIRD]
 PUBLISH = {"publish_choice": "release"}
 DRAW = {"draw_witnesses": "县司法局执法监督科 王某", "draw_confirmed": True}
 
@@ -29,8 +39,24 @@ def redraw(seed: str, items: list[str], k: int) -> list[str]:
     return sorted(items, key=lambda item: _sha(f"{seed}\n{item}"))[:k]
 
 
+def third_officer(http) -> str:
+    """An officer with a certificate valid today, for a pool larger than the team (created once)."""
+    with http.client.application.app_context():
+        if db.session.scalar(select(User).where(User.username == THIRD)) is None:
+            user = User(username=THIRD, display_name="执法人员（抽查）", roles=["officer"],
+                        password_hash=hash_password("demo"))
+            db.session.add(user)
+            db.session.flush()
+            db.session.add(Certificate(user_id=user.id, number="HB-NJ-2024-L001", category="宗教事务行政执法",
+                                       area="宁晋县", valid_from=date(2024, 1, 1), valid_to=date(2029, 12, 31)))
+            db.session.commit()
+    return THIRD
+
+
 def lists(http) -> tuple[str, str]:
-    """A fresh item of the random-inspection list and its part of the target directory, kept by the process owner."""
+    """A fresh item of the random-inspection list and its part of the target directory, kept by the process owner
+    (and a pool of three certified officers)."""
+    third_officer(http)
     category, item = f"cat-{uuid.uuid4().hex[:8]}", f"insp-{uuid.uuid4().hex[:8]}"
     for n, name in enumerate(TARGETS):
         body = {"code": f"{category}-{n}", "name": name, "category": category}
@@ -42,7 +68,7 @@ def lists(http) -> tuple[str, str]:
 
 
 def plan(item: str, count: int = 2) -> dict:
-    return {"inspection_item": item, "target_count": count, "inspector_directory": ["officer1", "officer2"]}
+    return {"inspection_item": item, "target_count": count, "inspector_directory": list(POOL)}
 
 
 def public_plans(http, iid: int) -> list[dict]:
@@ -52,13 +78,15 @@ def public_plans(http, iid: int) -> list[dict]:
 
 
 def _inspect(http, iid: int, results: dict) -> dict:
+    first, second = _data(http, iid)["drawn_inspectors"]
     device = new_device(http)
-    checkout(http, device, "officer1")
+    checkout(http, device, first)
     task = http.open_task(iid, "task_inspection")
-    resp = upload(http, iid, media(MP4), "inspection.mp4", av_meta(device, task_id=task["id"]))
+    resp = upload(http, iid, media(MP4), "inspection.mp4", av_meta(device, task_id=task["id"], officers=[first, second]),
+                  as_user=first)
     assert resp.status_code == 201, resp.get_json()
     duties = {**c.DUTIES, "duty_document_issued": "《现场检查笔录》宁民宗检〔2026〕1号"}
-    return http.complete(iid, "task_inspection", {**duties, **results}, "officer2")
+    return http.complete(iid, "task_inspection", {**duties, **results}, second)
 
 
 def test_the_plan_is_committed_before_the_draw_and_anyone_can_redraw(http):
@@ -90,8 +118,8 @@ def test_the_plan_is_committed_before_the_draw_and_anyone_can_redraw(http):
     seed = _sha(f"{drawn['plan_digest']}\n{reveal}")
     assert data["lottery_seed"] == drawn["seed"] == seed
     assert data["drawn_targets"] == drawn["drawn_targets"] == redraw(seed, drawn["plan"]["target_list"], 2)
-    assert data["drawn_inspectors"] == redraw(seed + ":inspectors", ["officer1", "officer2"], 2)
-    assert sorted(data["officers"]) == ["officer1", "officer2"]
+    assert data["drawn_inspectors"] == redraw(seed + ":inspectors", POOL, 2) == drawn["drawn_inspectors"]
+    assert sorted(data["officers"]) == sorted(data["drawn_inspectors"])
     history = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
     drawn_at = next(e["at"] for e in history if e["element_id"] == "task_lottery_draw" and e["type"] == "task_completed")
     assert [e["type"] for e in history if reveal in json.dumps(e, ensure_ascii=False) and e["at"] < drawn_at] == []

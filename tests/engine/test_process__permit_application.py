@@ -29,15 +29,16 @@ DENY = {"decision": "deny", "decision_text": "拟建建筑位于文物保护范�
         "decision_number": "宁民宗许〔2026〕2号"}
 SERVICE = {"service_method": "direct", "service_date": TODAY, "recipient": "宁晋县某寺"}
 LEGAL_BASIS = "《宗教事务条例》第三十三条"  # venue_construction
-#: what the service adds from the list of powers (api/registry/inject.py power_values)
+#: what the service adds from the list of powers, fixed at registration (api/registry/permits.py item_values)
 POWER = {"power_code": "permit-rra33", "power_version": 1, "power_name": "宗教活动场所内改建或者新建建筑物",
          "power_legal_basis": LEGAL_BASIS, "permit_outcome": "decision", "forward_to": None,
-         "time_limit_days": 20, "time_limit_working_days": True}
+         "time_limit_days": 20, "time_limit_working_days": True, "outcome_label": None}
 DAYS_30 = {**POWER, "power_code": "permit-rra22", "power_name": "宗教活动场所登记",
            "power_legal_basis": "《宗教事务条例》第二十二条", "time_limit_days": 30, "time_limit_working_days": False}
 FORWARD = {**DAYS_30, "power_code": "permit-rra21", "power_name": "筹备设立宗教活动场所审核",
            "power_legal_basis": "《宗教事务条例》第二十一条", "permit_outcome": "forward",
-           "forward_to": "设区的市级人民政府宗教事务部门"}
+           "forward_to": "设区的市级人民政府宗教事务部门",
+           "outcome_label": "初审意见：本局出具初审意见后转报设区的市级人民政府宗教事务部门审批（非准予行政许可决定）"}
 
 
 def working_days(start: str, n: int) -> str:

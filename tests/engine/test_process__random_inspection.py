@@ -16,7 +16,7 @@ from engine.scripting import make_script_engine
 AT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # a Friday, 10:00 in Beijing
 TODAY = "2026-11-20"
 TARGETS = sorted(["城关清真寺", "大曹庄天主堂", "东汪福音堂", "凤凰寺", "贾家口观音庵", "苏家庄清真寺"])
-INSPECTORS = ["officer1", "officer2"]
+INSPECTORS = ["officer1", "officer2", "officer3"]  # more than the team of two
 REVEAL = "5f0c6d0e4e1b7a3c9d2f8a6b4c1e0d9f7a5b3c2d1e0f9a8b7c6d5e4f3a2b1c0d"
 FORM = {"inspection_item": "insp-venue-finance", "target_count": 3, "inspector_directory": INSPECTORS}
 DUTIES = {"duty_certificates_shown": True, "duty_document_issued": "《现场检查笔录》", "duty_informed_reasons": True,
@@ -83,7 +83,7 @@ def test_a_reveal_that_does_not_match_the_commitment_stops_the_draw(inspection_b
 @pytest.mark.parametrize(("change", "targets", "message"), [
     ({"target_count": 7}, TARGETS, "抽取数量"),
     ({}, [], "检查对象名录中没有"),
-    ({"inspector_directory": ["officer1"]}, TARGETS, "两名"),
+    ({"inspector_directory": ["officer1", "officer2"]}, TARGETS, "至少三名"),
 ])
 def test_an_unsound_plan_is_sent_back_before_any_draw(inspection_bundle, change, targets, message):
     workflow, _ = runtime.start(inspection_bundle, {}, make_script_engine())
