@@ -8,11 +8,20 @@ data, religious belief and clergy/believer terms (sensitive personal data by
 default, PIPL 28). Names of natural persons other than the party are passed
 per document and become surname + 某 (张三丰 → 张某某); the party's own name is
 shown as :func:`party_display` says, the same way wherever it occurs.
-A mask replaces the sensitive span only, never the words around it.
+A mask replaces the sensitive span only, never the words around it. The word lists
+the rules are built from are data (:mod:`engine.masking_terms`).
+
+Rules match the *folded* text (:func:`fold`: full-width digits and letters, ＠, the
+ideographic, no-break and zero-width spaces and Unicode dashes read as ASCII, one
+character for one), so a span found there is the same span of the original, which
+is what gets replaced; the characters a rule keeps (``\\g<head>``) are the original's.
 
 Rules are applied in order and never overlap: where two matches overlap, the
 one of the earlier rule wins (so an 18-digit ID is masked as an ID, not as a
-bank card); names come after every rule. :func:`find_sensitive` shows the
+bank card); names come after every rule (also written with spaces: 张 三).
+A bureau's rules come after the statutory ones (:func:`with_defaults`): they can
+add masks, never take one away, and a match whose replacement would put the
+matched text back masks nothing and is ignored. :func:`find_sensitive` shows the
 reviewer exactly the spans :func:`mask_text` replaces.
 """
 
@@ -23,36 +32,62 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-_RELIGIONS = r"(?:藏传佛教|汉传佛教|南传佛教|佛教|道教|伊斯兰教|天主教|基督教|东正教|基督)"
-_GROUP_REF = re.compile(r"\\g<([^>]*)>|\\(\d+)")
-COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 司空 夏侯 令狐 端木 独孤 南宫 西门 呼延 "
-    "轩辕 万俟 澹台 公冶 太史 申屠 钟离 闻人 赫连 拓跋 百里 东郭 第五".split()
+from .masking_names import ORGANISATION_STYLES, PERSON_STYLES, masked_name, party_display, split_names
+from .masking_terms import (
+    ADDRESS_LABELS,
+    ADDRESS_UNITS,
+    AGE_PREFIXES,
+    BELIEF_VERBS,
+    CLERGY_AND_BELIEVERS,
+    COMPOUND_SURNAMES,
+    CONTACT_LABELS,
+    DIAGNOSIS_VERBS,
+    DISEASE_SUFFIXES,
+    EMAIL_LABELS,
+    FOLD,
+    GUARDED_ADDRESS_LABELS,
+    GUARDED_TERMS,
+    HEALTH_TERMS,
+    HISTORY_LABELS,
+    IDN_TLDS,
+    MASK_CHARS,
+    MINOR_LABELS,
+    NOT_BELIEF_BEFORE,
+    RELIGIONS,
+    SHORT_BELIEFS,
+    alternation,
 )
-#: a separator inside an ID number as people write it: nothing, a space, a dash
-_S = r"[ \-－]?"
-_ID18 = (rf"(?<!\d)(?P<head>[1-9]\d{{2}}){_S}\d{_S}\d{_S}\d{_S}(?:1{_S}[89]|2{_S}0){_S}\d{_S}\d{_S}"
+
+__all__ = ["ADDRESS_UNITS", "CLERGY_AND_BELIEVERS", "COMPOUND_SURNAMES", "DEFAULT_RULES", "HEALTH_TERMS",
+           "MASK_CHARS", "ORGANISATION_STYLES", "PERSON_STYLES", "MaskingRule", "find_sensitive", "fold", "mask_text",
+           "party_display", "replacement_problem", "rules_from_config", "split_names", "with_defaults"]
+
+_RELIGIONS = alternation(RELIGIONS)
+_GROUP_REF = re.compile(r"\\g<([^>]*)>|\\(\d+)")
+#: a separator inside an ID number as people write it: nothing, a space, a dash, a dot (after folding)
+_S = r"[ \-.]?"
+_ID18 = (rf"(?<!\d)(?<!\d[ \-.])(?P<head>[1-9]\d{{2}}){_S}\d{_S}\d{_S}\d{_S}(?:1{_S}[89]|2{_S}0){_S}\d{_S}\d{_S}"
          rf"(?:0{_S}[1-9]|1{_S}[0-2]){_S}(?:0{_S}[1-9]|[12]{_S}\d|3{_S}[01]){_S}\d{_S}\d{_S}"
-         rf"(?P<tail>\d{_S}[\dXx])(?!\d)")
-_ID15 = (rf"(?<!\d)(?P<head>[1-9]\d{{2}}){_S}\d{_S}\d{_S}\d{_S}\d{_S}\d{_S}(?:0{_S}[1-9]|1{_S}[0-2]){_S}"
-         rf"(?:0{_S}[1-9]|[12]{_S}\d|3{_S}[01]){_S}\d{_S}(?P<tail>\d{_S}\d)(?!\d)")
-#: the units an address is made of (longest first); an address is a run of "<name><unit>" parts
-ADDRESS_UNITS = ("特别行政区 自治区 自治州 自治县 街道办事处 办事处 居委会 村委会 街道 社区 小区 花园 公寓 大厦 胡同 单元 "
-                 "号院 号楼 大街 大道 省 市 州 盟 县 区 旗 镇 乡 村 组 屯 庄 苑 路 街 巷 弄 号 栋 幢 座 楼 层 室").split()
-_ADDRESS_PART = rf"(?:[\u4e00-\u9fffA-Za-z]{{0,6}}?|[A-Za-z]?\d{{1,5}}(?:[-－]\d{{1,5}})?)(?:{'|'.join(ADDRESS_UNITS)})"
-_ADDRESS_LABEL = ("家庭住址|家庭地址|现住址|现居住地|现住|家住|居住地|居住在|居住于|住在|暂住|寄住|户籍所在地|户口所在地|户籍地|"
-                  "经常居住地|住所地|住所|住址|联系地址|通讯地址|通信地址|送达地址|地址")
-#: under 18: 1-17 in figures or Chinese numerals, 岁 or 周岁
-_AGE_U18 = r"(?:1[0-7]|[1-9]|十[一二三四五六七]|[一二三四五六七八九十])\s*周?岁"
-_MINOR_LABEL = ("未成年人|未成年学生|未成年|中学生|小学生|在校学生|学生|少年|儿童|幼儿|其子|其女|之子|之女|孙子|孙女|"
-                "外孙女|外孙|孩子|男孩|女孩")
-#: clergy and believers (PIPL 28); 主教 not inside 天主教, 喇嘛 not in a temple's name
-CLERGY_AND_BELIEVERS = ("阿訇|伊玛目|毛拉|海里凡|满拉|神父|神甫|司铎|修女|修士|牧师|传道员|传道人|(?<!天)主教|僧人|僧侣|"
-                        "和尚|尼姑|比丘尼|比丘|沙弥|喇嘛(?![庙寺])|活佛|道士|道姑|道长|居士|基督徒|教徒|信徒|信众|教友|"
-                        "慕道友|穆斯林|信教群众")
-_DISEASE = r"(?:综合征|障碍|感染|残疾|损伤|骨折|中风|瘫痪|阳性|肝炎|结核|病|症|炎|癌|瘤)"
-HEALTH_TERMS = ("高血压|糖尿病|冠心病|心脏病|脑梗死?|脑出血|哮喘|乳腺癌|肺癌|肝癌|胃癌|肿瘤|传染病|精神疾病|艾滋病病毒|艾滋病|HIV|乙型肝炎|乙肝|丙肝|梅毒|肺结核|精神分裂症|精神病|抑郁症|癫痫|癌症|白血病|"
-                "智力残疾|肢体残疾|残疾|怀孕|孕妇|流产")
+         rf"(?P<tail>\d{_S}[\dXx])(?![ \-.]?\d)")
+_ID15 = (rf"(?<!\d)(?<!\d[ \-.])(?P<head>[1-9]\d{{2}}){_S}\d{_S}\d{_S}\d{_S}\d{_S}\d{_S}(?:0{_S}[1-9]|1{_S}[0-2]){_S}"
+         rf"(?:0{_S}[1-9]|[12]{_S}\d|3{_S}[01]){_S}\d{_S}(?P<tail>\d{_S}\d)(?![ \-.]?\d)")
+_ADDRESS_PART = (rf"(?:[\u4e00-\u9fffA-Za-z]{{0,6}}?|[A-Za-z]?\d{{1,5}}(?:-\d{{1,5}})?)"
+                 rf"{alternation(ADDRESS_UNITS)}")
+_ADDRESS_LABEL = "|".join([alternation(ADDRESS_LABELS)[3:-1], *GUARDED_ADDRESS_LABELS])
+#: a number is whole: not preceded by a digit or a Chinese numeral (三十五岁 is not 十五岁)
+_WHOLE = r"(?<![\d.零〇一二三四五六七八九十百千万两几])"
+#: under 18: 1-17 in figures or Chinese numerals, 岁 or 周岁; never a threshold of the law (不满十四周岁, 十四周岁以上)
+_AGE_U18 = (rf"{_WHOLE}(?<!满)(?:1[0-7]|[1-9]|十[一二三四五六七]?|[一二三四五六七八九两])\s*周?岁"
+            r"(?!以[上下内]|及以[上下])")
+_MINOR_LABEL = alternation(MINOR_LABELS)
+_CLERGY = "|".join([alternation(t for t in CLERGY_AND_BELIEVERS if t not in GUARDED_TERMS)[3:-1],
+                    *GUARDED_TERMS.values()])
+_DISEASE = alternation(DISEASE_SUFFIXES)
+_DOMAIN = rf"[\w\-]+(?:\.[\w\-]+)*\.(?:[A-Za-z]{{2,}}|{alternation(IDN_TLDS)[3:-1]})"
+#: right after a label that introduces an e-mail address (电子邮箱, 邮箱：…)
+_AFTER_EMAIL_LABEL = "|".join(f"(?<={re.escape(label + sep)})" for label in EMAIL_LABELS for sep in ("", ":", " ", ": "))
+#: the end of a clause (after folding: ， → , ； → ; ） → ))
+_CLAUSE_END = r"(?=[,;。、\s)]|$)"
 
 
 @dataclass(frozen=True)
@@ -99,7 +134,8 @@ class MaskingRule:
 DEFAULT_RULES: tuple[MaskingRule, ...] = (
     MaskingRule(
         "id_number", _ID18, r"\g<head>*************\g<tail>",
-        "居民身份证号码 (also written with spaces or dashes, lower-case x): keep the first 3 and last 2 characters",
+        "居民身份证号码 (also written with spaces, dashes or dots, in full-width digits, lower-case x): "
+        "keep the first 3 and last 2 characters",
     ),
     MaskingRule(
         "id_number_15", _ID15, r"\g<head>**********\g<tail>",
@@ -107,16 +143,17 @@ DEFAULT_RULES: tuple[MaskingRule, ...] = (
     ),
     MaskingRule(
         "bank_card",
-        r"(?<![\d*])\d(?: ?\d){11,14} ?(?P<tail>\d(?: ?\d){3})(?!\d)",
+        r"(?<![\d*])(?<![\d*] )\d(?: ?\d){11,25} ?(?P<tail>\d(?: ?\d){3})(?! ?\d)",
         r"************\g<tail>",
-        "银行卡号 (16-19 digits, optionally grouped by spaces): keep the last 4 digits",
+        "银行卡号 and other long numbers (16-30 digits, optionally grouped by spaces), always whole: "
+        "keep the last 4 digits",
     ),
     MaskingRule(
         "bank_account",
-        r"(?P<label>(?:银行|开户|收款|对公)?(?:账号|帐号|账户|帐户|卡号)\s*[：:]?\s*)\d(?:[ \-]?\d){3,24}"
+        r"(?P<label>(?:银行|开户|收款|付款|对公|对私)?(?:账号|帐号|账户|帐户|卡号)\s*:?\s*)\d(?:[ \-]?\d){3,25}"
         r"[ \-]?(?P<tail>\d(?:[ \-]?\d){3})(?![ \-]?\d)",
         r"\g<label>************\g<tail>",
-        "银行账号 introduced by 账号/账户/卡号 (8-30 digits): keep the last 4 digits",
+        "银行账号 introduced by 账号/账户/卡号 (8-30 digits), always whole: keep the last 4 digits",
     ),
     MaskingRule(
         "mobile",
@@ -126,58 +163,76 @@ DEFAULT_RULES: tuple[MaskingRule, ...] = (
     ),
     MaskingRule(
         "landline",
-        r"(?<!\d)(?P<area>[(（]0\d{2,3}[)）]\s?|0\d{2,3}[- ]?)\d{3,4}[- ]?\d{4}(?:(?:-|转)\d{1,6})?(?!\d)",
-        r"\g<area>********",
-        "固定电话: keep the area code",
+        r"(?<!\d)(?:(?P<area>\(0\d{2,3}\)\s?|0\d{2,3}[- ]?)|(?P<cc>(?:\+|00)86[- ]?(?:\(0?\d{2,3}\)|0?\d{2,3})"
+        r"[- ]?))\d{3,4}[- ]?\d{4}(?:(?:-|转)\d{1,6})?(?!\d)",
+        r"\g<area>\g<cc>********",
+        "固定电话 (with an area code, or +86 and the area code): keep the area code",
     ),
     MaskingRule(
         "phone",
-        r"(?P<label>(?:联系|办公|固定|家庭|住宅)?电话(?:号码)?|手机(?:号码?)?|座机|[Tt]el|TEL)(?P<sep>\s*[：:]?\s*)"
-        r"\d(?:[ \-]?\d){5,13}(?!\d)",
+        rf"(?P<label>{alternation(CONTACT_LABELS)})(?P<sep>\s*:?\s*)\+?\d(?:[ \-]?\d){{5,13}}(?!\d)",
         r"\g<label>\g<sep>********",
-        "any other number introduced by 电话/手机/座机",
+        "any other number introduced by 电话/手机/座机/联系方式/传真 (8-digit local numbers too)",
     ),
     MaskingRule(
         "email",
-        r"(?<![A-Za-z0-9._%+-])(?P<first>[A-Za-z0-9])[A-Za-z0-9._%+-]*@(?P<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})",
+        rf"(?<![A-Za-z0-9._%+\-])(?P<first>[A-Za-z0-9])[A-Za-z0-9._%+\-]*@(?P<domain>{_DOMAIN})",
         r"\g<first>***@\g<domain>",
-        "电子邮箱: keep the first character and the domain",
+        "电子邮箱: keep the first character and the domain (also ＠ and Chinese domains such as 例子.中国)",
+    ),
+    MaskingRule(
+        "email_unicode",
+        rf"(?:{_AFTER_EMAIL_LABEL}|(?<![\w.%+\-])(?![\w.%+\-]*?{alternation(EMAIL_LABELS)}))[\w.%+\-]+"
+        rf"@(?P<domain>{_DOMAIN})",
+        r"***@\g<domain>",
+        "电子邮箱 with a Chinese local part (李大为@163.com): the local part, after its label if any",
     ),
     MaskingRule(
         "address",
-        rf"(?:(?P<label>{_ADDRESS_LABEL})|(?:^|(?<=[，,、；;\s]))(?P<live>住)(?![院宿所址房]))"
-        rf"(?P<sep>\s*(?:[：:]|为|是|在|于)?\s*)(?:{_ADDRESS_PART})+(?:\d{{1,5}})?",
+        rf"(?:(?P<label>{_ADDRESS_LABEL})|(?:^|(?<=[,、;\s]))(?P<live>住)(?![院宿所址房处]))"
+        rf"(?P<sep>\s*(?::|为|是|在|于)?\s*)(?:{_ADDRESS_PART})+(?:\d{{1,5}})?",
         r"\g<label>\g<live>\g<sep>***",
-        "住址 however introduced (家住, 现住, 户籍地, 住所, 住址, 地址, '，住…'): the address itself, "
-        "a run of place names with their units (省市县区镇乡村路街号楼室…), up to its last unit",
+        "住址 however introduced (家住, 现住, 现居, 家在, 户籍：, 户籍地, 住所, 住址, 地址, '，住…'): the address "
+        "itself, a run of place names with their units (省市县区镇乡村路街号楼室…), up to its last unit",
     ),
     MaskingRule(
         "minor",
-        rf"(?P<label>{_MINOR_LABEL})[\u4e00-\u9fff·]{{0,4}}?\s*[（(]\s*{_AGE_U18}\s*[）)]"
-        rf"|(?P<label2>未成年人|未成年学生)[\u4e00-\u9fff]{{2,3}}(?=[，。；、,;\s（(]|$)"
-        rf"|(?<![\d.])(?P<pre>年仅|年满|时年|现年)?{_AGE_U18}",
+        rf"(?P<label>{_MINOR_LABEL})[\u4e00-\u9fff·]{{0,4}}?\s*\(\s*{_AGE_U18}\s*\)"
+        rf"|(?P<label2>未成年人|未成年学生)[\u4e00-\u9fff]{{2,3}}(?=[,。;、\s(]|$)"
+        rf"|(?P<pre>{alternation(AGE_PREFIXES)})?{_AGE_U18}",
         r"\g<label>\g<label2>\g<pre>***",
-        "minors mentioned in the text (OGI 15): a minor's name with an age under 18, 未成年人 + name, an age under 18",
+        "minors mentioned in the text (OGI 15): a minor's name with an age under 18, 未成年人 + name, a whole "
+        "age under 18 (not 三十五岁, not the law's thresholds 不满十四周岁 / 十四周岁以上)",
     ),
     MaskingRule(
         "health",
-        rf"(?P<verb>患有|罹患|患上|身患|被诊断为|诊断为|确诊为|确诊|病史[：:]?|既往史[：:]?)"
+        rf"(?P<verb>{alternation([*DIAGNOSIS_VERBS, *HISTORY_LABELS], escape=False)})"
         rf"[\u4e00-\u9fffA-Za-z0-9]{{0,10}}?{_DISEASE}(?:[和、及与][\u4e00-\u9fffA-Za-z0-9]{{0,10}}?{_DISEASE})*"
-        rf"|{HEALTH_TERMS}",
+        rf"|{alternation(HEALTH_TERMS)}",
         r"\g<verb>***",
-        "health data (PIPL 28): a diagnosis after 患有/诊断为/病史…, and named conditions (艾滋病, 精神病, 残疾, 怀孕…)",
+        "health data (PIPL 28): a diagnosis after 患有/诊断为/病史…, and named conditions (艾滋病, 精神病, 聋哑, "
+        "残疾, 怀孕…)",
+    ),
+    MaskingRule(
+        "diagnosis",
+        rf"(?P<verb>{alternation(DIAGNOSIS_VERBS)})[^,;。、\s)]{{1,15}}?{_CLAUSE_END}",
+        r"\g<verb>***",
+        "health data (PIPL 28): whatever follows 患有/被诊断为/确诊为 up to the end of its clause",
     ),
     MaskingRule(
         "religious_belief",
-        rf"(?P<label>宗教信仰\s*[：:]\s*)(?:{_RELIGIONS}|[\u4e00-\u9fff]{{1,4}}?教)|(?P<verb>信仰|信奉|皈依)\s*了?\s*{_RELIGIONS}",
-        r"\g<label>\g<verb>***",
-        "宗教信仰：… / 信仰佛教 — sensitive personal information (PIPL 28)",
+        rf"(?P<label>宗教信仰\s*:\s*)(?:{_RELIGIONS}|[\u4e00-\u9fff]{{1,4}}?教)"
+        rf"|(?P<verb>{alternation(BELIEF_VERBS)})\s*了?\s*{_RELIGIONS}"
+        rf"|(?<![{NOT_BELIEF_BEFORE}])(?P<short>信){alternation(SHORT_BELIEFS)}(?![育学师材息号用])",
+        r"\g<label>\g<verb>\g<short>***",
+        "宗教信仰：… / 信仰佛教 / 信仰伊斯兰 / 信佛 / 信教 — sensitive personal information (PIPL 28)",
     ),
     MaskingRule(
         "religious_identity",
-        rf"{_RELIGIONS}(?:信徒|教徒|信众|徒)|{CLERGY_AND_BELIEVERS}",
+        rf"{_RELIGIONS}(?:信徒|教徒|信众|徒)|{_CLERGY}",
         r"***",
-        "clergy and believers: 佛教徒, 天主教信徒, 穆斯林, 阿訇, 神父, 居士, 基督徒… — sensitive personal information (PIPL 28)",
+        "clergy and believers: 佛教徒, 天主教信徒, 穆斯林, 阿訇, 神父, 居士, 基督徒, 住持, 方丈, 法师… — sensitive "
+        "personal information (PIPL 28)",
     ),
 )
 
@@ -202,44 +257,6 @@ def rules_from_config(config: Iterable[dict[str, Any]]) -> list[MaskingRule]:
     return rules
 
 
-def _masked_name(name: str) -> str:
-    if not all("\u4e00" <= ch <= "\u9fff" for ch in name):
-        return "某某"
-    surname = name[:2] if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else name[0]
-    return surname + "某" * (len(name) - len(surname))
-
-
-#: how the party is shown (the ``party_name_display`` setting): natural persons and organisations
-PERSON_STYLES = ("surname", "surname_single", "full")
-ORGANISATION_STYLES = ("full", "hidden")
-
-
-def party_display(name: str, party_type: str | None, style: dict[str, str] | None = None) -> str:
-    """The party's name as published, by ``style`` {"person": ..., "organisation": ...}.
-
-    Persons: ``surname`` (default, 张某 / 张某某 / 欧阳某某: one 某 per hidden character),
-    ``surname_single`` (张某 / 欧阳某), ``full``. Organisations: ``full`` (default) or
-    ``hidden`` (某单位). A person's name that is not Chinese becomes 某某.
-    """
-    style = style or {}
-    name = name.strip()
-    if party_type == "organisation":
-        return "某单位" if style.get("organisation") == "hidden" else name
-    kind = style.get("person", "surname")
-    if kind == "full" or not name:
-        return name
-    masked = _masked_name(name) if len(name) >= 2 else "某某"
-    if kind == "surname_single" and masked != "某某":
-        return masked.rstrip("某") + "某"
-    return masked
-
-
-def split_names(value: object) -> list[str]:
-    """Names from a list or a text separated by commas, 、, semicolons or whitespace; blanks dropped."""
-    items = value if isinstance(value, (list, tuple)) else re.split(r"[,，、;；\s]+", str(value or ""))
-    return [str(n).strip() for n in items if str(n).strip()]
-
-
 def _clean_names(names: Sequence[str]) -> list[str]:
     cleaned = {n.strip() for n in names if isinstance(n, str) and n.strip()}
     short = [n for n in cleaned if len(n) < 2]
@@ -248,32 +265,117 @@ def _clean_names(names: Sequence[str]) -> list[str]:
     return sorted(cleaned, key=len, reverse=True)
 
 
+def fold(text: str) -> str:
+    """``text`` with full-width ASCII, odd spaces and dashes folded to ASCII; same length, same positions."""
+    return text.translate(FOLD)
+
+
+def with_defaults(configured: Iterable[MaskingRule]) -> list[MaskingRule]:
+    """The statutory defaults first (they win every overlap), then the bureau's rules.
+
+    A configured rule named like a statutory one is dropped: the statutory rules are the code's,
+    a setting only adds masks (a stored copy of an older default cannot weaken the current one).
+    """
+    statutory = {r.name for r in DEFAULT_RULES}
+    return [*DEFAULT_RULES, *(r for r in configured if r.name not in statutory)]
+
+
+def replacement_problem(rule: MaskingRule) -> str | None:
+    """Why ``rule``'s replacement would not mask (None when it does).
+
+    A bureau rule must put at least one mask character (``*``, ``×``, ``■``, ``某`` …) in place of
+    what it matches and must not put the whole match back (``\\g<0>``).
+    """
+    refs = {named or number for named, number in _GROUP_REF.findall(rule.replacement)}
+    numbers = {str(re.compile(rule.pattern).groupindex.get(ref, ref)) for ref in refs}
+    if "0" in refs or _covers_whole_match(rule.pattern, numbers):
+        return "the replacement puts the whole match back (\\g<0> or groups spanning it); it must mask it"
+    literal = _GROUP_REF.sub("", rule.replacement)
+    if not any(ch in MASK_CHARS for ch in literal):
+        return f"the replacement has no mask character ({' '.join(MASK_CHARS)}); it must mask what it matches"
+    return None
+
+
+def _covers_whole_match(pattern: str, groups: set[str]) -> bool:
+    """True when the pattern is, at its top level, only groups in ``groups`` (and zero-width assertions)."""
+    try:
+        from re import _parser  # the stdlib's own regex parser (private, stable since 3.11)
+
+        parsed = list(_parser.parse(pattern))
+    except Exception:  # noqa: BLE001 - an unparsable pattern is reported by MaskingRule itself
+        return False
+
+    def covered(items: list[Any]) -> bool:
+        for op, av in items:
+            if str(op) in ("AT", "ASSERT", "ASSERT_NOT"):
+                continue
+            if str(op) != "SUBPATTERN":
+                return False
+            group, sub = av[0], av[-1]
+            if group is None and covered(list(sub)):
+                continue
+            if str(group) not in groups:
+                return False
+        return bool(items)
+
+    return covered(parsed)
+
+
+def _expand(match: re.Match[str], template: str, original: str) -> str:
+    """``match.expand(template)`` with the kept groups taken from ``original`` (not the folded text)."""
+    out, pos = [], 0
+    for ref in _GROUP_REF.finditer(template):
+        out.append(match.expand(template[pos:ref.start()]) if template[pos:ref.start()] else "")
+        key = ref.group(1) or ref.group(2)
+        group = int(key) if key.isdigit() else key
+        start, end = match.span(group)
+        out.append(original[start:end] if start >= 0 else "")
+        pos = ref.end()
+    out.append(match.expand(template[pos:]) if template[pos:] else "")
+    return "".join(out)
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[ \t]", "", fold(name))
+
+
+def _name_pattern(name: str) -> str:
+    """A name as written, also with spaces between its characters (张 三, 张　三)."""
+    return r"[ \t]{0,2}".join(re.escape(ch) for ch in name)
+
+
 def _matches(
     text: str, rules: Sequence[MaskingRule], names: Sequence[str], aliases: Mapping[str, str] | None = None
 ) -> list[tuple[int, int, str, str]]:
     """Non-overlapping (start, end, kind, replacement) in text order.
 
-    Rules first (an earlier rule wins an overlap), then the party's name (``aliases``: name ->
-    how it is shown) and other persons' names together, longest first.
+    Rules match the folded text (:func:`fold`: full-width digits and letters, the ideographic and
+    no-break spaces as ASCII), so positions are those of ``text``. Rules first (an earlier rule wins
+    an overlap; a match whose replacement would put the matched text back masks nothing and is
+    ignored), then the party's name (``aliases``: name -> how it is shown) and other persons' names
+    together, longest first, also when written with spaces between the characters.
     """
+    folded = fold(text)
     taken: list[tuple[int, int, str, str]] = []
 
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e, _, _ in taken)
 
     for rule in rules:
-        for m in rule.regex.finditer(text):
+        for m in rule.regex.finditer(folded):
             if m.end() > m.start() and free(m.start(), m.end()):
-                taken.append((m.start(), m.end(), rule.name, m.expand(rule.replacement)))
-    literal = {n: ("name", _masked_name(n)) for n in _clean_names(names)}
+                replacement = _expand(m, rule.replacement, text)
+                if text[m.start():m.end()] not in replacement:
+                    taken.append((m.start(), m.end(), rule.name, replacement))
+    literal = {_squash(n): ("name", masked_name(n)) for n in _clean_names(names)}
     for name, shown in (aliases or {}).items():
-        if isinstance(name, str) and len(name.strip()) >= 2:
-            literal[name.strip()] = ("party", shown)
+        if isinstance(name, str) and len(_squash(name)) >= 2:
+            literal[_squash(name)] = ("party", shown)
     if literal:
         ordered = sorted(literal, key=len, reverse=True)
-        for m in re.finditer("|".join(map(re.escape, ordered)), text):
+        for m in re.finditer("|".join(map(_name_pattern, ordered)), folded):
             if free(m.start(), m.end()):
-                kind, shown = literal[m.group()]
+                kind, shown = literal[_squash(m.group())]
                 taken.append((m.start(), m.end(), kind, shown))
     return sorted(taken)
 

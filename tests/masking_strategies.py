@@ -28,14 +28,24 @@ def neutral_text(draw, min_size: int = 0, max_size: int = 8) -> str:
     return "".join(parts)
 
 
+#: how people separate groups of digits: a space, a dash, a dot, the ideographic space, a no-break space
+DIGIT_SEPARATORS = (" ", "-", ".", "\u3000", "\u00a0", "－")
+FULL_WIDTH = str.maketrans("0123456789Xx@", "０１２３４５６７８９Ｘｘ＠")
+
+
+def full_width(text: str) -> str:
+    """``text`` with its digits (and X, @) typed in full width (１２３), as an IME writes them."""
+    return text.translate(FULL_WIDTH)
+
+
 def _digits(text: str) -> str:
     return re.sub(r"[^0-9Xx]", "", text)
 
 
-def _spaced(draw, digits: str, groups: tuple[tuple[int, ...], ...]) -> str:
-    """``digits`` as written: run together or split into one of ``groups`` by a space or a dash."""
+def _spaced(draw, digits: str, groups: tuple[tuple[int, ...], ...], separators: tuple[str, ...] = (" ", "-")) -> str:
+    """``digits`` as written: run together or split into one of ``groups`` by one of ``separators``."""
     sizes = draw(st.sampled_from(((len(digits),), *groups)))
-    sep = draw(st.sampled_from((" ", "-")))
+    sep = draw(st.sampled_from(separators))
     out, pos = [], 0
     for size in sizes:
         out.append(digits[pos:pos + size])
@@ -53,12 +63,15 @@ def id_numbers(draw):
         body = f"{region}{born:%Y%m%d}{draw(st.integers(0, 999)):03d}"
         check = "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=True)) % 11]
         full = body + (check.lower() if check == "X" and draw(st.booleans()) else check)
-        written = _spaced(draw, full, ((6, 8, 4), (6, 4, 4, 4), (4, 4, 4, 4, 2), (3, 3, 4, 4, 4)))
+        written = _spaced(draw, full, ((6, 8, 4), (6, 4, 4, 4), (4, 4, 4, 4, 2), (3, 3, 4, 4, 4)), DIGIT_SEPARATORS)
     else:  # a first-generation 15-digit number
         full = f"{region}{born:%y%m%d}{draw(st.integers(0, 999)):03d}"
-        written = _spaced(draw, full, ((6, 6, 3),))
+        written = _spaced(draw, full, ((6, 6, 3),), DIGIT_SEPARATORS)
+    if draw(st.booleans()):
+        written = full_width(written)
     label = draw(st.sampled_from(("身份证号", "公民身份号码：", "身份证号码为", "")))
-    return label + written, [written, _digits(full), _digits(full)[6:14]], []
+    secrets = [written, _digits(full), _digits(full)[6:14], full_width(_digits(full))]
+    return label + written, secrets, []
 
 
 @st.composite
@@ -77,16 +90,23 @@ def landlines(draw):
     if draw(st.booleans()):
         local += str(draw(st.integers(0, 9)))
     written = draw(st.sampled_from((f"{area}-{local}", f"（{area}）{local}", f"({area}){local}",
-                                     f"{area}-{local[:-4]} {local[-4:]}")))
+                                     f"{area}-{local[:-4]} {local[-4:]}", f"+86-{area[1:]}-{local}",
+                                     f"+86 {area[1:]} {local}", f"0086-{area}-{local}")))
+    if draw(st.booleans()):  # a bare local number after a contact label
+        return draw(st.sampled_from(("联系方式：", "电话：", "联系电话", "传真："))) + local, [local], []
     return draw(st.sampled_from(("电话", "座机：", ""))) + written, [written, local], []
 
 
 @st.composite
 def emails(draw):
+    domain = draw(st.sampled_from(("example.com", "mail.example.cn", "qq.com", "例子.中国", "邮件.公司")))
+    if draw(st.booleans()):  # a Chinese local part, after its label
+        local = draw(st.sampled_from(("李大为", "王芳", "张小明123", "zhang三")))
+        address = f"{local}{draw(st.sampled_from(('@', '＠')))}{domain}"
+        return draw(st.sampled_from(("电子邮箱", "邮箱：", "电子邮件 "))) + address + " ", [address, local + "@"], []
     local = draw(st.from_regex(r"[a-z][a-z0-9._]{2,10}[a-z0-9]", fullmatch=True))
-    domain = draw(st.sampled_from(("example.com", "mail.example.cn", "qq.com")))
-    address = f"{local}@{domain}"
-    return draw(st.sampled_from(("邮箱 ", "电子邮件：", "email "))) + address + " ", [address], []
+    address = f"{local}{draw(st.sampled_from(('@', '＠')))}{domain}"
+    return draw(st.sampled_from(("邮箱 ", "电子邮件：", "email "))) + address + " ", [address, local[1:] + "@"], []
 
 
 @st.composite
@@ -96,14 +116,16 @@ def bank_accounts(draw):
         written = " ".join(card[i:i + 4] for i in range(0, len(card), 4)) if draw(st.booleans()) else card
         label = draw(st.sampled_from(("银行卡号", "卡号：", "")))
     else:
-        card = str(draw(st.integers(10**7, 10**20)))
-        written = card
-        label = draw(st.sampled_from(("账号：", "开户账号", "银行账户：")))
-    secrets = [written, card] + ([card[:-4]] if len(card) >= 12 else [])
+        card = str(draw(st.integers(10**7, 10**29)))
+        written = " ".join(card[i:i + 4] for i in range(0, len(card), 4)) if draw(st.booleans()) else card
+        label = draw(st.sampled_from(("账号：", "开户账号", "银行账户：", "收款账户 ")))
+    secrets = [written, card] + ([card[:-4], card[-8:-4] + card[-4:]] if len(card) >= 12 else [])
+    secrets += [written[-9:]] if len(written) >= 20 else []  # the digits after the 16th
     return label + written, secrets, []
 
 
-ADDRESS_LABELS = ("家住", "现住", "户籍地", "住所", "住址", "家庭住址：", "户籍所在地：", "居住在", "住所地", "现住址")
+ADDRESS_LABELS = ("家住", "现住", "户籍地", "住所", "住址", "家庭住址：", "户籍所在地：", "居住在", "住所地", "现住址",
+                  "现居", "家在", "户籍：", "户籍", "现居住于")
 
 
 @st.composite
@@ -119,17 +141,25 @@ def addresses(draw):
 
 @st.composite
 def health_data(draw):
-    condition = draw(st.sampled_from(("糖尿病", "高血压", "精神分裂症", "肺结核", "乳腺癌", "抑郁症")))
+    condition = draw(st.sampled_from(("糖尿病", "高血压", "精神分裂症", "肺结核", "乳腺癌", "抑郁症", "轻度抑郁",
+                                      "脑溢血")))
+    if draw(st.booleans()):  # a condition no list names, up to the end of its clause
+        rare = draw(st.sampled_from(("某种罕见遗传疾患", "渐冻人症状", "轻度认知减退")))
+        end = draw(st.sampled_from(("，", "。", "；")))
+        return f"{draw(st.sampled_from(('患有', '被诊断为', '确诊为')))}{rare}{end}", [rare], []
     written = draw(st.sampled_from((f"患有{condition}", f"被诊断为{condition}", f"确诊{condition}",
-                                     "系艾滋病病毒感染者", "已怀孕", f"有{condition}病史")))
-    secret = next(t for t in (condition, "艾滋病", "怀孕") if t in written)
+                                     "系艾滋病病毒感染者", "已怀孕", f"有{condition}病史", "系聋哑人", "系盲人")))
+    secret = next(t for t in (condition, "艾滋病", "怀孕", "聋哑", "盲人") if t in written)
     return written, [secret], []
 
 
 @st.composite
 def religious_data(draw):
     written = draw(st.sampled_from(("信仰佛教", "信奉伊斯兰教", "皈依天主教", "系阿訇", "任神父", "系居士", "为基督徒",
-                                     "系穆斯林", "任牧师", "系修女", "系道士", "系佛教徒", "是天主教信徒", "宗教信仰：道教")))
+                                     "系穆斯林", "任牧师", "系修女", "系道士", "系佛教徒", "是天主教信徒", "宗教信仰：道教",
+                                     "信仰伊斯兰", "系信佛", "系信教", "任住持", "任方丈", "系法师", "为禅师")))
+    if written in ("系信佛", "系信教"):
+        return written, [written[1:]], []
     secret = re.sub(r"^(系|任|为|是|信仰|信奉|皈依|宗教信仰：)", "", written)
     return written, [secret], []
 
@@ -140,12 +170,31 @@ MINOR_NAMES = ("王小明", "李小华", "张小红", "刘洋洋")
 @st.composite
 def minors(draw):
     name = draw(st.sampled_from(MINOR_NAMES))
-    age = draw(st.integers(1, 17))
+    number = draw(st.integers(1, 17))
+    age = draw(st.sampled_from((str(number), full_width(str(number)), chinese_number(number))))
     label = draw(st.sampled_from(("未成年人", "其子", "其女", "学生", "儿童")))
     written = draw(st.sampled_from((f"{label}{name}（{age}岁）", f"{label}{name}（{age}周岁）", f"未成年人{name}，",
-                                     f"年仅{age}岁")))
+                                     f"年仅{age}岁", f"时年{age}周岁")))
     secrets = [s for s in (name, f"{age}岁", f"{age}周岁") if s in written]
     return written, secrets, []
+
+
+def chinese_number(n: int) -> str:
+    """1..99 in Chinese numerals (十五, 三十五)."""
+    digits = "零一二三四五六七八九"
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return digits[ones]
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+
+
+@st.composite
+def adult_ages(draw) -> str:
+    """An adult's age or a threshold of the law, which are not masked (三十五岁, 未满十八周岁)."""
+    number = draw(st.integers(18, 99))
+    age = draw(st.sampled_from((str(number), full_width(str(number)), chinese_number(number))))
+    return draw(st.sampled_from((f"{age}岁", f"{age}周岁", f"年满{age}周岁", "未满十八周岁", "不满十四周岁",
+                                 "已满十四周岁不满十八周岁", "十四周岁以上", "十六周岁以下")))
 
 
 THIRD_PARTIES = ("李四海", "欧阳明华", "赵敏", "孙大圣")
@@ -154,7 +203,8 @@ THIRD_PARTIES = ("李四海", "欧阳明华", "赵敏", "孙大圣")
 @st.composite
 def other_persons(draw):
     name = draw(st.sampled_from(THIRD_PARTIES))
-    return draw(st.sampled_from(("证人", "举报人", "", "在场人员"))) + name, [name], [name]
+    written = draw(st.sampled_from((name, name, " ".join(name), "\u3000".join(name))))  # also 李 四 海
+    return draw(st.sampled_from(("证人", "举报人", "", "在场人员"))) + written, [name, written], [name]
 
 
 KINDS = {"id_number": id_numbers(), "mobile": mobiles(), "landline": landlines(), "email": emails(),

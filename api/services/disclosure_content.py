@@ -1,27 +1,45 @@
 """What a published decision says (APL 59) and whether there is a decision to publish at all.
 
-A disclosure is published only from a real decision: the case's own history must hold a
-completed decision task (``kind=decision``) or an inspection result (``kind=inspection_result``
-or the ``random_inspection_result`` form). Data typed into a bare ``disclosure`` start has no
-such history, so it is refused (rule ``disclosure_needs_decision``), and a deployed diagram whose
-publish step runs before any decision is recorded as ``disclosure_withheld``.
+A disclosure is published only from a real decision, whatever a deployed diagram draws:
+
+* a penalty, a permit or any other decision needs an *effective* decision by the head: a
+  completed task with ``kind=decision`` in a ``head`` lane whose APL 58 gate record is not
+  ``effective: false`` (rule ``disclosure_needs_decision``);
+* an inspection result (``kind=inspection_result`` or the ``random_inspection_result`` form)
+  only makes an *inspection* publishable: category ``inspection``, no penalty fields; a case
+  that says it is a penalty or permit but holds only an inspection result publishes nothing;
+* the publicity officer released it after that decision (a ``publicity_officer`` completion with
+  ``publish_choice=release``; rule ``disclosure_needs_review``);
+* the released text is the composed original with spans masked, nothing added or changed
+  (:func:`check_only_masked`, 422 naming ``masked_text``).
+
+Data typed into a bare ``disclosure`` start has no such history, so it is refused, and a
+deployed diagram whose publish step runs without them is recorded as ``disclosure_withheld``.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
 
-from engine.errors import RuleViolation
+from engine.errors import FormDataInvalid, RuleViolation
+from engine.mask_edits import edit_problem
 
 from ..extensions import db
 from ..models import Event
 
 #: task kinds / forms whose completion is a decision that may be published
-DECISION_KINDS = ("decision", "inspection_result")
+DECISION_KIND = "decision"
+DECISION_ROLE = "head"
+RESULT_KIND = "inspection_result"
 RESULT_FORMS = ("random_inspection_result",)
+REVIEW_ROLE = "publicity_officer"
 RULE = "disclosure_needs_decision"
+REVIEW_RULE = "disclosure_needs_review"
+#: act types an inspection result may publish
+INSPECTION_ACTS = ("inspection", "", None)
 
 PENALTY_LABELS = {"warning": "警告", "fine": "罚款", "confiscation": "没收违法所得、没收非法财物",
                   "revoke_licence": "吊销许可证件（撤销登记）", "order_closure": "责令停止活动、关闭", "none": "不予行政处罚"}
@@ -36,18 +54,41 @@ FULFILMENT = {
 }
 
 
+@dataclass(frozen=True)
+class Basis:
+    """What a publication rests on: the recorded event and whether it is a decision or an inspection result."""
+
+    event: Event
+    kind: str  # "decision" | "inspection"
+
+    @property
+    def seq(self) -> int:
+        return self.event.seq
+
+
 def _effective(event: Event) -> bool:
     """False for a decision completion the APL 58 gate recorded as not effective (returned for review)."""
     return ((event.data or {}).get("gate") or {}).get("effective", True) is not False
 
 
+def _completions(instance_id: int) -> list[Event]:
+    return list(db.session.scalars(
+        select(Event).where(Event.instance_id == instance_id, Event.type == "task_completed").order_by(Event.seq)))
+
+
+def is_head_decision(event: Event) -> bool:
+    """An effective completion of a ``kind=decision`` task in a head's lane."""
+    return ((event.data or {}).get("kind") == DECISION_KIND and event.role == DECISION_ROLE and _effective(event))
+
+
+def is_inspection_result(event: Event) -> bool:
+    data = event.data or {}
+    return data.get("kind") == RESULT_KIND or data.get("form_key") in RESULT_FORMS
+
+
 def decision_events(instance_id: int) -> list[Event]:
-    """The case's recorded, effective completions of decision tasks and inspection results, oldest first."""
-    completions = db.session.scalars(
-        select(Event).where(Event.instance_id == instance_id, Event.type == "task_completed").order_by(Event.seq))
-    return [e for e in completions
-            if ((e.data or {}).get("kind") in DECISION_KINDS or (e.data or {}).get("form_key") in RESULT_FORMS)
-            and _effective(e)]
+    """The case's recorded head decisions (effective) and inspection results, oldest first."""
+    return [e for e in _completions(instance_id) if is_head_decision(e) or is_inspection_result(e)]
 
 
 def require_decision(instance_id: int) -> Event:
@@ -58,9 +99,67 @@ def require_decision(instance_id: int) -> Event:
     """
     found = decision_events(instance_id)
     if not found:
-        raise RuleViolation(RULE, "only a decided case (a completed decision task) or an inspection result is "
-                                  "published; this case has none, so there is nothing to publish")
+        raise RuleViolation(RULE, "only a decided case (a completed decision task of the head) or an inspection "
+                                  "result is published; this case has none, so there is nothing to publish")
     return found[-1]
+
+
+def publication_basis(instance_id: int, data: dict[str, Any]) -> Basis:
+    """What the case may publish: its latest effective head decision, else its latest inspection result.
+
+    Raises:
+        RuleViolation("disclosure_needs_decision"): neither is recorded, or the case is a penalty, a
+        permit or another decision (``act_type``) but holds only an inspection result (an inspection
+        result publishes an inspection, never a penalty).
+    """
+    found = decision_events(instance_id)
+    decisions = [e for e in found if is_head_decision(e)]
+    if decisions:
+        return Basis(decisions[-1], "decision")
+    if found:
+        if data.get("act_type") not in INSPECTION_ACTS:
+            raise RuleViolation(RULE, f"a {data.get('act_type')} is published only after an effective decision by "
+                                      "the head (a completed kind=decision task in the head's lane); this case "
+                                      "holds only an inspection result, which publishes an inspection")
+        return Basis(found[-1], "inspection")
+    return Basis(require_decision(instance_id), "decision")  # raises
+
+
+def require_release(instance_id: int, basis: Basis) -> Event:
+    """The publicity officer's release of this decision: the latest ``publish_choice=release`` completion
+    in a publicity officer's lane after the decision it publishes.
+
+    Raises:
+        RuleViolation("disclosure_needs_review"): no such release (a diagram that publishes right after
+        the decision, or a release that predates the latest decision).
+    """
+    releases = [e for e in _completions(instance_id) if e.seq > basis.seq and e.role == REVIEW_ROLE
+                and ((e.data or {}).get("submitted") or {}).get("publish_choice") == "release"]
+    if not releases:
+        raise RuleViolation(REVIEW_RULE, "a decision is published only after the publicity officer reviewed the "
+                                         "masked text beside the original and chose to release it (OGI 37); "
+                                         "no release is recorded after the latest decision")
+    return releases[-1]
+
+
+def check_only_masked(data: dict[str, Any], alternatives: tuple[str, ...] = ()) -> None:
+    """The text to publish is the composed original (``disclosure_text``) with spans masked, nothing else.
+
+    Raises:
+        FormDataInvalid: naming ``masked_text`` when it adds or changes text, or when there is no
+        composed original to compare it with (the text would be made up).
+    """
+    original = str(data.get("disclosure_text") or "")
+    text = str(data.get("masked_text") or original)
+    if not original.strip():
+        raise FormDataInvalid({"masked_text": ["there is no composed original (disclosure_text) to mask: the "
+                                               "published text is composed from the decision, not typed"]},
+                              "masked_text has no original")
+    problem = edit_problem(original, text, alternatives)
+    if problem:
+        raise FormDataInvalid({"masked_text": [problem]},
+                              "masked_text: edits may only mask spans of the original; change the case through a "
+                              "correction")
 
 
 def fine_amount(data: dict[str, Any]) -> Decimal | None:
@@ -77,6 +176,10 @@ def fine_amount(data: dict[str, Any]) -> Decimal | None:
 def penalty_text(data: dict[str, Any]) -> str | None:
     """The outcome in words: penalty kind and amount, the permit outcome, or the inspection result."""
     act = data.get("act_type")
+    from ..registry.permits import published_outcome  # a permit's outcome: its recorded powers-list values
+
+    if act == "permit" and published_outcome(data):
+        return published_outcome(data)
     if str(data.get("outcome_label") or "").strip():  # e.g. a forwarded item's preliminary opinion, not a grant
         return str(data["outcome_label"]).strip()
     if act == "permit":

@@ -237,8 +237,12 @@ def check_not_minor(data: dict[str, Any], decision_date: date) -> None:
                             "the party is a minor on the decision date: the decision is not published")
 
 
-def publish(instance: Instance, actor: Any) -> Disclosure:
+def publish(instance: Instance, actor: Any, basis: str = "decision") -> Disclosure:
     """Put the case's decision on the public list, every field masked (APL 59); no commit, no event.
+
+    ``basis`` is what the publication rests on (disclosure_content.publication_basis): ``decision``
+    (the head's decision: the case's act type, penalty kind and amount) or ``inspection`` (an
+    inspection result: category inspection, no penalty kind, amount or fulfilment).
 
     Reads ``instance.data``: case_title, act_type, decision_number, masked_text (or disclosure_text),
     decision_date, legal_basis, facts, penalty_kind, fine_amount, fulfilment, party_type, party_name,
@@ -258,6 +262,9 @@ def publish(instance: Instance, actor: Any) -> Disclosure:
     if earlier is not None:
         raise RuleViolation("already_published",
                             f"case {instance.id} already has published decision {earlier}; correct it instead")
+    if basis == "inspection":  # an inspection result publishes an inspection, never a penalty
+        data = {**{k: v for k, v in data.items() if k not in ("penalty_kind", "fine_amount", "fulfilment")},
+                "act_type": "inspection"}
     masker = masker_for(data)
     mask = masker.mask
     number = mask(data.get("decision_number") or None)

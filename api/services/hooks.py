@@ -3,13 +3,14 @@
 ``disclosure_source`` checks that the case holds a real decision before anything is composed
 for publication (a bare ``disclosure`` start with typed-in content is refused, rule
 ``disclosure_needs_decision``); ``publish`` puts the case's masked decision on the public list
-— only when the case's history holds a completed decision or inspection result, whatever the
-diagram says; ``withhold`` records the publicity officer's reasoned decision not to publish
+— only when the case's history holds an effective head decision (or an inspection result, published
+as an inspection) and, after it, the publicity officer's release, and only as the composed original
+with spans masked (422 ``masked_text`` otherwise), whatever the diagram says; ``withhold`` records the publicity officer's reasoned decision not to publish
 (a withholding without a reason is refused, 422 ``withhold_reason``); ``correction_intake``
 accepts a correction case only from the public channel or the bureau's withdrawal endpoint;
 ``withdraw`` withdraws a published decision (APL 48), ``correct`` publishes a corrected version.
-Each is recorded as an event. A refusal by the law at publication (a minor party, no decision)
-is recorded as ``disclosure_withheld`` instead of failing the step.
+Each is recorded as an event. A refusal by the law at publication (a minor party, no decision, no
+release) is recorded as ``disclosure_withheld`` instead of failing the step.
 """
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ from engine.errors import FormDataInvalid, RuleViolation
 
 from ..extensions import db
 from ..models import Instance, User
-from . import disclosure_content, disclosures, withdrawals
+from . import disclosure_content, disclosures, gate, withdrawals
 from .history import append_event, instance_stream
+from .public_masking import review_alternatives
 
 Hook = Callable[[Instance, runtime.StepRecord, str], dict[str, Any]]
 
@@ -33,9 +35,17 @@ def _source(instance: Instance, step: runtime.StepRecord, actor: str) -> dict[st
 
 
 def _publish(instance: Instance, step: runtime.StepRecord, actor: str) -> dict[str, Any]:
-    disclosure_content.require_decision(instance.id)
-    item = disclosures.publish(instance, actor)
-    return {"disclosure_id": item.id, "masked_text": item.masked_text}
+    """Publish only an effective head decision (or an inspection result, as an inspection) that the
+    publicity officer released afterwards, as the composed original with spans masked (disclosure_content)."""
+    data = instance.data or {}
+    basis = disclosure_content.publication_basis(instance.id, data)
+    release = disclosure_content.require_release(instance.id, basis)
+    if basis.kind == "decision":
+        gate.check_published_content(instance)  # what is published is what the head decided (APL 58, 59)
+    disclosure_content.check_only_masked(data, review_alternatives(data))
+    item = disclosures.publish(instance, actor, basis.kind)
+    return {"disclosure_id": item.id, "masked_text": item.masked_text, "basis": basis.kind,
+            "decision_event": basis.seq, "release_event": release.seq}
 
 
 def _withhold(instance: Instance, step: runtime.StepRecord, actor: str) -> dict[str, Any]:
@@ -61,10 +71,15 @@ def _intake(instance: Instance, step: runtime.StepRecord, actor: str) -> dict[st
     starter = db.session.query(User).filter_by(username=instance.started_by).one_or_none()
     if starter is None or not any(starter.has_role(r) for r in withdrawals.STARTERS):
         raise RuleViolation("role", "a withdrawal is started by the publicity officer or the head (APL 48)")
+    try:
+        decided_on = disclosures.get_disclosure(int(data.get("disclosure_id"))).decision_date
+    except (TypeError, ValueError):
+        raise FormDataInvalid({"disclosure_id": ["required: the published decision to withdraw"]},
+                              "no disclosure_id") from None
     day = withdrawals.check_event(data.get("withdraw_basis"), data.get("event_kind"), data.get("event_date"),
-                                  data.get("correction_reason"))
-    return {"origin": origin, "event_kind": data.get("event_kind"), "event_date": day.isoformat(),
-            "withdraw_due": data.get("withdraw_due")}
+                                  data.get("correction_reason"), decided_on)
+    return {"origin": origin, "withdraw_basis": data.get("withdraw_basis"), "event_kind": data.get("event_kind"),
+            "event_date": day.isoformat(), "withdraw_due": data.get("withdraw_due")}
 
 
 def _withdraw(instance: Instance, step: runtime.StepRecord, actor: str) -> dict[str, Any]:
@@ -98,9 +113,11 @@ HOOKS: dict[str, tuple[str, Hook, bool]] = {
 def apply(instance: Instance, steps: list[runtime.StepRecord], actor: str) -> None:
     """Run the hook of every step whose task carries a known ``kind``; no commit.
 
-    Raises what a refusing hook raises (RuleViolation 403, FormDataInvalid 422): the request then
-    changes nothing.
+    First refuses a bureau withdrawal of a changed or revoked decision that the review rejected
+    (withdrawals.check_outcome, 403 APL_48). Raises what a refusing hook raises (RuleViolation 403,
+    FormDataInvalid 422): the request then changes nothing.
     """
+    withdrawals.check_outcome(instance)  # APL 48: whatever the diagram draws
     for step in steps:
         hook = HOOKS.get(step.properties.get("kind", ""))
         if hook is None:

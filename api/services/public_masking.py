@@ -1,8 +1,8 @@
 """Masking of everything the public sees (OGI 15, APL 50, PIPL 28; docs/DOMAIN.md §1.4 Masking).
 
-One :class:`PublicMasker` per published case: the bureau's masking rules (the versioned
-``masking_rules`` setting) on top of the statutory defaults (a setting may add rules, it can
-never drop the default ones), the names of other natural persons in the case
+One :class:`PublicMasker` per published case: the statutory defaults first (they win every
+overlap), then the bureau's masking rules (the versioned ``masking_rules`` setting: a setting
+only adds masks, it can never drop, redefine or undo a default one), the names of other natural persons in the case
 (``third_party_names`` from registration, ``extra_masked_names`` from the review, ``minor_names``) and the party's name shown the one way the ``party_name_display``
 setting says, in every field. Publication masks each field with it before storing, and
 the public views mask again when they answer (so a rule added later also covers what was
@@ -17,25 +17,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.masking import (
-    DEFAULT_RULES,
     MaskingRule,
     find_sensitive,
     mask_text,
     party_display,
     rules_from_config,
     split_names,
+    with_defaults,
 )
 
 from . import settings
 
 
 def current_rules() -> list[MaskingRule]:
-    """The bureau's rules first (they win an overlap), then the statutory defaults."""
+    """The statutory defaults first (they win every overlap), then the bureau's rules (engine.masking.with_defaults).
+
+    Used for publication, every public answer, the search and the diagrams' ``mask_text``.
+    """
     try:
         configured = rules_from_config(settings.get("masking_rules"))
     except ValueError:  # a stored setting is validated on write; never publish unmasked because of it
         configured = []
-    return [*configured, *DEFAULT_RULES]
+    return with_defaults(configured)
 
 
 def _names(data: dict[str, Any], party: str) -> list[str]:
@@ -91,6 +94,12 @@ def review_preview(data: dict[str, Any]) -> dict[str, Any]:
     masker = masker_for(data)
     return {"disclosure_original": original, "masked_spans": masker.spans(original),
             "masked_preview": masker.mask(original) or ""}
+
+
+def review_alternatives(data: dict[str, Any]) -> tuple[str, ...]:
+    """The original as the service masks it: a released text may mask it as well as the original."""
+    original = str(data.get("disclosure_text") or "")
+    return (masker_for(data).mask(original) or "",) if original else ()
 
 
 #: forms of the publicity officer's review before release

@@ -14,10 +14,14 @@ BEIJING = timezone(timedelta(hours=8))
 
 
 def published(http) -> dict:
-    """A penalty decision published through the disclosure process of a decided case."""
+    """A penalty decision (made ten days ago) published through the disclosure process of a decided case."""
     return _published(http, party_type="organisation", party_name="某宗教活动场所",
                       party_id_number="52130528MJ0000003X", decision_text="罚款人民币伍万元。",
-                      legal_basis="《宗教事务条例》第六十五条")
+                      legal_basis="《宗教事务条例》第六十五条", decision_date=days_ago(10))
+
+
+def days_ago(n: int) -> str:
+    return (date.fromisoformat(today()) - timedelta(days=n)).isoformat()
 
 
 def request(http, item: dict, reason: str) -> int:

@@ -463,3 +463,21 @@ def test_a_written_decision_that_agrees_passes__APL_58(http, text):
     iid = _reviewed_major_case(http)
     data = {**c.DECISION, "decision_text": text, "decision_number": decision_number(iid)}
     assert open_ids(http.complete(iid, "task_head_decision", data, "head1")) == ["task_service"]
+
+
+def test_content_changed_after_the_decision_is_not_published__APL_58(http):
+    """A deployed diagram's script raises the fine after the head decided a warning: the publication is
+    withheld, because what is published must be what was decided."""
+    from tests.api.disclosure_support import case_data, deploy_fixtures, release
+    from tests.api.helpers import fixture
+
+    deploy_fixtures(http)
+    resp = upload(http, "/api/v1/definitions", {"changed_after_decision.bpmn": fixture("changed_after_decision.bpmn")})
+    assert resp.status_code in (200, 201), resp.get_json()
+    data = case_data()
+    iid = http.start("changed_after_decision", data)["id"]
+    http.complete(iid, "task_decide", {"decision": "approve"}, "head1")
+    release(http, iid)
+    withheld = [e for e in _history(http, iid) if e["type"] == "disclosure_withheld"]
+    assert withheld and withheld[-1]["data"]["rule"] == "decided_content"
+    assert http.call("GET", "/api/v1/public/disclosures?q=" + data["decision_number"]).get_json() == []
