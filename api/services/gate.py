@@ -34,6 +34,15 @@ APPROVING_COLLECTIVE = frozenset({"approve_proposal"})
 #: kinds/processes of a task that mean "the case went back to be proposed or reviewed again"
 BACK_TO_REVIEW_KINDS = frozenset({"legal_review", "proposal"})
 REVIEW_PROCESSES = frozenset({"legal_review"})
+#: catalogue inputs that stay true once the case made them true (see :func:`sticky_facts`)
+STICKY_FACTS: dict[str, tuple[str, ...]] = {
+    "hearing_held": ("hearing_held",),
+    "complex_case": ("complex_case",),
+    "criminal_referral": ("criminal_referral", "criminal_referral_needed"),
+}
+HEARING_ACT = "hearing"
+#: the decision's own keys: fixed with the decided content once the decision is effective
+DECISION_RECORD_KEYS = ("decision", "decision_text", "decision_number", "decision_date")
 
 
 @dataclass
@@ -96,27 +105,62 @@ def is_decision(task: TaskRow, submitted: dict[str, Any]) -> bool:
     return task.kind in DECISION_KINDS or proposal.DECISION_KEY in submitted
 
 
-def approval_record(task: TaskRow, submitted: dict[str, Any], current: dict[str, Any]) -> dict[str, Any] | None:
-    """For a review or collective discussion: what it approved, to store on its event; else None."""
+def approval_record(task: TaskRow, submitted: dict[str, Any], current: dict[str, Any],
+                    instance: Instance) -> dict[str, Any] | None:
+    """For a review or collective discussion: what it approved, to store on its event; else None.
+
+    A collective discussion (APL 57) settles a dispute about content a legal review assessed: its approval
+    passes only when the content it approves is the content of the latest legal review — a handler who
+    changes the proposal while disputing does not get unreviewed content approved by the heads.
+    """
+    digest = proposal.digest(current)
+    record: dict[str, Any] = {"digest": digest, "content": proposal.content(current)}
     if is_review(task, submitted):
-        kind, passed = REVIEW_KIND, submitted.get("review_outcome") == "agree"
-    elif is_collective(task, submitted):
-        kind, passed = COLLECTIVE_KIND, submitted.get("collective_decision") in APPROVING_COLLECTIVE
-    else:
+        return {"kind": REVIEW_KIND, "passed": submitted.get("review_outcome") == "agree", **record}
+    if not is_collective(task, submitted):
         return None
-    return {"kind": kind, "passed": passed, "digest": proposal.digest(current), "content": proposal.content(current)}
+    review = latest_approval(instance, (REVIEW_KIND,))
+    reviewed = review is not None and review[1].get("digest") == digest
+    passed = submitted.get("collective_decision") in APPROVING_COLLECTIVE and reviewed
+    return {"kind": COLLECTIVE_KIND, "passed": passed, "reviewed_seq": review[0] if reviewed else None, **record}
 
 
-def latest_approval(instance: Instance) -> tuple[int, dict[str, Any]] | None:
+def latest_approval(instance: Instance, kinds: tuple[str, ...] = (REVIEW_KIND, COLLECTIVE_KIND)
+                    ) -> tuple[int, dict[str, Any]] | None:
     """The latest review or collective discussion of the case, as ``(seq, approval record)``."""
     stmt = (select(Event.seq, Event.data).where(Event.instance_id == instance.id, Event.type == "task_completed",
                                                 Event.role.in_(("legal_reviewer", "head")))
             .order_by(Event.seq.desc()))
     for seq, data in db.session.execute(stmt):
         approval = (data or {}).get("approval")
-        if approval:
+        if approval and approval.get("kind") in kinds:
             return seq, approval
     return None
+
+
+def sticky_facts(instance: Instance, bundle: Any) -> dict[str, bool]:
+    """Catalogue inputs the case's history makes true whatever its data now says (APL 58): a hearing was
+    held when a hearing act (``actKind=hearing``) was completed; a case once flagged complex, or once
+    found to involve a suspected crime, stays so — unticking a box or an admin edit does not undo them."""
+    facts: dict[str, bool] = {}
+    done = db.session.execute(select(TaskRow.process_id, TaskRow.element_id).where(
+        TaskRow.instance_id == instance.id, TaskRow.state == "completed")).all()
+    if any(bundle.task_meta(pid, eid).properties.get("actKind") == HEARING_ACT for pid, eid in done):
+        facts["hearing_held"] = True
+    stmt = select(Event.type, Event.data).where(Event.instance_id == instance.id,
+                                                Event.type.in_(("instance_started", "task_completed", "data_edited")))
+    for kind, data in db.session.execute(stmt):
+        data = data or {}
+        if kind == "task_completed":
+            values = data.get("submitted") or {}
+        elif kind == "data_edited":
+            values = {k: (v or {}).get("after") for k, v in (data.get("changes") or {}).items()}
+        else:
+            values = data.get("data") or {}
+        for fact, keys in STICKY_FACTS.items():
+            if any(values.get(k) is True for k in keys):
+                facts[fact] = True
+    return facts
 
 
 def check_decision_lane(task: TaskRow, submitted: dict[str, Any]) -> None:
@@ -141,7 +185,7 @@ def evaluate(task: TaskRow, instance: Instance, bundle: Any, submitted: dict[str
     digest = proposal.digest(content)
     if submitted.get(proposal.DECISION_KEY) in proposal.RETURN_VALUES:
         return GateVerdict(False, None, digest, refusal="returned for a new proposal and review")
-    verdict = catalogue_result(_for_catalogue(content), bundle)
+    verdict = catalogue_result({**_for_catalogue(content), **sticky_facts(instance, bundle)}, bundle)
     unchanged = digest == proposal.digest(current)
     major = bool(verdict.get("is_major")) or (unchanged and current.get("is_major") is True)
     rule = verdict.get("major_rule") or (current.get("major_rule") if unchanged else None) or ("major" if major else None)
@@ -285,13 +329,23 @@ def check_no_scripted_decision(steps: list[runtime.StepRecord]) -> None:
 
 
 def check_data_edit(instance: Instance, changes: dict[str, Any], ready: list[TaskRow]) -> None:
-    """After an effective decision its content is fixed: an admin data edit may not change it (a changed
-    decision is a new decision — rewind to the decision task — and a published one goes through APL 48).
+    """An admin data edit may not undo what binds the decision.
+
+    * After an effective decision its content and record (proposal keys, ``decision``, ``decision_text``,
+      ``decision_number``, ``decision_date``) are fixed: a changed decision is a new decision (rewind to
+      the decision task, which meets the gate again), a published one goes through APL 48.
+    * A catalogue input the case made true (hearing held, complex case, suspected crime, major) is never
+      set back to false (APL 58).
 
     Raises:
         RuleViolation ``decided_content``.
     """
-    touched = sorted(set(changes) & set(proposal.PROPOSAL_KEYS))
+    undone = sorted(k for k in (*STICKY_FACTS, "is_major")
+                    if k in changes and changes[k] is not True and instance.data.get(k) is True)
+    if undone:
+        raise RuleViolation("decided_content", f"{', '.join(undone)} made this case major or binds its review "
+                                               "(APL 57, 58); an edit cannot undo it")
+    touched = sorted(set(changes) & {*proposal.PROPOSAL_KEYS, *DECISION_RECORD_KEYS})
     if not touched or any(row.kind in DECISION_KINDS for row in ready):
         return
     latest = latest_decision_gate(instance)

@@ -101,7 +101,7 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
     if verdict is not None:
         gate.check_revision(submitted, current)
         submitted.update(gate.decided_changes(verdict, submitted, current))  # the decided content becomes the case's
-    approval = gate.approval_record(task, submitted, current)
+    approval = gate.approval_record(task, submitted, current, instance)
     rules.check_legal_qualification(user, task)
     act_kind = meta.properties.get("actKind")
     case_rules.check_completion(user, task, instance, act_kind, submitted, current)
