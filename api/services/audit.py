@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from engine.errors import NotFound
-from engine.history import GENESIS, canonical_json, canonical_time, verify_chain
+from engine.history import GENESIS, canonical_json, canonical_time, event_hash, verify_chain
 from engine.replay import Recorded, replay
 
 from ..extensions import db
@@ -83,8 +83,14 @@ def check_chain(instance: Instance, events: list[Event]) -> list[dict[str, Any]]
             problems.append({"kind": "checkpoint", "seq": seq,
                              "problem": f"event {seq} differs from the one checkpoint {cp.id} recorded"})
     for other in {e.stream for e in events} - {stream}:
-        chain = [e for e in events if e.stream == other]
-        problems += [{"kind": "chain", "stream": other, **p} for p in verify_chain(_event_dicts(chain))]
+        chain = _event_dicts([e for e in events if e.stream == other])
+        if other.endswith(f":{instance.id}"):  # the case's own side stream (e.g. access:<id>): the whole chain
+            problems += [{"kind": "chain", "stream": other, **p} for p in verify_chain(chain)]
+        else:  # a shared stream (lottery, calendar …): the case's events in it must be unaltered; the
+            # stream's own continuity is the checkpoints' to check
+            problems += [{"kind": "chain", "stream": other, "seq": ev.get("seq"),
+                          "problem": "hash does not match the event's content"}
+                         for ev in chain if event_hash(ev, ev.get("prev_hash") or "") != ev.get("hash")]
     return problems
 
 
