@@ -15,7 +15,9 @@ Nobody chooses the seed (commit, then reveal):
    (:func:`derive_seed`), so neither the planner nor the server can pick it
    after seeing the plan, and the seed binds to exactly this plan.
 
-:func:`redraw` is what a member of the public does with the published plan and ``r``.
+:func:`redraw` is what a member of the public does with the published plan and ``r``. Pool members
+excluded at the draw (published with the reveal, each with its reason: a certificate no longer valid, an
+inactive officer, a recusal) are left out of the inspector draw: :func:`draw_pool`.
 """
 from __future__ import annotations
 
@@ -79,9 +81,17 @@ def derive_seed(digest: str, committed: str, reveal: str) -> str:
     return _sha256(f"{digest}\n{reveal}")
 
 
-def redraw(plan: dict[str, Any], committed: str, reveal: str) -> dict[str, Any]:
-    """Re-draw a published plan (``target_list``, ``target_count``, ``inspector_pool``) from its revealed value."""
+def draw_pool(pool: Sequence[str], excluded: Sequence[str] = ()) -> list[str]:
+    """The inspector pool the draw uses: the plan's pool, in its order, less the members ``excluded`` at the draw."""
+    out = set(excluded)
+    return [str(name) for name in pool if str(name) not in out]
+
+
+def redraw(plan: dict[str, Any], committed: str, reveal: str, excluded: Sequence[str] = ()) -> dict[str, Any]:
+    """Re-draw a published plan (``target_list``, ``target_count``, ``inspector_pool``) from its revealed value,
+    the inspectors from the pool less the members ``excluded`` at the draw (published with the reveal)."""
     seed = derive_seed(plan_digest(plan), committed, reveal)
-    return {"seed": seed,
+    pool = draw_pool(plan["inspector_pool"], excluded)
+    return {"seed": seed, "pool": pool,
             "targets": draw(seed, plan["target_list"], plan["target_count"]),
-            "inspectors": draw(seed + INSPECTORS_SUFFIX, plan["inspector_pool"], INSPECTORS_PER_TEAM)}
+            "inspectors": draw(seed + INSPECTORS_SUFFIX, pool, INSPECTORS_PER_TEAM)}

@@ -111,7 +111,11 @@ class LotteryPlan(db.Model):
 
 @append_only
 class LotteryReveal(db.Model):
-    """The draw of a plan: its server random value, now public."""
+    """The draw of a plan: its server random value, now public, and the pool members excluded at the draw.
+
+    ``excluded`` lists ``{"inspector", "reason", "note"}`` (reason: ``inactive``, ``certificate_not_valid``,
+    ``recused``); None on a reveal recorded before exclusions were kept (nobody was excluded then).
+    """
 
     __tablename__ = "lottery_reveals"
 
@@ -119,6 +123,20 @@ class LotteryReveal(db.Model):
     plan_id: Mapped[int] = mapped_column(ForeignKey("lottery_plans.id"), nullable=False, unique=True)
     revealed_by: Mapped[str] = mapped_column(String(64), nullable=False)
     revealed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    excluded: Mapped[list | None] = mapped_column(JSONType)
+
+
+@append_only
+class LotteryAbandonment(db.Model):
+    """A plan the head abandoned before its draw (with the reason, published); it can no longer be drawn."""
+
+    __tablename__ = "lottery_abandonments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("lottery_plans.id"), nullable=False, unique=True)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    abandoned_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    abandoned_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 @append_only

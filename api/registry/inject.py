@@ -8,8 +8,10 @@ A user task asks for it with a property:
   list, not in the diagram. The entry is fixed when the application is registered (the case's first
   ``powerItem`` task, :mod:`.permits`); later ``powerItem`` tasks get the recorded values back;
 * ``lottery`` = ``plan``: the lottery plan is fixed from the registry and committed (engine/lottery.py);
-  ``lottery`` = ``draw``: the committed server random value is revealed for the draw, with the committed
-  plan's lists; the case's draw is then checked against the service's own re-draw (:mod:`.guard`).
+  ``lottery`` = ``draw``: the committed server random value is revealed for the draw (and committed at once: a
+  reveal is final), with the committed plan's lists and the pool the draw uses (``draw_pool``, less the members
+  excluded on the draw day, ``pool_exclusions``); the case's draw is then checked against the service's own
+  re-draw (:mod:`.guard`). See :mod:`.lottery_plans`.
 
 The values join the submitted data, so they are recorded with the completion in the history and a
 replay feeds them back unchanged. A client cannot send these keys: they are not form fields (422).
@@ -20,7 +22,7 @@ from typing import Any
 
 from engine.errors import FormDataInvalid
 
-from . import inspection, permits
+from . import lottery_plans, permits
 
 
 def _value(key: str, submitted: dict[str, Any], data: dict[str, Any]) -> Any:
@@ -32,8 +34,8 @@ def _lottery_plan(submitted: dict[str, Any], data: dict[str, Any], instance_id: 
     item = _value("inspection_item", submitted, data)
     if not item:
         raise FormDataInvalid({"inspection_item": ["Missing data for required field."]})
-    return inspection.fix_plan(instance_id, item, _value("target_count", submitted, data),
-                               list(_value("inspector_directory", submitted, data) or []), actor, client_addr)
+    return lottery_plans.fix_plan(instance_id, item, _value("target_count", submitted, data),
+                                  list(_value("inspector_directory", submitted, data) or []), actor, data, client_addr)
 
 
 def server_values(properties: dict[str, Any], submitted: dict[str, Any], data: dict[str, Any], instance_id: int,
@@ -42,16 +44,17 @@ def server_values(properties: dict[str, Any], submitted: dict[str, Any], data: d
 
     Raises:
         FormDataInvalid: a permit item or a lottery plan's item, directory or inspector pool is not on the lists.
-        RuleViolation: the case was registered for another permit item; a new plan after a draw.
-        StateConflict: a draw without a fixed plan, or a second draw of one plan.
+        RuleViolation: the case was registered for another permit item; a second plan in a case; the draw of an
+            abandoned plan or of a pool too small on the draw day.
+        StateConflict: a draw without a fixed plan; another case holds an open plan for the item.
     """
     values: dict[str, Any] = {}
+    step = properties.get("lottery")
+    if step == "draw":  # first: the reveal commits on its own (a reveal is final), before anything else is written
+        values.update(lottery_plans.reveal(instance_id, data, actor, client_addr))
+    elif step == "plan":
+        values.update(_lottery_plan(submitted, data, instance_id, actor, client_addr))
     if properties.get("powerItem"):
         field = properties["powerItem"]
         values.update(permits.fixed_values(instance_id, field, _value(field, submitted, data), actor))
-    step = properties.get("lottery")
-    if step == "plan":
-        values.update(_lottery_plan(submitted, data, instance_id, actor, client_addr))
-    elif step == "draw":
-        values.update(inspection.reveal(instance_id, actor, client_addr))
     return values

@@ -10,7 +10,8 @@ from ..extensions import db
 from ..models import Certificate, User
 from ..models.registry import InspectionItem, InspectionTarget
 from ..security import client_addr, current_user, require_role
-from . import blp, inspection, service
+from ..services.public_masking import mask_public, public_records
+from . import blp, inspection, lottery_plans, service
 from .schemas import (
     CertificateInSchema,
     CertificateRecordSchema,
@@ -18,6 +19,7 @@ from .schemas import (
     InspectionItemSchema,
     InspectionTargetInSchema,
     InspectionTargetSchema,
+    LotteryAbandonInSchema,
     LotteryPlanQuerySchema,
     LotteryPlanSchema,
     PowerInSchema,
@@ -25,6 +27,10 @@ from .schemas import (
 )
 
 POWER_EDITORS = ("admin", "process_owner")
+#: a public lottery plan's values that are not text (hashes and the random value) are shown as they are; the
+#: drawn inspectors are officers, named by law; every other text (targets, notes) is masked
+PLAN_KEPT = frozenset({"plan_digest", "commitment", "reveal", "seed", "drawn_inspectors", "inspectors", "inspector",
+                       "draw_pool", "inspector_pool"})
 CERTIFICATE_READERS = ("admin", "head")
 
 
@@ -120,7 +126,7 @@ def _versioned_list(model, path: str, in_schema, out_schema, what: str) -> None:
     class Public(MethodView):
         @blp.response(200, out_schema(many=True))
         def get(self):
-            return inspection.current(model)
+            return public_records(inspection.current(model), out_schema().fields)
 
     for view, doc in ((Entries, f"The {what} list (current versions); POST a new version (admin, process_owner)."),
                       (Versions, f"Every version of one {what}, oldest first."),
@@ -147,6 +153,20 @@ class PublicLotteryPlans(MethodView):
 
         Re-draw: seed = sha256(plan_digest + "\\n" + reveal), check sha256(reveal) == commitment and
         sha256(canonical plan) == plan_digest; targets = the first target_count of target_list ordered by
-        sha256(seed + "\\n" + name); inspectors likewise with seed + ":inspectors", two of them.
+        sha256(seed + "\\n" + name); inspectors likewise with seed + ":inspectors", two of them, from draw_pool
+        (the plan's inspector_pool less the members excluded on the draw day, listed with their reasons).
+        status: open (fixed, not drawn), drawn, abandoned (by the head, with the reason, or its case ended).
         """
-        return inspection.public_plans(args.get("instance_id"))
+        return mask_public(lottery_plans.public_plans(args.get("instance_id")), keep=PLAN_KEPT)
+
+
+@blp.route("/lottery-plans/<int:plan_id>/abandon")
+class AbandonLotteryPlan(MethodView):
+    @blp.arguments(LotteryAbandonInSchema)
+    @blp.response(200, LotteryPlanSchema)
+    def post(self, args, plan_id):
+        """The head abandons an undrawn plan with a reason (published); 403 once drawn, 409 if abandoned already."""
+        user = require_role("head")
+        plan = lottery_plans.abandon(plan_id, args["reason"], user.username, client_addr())
+        _commit(f"abandoning lottery plan {plan_id}")
+        return next(p for p in lottery_plans.public_plans(plan.instance_id) if p["id"] == plan.id)

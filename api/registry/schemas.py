@@ -142,8 +142,24 @@ class LotteryPlanSchema(Schema):
     revealed_at = UtcDateTime(allow_none=True)
     reveal = fields.String(allow_none=True, metadata={"description": "the server random value, after the draw"})
     seed = fields.String(allow_none=True, metadata={"description": "sha256(plan_digest + newline + reveal)"})
+    status = fields.String(metadata={"description": "open | drawn | abandoned"})
+    excluded = fields.List(fields.Dict(), allow_none=True, metadata={
+        "description": "pool members excluded on the draw day: {inspector, reason (inactive | certificate_not_valid "
+                       "| recused), note}"})
+    draw_pool = fields.List(fields.String(), allow_none=True,
+                            metadata={"description": "the pool the inspectors were drawn from"})
     drawn_targets = fields.List(fields.String(), allow_none=True)
     drawn_inspectors = fields.List(fields.String(), allow_none=True)
+    abandoned_at = UtcDateTime(allow_none=True)
+    abandon_reason = fields.String(allow_none=True)
+
+
+class LotteryAbandonInSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=2000),
+                           metadata={"description": "why the plan is abandoned (published)"})
 
 
 class CertificateInSchema(Schema):

@@ -95,16 +95,16 @@ def test_the_plan_is_committed_before_the_draw_and_anyone_can_redraw(http):
     task = http.open_task(iid, "task_lottery_plan")
     offered = http.call("GET", f"/api/v1/tasks/{task['id']}", "officer1").get_json()["data"]
     assert item in [o["value"] for o in offered["registry_inspection_items"]]
-    too_many = plan(item, len(TARGETS) + 1)
-    assert _open(http.complete(iid, "task_lottery_plan", too_many, "officer1")) == ["task_lottery_plan"]
-    assert "抽取数量" in _data(http, iid)["lottery_error"]
+    too_many = plan(item, len(TARGETS) + 1)  # refused before a plan is fixed: a fixed plan is never re-planned
+    assert "target_count" in http.complete(iid, "task_lottery_plan", too_many, "officer1", expect=422)["errors"]
+    assert public_plans(http, iid) == []
     assert _open(http.complete(iid, "task_lottery_plan", plan(item), "officer1")) == ["task_lottery_draw"]
 
     # fixed and published before the draw: the plan, its digest and the commitment, not the random value
     data = _data(http, iid)
     assert data["target_list"] == sorted(TARGETS) and "lottery_reveal" not in data and "drawn_targets" not in data
-    latest, abandoned = public_plans(http, iid)  # the plan sent back stays on the public record
-    assert abandoned["plan"]["target_count"] == len(TARGETS) + 1 and abandoned["reveal"] is None
+    (latest,) = public_plans(http, iid)
+    assert latest["status"] == "open"
     assert latest["plan_digest"] == data["plan_digest"] == _sha(
         json.dumps(latest["plan"], sort_keys=True, ensure_ascii=False, separators=(",", ":")))
     assert latest["commitment"] == data["lottery_commitment"] and latest["reveal"] is None

@@ -99,8 +99,9 @@ def test_a_deployed_diagram_drawing_with_its_own_seed_or_team_is_refused__lotter
         task = http.open_task(iid, "task_lottery_draw")
         resp = http.call("POST", f"/api/v1/tasks/{task['id']}/complete", "head1", json={"data": DRAW})
         assert resp.status_code == 403 and resp.get_json()["errors"]["rule"] == "lottery_draw", (pid, resp.get_json())
-        assert http.open_task(iid, "task_lottery_draw")["id"] == task["id"]  # nothing changed: no draw recorded
-        assert [p["reveal"] for p in public_plans(http, iid)] == [None]
+        assert http.open_task(iid, "task_lottery_draw")["id"] == task["id"]  # the case did not move on ...
+        (public,) = public_plans(http, iid)  # ... but the reveal is final and public, and the refusal leaks nothing
+        assert public["status"] == "drawn" and public["seed"] not in resp.get_json()["message"]
 
 
 def test_a_deployed_diagram_cannot_plan_again_after_the_draw__lottery_draw_final(http):
