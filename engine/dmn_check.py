@@ -1,43 +1,47 @@
-"""Static analysis of DMN decision tables: overlapping rows and gaps in numeric ranges.
+"""Static analysis of DMN decision tables: overlapping rows and gaps in ordered ranges.
 
 A table can strand a case two ways: under the UNIQUE hit policy two rows match the same
 input (SpiffWorkflow silently takes the first), or no row matches (the outputs are never
 set and the next gateway fails). This module finds both at deploy time, for the cells it
-understands, and reports each finding as a problem naming the rules and their lines.
+understands, and reports each finding as a problem naming the rules and their lines. Cells
+and output entries the engine cannot run on every case are refused first, under every hit
+policy (:mod:`engine.dmn_cells`).
 
-How: every column's input space is cut into *atoms* — for a numeric column the points and
-open intervals between the numbers its cells mention, for any other column each literal its
-cells mention plus "anything else". Each cell is a comparison with constants (arithmetic on
-literals such as ``10 * 1000`` is folded first, on the syntax tree: nothing is run), so it is
-true or false on a whole atom; it is evaluated once on a representative value of each atom.
+How: each cell is read as the expression SpiffWorkflow's engine builds from it. Every column's
+input space is cut into *atoms* — for a numeric column the points and open intervals between the
+numbers its cells mention; for a column of strings compared with <, <=, >, >= (ISO dates as text)
+the same in the strings' lexicographic order, the engine's order; for any other column each
+literal its cells mention plus "anything else". An understood cell compares the input with
+constants only (arithmetic on literals such as ``10 * 1000`` is folded first, on the syntax tree:
+nothing is run), so it is true or false on a whole atom; it is evaluated once on a representative
+value of each atom.
 
 * Overlaps (UNIQUE only), pairwise: two rows overlap iff in every column some atom satisfies
-  both cells — no enumeration of the columns' product, so tables of any size are checked.
-* Gaps: for a numeric column and a fixed combination of the other columns, atoms left uncovered
-  between covered ones are a gap in the numeric range. This enumerates the product of the
-  columns' atoms; a table with a numeric column whose product exceeds :data:`MAX_COMBINATIONS`
-  is refused with a problem saying it is too large to check (split it).
+  both cells — no enumeration of the columns' product, so tables of any size are checked. When
+  no column tells two rows apart and a cell fails on some atom (``< 10000`` on None), whether
+  they overlap cannot be decided: that is reported too, never taken for "no overlap".
+* Gaps: for an ordered column and a fixed combination of the other columns, atoms left uncovered
+  between covered ones are a gap in the range. This enumerates the product of the columns'
+  atoms; a table with an ordered column whose product exceeds :data:`MAX_COMBINATIONS` is
+  refused with a problem saying it is too large to check (split it).
 
-A cell the analysis does not understand (a function call, another variable, ...) is a problem
-under UNIQUE, naming the rule and its line (the author rewrites it as a comparison with
-constants); under other hit policies it makes the combinations it touches "unknown" and nothing
-is reported there.
+A cell the analysis does not understand (a function call, ...) is a problem under UNIQUE, naming
+the rule and its line (the author rewrites it as a comparison with constants); under other hit
+policies it makes the combinations it touches "unknown" and nothing is reported there.
 """
 from __future__ import annotations
 
-import ast
 import itertools
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
 
+from .dmn_cells import UNKNOWN, Cell, check_entries, is_number, read_cell
 from .errors import ErrorBag
 
 MAX_COMBINATIONS = 200_000
 NUMBER_TYPES = {"number", "integer", "long", "double", "decimal"}
-UNKNOWN = object()
 
 
 class _Other:
@@ -48,112 +52,32 @@ class _Other:
 
 
 OTHER = _Other()
-_ALLOWED = (ast.Expression, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Constant, ast.Name, ast.Tuple, ast.List,
-            ast.Set, ast.Load, ast.And, ast.Or, ast.Not, ast.USub, ast.UAdd, ast.Eq, ast.NotEq, ast.Lt, ast.LtE,
-            ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot)
-_QUESTION = re.compile(r"""(\?)(?=(?:[^'"]|['"][^'"]*['"])*$)""")  # a ? outside quotes, as SpiffWorkflow
-
-
-@dataclass
-class _Cell:
-    code: Any  # compiled predicate on ``v``; None = "-" (any); UNKNOWN = not understood
-    constants: list[Any] = field(default_factory=list)
-    ordered: bool = False  # uses <, <=, >, >=
-
-
 @dataclass
 class _Rule:
     rule_id: str
     line: int | None
     row: int
-    cells: list[_Cell]
+    cells: list[Cell]
+    texts: list[str] = field(default_factory=list)
 
 
 @dataclass
 class _Atom:
     value: Any  # representative value
     text: str  # how the atom is described in a message
-    lo: Any = None  # numeric atoms: bounds for gap messages
+    lo: Any = None  # atoms of an ordered column: bounds for gap messages
     hi: Any = None
-    numeric: bool = False
+    ordered: bool = False  # a point or an open interval of the column's order (numbers, or strings)
 
 
-_FOLD_OPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-             ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b, ast.Mod: lambda a, b: a % b,
-             ast.Pow: lambda a, b: a ** b}
-MAX_FOLDED = 10 ** 15
-
-
-class _Fold(ast.NodeTransformer):
-    """Replace arithmetic on number literals by its value (``10 * 1000`` -> ``10000``); nothing is evaluated
-    but the listed operators on plain numbers, with exponents and results kept small."""
-
-    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
-        self.generic_visit(node)
-        if isinstance(node.op, (ast.USub, ast.UAdd)) and _number_node(node.operand):
-            value = node.operand.value
-            return ast.copy_location(ast.Constant(-value if isinstance(node.op, ast.USub) else value), node)
-        return node
-
-    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
-        self.generic_visit(node)
-        op = _FOLD_OPS.get(type(node.op))
-        if op is None or not (_number_node(node.left) and _number_node(node.right)):
-            return node
-        a, b = node.left.value, node.right.value
-        if isinstance(node.op, ast.Pow) and (abs(b) > 64 or abs(a) > 10 ** 6):
-            return node
-        try:
-            value = op(a, b)
-        except (ArithmeticError, ValueError):
-            return node
-        if not _is_number(value) or abs(value) > MAX_FOLDED:
-            return node
-        return ast.copy_location(ast.Constant(value), node)
-
-
-def _number_node(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) and _is_number(node.value)
-
-
-def _cell(text: str | None) -> _Cell:
-    """Turn an input entry into a predicate on ``v``, following SpiffWorkflow's DMNEngine."""
-    text = (text or "").strip()
-    if text in ("", "-"):
-        return _Cell(None)
-    if "?" in text:
-        source = _QUESTION.sub("v", text)
-    else:
-        try:
-            ast.parse(text, mode="eval")
-            source = f"(v) == ({text})"
-        except SyntaxError:
-            source = f"v {text}"
-    try:
-        tree = ast.parse(source, mode="eval")
-    except SyntaxError:
-        return _Cell(UNKNOWN)
-    tree = ast.fix_missing_locations(_Fold().visit(tree))
-    if any(not isinstance(n, _ALLOWED) or (isinstance(n, ast.Name) and n.id != "v") for n in ast.walk(tree)):
-        return _Cell(UNKNOWN)
-    constants = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)]
-    for node in ast.walk(tree):  # -5 is UnaryOp(USub, 5): record the signed value
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant):
-            if isinstance(node.operand.value, (int, float)) and not isinstance(node.operand.value, bool):
-                constants.append(-node.operand.value)
-    ordered = any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE))
-                  for n in ast.walk(tree) if isinstance(n, ast.Compare) for op in n.ops)
-    return _Cell(compile(tree, "<dmn cell>", "eval"), constants, ordered)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _point(value: Any) -> str:
+    return f"{value:g}" if is_number(value) else _show(value)
 
 
 def _numeric_atoms(points: list[float], extra: list[Any]) -> list[_Atom]:
     atoms: list[_Atom] = []
     if not points:
-        return [_Atom(0, "any number", numeric=True)] + [_Atom(x, repr(x)) for x in extra]
+        return [_Atom(0, "any number", ordered=True)] + [_Atom(x, repr(x)) for x in extra]
     atoms.append(_Atom(points[0] - 1, f"< {points[0]:g}", None, points[0], True))
     for i, p in enumerate(points):
         atoms.append(_Atom(p, f"= {p:g}", p, p, True))
@@ -164,15 +88,33 @@ def _numeric_atoms(points: list[float], extra: list[Any]) -> list[_Atom]:
     return atoms + [_Atom(x, repr(x)) for x in extra]
 
 
-def _atoms(type_ref: str, cells: list[_Cell]) -> tuple[list[_Atom], bool]:
-    """The column's atoms and whether it is numeric."""
+def _string_atoms(points: list[str], extra: list[Any]) -> list[_Atom]:
+    """Strings in Python's (lexicographic) order, as the engine compares them: each constant and the open
+    intervals between them (``a + "\\0"`` lies strictly between ``a`` and any greater string other than itself)."""
+    atoms: list[_Atom] = []
+    if points[0] != "":
+        atoms.append(_Atom("", f"< {_show(points[0])}", None, points[0], True))
+    for i, p in enumerate(points):
+        atoms.append(_Atom(p, f"= {_show(p)}", p, p, True))
+        if i + 1 < len(points) and points[i + 1] != p + "\0":
+            q = points[i + 1]
+            atoms.append(_Atom(p + "\0", f"in ({_show(p)}, {_show(q)})", p, q, True))
+    atoms.append(_Atom(points[-1] + "\0", f"> {_show(points[-1])}", points[-1], None, True))
+    return atoms + [_Atom(x, _show(x)) for x in extra]
+
+
+def _atoms(type_ref: str, cells: list[Cell]) -> tuple[list[_Atom], bool]:
+    """The column's atoms and whether the column is ordered (numbers, or strings compared with <, >)."""
     constants = [c for cell in cells if cell.code not in (None, UNKNOWN) for c in _flatten(cell.constants)]
     numeric = type_ref.lower() in NUMBER_TYPES or any(
-        cell.ordered and any(_is_number(c) for c in _flatten(cell.constants)) for cell in cells)
+        cell.ordered and any(is_number(c) for c in _flatten(cell.constants)) for cell in cells)
     if numeric:
-        points = sorted({c for c in constants if _is_number(c)})
-        others = _unique(c for c in constants if not _is_number(c))
+        points = sorted({c for c in constants if is_number(c)})
+        others = _unique(c for c in constants if not is_number(c))
         return _numeric_atoms(points, others), True
+    if any(cell.ordered and any(isinstance(c, str) for c in cell.constants) for cell in cells):
+        points = sorted({c for c in constants if isinstance(c, str)})
+        return _string_atoms(points, _unique(c for c in constants if not isinstance(c, str))), True
     values = _unique(constants)
     if type_ref.lower() == "boolean":
         values = _unique([True, False, *values])
@@ -196,7 +138,7 @@ def _show(value: Any) -> str:
     return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
-def _matches(cell: _Cell, atom: _Atom) -> Any:
+def _matches(cell: Cell, atom: _Atom) -> Any:
     """True / False, or UNKNOWN when the cell is not understood or fails on the atom."""
     if cell.code is None:
         return True
@@ -225,6 +167,8 @@ def check_tables(catalog: Any, file: str, tree: etree._ElementTree, bag: ErrorBa
 
 def _check_table(file: str, decision_id: str, table: etree._Element, bag: ErrorBag) -> None:
     policy = (table.get("hitPolicy") or "UNIQUE").upper()
+    where = f"decision '{decision_id}'"
+    reported = check_entries(file, where, table, bag)  # every hit policy: cells the engine cannot run
     if policy == "COLLECT":
         return  # an empty or multiple result is legitimate
     inputs = table.findall("{*}input")
@@ -233,27 +177,27 @@ def _check_table(file: str, decision_id: str, table: etree._Element, bag: ErrorB
              for i in inputs]
     rules = []
     for row, el in enumerate(table.findall("{*}rule"), 1):
-        cells = [_cell(_text(e)) for e in el.findall("{*}inputEntry")]
+        cells = [read_cell(_text(e)) for e in el.findall("{*}inputEntry")]
         if len(cells) != len(inputs):
             return  # SpiffWorkflow's parser reports malformed rows
-        rules.append(_Rule(el.get("id") or f"row {row}", el.sourceline, row, cells))
+        texts = [(_text(e) or "").strip() for e in el.findall("{*}inputEntry")]
+        rules.append(_Rule(el.get("id") or f"row {row}", el.sourceline, row, cells, texts))
     if not rules:
         return
-    where = f"decision '{decision_id}'"
     columns = [_atoms(types[c], [r.cells[c] for r in rules]) for c in range(len(inputs))]
     truth = [[[_matches(r.cells[c], a) for a in columns[c][0]] for c in range(len(inputs))] for r in rules]
     if policy == "UNIQUE":
-        _report_not_understood(file, where, names, rules, table, bag)
+        _report_not_understood(file, where, names, rules, reported, bag)
         _report_overlaps(file, where, names, columns, rules, truth, bag)
-    if not any(numeric for _, numeric in columns):
-        return  # gaps are looked for in numeric ranges only
+    if not any(ordered for _, ordered in columns):
+        return  # gaps are looked for in ordered ranges (numbers, strings compared with <, >) only
     total = 1
     for atoms, _ in columns:
         total *= len(atoms)
     if total > MAX_COMBINATIONS:
         bag.add(file, table.get("id") or decision_id, table.sourceline,
                 f"{where}: {total} input combinations, more than the {MAX_COMBINATIONS} that can be checked for "
-                "gaps in numeric ranges; split the table into smaller ones")
+                "gaps in ordered ranges; split the table into smaller ones")
         return
     hits: dict[tuple[int, ...], tuple[list[int], bool]] = {}
     for combo in itertools.product(*(range(len(atoms)) for atoms, _ in columns)):
@@ -270,15 +214,15 @@ def _check_table(file: str, decision_id: str, table: etree._Element, bag: ErrorB
     _report_gaps(file, where, names, columns, rules, hits, bag)
 
 
-def _report_not_understood(file: str, where: str, names: list[str], rules: list[_Rule], table: etree._Element,
-                           bag: ErrorBag) -> None:
-    """Under UNIQUE every cell must be analysable, or an overlap could hide behind it."""
-    texts = [[_text(e) for e in el.findall("{*}inputEntry")] for el in table.findall("{*}rule")]
+def _report_not_understood(file: str, where: str, names: list[str], rules: list[_Rule],
+                           reported: set[tuple[int, int]], bag: ErrorBag) -> None:
+    """Under UNIQUE every cell must be analysable, or an overlap could hide behind it (a cell the engine
+    cannot run is reported once, by :func:`engine.dmn_cells.check_entries`)."""
     for rule in rules:
         for c, cell in enumerate(rule.cells):
-            if cell.code is UNKNOWN:
+            if cell.code is UNKNOWN and (rule.row, c) not in reported:
                 bag.add(file, rule.rule_id, rule.line,
-                        f"{where}: cell '{(texts[rule.row - 1][c] or '').strip()}' of input {names[c]} in "
+                        f"{where}: cell '{rule.texts[c]}' of input {names[c]} in "
                         f"{_rule_ref(rule)} cannot be checked for overlaps under hit policy UNIQUE; write it as a "
                         "comparison of the input with constants (e.g. < 10000, \"person\", 0 <= ? < 100, -)")
 
@@ -307,29 +251,40 @@ def _rule_ref(rule: _Rule) -> str:
 
 def _report_overlaps(file: str, where: str, names: list[str], columns: list[tuple[list[_Atom], bool]],
                      rules: list[_Rule], truth: list, bag: ErrorBag) -> None:
-    """Pairwise: two rows overlap iff their cells intersect in every column (no enumeration)."""
+    """Pairwise: two rows overlap iff their cells intersect in every column (no enumeration). When no column
+    tells them apart and some intersection cannot be decided (a cell fails or cannot compare on a value), the
+    rows are reported as not shown to exclude each other: never taken for "no overlap"."""
     for i, j in itertools.combinations(range(len(rules)), 2):
-        witness: list[int] = []
-        for c in range(len(columns)):
-            both, atom = _intersection(truth[i][c], truth[j][c])
-            if both is not True:
-                break
-            witness.append(atom)
-        else:
-            shown = [c for c in range(len(columns))
-                     if rules[i].cells[c].code is not None or rules[j].cells[c].code is not None]
-            when = ", ".join(_describe(names, columns, tuple(witness), keep=c) for c in shown) or "any input"
+        found = [_intersection(truth[i][c], truth[j][c]) for c in range(len(columns))]
+        if any(both is False for both, _ in found):
+            continue
+        undecided = [c for c, (both, _) in enumerate(found) if both is not True]
+        if any(rules[k].cells[c].code is UNKNOWN for c in undecided for k in (i, j)):
+            continue  # a cell not understood: reported on its own
+        if undecided:
+            c = undecided[0]
             later = rules[j]
             bag.add(file, later.rule_id, later.line,
-                    f"{where}: rows {_rule_ref(rules[i])} and {_rule_ref(later)} overlap under hit policy UNIQUE; "
-                    f"both match when {when}")
+                    f"{where}: whether rows {_rule_ref(rules[i])} and {_rule_ref(later)} overlap cannot be decided "
+                    f"under hit policy UNIQUE: on input {names[c]} the cells '{rules[i].texts[c]}' and "
+                    f"'{later.texts[c]}' fail or cannot be compared on some value; compare the input with "
+                    "constants of one type (numbers, or strings) so that the rows visibly exclude each other")
+            continue
+        witness = tuple(atom for _, atom in found)
+        shown = [c for c in range(len(columns))
+                 if rules[i].cells[c].code is not None or rules[j].cells[c].code is not None]
+        when = ", ".join(_describe(names, columns, witness, keep=c) for c in shown) or "any input"
+        later = rules[j]
+        bag.add(file, later.rule_id, later.line,
+                f"{where}: rows {_rule_ref(rules[i])} and {_rule_ref(later)} overlap under hit policy UNIQUE; "
+                f"both match when {when}")
 
 
 def _report_gaps(file: str, where: str, names: list[str], columns: list[tuple[list[_Atom], bool]],
                  rules: list[_Rule], hits: dict, bag: ErrorBag) -> None:
     seen: set[tuple[int, Any, Any]] = set()
-    for c, (atoms, numeric) in enumerate(columns):
-        if not numeric:
+    for c, (atoms, ordered) in enumerate(columns):
+        if not ordered:
             continue
         groups: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
         for combo in hits:
@@ -338,11 +293,11 @@ def _report_gaps(file: str, where: str, names: list[str], columns: list[tuple[li
             line = sorted(combos, key=lambda k: k[c])
             if any(hits[k][1] for k in line):
                 continue  # a cell not understood: the column may be covered
-            covered = [k[c] for k in line if atoms[k[c]].numeric and hits[k][0]]
+            covered = [k[c] for k in line if atoms[k[c]].ordered and hits[k][0]]
             if len(covered) < 2:
                 continue
             first, last = min(covered), max(covered)
-            empty = [k for k in line if first < k[c] < last and atoms[k[c]].numeric and not hits[k][0]]
+            empty = [k for k in line if first < k[c] < last and atoms[k[c]].ordered and not hits[k][0]]
             for run in _runs([k[c] for k in empty]):
                 lo, hi = atoms[run[0]].lo, atoms[run[-1]].hi
                 key = (c, lo, hi)
@@ -356,7 +311,7 @@ def _report_gaps(file: str, where: str, names: list[str], columns: list[tuple[li
                 anchor = rows_after[0] if rows_after else rows_before[0]
                 start, end = atoms[run[0]], atoms[run[-1]]
                 span = (start.text if len(run) == 1 else
-                        f"in {'[' if start.lo == start.hi else '('}{lo:g}, {hi:g}{']' if end.lo == end.hi else ')'}")
+                        f"in {'[' if start.lo == start.hi else '('}{_point(lo)}, {_point(hi)}{']' if end.lo == end.hi else ')'}")
                 bag.add(file, anchor.rule_id, anchor.line,
                         f"{where}: no row matches {names[c]} {span} when "
                         f"{_describe(names, columns, before, skip=c) or 'any other input'}; the gap lies between "

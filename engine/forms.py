@@ -41,6 +41,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
 
+from engine import people
 from engine.errors import DefinitionInvalid, FormDataInvalid, Problem
 from engine.form_options import REGISTRY_VALUES_KEYS, registry_errors
 
@@ -53,6 +54,9 @@ VALIDATION_TYPES = {
     "email": re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
     "phone": re.compile(r"^\+?[\d\s()-]{5,20}$"),
 }
+#: validation types checked by code (form-js viewers ignore them; the server applies them):
+#: ``idNumber`` is a resident ID number with its check character or a unified social credit code
+VALIDATION_CHECKS: dict[str, Callable[[str], str | None]] = {"idNumber": people.id_number_problem}
 _CACHE_SIZE = 128
 
 
@@ -156,7 +160,18 @@ def _text(c: dict[str, Any]) -> tuple[FieldFactory, list[Any]]:
     if rules.get("validationType") in VALIDATION_TYPES:
         kind = rules["validationType"]
         checks.append(_search(VALIDATION_TYPES[kind], f"Not a valid {kind}."))
+    if rules.get("validationType") in VALIDATION_CHECKS:
+        checks.append(_checked(VALIDATION_CHECKS[rules["validationType"]]))
     return fields.String, checks
+
+
+def _checked(problem: Callable[[str], str | None]) -> Callable[[str], None]:
+    def check(value: str) -> None:
+        found = problem(value) if value.strip() else None
+        if found:
+            raise ValidationError(found)
+
+    return check
 
 
 def _number(c: dict[str, Any]) -> tuple[FieldFactory, list[Any]]:
@@ -285,7 +300,7 @@ def _lint_field(c: dict[str, Any], key: str, add: Callable[[Any, str], None]) ->
             re.compile(rules["pattern"])
         except (re.error, TypeError) as exc:
             add(c, f"{key}: pattern {rules['pattern']!r} does not compile: {exc}")
-    if rules.get("validationType") not in (None, "", *VALIDATION_TYPES):
+    if rules.get("validationType") not in (None, "", *VALIDATION_TYPES, *VALIDATION_CHECKS):
         add(c, f"{key}: unknown validationType {rules['validationType']!r}")
     for low, high in (("min", "max"), ("minLength", "maxLength")):
         bounds = [rules.get(low), rules.get(high)]

@@ -1,10 +1,11 @@
 """Whether an edited text only masks an original (OGI 37: partial redaction, never rewriting).
 
-The publicity officer may replace spans of the text to publish with mask characters
-(``*``, ``×``, ``■``, ``某`` …, :data:`engine.masking_terms.MASK_CHARS`) or drop whole lines;
-every other character must be the original's, in the original's order. So a masked text
-cannot claim what the decision does not say (a made-up fine, a revocation): it is the
-decision with holes. Comparison is line by line on folded text (full-width and ASCII forms
+The publicity officer may replace spans of the text to publish with mask characters that cannot
+read as words (``*``, ``＊``, ``×``, ``■``, ``●``: :data:`engine.masking_terms.OFFICER_MASK_CHARS`) or
+drop whole lines; every other character must be the original's, in the original's order. So a masked
+text cannot claim what the decision does not say (a made-up fine, a revocation, 某予 for 不予): it is
+the decision with holes. ``某`` is an ordinary character here: it stands only where the original or the
+service's own masked preview has it (张某 for the party). Comparison is line by line on folded text (full-width and ASCII forms
 are the same character), ignoring trailing spaces and blank lines.
 """
 from __future__ import annotations
@@ -13,9 +14,9 @@ import re
 from collections.abc import Sequence
 
 from .masking import fold
-from .masking_terms import MASK_CHARS
+from .masking_terms import OFFICER_MASK_CHARS
 
-_MASK_RUN = re.compile(f"([{re.escape(MASK_CHARS)}]+)")
+_MASK_RUN = re.compile(f"([{re.escape(OFFICER_MASK_CHARS)}]+)")
 
 
 def _lines(text: str) -> list[str]:
@@ -60,7 +61,7 @@ def edit_problem(original: str, edited: str, alternatives: Sequence[str] = ()) -
                       if line_masks(source[k], line) or any(line_masks(o[k], line) for o in others)), None)
         if match is None:
             return (f"line {number} ({line[:40]!r}) is not the original with spans masked: edits may only mask "
-                    "spans of the original (replace them with *, ×, ■ or 某, or drop whole lines); change the case "
-                    "through a correction")
+                    "spans of the original (replace them with *, ＊, ×, ■ or ●, which cannot read as words; 某 only "
+                    "where the masked preview has it; or drop whole lines); change the case through a correction")
         at = match + 1
     return None

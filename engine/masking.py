@@ -34,10 +34,12 @@ from typing import Any
 
 from .masking_names import ORGANISATION_STYLES, PERSON_STYLES, masked_name, party_display, split_names
 from .masking_terms import (
+    ACCOUNT_LABELS,
     ADDRESS_LABELS,
     ADDRESS_UNITS,
     AGE_PREFIXES,
     BELIEF_VERBS,
+    CHINESE_DIGITS,
     CLERGY_AND_BELIEVERS,
     COMPOUND_SURNAMES,
     CONTACT_LABELS,
@@ -53,27 +55,53 @@ from .masking_terms import (
     MASK_CHARS,
     MINOR_LABELS,
     NOT_BELIEF_BEFORE,
+    NOT_PLACE_START,
+    PLATE_PROVINCES,
     RELIGIONS,
     SHORT_BELIEFS,
     alternation,
 )
 
 __all__ = ["ADDRESS_UNITS", "CLERGY_AND_BELIEVERS", "COMPOUND_SURNAMES", "DEFAULT_RULES", "HEALTH_TERMS",
-           "MASK_CHARS", "ORGANISATION_STYLES", "PERSON_STYLES", "MaskingRule", "find_sensitive", "fold", "mask_text",
+           "MASK_CHARS", "ORGANISATION_STYLES", "PERSON_STYLES", "MaskingRule", "find_sensitive", "fold", "id_characters",
+           "mask_text",
            "party_display", "replacement_problem", "rules_from_config", "split_names", "with_defaults"]
 
 _RELIGIONS = alternation(RELIGIONS)
 _GROUP_REF = re.compile(r"\\g<([^>]*)>|\\(\d+)")
-#: a separator inside an ID number as people write it: nothing, a space, a dash, a dot (after folding)
-_S = r"[ \-.]?"
-_ID18 = (rf"(?<!\d)(?<!\d[ \-.])(?P<head>[1-9]\d{{2}}){_S}\d{_S}\d{_S}\d{_S}(?:1{_S}[89]|2{_S}0){_S}\d{_S}\d{_S}"
+#: between the groups of an ID number as people write it (after folding): nothing, up to three of space, tab,
+#: line break, dash, dot, slash or underscore (130528  19800101, 130528 - 19800101, 1305281980\n01011234)
+_SEP = r"[ \t\r\n\-./_]"
+_S = rf"{_SEP}{{0,3}}"
+#: not inside a longer number (a digit right before or after, or after a dash/dot/slash/underscore)
+_NUM_START = r"(?<!\d)(?<!\d[\-./_])"
+_NUM_END = r"(?![\-./_]?\d)"
+_ID18 = (rf"{_NUM_START}(?P<head>[1-9]\d{{2}}){_S}\d{_S}\d{_S}\d{_S}(?:1{_S}[89]|2{_S}0){_S}\d{_S}\d{_S}"
          rf"(?:0{_S}[1-9]|1{_S}[0-2]){_S}(?:0{_S}[1-9]|[12]{_S}\d|3{_S}[01]){_S}\d{_S}\d{_S}"
-         rf"(?P<tail>\d{_S}[\dXx])(?![ \-.]?\d)")
-_ID15 = (rf"(?<!\d)(?<!\d[ \-.])(?P<head>[1-9]\d{{2}}){_S}\d{_S}\d{_S}\d{_S}\d{_S}\d{_S}(?:0{_S}[1-9]|1{_S}[0-2]){_S}"
-         rf"(?:0{_S}[1-9]|[12]{_S}\d|3{_S}[01]){_S}\d{_S}(?P<tail>\d{_S}\d)(?![ \-.]?\d)")
+         rf"(?P<tail>\d{_S}[\dXx]){_NUM_END}")
+_ID15 = (rf"{_NUM_START}(?P<head>[1-9]\d{{2}}){_S}\d{_S}\d{_S}\d{_S}\d{_S}\d{_S}(?:0{_S}[1-9]|1{_S}[0-2]){_S}"
+         rf"(?:0{_S}[1-9]|[12]{_S}\d|3{_S}[01]){_S}\d{_S}(?P<tail>\d{_S}\d){_NUM_END}")
+#: between the 3-4-4 groups of a mobile number: nothing, or up to three of space, dash, dot, slash
+_MS = r"[ \-./]{0,3}"
+#: a digit written as a Chinese numeral (一三九…, 壹叁玖…)
+_CN_DIGIT = "[" + "".join(chr(c) for c in CHINESE_DIGITS) + "]"
 _ADDRESS_PART = (rf"(?:[\u4e00-\u9fffA-Za-z]{{0,6}}?|[A-Za-z]?\d{{1,5}}(?:-\d{{1,5}})?)"
                  rf"{alternation(ADDRESS_UNITS)}")
 _ADDRESS_LABEL = "|".join([alternation(ADDRESS_LABELS)[3:-1], *GUARDED_ADDRESS_LABELS])
+#: the parts of an address may be spaced (家住 宁晋县 城关镇 东街 12号), never across a line
+_ADDRESS_RUN = rf"(?:{_ADDRESS_PART})(?:[ \t]{{0,2}}(?:{_ADDRESS_PART}))*"
+#: a room or house number after the last unit: 号楼3-501, 12号-501, 东街12号501室
+_ADDRESS_TAIL = r"(?:-?[A-Za-z]?\d{1,5}(?:-\d{1,5}){0,3}(?:室|房|户)?)?"
+#: an address without a label, told by its structure: a town (镇/乡/街道) and a street or village, or a street
+#: or village and a house number (城关镇东街12号, 东汪镇东汪村, 人民路12号); the county and above are kept
+_PLACE_NAME = rf"(?![{NOT_PLACE_START}])(?:(?![省市县区旗镇乡])[\u4e00-\u9fff]){{1,5}}"
+_TOWN = rf"{_PLACE_NAME}(?:街道办事处|街道|镇|乡)"
+_STREET = rf"{_PLACE_NAME}(?:村委会|居委会|社区|小区|胡同|大街|大道|村|街|路|巷|弄)"
+_HOUSE = (r"(?:[A-Za-z]?\d{1,5}(?:-\d{1,5})?|[零〇一二三四五六七八九十百]{1,4})"
+          r"(?:号院|号楼|单元|号|栋|幢|座|楼|层|室|组)")
+_UNLABELED_ADDRESS = (rf"(?:{_TOWN}[ \t]?{_STREET}|{_STREET}[ \t]?{_HOUSE})(?:[ \t]?{_HOUSE})*{_ADDRESS_TAIL}")
+#: characters of an account or document number (微信号, QQ号, 护照号…)
+_ACCOUNT_VALUE = r"[A-Za-z0-9][A-Za-z0-9_\-]{3,39}"
 #: a number is whole: not preceded by a digit or a Chinese numeral (三十五岁 is not 十五岁)
 _WHOLE = r"(?<![\d.零〇一二三四五六七八九十百千万两几])"
 #: under 18: 1-17 in figures or Chinese numerals, 岁 or 周岁; never a threshold of the law (不满十四周岁, 十四周岁以上)
@@ -157,9 +185,15 @@ DEFAULT_RULES: tuple[MaskingRule, ...] = (
     ),
     MaskingRule(
         "mobile",
-        r"(?<!\d)(?:(?:\+|00)?86[- ]?)?(?P<head>1[3-9]\d)[- ]?\d{4}[- ]?(?P<tail>\d{4})(?!\d)",
+        rf"(?<!\d)(?:(?:\+|00)?86[- ]?)?(?P<head>1[3-9]\d){_MS}\d{{4}}{_MS}(?P<tail>\d{{4}})(?!\d)",
         r"\g<head>****\g<tail>",
-        "手机号码 (with or without +86, spaces or dashes): keep the first 3 and last 4 digits",
+        "手机号码 (with or without +86; groups run together or split by spaces, dashes, dots or slashes): keep the "
+        "first 3 and last 4 digits",
+    ),
+    MaskingRule(
+        "number_in_words", rf"{_CN_DIGIT}(?:[ \-.]?{_CN_DIGIT}){{6,}}", r"********",
+        "a number spelled digit by digit in Chinese numerals, 7 digits or more (手机一三九一二三四五六七八, "
+        "壹叁玖…, an ID number in words): the whole number",
     ),
     MaskingRule(
         "landline",
@@ -188,12 +222,32 @@ DEFAULT_RULES: tuple[MaskingRule, ...] = (
         "电子邮箱 with a Chinese local part (李大为@163.com): the local part, after its label if any",
     ),
     MaskingRule(
+        "account",
+        rf"(?P<label>{alternation(t for t in ACCOUNT_LABELS if not t[0].isascii())}"
+        rf"|(?<![@.]){alternation(t for t in ACCOUNT_LABELS if t[0].isascii())})(?P<sep>[ \t]*(?::|为|是)?[ \t]*)"
+        rf"{_ACCOUNT_VALUE}",
+        r"\g<label>\g<sep>***",
+        "微信号, QQ号, 护照号, 通行证号, 驾驶证号 and other account or document numbers after their label",
+    ),
+    MaskingRule(
+        "licence_plate",
+        rf"(?P<head>[{PLATE_PROVINCES}][A-HJ-NP-Z])[·•・.\- ]?[A-HJ-NP-Z0-9]{{5,6}}(?![A-Za-z0-9])",
+        r"\g<head>*****",
+        "机动车号牌 (冀E12345, 冀E·12345, new-energy plates with 6 characters): keep the province and the letter",
+    ),
+    MaskingRule(
         "address",
         rf"(?:(?P<label>{_ADDRESS_LABEL})|(?:^|(?<=[,、;\s]))(?P<live>住)(?![院宿所址房处]))"
-        rf"(?P<sep>\s*(?::|为|是|在|于)?\s*)(?:{_ADDRESS_PART})+(?:\d{{1,5}})?",
+        rf"(?P<sep>[ \t]*(?::|为|是|在|于)?[ \t]*){_ADDRESS_RUN}{_ADDRESS_TAIL}",
         r"\g<label>\g<live>\g<sep>***",
         "住址 however introduced (家住, 现住, 现居, 家在, 户籍：, 户籍地, 住所, 住址, 地址, '，住…'): the address "
-        "itself, a run of place names with their units (省市县区镇乡村路街号楼室…), up to its last unit",
+        "itself, a run of place names with their units (省市县区镇乡村路街号楼室…, also spaced), up to its last "
+        "unit and a room number after it (号楼3-501)",
+    ),
+    MaskingRule(
+        "address_structure", _UNLABELED_ADDRESS, r"***",
+        "住址 without a label, told by its structure: a town and a street or village, or a street or village and "
+        "a house number (城关镇东街12号, 东汪镇东汪村, 人民路12号-501); the county and above are kept",
     ),
     MaskingRule(
         "minor",
@@ -270,6 +324,13 @@ def fold(text: str) -> str:
     return text.translate(FOLD)
 
 
+def id_characters(text: str) -> str:
+    """An ID number as the ID rules read it: folded (:func:`fold`), Chinese numerals as digits, the separators people
+    put between its groups (spaces, line breaks, - . / _) dropped, x as X (``130528 - 19800101 - 123x`` ->
+    ``13052819800101123X``). Used wherever an ID number is read, so every spelling the masker recognises is read."""
+    return re.sub(r"[ \t\r\n\-./_]", "", fold(text).translate(CHINESE_DIGITS)).upper()
+
+
 def with_defaults(configured: Iterable[MaskingRule]) -> list[MaskingRule]:
     """The statutory defaults first (they win every overlap), then the bureau's rules.
 
@@ -335,6 +396,12 @@ def _expand(match: re.Match[str], template: str, original: str) -> str:
     return "".join(out)
 
 
+def _per_line(span: str) -> str:
+    """``span`` (a match running across line breaks) masked line by line: each line's part becomes ``***`` and the
+    line breaks stay, so the masked text has the original's lines (the officer's edits are compared line by line)."""
+    return "\n".join("***" if part.strip() else part for part in span.split("\n"))
+
+
 def _squash(name: str) -> str:
     return re.sub(r"[ \t]", "", fold(name))
 
@@ -365,6 +432,8 @@ def _matches(
         for m in rule.regex.finditer(folded):
             if m.end() > m.start() and free(m.start(), m.end()):
                 replacement = _expand(m, rule.replacement, text)
+                if "\n" in text[m.start():m.end()]:  # a match across lines is masked line by line
+                    replacement = _per_line(text[m.start():m.end()])
                 if text[m.start():m.end()] not in replacement:
                     taken.append((m.start(), m.end(), rule.name, replacement))
     literal = {_squash(n): ("name", masked_name(n)) for n in _clean_names(names)}

@@ -19,8 +19,17 @@ FOLD: dict[int, int] = {
     **{code: 0x2D for code in (0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212)},
 }
 
-#: characters a person may use to mask a span by hand (the publicity officer's review)
+#: characters a masking rule's replacement may use (a bureau rule may write 某 for a name)
 MASK_CHARS = "*＊×■●某"
+#: characters the publicity officer masks with by hand: none of them reads as a word (某 does: 某予 is not 不予),
+#: so a hand mask never changes what the text says; 某 is kept only where the service's own preview has it
+OFFICER_MASK_CHARS = "*＊×■●"
+
+#: digits written as Chinese numerals, one character each (一三九…, 壹叁玖…, 幺 for 一 in phone numbers)
+CHINESE_DIGITS: dict[int, int] = {ord(ch): ord(str(value)) for value, chars in enumerate(
+    ("零〇", "一壹幺", "二贰", "三叁", "四肆", "五伍", "六陆", "七柒", "八捌", "九玖")) for ch in chars}
+#: characters people put between the groups of an ID number (after folding): spaces, tab, line breaks, - . / _
+ID_SEPARATORS = " \t\r\n-./_"
 
 COMPOUND_SURNAMES = frozenset(
     "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 司空 夏侯 令狐 端木 独孤 南宫 西门 呼延 "
@@ -72,6 +81,14 @@ HEALTH_TERMS = tuple(
 #: words that introduce a phone number however short (联系方式：88886666)
 CONTACT_LABELS = tuple("联系电话号码 联系电话 办公电话 固定电话 家庭电话 住宅电话 值班电话 电话号码 电话 手机号码 手机号 手机 "
                        "座机 传真 联系方式 联系号码 Tel TEL tel Phone phone".split())
+#: labels of personal account and document numbers (PIPL 28: 微信号, QQ号, 护照号, 车牌号…); the value after them is masked
+ACCOUNT_LABELS = tuple("微信号码 微信账号 微信号 微信 WeChat wechat QQ号码 QQ号 QQ qq号 qq 护照号码 护照号 护照 港澳通行证号码 "
+                       "港澳通行证号 港澳通行证 台胞证号 通行证号码 通行证号 驾驶证号码 驾驶证号 驾驶证 车牌号码 车牌号 车牌 "
+                       "社保卡号 医保卡号 社会保障号码 军官证号 士兵证号".split())
+#: the provinces' one-character abbreviations that start a licence plate (冀E12345, 冀E·12345)
+PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼港澳使领"
+#: words that start a sentence before a place name without being part of it (在河北省…, 于城关镇…)
+NOT_PLACE_START = "在于住到至从系为是的及和与其位居往赴经向自去来"
 #: Chinese top-level domains (例子.中国)
 IDN_TLDS = tuple("中国 中國 公司 网络 網絡 在线 商城 集团 政务 公益 网址 网店 手机 信息 香港 台湾 台灣 澳门".split())
 #: words that introduce an e-mail address written with a Chinese local part (电子邮箱李大为@163.com)

@@ -1,11 +1,17 @@
 """Form data for walking the shipped enforcement_case through HTTP."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
+#: the service dates an act by its own clock (Beijing): service and performance are recorded on the day
+#: they are entered, never ahead (api/services/stage_rules.py)
+TODAY = datetime.now(timezone(timedelta(hours=8))).date().isoformat()
+
 REGISTER = {
     "case_title": "某宗教活动场所未经批准举办大型宗教活动案",
     "party_type": "person",
     "party_name": "张三",
-    "party_id_number": "130528198001011234",
+    "party_id_number": "130528198001011238",
     "act_type": "penalty",
     "officers": ["officer1", "officer2"],
     "summary": "群众举报，现场核查属实。",
@@ -41,9 +47,9 @@ REVIEW_AGREE = {**CHECKLIST, "criminal_referral_needed": False, "review_outcome"
                 "review_opinion": "同意。"}
 FIX = {"fix_description": "已补充询问笔录。", "draft_decision": "罚款贰万元。"}
 DECISION = {"decision": "approve", "decision_text": "经审查，决定按拟处理意见作出行政处罚。", "decision_number": "宁民宗罚〔2026〕1号"}
-SERVICE = {**DUTIES, "duty_document_issued": "《行政处罚决定书》及《送达回证》", "service_method": "direct", "service_date": "2026-11-25", "recipient": "张三"}
+SERVICE = {**DUTIES, "duty_document_issued": "《行政处罚决定书》及《送达回证》", "service_method": "direct", "service_date": TODAY, "recipient": "张三"}
 DISCLOSURE_OK = {"publish_choice": "release", "publish_review_note": "已核对脱敏内容。"}
-EXECUTION = {"execution_outcome": "performed", "performance_date": "2026-12-01",
+EXECUTION = {"execution_outcome": "performed", "performance_date": TODAY,
              "performance_record": "罚没款缴款书号 NJ2026-0001，已全额缴纳。"}
 ARCHIVE = {"archive_note": "案卷已整理。", "retention": "30y"}
 RECUSAL_NONE = {"recusal_needed": False}

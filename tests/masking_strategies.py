@@ -28,8 +28,11 @@ def neutral_text(draw, min_size: int = 0, max_size: int = 8) -> str:
     return "".join(parts)
 
 
-#: how people separate groups of digits: a space, a dash, a dot, the ideographic space, a no-break space
-DIGIT_SEPARATORS = (" ", "-", ".", "\u3000", "\u00a0", "－")
+#: how people separate groups of digits: a space, a dash, a dot, the ideographic space, a no-break space, two spaces,
+#: a spaced dash, a slash, an underscore, a tab, a line break
+DIGIT_SEPARATORS = (" ", "-", ".", "\u3000", "\u00a0", "－", "  ", " - ", "/", "_", "\t", "\n")
+#: digits in Chinese numerals, one character each (一三九…, 壹叁玖…)
+CHINESE_DIGITS = ("零一二三四五六七八九", "零壹贰叁肆伍陆柒捌玖")
 FULL_WIDTH = str.maketrans("0123456789Xx@", "０１２３４５６７８９Ｘｘ＠")
 
 
@@ -77,7 +80,11 @@ def id_numbers(draw):
 @st.composite
 def mobiles(draw):
     number = f"1{draw(st.sampled_from('3456789'))}{draw(st.integers(0, 999_999_999)):09d}"
-    written = _spaced(draw, number, ((3, 4, 4),))
+    if draw(st.integers(0, 4)) == 0:  # spelled digit by digit in Chinese numerals (手机一三九一二三四五六七八)
+        words = draw(st.sampled_from(CHINESE_DIGITS))
+        written = "".join(words[int(d)] for d in number)
+        return draw(st.sampled_from(("手机", "联系电话：", ""))) + written, [written, written[3:]], []
+    written = _spaced(draw, number, ((3, 4, 4),), (" ", "-", ".", "/", "  ", " - "))
     prefix = draw(st.sampled_from(("", "+86 ", "+86-", "86")))
     label = draw(st.sampled_from(("电话", "手机：", "联系方式", "")))
     return label + prefix + written, [written, number, number[3:7] + number[7:]], []
@@ -130,13 +137,53 @@ ADDRESS_LABELS = ("家住", "现住", "户籍地", "住所", "住址", "家庭�
 
 @st.composite
 def addresses(draw):
+    kind = draw(st.integers(0, 3))
+    if kind == 1:
+        return draw(spaced_addresses())
+    if kind == 2:
+        return draw(unlabeled_addresses())
     parts = [draw(st.sampled_from(("", "河北省", "山东省"))), draw(st.sampled_from(("", "邢台市", "石家庄市"))),
              draw(st.sampled_from(("宁晋县", "新河县", "桥西区"))), draw(st.sampled_from(("凤凰镇", "贾家口镇", "某街道"))),
              draw(st.sampled_from(("东街村", "西城村", "幸福小区", "花园路"))),
-             draw(st.sampled_from(("", "5组", "12号", "3号楼2单元301室", "18号院")))]
+             draw(st.sampled_from(("", "5组", "12号", "3号楼2单元301室", "18号院", "12号楼3-501", "12号-501")))]
     body = "".join(parts)
     label = draw(st.sampled_from(ADDRESS_LABELS))
-    return label + body, [body, parts[3] + parts[4]], []
+    secrets = [body, parts[3] + parts[4]] + (["501"] if "501" in body else [])
+    return label + body, secrets, []
+
+
+@st.composite
+def spaced_addresses(draw):
+    """An address with spaces after its label and between its parts (家住 宁晋县 城关镇 东街 12号)."""
+    parts = [draw(st.sampled_from(("宁晋县", "新河县"))), draw(st.sampled_from(("凤凰镇", "城关镇"))),
+             draw(st.sampled_from(("东街", "西城村", "花园路"))), draw(st.sampled_from(("12号", "5组", "3号楼")))]
+    label = draw(st.sampled_from(("家住", "现住", "住址：", "户籍地")))
+    body = " ".join(parts)
+    return f"{label} {body}", [body, " ".join(parts[1:]), f"{parts[2]} {parts[3]}"], []
+
+
+@st.composite
+def unlabeled_addresses(draw):
+    """An address without a label, told by its structure (河北省宁晋县城关镇东街12号): the county is kept."""
+    county = draw(st.sampled_from(("河北省宁晋县", "邢台市新河县", "宁晋县")))
+    town = draw(st.sampled_from(("凤凰镇", "城关镇", "贾家口镇", "东汪乡")))
+    street = draw(st.sampled_from(("东街", "西城村", "花园路", "幸福小区")))
+    house = draw(st.sampled_from(("12号", "", "12号-501", "3号楼2单元")))
+    return county + town + street + house, [town + street, street + house if house else town + street], []
+
+
+@st.composite
+def accounts(draw):
+    """Account and document numbers after their label (微信号, QQ号, 护照号) and licence plates (冀E·12345)."""
+    if draw(st.booleans()):
+        plate = draw(st.sampled_from(("冀E", "京A", "粤B"))) + draw(st.sampled_from(("", "·", " "))) + \
+            f"{draw(st.integers(10000, 99999))}"
+        label = draw(st.sampled_from(("车牌号", "车牌号码：", "驾驶", "")))
+        return label + plate + "；", [plate, plate[-5:]], []
+    value = draw(st.sampled_from((f"zhangsan_{draw(st.integers(1950, 2009))}", f"wxid_{draw(st.integers(10**6, 10**9))}",
+                                  str(draw(st.integers(10**5, 10**10))), f"E{draw(st.integers(10**7, 10**8 - 1))}")))
+    label = draw(st.sampled_from(("微信号", "微信：", "QQ号", "QQ：", "护照号", "护照号码：", "港澳通行证号")))
+    return label + value + "；", [value], []
 
 
 @st.composite
@@ -208,6 +255,7 @@ def other_persons(draw):
 
 
 KINDS = {"id_number": id_numbers(), "mobile": mobiles(), "landline": landlines(), "email": emails(),
+         "account": accounts(),
          "bank_account": bank_accounts(), "address": addresses(), "health": health_data(),
          "religion": religious_data(), "minor": minors(), "name": other_persons()}
 

@@ -12,7 +12,7 @@ from ..services import audit, corrections
 from ..services.archive import build_archive
 from ..services.instances import get_instance
 from . import blp
-from .schemas import DataEditSchema, EventSchema, RewindSchema, StateSchema, VerifySchema
+from .schemas import CancelSchema, DataEditSchema, EventSchema, RewindSchema, StateSchema, VerifySchema
 
 AUDIT_ROLES = ("auditor", "admin", "head")
 
@@ -81,5 +81,17 @@ class Rewind(MethodView):
         """Admin rewind to an earlier user task: a new event; the history before it stays."""
         user = require_role("admin")
         instance = corrections.rewind(instance_id, args["element_id"], args["reason"], user, client_addr())
+        db.session.commit()
+        return instance
+
+
+@blp.route("/<int:instance_id>/cancel")
+class Cancel(MethodView):
+    @blp.arguments(CancelSchema)
+    @blp.response(200, InstanceSchema)
+    def post(self, args, instance_id):
+        """Admin: stop a running case for good with a reason (a new event; state and history stay)."""
+        user = require_role("admin")
+        instance = corrections.cancel(instance_id, args["reason"], user, client_addr())
         db.session.commit()
         return instance

@@ -47,6 +47,10 @@ class DataEditSchema(Schema):
     reason = fields.String(required=True, validate=lambda s: len(s.strip()) >= 2)
 
 
+class CancelSchema(Schema):
+    reason = fields.String(required=True, validate=lambda s: len(s.strip()) >= 2)
+
+
 class RewindSchema(Schema):
     element_id = fields.String(required=True)
     reason = fields.String(required=True, validate=lambda s: len(s.strip()) >= 2)

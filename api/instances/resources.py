@@ -25,10 +25,12 @@ class Instances(MethodView):
     @blp.arguments(StartSchema)
     @blp.response(201, InstanceDetailSchema)
     def post(self, args):
-        """Start the latest version of a process with initial data."""
+        """Start the latest version of a process; ``data`` only with the keys the process declares (startData), 422
+        naming each other key."""
         user = require_role(*STARTERS)
         role = next((r for r in STARTERS if user.has_role(r)), None)
-        instance = start_instance(args["definition_key"], args["data"], user.username, role, client_addr())
+        instance = start_instance(args["definition_key"], args["data"], user.username, role, client_addr(),
+                                  declared_only=True)
         db.session.commit()
         return _detail(instance)
 

@@ -10,6 +10,7 @@ from ..registry.schemas import PowerSchema
 from ..security import client_addr
 from ..services import disclosures as service
 from ..services import stats
+from ..services.public_masking import mask_public, public_records
 from ..stats.schemas import AnnualReportSchema, PublishedYearSchema
 from . import blp
 from .schemas import (
@@ -19,6 +20,9 @@ from .schemas import (
     DisclosureSchema,
     OfficerSchema,
 )
+
+#: what the public officer list shows as it is: who the officer is and the certificate (public by law)
+OFFICER_KEPT = frozenset({"username", "display_name", "certificate_number"})
 
 
 @blp.route("/disclosures")
@@ -58,16 +62,20 @@ class Corrections(MethodView):
 class PublicPowers(MethodView):
     @blp.response(200, PowerSchema(many=True))
     def get(self):
-        """The list of powers and duties (权责清单) in force: current versions, retired items left out."""
-        return registry.current_powers()
+        """The list of powers and duties (权责清单) in force: current versions, retired items left out; every text
+        masked (a note with personal data in it is not shown)."""
+        return public_records(registry.current_powers(), PowerSchema().fields)
 
 
 @blp.route("/officers")
 class PublicOfficers(MethodView):
     @blp.response(200, OfficerSchema(many=True))
     def get(self):
-        """Enforcement officers with a certificate valid today: name, certificate number, category, area."""
-        return registry.public_officers()
+        """Enforcement officers with a certificate valid today: name, certificate number, category, area.
+
+        The officers' names and certificate numbers are public by law (APL 42, the 执法人员 list); every other
+        text is masked."""
+        return mask_public(registry.public_officers(), keep=OFFICER_KEPT)
 
 
 @blp.route("/statistics")

@@ -3,22 +3,27 @@
 A deadline reaching a year whose holidays nobody knew was computed Monday–Friday. Loading that year
 (``PUT /api/v1/calendar/years/<year>`` or the ``calendar_years`` setting) does not rewrite it: the
 deadline lives in the case's data, written by the diagram's own script, and history is append-only.
-Instead the load records, on the ``calendar`` stream, which open tasks and running cases had such a
-deadline (:func:`record_rechecks`); each keeps the flag "deadline computed before the 2027 calendar was
-loaded — check it" (:func:`recheck_warning`) while it is open, its deadline unchanged, and no person
-has confirmed it (``POST /api/v1/calendar/confirmations``: an event ``deadline_confirmed`` on the
-case's own stream, :func:`confirm`). A deadline changed since (e.g. an extension computed on the loaded
-calendar) is no longer flagged. Nothing here commits.
+Instead the load records, on the ``calendar`` stream, which running cases carried such a guess
+(:func:`record_rechecks`): the case's deadline, its open tasks' deadlines, and every value of its data
+that a ``dueDate`` property of its diagram names (a deadline computed for a task not yet open). The guess
+travels with the case: a task opened later on the guessed date, and a deadline derived from it (an
+extension adds working days to the guess, so it is as wrong as the guess), are as doubtful as the guess
+itself. So every open deadline of such a case that reaches the loaded year (task, inbox row, case) keeps
+the flag "deadline computed before the 2027 calendar was loaded — check it" (:func:`recheck_warning`)
+until a person confirms the case's deadlines (``POST /api/v1/calendar/confirmations``: an event
+``deadline_confirmed`` on the case's own stream, :func:`confirm`). Nothing here commits.
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import g, has_request_context
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from engine import clock
+from engine.deadlines import parse_due
 from engine.errors import NotFound, StateConflict
 
 from ..extensions import db
@@ -45,71 +50,98 @@ def _beijing_date(at: datetime) -> date:
     return _aware(at).astimezone(clock.BEIJING).date()
 
 
+def _due_keys(case: Instance, cache: dict[str, set[str]]) -> set[str]:
+    """The data keys the case's diagram names as deadlines (``dueDate`` of the process and of its tasks)."""
+    if case.bundle_key not in cache:
+        from .instances import bundle_for  # instances -> runtime -> settings -> here: import late
+
+        bundle = bundle_for(case)
+        props = [*bundle.process_properties.values(), *(meta.properties for meta in bundle.user_tasks.values())]
+        cache[case.bundle_key] = {p["dueDate"] for p in props if p.get("dueDate")}
+    return cache[case.bundle_key]
+
+
 def record_rechecks(new_value: dict[str, Any], actor: str, client_addr: str | None) -> Event | None:
-    """Before ``calendar_years`` becomes ``new_value``: record the open deadlines that reach a year it loads
-    and the calendar in force did not know (they were computed Monday–Friday). None when there are none."""
+    """Before ``calendar_years`` becomes ``new_value``: record the running cases that carry a deadline reaching
+    a year it loads and the calendar in force did not know (computed Monday–Friday), with the guessed values.
+    None when there are none."""
     from .runtime import calendar
 
     before = calendar()
     loaded = sorted(int(y) for y in new_value if not before.is_known_year(int(y)))
     if not loaded:
         return None
-    since = datetime.combine(date(loaded[0], 1, 1), time(0), clock.BEIJING).astimezone(UTC)
     today = clock.today()
+    keys: dict[str, set[str]] = {}
+    open_dues: dict[int, list[datetime]] = {}
+    for iid, due in db.session.execute(select(TaskRow.instance_id, TaskRow.due_at)
+                                       .where(TaskRow.state == "ready", TaskRow.due_at.is_not(None))):
+        open_dues.setdefault(iid, []).append(_aware(due))
 
     def reached(due: datetime) -> list[int]:
         return [y for y in before.unknown_years(today, _beijing_date(due)) if y in loaded]
 
-    tasks = {row.id: {"instance_id": row.instance_id, "due_at": _aware(row.due_at).isoformat(), "years": years}
-             for row in db.session.scalars(select(TaskRow).where(TaskRow.state == "ready", TaskRow.due_at >= since))
-             if (years := reached(row.due_at))}
-    cases = {str(case.id): {"due_at": _aware(case.due_at).isoformat(), "years": years}
-             for case in db.session.scalars(select(Instance).where(Instance.status == "running",
-                                                                   Instance.due_at >= since))
-             if (years := reached(case.due_at))}
-    if not tasks and not cases:
+    cases: dict[str, dict[str, Any]] = {}
+    columns = (Instance.id, Instance.definition_key, Instance.manifest, Instance.bundle_key, Instance.data,
+               Instance.due_at)  # not the workflow state
+    for case in db.session.scalars(select(Instance).options(load_only(*columns))
+                                   .where(Instance.status == "running")):
+        data = case.data or {}
+        dues = [*open_dues.get(case.id, []), *([_aware(case.due_at)] if case.due_at else [])]
+        if any(isinstance(v, str) and (due := parse_due(v)) and reached(due) for v in data.values()):
+            dues += [parse_due(data.get(key)) for key in sorted(_due_keys(case, keys))]
+        guessed = {due: years for due in dues if due is not None and (years := reached(due))}
+        if guessed:
+            cases[str(case.id)] = {"years": sorted({y for ys in guessed.values() for y in ys}),
+                                   "guessed": sorted(due.isoformat() for due in guessed)}
+    if not cases:
         return None
     return append_event(STREAM, None, RECHECK, actor=actor, client_addr=client_addr,
-                        data={"years": loaded, "tasks": tasks, "instances": cases})
+                        data={"years": loaded, "cases": cases})
 
 
-def _state() -> tuple[dict[str, list[dict]], dict[str, list[dict]], set[tuple[int, int]]]:
-    """(task id -> recheck entries, instance id -> entries, confirmed (instance id, year)); once per request."""
+def _state() -> tuple[dict[int, set[int]], set[tuple[int, int]]]:
+    """(case id -> years it carried a guess for, confirmed (case id, year)); once per request.
+
+    Recheck events recorded before the per-case form (``tasks`` / ``instances`` entries) count by their case."""
     if has_request_context() and "calendar_rechecks" in g:
         return g.calendar_rechecks
-    tasks: dict[str, list[dict]] = {}
-    cases: dict[str, list[dict]] = {}
+    guessed: dict[int, set[int]] = {}
     for data in db.session.scalars(select(Event.data).where(Event.stream == STREAM, Event.type == RECHECK)):
-        for key, entry in (data.get("tasks") or {}).items():
-            tasks.setdefault(key, []).append(entry)
+        for key, entry in (data.get("cases") or {}).items():
+            guessed.setdefault(int(key), set()).update(int(y) for y in entry["years"])
         for key, entry in (data.get("instances") or {}).items():
-            cases.setdefault(key, []).append(entry)
-    ids = {int(k) for k in cases} | {int(e["instance_id"]) for entries in tasks.values() for e in entries}
+            guessed.setdefault(int(key), set()).update(int(y) for y in entry["years"])
+        for entry in (data.get("tasks") or {}).values():
+            guessed.setdefault(int(entry["instance_id"]), set()).update(int(y) for y in entry["years"])
     confirmed: set[tuple[int, int]] = set()
-    if ids:
+    if guessed:
         for iid, data in db.session.execute(select(Event.instance_id, Event.data)
-                                            .where(Event.instance_id.in_(ids), Event.type == CONFIRMED)):
+                                            .where(Event.instance_id.in_(set(guessed)), Event.type == CONFIRMED)):
             confirmed.update((iid, int(y)) for y in data.get("years") or [])
-    state = (tasks, cases, confirmed)
+    state = (guessed, confirmed)
     if has_request_context():
         g.calendar_rechecks = state
     return state
 
 
-def pending_years(kind: str, key: Any, instance_id: int, due_at: datetime | None) -> list[int]:
-    """The loaded years a task's (``kind="tasks"``) or case's (``"instances"``) unchanged deadline was guessed
-    for and nobody confirmed since."""
+def unconfirmed_years(instance_id: int) -> list[int]:
+    """The loaded years the case carried a guessed deadline for and nobody has confirmed since."""
+    guessed, confirmed = _state()
+    return sorted(y for y in guessed.get(instance_id, ()) if (instance_id, y) not in confirmed)
+
+
+def pending_years(instance_id: int, due_at: datetime | None) -> list[int]:
+    """The unconfirmed guessed years of the case that an open deadline of it (``due_at``) reaches: the guess
+    itself, a task opened later on it, or a deadline derived from it."""
     if due_at is None:
         return []
-    tasks, cases, confirmed = _state()
-    entries = (tasks if kind == "tasks" else cases).get(str(key), [])
-    due = _aware(due_at)
-    years = {y for e in entries if datetime.fromisoformat(e["due_at"]) == due for y in e["years"]}
-    return sorted(y for y in years if (instance_id, y) not in confirmed)
+    due_year = _beijing_date(due_at).year
+    return [y for y in unconfirmed_years(instance_id) if y <= due_year]
 
 
-def recheck_warning(kind: str, key: Any, instance_id: int, due_at: datetime | None, lang: str = "en") -> str | None:
-    years = pending_years(kind, key, instance_id, due_at)
+def recheck_warning(instance_id: int, due_at: datetime | None, lang: str = "en") -> str | None:
+    years = pending_years(instance_id, due_at)
     return message(years, lang) if years else None
 
 
@@ -122,9 +154,7 @@ def confirm(instance_id: int, note: str, actor: str, role: str | None, client_ad
     case = db.session.get(Instance, instance_id)
     if case is None:
         raise NotFound(f"instance {instance_id} not found")
-    years = set(pending_years("instances", case.id, case.id, case.due_at) if case.status == "running" else [])
-    for row in db.session.scalars(select(TaskRow).where(TaskRow.instance_id == case.id, TaskRow.state == "ready")):
-        years.update(pending_years("tasks", row.id, case.id, row.due_at))
+    years = set(unconfirmed_years(case.id) if case.status == "running" else [])
     if not years:
         raise StateConflict(f"no deadline of case {instance_id} awaits a check against a loaded calendar")
     append_event(instance_stream(case.id), case, CONFIRMED, actor=actor, role=role, client_addr=client_addr,

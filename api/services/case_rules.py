@@ -11,7 +11,11 @@
   least two heads from the registry and the votes of every head attending (for + against + abstain =
   heads attending, 422 otherwise); its conclusion is adopted only by more than half of the heads
   attending (403 otherwise). The conclusion binds the head's decision (:data:`COLLECTIVE_ALLOWS`), and a
-  conclusion to refer the case binds the referral approval: it may not refuse the referral.
+  conclusion to refer the case binds the referral approval: it may not refuse the referral. A discussion
+  binds and counts only for the proposal it discussed (:func:`latest_collective`: held after the latest
+  ``kind=proposal`` completion); a complex case (:func:`complex_case`) is decided only after a discussion
+  of its current proposal (403 ``collective_discussion``), whatever the diagram routes.
+* ``preservation_deadline`` / ``execution_deadline`` / ``execution_approval``: :mod:`.stage_rules`.
 * ``recusal`` (APL 43): a decided recusal removes the officer from the case (:mod:`.recusal`, derived
   from the case's history); he may no longer claim, complete, upload evidence or be named in an act
   of it; the case keeps two other certified officers.
@@ -34,7 +38,7 @@ from engine.text import is_blank
 
 from ..extensions import db
 from ..models import Event, EvidenceItem, Instance, TaskRow, User
-from . import rules
+from . import rules, stage_rules
 from .gate import COLLECTIVE_KIND, is_collective, is_review
 from .recusal import (
     check_data_edit,
@@ -79,6 +83,7 @@ MIN_OFFICERS = 2
 VOTE_KEYS = ("votes_for", "votes_against", "votes_abstain")
 REFERRAL_APPROVAL_KEY = "referral_approved"
 MINUTES_KEYS = ("discussion_record", "conclusion")
+PROPOSAL_KIND = "proposal"
 
 
 # -- on-site duties (APL 55) ---------------------------------------------------------------------
@@ -197,14 +202,39 @@ def check_collective_discussion(task: TaskRow, submitted: dict[str, Any], recuse
 
 
 def latest_collective(instance: Instance) -> dict[str, Any] | None:
-    """The submission of the case's latest collective discussion, from the history (None if none)."""
-    stmt = (select(Event.data).where(Event.instance_id == instance.id, Event.type == "task_completed",
-                                     Event.role == "head").order_by(Event.seq.desc()))
+    """The submission of the collective discussion of the **current** proposal, from the history: the latest
+    one held after the latest proposal (a completion of ``kind=proposal``). A discussion of an earlier
+    proposal neither binds nor counts for a later one (APL 57). None if there is none."""
+    stmt = (select(Event.data).where(Event.instance_id == instance.id, Event.type == "task_completed")
+            .order_by(Event.seq.desc()))
     for (data,) in db.session.execute(stmt):
-        submitted = (data or {}).get("submitted") or {}
-        if (data or {}).get("kind") == COLLECTIVE_KIND or submitted.get("collective_decision"):
+        data = data or {}
+        if data.get("kind") == PROPOSAL_KIND:
+            return None
+        submitted = data.get("submitted") or {}
+        if data.get("kind") == COLLECTIVE_KIND or submitted.get("collective_decision"):
             return submitted
     return None
+
+
+def complex_case(instance: Instance, current: dict[str, Any]) -> bool:
+    """A case flagged complex (案情复杂) by its data or, once, by its history stays so (as for the catalogue's
+    ``complex_case`` input: unticking the box or an admin edit does not undo it)."""
+    if current.get("complex_case") is True:
+        return True
+    stmt = select(Event.type, Event.data).where(Event.instance_id == instance.id,
+                                                Event.type.in_(("instance_started", "task_completed", "data_edited")))
+    for kind, data in db.session.execute(stmt):
+        data = data or {}
+        if kind == "task_completed":
+            values = data.get("submitted") or {}
+        elif kind == "data_edited":
+            values = {k: (v or {}).get("after") for k, v in (data.get("changes") or {}).items()}
+        else:
+            values = data.get("data") or {}
+        if values.get("complex_case") is True:
+            return True
+    return False
 
 
 def is_decision(task: TaskRow, submitted: dict[str, Any]) -> bool:
@@ -221,6 +251,11 @@ def check_collective_binds(task: TaskRow, instance: Instance, submitted: dict[st
         return
     held = latest_collective(instance)
     if held is None:
+        if current.get("act_type") != "permit" and complex_case(instance, current):
+            raise RuleViolation("collective_discussion",
+                                "a complex case (案情复杂) is decided after the heads' collective discussion of the "
+                                f"current proposal (APL 57); none has discussed it, so '{choice}' cannot be decided "
+                                "— return it for a new proposal and discussion")
         return
     conclusion = held.get("collective_decision")
     allowed = COLLECTIVE_ALLOWS.get(conclusion, frozenset())
@@ -328,3 +363,4 @@ def check_completion(user: User, task: TaskRow, instance: Instance, act_kind: st
     check_referral_binds(instance, submitted)
     apply_recusal(user, submitted, current, recused)
     check_named_people(submitted, instance, recused)
+    stage_rules.check_completion(task, instance, submitted, current)

@@ -8,6 +8,7 @@ from engine.errors import StateConflict
 from engine.snapshots import state_view
 
 from ..models import Instance, User
+from ..models.types import utcnow
 from ..registry import guard as registry_guard
 from . import gate, hooks, recusal
 from .history import append_event, instance_stream
@@ -51,4 +52,26 @@ def rewind(instance_id: int, element_id: str, reason: str, user: User, client_ad
     instance.ended_at = None
     save(instance, bundle, workflow, known)
     hooks.apply(instance, rest, user.username)
+    return instance
+
+
+def cancel(instance_id: int, reason: str, user: User, client_addr: str | None) -> Instance:
+    """Stop a running case for good (e.g. an inspection whose plan was abandoned); no commit.
+
+    The workflow state and the history stay as they are: a new ``instance_cancelled`` event records who
+    stopped the case, why, and which tasks were open; its open task rows become ``cancelled``.
+
+    Raises:
+        StateConflict: the case is not running.
+    """
+    instance = get_instance(instance_id)
+    if instance.status != "running":
+        raise StateConflict(f"instance {instance_id} is {instance.status}")
+    open_rows = ready_rows(instance.id)
+    for row in open_rows.values():
+        row.state = "cancelled"
+    instance.status, instance.ended_at, instance.next_due = "cancelled", utcnow(), None
+    append_event(instance_stream(instance.id), instance, "instance_cancelled", actor=user.username, role="admin",
+                 data={"reason": reason, "open_tasks": sorted(r.element_id for r in open_rows.values())},
+                 client_addr=client_addr)
     return instance

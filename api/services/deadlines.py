@@ -3,9 +3,10 @@
 ``calendar_warning``: a deadline that reaches a year whose holidays neither the holiday
 package nor a loaded schedule knows is computed (Monday–Friday) but flagged, e.g.
 "calendar for 2027 not loaded" / "2027年节假日安排未载入" (api/services/calendar_years.py).
-The flag is computed when read. Once the year is loaded, a deadline that was computed while the
-year was unknown keeps a flag "deadline computed before the 2027 calendar was loaded — check it"
-until a person confirms it or the deadline changes (api/services/calendar_rechecks.py).
+The flag is computed when read. Once the year is loaded, a case that carried a deadline computed while
+the year was unknown keeps a flag "deadline computed before the 2027 calendar was loaded — check it" on
+every open deadline of it reaching that year (the guess, a later task on it, a deadline derived from it)
+until a person confirms the case's deadlines (api/services/calendar_rechecks.py).
 """
 from __future__ import annotations
 
@@ -77,8 +78,7 @@ def calendar_warning_of(obj: Any, open_field: str, open_value: str, lang: str = 
     if flag or due is None:
         return flag
     due_year = (due if due.tzinfo else due.replace(tzinfo=UTC)).astimezone(clock.BEIJING).year
-    if not any(clock.today().year <= y <= due_year for y in calendar().loaded_years()):
+    if not any(y <= due_year for y in calendar().loaded_years()):
         return None  # only a loaded year the deadline reaches can have been guessed (no query)
-    task = open_field == "state"
-    instance_id = _get(obj, "instance_id") if task else _get(obj, "id")
-    return recheck_warning("tasks" if task else "instances", _get(obj, "id"), instance_id, due, lang)
+    instance_id = _get(obj, "instance_id") if open_field == "state" else _get(obj, "id")
+    return recheck_warning(instance_id, due, lang)

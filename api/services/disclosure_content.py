@@ -19,6 +19,7 @@ deployed diagram whose publish step runs without them is recorded as ``disclosur
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -41,9 +42,16 @@ REVIEW_RULE = "disclosure_needs_review"
 #: act types an inspection result may publish
 INSPECTION_ACTS = ("inspection", "", None)
 
+#: the fixed lists of the enumerated public fields: a value outside them is never published (rule
+#: ``public_field_enumerated``) nor used as a statistics key (it counts as ``other``)
+CATEGORIES = ("penalty", "permit", "inspection", "compulsion", "other")
+ENUMERATED_RULE = "public_field_enumerated"
 PENALTY_LABELS = {"warning": "警告", "fine": "罚款", "confiscation": "没收违法所得、没收非法财物",
                   "revoke_licence": "吊销许可证件（撤销登记）", "order_closure": "责令停止活动、关闭", "none": "不予行政处罚"}
+PENALTY_KINDS = tuple(PENALTY_LABELS)
 PERMIT_LABELS = {"approve": "准予行政许可", "deny": "不予行政许可"}
+#: the head's decisions (head_decision, permit_decision forms)
+DECISIONS = ("approve", "deny", "revise", "return_for_review")
 #: how and by when the decision is fulfilled, when the case does not say (``fulfilment``)
 FULFILMENT = {
     "fine": "当事人应当自收到行政处罚决定书之日起十五日内，到指定的银行或者通过电子支付系统缴纳罚款（行政处罚法第六十七条）。",
@@ -173,23 +181,44 @@ def fine_amount(data: dict[str, Any]) -> Decimal | None:
     return amount if amount.is_finite() and amount >= 0 else None
 
 
+def check_enumerated(data: dict[str, Any]) -> None:
+    """The enumerated public fields hold values of their fixed lists: the category (``act_type``) one of
+    :data:`CATEGORIES`, the penalty kind one of :data:`PENALTY_KINDS` (or none).
+
+    Raises:
+        RuleViolation("public_field_enumerated"): naming the field (the publish hook records disclosure_withheld).
+    """
+    act, kind = data.get("act_type"), data.get("penalty_kind")
+    if act not in (None, "", *CATEGORIES):
+        raise RuleViolation(ENUMERATED_RULE, f"category (act_type) must be one of {', '.join(CATEGORIES)}: a case "
+                                             "whose category is not on the list is not published")
+    if kind not in (None, "", *PENALTY_KINDS):
+        raise RuleViolation(ENUMERATED_RULE, f"penalty_kind must be one of {', '.join(PENALTY_KINDS)}: a case whose "
+                                             "penalty kind is not on the list is not published")
+
+
+def fixed_value(value: Any, allowed: tuple[str, ...], other: str = "other") -> str:
+    """``value`` when it is on the fixed list ``allowed``, else ``other`` (a statistics key, never raw case data)."""
+    return value if isinstance(value, str) and value in allowed else other
+
+
 def penalty_text(data: dict[str, Any]) -> str | None:
-    """The outcome in words: penalty kind and amount, the permit outcome, or the inspection result."""
+    """The outcome in words, only from the decided content: the penalty kind (its fixed label) and amount, the
+    permit outcome from the recorded powers-list item, or the inspection result; never a free data key such as
+    ``outcome_label`` (a permit's forwarded-item label is one of the recorded item values)."""
     act = data.get("act_type")
     from ..registry.permits import published_outcome  # a permit's outcome: its recorded powers-list values
 
     if act == "permit" and published_outcome(data):
         return published_outcome(data)
-    if str(data.get("outcome_label") or "").strip():  # e.g. a forwarded item's preliminary opinion, not a grant
-        return str(data["outcome_label"]).strip()
     if act == "permit":
         return PERMIT_LABELS.get(str(data.get("decision")), None)
     if act == "inspection":
         return "发现问题" if data.get("problems_found") is True else "未发现问题"
     kind = data.get("penalty_kind")
-    if not kind:
+    if kind not in PENALTY_LABELS:
         return None
-    label = PENALTY_LABELS.get(str(kind), str(kind))
+    label = PENALTY_LABELS[kind]
     amount = fine_amount(data)
     if amount:
         label += f"，罚款人民币{amount.normalize():f}元" if kind != "fine" else f"人民币{amount.normalize():f}元"
@@ -197,13 +226,25 @@ def penalty_text(data: dict[str, Any]) -> str | None:
 
 
 def fulfilment_text(data: dict[str, Any]) -> str | None:
-    """How and by when to fulfil the decision: the case's ``fulfilment``, else the statutory default."""
-    given = str(data.get("fulfilment") or "").strip()
-    if given:
-        return given
+    """How and by when to fulfil the decision, derived from the decided penalty (never a free ``fulfilment`` key):
+    the statutory way for the penalty kind, with the recorded performance deadline (``performance_due``, a date)
+    when the case has one. Nothing for permits, inspections and no penalty."""
     if data.get("act_type") in ("permit", "inspection"):
         return None
-    return FULFILMENT.get(str(data.get("penalty_kind") or ""))
+    way = FULFILMENT.get(str(data.get("penalty_kind") or ""))
+    if way is None:
+        return None
+    due = _date_text(data.get("performance_due"))
+    return f"{way}履行期限至{due}。" if due else way
+
+
+def _date_text(value: Any) -> str | None:
+    """A recorded date as YYYY年M月D日 (None for anything that is not a date: free text is never published)."""
+    try:
+        day = date.fromisoformat(str(value or "").strip()[:10])
+    except ValueError:
+        return None
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def facts_text(data: dict[str, Any]) -> str | None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 
 from engine import clock, people
 from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflict
+from engine.mask_edits import edit_problem
 from engine.masking import mask_text
 
 from ..extensions import db
@@ -111,8 +112,11 @@ def get_disclosure(disclosure_id: int) -> Disclosure:
     return found
 
 
+#: every text field of a public view: each goes through masking when it leaves the server (the enumerated ones too,
+#: though publication only stores values of their fixed lists: disclosure_content.check_enumerated)
 PUBLIC_TEXT_FIELDS = ("title", "decision_number", "party", "agency", "legal_basis", "masked_text", "facts",
-                      "penalty", "fulfilment", "correction_reason")
+                      "penalty", "fulfilment", "correction_reason", "category", "penalty_kind", "status")
+WITHDRAWAL_TEXT_FIELDS = ("reason", "basis", "event_kind")
 
 
 def public_view(disclosure: Disclosure, state: DisclosureState, masker: PublicMasker | None = None) -> dict[str, Any]:
@@ -129,7 +133,7 @@ def public_view(disclosure: Disclosure, state: DisclosureState, masker: PublicMa
         "fine_amount": float(disclosure.fine_amount) if disclosure.fine_amount is not None else None,
         "penalty": disclosure.penalty, "fulfilment": disclosure.fulfilment,
         "published_at": disclosure.published_at, "status": state.status,
-        "withdrawal": None if w is None else {"reason": masker.mask(w.reason), "basis": w.basis,
+        "withdrawal": None if w is None else {"reason": w.reason, "basis": w.basis,
                                               "withdrawn_at": w.withdrawn_at, "event_kind": w.event_kind,
                                               "event_date": w.event_date},
         "superseded_by": state.superseded_by, "supersedes": disclosure.supersedes_id,
@@ -137,6 +141,9 @@ def public_view(disclosure: Disclosure, state: DisclosureState, masker: PublicMa
     }
     for key in PUBLIC_TEXT_FIELDS:
         view[key] = masker.mask(view[key])
+    if view["withdrawal"] is not None:
+        for key in WITHDRAWAL_TEXT_FIELDS:
+            view["withdrawal"][key] = masker.mask(view["withdrawal"][key])
     return view
 
 
@@ -245,8 +252,9 @@ def publish(instance: Instance, actor: Any, basis: str = "decision") -> Disclosu
     inspection result: category inspection, no penalty kind, amount or fulfilment).
 
     Reads ``instance.data``: case_title, act_type, decision_number, masked_text (or disclosure_text),
-    decision_date, legal_basis, facts, penalty_kind, fine_amount, fulfilment, party_type, party_name,
-    party_id_number, third_party_names. Every text field goes through :func:`masker_for` (the bureau's
+    decision_date, legal_basis, facts, penalty_kind, fine_amount, performance_due, party_type, party_name,
+    party_id_number, third_party_names. The outcome (``penalty``) and how to fulfil it (``fulfilment``) are derived
+    from the decided content only (disclosure_content.penalty_text, fulfilment_text). Every text field goes through :func:`masker_for` (the bureau's
     rules on top of the defaults, other persons' names, the party named as the setting says).
     ``actor`` is a User or a username.
 
@@ -254,6 +262,7 @@ def publish(instance: Instance, actor: Any, basis: str = "decision") -> Disclosu
         RuleViolation("minor_not_published"): the party is a minor (see :func:`check_not_minor`).
         RuleViolation("already_published"): the case already has a published decision (e.g. after a
             rewind); a change goes through correction (公示纠错), not a second publication.
+        RuleViolation("public_field_enumerated"): the category or penalty kind is not on its fixed list.
     """
     data = instance.data or {}
     decided = _decision_date(instance)
@@ -265,6 +274,7 @@ def publish(instance: Instance, actor: Any, basis: str = "decision") -> Disclosu
     if basis == "inspection":  # an inspection result publishes an inspection, never a penalty
         data = {**{k: v for k, v in data.items() if k not in ("penalty_kind", "fine_amount", "fulfilment")},
                 "act_type": "inspection"}
+    content.check_enumerated(data)  # category and penalty kind: values of their fixed lists only
     masker = masker_for(data)
     mask = masker.mask
     number = mask(data.get("decision_number") or None)
@@ -337,15 +347,21 @@ def withdraw(disclosure_id: int, reason: str, basis: str, actor: Any, instance_i
 def correct(disclosure_id: int, corrected_text: str, reason: str, actor: Any, instance_id: int | None) -> Disclosure:
     """Publish a corrected version of a decision (OGI 41): a new row superseding the old; no commit, no event.
 
-    The corrected text and the reason are masked as the first publication was (the case's masker).
+    A correction may only mask further or restore the composed text of the decision (OGI 41 corrects the
+    publication, not the decision): the corrected text is the case's composed original (``disclosure_text``) with
+    spans masked (engine.mask_edits, as at the release), also against the published version and the service's
+    masked preview. A changed decision is withdrawn (APL 48) and published anew after a new decision. The corrected
+    text and the reason are masked as the first publication was (the case's masker).
 
     Raises:
-        NotFound: no such disclosure (or case). FormDataInvalid: blank text or reason.
+        NotFound: no such disclosure (or case). FormDataInvalid: blank text or reason, or a corrected text that
+        adds or changes words (naming ``corrected_text``).
         StateConflict: the disclosure is withdrawn or already superseded.
     """
     old = get_disclosure(disclosure_id)
     masker = _masker_of(old)
-    text = masker.mask(_required_text("corrected_text", corrected_text)) or ""
+    check_correction(old, _required_text("corrected_text", corrected_text), masker)
+    text = masker.mask(corrected_text) or ""
     reason = masker.mask(_required_text("reason", reason)) or ""
     state = state_of(old.id)
     if state.withdrawal is not None:
@@ -362,6 +378,24 @@ def correct(disclosure_id: int, corrected_text: str, reason: str, actor: Any, in
     db.session.add(new)
     _flush(f"correcting disclosure {disclosure_id}")
     return new
+
+
+def check_correction(old: Disclosure, corrected_text: str, masker: PublicMasker) -> None:
+    """The corrected text masks or restores the composed text of ``old``'s decision, nothing else.
+
+    Raises:
+        FormDataInvalid: naming ``corrected_text``.
+    """
+    instance = db.session.get(Instance, old.instance_id)
+    original = str(((instance.data if instance is not None else None) or {}).get("disclosure_text") or "")
+    source = original or old.masked_text or ""
+    alternatives = tuple(t for t in (old.masked_text, masker.mask(original) if original else None) if t)
+    problem = edit_problem(source, corrected_text, alternatives)
+    if problem:
+        raise FormDataInvalid({"corrected_text": [problem + " (a correction may only mask further or restore the "
+                                                  "decision's composed text; a changed decision is withdrawn and "
+                                                  "decided anew)"]},
+                              "corrected_text is not the decision's text with spans masked")
 
 
 # --- the public's correction requests ----------------------------------------------------------------

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from engine import runtime
 from engine.deadlines import due_from
-from engine.errors import NotFound
+from engine.errors import FormDataInvalid, NotFound
 from engine.history import GENESIS
 from engine.serializer import STATE_VERSION, dumps_state, load_state
 from engine.snapshots import state_view
@@ -98,11 +98,41 @@ def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known: 
     return new_rows
 
 
-def start_instance(key: str, data: dict[str, Any], actor: str, role: str | None, client_addr: str | None) -> Instance:
-    """Start the latest version of ``key`` with ``data``; no commit.
+#: the process-level spiffworkflow property naming the keys a client may pass when starting it (comma-separated)
+START_DATA_PROPERTY = "startData"
+
+
+def declared_start_data(bundle: SpecBundle) -> set[str]:
+    """The start data keys the process declares (``startData``); none when the property is absent."""
+    declared = bundle.process_properties.get(bundle.process_id, {}).get(START_DATA_PROPERTY) or ""
+    return {key.strip() for key in declared.split(",") if key.strip()}
+
+
+def check_start_data(bundle: SpecBundle, data: dict[str, Any]) -> None:
+    """A client starts a process only with the data keys it declares (its registration forms collect the rest).
 
     Raises:
-        NotFound: no such process. ScriptError: the first engine steps failed.
+        FormDataInvalid: naming each key the process does not declare (422).
+    """
+    allowed = declared_start_data(bundle)
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        hint = f"it accepts {', '.join(sorted(allowed))}" if allowed else "it accepts no start data"
+        raise FormDataInvalid({key: [f"not start data of process '{bundle.process_id}' ({hint}; declare keys in the "
+                                     f"process property {START_DATA_PROPERTY})"] for key in unknown},
+                              f"unknown start data for '{bundle.process_id}': {', '.join(unknown)}")
+
+
+def start_instance(key: str, data: dict[str, Any], actor: str, role: str | None, client_addr: str | None,
+                   declared_only: bool = False) -> Instance:
+    """Start the latest version of ``key`` with ``data``; no commit.
+
+    ``declared_only``: a client's start (POST /api/v1/instances) may pass only the keys the process declares in
+    its ``startData`` property (:func:`check_start_data`); the service's own starts (public corrections, bureau
+    withdrawals) pass what they composed.
+
+    Raises:
+        NotFound: no such process. FormDataInvalid: undeclared start data. ScriptError: the first engine steps failed.
     """
     version = version_of(key)
     catalog = current_catalog()
@@ -110,6 +140,8 @@ def start_instance(key: str, data: dict[str, Any], actor: str, role: str | None,
         raise NotFound(f"process '{key}' is not deployed")
     manifest = bundle_manifest(catalog, key)
     bundle = spec_cache().get(key, manifest, lambda d: load_files([d])[d])
+    if declared_only:
+        check_start_data(bundle, data)
     workflow, steps = runtime.start(bundle, data, script_engine(), views=True)
     instance = Instance(definition_key=key, version=version.version, bundle_key=bundle.key, manifest=manifest,
                         title=case_title(data, f"{catalog.process_names.get(key, key)}"), status="running",

@@ -84,6 +84,26 @@ def generic_masker() -> PublicMasker:
     return PublicMasker(current_rules())
 
 
+def mask_public(value: Any, masker: PublicMasker | None = None, keep: frozenset[str] = frozenset()) -> Any:
+    """``value`` (a dict, list or text of a public answer) with every text masked, except under the keys in ``keep``
+    (e.g. officers' names and certificate numbers, public by law; digests and seeds, which are not text)."""
+    masker = masker or generic_masker()
+    if isinstance(value, str):
+        return masker.mask(value)
+    if isinstance(value, dict):
+        return {k: v if k in keep else mask_public(v, masker, keep) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_public(v, masker, keep) for v in value]
+    return value
+
+
+def public_records(rows: list[Any], names: Any, keep: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """Registry rows as the public sees them: the attributes ``names`` (a schema's field names) of each row, every
+    text masked by the statutory and bureau rules (a note with an ID number, a phone or an address is not shown)."""
+    masker = generic_masker()
+    return [mask_public({name: getattr(row, name, None) for name in names}, masker, keep) for row in rows]
+
+
 def review_preview(data: dict[str, Any]) -> dict[str, Any]:
     """What the publicity officer compares before release (item: original beside masked).
 

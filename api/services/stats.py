@@ -10,8 +10,10 @@ UTC on every database (``api.models.types.UTCDateTime``). Nothing here commits.
 As of the year's end: a finished year's figures are the facts as they stood at the end of that
 year (Beijing), whatever the generation time, so a report republished in March equals the one of
 1 January — a task due 2027-01-05 is not "open overdue" in the 2026 report, a case ended in 2027
-was "running" at the end of 2026. A running year's (provisional) figures are as of now. Cancelled
-task rows carry no cancellation time and are not counted as open.
+was "running" at the end of 2026, and a case's decision is the head's effective decision recorded before
+then (the history, not today's case data: a decision made in January leaves the previous year's figures
+alone). A running year's (provisional) figures are as of now. Cancelled task rows carry no cancellation
+time and are not counted as open.
 """
 from __future__ import annotations
 
@@ -36,7 +38,8 @@ from ..models import (
     Instance,
     TaskRow,
 )
-from ..models.disclosures import DEFAULT_AGENCY
+from ..models.disclosures import DEFAULT_AGENCY, WITHDRAWAL_BASES
+from .disclosure_content import CATEGORIES, DECISIONS, fixed_value
 from .disclosures import CORRECTION_PROCESS
 from .history import append_event
 
@@ -74,8 +77,13 @@ def check_year_finished(year: int) -> None:
                             f"({year + 1}-01-01 00:00 Beijing time); figures before then are provisional")
 
 
-def _key(value: Any) -> str:
-    return NONE if value in (None, "") else str(value)
+#: the fixed lists statistics keys come from: anything else in the case data counts as ``other`` (raw case data,
+#: an ID number typed as an act type, is never a key of a published report)
+REVIEW_OUTCOMES = ("agree", "problems")
+
+
+def _key(value: Any, allowed: tuple[str, ...]) -> str:
+    return NONE if value in (None, "") else fixed_value(value, allowed)
 
 
 def _in_year(column: Any, year: int) -> Any:
@@ -97,12 +105,31 @@ def _status_at(status: str, ended: datetime | None, at: datetime) -> str:
     return status if status == "running" or _ended_by(ended, at) else "running"
 
 
+def _decisions_at(year: int, at: datetime) -> dict[int, Any]:
+    """Each case (started in ``year``) with its decision as it stood at ``at``, read from the history: the
+    ``decision`` the head submitted in the latest effective decision completion recorded before ``at`` (kind
+    ``decision`` or an APL 58 ``gate`` record; one the gate recorded as not effective — returned for review — does
+    not count). The case's data today is not used: a decision made after ``at`` does not change the figures."""
+    cases = select(Instance.id).where(_in_year(Instance.started_at, year))
+    decided: dict[int, Any] = {}
+    for iid, data in db.session.execute(
+            select(Event.instance_id, Event.data)
+            .where(Event.type == "task_completed", Event.role == "head", Event.at < at, Event.instance_id.in_(cases))
+            .order_by(Event.instance_id, Event.seq)):
+        data = data or {}
+        gate = data.get("gate") or {}
+        if (data.get("kind") == "decision" or gate) and gate.get("effective", True) is not False:
+            decided[iid] = (data.get("submitted") or {}).get("decision")
+    return decided
+
+
 def _cases(year: int, at: datetime) -> dict[str, Any]:
     found = db.session.execute(
-        select(Instance.definition_key, Instance.status, Instance.data["act_type"].as_string(),
-               Instance.data["decision"].as_string(), Instance.ended_at)
+        select(Instance.definition_key, Instance.status, Instance.data["act_type"].as_string(), Instance.id,
+               Instance.ended_at)
         .where(_in_year(Instance.started_at, year))).all()
-    rows = [(key, _status_at(status, ended, at), act, decision) for key, status, act, decision, ended in found]
+    decided = _decisions_at(year, at)
+    rows = [(key, _status_at(status, ended, at), act, decided.get(iid)) for key, status, act, iid, ended in found]
     per_def: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"started": 0, "by_status": Counter(), "by_act_type": defaultdict(
             lambda: {"started": 0, "by_decision": Counter(), "by_status": Counter()})})
@@ -112,10 +139,11 @@ def _cases(year: int, at: datetime) -> dict[str, Any]:
         entry = per_def[key]
         entry["started"] += 1
         entry["by_status"][status] += 1
-        for bucket in ((entry["by_act_type"][_key(act)],) if key == CORRECTION_PROCESS
-                       else (entry["by_act_type"][_key(act)], acts[_key(act)])):
+        act = _key(act, CATEGORIES)
+        for bucket in ((entry["by_act_type"][act],) if key == CORRECTION_PROCESS
+                       else (entry["by_act_type"][act], acts[act])):
             bucket["started"] += 1
-            bucket["by_decision"][_key(decision)] += 1
+            bucket["by_decision"][_key(decision, DECISIONS)] += 1
             bucket["by_status"][status] += 1
     return {"started": len(rows), "by_status": dict(Counter(status for _, status, _, _ in rows)),
             "by_act_type": _plain(acts), "by_definition": _plain(per_def)}
@@ -133,7 +161,7 @@ def _legal_reviews(year: int) -> dict[str, Any]:
         select(Event.data[("submitted", "review_outcome")].as_string(), Event.instance_id)
         .where(Event.type == "task_completed", Event.role == "legal_reviewer", _in_year(Event.at, year))).all()
     return {"total": len(rows), "cases": len({iid for _, iid in rows}),
-            "by_outcome": _plain(Counter(_key(outcome) for outcome, _ in rows))}
+            "by_outcome": _plain(Counter(_key(outcome, REVIEW_OUTCOMES) for outcome, _ in rows))}
 
 
 def _overdue(year: int, now: datetime) -> dict[str, Any]:
@@ -164,7 +192,7 @@ def _overdue(year: int, now: datetime) -> dict[str, Any]:
 def _disclosures(year: int, at: datetime) -> dict[str, Any]:
     published = db.session.execute(select(Disclosure.category, Disclosure.supersedes_id)
                                    .where(_in_year(Disclosure.published_at, year))).all()
-    first = [category for category, supersedes in published if supersedes is None]
+    first = [_key(category, CATEGORIES) for category, supersedes in published if supersedes is None]
     withdrawn = db.session.execute(
         select(DisclosureWithdrawal.basis, Disclosure.category)
         .join(Disclosure, Disclosure.id == DisclosureWithdrawal.disclosure_id)
@@ -176,8 +204,10 @@ def _disclosures(year: int, at: datetime) -> dict[str, Any]:
     return {
         "disclosures": {"published": len(first), "by_category": _plain(Counter(first)),
                         "corrected": len(published) - len(first), "withdrawn": len(withdrawn),
-                        "withdrawn_by_basis": _plain(Counter(basis for basis, _ in withdrawn)),
-                        "withdrawn_by_category": _plain(Counter(category for _, category in withdrawn))},
+                        "withdrawn_by_basis": _plain(Counter(_key(basis, WITHDRAWAL_BASES)
+                                                             for basis, _ in withdrawn)),
+                        "withdrawn_by_category": _plain(Counter(_key(category, CATEGORIES)
+                                                                for _, category in withdrawn))},
         "correction_requests": {"received": len(requests),
                                 "cases_started": sum(1 for case_id in requests if case_id is not None)},
     }

@@ -102,7 +102,7 @@ def _task(http, iid: int) -> dict:
 
 def test_shipped_case_with_90_day_limit_into_2027_is_flagged__APL_60_calendar_unknown_year(http, pin):
     pin(_beijing(2026, 11, 30, 10))  # 立案 today: 90 days (APL 60) run to 2027-02-28
-    iid = http.start("enforcement_case", {"case_title": "期限跨年测试案"})["id"]
+    iid = http.start("enforcement_case")["id"]
     http.complete(iid, "task_register", c.REGISTER, "officer1")
     case = http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()
     assert case["data"]["decision_due"] == "2027-02-28"
@@ -113,7 +113,7 @@ def test_shipped_case_with_90_day_limit_into_2027_is_flagged__APL_60_calendar_un
     assert next(i for i in items if i["id"] == iid)["calendar_warning"] == FLAG_2027
     # the same case filed in mid-2025 ends within known years: no flag
     pin(_beijing(2025, 6, 2, 10))
-    iid = http.start("enforcement_case", {"case_title": "期限不跨年测试案"})["id"]
+    iid = http.start("enforcement_case")["id"]
     http.complete(iid, "task_register", c.REGISTER, "officer1")
     assert http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()["calendar_warning"] is None
 

@@ -19,6 +19,9 @@ NOACT = """<?xml version="1.0" encoding="UTF-8"?>
                   xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
                   id="defs_{pid}" targetNamespace="http://sanxiang.local/bpmn">
   <bpmn:process id="{pid}" name="未声明执法行为" isExecutable="true">
+    <bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="startData" value="officers" />
+    </spiffworkflow:properties></bpmn:extensionElements>
     <bpmn:laneSet id="lanes">
       <bpmn:lane id="lane_officer" name="执法人员">
         <bpmn:flowNodeRef>start</bpmn:flowNodeRef>

@@ -89,9 +89,11 @@ def test_a_revision_binds_the_penalty_the_heads_named_APL_57(http):
     result = http.complete(iid, "task_head_decision", _decision(iid, decision="return_for_review"), "head1")
     assert _open(result) == ["task_proposal"]
     result = _complex_case_reviewed(http, acts, iid, {**c.PROPOSAL_MAJOR, "fine_amount": 12000})
-    assert _open(result) == ["task_head_decision"]  # discussed already: not a second time
-    agreed = _decision(iid, decision="revise", revised_penalty_kind="fine", revised_fine_amount=12000,
-                       decision_text="决定罚款人民币壹万贰仟元。")
+    # a discussion counts only for the proposal it discussed: the new proposal is discussed again
+    assert _open(result) == ["task_collective_discussion"]
+    http.complete(iid, "task_collective_discussion", {**COLLECTIVE, "collective_decision": "approve_proposal",
+                                                      "discussion_date": today()}, "head1")
+    agreed = _decision(iid, decision_text="决定罚款人民币壹万贰仟元。")
     assert _open(http.complete(iid, "task_head_decision", agreed, "head1")) == ["task_service"]
 
 

@@ -80,3 +80,18 @@ def test_a_rewound_case_is_not_published_twice(http):
     assert [e["type"] for e in events].count("disclosure_published") == 1
     withheld = [e for e in events if e["type"] == "disclosure_withheld"]
     assert withheld and withheld[-1]["data"]["rule"] == "already_published"
+
+
+def test_an_admin_cancels_a_case_with_a_reason_and_nothing_recorded_is_lost(http):
+    iid = _to_proposal(http)
+    before = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
+    assert http.call("POST", f"/api/v1/instances/{iid}/cancel", "officer1", json={"reason": "撤案"}).status_code == 403
+    assert http.call("POST", f"/api/v1/instances/{iid}/cancel", "admin", json={"reason": ""}).status_code == 422
+    resp = http.call("POST", f"/api/v1/instances/{iid}/cancel", "admin", json={"reason": "当事人已死亡，终止调查"})
+    assert resp.status_code == 200 and resp.get_json()["status"] == "cancelled"
+    after = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
+    assert after[: len(before)] == before and after[-1]["type"] == "instance_cancelled"
+    assert after[-1]["data"]["open_tasks"] == ["task_proposal"]
+    assert http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()["tasks"] == []
+    assert http.call("POST", f"/api/v1/instances/{iid}/cancel", "admin", json={"reason": "再次"}).status_code == 409
+    assert http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1").get_json()["ok"]

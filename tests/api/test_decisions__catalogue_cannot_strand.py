@@ -102,6 +102,9 @@ def _probe_bpmn(process_id: str, decision_id: str) -> str:
                   xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
                   id="defs_{process_id}" targetNamespace="http://sanxiang.local/bpmn">
   <bpmn:process id="{process_id}" name="目录探针案件" isExecutable="true">
+    <bpmn:extensionElements><spiffworkflow:properties>
+      <spiffworkflow:property name="startData" value="party_type,fine_amount" />
+    </spiffworkflow:properties></bpmn:extensionElements>
     <bpmn:laneSet id="lanes_{process_id}">
       <bpmn:lane id="lane_officer" name="执法人员">
         <bpmn:flowNodeRef>start</bpmn:flowNodeRef>

@@ -3,8 +3,9 @@ an act with A/V, a decision within 7 working days), execution (performance by th
 the court after the reminder period, ACL 53-55), and full-process A/V when major property rights are touched."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from engine import clock
 from tests import cases as c
 from tests.api.walk import Acts, due_date, today, waive_hearing, working_days
 from tests.api.walk import instance_data as _data
@@ -73,27 +74,42 @@ def _to_execution(http, acts: Acts, iid: int) -> None:
     acts.complete(iid, "task_review_masked", {**c.DISCLOSURE_OK, "masked_text": masked}, "publicity1")
 
 
-def test_an_unpaid_fine_goes_to_the_court_after_the_reminder_period_ACL_54(http):
+def test_an_unpaid_fine_goes_to_the_court_after_the_reminder_period_ACL_54(http, monkeypatch):
+    """The whole execution stage on the service's clock: default after the deadline, reminder served as an act,
+    application once the reminder period and the period to sue are over, approved by the head (ACL 53-55)."""
     acts = Acts(http)
     iid = _started(http, acts)
     _to_execution(http, acts, iid)
     execution = http.open_task(iid, "task_execution")
-    paid_by = (date.fromisoformat(c.SERVICE["service_date"]) + timedelta(days=15)).isoformat()
-    assert due_date(execution) == paid_by  # APL 67: 15 days from service
+    served = date.fromisoformat(c.SERVICE["service_date"])
+    paid_by = served + timedelta(days=15)
+    assert due_date(execution) == paid_by.isoformat()  # APL 67: 15 days from service
+
+    real_now = clock.now
+
+    def on(day: date) -> None:
+        instant = datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
+        monkeypatch.setattr(clock, "now", lambda: instant)
+
+    on(paid_by + timedelta(days=1))
     result = http.complete(iid, "task_execution", {"execution_outcome": "not_performed"}, "officer1")
-    assert _open(result) == ["task_compulsory_execution"]
-    application = {"reminder_number": "宁民宗催〔2026〕1号", "reminder_served_date": "2026-12-10",
-                   "court_name": "宁晋县人民法院", "court_application_number": "宁民宗强申〔2026〕1号",
-                   "head_signed": True, "court_application_materials": "决定书、催告书、送达回证。"}
-    too_early = {**application, "court_application_date": "2026-12-15"}
-    assert _open(http.complete(iid, "task_compulsory_execution", too_early, "officer1")) == ["task_compulsory_execution"]
-    assert "行政强制法第54条" in _data(http, iid)["compulsory_error"]
-    unsigned = {**application, "court_application_date": "2026-12-21", "head_signed": False}
-    http.complete(iid, "task_compulsory_execution", unsigned, "officer1", expect=422)  # ACL 55: signed by the head
-    result = http.complete(iid, "task_compulsory_execution", {**application, "court_application_date": "2026-12-21"},
-                           "officer1")
+    assert _open(result) == ["task_execution_reminder"]
+    reminder = {**c.DUTIES, "duty_document_issued": "《催告书》及《送达回证》", "reminder_number": "宁民宗催〔2026〕1号",
+                "reminder_content": "限期缴纳罚款。", "reminder_service_method": "direct", "reminder_recipient": "张三"}
+    assert _open(acts.complete(iid, "task_execution_reminder", reminder)) == ["task_compulsory_execution"]
+    application = {"court_name": "宁晋县人民法院", "court_application_number": "宁民宗强申〔2026〕1号",
+                   "court_application_materials": "决定书、催告书、送达回证。"}
+    on(served + timedelta(days=200))  # the period to sue (6 months) is over, the 3 months to apply are running
+    assert _open(http.complete(iid, "task_compulsory_execution", application, "officer1")) == ["task_compulsory_approval"]
+    returned = http.complete(iid, "task_compulsory_approval", {"compulsory_application_approved": "returned",
+                                                               "compulsory_approval_note": "补充当事人陈述。"}, "head1")
+    assert _open(returned) == ["task_compulsory_execution"]
+    http.complete(iid, "task_compulsory_execution", application, "officer1")
+    result = http.complete(iid, "task_compulsory_approval", {"compulsory_application_approved": "approved"}, "head1")
     assert _open(result) == ["task_archive"]
+    assert _data(http, iid)["court_application_date"] == (served + timedelta(days=200)).isoformat()
     assert http.complete(iid, "task_archive", c.ARCHIVE, "officer1")["status"] == "completed"
+    monkeypatch.setattr(clock, "now", real_now)  # the replay sets the clock to each event's time
     _verified(http, iid)
 
 

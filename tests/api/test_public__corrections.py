@@ -5,7 +5,7 @@ from api.extensions import db
 from api.models import CorrectionRequest, DefinitionVersion, Instance
 from api.services import disclosures as service
 from engine import clock
-from tests.api.test_public__disclosures import in_app, published
+from tests.api.test_public__disclosures import further, in_app, published
 
 REASON = "公示的决定书文号与送达的决定书不一致。"
 
@@ -68,7 +68,7 @@ def test_no_correction_request_for_withdrawn_or_superseded__OGI_41(app, http):
                      json={"disclosure_id": withdrawn["id"], "contact": "13900000000", "reason": REASON})
     assert resp.status_code == 409
     old = published(app, http)
-    in_app(app, service.correct, old["id"], "更正文本。", "更正理由。", "publicity1", None)
+    in_app(app, service.correct, old["id"], further(old["masked_text"]), "更正理由。", "publicity1", None)
     resp = http.call("POST", "/api/v1/public/corrections",
                      json={"disclosure_id": old["id"], "contact": "13900000000", "reason": REASON})
     assert resp.status_code == 409
@@ -96,9 +96,9 @@ def test_public_request_ends_in_a_published_correction__OGI_41(app, http):
     item, case_id = _request_case(app, http)
     http.complete(case_id, "task_correction_review", {"correction_outcome": "correct",
                                                       "correction_reason": "文号有误，予以更正。"}, "publicity1")
-    http.complete(case_id, "task_correction_edit", {"corrected_text": "更正后的决定：给予警告。"}, "publicity1")
+    http.complete(case_id, "task_correction_edit", {"corrected_text": further(item["masked_text"])}, "publicity1")
     old = http.call("GET", f"/api/v1/public/disclosures/{item['id']}").get_json()
     assert old["status"] == "superseded"
     new = http.call("GET", f"/api/v1/public/disclosures/{old['superseded_by']}").get_json()
-    assert new["status"] == "published" and new["masked_text"] == "更正后的决定：给予警告。"
+    assert new["status"] == "published" and new["masked_text"] == further(item["masked_text"])
     assert new["correction_reason"] == "文号有误，予以更正。" and new["supersedes"] == item["id"]

@@ -14,7 +14,11 @@ from api.services import disclosures as service
 from engine import clock, people
 from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflict
 from tests import cases as c
+from tests.api.helpers import fixture, upload
 from tests.api.walk import decision_number, run_minor_case
+
+#: a running case holding the data the test gives it (it declares that start data)
+PROBE_FILES = ("case_data_probe.bpmn", "fixture_note.form")
 
 
 def make_case(http, **data) -> int:
@@ -24,7 +28,9 @@ def make_case(http, **data) -> int:
             "party_name": f"某某寺管理委员会{token}", "decision_number": f"宁民宗罚〔2026〕T{token}号",
             "masked_text": f"决定给予警告。{token}", "decision_date": "2026-11-02",
             "legal_basis": "《宗教事务条例》第七十一条"}
-    return http.start("enforcement_case", {**base, **data})["id"]
+    deployed = upload(http, "/api/v1/definitions", {name: fixture(name) for name in PROBE_FILES})
+    assert deployed.status_code in (200, 201), deployed.get_json()
+    return http.start("case_data_probe", {**base, **data})["id"]
 
 
 def published(app, http, **data) -> dict:
@@ -35,6 +41,12 @@ def published(app, http, **data) -> dict:
         db.session.commit()
         did = item.id
     return http.call("GET", f"/api/v1/public/disclosures/{did}").get_json()
+
+
+def further(text: str) -> str:
+    """A correction of a published text: it may only mask further (or restore) the decision's text (OGI 41)."""
+    assert "警告" in text, text
+    return text.replace("警告", "**", 1)
 
 
 def in_app(app, fn, *args):
@@ -164,8 +176,8 @@ def test_withdraw_refuses_unknown_disclosure_and_bad_basis__APL_48(app, http):
 
 
 def test_correction_supersedes_the_old_version__OGI_41(app, http):
-    old = published(app, http)
-    new_id = in_app(app, service.correct, old["id"], "更正后的决定：给予警告。联系电话13812345678。",
+    old = published(app, http, disclosure_text="更正后的决定：给予警告。联系电话13812345678。")
+    new_id = in_app(app, service.correct, old["id"], "更正后的决定：给予**。联系电话13812345678。",
                     "原公示文号有误。", "publicity1", None)
     before = http.call("GET", f"/api/v1/public/disclosures/{old['id']}").get_json()
     after = http.call("GET", f"/api/v1/public/disclosures/{new_id}").get_json()
@@ -177,19 +189,19 @@ def test_correction_supersedes_the_old_version__OGI_41(app, http):
     current = http.call("GET", f"/api/v1/public/disclosures?q={old['decision_number']}&status=published").get_json()
     assert [d["id"] for d in current] == [new_id]
     with app.app_context(), pytest.raises(StateConflict):
-        service.correct(old["id"], "再次更正。", "重复。", "publicity1", None)
+        service.correct(old["id"], further(old["masked_text"]), "重复。", "publicity1", None)
 
 
 def test_withdrawn_decision_cannot_be_corrected__OGI_41(app, http):
     item = published(app, http)
     in_app(app, service.withdraw, item["id"], "决定被确认违法。", "illegal", "publicity1", None)
     with app.app_context(), pytest.raises(StateConflict):
-        service.correct(item["id"], "更正。", "理由。", "publicity1", None)
+        service.correct(item["id"], further(item["masked_text"]), "理由。", "publicity1", None)
 
 
 def test_superseded_version_is_not_withdrawn_but_the_current_one_is__APL_48(app, http):
     old = published(app, http)
-    new_id = in_app(app, service.correct, old["id"], "更正文本。", "更正理由。", "publicity1", None)
+    new_id = in_app(app, service.correct, old["id"], further(old["masked_text"]), "更正理由。", "publicity1", None)
     with app.app_context(), pytest.raises(StateConflict):
         service.withdraw(old["id"], "撤回。", "changed", "publicity1", None)
     in_app(app, service.withdraw, new_id, "撤回。", "changed", "publicity1", None)

@@ -1,5 +1,5 @@
 """Property: whatever sensitive item a case holds, in whichever published field (title, facts, decision text,
-legal basis, decision number, how to fulfil it), it reaches no public response — the API, the /public page —
+legal basis, decision number), it reaches no public response — the API, the /public page —
 and a search by the item finds nothing (OGI 15, APL 50, PIPL 28; APL 59 fields)."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tests.api.disclosure_support import decided, release
 from tests.masking_strategies import KINDS, neutral_text
 
-FIELDS = ("case_title", "facts", "decision_text", "legal_basis", "decision_number", "fulfilment")
+FIELDS = ("case_title", "facts", "decision_text", "legal_basis", "decision_number")
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -22,7 +22,7 @@ FIELDS = ("case_title", "facts", "decision_text", "legal_basis", "decision_numbe
 def test_no_sensitive_item_reaches_any_public_response__OGI_15(http, client, data):
     token = "tok" + "".join(random.choices(string.ascii_lowercase, k=10))
     fields = {"case_title": "某场所违规案", "facts": f"{token}。经查属实。", "decision_text": "给予警告。",
-              "legal_basis": "《宗教事务条例》第七十一条", "decision_number": "宁民宗罚〔2026〕号", "fulfilment": ""}
+              "legal_basis": "《宗教事务条例》第七十一条", "decision_number": "宁民宗罚〔2026〕号"}
     secrets, names = ["张三"], []  # the party is a natural person: 张某 in every field
     for kind in sorted(KINDS):
         written, item_secrets, item_names = data.draw(KINDS[kind], label=kind)

@@ -5,7 +5,7 @@ import uuid
 
 from api.registry.seed import seed_powers
 from api.services import disclosures as service
-from tests.api.test_public__disclosures import in_app, published
+from tests.api.test_public__disclosures import further, in_app, published
 
 
 def test_public_page_shows_withdrawn_with_reason_and_corrected__APL_48(app, client, http):
@@ -13,7 +13,7 @@ def test_public_page_shows_withdrawn_with_reason_and_corrected__APL_48(app, clie
     withdrawn = published(app, http, case_title=f"撤回案{token}")
     corrected = published(app, http, case_title=f"更正案{token}")
     in_app(app, service.withdraw, withdrawn["id"], f"复议撤销{token}", "revoked", "publicity1", None)
-    new_id = in_app(app, service.correct, corrected["id"], f"更正后文本{token}", f"文号有误{token}", "publicity1", None)
+    new_id = in_app(app, service.correct, corrected["id"], further(corrected["masked_text"]), f"文号有误{token}", "publicity1", None)
     page = client.get(f"/public?q={token}").get_data(as_text=True)
     assert "已撤回" in page and f"复议撤销{token}" in page and "决定已撤销" in page
     assert "已更正" in page and f"#{new_id}" in page and f"文号有误{token}" in page

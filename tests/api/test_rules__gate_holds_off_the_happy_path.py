@@ -9,7 +9,16 @@ from __future__ import annotations
 import pytest
 
 from tests import cases as c
-from tests.api.walk import Acts, decision_number, instance_data, open_ids, to_proposal, today, waive_hearing, working_days
+from tests.api.walk import (
+    Acts,
+    decision_number,
+    instance_data,
+    open_ids,
+    to_proposal,
+    today,
+    waive_hearing,
+    working_days,
+)
 
 HEARING = {**c.DUTIES, "duty_document_issued": "《听证笔录》", "party_attended": True,
            "hearing_record": "听证笔录：当事人陈述、申辩……", "hearing_opinion": "事实清楚。", "record_signed": True}

@@ -1,6 +1,7 @@
 """Annual enforcement statistics (docs/DOMAIN.md §1.3: published by 31 January; §4.6 supervision by the justice bureau)."""
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -11,7 +12,8 @@ from api.services.history import append_event, instance_stream
 from api.services.stats import ensure_annual_report
 from engine import clock
 from tests import cases as c
-from tests.api.test_public__disclosures import in_app, published
+from tests.api.helpers import fixture, upload
+from tests.api.test_public__disclosures import PROBE_FILES, in_app, published
 
 
 def _figures(http, year: int) -> dict:
@@ -26,19 +28,36 @@ def _task(instance_id: int, state: str, due: datetime, completed: datetime | Non
                    completed_by="officer1" if completed else None)
 
 
+def _probe_case(http, **data) -> int:
+    deployed = upload(http, "/api/v1/definitions", {name: fixture(name) for name in PROBE_FILES})
+    assert deployed.status_code in (200, 201), deployed.get_json()
+    return http.start("case_data_probe", data)["id"]
+
+
+def _count(figures: dict, *path: str) -> int:
+    for key in path:
+        figures = figures.get(key, {}) if isinstance(figures, dict) else {}
+    return figures if isinstance(figures, int) else 0
+
+
 def test_cases_by_act_type_decision_and_status__DOMAIN_4_supervision(http):
+    """Keys are values of the fixed lists only: raw case data (an ID number as act type) counts as ``other``."""
     year = clock.today().year
-    act = f"stat_{uuid.uuid4().hex[:8]}"
     before = _figures(http, year)
-    http.start("enforcement_case", {"act_type": act, "decision": "approve"})
-    http.start("enforcement_case", {"act_type": act})
+    _probe_case(http, act_type="compulsion")
+    _probe_case(http, act_type="compulsion")
+    _probe_case(http, act_type="张三身份证130528198001011238", decision="手机13912345678")
     after = _figures(http, year)
-    assert after["cases"]["by_act_type"][act] == {"started": 2, "by_decision": {"approve": 1, "none": 1},
-                                                  "by_status": {"running": 2}}
-    assert after["cases"]["by_definition"]["enforcement_case"]["by_act_type"][act]["started"] == 2
-    assert after["cases"]["started"] == before["cases"]["started"] + 2
-    defs_before = before["cases"]["by_definition"].get("enforcement_case", {"started": 0})
-    assert after["cases"]["by_definition"]["enforcement_case"]["started"] == defs_before["started"] + 2
+    acts = ("cases", "by_act_type")
+    assert _count(after, *acts, "compulsion", "started") == _count(before, *acts, "compulsion", "started") + 2
+    assert (_count(after, *acts, "compulsion", "by_decision", "none")
+            == _count(before, *acts, "compulsion", "by_decision", "none") + 2)
+    assert _count(after, *acts, "other", "started") == _count(before, *acts, "other", "started") + 1
+    body = json.dumps(after, ensure_ascii=False)
+    assert "130528198001011238" not in body and "13912345678" not in body
+    defs = ("cases", "by_definition", "case_data_probe")
+    assert _count(after, *defs, "started") == _count(before, *defs, "started") + 3
+    assert after["cases"]["started"] == before["cases"]["started"] + 3
     assert after["year"] == year and after["period"] == {"from": f"{year}-01-01", "to": f"{year}-12-31",
                                                          "timezone": "Asia/Shanghai"}
 
@@ -47,7 +66,7 @@ def test_legal_reviews_by_outcome__APL_58(app, http):
     """Counted from the task_completed events of the legal_reviewer role (the shape tasks.complete records)."""
     year = clock.today().year
     before = _figures(http, year)["legal_reviews"]
-    iid = http.start("enforcement_case", {"act_type": f"stat_{uuid.uuid4().hex[:8]}"})["id"]
+    iid = http.start("enforcement_case")["id"]
     with app.app_context():
         instance = db.session.get(Instance, iid)
         for outcome in ("problems", "agree"):
@@ -67,7 +86,7 @@ def test_legal_reviews_by_outcome__APL_58(app, http):
 def test_overdue_tasks_and_cases__DOMAIN_4_deadlines(app, http):
     year = clock.today().year
     before = _figures(http, year)["overdue"]
-    iid = http.start("enforcement_case", {"act_type": f"stat_{uuid.uuid4().hex[:8]}"})["id"]
+    iid = http.start("enforcement_case")["id"]
     now = datetime.now(UTC)
     with app.app_context():
         db.session.add_all([
@@ -88,28 +107,32 @@ def test_overdue_tasks_and_cases__DOMAIN_4_deadlines(app, http):
 
 def test_disclosures_withdrawals_and_correction_requests__APL_48_OGI_41(app, http):
     year = clock.today().year
-    category = f"stat_{uuid.uuid4().hex[:8]}"
+    category = "compulsion"  # a category of the fixed list (anything else is counted as other)
     before = _figures(http, year)
     first = published(app, http, act_type=category)
     second = published(app, http, act_type=category)
     in_app(app, disclosure_service.withdraw, first["id"], "决定已撤销。", "revoked", "publicity1", None)
-    in_app(app, disclosure_service.correct, second["id"], "更正文本。", "文号有误。", "publicity1", None)
+    corrected = second["masked_text"].replace("警告", "**")  # a correction only masks further or restores
+    in_app(app, disclosure_service.correct, second["id"], corrected, "文号有误。", "publicity1", None)
     resp = http.call("POST", "/api/v1/public/corrections",
                      json={"disclosure_id": published(app, http, act_type=category)["id"], "contact": "13900000000",
                            "reason": "当事人名称有误，请更正。"})
     assert resp.status_code == 201
     after = _figures(http, year)
-    assert after["disclosures"]["by_category"][category] == 3
+    assert after["disclosures"]["by_category"][category] == before["disclosures"]["by_category"].get(category, 0) + 3
     assert after["disclosures"]["published"] == before["disclosures"]["published"] + 3
     assert after["disclosures"]["corrected"] == before["disclosures"]["corrected"] + 1
     assert after["disclosures"]["withdrawn"] == before["disclosures"]["withdrawn"] + 1
-    assert after["disclosures"]["withdrawn_by_category"] == {**before["disclosures"]["withdrawn_by_category"],
-                                                             category: 1}
+    assert after["disclosures"]["withdrawn_by_category"] == {
+        **before["disclosures"]["withdrawn_by_category"],
+        category: before["disclosures"]["withdrawn_by_category"].get(category, 0) + 1}
     assert after["correction_requests"]["received"] == before["correction_requests"]["received"] + 1
     # the correction case carries the disclosure's act_type but is not an enforcement case of that type
-    assert after["cases"]["by_act_type"][category]["started"] == 3
+    assert _count(after, "cases", "by_act_type", category, "started") == \
+        _count(before, "cases", "by_act_type", category, "started") + 3
     if resp.get_json()["case_id"] is not None:
-        assert after["cases"]["by_definition"]["disclosure_correction"]["by_act_type"][category]["started"] == 1
+        path = ("cases", "by_definition", "disclosure_correction", "by_act_type", category, "started")
+        assert _count(after, *path) == _count(before, *path) + 1
         assert after["correction_requests"]["cases_started"] == before["correction_requests"]["cases_started"] + 1
 
 

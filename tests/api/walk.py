@@ -9,7 +9,7 @@ from tests.api.evidence_support import MP4, av_meta, checkout, media, new_device
 
 #: tasks whose actKind the recording table marks 'av' (seed 四(二)2)
 AV_TASKS = {"task_record_start", "task_investigation", "task_service", "task_hearing", "task_evidence_preservation",
-            "task_permit_site_check", "task_permit_service", "task_inspection"}
+            "task_permit_site_check", "task_permit_service", "task_inspection", "task_execution_reminder"}
 
 
 class Acts:

@@ -37,8 +37,8 @@ def test_shipped_files_make_a_catalog(shipped_files):
     form_files = {name for name in shipped_files if name.endswith(".form")}
     # 11 forms of the first release; 7 for recusal, hearing and collective discussion; 2 for the review's
     # extension and escalation; 8 for the permit; 2 for the random inspection; 3 for disclosure corrections;
-    # 8 for counsel opinion, evidence preservation (3), referral (2) and execution (2); the lottery draw
-    assert len(form_files) == 42
+    # 10 for counsel opinion, evidence preservation (3), referral (2) and execution (4); the lottery draw
+    assert len(form_files) == 44
     assert {"case_recusal", "recusal_decision", "hearing_right_notice", "hearing_request", "collective_discussion",
             "review_extension", "review_escalation", "permit_apply", "lottery_plan", "correction_review"} <= set(
         catalog.forms)

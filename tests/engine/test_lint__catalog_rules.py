@@ -184,7 +184,7 @@ def test_every_lint_problem_is_reported_at_once(shipped_files):
         ("enforcement_case.bpmn", "task_head_decision", line_of(case_text, 'id="task_head_decision"')),
         *(("enforcement_case.bpmn", element, line_of(case_text, f'id="{element}"'))
           for element in ("task_preservation_approval", "task_preservation_decision", "task_referral_approval",
-                          "task_hearing_recusal_decision")),
+                          "task_hearing_recusal_decision", "task_compulsory_approval")),
         ("enforcement_case.bpmn", "task_service", line_of(case_text, 'id="task_service"')),
         ("enforcement_case.bpmn", "task_archive", line_of(case_text, 'id="task_archive"')),
         ("enforcement_case.bpmn", "call_disclosure", line_of(case_text, 'id="call_disclosure"')),

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from engine import clock
 from engine.calendar import WorkingCalendar
+from tests.cases import DUTIES
 
 AT = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # a Friday, 10:00 in Beijing
 TODAY = "2026-11-20"
@@ -120,19 +121,40 @@ def test_evidence_preservation_is_approved_then_decided_within_seven_working_day
     assert end_data(run)["preservation_decision_due"] == working_days(TODAY, 7)
 
 
-def test_an_unpaid_fine_goes_to_the_court_after_the_reminder_period(case_bundle, run_case, answers):
+def test_an_unpaid_fine_goes_to_the_court_after_a_reminder_and_the_heads_approval_ACL_54_55(
+        case_bundle, run_case, answers):
+    """Default -> the reminder served as an act -> the officer's application -> the head's approval (a return sends
+    it back to the officer). The dates are the service's (api/services/stage_rules.py), not the diagram's."""
     data = answers(major=True, review_rounds=1)
     data["task_execution"] = [{"execution_outcome": "not_performed"}]
-    application = {"reminder_number": "宁民宗催〔2026〕1号", "reminder_served_date": "2026-12-10",
-                   "court_name": "宁晋县人民法院", "court_application_number": "宁民宗强申〔2026〕1号", "head_signed": True}
-    data["task_compulsory_execution"] = [{**application, "court_application_date": "2026-12-15"},  # too early
-                                         {**application, "court_application_date": "2026-12-21"}]
+    data["task_execution_reminder"] = [{**DUTIES, "reminder_number": "宁民宗催〔2026〕1号", "reminder_content": "限期缴纳。",
+                                        "reminder_service_method": "direct", "reminder_recipient": "张三"}]
+    data["task_compulsory_execution"] = [{"court_name": "宁晋县人民法院", "court_application_number": "宁民宗强申〔2026〕1号",
+                                          "court_application_materials": "决定书、催告书、送达回证。"}]
+    data["task_compulsory_approval"] = [{"compulsory_application_approved": "returned", "compulsory_approval_note": "补充材料。"},
+                                        {"compulsory_application_approved": "approved"}]
     run = run_case(case_bundle, data)
     assert run.workflow.is_completed()
-    assert steps_of(run)[-4:] == ["task_execution", "task_compulsory_execution", "task_compulsory_execution",
+    assert steps_of(run)[-7:] == ["task_execution", "task_execution_reminder", "task_compulsory_execution",
+                                  "task_compulsory_approval", "task_compulsory_execution", "task_compulsory_approval",
                                   "task_archive"]
-    checks = [r for r in run.records if r.element_id == "task_check_compulsory"]
-    assert "行政强制法第54条" in checks[0].detail["outputs"]["compulsory_error"]
+
+
+def test_a_returned_case_is_discussed_again_and_stays_complex_APL_57(case_bundle, run_case, answers):
+    """The discussion of one proposal does not count for the next: after a return the heads discuss again,
+    even when the new proposal no longer ticks 'complex'."""
+    data = answers(major=True, review_rounds=1)
+    data["task_proposal"] = [{**data["task_proposal"][0], "complex_case": True},
+                             {**data["task_proposal"][0], "complex_case": False}]
+    data["task_collective_discussion"] = [{"attendees": ["head1", "head2"], "discussion_date": TODAY,
+                                           "discussion_record": "纪要。", "conclusion": "同意。", "votes_for": 2,
+                                           "collective_decision": "approve_proposal"}]
+    data["task_head_decision"] = [{**data["task_head_decision"][0], "decision": "return_for_review"},
+                                  data["task_head_decision"][0]]
+    with clock.fixed(AT):
+        run = run_case(case_bundle, data)
+    assert run.workflow.is_completed()
+    assert steps_of(run).count("task_collective_discussion") == 2
 
 
 def test_an_undisputed_major_case_has_no_collective_discussion(case_bundle, run_case, answers):

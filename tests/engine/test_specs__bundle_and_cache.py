@@ -68,8 +68,8 @@ def test_bundle_describes_user_tasks_of_all_processes(case_bundle):
     assert {f"{key}.form" for key in case_bundle.forms} == {
         name for name in case_bundle.manifest if name.endswith(".form")}
     # 11 of the first release, 7 new case steps, review extension/escalation; counsel opinion, evidence preservation
-    # (3), referral (2), execution (2)
-    assert len(case_bundle.forms) == 28
+    # (3), referral (2), execution (4: performance, reminder, application, the head's approval)
+    assert len(case_bundle.forms) == 30
     meta = case_bundle.task_meta("recording", "task_record_start")
     assert (meta.name, meta.lane, meta.form_key) == ("启动记录", "执法人员", "record_start")
     review = case_bundle.task_meta("legal_review", "task_legal_review")
