@@ -201,19 +201,27 @@ def check_collective_discussion(task: TaskRow, submitted: dict[str, Any], recuse
                               "a revising discussion names the penalty it decides")
 
 
-def latest_collective(instance: Instance) -> dict[str, Any] | None:
+def latest_collective(instance: Instance, current: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """The submission of the collective discussion of the **current** proposal, from the history: the latest
-    one held after the latest proposal (a completion of ``kind=proposal``). A discussion of an earlier
-    proposal neither binds nor counts for a later one (APL 57). None if there is none."""
+    one held after the latest proposal (a completion of ``kind=proposal``), else — given the case's
+    ``current`` data — the latest earlier one that discussed exactly the same content (its recorded digest):
+    a return and an identical re-proposal do not shake off what the heads decided. A discussion of
+    different content neither binds nor counts (APL 57). None if there is none."""
     stmt = (select(Event.data).where(Event.instance_id == instance.id, Event.type == "task_completed")
             .order_by(Event.seq.desc()))
+    digest = proposal.digest(current) if current is not None else None
+    crossed = False
     for (data,) in db.session.execute(stmt):
         data = data or {}
         if data.get("kind") == PROPOSAL_KIND:
-            return None
+            if digest is None:
+                return None
+            crossed = True
+            continue
         submitted = data.get("submitted") or {}
         if data.get("kind") == COLLECTIVE_KIND or submitted.get("collective_decision"):
-            return submitted
+            if not crossed or (data.get("approval") or {}).get("digest") == digest:
+                return submitted
     return None
 
 
@@ -249,7 +257,7 @@ def check_collective_binds(task: TaskRow, instance: Instance, submitted: dict[st
     choice = submitted.get(proposal.DECISION_KEY)
     if choice in ALWAYS_ALLOWED:
         return
-    held = latest_collective(instance)
+    held = latest_collective(instance, current)
     if held is None:
         if current.get("act_type") != "permit" and complex_case(instance, current):
             raise RuleViolation("collective_discussion",

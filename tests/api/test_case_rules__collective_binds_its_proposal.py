@@ -110,3 +110,37 @@ def test_a_case_that_is_not_complex_needs_no_discussion__APL_57(http, deployed):
     assert _reviewed(http, acts, iid, c.PROPOSAL_MAJOR) == ["task_head_decision"]
     resp = _decide(http, iid, _decision(iid, decision_text="决定罚款人民币贰万元。"))
     assert resp.status_code == 200, resp.get_json()
+
+
+def test_a_return_and_an_identical_proposal_do_not_shake_off_the_heads_decision__APL_57(http):
+    """The heads decided 'no penalty' on a disputed review; the head returns the case, the identical proposal
+    is reviewed again and agreed: one head still may not impose the fine the heads rejected."""
+    from tests import cases as c
+    from tests.api.walk import Acts, open_ids, to_proposal, waive_hearing
+
+    acts = Acts(http)
+    iid = to_proposal(http, acts)
+    acts.complete(iid, "task_proposal", c.PROPOSAL_MAJOR)
+    waive_hearing(http, iid, acts)
+    acts.complete(iid, "task_submit_review", c.SUBMIT_REVIEW)
+    http.complete(iid, "task_legal_review", {**c.REVIEW_PROBLEMS, "problem_code": "disagree"}, "reviewer1")
+    result = http.complete(iid, "task_fix_resubmit", {**c.FIX, "handler_disputes": True, "dispute_reason": "适当。"},
+                           "officer1")
+    assert open_ids(result) == ["task_review_collective"]
+    held = {"attendees": ["head1", "head2"], "discussion_date": "2026-11-24", "discussion_record": "会议纪要：……",
+            "conclusion": "情节轻微并及时改正，不予行政处罚。", "votes_for": 2, "votes_against": 0,
+            "collective_decision": "no_penalty"}
+    http.complete(iid, "task_review_collective", held, "head1")
+    number = f"宁民宗罚〔2026〕{iid}号"
+    back = {"decision": "return_for_review", "decision_text": "退回。", "decision_number": number}
+    assert open_ids(http.complete(iid, "task_head_decision", back, "head2")) == ["task_proposal"]
+    acts.complete(iid, "task_proposal", c.PROPOSAL_MAJOR)
+    waive_hearing(http, iid, acts)
+    acts.complete(iid, "task_submit_review", c.SUBMIT_REVIEW)
+    assert open_ids(http.complete(iid, "task_legal_review", c.REVIEW_AGREE, "reviewer1")) == ["task_head_decision"]
+    task = http.open_task(iid, "task_head_decision")
+    resp = http.call("POST", f"/api/v1/tasks/{task['id']}/complete", "head2",
+                     json={"data": {**c.DECISION, "decision_text": "决定罚款人民币贰万元。", "decision_number": number}})
+    assert resp.status_code == 403 and resp.get_json()["errors"]["rule"] == "collective_decision", resp.get_json()
+    deny = {"decision": "deny", "decision_text": "决定不予行政处罚。", "decision_number": number}
+    assert open_ids(http.complete(iid, "task_head_decision", deny, "head2")) == ["task_service"]
