@@ -1,4 +1,14 @@
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields
+
+
+def _not_empty(value: dict) -> None:
+    if not value:
+        raise ValidationError("at least one change is required")
+
+
+def _a_reason(value: str) -> None:
+    if len(value.strip()) < 2:
+        raise ValidationError("a reason of at least two characters is required")
 
 
 class EventSchema(Schema):
@@ -43,14 +53,14 @@ class VerifySchema(Schema):
 
 
 class DataEditSchema(Schema):
-    changes = fields.Dict(required=True, validate=lambda d: bool(d))
-    reason = fields.String(required=True, validate=lambda s: len(s.strip()) >= 2)
+    changes = fields.Dict(required=True, validate=_not_empty)
+    reason = fields.String(required=True, validate=_a_reason)
 
 
 class CancelSchema(Schema):
-    reason = fields.String(required=True, validate=lambda s: len(s.strip()) >= 2)
+    reason = fields.String(required=True, validate=_a_reason)
 
 
 class RewindSchema(Schema):
     element_id = fields.String(required=True)
-    reason = fields.String(required=True, validate=lambda s: len(s.strip()) >= 2)
+    reason = fields.String(required=True, validate=_a_reason)
