@@ -193,6 +193,7 @@ def _matches(
                     replacement = _per_line(text[m.start():m.end()])
                 if text[m.start():m.end()] not in replacement:
                     taken.append((m.start(), m.end(), rule.name, replacement))
+    _mask_adjacent_numbers(folded, text, taken)
     literal = {_squash(n): ("name", masked_name(n)) for n in _clean_names(names)}
     for name, shown in (aliases or {}).items():
         if isinstance(name, str) and len(_squash(name)) >= 2:
@@ -204,6 +205,26 @@ def _matches(
                 kind, shown = literal[_squash(m.group())]
                 taken.append((m.start(), m.end(), kind, shown))
     return sorted(taken)
+
+
+#: a run of digits this long that touches a mask (directly, or across a dash or a space) is part of what was
+#: masked: two items written together (an ID run into a phone) must not leave one's digits in the clear
+_ADJACENT_DIGITS = re.compile(r"\d{5,}")
+_GLUE = re.compile(r"[ \-]{0,2}")
+
+
+def _mask_adjacent_numbers(folded: str, text: str, taken: list[tuple[int, int, str, str]]) -> None:
+    """Add every digit run of 5 or more that touches a masked span to ``taken`` (in place)."""
+    edges = {e for _, e, _, _ in taken}
+    starts = {s for s, _, _, _ in taken}
+    for m in _ADJACENT_DIGITS.finditer(folded):
+        if any(not (m.end() <= s or m.start() >= e) for s, e, _, _ in taken):
+            continue
+        before = folded[:m.start()]
+        glue_before = len(before) - len(before.rstrip(" -"))
+        glue_after = _GLUE.match(folded, m.end()).end() - m.end()
+        if (glue_before <= 2 and m.start() - glue_before in edges) or m.end() + glue_after in starts:
+            taken.append((m.start(), m.end(), "adjacent_number", "*" * (m.end() - m.start())))
 
 
 def find_sensitive(

@@ -2,7 +2,9 @@
 
 ``/public`` itself is routed in ``api/web/views.py``; its template (``public.html``) runs the
 search through :func:`public_search`, offered to templates here, so the page and
-``GET /api/v1/public/disclosures`` filter the same way. The UI strings of these pages are
+``GET /api/v1/public/disclosures`` filter the same way. Every page renders only the records the public API
+answers (:mod:`api.public.records`: the same functions, the same masking, dumped through the same schema for the
+registry lists), so a page and the API can never disagree about what is masked (OGI 15). The UI strings of these pages are
 added to the web's string table (existing keys are never replaced).
 """
 from __future__ import annotations
@@ -14,10 +16,10 @@ from flask import render_template
 
 from engine.clock import BEIJING
 
-from ..registry import service as registry
 from ..services import disclosures as service
 from ..web import web_blp
 from ..web.i18n import STRINGS
+from . import records
 
 CATEGORIES = ("penalty", "permit", "inspection", "compulsion", "other")
 PER_PAGE = 20
@@ -106,9 +108,9 @@ def public_search(args: Any) -> dict[str, Any]:
     except (TypeError, ValueError):
         page = 1
     q = (args.get("q") or "").strip()[:200]
-    rows = service.search(q=q or None, category=category, date_from=date_from, date_to=date_to, status=status,
+    rows = records.disclosures(q=q or None, category=category, date_from=date_from, date_to=date_to, status=status,
                           page=page, per_page=PER_PAGE + 1)
-    return {"items": service.views_of(rows[:PER_PAGE]), "has_next": len(rows) > PER_PAGE, "page": page,
+    return {"items": rows[:PER_PAGE], "has_next": len(rows) > PER_PAGE, "page": page,
             "filters": {"q": q, "category": category or "", "status": status,
                         "date_from": args.get("date_from") or "", "date_to": args.get("date_to") or ""},
             "bad_date": bad_from or bad_to}
@@ -129,9 +131,13 @@ def _public_helpers() -> dict[str, Any]:
 
 @web_blp.route("/public/powers")
 def public_powers():
-    return render_template("public.html", section="powers", powers=registry.current_powers())
+    """The list of powers as ``GET /api/v1/public/powers`` answers it."""
+    powers = records.dumped(records.SCHEMAS["powers"], records.powers())
+    return render_template("public.html", section="powers", powers=powers)
 
 
 @web_blp.route("/public/officers")
 def public_officers():
-    return render_template("public.html", section="officers", officers=registry.public_officers())
+    """The officers as ``GET /api/v1/public/officers`` answers them."""
+    officers = records.dumped(records.SCHEMAS["officers"], records.officers())
+    return render_template("public.html", section="officers", officers=officers)

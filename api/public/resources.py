@@ -5,14 +5,12 @@ from flask.views import MethodView
 from engine.errors import NotFound
 
 from ..extensions import db
-from ..registry import service as registry
 from ..registry.schemas import PowerSchema
 from ..security import client_addr
 from ..services import disclosures as service
 from ..services import stats
-from ..services.public_masking import mask_public, public_records
 from ..stats.schemas import AnnualReportSchema, PublishedYearSchema
-from . import blp
+from . import blp, records
 from .schemas import (
     CorrectionResultSchema,
     CorrectionSchema,
@@ -21,9 +19,6 @@ from .schemas import (
     OfficerSchema,
 )
 
-#: what the public officer list shows as it is: who the officer is and the certificate (public by law)
-OFFICER_KEPT = frozenset({"username", "display_name", "certificate_number"})
-
 
 @blp.route("/disclosures")
 class Disclosures(MethodView):
@@ -31,7 +26,7 @@ class Disclosures(MethodView):
     @blp.response(200, DisclosureSchema(many=True))
     def get(self, args):
         """Published, masked decisions, newest first, each with its status (withdrawn ones with the reason)."""
-        return service.views_of(service.search(**args))
+        return records.disclosures(**args)
 
 
 @blp.route("/disclosures/<int:disclosure_id>")
@@ -64,7 +59,7 @@ class PublicPowers(MethodView):
     def get(self):
         """The list of powers and duties (权责清单) in force: current versions, retired items left out; every text
         masked (a note with personal data in it is not shown)."""
-        return public_records(registry.current_powers(), PowerSchema().fields)
+        return records.powers()
 
 
 @blp.route("/officers")
@@ -75,7 +70,7 @@ class PublicOfficers(MethodView):
 
         The officers' names and certificate numbers are public by law (APL 42, the 执法人员 list); every other
         text is masked."""
-        return mask_public(registry.public_officers(), keep=OFFICER_KEPT)
+        return records.officers()
 
 
 @blp.route("/statistics")

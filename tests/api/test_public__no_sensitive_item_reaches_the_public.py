@@ -4,8 +4,7 @@ and a search by the item finds nothing (OGI 15, APL 50, PIPL 28; APL 59 fields).
 from __future__ import annotations
 
 import json
-import random
-import string
+import uuid
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,13 +13,22 @@ from tests.api.disclosure_support import decided, release
 from tests.masking_strategies import KINDS, neutral_text
 
 FIELDS = ("case_title", "facts", "decision_text", "legal_basis", "decision_number")
+#: letters a search token is made of: none of them starts a masking label (qq, tel, phone, wechat), so the token
+#: itself is never masked, whatever the run; it is unique per example (uuid), not drawn from the seeded random
+TOKEN_LETTERS = "bdfgjkmrsuvxyz"
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+def search_token() -> str:
+    value = uuid.uuid4().int
+    return "tok" + "".join(TOKEN_LETTERS[(value >> (4 * i)) % len(TOKEN_LETTERS)] for i in range(12))
+
+
+# derandomize: CI runs the same examples every time (a failure is a leak, reproducible, never a flake of the run)
+@settings(max_examples=12, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(data=st.data())
 def test_no_sensitive_item_reaches_any_public_response__OGI_15(http, client, data):
-    token = "tok" + "".join(random.choices(string.ascii_lowercase, k=10))
+    token = search_token()
     fields = {"case_title": "某场所违规案", "facts": f"{token}。经查属实。", "decision_text": "给予警告。",
               "legal_basis": "《宗教事务条例》第七十一条", "decision_number": "宁民宗罚〔2026〕号"}
     secrets, names = ["张三"], []  # the party is a natural person: 张某 in every field

@@ -79,3 +79,13 @@ def test_a_whole_decision_is_masked_and_the_rest_kept():
 def test_rules_can_be_narrowed():
     only_phone = [r for r in DEFAULT_RULES if r.name == "mobile"]
     assert mask_text("电话13812345678，信仰佛教", only_phone) == "电话138****5678，信仰佛教"
+
+
+def test_two_items_written_together_leave_no_digits_in_the_clear__OGI_15():
+    """A 15-digit ID run into a landline: the card rule takes the ID and the area code, the local number that
+    touches the mask is masked too (found by fuzzing the published fields)."""
+    from engine.masking import mask_text
+
+    masked = mask_text("身份证号130528000101000" + "0319-2000000")
+    assert "2000000" not in masked and "130528000101000" not in masked
+    assert mask_text("决定书编号宁民宗罚〔2026〕12345号") == "决定书编号宁民宗罚〔2026〕12345号"

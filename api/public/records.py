@@ -1,0 +1,43 @@
+"""What the public sees, one function per public list (OGI 15, APL 50, PIPL 28; docs/DOMAIN.md §1.4 Masking).
+
+The JSON API (:mod:`api.public.resources`) and the public web pages (:mod:`api.public.pages`) both take their records
+from here, dumped through the same schema, so a page can never show a field the API masks: every text of a registry
+row or a published decision goes through :mod:`api.services.public_masking` before either sees it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..registry import service as registry
+from ..registry.schemas import PowerSchema
+from ..services import disclosures as service
+from ..services.public_masking import mask_public, public_records
+from .schemas import DisclosureSchema, OfficerSchema
+
+#: what the public officer list shows as it is: who the officer is and the certificate (public by law, APL 42);
+#: a certificate number is not masked as a phone or account number it may look like
+OFFICER_KEPT = frozenset({"username", "display_name", "certificate_number"})
+
+
+def powers() -> list[dict[str, Any]]:
+    """The list of powers and duties (权责清单) in force, every text masked."""
+    return public_records(registry.current_powers(), PowerSchema().fields)
+
+
+def officers() -> list[dict[str, Any]]:
+    """Officers with a certificate valid today: names and certificate numbers as they are, every other text masked."""
+    return mask_public(registry.public_officers(), keep=OFFICER_KEPT)
+
+
+def disclosures(**query: Any) -> list[dict[str, Any]]:
+    """Published decisions matching ``query`` (disclosures.search), each as :func:`disclosures.public_view` masks it."""
+    return service.views_of(service.search(**query))
+
+
+def dumped(schema: type, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``records`` as the API answers them (``schema`` dumps them): what a page may render, field for field."""
+    return schema(many=True).dump(records)
+
+
+#: the schema each public list is answered with, by the API and by the pages
+SCHEMAS = {"powers": PowerSchema, "officers": OfficerSchema, "disclosures": DisclosureSchema}
