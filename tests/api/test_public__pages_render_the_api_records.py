@@ -22,6 +22,20 @@ def _leaks(body: str) -> list[str]:
     return [s for s in SECRETS if s in body]
 
 
+def _fresh_officer(app) -> str:
+    """A user of its own for the planted certificate, so no demo officer's certificates change."""
+    from api.extensions import db
+    from api.models import User
+    from api.security import hash_password
+
+    name = f"officer_a4_{uuid.uuid4().hex[:6]}"
+    with app.app_context():
+        db.session.add(User(username=name, display_name="执法人员（页面）", roles=["officer"],
+                            password_hash=hash_password("demo")))
+        db.session.commit()
+    return name
+
+
 def _post(http, path: str, body: dict) -> None:
     resp = http.call("POST", path, "admin", json=body)
     assert resp.status_code == 201, (path, resp.get_json())
@@ -39,9 +53,9 @@ def test_public_powers_page_shows_the_masked_api_records__OGI_15(http, client):
     assert not _leaks(json.dumps(api, ensure_ascii=False)) and not _leaks(page), _leaks(page)
 
 
-def test_public_officers_page_shows_the_masked_api_records__OGI_15(http, client):
+def test_public_officers_page_shows_the_masked_api_records__OGI_15(app, http, client):
     number = f"A4-CERT-{uuid.uuid4().hex[:6]}"
-    _post(http, "/api/v1/certificates", {"username": "officer1", "number": number, "category": f"民族宗教 {MOBILE}",
+    _post(http, "/api/v1/certificates", {"username": _fresh_officer(app), "number": number, "category": f"民族宗教 {MOBILE}",
                                          "area": f"家住宁晋县城关镇{STREET} {MOBILE}", "valid_from": "2020-01-01"})
     api = http.call("GET", "/api/v1/public/officers").get_json()
     page = client.get("/public/officers").get_data(as_text=True)
@@ -50,14 +64,14 @@ def test_public_officers_page_shows_the_masked_api_records__OGI_15(http, client)
     assert not _leaks(json.dumps(api, ensure_ascii=False)) and not _leaks(page), _leaks(page)
 
 
-def _plant_everywhere(http) -> tuple[int, str]:
+def _plant_everywhere(app, http) -> tuple[int, str]:
     """Sensitive data in every registry and case text a user can type; (the published disclosure's id, its token)."""
     tag = uuid.uuid4().hex[:6]
     _post(http, "/api/v1/powers", {"code": f"A4W{tag}", "name": f"审批事项 {NOTE}", "category": "permit",
                                    "legal_basis": NOTE, "procedure": NOTE, "time_limit": f"30日 {MOBILE}",
                                    "time_limit_days": 30, "remedies": NOTE, "outcome": "forward",
                                    "forward_to": f"市局 {MOBILE}"})
-    _post(http, "/api/v1/certificates", {"username": "officer2", "number": f"A4W-{tag}", "category": f"执法 {MOBILE}",
+    _post(http, "/api/v1/certificates", {"username": _fresh_officer(app), "number": f"A4W-{tag}", "category": f"执法 {MOBILE}",
                                          "area": f"家住宁晋县城关镇{STREET}", "valid_from": "2020-01-01"})
     _post(http, "/api/v1/inspection-items", {"code": f"A4I{tag}", "name": f"检查 {MOBILE}", "legal_basis": NOTE,
                                              "target_category": f"场所 {MOBILE}", "method": NOTE})
@@ -74,7 +88,7 @@ def _plant_everywhere(http) -> tuple[int, str]:
 
 
 def test_every_public_page_and_answer_is_masked__OGI_15(app, http, client):
-    published, token = _plant_everywhere(http)
+    published, token = _plant_everywhere(app, http)
     args = {"disclosure_id": published, "year": date.today().year - 1}
     walked = []
     for rule in app.url_map.iter_rules():
