@@ -39,7 +39,7 @@ from engine.text import is_blank
 from ..extensions import db
 from ..models import Event, EvidenceItem, Instance, TaskRow, User
 from . import rules, stage_rules
-from .gate import COLLECTIVE_KIND, is_collective, is_review
+from .gate import COLLECTIVE_KIND, is_collective, is_decision, is_review, values_set_in_history
 from .recusal import (
     check_data_edit,
     check_named_officers,
@@ -230,23 +230,7 @@ def complex_case(instance: Instance, current: dict[str, Any]) -> bool:
     ``complex_case`` input: unticking the box or an admin edit does not undo it)."""
     if current.get("complex_case") is True:
         return True
-    stmt = select(Event.type, Event.data).where(Event.instance_id == instance.id,
-                                                Event.type.in_(("instance_started", "task_completed", "data_edited")))
-    for kind, data in db.session.execute(stmt):
-        data = data or {}
-        if kind == "task_completed":
-            values = data.get("submitted") or {}
-        elif kind == "data_edited":
-            values = {k: (v or {}).get("after") for k, v in (data.get("changes") or {}).items()}
-        else:
-            values = data.get("data") or {}
-        if values.get("complex_case") is True:
-            return True
-    return False
-
-
-def is_decision(task: TaskRow, submitted: dict[str, Any]) -> bool:
-    return task.kind == "decision" or proposal.DECISION_KEY in submitted
+    return any(values.get("complex_case") is True for values in values_set_in_history(instance))
 
 
 def check_collective_binds(task: TaskRow, instance: Instance, submitted: dict[str, Any],

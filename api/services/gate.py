@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,6 +139,21 @@ def latest_approval(instance: Instance, kinds: tuple[str, ...] = (REVIEW_KIND, C
     return None
 
 
+def values_set_in_history(instance: Instance) -> Iterator[dict[str, Any]]:
+    """Every set of case values the history records: the start data, each completion's submission and
+    each admin edit's new values, oldest first."""
+    stmt = (select(Event.type, Event.data).where(Event.instance_id == instance.id, Event.type.in_(
+        ("instance_started", "task_completed", "data_edited"))).order_by(Event.seq))
+    for kind, data in db.session.execute(stmt):
+        data = data or {}
+        if kind == "task_completed":
+            yield data.get("submitted") or {}
+        elif kind == "data_edited":
+            yield {k: (v or {}).get("after") for k, v in (data.get("changes") or {}).items()}
+        else:
+            yield data.get("data") or {}
+
+
 def sticky_facts(instance: Instance, bundle: Any) -> dict[str, bool]:
     """Catalogue inputs the case's history makes true whatever its data now says (APL 58): a hearing was
     held when a hearing act (``actKind=hearing``) was completed; a case once flagged complex, or once
@@ -147,16 +163,7 @@ def sticky_facts(instance: Instance, bundle: Any) -> dict[str, bool]:
         TaskRow.instance_id == instance.id, TaskRow.state == "completed")).all()
     if any(bundle.task_meta(pid, eid).properties.get("actKind") == HEARING_ACT for pid, eid in done):
         facts["hearing_held"] = True
-    stmt = select(Event.type, Event.data).where(Event.instance_id == instance.id,
-                                                Event.type.in_(("instance_started", "task_completed", "data_edited")))
-    for kind, data in db.session.execute(stmt):
-        data = data or {}
-        if kind == "task_completed":
-            values = data.get("submitted") or {}
-        elif kind == "data_edited":
-            values = {k: (v or {}).get("after") for k, v in (data.get("changes") or {}).items()}
-        else:
-            values = data.get("data") or {}
+    for values in values_set_in_history(instance):
         for fact, keys in STICKY_FACTS.items():
             if any(values.get(k) is True for k in keys):
                 facts[fact] = True
