@@ -157,6 +157,10 @@ def _text(el: etree._Element | None) -> str | None:
     return text.text if text is not None else None
 
 
+#: hit policies the engine runs as DMN defines them (SpiffWorkflow 3.2 returns the first match for others)
+RUN_POLICIES = frozenset({"UNIQUE", "FIRST", "ANY", "COLLECT"})
+
+
 def check_tables(catalog: Any, file: str, tree: etree._ElementTree, bag: ErrorBag) -> None:
     """Add a problem for every overlap (UNIQUE) and numeric gap in the file's decision tables."""
     del catalog  # the lint signature; tables are checked on their own
@@ -169,6 +173,11 @@ def _check_table(file: str, decision_id: str, table: etree._Element, bag: ErrorB
     policy = (table.get("hitPolicy") or "UNIQUE").upper()
     where = f"decision '{decision_id}'"
     reported = check_entries(file, where, table, bag)  # every hit policy: cells the engine cannot run
+    if policy not in RUN_POLICIES:
+        bag.add(file, table.get("id") or decision_id, table.sourceline,
+                f"{where}: hit policy {policy} is not run as DMN defines it (the engine takes the first matching "
+                f"row); use one of {', '.join(sorted(RUN_POLICIES))}")
+        return
     if policy == "COLLECT":
         return  # an empty or multiple result is legitimate
     inputs = table.findall("{*}input")
@@ -186,7 +195,7 @@ def _check_table(file: str, decision_id: str, table: etree._Element, bag: ErrorB
         return
     columns = [_atoms(types[c], [r.cells[c] for r in rules]) for c in range(len(inputs))]
     truth = [[[_matches(r.cells[c], a) for a in columns[c][0]] for c in range(len(inputs))] for r in rules]
-    if policy == "UNIQUE":
+    if policy in ("UNIQUE", "ANY"):  # ANY: overlapping rows are refused too (write equal outcomes as one row)
         _report_not_understood(file, where, names, rules, reported, bag)
         _report_overlaps(file, where, names, columns, rules, truth, bag)
     if not any(ordered for _, ordered in columns):
@@ -211,7 +220,10 @@ def _check_table(file: str, decision_id: str, table: etree._Element, bag: ErrorB
             else:
                 matched.append(i)
         hits[combo] = (matched, unknown)
-    _report_gaps(file, where, names, columns, rules, hits, bag)
+    # a review catalogue (an ``is_major`` output) falls back to "major" when no row matches (engine/decisions.py),
+    # so only gaps between its rows are reported; any other table must cover both ends of its ranges too
+    fallback = any((o.get("name") or "") == "is_major" for o in table.findall("{*}output"))
+    _report_gaps(file, where, names, columns, rules, hits, bag, ends=not fallback)
 
 
 def _report_not_understood(file: str, where: str, names: list[str], rules: list[_Rule],
@@ -281,7 +293,7 @@ def _report_overlaps(file: str, where: str, names: list[str], columns: list[tupl
 
 
 def _report_gaps(file: str, where: str, names: list[str], columns: list[tuple[list[_Atom], bool]],
-                 rules: list[_Rule], hits: dict, bag: ErrorBag) -> None:
+                 rules: list[_Rule], hits: dict, bag: ErrorBag, ends: bool = True) -> None:
     seen: set[tuple[int, Any, Any]] = set()
     for c, (atoms, ordered) in enumerate(columns):
         if not ordered:
@@ -294,10 +306,13 @@ def _report_gaps(file: str, where: str, names: list[str], columns: list[tuple[li
             if any(hits[k][1] for k in line):
                 continue  # a cell not understood: the column may be covered
             covered = [k[c] for k in line if atoms[k[c]].ordered and hits[k][0]]
-            if len(covered) < 2:
+            if not covered:
                 continue
+            # between the covered values, and beyond them at either end (a value above the highest row
+            # strands a case as surely as one between rows); below a lowest bound of 0 lies no amount
             first, last = min(covered), max(covered)
-            empty = [k for k in line if first < k[c] < last and atoms[k[c]].ordered and not hits[k][0]]
+            empty = [k for k in line if atoms[k[c]].ordered and not hits[k][0]
+                     and (first < k[c] < last or ends) and not (atoms[k[c]].lo is None and atoms[k[c]].hi == 0)]
             for run in _runs([k[c] for k in empty]):
                 lo, hi = atoms[run[0]].lo, atoms[run[-1]].hi
                 key = (c, lo, hi)
@@ -306,21 +321,25 @@ def _report_gaps(file: str, where: str, names: list[str], columns: list[tuple[li
                 seen.add(key)
                 before = _combo_with(line, c, run[0] - 1)
                 after = _combo_with(line, c, run[-1] + 1)
-                rows_before = [rules[i] for i in hits[before][0]]
-                rows_after = [rules[i] for i in hits[after][0]]
+                rows_before = [rules[i] for i in hits[before][0]] if before is not None else []
+                rows_after = [rules[i] for i in hits[after][0]] if after is not None else []
+                if not rows_before and not rows_after:
+                    continue  # no row on either side in this line: not a range the table covers
                 anchor = rows_after[0] if rows_after else rows_before[0]
                 start, end = atoms[run[0]], atoms[run[-1]]
                 span = (start.text if len(run) == 1 else
                         f"in {'[' if start.lo == start.hi else '('}{_point(lo)}, {_point(hi)}{']' if end.lo == end.hi else ')'}")
                 bag.add(file, anchor.rule_id, anchor.line,
                         f"{where}: no row matches {names[c]} {span} when "
-                        f"{_describe(names, columns, before, skip=c) or 'any other input'}; the gap lies between "
-                        f"{', '.join(_rule_ref(r) for r in rows_before)} and "
-                        f"{', '.join(_rule_ref(r) for r in rows_after)}")
+                        f"{_describe(names, columns, before or after, skip=c) or 'any other input'}; the gap lies "
+                        + (f"between {', '.join(_rule_ref(r) for r in rows_before)} and "
+                           f"{', '.join(_rule_ref(r) for r in rows_after)}" if rows_before and rows_after else
+                           f"{'above' if rows_before else 'below'} "
+                           f"{', '.join(_rule_ref(r) for r in rows_before or rows_after)}"))
 
 
-def _combo_with(line: list[tuple[int, ...]], column: int, atom: int) -> tuple[int, ...]:
-    return next(k for k in line if k[column] == atom)
+def _combo_with(line: list[tuple[int, ...]], column: int, atom: int) -> tuple[int, ...] | None:
+    return next((k for k in line if k[column] == atom), None)
 
 
 def _runs(indexes: list[int]) -> list[list[int]]:
