@@ -4,6 +4,7 @@ from .disclosures import AnnualReport, CorrectionRequest, Disclosure, Disclosure
 from .events import Blob, Checkpoint, Event
 from .evidence import Device, DeviceMovement, EvidenceItem
 from .instances import Instance, TaskRow
+from .locks import Lock
 from .registry import PowerItem
 from .settings import Setting
 from .users import ApiToken, Certificate, User
@@ -24,6 +25,7 @@ __all__ = [
     "Event",
     "EvidenceItem",
     "Instance",
+    "Lock",
     "PowerItem",
     "Setting",
     "TaskRow",

@@ -33,6 +33,7 @@ from ..extensions import db
 from ..models import Instance, User
 from ..models.registry import InspectionItem, LotteryAbandonment, LotteryPlan, LotteryReveal
 from ..models.types import utc_iso
+from ..services import locks
 from ..services.history import append_event
 from ..services.recusal import names, recused_officers
 from ..services.runtime import calendar
@@ -141,8 +142,8 @@ def fix_plan(instance_id: int, item_code: str, target_count: Any, inspectors: li
     item = items.get(item_code)
     if item is None:
         raise FormDataInvalid({"inspection_item": [f"'{item_code}' is not on the random-inspection list"]})
-    # one open plan per item: lock the item's row (PostgreSQL) so two cases cannot both pass the check
-    db.session.execute(select(InspectionItem.id).where(InspectionItem.id == item.id).with_for_update())
+    # one open plan per item: two cases cannot both pass the check (PostgreSQL and SQLite)
+    locks.hold(f"lottery-item:{item.code}")
     other = _open_plan(item.code, instance_id)
     if other is not None:
         raise StateConflict(f"case {other.instance_id} holds an open plan ({other.plan_digest}) for item "
@@ -235,6 +236,7 @@ def reveal(instance_id: int, data: dict[str, Any], actor: str, client_addr: str 
     row = latest(instance_id)
     if row is None:
         raise StateConflict(f"instance {instance_id} has no fixed lottery plan to draw from")
+    locks.hold(f"lottery-plan:{row.id}")  # a draw and an abandon of one plan cannot both pass their checks
     shown = db.session.scalar(select(LotteryReveal).where(LotteryReveal.plan_id == row.id))
     if shown is not None:
         return _draw_values(row, shown)  # revealed by an earlier attempt: the same draw, nothing new
@@ -274,6 +276,7 @@ def abandon(plan_id: int, reason: str, actor: str, client_addr: str | None = Non
     row = db.session.get(LotteryPlan, plan_id)
     if row is None:
         raise NotFound(f"lottery plan {plan_id} not found")
+    locks.hold(f"lottery-plan:{row.id}")
     if db.session.scalar(select(LotteryReveal.id).where(LotteryReveal.plan_id == row.id)) is not None:
         raise RuleViolation(FINAL_RULE, f"plan {row.plan_digest} was drawn: a draw is final and is not abandoned")
     if db.session.scalar(select(LotteryAbandonment.id).where(LotteryAbandonment.plan_id == row.id)) is not None:

@@ -21,8 +21,9 @@ from engine import clock
 from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflict
 
 from ..extensions import db
-from ..models import Disclosure, Event, Instance, User
+from ..models import Event, Instance, User
 from ..models.disclosures import WITHDRAWAL_BASES, WITHDRAWAL_EVENTS
+from . import locks
 from .disclosures import CORRECTION_PROCESS, get_disclosure, state_of
 from .instances import start_instance
 
@@ -99,8 +100,8 @@ def start_withdrawal(disclosure_id: int, basis: str, event_kind: str, event_date
 
 
 def _lock(disclosure_id: int) -> None:
-    """Serialise withdrawals of one disclosure (a row lock on PostgreSQL; SQLite serialises writers)."""
-    db.session.execute(select(Disclosure.id).where(Disclosure.id == disclosure_id).with_for_update())
+    """Serialise withdrawals of one disclosure (on PostgreSQL and SQLite: :mod:`.locks`)."""
+    locks.hold(f"withdrawal:{disclosure_id}")
 
 
 def open_withdrawal(disclosure_id: int) -> int | None:
