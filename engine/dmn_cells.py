@@ -146,7 +146,7 @@ def _names_problem(unknown: list[str], known: set[str], remedy: str) -> str:
             f"without it fails, and {remedy}")
 
 
-def _text(el: etree._Element | None) -> str | None:
+def entry_text(el: etree._Element | None) -> str | None:
     if el is None:
         return None
     text = el.find("{*}text")
@@ -157,13 +157,13 @@ def check_entries(file: str, where: str, table: etree._Element, bag: ErrorBag) -
     """A problem for every input cell the engine cannot run and every output entry that uses a name the table
     does not know; returns the (row, column) of the input cells reported (1-based row)."""
     inputs = table.findall("{*}input")
-    names = [(_text(i.find("{*}inputExpression")) or i.get("label") or i.get("id") or "?").strip() for i in inputs]
-    known = input_names([_text(i.find("{*}inputExpression")) for i in inputs])
+    names = [(entry_text(i.find("{*}inputExpression")) or i.get("label") or i.get("id") or "?").strip() for i in inputs]
+    known = input_names([entry_text(i.find("{*}inputExpression")) for i in inputs])
     reported: set[tuple[int, int]] = set()
     for row, rule in enumerate(table.findall("{*}rule"), 1):
         ref = f"{rule.get('id') or f'row {row}'} (row {row}, line {rule.sourceline})"
         for column, entry in enumerate(rule.findall("{*}inputEntry")):
-            text = _text(entry)
+            text = entry_text(entry)
             problem = _cell_problem(text, known) if text is not None else None
             if problem:
                 shown = names[column] if column < len(names) else "?"
@@ -171,7 +171,7 @@ def check_entries(file: str, where: str, table: etree._Element, bag: ErrorBag) -
                         f"{where}: cell '{text.strip()}' of input {shown} in {ref} {problem}")
                 reported.add((row, column))
         for entry in rule.findall("{*}outputEntry"):
-            text = _text(entry)
+            text = entry_text(entry)
             try:
                 tree = ast.parse((text or "").strip(), mode="eval") if (text or "").strip() else None
             except SyntaxError:

@@ -37,7 +37,7 @@ from typing import Any
 
 from lxml import etree
 
-from .dmn_cells import UNKNOWN, Cell, check_entries, is_number, read_cell
+from .dmn_cells import UNKNOWN, Cell, check_entries, entry_text, is_number, read_cell
 from .errors import ErrorBag
 
 MAX_COMBINATIONS = 200_000
@@ -150,13 +150,6 @@ def _matches(cell: Cell, atom: _Atom) -> Any:
         return UNKNOWN
 
 
-def _text(el: etree._Element | None) -> str | None:
-    if el is None:
-        return None
-    text = el.find("{*}text")
-    return text.text if text is not None else None
-
-
 #: hit policies the engine runs as DMN defines them (SpiffWorkflow 3.2 returns the first match for others)
 RUN_POLICIES = frozenset({"UNIQUE", "FIRST", "ANY", "COLLECT"})
 
@@ -181,15 +174,15 @@ def _check_table(file: str, decision_id: str, table: etree._Element, bag: ErrorB
     if policy == "COLLECT":
         return  # an empty or multiple result is legitimate
     inputs = table.findall("{*}input")
-    names = [(_text(i.find("{*}inputExpression")) or i.get("label") or i.get("id") or "?").strip() for i in inputs]
+    names = [(entry_text(i.find("{*}inputExpression")) or i.get("label") or i.get("id") or "?").strip() for i in inputs]
     types = [(i.find("{*}inputExpression").get("typeRef") if i.find("{*}inputExpression") is not None else "") or ""
              for i in inputs]
     rules = []
     for row, el in enumerate(table.findall("{*}rule"), 1):
-        cells = [read_cell(_text(e)) for e in el.findall("{*}inputEntry")]
+        cells = [read_cell(entry_text(e)) for e in el.findall("{*}inputEntry")]
         if len(cells) != len(inputs):
             return  # SpiffWorkflow's parser reports malformed rows
-        texts = [(_text(e) or "").strip() for e in el.findall("{*}inputEntry")]
+        texts = [(entry_text(e) or "").strip() for e in el.findall("{*}inputEntry")]
         rules.append(_Rule(el.get("id") or f"row {row}", el.sourceline, row, cells, texts))
     if not rules:
         return

@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from engine import clock
-from engine.errors import FormDataInvalid, NotFound, StateConflict
+from engine.errors import FormDataInvalid, NotFound
 
 from ..extensions import db
 from ..models.registry import InspectionItem, InspectionTarget
+from ..services.flush import flush_or_conflict as _flush
 from ..services.history import append_event
 
 ITEM_FIELDS = ("name", "legal_basis", "target_category", "method", "retired")
@@ -26,11 +26,6 @@ STREAMS = {InspectionItem: "inspection_items", InspectionTarget: "inspection_tar
 Model = type[InspectionItem] | type[InspectionTarget]
 
 
-def _flush(what: str) -> None:
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise StateConflict(f"{what} collided with a concurrent change; reload and retry") from None
 
 
 def current(model: Model, include_retired: bool = False) -> list[Any]:

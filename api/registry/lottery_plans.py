@@ -34,6 +34,7 @@ from ..models import Instance, User
 from ..models.registry import InspectionItem, LotteryAbandonment, LotteryPlan, LotteryReveal
 from ..models.types import utc_iso
 from ..services import locks
+from ..services.flush import flush_or_conflict as _flush
 from ..services.history import append_event
 from ..services.recusal import names, recused_officers
 from ..services.runtime import calendar
@@ -53,11 +54,6 @@ INSPECTION_WORKING_DAYS = 20
 LEAST_POOL = lottery.INSPECTORS_PER_TEAM + 1
 
 
-def _flush(what: str) -> None:
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise StateConflict(f"{what} collided with a concurrent change; reload and retry") from None
 
 
 def _pool(inspectors: list[Any], recused: set[str]) -> list[str]:

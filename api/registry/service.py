@@ -10,7 +10,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from engine import clock
 from engine.errors import FormDataInvalid, NotFound, StateConflict
@@ -19,6 +18,7 @@ from engine.forms import values_keys
 from ..extensions import db
 from ..models import Certificate, PowerItem, User
 from ..models.registry import DEFAULT_REMEDIES
+from ..services.flush import flush_or_conflict as _flush
 from ..services.history import append_event
 from . import inspection
 
@@ -28,12 +28,6 @@ POWERS_STREAM = "powers"
 CERTIFICATES_STREAM = "certificates"
 
 
-def _flush(what: str) -> None:
-    """Flush; a unique-key clash is a concurrent change (409). The caller rolls back."""
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise StateConflict(f"{what} collided with a concurrent change; reload and retry") from None
 
 
 def _latest_versions():

@@ -40,8 +40,8 @@ def rewind(instance_id: int, element_id: str, reason: str, user: User, client_ad
     instance = get_instance(instance_id)
     registry_guard.check_rewind(instance, element_id)  # a lottery draw is final
     bundle, workflow = load_workflow(instance)
-    before = {"status": instance.status, "open_tasks": sorted(r.element_id for r in ready_rows(instance.id).values())}
     known = ready_rows(instance.id)
+    before = {"status": instance.status, "open_tasks": sorted(r.element_id for r in known.values())}
     records = runtime.rewind(workflow, element_id, views=True)
     first, rest = records[0], records[1:]
     append_event(instance_stream(instance.id), instance, "rewound", actor=user.username, role="admin",

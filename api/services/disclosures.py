@@ -15,7 +15,6 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import exists, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from engine import clock, people
@@ -27,6 +26,7 @@ from ..extensions import db
 from ..models import CorrectionRequest, Disclosure, DisclosureWithdrawal, Instance, TaskRow
 from ..models.disclosures import DEFAULT_AGENCY, WITHDRAWAL_BASES, WITHDRAWAL_EVENTS
 from . import disclosure_content as content
+from .flush import flush_or_conflict as _flush
 from .instances import start_instance
 from .public_masking import PublicMasker, generic_masker, masker_for
 
@@ -300,15 +300,6 @@ def _check_case(instance_id: int | None) -> None:
         raise NotFound(f"instance {instance_id} not found")
 
 
-def _flush(what: str) -> None:
-    """Flush; a unique-key clash means a concurrent withdrawal/correction of the same row (409).
-
-    The session then needs the caller's rollback, as after any failed flush.
-    """
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise StateConflict(f"{what} collided with a concurrent change; reload and retry") from None
 
 
 def withdraw(disclosure_id: int, reason: str, basis: str, actor: Any, instance_id: int | None,
