@@ -193,9 +193,12 @@ def evaluate(task: TaskRow, instance: Instance, bundle: Any, submitted: dict[str
     if submitted.get(proposal.DECISION_KEY) in proposal.RETURN_VALUES:
         return GateVerdict(False, None, digest, refusal="returned for a new proposal and review")
     verdict = catalogue_result({**_for_catalogue(content), **sticky_facts(instance, bundle)}, bundle)
-    unchanged = digest == proposal.digest(current)
-    major = bool(verdict.get("is_major")) or (unchanged and current.get("is_major") is True)
-    rule = verdict.get("major_rule") or (current.get("major_rule") if unchanged else None) or ("major" if major else None)
+    if verdict:  # the catalogue judges the decided content; a stale is_major in the data does not
+        major = bool(verdict.get("is_major"))
+        rule = (verdict.get("major_rule") or "major") if major else None
+    else:  # no catalogue deployed: the diagram's own finding on unchanged content stands
+        major = digest == proposal.digest(current) and current.get("is_major") is True
+        rule = (current.get("major_rule") or "major") if major else None
     result = GateVerdict(major, rule, digest)
     if not major:
         return result

@@ -481,3 +481,17 @@ def test_content_changed_after_the_decision_is_not_published__APL_58(http):
     withheld = [e for e in _history(http, iid) if e["type"] == "disclosure_withheld"]
     assert withheld and withheld[-1]["data"]["rule"] == "decided_content"
     assert http.call("GET", "/api/v1/public/disclosures?q=" + data["decision_number"]).get_json() == []
+
+
+def test_a_lighter_content_the_catalogue_finds_minor_needs_no_new_review__APL_58(http):
+    """The gate asks the catalogue about the decided content, not a stale is_major left in the case data:
+    an admin correcting the fine to ¥5,000 before the decision makes a decision that is not major."""
+    iid = _reviewed_major_case(http)
+    resp = http.call("PATCH", f"/api/v1/instances/{iid}/data", "admin",
+                     json={"changes": {"fine_amount": 5000}, "reason": "罚款金额录入错误"})
+    assert resp.status_code == 200
+    assert instance_data(http, iid)["is_major"] is True  # the diagram's earlier finding, now stale
+    result = http.complete(iid, "task_head_decision", {**c.DECISION, "decision_number": decision_number(iid)}, "head1")
+    assert open_ids(result) == ["task_service"]
+    gate = [e for e in _history(http, iid) if e["type"] == "task_completed"][-1]["data"]["gate"]
+    assert gate["major"] is False and gate["rule"] is None
