@@ -33,6 +33,7 @@ _FINE_WORD = re.compile(r"罚款|罚金")
 #: amounts that are not the fine although they stand in a fine's clause: illegal gains or confiscated goods,
 #: and the ends of a range the law sets (处十万元以上三十万元以下罚款)
 _NOT_FINE = re.compile(r"(?:违法所得|没收|货值|价值|收入)[^，,]{0,8}$")
+_LOOKBACK = 16  # how far before an amount its 违法所得/没收 may stand (a bounded look: linear in the text)
 _RANGE_END = re.compile(r"\s*(?:以上|以下|以内|至|到|-|~|—)")
 
 #: words that name a kind of penalty in a written decision (APL 9; docs/GLOSSARY.md)
@@ -86,7 +87,7 @@ def fines_named(text: str) -> list[Decimal]:
         if not _FINE_WORD.search(clause):
             continue
         for m in _MONEY.finditer(clause):
-            if _NOT_FINE.search(clause[: m.start()]) or _RANGE_END.match(clause, m.end()):
+            if _NOT_FINE.search(clause[max(0, m.start() - _LOOKBACK): m.start()]) or _RANGE_END.match(clause, m.end()):
                 continue
             raw, wan = (m.group("a"), m.group("wa")) if m.group("a") else (m.group("b"), m.group("wb"))
             value = _amount(raw, bool(wan))

@@ -140,3 +140,12 @@ def test_an_admin_cannot_rewrite_the_decision_after_it_is_made__APL_58(http):
                      json={"changes": {"decision_text": heavier, "decision": "deny"}, "reason": "文字更正"})
     assert resp.status_code == 403 and resp.get_json()["errors"]["rule"] == "decided_content"
     assert instance_data(http, iid)["decision"] == "approve"
+
+
+def test_a_written_decision_has_a_bounded_length__APL_58(http):
+    """Hostile input: a decision text of thousands of amounts is refused by the form (422), not read."""
+    iid = _reviewed_fine(http)
+    resp = _complete(http, iid, "task_head_decision",
+                     {**c.DECISION, "decision_text": "罚款" + "1元" * 3000, "decision_number": decision_number(iid)},
+                     "head1")
+    assert resp.status_code == 422 and "decision_text" in resp.get_json()["errors"]
