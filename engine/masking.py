@@ -27,6 +27,7 @@ reviewer exactly the spans :func:`mask_text` replaces.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -181,9 +182,15 @@ def _matches(
     """
     folded = fold(text)
     taken: list[tuple[int, int, str, str]] = []
+    spans: list[tuple[int, int]] = []  # taken's spans, sorted and non-overlapping: one bisect per question
 
     def free(start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e, _, _ in taken)
+        i = bisect.bisect_left(spans, (end, end))
+        return not (i > 0 and spans[i - 1][1] > start)
+
+    def take(start: int, end: int, kind: str, replacement: str) -> None:
+        taken.append((start, end, kind, replacement))
+        bisect.insort(spans, (start, end))
 
     for rule in rules:
         for m in rule.regex.finditer(folded):
@@ -192,8 +199,9 @@ def _matches(
                 if "\n" in text[m.start():m.end()]:  # a match across lines is masked line by line
                     replacement = _per_line(text[m.start():m.end()])
                 if text[m.start():m.end()] not in replacement:
-                    taken.append((m.start(), m.end(), rule.name, replacement))
+                    take(m.start(), m.end(), rule.name, replacement)
     _mask_adjacent_numbers(folded, text, taken)
+    spans[:] = sorted((s, e) for s, e, _, _ in taken)
     literal = {_squash(n): ("name", masked_name(n)) for n in _clean_names(names)}
     for name, shown in (aliases or {}).items():
         if isinstance(name, str) and len(_squash(name)) >= 2:
@@ -203,7 +211,7 @@ def _matches(
         for m in re.finditer("|".join(map(_name_pattern, ordered)), folded):
             if free(m.start(), m.end()):
                 kind, shown = literal[_squash(m.group())]
-                taken.append((m.start(), m.end(), kind, shown))
+                take(m.start(), m.end(), kind, shown)
     return sorted(taken)
 
 
@@ -217,13 +225,17 @@ def _mask_adjacent_numbers(folded: str, text: str, taken: list[tuple[int, int, s
     """Add every digit run of 5 or more that touches a masked span to ``taken`` (in place)."""
     edges = {e for _, e, _, _ in taken}
     starts = {s for s, _, _, _ in taken}
+    spans = sorted((s, e) for s, e, _, _ in taken)  # non-overlapping: one bisect finds a covering span
+    begins = [s for s, _ in spans]
     for m in _ADJACENT_DIGITS.finditer(folded):
-        if any(not (m.end() <= s or m.start() >= e) for s, e, _, _ in taken):
+        i = bisect.bisect_left(begins, m.end()) - 1
+        if i >= 0 and spans[i][1] > m.start():
             continue
-        before = folded[:m.start()]
-        glue_before = len(before) - len(before.rstrip(" -"))
+        glue_before = 0
+        while glue_before < 2 and m.start() - glue_before > 0 and folded[m.start() - glue_before - 1] in " -":
+            glue_before += 1
         glue_after = _GLUE.match(folded, m.end()).end() - m.end()
-        if (glue_before <= 2 and m.start() - glue_before in edges) or m.end() + glue_after in starts:
+        if m.start() - glue_before in edges or m.end() + glue_after in starts:
             taken.append((m.start(), m.end(), "adjacent_number", "*" * (m.end() - m.start())))
 
 
