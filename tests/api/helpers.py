@@ -14,3 +14,20 @@ def upload(http, url: str, files: dict[str, bytes], as_user: str = "owner1"):
 
 def fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
+
+
+def dmn_table(decision_id: str, inputs: list[tuple[str, str]], rows: list[list[str]], policy: str = "UNIQUE") -> str:
+    """A DMN file with one table: ``inputs`` are (expression, typeRef); each row is its cells, then is_major."""
+    ins = "".join(f'<input id="in{i}" label="c{i}"><inputExpression id="in{i}e" typeRef="{t}"><text>{e}</text>'
+                  f"</inputExpression></input>" for i, (e, t) in enumerate(inputs))
+    rules = ""
+    for r, cells in enumerate(rows):
+        *cells_in, out = cells
+        rules += (f'\n<rule id="r{r}">' + "".join(f'<inputEntry id="r{r}i{i}"><text>{c}</text></inputEntry>'
+                                                 for i, c in enumerate(cells_in))
+                  + f'<outputEntry id="r{r}o"><text>{out}</text></outputEntry></rule>')
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="defs_{decision_id}" name="t" namespace="http://x">
+<decision id="{decision_id}" name="t">
+<decisionTable id="t_{decision_id}" hitPolicy="{policy}">{ins}<output id="o" name="is_major" typeRef="boolean"/>{rules}
+</decisionTable></decision></definitions>"""

@@ -6,24 +6,9 @@ from __future__ import annotations
 
 import uuid
 
+from tests.api.helpers import dmn_table as _dmn
 from tests.api.helpers import upload
 from tests.api.test_decisions__catalogue_cannot_strand import _probe_bpmn
-
-
-def _dmn(decision_id: str, inputs: list[tuple[str, str]], rows: list[list[str]]) -> str:
-    ins = "".join(f'<input id="in{i}" label="c{i}"><inputExpression id="in{i}e" typeRef="{t}"><text>{e}</text>'
-                  f"</inputExpression></input>" for i, (e, t) in enumerate(inputs))
-    rules = ""
-    for r, cells in enumerate(rows):
-        *cells_in, out = cells
-        rules += (f'\n<rule id="r{r}">' + "".join(f'<inputEntry id="r{r}i{i}"><text>{c}</text></inputEntry>'
-                                                 for i, c in enumerate(cells_in))
-                  + f'<outputEntry id="r{r}o"><text>{out}</text></outputEntry></rule>')
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="defs_{decision_id}" name="t" namespace="http://x">
-<decision id="{decision_id}" name="t">
-<decisionTable id="t_{decision_id}" hitPolicy="UNIQUE">{ins}<output id="o" name="is_major" typeRef="boolean"/>{rules}
-</decisionTable></decision></definitions>"""
 
 
 def _problems(http, name: str, text: str) -> list[dict]:
