@@ -16,10 +16,10 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP)  # demo mode: demo users allowed, a random secret key made once in instance/secret_key (0600)
 	mkdir -p instance
-	$(FLASK) setup-demo
-	$(FLASK) serve --host 127.0.0.1 --port 5000
+	SANXIANG_DEMO=1 $(FLASK) setup-demo
+	SANXIANG_DEMO=1 $(FLASK) serve --host 127.0.0.1 --port 5000
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,11 +1,12 @@
 """The Flask app factory: the one wiring place."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from .config import Config
+from .config import Config, check_secret_key
 from .errors import register_error_handlers
 from .extensions import api, db
 
@@ -13,12 +14,14 @@ from .extensions import api, db
 def _blueprints() -> list:
     from . import auth, definitions, equipment, evidence, history, instances, me, public, settings, tasks
     from .calendar import blp as calendar_blp
+    from .orgs import blp as orgs_blp
     from .registry import blp as registry_blp
     from .stats import blp as stats_blp
+    from .users import blp as users_blp
 
     return [auth.blp, me.blp, definitions.blp, instances.blp, tasks.blp, history.blp, public.blp,
             registry_blp, stats_blp,
-            evidence.blp, equipment.blp, settings.blp, calendar_blp]
+            evidence.blp, equipment.blp, settings.blp, calendar_blp, users_blp, orgs_blp]
 
 
 def _install_step_clock(app: Flask) -> None:
@@ -46,13 +49,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(Config)
     if config:
         app.config.update(config)
+    check_secret_key(app.config, Path(app.instance_path))
+    if app.config.get("SESSION_COOKIE_SECURE") is None:
+        app.config["SESSION_COOKIE_SECURE"] = not (app.config.get("TESTING") or app.config.get("DEMO"))
     app.json.ensure_ascii = False
+    from .inputs import register as register_input_checks
+
+    register_input_checks(app)  # before the blueprints: their <int:...> routes bind the bounded converter
     db.init_app(app)
+    if not (app.config.get("TESTING") or app.config.get("DEMO")):
+        from .cli import refuse_demo_users
+
+        refuse_demo_users(app)
     api.init_app(app)
     for blp in _blueprints():
         api.register_blueprint(blp)
     register_error_handlers(app)
     _install_step_clock(app)
+    from .security import install_request_guards
+
+    install_request_guards(app)
     from .web import docs_assets_blp, web_blp
 
     app.register_blueprint(web_blp)

@@ -15,22 +15,34 @@ from .security import hash_password
 from .services import definitions as definition_service
 
 DEMO_USERS: list[dict] = [
-    {"username": "officer1", "display_name": "执法人员一", "roles": ["officer"], "cert": "HB-NJ-2024-0001"},
-    {"username": "officer2", "display_name": "执法人员二", "roles": ["officer"], "cert": "HB-NJ-2024-0002"},
-    {"username": "officer3", "display_name": "执法人员三", "roles": ["officer"], "cert": "HB-NJ-2024-0003"},
-    {"username": "reviewer1", "display_name": "法制审核员一", "roles": ["legal_reviewer"], "legal": True},
-    {"username": "head1", "display_name": "局长", "roles": ["head", "chief"]},
-    {"username": "head2", "display_name": "副局长", "roles": ["head"]},
-    {"username": "counsel1", "display_name": "公职律师", "roles": ["legal_counsel"]},
-    {"username": "publicity1", "display_name": "公示管理员", "roles": ["publicity_officer"]},
-    {"username": "owner1", "display_name": "流程管理员", "roles": ["process_owner"]},
-    {"username": "auditor1", "display_name": "监督审计员", "roles": ["auditor"]},
-    {"username": "admin", "display_name": "系统管理员", "roles": ["admin"]},
+    {"username": "officer1", "display_name": "执法人员一", "roles": ["officer"], "cert": "HB-NJ-2024-0001",
+     "org": "nj-mzj-1"},
+    {"username": "officer2", "display_name": "执法人员二", "roles": ["officer"], "cert": "HB-NJ-2024-0002",
+     "org": "nj-mzj-1"},
+    {"username": "officer3", "display_name": "执法人员三", "roles": ["officer"], "cert": "HB-NJ-2024-0003",
+     "org": "nj-mzj-2"},
+    {"username": "reviewer1", "display_name": "法制审核员一", "roles": ["legal_reviewer"], "legal": True, "org": "nj-mzj"},
+    {"username": "head1", "display_name": "局长", "roles": ["head", "chief"], "org": "nj-mzj"},
+    {"username": "head2", "display_name": "副局长", "roles": ["head"], "org": "nj-mzj"},
+    {"username": "counsel1", "display_name": "公职律师", "roles": ["legal_counsel"], "org": "nj-mzj"},
+    {"username": "publicity1", "display_name": "公示管理员", "roles": ["publicity_officer"], "org": "nj-mzj"},
+    {"username": "owner1", "display_name": "流程管理员", "roles": ["process_owner"], "org": "hebei"},
+    {"username": "auditor1", "display_name": "监督审计员", "roles": ["auditor"], "org": "nj-mzj"},
+    {"username": "admin", "display_name": "系统管理员", "roles": ["admin"], "org": "nj-mzj"},
+    # the other bureau of the demo county, and the county justice bureau that supervises both (行政执法监督)
+    {"username": "officer4", "display_name": "市场监管执法人员", "roles": ["officer"], "cert": "HB-NJ-2024-0104",
+     "org": "nj-scj"},
+    {"username": "head3", "display_name": "市场监管局局长", "roles": ["head", "chief"], "org": "nj-scj"},
+    {"username": "supervisor1", "display_name": "司法局执法监督员", "roles": ["supervisor"], "org": "nj-sfj"},
 ]
 
 
 def init_db() -> None:
+    from .services import orgs
+
     db.create_all()
+    orgs.seed_orgs()  # the organisation tree (the demo county; see api/services/orgs.py)
+    db.session.commit()
 
 
 def project_files(*dirs: str) -> dict[str, bytes]:
@@ -44,7 +56,11 @@ def project_files(*dirs: str) -> dict[str, bytes]:
 
 def deploy_dirs(actor: str = "system") -> list[dict]:
     cfg = current_app.config
-    created = definition_service.deploy(project_files(cfg["PROCESSES_DIR"], cfg["FORMS_DIR"]), actor)
+    from .services import orgs
+
+    root = orgs.by_code(orgs.PLATFORM_ROOT)
+    created = definition_service.deploy(project_files(cfg["PROCESSES_DIR"], cfg["FORMS_DIR"]), actor,
+                                        org_id=root.id if root else None)
     db.session.commit()
     return created
 
@@ -53,14 +69,17 @@ def seed_demo(password: str = "demo") -> int:
     """Create the demo users and the bureau's lists (powers, inspection items and targets; idempotent);
     returns how many users were added."""
     from .registry.seed import seed_powers
+    from .services import orgs
 
+    orgs.seed_orgs()
     seed_powers()
     added = 0
     for spec in DEMO_USERS:
         if db.session.scalar(select(User).where(User.username == spec["username"])) is not None:
             continue
         user = User(username=spec["username"], display_name=spec["display_name"], roles=spec["roles"],
-                    password_hash=hash_password(password), legal_qualified=spec.get("legal", False))
+                    password_hash=hash_password(password), legal_qualified=spec.get("legal", False),
+                    org_id=orgs.by_code(spec["org"]).id, demo=True)
         db.session.add(user)
         db.session.flush()
         if spec.get("cert"):
@@ -71,45 +90,175 @@ def seed_demo(password: str = "demo") -> int:
     return added
 
 
+def refuse_demo_users(app: Flask) -> None:
+    """Outside demo mode and tests: refuse to start while an active demo user (password "demo") exists.
+
+    Raises:
+        ConfigurationError: naming how many and what to do.
+    """
+    from sqlalchemy import func, inspect
+
+    from .config import ConfigurationError
+
+    with app.app_context():
+        inspector = inspect(db.engine)
+        if not inspector.has_table(User.__tablename__):
+            return  # a new database: no users at all
+        columns = {c["name"] for c in inspector.get_columns(User.__tablename__)}
+        marked = User.demo.is_(True) if "demo" in columns else User.username.in_([u["username"] for u in DEMO_USERS])
+        count = db.session.scalar(select(func.count(User.id)).where(marked, User.active.is_(True)))
+        db.session.remove()
+    if count:
+        raise ConfigurationError(
+            f"{count} demo user(s) with the published password 'demo' are in this database; refusing to start "
+            "outside demo mode. Create a real admin and deactivate them (in demo mode: "
+            "`SANXIANG_DEMO=1 flask --app api create-user <name> --role admin` then "
+            "`SANXIANG_DEMO=1 flask --app api deactivate-demo-users`), or run the demo with SANXIANG_DEMO=1.")
+
+
+def _demo_only() -> None:
+    if not (current_app.config.get("DEMO") or current_app.config.get("TESTING")):
+        raise click.UsageError("demo users are for the demo only: run with SANXIANG_DEMO=1 (as `make run` does)")
+
+
 audit_cli = AppGroup("audit", help="Verify histories and record checkpoints.")
 
 
 @audit_cli.command("verify")
 @click.argument("instance_id", required=False, type=int)
-@click.option("--all", "all_", is_flag=True, help="verify every instance")
-def audit_verify(instance_id: int | None, all_: bool) -> None:
-    """Verify one instance (or --all): chain, checkpoints, files, snapshots, evidence, replay."""
+@click.option("--all", "all_", is_flag=True, help="verify every stream and every instance")
+@click.option("--streams", is_flag=True, help="verify every stream (definitions, settings, access, …)")
+def audit_verify(instance_id: int | None, all_: bool, streams: bool) -> None:
+    """Verify the checkpoints (signatures, export file), then one instance, every stream (--streams) or both
+    (--all): chain, checkpoints, files, snapshots, evidence, replay, the instance row."""
     from .models import Instance
-    from .services.audit import verify_checkpoints, verify_instance
+    from .services.audit import audit_checkpoints, verify_instance, verify_streams
 
-    if not all_ and instance_id is None:
-        raise click.UsageError("give an INSTANCE_ID or --all")
-    ids = list(db.session.scalars(select(Instance.id).order_by(Instance.id))) if all_ else [instance_id]
-    failed = 0
-    checkpoint_problems = verify_checkpoints()
+    if not (all_ or streams) and instance_id is None:
+        raise click.UsageError("give an INSTANCE_ID, --streams or --all")
+    checkpoints = audit_checkpoints()
+    anchors = ", ".join(f"{a.source} #{a.id}" for a in checkpoints.anchors) or "none"
+    click.echo(f"checkpoints: {'FAILED' if checkpoints.problems else 'OK'} (anchors: {anchors})")
+    for problem in checkpoints.problems:
+        click.echo(f"  - {problem}")
+    failed = bool(checkpoints.problems)
+    if all_ or streams:
+        for report in verify_streams(checkpoints):
+            click.echo(f"stream {report['stream']}: {'OK' if report['ok'] else 'FAILED'} (events {report['events']})")
+            for problem in report["problems"]:
+                click.echo(f"  - {problem}")
+            failed |= not report["ok"]
+    ids = list(db.session.scalars(select(Instance.id).order_by(Instance.id))) if all_ else \
+        [instance_id] if instance_id is not None else []
     for iid in ids:
-        result = verify_instance(iid, checkpoint_problems)
+        result = verify_instance(iid, checkpoints)
         status = "OK" if result["ok"] else "FAILED"
         click.echo(f"instance {iid}: {status} (events {result['events']}, replayed {result['replayed']}, "
-                   f"chain {'ok' if result['chain_ok'] else 'BROKEN'}, replay {'ok' if result['replay_ok'] else 'DIVERGED'})")
+                   f"chain {'ok' if result['chain_ok'] else 'BROKEN'}, replay {'ok' if result['replay_ok'] else 'DIVERGED'}"
+                   f", row {'ok' if result['row_ok'] else 'DIFFERS'})")
         for problem in result["problems"]:
             click.echo(f"  - {problem}")
-        failed += not result["ok"]
+        failed |= not result["ok"]
     raise SystemExit(1 if failed else 0)
 
 
 @audit_cli.command("checkpoint")
 def audit_checkpoint() -> None:
-    """Record the head of every history stream (chained checkpoint)."""
-    from .services.audit import create_checkpoint
+    """Record the head of every history stream (chained, signed when CHECKPOINT_KEY is set) and export it."""
+    from .services.audit import create_checkpoint, export_checkpoints
 
     cp = create_checkpoint()
     db.session.commit()
-    click.echo(f"checkpoint {cp.id}: {len(cp.heads)} stream(s), hash {cp.hash}")
+    click.echo(f"checkpoint {cp.id}: {len(cp.heads)} stream(s), hash {cp.hash}, "
+               f"{'signed' if cp.signature else 'not signed'}; exported {export_checkpoints()}")
+
+
+@audit_cli.command("export-checkpoints")
+def audit_export_checkpoints() -> None:
+    """Append the checkpoints that CHECKPOINT_FILE lacks to it (one signed JSON line each)."""
+    from engine.errors import StateConflict
+
+    from .services.audit import export_checkpoints
+
+    if not current_app.config.get("CHECKPOINT_FILE"):
+        raise click.UsageError("set SANXIANG_CHECKPOINT_FILE: the file checkpoints are appended to")
+    try:
+        count = export_checkpoints()
+    except StateConflict as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"appended {count} checkpoint(s) to {current_app.config['CHECKPOINT_FILE']}")
+
+
+def ensure_checkpoint_key(path: str | None = None) -> tuple[Path, Path, bool]:
+    """The checkpoint signing key at ``path`` (default: CHECKPOINT_KEY, else instance/checkpoint-key.pem),
+    generated if missing; returns (private key path, public key path, created)."""
+    from .services.signing import generate_key
+
+    return generate_key(path or current_app.config.get("CHECKPOINT_KEY")
+                        or Path(current_app.instance_path) / "checkpoint-key.pem")
+
+
+@audit_cli.command("keygen")
+@click.argument("path", required=False)
+def audit_keygen(path: str | None) -> None:
+    """Make the Ed25519 checkpoint key at PATH unless it exists (private mode 0600, public next to it)."""
+    private, public, created = ensure_checkpoint_key(path)
+    click.echo(f"{'created' if created else 'kept'} {private}; public key {public} — keep the private key off the "
+               "database server's reach, give verify only the public one (SANXIANG_CHECKPOINT_PUBLIC_KEY)")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--display-name", required=True)
+@click.option("--role", "roles", multiple=True, required=True, help="repeat for several roles")
+@click.option("--org", default=None, help="organisation code (default: the default bureau)")
+@click.password_option()
+def create_user_command(username: str, display_name: str, roles: tuple[str, ...], org: str | None,
+                        password: str) -> None:
+    """Create a user (e.g. the first admin); recorded on the users stream with actor 'cli'."""
+    from marshmallow import ValidationError
+
+    from engine.errors import SanxiangError
+
+    from .users import service as users
+    from .users.schemas import UserCreateSchema
+
+    body = {"username": username, "display_name": display_name, "password": password, "roles": list(roles),
+            "org": org or "-"}
+    try:
+        values = UserCreateSchema().load(body)
+        if org is None:
+            values.pop("org")
+        user = users.create_user(None, values)
+        db.session.commit()
+    except (ValidationError, SanxiangError) as exc:
+        db.session.rollback()
+        raise click.ClickException(str(getattr(exc, "messages", None) or getattr(exc, "errors", None) or exc)) from exc
+    click.echo(f"created user {user.username} ({', '.join(user.roles)})")
+
+
+@click.command("deactivate-demo-users")
+def deactivate_demo_users_command() -> None:
+    """Deactivate every demo user (password 'demo'); recorded on the users stream with actor 'cli'."""
+    from engine.errors import SanxiangError
+
+    from .users import service as users
+
+    names = list(db.session.scalars(select(User.username).where(User.demo.is_(True), User.active.is_(True))))
+    try:
+        for name in names:
+            users.change_user(None, name, {"active": False, "reason": "demo users off before production"})
+        db.session.commit()
+    except SanxiangError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"deactivated {len(names)} demo user(s)")
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(audit_cli)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(deactivate_demo_users_command)
 
     @app.cli.command("worker")
     def worker_command() -> None:
@@ -147,11 +296,13 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_command() -> None:
         """Create the demo users (password 'demo', demo only)."""
+        _demo_only()
         click.echo(f"added {seed_demo()} demo user(s)")
 
     @app.cli.command("setup-demo")
     def setup_demo_command() -> None:
-        """init-db + deploy-dir + seed-demo; safe to run twice."""
+        """init-db + deploy-dir + seed-demo; safe to run twice (demo mode only)."""
+        _demo_only()
         from .registry.seed import seed_powers
 
         init_db()

@@ -1,16 +1,64 @@
-"""Configuration: embedded default (SQLite) unless the environment says otherwise."""
+"""Configuration: embedded default (SQLite) unless the environment says otherwise.
+
+There is no default secret key: outside the demo (``SANXIANG_DEMO=1``) and tests the server refuses to start
+without ``SANXIANG_SECRET_KEY`` (see :func:`check_secret_key`); the demo generates one, once, in
+``instance/secret_key``.
+"""
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: values seen in examples, tutorials and earlier versions of this project: never accepted as a key
+WELL_KNOWN_SECRET_KEYS = frozenset({
+    "", "dev-only-change-me", "test", "testing", "dev", "development", "secret", "secret-key", "secret_key",
+    "changeme", "change-me", "change_me", "demo", "sanxiang", "bench", "default", "key", "password",
+    "your-secret-key", "super-secret", "supersecret", "flask", "none", "null",
+})
+#: the shortest key accepted outside tests (characters)
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The server must not start with this configuration; the message says what to set."""
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
 
 class Config:
-    SECRET_KEY = os.environ.get("SANXIANG_SECRET_KEY", "dev-only-change-me")
+    #: no default: see check_secret_key
+    SECRET_KEY = os.environ.get("SANXIANG_SECRET_KEY")
+    #: the embedded demo (``make run``): demo users allowed, key generated in instance/, cookies without Secure
+    DEMO = _flag("SANXIANG_DEMO")
+    #: session cookie: HttpOnly, SameSite=Lax; Secure unless demo or testing (None: decided in create_app)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE: bool | None = None
+    #: CSRF tokens (Flask-WTF) are checked by api.security's request guard, not by CSRFProtect's default hook;
+    #: a token lives as long as the session (which ends at logout or TOKEN_TTL_HOURS)
+    WTF_CSRF_CHECK_DEFAULT = False
+    WTF_CSRF_TIME_LIMIT = None
+    #: origins besides the server's own host allowed to send state-changing requests (e.g. "https://sx.example.gov.cn")
+    TRUSTED_ORIGINS: list[str] = [o for o in os.environ.get("SANXIANG_TRUSTED_ORIGINS", "").split(",") if o]
+    #: login: a username is locked after this many failures in a row (until an admin lifts it, or the lock ends)
+    LOGIN_MAX_FAILURES = int(os.environ.get("SANXIANG_LOGIN_MAX_FAILURES", "5"))
+    #: seconds a lock lasts after the last failure (0: only an admin lifts it)
+    LOGIN_LOCKOUT_SECONDS = int(os.environ.get("SANXIANG_LOGIN_LOCKOUT_SECONDS", "900"))
+    #: per client address: at most this many failed logins within LOGIN_ADDR_WINDOW_SECONDS
+    LOGIN_ADDR_MAX_FAILURES = int(os.environ.get("SANXIANG_LOGIN_ADDR_MAX_FAILURES", "20"))
+    LOGIN_ADDR_WINDOW_SECONDS = int(os.environ.get("SANXIANG_LOGIN_ADDR_WINDOW_SECONDS", "300"))
+    #: the shortest password an admin may set
+    PASSWORD_MIN_LENGTH = 12
     SQLALCHEMY_DATABASE_URI = os.environ.get("SANXIANG_DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'sanxiang.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    #: hide_parameters: a database error's text never carries the statement's values (ID numbers, names) into
+    #: a log or an error response
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     API_TITLE = "Sanxiang API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -23,12 +71,32 @@ class Config:
     FORMS_DIR = str(ROOT / "forms")
     TOKEN_TTL_HOURS = 12
     JSON_AS_ASCII = False
+    #: every request body (evidence uploads set their own larger limit, EVIDENCE_MAX_BYTES); JSON bodies are
+    #: limited further, in size and nesting (api/inputs.py)
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    JSON_MAX_BYTES = 1024 * 1024
+    JSON_MAX_DEPTH = 32
+    #: anonymous correction requests (POST /api/v1/public/corrections) per client address per hour
+    CORRECTIONS_PER_HOUR = 5
     #: bureau-maintained calendar overrides: ISO date -> True (working) / False (holiday)
     CALENDAR_OVERRIDES: dict[str, bool] = {}
     CALENDAR_UNKNOWN_YEAR = "weekends"
+    #: diagram code that is not cheap (engine.scripting.is_cheap) runs in sandbox processes with these limits
+    SCRIPT_TIME_LIMIT_SECONDS = float(os.environ.get("SANXIANG_SCRIPT_TIME_LIMIT_SECONDS", "1.0"))
+    SCRIPT_MEMORY_LIMIT_MB = int(os.environ.get("SANXIANG_SCRIPT_MEMORY_LIMIT_MB", "512"))
     #: worker: seconds between ticks, and the least seconds between two checkpoints
     WORKER_SECONDS = int(os.environ.get("SANXIANG_WORKER_SECONDS", "30"))
     CHECKPOINT_SECONDS = int(os.environ.get("SANXIANG_CHECKPOINT_SECONDS", "300"))
+    #: checkpoint signing (api/services/signing.py): the Ed25519 private key (PEM path) the checkpoint writer
+    #: signs with, the public key (PEM path) verify checks with (derived from the private key when unset), the
+    #: file each checkpoint is appended to, and the last checkpoint id made before signing was set up (older
+    #: unsigned checkpoints are not reported). The demo keeps its key and file in instance/.
+    CHECKPOINT_KEY = os.environ.get("SANXIANG_CHECKPOINT_KEY") or (
+        str(ROOT / "instance" / "checkpoint-key.pem") if DEMO else None)
+    CHECKPOINT_PUBLIC_KEY = os.environ.get("SANXIANG_CHECKPOINT_PUBLIC_KEY")
+    CHECKPOINT_FILE = os.environ.get("SANXIANG_CHECKPOINT_FILE") or (
+        str(ROOT / "instance" / "checkpoints.jsonl") if DEMO else None)
+    CHECKPOINT_UNSIGNED_UNTIL = int(os.environ.get("SANXIANG_CHECKPOINT_UNSIGNED_UNTIL", "0"))
     #: evidence files (A/V, photos, documents), stored by sha256 under this directory
     EVIDENCE_DIR = os.environ.get("SANXIANG_EVIDENCE_DIR", str(ROOT / "instance" / "evidence"))
     #: the largest evidence file accepted (bytes)
@@ -38,3 +106,44 @@ class Config:
         "image/jpeg", "image/png", "video/mp4", "video/quicktime", "audio/mpeg", "audio/mp4", "audio/wav",
         "application/pdf", "text/plain",
     ]
+
+
+def demo_secret_key(instance_dir: Path) -> str:
+    """The demo's key from ``instance_dir/secret_key``, generated (random, mode 0600) the first time."""
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process wrote it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def check_secret_key(config: dict[str, Any], instance_dir: Path) -> None:
+    """Set or refuse ``SECRET_KEY`` in ``config`` (a Flask config) before the app serves anything.
+
+    In demo mode without a key, the key of :func:`demo_secret_key` is used. A well-known key is refused
+    everywhere (tests too); outside tests a key must be at least MIN_SECRET_KEY_LENGTH characters.
+
+    Raises:
+        ConfigurationError: no key, a well-known key, or a short one.
+    """
+    key = config.get("SECRET_KEY")
+    if not key and config.get("DEMO"):
+        key = config["SECRET_KEY"] = demo_secret_key(instance_dir)
+    text = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key or "")
+    if not text:
+        raise ConfigurationError(
+            "SANXIANG_SECRET_KEY is not set: the server signs session cookies with it and has no default. "
+            "Set it to a long random value, e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` (or run the demo with SANXIANG_DEMO=1).")
+    if text.strip().lower() in WELL_KNOWN_SECRET_KEYS:
+        raise ConfigurationError(f"SECRET_KEY '{text}' is a well-known value that anyone could sign a session "
+                                 "cookie with; set SANXIANG_SECRET_KEY to a long random value.")
+    if not config.get("TESTING") and len(text) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigurationError(f"SANXIANG_SECRET_KEY is too short ({len(text)} characters); use at least "
+                                 f"{MIN_SECRET_KEY_LENGTH} random characters.")

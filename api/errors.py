@@ -7,9 +7,10 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, jsonify
-from sqlalchemy.exc import IntegrityError
+from flask import Flask, jsonify, request
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
 
 from engine.errors import (
     CalendarError,
@@ -29,6 +30,14 @@ class Unauthorized(SanxiangError):
     """Not logged in (401)."""
 
 
+class TooManyRequests(SanxiangError):
+    """Refused for now: too many failed attempts (429). ``retry_after`` (seconds) becomes the Retry-After header."""
+
+    def __init__(self, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class BadRequest(SanxiangError):
     """A malformed request (400); ``errors`` maps field to messages."""
 
@@ -41,6 +50,7 @@ STATUS: dict[type[SanxiangError], int] = {
     DefinitionInvalid: 400,
     BadRequest: 400,
     Unauthorized: 401,
+    TooManyRequests: 429,
     RuleViolation: 403,
     NotFound: 404,
     StateConflict: 409,
@@ -48,6 +58,10 @@ STATUS: dict[type[SanxiangError], int] = {
     ScriptError: 422,  # the deployed diagram cannot process this submission: element and line in errors
     CalendarError: 422,
 }
+
+
+#: PostgreSQL: deadlock detected, serialization failure, lock not available
+CONTENTION_SQLSTATES = {"40P01", "40001", "55P03"}
 
 
 def error_body(code: int, message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -77,7 +91,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(SanxiangError)
     def _sanxiang_error(exc: SanxiangError):
         code = status_of(exc)
-        return jsonify(error_body(code, exc.message, _errors_of(exc))), code
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(max(1, int(retry_after)))} if retry_after is not None else {}
+        return jsonify(error_body(code, exc.message, _errors_of(exc))), code, headers
 
     @app.errorhandler(StaleDataError)
     def _stale(exc: StaleDataError):  # noqa: ARG001
@@ -88,3 +104,34 @@ def register_error_handlers(app: Flask) -> None:
         # a concurrent request wrote the same history position or row first; nothing of this one was kept
         db.session.rollback()
         return jsonify(error_body(409, "another request changed this record at the same time; reload and retry")), 409
+
+    @app.errorhandler(OperationalError)
+    def _contention(exc: OperationalError):
+        # SQLite's "database is locked" after its wait, PostgreSQL's deadlock / serialization failure: a
+        # concurrent request held what this one needed; nothing of this one was kept (anything else stays a 500)
+        db.session.rollback()
+        orig = getattr(exc, "orig", None)
+        if getattr(orig, "sqlstate", None) in CONTENTION_SQLSTATES or "database is locked" in str(orig):
+            return jsonify(error_body(409, "another request was changing the same records; retry")), 409
+        raise exc
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        # werkzeug's and webargs' errors (no route, 405, 413, 422 from a schema) in the API's error body, with a
+        # message: an id beyond what a database integer holds matches no route and lands here as a 404
+        if exc.code is None:
+            return exc
+        if not request.path.startswith("/api/"):
+            from .extensions import api
+
+            return api.handle_http_exception(exc)
+        data = getattr(exc, "data", None) or {}
+        errors = data.get("errors") or data.get("messages") or {}
+        message = data.get("message") or _describe(errors) or f"{request.method} {request.path}: {exc.description}"
+        return jsonify(error_body(exc.code, message, errors)), exc.code, data.get("headers") or {}
+
+
+def _describe(errors: dict[str, Any]) -> str | None:
+    """'the request is invalid: page, instance_id' from webargs' errors (nested under their location)."""
+    names = [name for value in errors.values() for name in (value if isinstance(value, dict) else {})]
+    return f"the request is invalid: {', '.join(map(str, names))}" if names else None

@@ -1,6 +1,9 @@
-"""Authentication (Bearer token or session cookie) and role checks.
+"""Authentication (Bearer token or session cookie), login, logout, CSRF/Origin guard and role checks.
 
-The user is loaded once per request and kept on ``flask.g``.
+The user is loaded once per request and kept on ``flask.g``. Both ways in carry a random token whose sha256
+is an ``ApiToken`` row: a Bearer token (kind "api") or the token a web session cookie holds (kind "web"), so a
+logout, a password reset or a deactivation ends either at once, and a session cookie signed by someone who
+knows (or guesses) the secret key still names no valid token.
 """
 from __future__ import annotations
 
@@ -10,16 +13,25 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import current_app, g, request, session
-from sqlalchemy import select
+from flask import Flask, current_app, g, jsonify, render_template, request, session
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from engine.errors import RuleViolation
 
-from .errors import Unauthorized
+from .errors import Unauthorized, error_body
 from .extensions import db
 from .models import ApiToken, User
+
+csrf = CSRFProtect()
+#: what a login's password is checked against when the username is unknown (same cost as a real check)
+_DUMMY_HASH: list[str] = []
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: the session key holding the web session's token
+SESSION_TOKEN = "tok"
 
 
 def hash_password(password: str) -> str:
@@ -27,43 +39,106 @@ def hash_password(password: str) -> str:
 
 
 def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def authenticate(username: str, password: str) -> User:
-    """The active user with these credentials.
+def _dummy_hash() -> str:
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(hash_password(secrets.token_urlsafe(24)))
+    return _DUMMY_HASH[0]
+
+
+def authenticate(username: str, password: str, client_addr: str | None = None) -> User:
+    """The active user with these credentials; the attempt is recorded (and committed) for the lockout.
+
+    An unknown username is checked against a dummy hash, so it costs what a wrong password costs.
 
     Raises:
+        TooManyRequests: the username is locked or the address made too many failed attempts (no check made).
         Unauthorized: unknown user, wrong password or inactive account.
     """
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+    from .auth import lockout
+
+    attempt = lockout.begin(username, client_addr)
+    name_ok = lockout.storable(username) == username  # a name with NUL, lone surrogates or > 64 chars is nobody's
+    user = db.session.scalar(select(User).where(User.username == username)) if name_ok else None
+    password_ok = lockout.storable(password, 4096) == password
+    matches = check_password_hash(user.password_hash if user is not None else _dummy_hash(),
+                                  password if password_ok else "")
+    ok = matches and password_ok and user is not None and user.active
+    lockout.finish(attempt, ok)
+    if not ok:
         raise Unauthorized("wrong username or password")
     return user
 
 
-def issue_token(user: User) -> str:
+def issue_token(user: User, kind: str = "api") -> str:
+    """A new random token for ``user`` (only its sha256 is stored); no commit."""
     token = secrets.token_urlsafe(32)
     ttl = current_app.config["TOKEN_TTL_HOURS"]
-    db.session.add(ApiToken(user_id=user.id, token_hash=token_digest(token),
+    db.session.add(ApiToken(user_id=user.id, token_hash=token_digest(token), kind=kind,
                             expires_at=datetime.now(UTC) + timedelta(hours=ttl)))
     return token
 
 
-def _load_user() -> User | None:
+def start_web_session(user: User) -> None:
+    """Log ``user`` in on this browser: a fresh session holding a new web token; no commit."""
+    keep = session.get("lang")
+    session.clear()
+    session[SESSION_TOKEN] = issue_token(user, "web")
+    if keep:
+        session["lang"] = keep
+
+
+def end_web_session() -> None:
+    """Revoke the session's token and clear the session (keeping the language); no commit."""
+    token = session.get(SESSION_TOKEN)
+    if isinstance(token, str):
+        revoke(token)
+    keep = session.get("lang")
+    session.clear()
+    if keep:
+        session["lang"] = keep
+    g.pop("user", None)
+
+
+def revoke(token: str) -> bool:
+    """Mark the token revoked (once); False if it is unknown or already revoked. No commit."""
+    result = db.session.execute(update(ApiToken).where(ApiToken.token_hash == token_digest(token),
+                                                       ApiToken.revoked_at.is_(None))
+                                .values(revoked_at=datetime.now(UTC)))
+    return bool(result.rowcount)
+
+
+def revoke_all(user: User) -> int:
+    """Revoke every live token of ``user`` (password reset, deactivation); no commit."""
+    result = db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                                .values(revoked_at=datetime.now(UTC)))
+    return result.rowcount or 0
+
+
+def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(header[7:].strip())))
-        if row is None:
-            return None
-        expires = row.expires_at
-        if expires is not None and expires.replace(tzinfo=expires.tzinfo or UTC) < datetime.now(UTC):
-            return None
-        return row.user if row.user.active else None
-    uid = session.get("uid")
-    if uid is not None:
-        user = db.session.get(User, uid)
-        return user if user is not None and user.active else None
+    return header[7:].strip() if header.startswith("Bearer ") else None
+
+
+def _token_user(token: str, kind: str) -> User | None:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    if row is None or row.kind != kind or row.revoked_at is not None:
+        return None
+    expires = row.expires_at
+    if expires is not None and expires.replace(tzinfo=expires.tzinfo or UTC) < datetime.now(UTC):
+        return None
+    return row.user if row.user.active else None
+
+
+def _load_user() -> User | None:
+    bearer = bearer_token()
+    if bearer is not None:
+        return _token_user(bearer, "api")
+    token = session.get(SESSION_TOKEN)
+    if isinstance(token, str):
+        return _token_user(token, "web")
     return None
 
 
@@ -103,3 +178,56 @@ def login_required(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def client_addr() -> str | None:
     return request.remote_addr
+
+
+# --- cross-site request guard ------------------------------------------------------------------------------
+
+def _foreign_origin() -> str | None:
+    """The Origin (or, without one, the Referer) of this request if it is not this server nor a trusted origin."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if origin is None:
+        return None
+    parts = urlsplit(origin)
+    if parts.scheme in ("http", "https") and parts.netloc and parts.netloc == urlsplit(request.host_url).netloc:
+        return None
+    trusted = {o.rstrip("/") for o in current_app.config.get("TRUSTED_ORIGINS") or []}
+    if parts.scheme and parts.netloc and f"{parts.scheme}://{parts.netloc}" in trusted:
+        return None
+    return origin[:200]
+
+
+def _refuse(code: int, message: str, rule: str):
+    if request.path.startswith("/api/"):
+        return jsonify(error_body(code, message, {"rule": rule})), code
+    return render_template("message.html", message=message), code
+
+
+def _guard_cross_site():
+    """Before every request: a state-changing request that may ride on the browser's cookie is refused when it
+    comes from a foreign Origin/Referer (403) or lacks the session's CSRF token (400). A request that
+    authenticates with a Bearer token carries no ambient credential and passes; so does a cookie-less call to the
+    JSON API (e.g. POST /api/v1/auth/token)."""
+    if request.method not in UNSAFE_METHODS or bearer_token() is not None:
+        return None
+    origin = _foreign_origin()
+    if origin is not None:
+        return _refuse(403, f"cross-site request refused (Origin {origin})", "csrf_origin")
+    if request.path.startswith("/api/") and not isinstance(session.get(SESSION_TOKEN), str):
+        return None
+    try:
+        csrf.protect()
+    except CSRFError as exc:
+        return _refuse(400, f"CSRF check failed: {exc.description} (send the X-CSRF-Token header or the form's "
+                            "csrf_token)", "csrf_token")
+    return None
+
+
+def install_request_guards(app: Flask) -> None:
+    """CSRF tokens for every form (``csrf_token()`` in templates) and the cross-site guard on every request."""
+    csrf.init_app(app)
+    app.before_request(_guard_cross_site)
+
+
+def csrf_token() -> str:
+    """The CSRF token of this session (for the X-CSRF-Token header of cookie-authenticated API calls)."""
+    return generate_csrf()

@@ -32,6 +32,7 @@ from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from . import xml
 from .errors import NotFound
 
 CATALOGUE_OUTPUT = "is_major"
@@ -91,7 +92,7 @@ def parse_decision(content: bytes, filename: str, decision_id: str) -> Any:
         NotFound: the file does not define it.
     """
     parser = SpiffBpmnParser()
-    parser.add_dmn_str(content, filename)
+    parser.add_dmn_xml(xml.parse(content, filename).getroot(), filename)
     if decision_id not in parser.dmn_parsers:
         raise NotFound(f"decision '{decision_id}' is not in {filename}")
     dmn_parser = parser.dmn_parsers[decision_id]

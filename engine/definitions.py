@@ -21,7 +21,8 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from . import decisions as _decisions  # noqa: F401 - installs the no-matching-row fallback (engine/decisions.py)
-from .errors import ErrorBag
+from . import xml
+from .errors import DefinitionInvalid, ErrorBag
 from .forms import lint_form
 
 NS = {
@@ -90,10 +91,9 @@ def _element_at_line(tree: etree._ElementTree, line: int | None) -> str | None:
 
 def _parse_xml(filename: str, content: bytes, bag: ErrorBag) -> etree._ElementTree | None:
     try:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-        return etree.ElementTree(etree.fromstring(content, parser))
-    except etree.XMLSyntaxError as exc:
-        bag.add(filename, None, exc.lineno, f"XML syntax error: {exc.msg}")
+        return xml.parse(content, filename)  # the hardened parser: a DOCTYPE or bad syntax is a problem with its line
+    except DefinitionInvalid as exc:
+        bag.problems.extend(exc.problems)
         return None
 
 

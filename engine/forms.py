@@ -93,14 +93,24 @@ class _WholeNumber(fields.Integer):
         return int(number)
 
 
+#: the years a date in case data may have: deadlines are computed from them, and 9999-12-31 + 3 days overflows
+YEARS = (1900, 2200)
+
+
+def _sane_year(value: Any) -> Any:
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValidationError(f"the year must be between {YEARS[0]} and {YEARS[1]}")
+    return value
+
+
 class _IsoDate(fields.Date):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).isoformat()
+        return _sane_year(super()._deserialize(value, attr, data, **kwargs)).isoformat()
 
 
 class _IsoDateTime(fields.DateTime):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).isoformat()
+        return _sane_year(super()._deserialize(value, attr, data, **kwargs)).isoformat()
 
 
 class _IsoTime(fields.Time):

@@ -40,6 +40,7 @@ class ReplayResult:
     steps: int
     problem: dict[str, Any] | None = None
     mapping: dict[str, str] = field(default_factory=dict)  # recorded task id -> replay task id
+    workflow: BpmnWorkflow | None = None  # the replayed workflow after the last event (to compare with the row)
 
 
 class Divergence(Exception):
@@ -166,4 +167,4 @@ def replay(bundle: SpecBundle, events: list[Recorded], script_engine: Any,
     except SanxiangError as exc:
         seq = events[count].seq if count < len(events) else None
         return ReplayResult(False, count, {"seq": seq, "problem": f"replay failed: {exc.message}"}, run.mapping)
-    return ReplayResult(True, count, None, run.mapping)
+    return ReplayResult(True, count, None, run.mapping, run.workflow)

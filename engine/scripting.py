@@ -14,18 +14,30 @@ expression is checked on its syntax tree before it is compiled:
 
 The builtins table is a whitelist of pure functions. Compiled code is cached by
 source text. A refused or failing script raises :class:`ScriptError`.
+
+**Limits.** Code whose cost is bounded by its size and the data it reads (:func:`is_cheap`: most
+gateway conditions, DMN cells, timer expressions and short assignment scripts) runs in this
+process; everything else runs in :mod:`engine.sandbox`, a pool of worker processes with a
+wall-clock, a CPU-time and a memory limit, on a copy of the case data. Either way an expression
+cannot change the case data. The replay of ``verify`` uses the same engines, so the same limits.
 """
 from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import datetime as _dt
+import hashlib
+import pickle
 import textwrap
+import traceback
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from . import clock, lottery, people
 from .calendar import WorkingCalendar
@@ -41,6 +53,7 @@ SAFE_BUILTINS: dict[str, Any] = {
     )
 }
 
+SCRIPT_FILENAME = "<script>"  # the file name of compiled diagram code in tracebacks (lines are found by it)
 FORBIDDEN_ATTRIBUTES = frozenset({"format", "format_map", "mro", "gi_frame", "f_globals", "f_locals"})
 FORBIDDEN_NODES: dict[type, str] = {
     ast.Import: "import is not allowed",
@@ -77,12 +90,6 @@ def check_source(source: str, mode: str = "exec") -> ast.AST:
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and "__" in node.value:
             raise ScriptError("strings containing '__' are not allowed", line=node.lineno)
     return tree
-
-
-@lru_cache(maxsize=4096)
-def _compile(source: str, mode: str) -> Any:
-    tree = check_source(source, mode)
-    return compile(tree, "<script>", mode)
 
 
 def _helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
@@ -135,27 +142,156 @@ def _var(context: dict) -> Callable[..., Any]:
     return var
 
 
-class RestrictedEnvironment(TaskDataEnvironment):
-    """A TaskDataEnvironment that only runs checked code with whitelisted builtins."""
+class MaskWith:
+    """``mask_text(text, names=())`` with a fixed rule set; picklable, so the sandbox gets the same helper."""
 
-    def __init__(self, calendar: WorkingCalendar | None = None, extra: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, rules: Any) -> None:
+        self.rules = tuple(rules)
+
+    def __call__(self, text: str, names: Any = ()) -> str:
+        return mask_text(text, self.rules, names)
+
+
+# -- cheap code: what may run in this process without a limit -----------------------------------------------------
+#
+# Code is "cheap" when its cost is bounded by its own size times the size of the data it reads: no loops,
+# comprehensions, lambdas or function definitions, no operator that multiplies a size (``*``, ``**``, ``<<``, ``%``
+# formatting, format specs), nothing that can double a value (``a + b`` and displays with two or more non-constant
+# parts, f-strings with two or more fields: applied again by a loop in the diagram they would double each time),
+# calls only to the bounded functions and methods below, no walrus, no stores but plain names, at most
+# MAX_CHEAP_NODES syntax nodes. Cheap code also cannot change the data it reads (no mutating method is callable).
+# Everything else runs in :mod:`engine.sandbox` under a time and a memory limit.
+
+CHEAP_FUNCTIONS = frozenset({
+    "len", "bool", "str", "int", "float", "abs", "min", "max", "any", "all", "sum", "isinstance",
+    "today", "now_iso", "var", "add_days", "is_working_day", "add_working_days",
+})
+CHEAP_METHODS = frozenset({
+    "get", "keys", "values", "items", "startswith", "endswith", "strip", "lstrip", "rstrip", "lower", "upper",
+    "casefold", "isdigit", "isdecimal", "isnumeric", "isalpha", "isalnum", "isspace", "count", "find", "index",
+})
+MAX_CHEAP_NODES = 400
+#: add_working_days loops once per day: cheap only with a literal count up to this
+MAX_CHEAP_WORKING_DAYS = 366
+_CHEAP_BINOPS = (ast.Add, ast.Sub, ast.Div, ast.FloorDiv, ast.BitAnd, ast.BitOr, ast.BitXor)
+_CHEAP_STATEMENTS = (ast.Module, ast.Expression, ast.Assign, ast.Expr, ast.If, ast.Pass)
+_CHEAP_EXPRESSIONS = (
+    ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.IfExp, ast.Compare, ast.Call, ast.Constant, ast.Attribute, ast.Subscript,
+    ast.Slice, ast.Name, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.JoinedStr, ast.FormattedValue, ast.keyword,
+    ast.expr_context, ast.boolop, ast.unaryop, ast.cmpop, ast.operator,
+)
+
+
+def _small_count(node: ast.AST) -> bool:
+    if isinstance(node, ast.IfExp):
+        return _small_count(node.body) and _small_count(node.orelse)
+    return (isinstance(node, ast.Constant) and type(node.value) is int
+            and 0 <= node.value <= MAX_CHEAP_WORKING_DAYS)
+
+
+def _non_constant(nodes: list[ast.AST | None]) -> int:
+    return sum(1 for n in nodes if n is not None and not isinstance(n, ast.Constant))
+
+
+def _cheap_call(node: ast.Call, methods: set[int]) -> bool:
+    if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        methods.add(id(func))
+        return func.attr in CHEAP_METHODS
+    if not isinstance(func, ast.Name) or func.id not in CHEAP_FUNCTIONS:
+        return False
+    if func.id == "sum":
+        return len(node.args) == 1 and not node.keywords
+    if func.id == "add_working_days":
+        return len(node.args) == 2 and not node.keywords and _small_count(node.args[1])
+    return True
+
+
+def _cheap_node(node: ast.AST, methods: set[int], callables: frozenset[str]) -> bool:
+    if isinstance(node, ast.Assign):
+        targets = [t for target in node.targets for t in (target.elts if isinstance(target, ast.Tuple | ast.List)
+                                                          else [target])]
+        return all(isinstance(t, ast.Name) and t.id not in callables and t.id not in CHEAP_FUNCTIONS
+                   for t in targets)
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Add):
+            return isinstance(node.left, ast.Constant) or isinstance(node.right, ast.Constant)
+        return isinstance(node.op, _CHEAP_BINOPS)
+    if isinstance(node, ast.Call):
+        return _cheap_call(node, methods)
+    if isinstance(node, ast.Attribute):
+        return id(node) in methods
+    if isinstance(node, ast.Name):
+        return not (isinstance(node.ctx, ast.Load) and node.id in callables and node.id not in CHEAP_FUNCTIONS)
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        return isinstance(getattr(node, "ctx", None), ast.Store) or _non_constant(node.elts) <= 1
+    if isinstance(node, ast.Dict):
+        return _non_constant([*node.keys, *node.values]) <= 1
+    if isinstance(node, ast.JoinedStr):
+        return sum(isinstance(v, ast.FormattedValue) for v in node.values) <= 1
+    if isinstance(node, ast.FormattedValue):
+        return node.format_spec is None
+    return isinstance(node, _CHEAP_STATEMENTS + _CHEAP_EXPRESSIONS)
+
+
+def is_cheap(tree: ast.AST, callables: frozenset[str] = frozenset()) -> bool:
+    """True when ``tree`` (already passed :func:`check_source`) may run here without a limit (see above).
+
+    ``callables`` are the helper and builtin names of the environment: reading one that is not a cheap
+    function (e.g. passing ``mask_text`` as a key) or storing to one makes the code not cheap.
+    """
+    methods: set[int] = set()
+    count = 0
+    for node in ast.walk(tree):  # breadth first: a call is seen before its method attribute
+        count += 1
+        if count > MAX_CHEAP_NODES or not _cheap_node(node, methods, callables):
+            return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def _plan(source: str, mode: str, callables: frozenset[str]) -> tuple[Any, bool]:
+    """Compiled code and whether it is cheap (raises ScriptError as :func:`check_source`)."""
+    tree = check_source(source, mode)
+    return compile(tree, SCRIPT_FILENAME, mode), is_cheap(tree, callables)
+
+
+def _callable_names(env: Mapping[str, Any]) -> frozenset[str]:
+    return frozenset({*SAFE_BUILTINS, *(k for k, v in env.items() if callable(v)), "var"})
+
+
+class RestrictedEnvironment(TaskDataEnvironment):
+    """A TaskDataEnvironment that only runs checked code with whitelisted builtins.
+
+    Cheap code runs in this process; other code runs in :mod:`engine.sandbox` (unless ``sandboxed`` is False:
+    the sandbox's own workers and the benchmark's baseline), on a copy of the data it is given.
+    """
+
+    def __init__(self, calendar: WorkingCalendar | None = None, extra: Mapping[str, Any] | None = None,
+                 sandboxed: bool = True) -> None:
         env: dict[str, Any] = {"__builtins__": dict(SAFE_BUILTINS)}
         env.update(_helpers(calendar or WorkingCalendar()))
         env.update(extra or {})
         super().__init__(env)
+        self.sandboxed = sandboxed
+        self._calendar = calendar
+        self._extra = dict(extra or {})
+        self._callables = _callable_names(env)
+        self._sandbox_env: tuple[str, bytes] | None = None
 
-    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
-        code = _compile(expression.strip(), "eval")
-        my_globals = dict(self.globals)
-        my_globals.update(external_context or {})
-        my_globals.update(context)
-        my_globals["__builtins__"] = self.globals["__builtins__"]
-        my_globals["var"] = _var(context)
-        return eval(code, my_globals)  # noqa: S307 - checked by check_source
-
-    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
-        code = _compile(textwrap.dedent(script), "exec")
-        self.check_for_overwrite(context, external_context or {})
+    # -- in this process ----------------------------------------------------------------------------------------
+    def run_here(self, mode: str, source: str, context: dict, external_context: dict | None = None) -> Any:
+        """Run checked code in this process: an expression's value, or for a script ``context`` itself, updated."""
+        code, _ = _plan(source, mode, self._callables)
+        if mode == "eval":
+            my_globals = dict(self.globals)
+            my_globals.update(external_context or {})
+            my_globals.update(context)
+            my_globals["__builtins__"] = self.globals["__builtins__"]
+            my_globals["var"] = _var(context)
+            return eval(code, my_globals)  # noqa: S307 - checked by check_source
         context.update(self.globals)
         context.update(external_context or {})
         context["var"] = _var(context)
@@ -163,10 +299,89 @@ class RestrictedEnvironment(TaskDataEnvironment):
             exec(code, context)  # noqa: S102 - checked by check_source
         finally:
             self._remove_globals_and_functions_from_context(context, external_context)
+        return context
+
+    # -- in the sandbox -----------------------------------------------------------------------------------------
+    def _sandbox_spec(self) -> tuple[str, bytes]:
+        if self._sandbox_env is None:
+            try:
+                blob = pickle.dumps((self._calendar, self._extra))
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:
+                raise TypeError(f"script helpers must be picklable to reach the sandbox: {exc}") from exc
+            self._sandbox_env = (hashlib.sha256(blob).hexdigest(), blob)
+        return self._sandbox_env
+
+    def _in_sandbox(self, mode: str, source: str, context: dict, external_context: dict | None) -> Any:
+        from . import clock, sandbox
+
+        key, blob = self._sandbox_spec()
+        return sandbox.pool().call(key, blob, mode, source, context, external_context, clock.CLOCK.get(),
+                                   "script" if mode == "exec" else "expression")
+
+    # -- SpiffWorkflow's interface ------------------------------------------------------------------------------
+    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+        source = expression.strip()
+        _, cheap = _plan(source, "eval", self._callables)
+        if cheap:
+            return self.run_here("eval", source, context, external_context)
+        if self.sandboxed:
+            return self._in_sandbox("eval", source, context, external_context)
+        return self.run_here("eval", source, copy.deepcopy(context), copy.deepcopy(external_context))
+
+    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+        source = textwrap.dedent(script)
+        _, cheap = _plan(source, "exec", self._callables)
+        self.check_for_overwrite(context, external_context or {})
+        if cheap or not self.sandboxed:
+            self.run_here("exec", source, context, external_context)
+            return True
+        result = self._in_sandbox("exec", source, context, external_context)
+        context.clear()
+        context.update(result)
         return True
 
 
-def make_script_engine(calendar: WorkingCalendar | None = None,
-                       extra: Mapping[str, Any] | None = None) -> PythonScriptEngine:
-    """A SpiffWorkflow script engine backed by :class:`RestrictedEnvironment` (``extra`` adds/overrides helpers)."""
-    return PythonScriptEngine(environment=RestrictedEnvironment(calendar, extra))
+def _error_line(err: BaseException) -> int | None:
+    if isinstance(err, ScriptError) and err.line:
+        return err.line
+    if isinstance(err, SyntaxError):
+        return err.lineno
+    lines = [f.lineno for f in traceback.extract_tb(err.__traceback__) if f.filename == SCRIPT_FILENAME]
+    return lines[-1] if lines else None
+
+
+class RestrictedScriptEngine(PythonScriptEngine):
+    """PythonScriptEngine whose errors keep the message and the script line (a ScriptError's, or the
+    failing line of the script), also for expressions; with no BPMN task (the service's catalogue check),
+    the error is a plain :class:`ScriptError`."""
+
+    def _task_error(self, task: Any, err: Exception, what: str) -> Exception:
+        message = err.message if isinstance(err, ScriptError) else f"{type(err).__name__}: {err}"
+        line = _error_line(err)
+        if getattr(task, "task_spec", None) is None:
+            return ScriptError(f"{message} ({what})", line=line)
+        return WorkflowTaskException(f"{message} ({what})", task=task, exception=err, line_number=line)
+
+    def evaluate(self, task: Any, expression: str, external_context: dict | None = None) -> Any:
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except SpiffWorkflowException as exc:
+            exc.add_note(f"Error evaluating expression '{expression}'")
+            raise
+        except Exception as exc:
+            raise self._task_error(task, exc, f"in expression '{expression.strip()[:200]}'") from exc
+
+    def execute(self, task: Any, script: str, external_context: dict | None = None) -> bool:
+        try:
+            return self.environment.execute(script, task.data, external_context or {})
+        except SpiffWorkflowException:
+            raise
+        except Exception as exc:
+            raise self._task_error(task, exc, "in script") from exc
+
+
+def make_script_engine(calendar: WorkingCalendar | None = None, extra: Mapping[str, Any] | None = None,
+                       sandboxed: bool = True) -> PythonScriptEngine:
+    """A SpiffWorkflow script engine backed by :class:`RestrictedEnvironment` (``extra`` adds/overrides helpers;
+    they must be picklable, e.g. :class:`MaskWith`, to reach the sandbox)."""
+    return RestrictedScriptEngine(environment=RestrictedEnvironment(calendar, extra, sandboxed))

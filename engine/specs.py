@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from . import xml
 from .definitions import NS, Catalog, file_kind, sha256
 from .errors import NotFound
 
@@ -105,10 +105,10 @@ def build_bundle(process_id: str, files: dict[str, bytes]) -> SpecBundle:
     forms: dict[str, dict] = {}
     for filename in sorted(files):
         kind = file_kind(filename)
-        if kind == "bpmn":
-            parser.add_bpmn_str(files[filename], filename)
+        if kind == "bpmn":  # parsed by the same hardened parser as at deploy (engine/xml.py)
+            parser.add_bpmn_xml(xml.parse(files[filename], filename).getroot(), filename)
         elif kind == "dmn":
-            parser.add_dmn_str(files[filename], filename)
+            parser.add_dmn_xml(xml.parse(files[filename], filename).getroot(), filename)
         elif kind == "form":
             forms[filename.rsplit("/", 1)[-1][: -len(".form")]] = json.loads(files[filename])
     spec = parser.get_spec(process_id)
@@ -131,7 +131,7 @@ def build_bundle(process_id: str, files: dict[str, bytes]) -> SpecBundle:
     process_properties: dict[str, dict[str, str]] = {}
     for filename, content in files.items():
         if file_kind(filename) == "bpmn":
-            root = etree.fromstring(content, etree.XMLParser(resolve_entities=False, no_network=True))
+            root = xml.parse(content, filename).getroot()
             for proc in root.xpath("//bpmn:process", namespaces=NS):
                 process_properties[proc.get("id")] = {
                     p.get("name"): p.get("value") for p in proc.xpath(

@@ -3,6 +3,7 @@ with the shipped processes deployed and the demo users created."""
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,7 +26,7 @@ def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
-                      "SECRET_KEY": "test"})
+                      "SECRET_KEY": secrets.token_urlsafe(32)})
     with app.app_context():
         db.drop_all()
         init_db()

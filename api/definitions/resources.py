@@ -4,11 +4,15 @@ from flask import Response
 from flask.views import MethodView
 from sqlalchemy import select
 
+from engine.errors import NotFound
+
+from .. import permissions
 from ..errors import BadRequest
 from ..extensions import db
 from ..models import DefinitionFile, DefinitionVersion
-from ..security import client_addr, current_user, require_role
+from ..security import client_addr, current_user
 from ..services import definitions as service
+from ..services import orgs
 from . import blp
 from .schemas import DeployResultSchema, UploadSchema, ValidateResultSchema, VersionSchema
 
@@ -27,16 +31,19 @@ def _uploads(args: dict) -> dict[str, bytes]:
 class Definitions(MethodView):
     @blp.response(200, VersionSchema(many=True))
     def get(self):
-        """The latest version of each process key."""
-        current_user()
-        return sorted((v for v in service._latest_versions() if v.kind == "bpmn"), key=lambda v: v.key)
+        """The latest version of each process key the caller's bureau runs."""
+        user = current_user()
+        return sorted((v for v in service.visible(user, service._latest_versions()) if v.kind == "bpmn"),
+                      key=lambda v: v.key)
 
     @blp.arguments(UploadSchema, location="files")
     @blp.response(201, DeployResultSchema)
     def post(self, args):
         """Deploy files (role process_owner): 201 with new versions, or 400 with problems."""
-        user = require_role("process_owner")
-        created = service.deploy(_uploads(args), user.username, client_addr())
+        user = permissions.require("definition.deploy")
+        scope = orgs.write_scope(user)
+        created = service.deploy(_uploads(args), user.username, client_addr(), org_id=orgs.user_bureau(user),
+                                 may_write=lambda org: org in scope if org is not None else orgs.is_root(user))
         db.session.commit()
         return {"versions": created}
 
@@ -47,7 +54,7 @@ class Validate(MethodView):
     @blp.response(200, ValidateResultSchema)
     def post(self, args):
         """Dry run of a deploy: 200 when valid, 400 with problems."""
-        require_role("process_owner")
+        permissions.require("definition.validate")
         catalog = service.validate(_uploads(args))
         return {"valid": True, "processes": sorted(catalog.processes), "decisions": sorted(catalog.decisions),
                 "forms": sorted(catalog.forms)}
@@ -58,11 +65,12 @@ class DefinitionVersions(MethodView):
     @blp.response(200, VersionSchema(many=True))
     def get(self, key):
         """All versions of a key, newest first."""
-        current_user()
-        versions = list(db.session.scalars(select(DefinitionVersion).where(DefinitionVersion.key == key)
-                                           .order_by(DefinitionVersion.kind, DefinitionVersion.version.desc())))
+        user = current_user()
+        versions = service.visible(user, list(db.session.scalars(
+            select(DefinitionVersion).where(DefinitionVersion.key == key)
+            .order_by(DefinitionVersion.kind, DefinitionVersion.version.desc()))))
         if not versions:
-            service.version_of(key)  # raises NotFound
+            raise NotFound(f"definition '{key}' not found")
         return versions
 
 
@@ -71,7 +79,9 @@ class DefinitionXml(MethodView):
     @blp.response(200, content_type="application/xml")
     def get(self, key, version):
         """The BPMN XML of one version."""
-        current_user()
+        user = current_user()
         ver = service.version_of(key, version)
+        if not service.visible(user, [ver]):
+            raise NotFound(f"definition '{key}' version {version} not found")
         content = db.session.get(DefinitionFile, ver.sha256).content
         return Response(content, mimetype="application/xml")

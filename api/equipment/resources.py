@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import StateConflict
@@ -42,15 +41,15 @@ def _login():
 class Devices(MethodView):
     @blp.response(200, DeviceSchema(many=True))
     def get(self):
-        """Every registered device with its current holder."""
-        devices = list(db.session.scalars(select(Device).order_by(Device.code)))
+        """The devices of the caller's bureau (a supervisor: of the bureaus it supervises) with their holders."""
+        devices = service.list_devices(current_user())
         holders = service.current_holders(devices)
         return [_device_dict(d, holders.get(d.id)) for d in devices]
 
     @blp.arguments(DeviceCreateSchema)
     @blp.response(201, DeviceSchema)
     def post(self, args):
-        """Register a device (admin or head); 409 if the code is taken."""
+        """Register a device of the caller's bureau (admin or head); 409 if the code is taken."""
         device = service.register_device(args["code"], args["name"], args["kind"], current_user(), client_addr())
         _commit(f"registering device {args['code']}")
         return _device_dict(device, None)
@@ -61,7 +60,8 @@ class Checkout(MethodView):
     @blp.arguments(CheckoutSchema)
     @blp.response(201, MovementSchema)
     def post(self, args, code):
-        """Check the device out to an officer (admin/head for anyone, an officer for themself); 409 if out."""
+        """Check the device out to an officer of its bureau (admin/head for anyone, an officer for themself); 409
+        if out, 404 for another bureau's device, 422 for an officer of another bureau."""
         move = service.checkout(code, args["officer"], current_user(), args.get("note"), client_addr())
         _commit(f"checking out device {code}")
         return _movement_dict(move, code)
@@ -82,5 +82,5 @@ class Return(MethodView):
 class Ledger(MethodView):
     @blp.response(200, MovementSchema(many=True))
     def get(self, code):
-        """The device's movements, oldest first."""
-        return [_movement_dict(m, code) for m in service.ledger(code)]
+        """The device's movements, oldest first; 404 for another bureau's device."""
+        return [_movement_dict(m, code) for m in service.ledger(code, current_user())]

@@ -9,11 +9,11 @@ from werkzeug.exceptions import RequestedRangeNotSatisfiable, RequestEntityTooLa
 
 from engine.errors import StateConflict
 
+from .. import permissions
 from ..errors import error_body
 from ..extensions import db
-from ..security import client_addr, current_user, require_role
+from ..security import client_addr, current_user
 from ..services import evidence as service
-from ..services.instances import get_instance
 from . import blp
 from .schemas import EvidenceItemSchema, EvidenceUploadSchema, ReadQuerySchema
 
@@ -33,7 +33,7 @@ def _login_and_limit():
     """Log in first (401/403 before any parsing), and bound what an upload may make the server read."""
     current_user()
     if request.method == "POST":
-        require_role(*service.UPLOAD_ROLES)
+        permissions.require("evidence.upload")
         limit = int(current_app.config["EVIDENCE_MAX_BYTES"]) + FORM_SLACK
         request.max_content_length = limit
         if request.content_length is not None and request.content_length > limit:
@@ -63,8 +63,7 @@ class InstanceEvidence(MethodView):
     @blp.response(200, EvidenceItemSchema(many=True))
     def get(self, instance_id):
         """The instance's evidence items (metadata; reading a file is logged)."""
-        service.check_read_role(current_user())
-        get_instance(instance_id)
+        permissions.open_case(instance_id, "evidence.read", what="evidence_list")
         return service.items_of(instance_id)
 
     @blp.arguments(EvidenceUploadSchema, location="multipart")
@@ -77,6 +76,7 @@ class InstanceEvidence(MethodView):
         400/413 naming `file` (type, size), 422 invalid metadata, 403 rule `equipment_ledger` when an
         audio_video item's device was not checked out to an officer of the case at `captured_at`.
         """
+        permissions.open_case(instance_id, "evidence.upload")
         storage = meta.pop("file")
         item, created = service.upload(instance_id, storage.stream, storage.filename, storage.content_type,
                                        meta, current_user(), client_addr())

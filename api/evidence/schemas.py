@@ -19,6 +19,7 @@ from marshmallow import (
 )
 from werkzeug.datastructures import FileStorage
 
+from ..inputs import MAX_ID, AwareDateTime
 from ..models.types import as_utc, utc_iso
 
 KINDS = ("audio_video", "photo", "document")
@@ -35,7 +36,7 @@ class PauseSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    at = fields.AwareDateTime(required=True, default_timezone=UTC,
+    at = AwareDateTime(required=True, default_timezone=UTC,
                               metadata={"description": "when recording paused (no offset = UTC)"})
     reason = fields.String(required=True, validate=[not_blank, validate.Length(max=500)],
                            metadata={"description": "why (technical reasons only; docs/DOMAIN.md §2.3)"})
@@ -51,7 +52,7 @@ class EvidenceUploadSchema(Schema):
     file = Upload(required=True, metadata={"description": "the evidence file (at most EVIDENCE_MAX_BYTES)"})
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     title = fields.String(validate=validate.Length(max=255))
-    captured_at = fields.AwareDateTime(default_timezone=UTC,
+    captured_at = AwareDateTime(default_timezone=UTC,
                                        metadata={"description": "required for audio_video and photo"})
     place = fields.String(validate=validate.Length(max=255))
     device_id = fields.String(validate=validate.Length(min=1, max=48),
@@ -78,8 +79,8 @@ class EvidenceUploadSchema(Schema):
                 out["officers"] = _json(one, "officers")
             elif "," in one:
                 out["officers"] = [o.strip() for o in one.split(",") if o.strip()]
-        if isinstance(out.get("pauses"), str):
-            out["pauses"] = _json(out["pauses"], "pauses") if out["pauses"].strip() else []
+        if "pauses" in out:
+            out["pauses"] = _pauses(out["pauses"])
         return {key: value for key, value in out.items() if not (isinstance(value, str) and value == "") and value != [""]}
 
     @validates_schema(skip_on_field_errors=False)
@@ -115,11 +116,30 @@ class EvidenceUploadSchema(Schema):
         return data
 
 
+def _pauses(value: Any) -> Any:
+    """The multipart ``pauses`` field(s) as a list: one field holding a JSON list (as docs/API.md documents),
+    or one JSON object per repeated field; empty fields are no pauses. Anything else is left for the schema to
+    refuse (422 naming ``pauses``)."""
+    texts = value if isinstance(value, list) else [value]
+    if not all(isinstance(t, str) for t in texts):
+        return value
+    texts = [t for t in texts if t.strip()]
+    if len(texts) == 1 and texts[0].lstrip().startswith("["):
+        return _json(texts[0], "pauses")
+    return [_json(t, "pauses") for t in texts]
+
+
 def _json(text: str, field: str) -> Any:
+    if len(text) > 100_000:
+        raise ValidationError({field: ["longer than 100000 characters"]})
     try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise ValidationError({field: [f"not valid JSON: {exc}"]}) from exc
+        return json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise ValidationError({field: [f"not valid JSON: {str(exc)[:200]}"]}) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 class EvidenceItemSchema(Schema):
@@ -156,4 +176,4 @@ class ReadQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE  # e.g. a player's cache-busting parameter
 
-    instance_id = fields.Integer(metadata={"description": "log and serve the read for this instance only"})
+    instance_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={"description": "log and serve the read for this instance only"})

@@ -4,28 +4,41 @@ from flask import Response
 from flask.views import MethodView
 from sqlalchemy import select
 
+from .. import permissions
 from ..extensions import db
 from ..instances.schemas import InstanceSchema
 from ..models import Event
-from ..security import client_addr, current_user, require_role
+from ..security import client_addr
 from ..services import audit, corrections
+from ..services.access import access_stream
 from ..services.archive import build_archive
-from ..services.instances import get_instance
+from ..services.history import instance_stream
 from . import blp
-from .schemas import CancelSchema, DataEditSchema, EventSchema, RewindSchema, StateSchema, VerifySchema
-
-AUDIT_ROLES = ("auditor", "admin", "head")
+from .schemas import (
+    CancelSchema,
+    DataEditSchema,
+    EventSchema,
+    HistoryQuerySchema,
+    RewindSchema,
+    StateSchema,
+    VerifySchema,
+)
 
 
 @blp.route("/<int:instance_id>/history")
 class History(MethodView):
+    @blp.arguments(HistoryQuerySchema, location="query")
     @blp.response(200, EventSchema(many=True))
-    def get(self, instance_id):
-        """Every event of the instance (its own stream first, then its evidence-access stream), with hashes."""
-        current_user()
-        get_instance(instance_id)
-        return list(db.session.scalars(select(Event).where(Event.instance_id == instance_id)
-                                       .order_by(Event.stream.desc(), Event.seq)))
+    def get(self, args, instance_id):
+        """Every event of the instance (its own stream first, then its access stream: reads of its personal data and
+        evidence downloads), with hashes; ``stream`` picks one of them. This read is itself recorded."""
+        permissions.open_case(instance_id, "instance.history", what="history")
+        stmt = select(Event).where(Event.instance_id == instance_id)
+        if args["stream"] == "case":
+            stmt = stmt.where(Event.stream == instance_stream(instance_id))
+        elif args["stream"] == "access":
+            stmt = stmt.where(Event.stream == access_stream(instance_id))
+        return list(db.session.scalars(stmt.order_by(Event.stream.desc(), Event.seq)))
 
 
 @blp.route("/<int:instance_id>/history/<int:seq>/state")
@@ -33,8 +46,7 @@ class StateAfter(MethodView):
     @blp.response(200, StateSchema)
     def get(self, instance_id, seq):
         """The instance as it was after event ``seq``: element states and data (stored snapshot)."""
-        current_user()
-        get_instance(instance_id)
+        permissions.open_case(instance_id, "instance.history", what="state")
         return audit.state_after(instance_id, seq)
 
 
@@ -43,8 +55,7 @@ class Verify(MethodView):
     @blp.response(200, VerifySchema)
     def get(self, instance_id):
         """Check the chain, checkpoints, definition files, snapshots and evidence; re-run the instance."""
-        require_role(*AUDIT_ROLES)
-        get_instance(instance_id)
+        permissions.open_case(instance_id, "instance.verify")
         return audit.verify_instance(instance_id)
 
 
@@ -53,8 +64,7 @@ class Archive(MethodView):
     @blp.response(200, content_type="application/zip")
     def get(self, instance_id):
         """The case archive (案卷) as a zip: manifest, BPMN, evidence, case file in Chinese."""
-        user = require_role(*AUDIT_ROLES)
-        instance = get_instance(instance_id)
+        user, instance, _ = permissions.open_case(instance_id, "instance.archive")
         payload = build_archive(instance, user.username, client_addr())
         db.session.commit()
         return Response(payload, mimetype="application/zip", headers={
@@ -67,7 +77,7 @@ class DataEdit(MethodView):
     @blp.response(200, InstanceSchema)
     def patch(self, args, instance_id):
         """Admin correction of case data: a new event with before/after; nothing is overwritten in history."""
-        user = require_role("admin")
+        user, _, _ = permissions.open_case(instance_id, "instance.edit_data")
         instance = corrections.edit_data(instance_id, args["changes"], args["reason"], user, client_addr())
         db.session.commit()
         return instance
@@ -79,7 +89,7 @@ class Rewind(MethodView):
     @blp.response(200, InstanceSchema)
     def post(self, args, instance_id):
         """Admin rewind to an earlier user task: a new event; the history before it stays."""
-        user = require_role("admin")
+        user, _, _ = permissions.open_case(instance_id, "instance.rewind")
         instance = corrections.rewind(instance_id, args["element_id"], args["reason"], user, client_addr())
         db.session.commit()
         return instance
@@ -91,7 +101,7 @@ class Cancel(MethodView):
     @blp.response(200, InstanceSchema)
     def post(self, args, instance_id):
         """Admin: stop a running case for good with a reason (a new event; state and history stay)."""
-        user = require_role("admin")
+        user, _, _ = permissions.open_case(instance_id, "instance.cancel")
         instance = corrections.cancel(instance_id, args["reason"], user, client_addr())
         db.session.commit()
         return instance

@@ -1,4 +1,4 @@
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 
 def _not_empty(value: dict) -> None:
@@ -11,7 +11,13 @@ def _a_reason(value: str) -> None:
         raise ValidationError("a reason of at least two characters is required")
 
 
+class HistoryQuerySchema(Schema):
+    stream = fields.String(load_default="all", validate=validate.OneOf(["all", "case", "access"]), metadata={
+        "description": "case: the instance's own stream; access: its access stream (reads, downloads); all: both"})
+
+
 class EventSchema(Schema):
+    stream = fields.String()
     seq = fields.Integer()
     type = fields.String()
     task_id = fields.String(allow_none=True)
@@ -48,6 +54,7 @@ class VerifySchema(Schema):
     replay_ok = fields.Boolean()
     definitions_ok = fields.Boolean()
     evidence_ok = fields.Boolean()
+    row_ok = fields.Boolean()
     ok = fields.Boolean()
     problems = fields.List(fields.Dict())
 

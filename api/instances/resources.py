@@ -3,21 +3,32 @@ from __future__ import annotations
 from flask.views import MethodView
 from sqlalchemy import select
 
+from .. import permissions
 from ..extensions import db
 from ..models import Instance
-from ..security import client_addr, current_user, require_role
-from ..services.instances import get_instance, open_tasks, start_instance
+from ..security import client_addr
+from ..services import orgs
+from ..services.instances import open_tasks, start_instance
 from . import blp
 from .schemas import InstanceDetailSchema, InstanceQuerySchema, InstanceSchema, StartSchema
 
-STARTERS = ("officer", "admin")
 
-
-def _detail(instance: Instance) -> dict:
+def _detail(instance: Instance, view: permissions.View = "full") -> dict:
     result = {c.key: getattr(instance, c.key) for c in Instance.__table__.columns}
-    result["tasks"] = open_tasks(instance.id)
+    result["data"] = permissions.shown(instance.data, view)
+    result["title"] = permissions.shown({"t": instance.title}, view)["t"]
+    result["tasks"] = masked_rows(open_tasks(instance.id), view)
     result["deadlines"] = {"instance_due_at": instance.due_at, "next_timer": instance.next_due}
     return result
+
+
+def masked_rows(rows: list, view: permissions.View) -> list:
+    """Instance or task rows as ``view`` may see them: in the masked view their titles (typed by the officer, so
+    they may carry an ID number) pass through the masking rules like the case data."""
+    if view == "full":
+        return rows
+    return [{**{c.key: getattr(r, c.key) for c in r.__table__.columns},
+             "title": permissions.shown({"t": r.title}, view)["t"]} for r in rows]
 
 
 @blp.route("")
@@ -27,31 +38,37 @@ class Instances(MethodView):
     def post(self, args):
         """Start the latest version of a process; ``data`` only with the keys the process declares (startData), 422
         naming each other key."""
-        user = require_role(*STARTERS)
-        role = next((r for r in STARTERS if user.has_role(r)), None)
+        user = permissions.require("instance.start")
+        role = permissions.acting_role(user, "instance.start")
+        from ..services.definitions import check_startable
+
+        check_startable(user, args["definition_key"])
         instance = start_instance(args["definition_key"], args["data"], user.username, role, client_addr(),
-                                  declared_only=True)
+                                  declared_only=True, org_id=orgs.user_bureau(user), unit_id=orgs.user_org(user))
         db.session.commit()
         return _detail(instance)
 
     @blp.arguments(InstanceQuerySchema, location="query")
     @blp.response(200, InstanceSchema(many=True))
     def get(self, args):
-        """Instances, newest first."""
-        current_user()
-        stmt = select(Instance)
+        """The instances the caller may read (their bureau's, their unit's, the cases they work on), newest first."""
+        user = permissions.require("instance.list")
+        stmt = select(Instance).where(permissions.visible_instances_clause(user))
         if args.get("definition_key"):
             stmt = stmt.where(Instance.definition_key == args["definition_key"])
         if args.get("status"):
             stmt = stmt.where(Instance.status == args["status"])
         stmt = stmt.order_by(Instance.id.desc()).limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
-        return list(db.session.scalars(stmt))
+        rows = list(db.session.scalars(stmt))
+        if not user.has_role("publicity_officer"):
+            return rows
+        return [r if permissions.case_view(user, r) == "full" else masked_rows([r], "masked")[0] for r in rows]
 
 
 @blp.route("/<int:instance_id>")
 class InstanceDetail(MethodView):
     @blp.response(200, InstanceDetailSchema)
     def get(self, instance_id):
-        """Status, open tasks, case data and deadlines."""
-        current_user()
-        return _detail(get_instance(instance_id))
+        """Status, open tasks, case data and deadlines (a read recorded on the case's access stream)."""
+        _, instance, view = permissions.open_case(instance_id, what="instance")
+        return _detail(instance, view)

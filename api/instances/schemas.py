@@ -14,7 +14,7 @@ class StartSchema(Schema):
 class InstanceQuerySchema(Schema):
     definition_key = fields.String()
     status = fields.String(validate=validate.OneOf(["running", "completed", "cancelled", "error"]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

@@ -5,9 +5,10 @@ from .events import Blob, Checkpoint, Event
 from .evidence import Device, DeviceMovement, EvidenceItem
 from .instances import Instance, TaskRow
 from .locks import Lock
+from .orgs import Organisation
 from .registry import PowerItem
 from .settings import Setting
-from .users import ApiToken, Certificate, User
+from .users import ApiToken, Certificate, LoginAttempt, User
 
 __all__ = [
     "AnnualReport",
@@ -26,6 +27,8 @@ __all__ = [
     "EvidenceItem",
     "Instance",
     "Lock",
+    "LoginAttempt",
+    "Organisation",
     "PowerItem",
     "Setting",
     "TaskRow",

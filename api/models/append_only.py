@@ -1,4 +1,4 @@
-"""Append-only tables: the ORM refuses UPDATE/DELETE, and so does the database (triggers).
+"""Append-only tables: the ORM refuses UPDATE/DELETE, and so does the database (row triggers; TRUNCATE too).
 
 History is sacred: a correction is a new row, never a change to an old one.
 """
@@ -7,6 +7,9 @@ from __future__ import annotations
 from sqlalchemy import DDL, event
 
 from engine.errors import RuleViolation
+
+#: the names of the append-only tables (filled by :func:`append_only`)
+APPEND_ONLY_TABLES: list[str] = []
 
 # '%%' because SQLAlchemy %-formats DDL bound to a table
 _PG_FUNCTION = DDL("""
@@ -30,10 +33,16 @@ def append_only(model: type) -> type:
     """Class decorator: refuse updates and deletes of ``model`` rows in the ORM and in the database."""
     table = model.__table__
     name = table.name
+    APPEND_ONLY_TABLES.append(name)
     event.listen(table, "after_create", _PG_FUNCTION.execute_if(dialect="postgresql"))
     event.listen(table, "after_create", DDL(
         f"CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {name} "
         "FOR EACH ROW EXECUTE FUNCTION sanxiang_append_only()").execute_if(dialect="postgresql"))
+    # TRUNCATE fires no row trigger: a statement trigger refuses it (SQLite has no TRUNCATE; its DELETE without
+    # WHERE runs the row triggers below, as a table with a DELETE trigger is never emptied by truncation)
+    event.listen(table, "after_create", DDL(
+        f"CREATE TRIGGER {name}_no_truncate BEFORE TRUNCATE ON {name} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION sanxiang_append_only()").execute_if(dialect="postgresql"))
     for op in ("UPDATE", "DELETE"):
         event.listen(table, "after_create", DDL(
             f"CREATE TRIGGER {name}_no_{op.lower()} BEFORE {op} ON {name} "

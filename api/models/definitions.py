@@ -45,6 +45,8 @@ class DefinitionVersion(db.Model):
     sha256: Mapped[str] = mapped_column(ForeignKey("definition_files.sha256"), nullable=False)
     deployment_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
     deployed_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: the organisation that owns the key (its subtree runs it); None: the whole platform
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

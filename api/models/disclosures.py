@@ -21,7 +21,6 @@ from ..extensions import db
 from .append_only import append_only
 from .types import JSONType, UTCDateTime, utcnow
 
-DEFAULT_AGENCY = "宁晋县民族宗教事务局"
 #: why a published decision is withdrawn (APL 48: changed, revoked or found illegal)
 WITHDRAWAL_BASES = ("changed", "revoked", "illegal", "other")
 #: what changed or revoked a published decision (APL 48)
@@ -35,6 +34,8 @@ class Disclosure(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: the case the decision was made in (a correction keeps the original case)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True, nullable=False)
+    #: the bureau that decided (the case's organisation): the public list filters on it, ``agency`` is its name
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     category: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
     title: Mapped[str] = mapped_column(String(255), nullable=False)
     decision_number: Mapped[str | None] = mapped_column(String(128))
@@ -42,7 +43,7 @@ class Disclosure(db.Model):
     #: the party as published: an organisation's name, a natural person's masked name (张某)
     party: Mapped[str | None] = mapped_column(String(255))
     decision_date: Mapped[date | None] = mapped_column(Date)
-    agency: Mapped[str] = mapped_column(String(255), nullable=False, default=DEFAULT_AGENCY)
+    agency: Mapped[str] = mapped_column(String(255), nullable=False)
     legal_basis: Mapped[str | None] = mapped_column(Text)
     #: APL 59: the main facts (主要违法事实), the penalty (kind and amount) and how and by when to fulfil it
     facts: Mapped[str | None] = mapped_column(Text)
@@ -98,9 +99,11 @@ class AnnualReport(db.Model):
     """Annual enforcement statistics (published by 31 January); a re-publication is a new version."""
 
     __tablename__ = "annual_reports"
-    __table_args__ = (UniqueConstraint("year", "version", name="uq_annual_reports_year_version"),)
+    __table_args__ = (UniqueConstraint("org_id", "year", "version", name="uq_annual_reports_org_year_version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: the bureau the figures are of
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     year: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     content: Mapped[dict] = mapped_column(JSONType, nullable=False)

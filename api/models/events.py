@@ -63,7 +63,7 @@ class Blob(db.Model):
 
 
 class Checkpoint(db.Model):
-    """A periodic record of every stream's head, itself hash-chained."""
+    """A periodic record of every stream's head, itself hash-chained and signed (see api/services/signing.py)."""
 
     __tablename__ = "checkpoints"
 
@@ -72,6 +72,9 @@ class Checkpoint(db.Model):
     heads: Mapped[dict] = mapped_column(JSONType, nullable=False)  # stream -> [seq, hash]
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: Ed25519 signature (hex) of the hash by a key the database does not hold, and that key's fingerprint
+    signature: Mapped[str | None] = mapped_column(String(128))
+    key_id: Mapped[str | None] = mapped_column(String(64))
 
 
 for _model in (Event, Blob, Checkpoint):

@@ -57,6 +57,8 @@ class Device(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(48), unique=True, nullable=False)
+    #: the bureau that equipped it: only its officers check it out; other bureaus do not see it
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     name: Mapped[str] = mapped_column(String(128), nullable=False)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # camera | recorder | body_cam
     registered_by: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -2,7 +2,9 @@
 random-inspection item list (随机抽查事项清单) and the directory of inspection targets (检查对象名录).
 
 Each change of an item is a new, append-only version; the highest version of a code is
-current, and a version with ``retired`` set takes the item off the public list. A lottery
+current, and a version with ``retired`` set takes the item off the public list. Every list belongs to a
+bureau (``org_id``); entries set at the platform root are every bureau's until a bureau changes its own
+(api/registry/lists.py). ``org`` gives the owning node's code (public lists show it). A lottery
 plan (双随机) is fixed and committed before its draw; its server random value is revealed
 by a later, separate row. A permit application's item values are fixed when it is registered.
 """
@@ -25,12 +27,23 @@ DEFAULT_REMEDIES = ("对本行政行为不服的，可以自知道之日起60日
                     "或者自知道或者应当知道之日起6个月内依法提起行政诉讼。")
 
 
+class _OwnedByOrg:
+    @property
+    def org(self) -> str | None:
+        """The code of the organisation whose list the row is on."""
+        from ..services.org_scope import code_of  # models -> services: import late
+
+        return code_of(self.org_id)
+
+
 @append_only
-class PowerItem(db.Model):
+class PowerItem(_OwnedByOrg, db.Model):
     __tablename__ = "power_items"
-    __table_args__ = (UniqueConstraint("code", "version", name="uq_power_items_code_version"),)
+    __table_args__ = (UniqueConstraint("org_id", "code", "version", name="uq_power_items_org_code_version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: the bureau whose list the entry is on (the platform root: every bureau's, until a bureau changes it)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
@@ -53,13 +66,15 @@ class PowerItem(db.Model):
 
 
 @append_only
-class InspectionItem(db.Model):
+class InspectionItem(_OwnedByOrg, db.Model):
     """One version of an item of the random-inspection list (随机抽查事项清单)."""
 
     __tablename__ = "inspection_items"
-    __table_args__ = (UniqueConstraint("code", "version", name="uq_inspection_items_code_version"),)
+    __table_args__ = (UniqueConstraint("org_id", "code", "version", name="uq_inspection_items_org_code_version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: the bureau whose list the entry is on (the platform root: every bureau's, until a bureau changes it)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
@@ -73,13 +88,15 @@ class InspectionItem(db.Model):
 
 
 @append_only
-class InspectionTarget(db.Model):
+class InspectionTarget(_OwnedByOrg, db.Model):
     """One version of an entry of the directory of inspection targets (检查对象名录)."""
 
     __tablename__ = "inspection_targets"
-    __table_args__ = (UniqueConstraint("code", "version", name="uq_inspection_targets_code_version"),)
+    __table_args__ = (UniqueConstraint("org_id", "code", "version", name="uq_inspection_targets_org_code_version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: the bureau whose list the entry is on (the platform root: every bureau's, until a bureau changes it)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
@@ -101,6 +118,8 @@ class LotteryPlan(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    #: the bureau of the case (its lists were drawn from)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     plan: Mapped[dict] = mapped_column(JSONType, nullable=False)
     plan_digest: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     commitment: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -98,7 +98,7 @@ def _date(text: str | None) -> tuple[date | None, bool]:
 
 
 def public_search(args: Any) -> dict[str, Any]:
-    """The public list for the query string ``args`` (q, category, date_from, date_to, status, page)."""
+    """The public list for the query string ``args`` (q, category, date_from, date_to, status, org, page)."""
     date_from, bad_from = _date(args.get("date_from"))
     date_to, bad_to = _date(args.get("date_to"))
     status = args.get("status") if args.get("status") in (*service.STATUSES, "all") else "all"
@@ -108,10 +108,13 @@ def public_search(args: Any) -> dict[str, Any]:
     except (TypeError, ValueError):
         page = 1
     q = (args.get("q") or "").strip()[:200]
+    bureaus = records.organisations()
+    org = args.get("org") if args.get("org") in {b["code"] for b in bureaus} else None
     rows = records.disclosures(q=q or None, category=category, date_from=date_from, date_to=date_to, status=status,
-                          page=page, per_page=PER_PAGE + 1)
+                               page=page, per_page=PER_PAGE + 1, org=org)
     return {"items": rows[:PER_PAGE], "has_next": len(rows) > PER_PAGE, "page": page,
-            "filters": {"q": q, "category": category or "", "status": status,
+            "bureaus": bureaus,
+            "filters": {"q": q, "category": category or "", "status": status, "org": org or "",
                         "date_from": args.get("date_from") or "", "date_to": args.get("date_to") or ""},
             "bad_date": bad_from or bad_to}
 

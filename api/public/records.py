@@ -11,22 +11,38 @@ from typing import Any
 from ..registry import service as registry
 from ..registry.schemas import PowerSchema
 from ..services import disclosures as service
+from ..services import org_scope
 from ..services.public_masking import mask_public, public_records
 from .schemas import DisclosureSchema, OfficerSchema
 
 #: what the public officer list shows as it is: who the officer is and the certificate (public by law, APL 42);
 #: a certificate number is not masked as a phone or account number it may look like
-OFFICER_KEPT = frozenset({"username", "display_name", "certificate_number"})
+OFFICER_KEPT = frozenset({"display_name", "certificate_number"})
 
 
-def powers() -> list[dict[str, Any]]:
-    """The list of powers and duties (权责清单) in force, every text masked."""
-    return public_records(registry.current_powers(), PowerSchema().fields)
+def _org(code: str | None) -> int | None:
+    """``?org=<code>`` of a public list (422 for an unknown code); None: every organisation."""
+    return org_scope.by_code(code).id if code else None
 
 
-def officers() -> list[dict[str, Any]]:
-    """Officers with a certificate valid today: names and certificate numbers as they are, every other text masked."""
-    return mask_public(registry.public_officers(), keep=OFFICER_KEPT)
+def powers(org: str | None = None) -> list[dict[str, Any]]:
+    """The list of powers and duties (权责清单) in force — of bureau ``org`` (its own and the platform's items),
+    else every organisation's own items — every text masked."""
+    return public_records(registry.public_powers(_org(org)), PowerSchema().fields)
+
+
+def officers(org: str | None = None) -> list[dict[str, Any]]:
+    """Officers with a certificate valid today (of bureau ``org`` when given): names and certificate numbers as
+    they are, every other text masked."""
+    rows = [{k: v for k, v in row.items() if k != "username"}  # no login names
+            for row in registry.public_officers(org_id=_org(org))]
+    return mask_public(rows, keep=OFFICER_KEPT)
+
+
+def organisations() -> list[dict[str, Any]]:
+    """The bureaus the portal filters by: code, name, kind and the parent's code."""
+    return [{"code": o.code, "name": o.name, "kind": o.kind, "parent": org_scope.code_of(o.parent_id)}
+            for o in org_scope.bureaus()]
 
 
 def disclosures(**query: Any) -> list[dict[str, Any]]:

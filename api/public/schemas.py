@@ -4,6 +4,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from .. import inputs
 from ..models.disclosures import WITHDRAWAL_BASES, WITHDRAWAL_EVENTS
 from ..registry.schemas import UtcDateTime, not_blank
 from ..services.disclosures import STATUSES
@@ -13,11 +14,13 @@ class DisclosureQuerySchema(Schema):
     q = fields.String(validate=validate.Length(max=200),
                       metadata={"description": "text in the title, the masked text or the decision number"})
     category = fields.String(validate=validate.Length(max=32), metadata={"description": "penalty, permit, ..."})
-    date_from = fields.Date(metadata={"description": "published on or after (Beijing date)"})
-    date_to = fields.Date(metadata={"description": "published on or before (Beijing date)"})
+    date_from = inputs.Date(metadata={"description": "published on or after (Beijing date)"})
+    date_to = inputs.Date(metadata={"description": "published on or before (Beijing date)"})
     status = fields.String(load_default="all", validate=validate.OneOf((*STATUSES, "all")),
                            metadata={"description": "published (current), withdrawn, superseded or all"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    org = fields.String(validate=validate.Length(min=1, max=32), metadata={
+        "description": "an organisation's code (GET /api/v1/public/organisations): its bureaus' decisions only"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
     @validates_schema
@@ -36,6 +39,7 @@ class WithdrawalSchema(Schema):
 
 class DisclosureSchema(Schema):
     id = fields.Integer()
+    org = fields.String(allow_none=True, metadata={"description": "code of the deciding bureau"})
     category = fields.String()
     title = fields.String()
     decision_number = fields.String(allow_none=True)
@@ -64,7 +68,7 @@ class CorrectionSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    disclosure_id = fields.Integer(required=True)
+    disclosure_id = fields.Integer(required=True, validate=validate.Range(min=1, max=inputs.MAX_ID))
     contact = fields.String(required=True, validate=[not_blank, validate.Length(min=3, max=255)])
     reason = fields.String(required=True, validate=[not_blank, validate.Length(min=5, max=5000)])
 
@@ -74,15 +78,31 @@ class CorrectionResultSchema(Schema):
     disclosure_id = fields.Integer()
     case_id = fields.Integer(allow_none=True, metadata={"description": "the disclosure_correction case, if started"})
     created_at = UtcDateTime()
+    reference = fields.String(metadata={"description": "the number to quote when asking about the request, "
+                                                       "e.g. JC20261130-000042"})
 
 
 class OfficerSchema(Schema):
-    username = fields.String()
+    """Name and certificate are public by law (APL 42); the login name is not (it is half of a credential)."""
+
     display_name = fields.String()
     certificate_number = fields.String()
     category = fields.String()
     area = fields.String(allow_none=True)
     valid_to = fields.Date(allow_none=True)
+    org = fields.String(allow_none=True, metadata={"description": "code of the officer's bureau"})
+
+
+class PublicOrgQuerySchema(Schema):
+    org = fields.String(validate=validate.Length(min=1, max=32), metadata={
+        "description": "an organisation's code (GET /api/v1/public/organisations): that bureau's records only"})
+
+
+class PublicOrganisationSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    parent = fields.String(allow_none=True, metadata={"description": "the parent organisation's code"})
 
 
 class WithdrawalStartSchema(Schema):
@@ -91,7 +111,7 @@ class WithdrawalStartSchema(Schema):
     event_kind = fields.String(required=True, validate=validate.OneOf(WITHDRAWAL_EVENTS),
                                metadata={"description": "reconsideration (行政复议) | litigation (行政诉讼) | "
                                                         "self_correction (自行纠正) | other"})
-    event_date = fields.Date(required=True, metadata={"description": "the day the decision was changed or "
+    event_date = inputs.Date(required=True, metadata={"description": "the day the decision was changed or "
                                                                      "revoked; the 3-day limit runs from it; "
                                                                      "not in the future"})
     reason = fields.String(required=True, validate=[not_blank, validate.Length(min=5, max=5000)],

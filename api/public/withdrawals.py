@@ -11,9 +11,13 @@ from datetime import date
 
 from flask.views import MethodView
 
+from engine.errors import NotFound
+
+from .. import permissions
 from ..evidence.parser import Blueprint
 from ..extensions import api, db
-from ..security import client_addr, current_user
+from ..security import client_addr
+from ..services.disclosures import case_org, get_disclosure
 from ..services.instances import open_tasks
 from ..services.withdrawals import start_withdrawal
 from . import blp as public_blp
@@ -33,8 +37,14 @@ class Withdrawals(MethodView):
         403 for other roles, 404 for an unknown disclosure, 409 when it is already withdrawn or corrected,
         422 naming the field for a bad basis, event, a future event date or a blank reason.
         """
+        user = permissions.require("withdrawal.start")
+        found = get_disclosure(disclosure_id)
+        try:  # another bureau's decision is not found, before any of the request is checked against it
+            permissions.check_org(user, case_org(found.instance_id), "withdrawal.start", "disclosure")
+        except NotFound:
+            raise NotFound(f"disclosure {disclosure_id} not found") from None
         case = start_withdrawal(disclosure_id, args["withdraw_basis"], args["event_kind"], args["event_date"],
-                                args["reason"], current_user(), client_addr())
+                                args["reason"], user, client_addr())
         db.session.commit()
         tasks = open_tasks(case.id)
         due = case.data.get("withdraw_due")

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-
 from engine import clock
-from engine.errors import FormDataInvalid, NotFound
+from engine.errors import FormDataInvalid
 
 from ..extensions import db
 from ..models.registry import InspectionItem, InspectionTarget
+from ..services import org_scope
 from ..services.flush import flush_or_conflict as _flush
 from ..services.history import append_event
+from . import lists
 
 ITEM_FIELDS = ("name", "legal_basis", "target_category", "method", "retired")
 TARGET_FIELDS = ("name", "category", "note", "retired")
@@ -28,49 +28,46 @@ Model = type[InspectionItem] | type[InspectionTarget]
 
 
 
-def current(model: Model, include_retired: bool = False) -> list[Any]:
-    """The current version of every entry of ``model``'s list, by code."""
-    latest = select(model.code, func.max(model.version).label("version")).group_by(model.code).subquery()
-    stmt = select(model).join(latest, (model.code == latest.c.code) & (model.version == latest.c.version))
-    if not include_retired:
-        stmt = stmt.where(model.retired.is_(False))
-    return list(db.session.scalars(stmt.order_by(model.code)))
+def current(model: Model, include_retired: bool = False, org_id: int | None = None) -> list[Any]:
+    """The current version of every entry of ``model``'s list of bureau ``org_id`` (default: the case being
+    worked, else the caller's bureau; entries set at the platform root included), by code."""
+    return lists.effective(model, org_id, include_retired)
 
 
-def versions(model: Model, code: str) -> list[Any]:
-    """Every version of ``code``, oldest first. Raises NotFound."""
-    rows = list(db.session.scalars(select(model).where(model.code == code).order_by(model.version)))
-    if not rows:
-        raise NotFound(f"{STREAMS[model].replace('_', ' ')[:-1]} '{code}' not found")
-    return rows
+def versions(model: Model, code: str, org_id: int | None = None) -> list[Any]:
+    """Every version of ``code`` in the bureau's list, oldest first. Raises NotFound (another bureau's too)."""
+    return lists.versions(model, code, org_id, STREAMS[model].replace("_", " ")[:-1])
 
 
-def put(model: Model, code: str, values: dict[str, Any], actor: str, client_addr: str | None = None) -> Any:
-    """A new version of entry ``code`` (the first creates it), validated values; no commit."""
+def put(model: Model, code: str, values: dict[str, Any], actor: str, client_addr: str | None = None,
+        org_id: int | None = None) -> Any:
+    """A new version of entry ``code`` (the first creates it) in the list of ``org_id`` (default: the caller's
+    bureau), validated values; no commit."""
     fields = ITEM_FIELDS if model is InspectionItem else TARGET_FIELDS
-    last = db.session.scalar(select(func.max(model.version)).where(model.code == code)) or 0
+    org_id = org_id if org_id is not None else org_scope.effective_org()
     data = {k: values[k] for k in fields if values.get(k) is not None}
-    row = model(code=code, version=last + 1, changed_by=actor, changed_at=clock.now(), **data)
+    row = model(code=code, org_id=org_id, version=lists.next_version(model, code, org_id), changed_by=actor,
+                changed_at=clock.now(), **data)
     db.session.add(row)
     _flush(f"changing {STREAMS[model]} {code}")
     append_event(STREAMS[model], None, f"{STREAMS[model][:-1]}_changed", actor=actor, client_addr=client_addr,
-                 data={"code": code, "version": row.version, **data})
+                 data={"code": code, "version": row.version, "org_id": org_id, **data})
     return row
 
 
-def item_options() -> list[dict[str, Any]]:
-    """The random-inspection items as form options (valuesKey ``registry_inspection_items``)."""
-    return [{"label": f"{i.name}（{i.legal_basis}）", "value": i.code} for i in current(InspectionItem)]
+def item_options(org_id: int | None = None) -> list[dict[str, Any]]:
+    """The random-inspection items of the bureau as form options (valuesKey ``registry_inspection_items``)."""
+    return [{"label": f"{i.name}（{i.legal_basis}）", "value": i.code} for i in current(InspectionItem, org_id=org_id)]
 
 
-def directory(item: InspectionItem) -> list[str]:
+def directory(item: InspectionItem, org_id: int | None = None) -> list[str]:
     """The item's part of the target directory, by name; a name listed twice is refused (the draw is by name).
 
     Raises:
         FormDataInvalid: two current targets of the category share a name (named with their codes).
     """
     codes: dict[str, list[str]] = {}
-    for target in current(InspectionTarget):
+    for target in current(InspectionTarget, org_id=org_id):
         if target.category == item.target_category:
             codes.setdefault(target.name, []).append(target.code)
     twice = {name: found for name, found in codes.items() if len(found) > 1}

@@ -33,7 +33,7 @@ from ..extensions import db
 from ..models import Instance, User
 from ..models.registry import InspectionItem, LotteryAbandonment, LotteryPlan, LotteryReveal
 from ..models.types import utc_iso
-from ..services import locks
+from ..services import locks, org_scope
 from ..services.flush import flush_or_conflict as _flush
 from ..services.history import append_event
 from ..services.recusal import names, recused_officers
@@ -56,7 +56,7 @@ LEAST_POOL = lottery.INSPECTORS_PER_TEAM + 1
 
 
 
-def _pool(inspectors: list[Any], recused: set[str]) -> list[str]:
+def _pool(inspectors: list[Any], recused: set[str], org_id: int | None = None) -> list[str]:
     """The inspector pool: certified officers of the registry today who did not withdraw from the case, more than
     one team.
 
@@ -66,7 +66,7 @@ def _pool(inspectors: list[Any], recused: set[str]) -> list[str]:
     """
     day = clock.today()
     pool = sorted({str(u) for u in inspectors})
-    certified = {row["username"] for row in public_officers(day)}
+    certified = {row["username"] for row in public_officers(day, org_id=org_id)}  # the case's bureau's officers
     outsiders = [u for u in pool if u not in certified]
     if outsiders:
         raise FormDataInvalid({"inspector_directory": [
@@ -104,13 +104,14 @@ def _status(shown: LotteryReveal | None, dropped: LotteryAbandonment | None, cas
     return "open"
 
 
-def _open_plan(item_code: str, instance_id: int) -> LotteryPlan | None:
-    """Another case's open plan (fixed, not drawn, not abandoned, its case running) for the item."""
+def _open_plan(item_code: str, instance_id: int, org_id: int | None = None) -> LotteryPlan | None:
+    """Another case's open plan (fixed, not drawn, not abandoned, its case running) for the bureau's item."""
     stmt = (select(LotteryPlan, Instance.status)
             .outerjoin(LotteryReveal, LotteryReveal.plan_id == LotteryPlan.id)
             .outerjoin(LotteryAbandonment, LotteryAbandonment.plan_id == LotteryPlan.id)
             .outerjoin(Instance, Instance.id == LotteryPlan.instance_id)
-            .where(LotteryReveal.id.is_(None), LotteryAbandonment.id.is_(None), LotteryPlan.instance_id != instance_id)
+            .where(LotteryReveal.id.is_(None), LotteryAbandonment.id.is_(None), LotteryPlan.instance_id != instance_id,
+                   LotteryPlan.org_id.is_not_distinct_from(org_id))
             .order_by(LotteryPlan.id))
     for plan, status in db.session.execute(stmt):
         if plan.plan.get("inspection_item") == item_code and status == "running":
@@ -134,26 +135,27 @@ def fix_plan(instance_id: int, item_code: str, target_count: Any, inspectors: li
         rule = FINAL_RULE if revealed(instance_id) is not None else PLAN_RULE
         raise RuleViolation(rule, f"case {instance_id} fixed plan {previous.plan_digest} already and it is public; "
                                   "a new plan is a new case (the head may abandon this one before its draw)")
-    items = {i.code: i for i in inspection.current(InspectionItem)}
+    instance = db.session.get(Instance, instance_id)
+    org_id = instance.org_id if instance is not None else None
+    items = {i.code: i for i in inspection.current(InspectionItem, org_id=org_id)}  # the case's bureau's list
     item = items.get(item_code)
     if item is None:
         raise FormDataInvalid({"inspection_item": [f"'{item_code}' is not on the random-inspection list"]})
     # one open plan per item: two cases cannot both pass the check (PostgreSQL and SQLite)
-    locks.hold(f"lottery-item:{item.code}")
-    other = _open_plan(item.code, instance_id)
+    locks.hold(f"lottery-item:{org_id}:{item.code}")
+    other = _open_plan(item.code, instance_id, org_id)
     if other is not None:
         raise StateConflict(f"case {other.instance_id} holds an open plan ({other.plan_digest}) for item "
                             f"'{item.code}': it is drawn or abandoned by the head before another plan is fixed")
-    targets = inspection.directory(item)
+    targets = inspection.directory(item, org_id)
     count = _count(target_count, targets)
-    instance = db.session.get(Instance, instance_id)
     recused = recused_officers(instance) | set(names(data.get("recused_officers")))
     plan = {"instance_id": instance_id, "inspection_item": item.code, "inspection_item_version": item.version,
             "inspection_item_name": item.name, "target_category": item.target_category,
             "target_list": targets, "target_count": count,
-            "inspector_pool": _pool(inspectors, recused), "fixed_at": utc_iso(clock.now())}
+            "inspector_pool": _pool(inspectors, recused, org_id), "fixed_at": utc_iso(clock.now())}
     secret = secrets.token_hex(32)
-    row = LotteryPlan(instance_id=instance_id, plan=plan, plan_digest=lottery.plan_digest(plan),
+    row = LotteryPlan(instance_id=instance_id, org_id=org_id, plan=plan, plan_digest=lottery.plan_digest(plan),
                       commitment=lottery.commitment(secret), secret=secret, created_by=actor, created_at=clock.now())
     db.session.add(row)
     _flush("fixing the lottery plan")
@@ -186,7 +188,8 @@ def exclusions(pool: list[str], instance: Instance, data: dict[str, Any], day: d
     out = []
     for name in pool:
         user = users.get(name)
-        if user is None or not user.active or not user.has_role("officer"):
+        if (user is None or not user.active or not user.has_role("officer")
+                or not org_scope.in_bureau(user, instance.org_id)):
             out.append({"inspector": name, "reason": "inactive", "note": "抽取日已不是在岗执法人员"})
         elif not _covered(user, day, until):
             out.append({"inspector": name, "reason": "certificate_not_valid",
@@ -259,7 +262,8 @@ def reveal(instance_id: int, data: dict[str, Any], actor: str, client_addr: str 
     return _draw_values(row, shown)
 
 
-def abandon(plan_id: int, reason: str, actor: str, client_addr: str | None = None) -> LotteryPlan:
+def abandon(plan_id: int, reason: str, actor: str, client_addr: str | None = None,
+            nodes: set[int] | None = None) -> LotteryPlan:
     """The head abandons an undrawn plan, with a reason (published); returns the plan. No commit.
 
     Raises:
@@ -270,7 +274,7 @@ def abandon(plan_id: int, reason: str, actor: str, client_addr: str | None = Non
     if not reason:
         raise FormDataInvalid({"reason": ["Missing data for required field."]})
     row = db.session.get(LotteryPlan, plan_id)
-    if row is None:
+    if row is None or (nodes is not None and row.org_id not in nodes):  # another bureau's plan: not there
         raise NotFound(f"lottery plan {plan_id} not found")
     locks.hold(f"lottery-plan:{row.id}")
     if db.session.scalar(select(LotteryReveal.id).where(LotteryReveal.plan_id == row.id)) is not None:
@@ -307,9 +311,10 @@ def revealed(instance_id: int) -> LotteryPlan | None:
     return found[0] if found else None
 
 
-def public_plans(instance_id: int | None = None) -> list[dict[str, Any]]:
-    """Every fixed plan with its digest, commitment and status (open, drawn, abandoned); the random value, the
-    exclusions at the draw, the seed and the draw once revealed; the reason once abandoned."""
+def public_plans(instance_id: int | None = None, nodes: set[int] | None = None) -> list[dict[str, Any]]:
+    """Every fixed plan (of the bureaus ``nodes`` when given) with its digest, commitment and status (open,
+    drawn, abandoned); the random value, the exclusions at the draw, the seed and the draw once revealed; the
+    reason once abandoned."""
     stmt = (select(LotteryPlan, LotteryReveal, LotteryAbandonment, Instance.status)
             .outerjoin(LotteryReveal, LotteryReveal.plan_id == LotteryPlan.id)
             .outerjoin(LotteryAbandonment, LotteryAbandonment.plan_id == LotteryPlan.id)
@@ -317,9 +322,11 @@ def public_plans(instance_id: int | None = None) -> list[dict[str, Any]]:
             .order_by(LotteryPlan.id.desc()))
     if instance_id is not None:
         stmt = stmt.where(LotteryPlan.instance_id == instance_id)
+    if nodes is not None:
+        stmt = stmt.where(LotteryPlan.org_id.in_(list(nodes)))
     result = []
     for plan, shown, dropped, case_status in db.session.execute(stmt):
-        entry = {"id": plan.id, "instance_id": plan.instance_id, "plan": plan.plan, "plan_digest": plan.plan_digest,
+        entry = {"id": plan.id, "instance_id": plan.instance_id, "org": org_scope.code_of(plan.org_id), "plan": plan.plan, "plan_digest": plan.plan_digest,
                  "commitment": plan.commitment, "fixed_at": plan.created_at,
                  "status": _status(shown, dropped, case_status), "revealed_at": None, "reveal": None,
                  "seed": None, "excluded": None, "draw_pool": None, "drawn_targets": None, "drawn_inspectors": None,

@@ -31,7 +31,7 @@ from engine import clock
 from engine.errors import FormDataInvalid, RuleViolation
 
 from ..extensions import db
-from ..models import Event, PowerItem
+from ..models import Event, Instance, PowerItem
 from ..models.registry import PermitItemRecord
 from ..services.runtime import calendar
 from .service import current_powers
@@ -122,7 +122,9 @@ def fixed_values(instance_id: int, field: str, item_key: Any, actor: str) -> dic
         if "statutory_due" not in record.values:  # the acceptance: the deadline counts from today
             return _accept(instance_id, record, actor)
         return dict(record.values)
-    power = next((p for p in current_powers() if p.item_key and p.item_key == item_key), None)
+    case_org = db.session.scalar(select(Instance.org_id).where(Instance.id == instance_id))
+    power = next((p for p in current_powers(org_id=case_org)  # the case's own bureau's list of powers
+                  if p.item_key and p.item_key == item_key), None)
     if power is None or power.category != "permit":
         raise FormDataInvalid({field: [f"'{item_key}' is not a permit item of the list of powers (权责清单) in force"]},
                               f"{field}: not on the list of powers")

@@ -5,6 +5,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from .. import inputs
 from ..models.registry import POWER_CATEGORIES, POWER_OUTCOMES
 from ..models.types import utc_iso
 
@@ -58,6 +59,7 @@ class PowerInSchema(Schema):
 
 class PowerSchema(Schema):
     code = fields.String()
+    org = fields.String(allow_none=True, metadata={"description": "code of the organisation whose list it is on"})
     version = fields.Integer()
     name = fields.String()
     category = fields.String()
@@ -92,6 +94,7 @@ class InspectionItemInSchema(Schema):
 
 class InspectionItemSchema(Schema):
     code = fields.String()
+    org = fields.String(allow_none=True, metadata={"description": "code of the organisation whose list it is on"})
     version = fields.Integer()
     name = fields.String()
     legal_basis = fields.String()
@@ -117,6 +120,7 @@ class InspectionTargetInSchema(Schema):
 
 class InspectionTargetSchema(Schema):
     code = fields.String()
+    org = fields.String(allow_none=True, metadata={"description": "code of the organisation whose list it is on"})
     version = fields.Integer()
     name = fields.String()
     category = fields.String()
@@ -126,7 +130,12 @@ class InspectionTargetSchema(Schema):
     changed_at = UtcDateTime()
 
 
-class LotteryPlanQuerySchema(Schema):
+class OrgQuerySchema(Schema):
+    org = fields.String(validate=validate.Length(min=1, max=32), metadata={
+        "description": "organisation code: a bureau's list (default: the caller's bureau)"})
+
+
+class LotteryPlanQuerySchema(OrgQuerySchema):
     instance_id = fields.Integer(validate=validate.Range(min=1), metadata={"description": "plans of one inspection"})
 
 
@@ -135,6 +144,7 @@ class LotteryPlanSchema(Schema):
 
     id = fields.Integer()
     instance_id = fields.Integer()
+    org = fields.String(allow_none=True, metadata={"description": "code of the bureau of the inspection"})
     plan = fields.Dict()
     plan_digest = fields.String(metadata={"description": "sha256 of the plan's canonical JSON (engine/lottery.py)"})
     commitment = fields.String(metadata={"description": "sha256 of the server random value"})
@@ -170,8 +180,8 @@ class CertificateInSchema(Schema):
     number = fields.String(required=True, validate=[not_blank, validate.Length(max=64)])
     category = fields.String(required=True, validate=[not_blank, validate.Length(max=64)])
     area = fields.String(allow_none=True, validate=validate.Length(max=128))
-    valid_from = fields.Date(required=True)
-    valid_to = fields.Date(allow_none=True)
+    valid_from = inputs.Date(required=True)
+    valid_to = inputs.Date(allow_none=True)
 
     @validates_schema
     def _period(self, data: dict[str, Any], **kwargs: Any) -> None:

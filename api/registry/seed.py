@@ -1,4 +1,4 @@
-"""The bureau's own items (docs/DOMAIN.md §5): the permits and penalties of 宗教事务条例 (RRA) at county level.
+"""The demo bureau's own items (nj-mzj's lists; docs/DOMAIN.md §5): the permits and penalties of 宗教事务条例 (RRA) at county level.
 
 A demo random-inspection list (随机抽查事项清单) and target directory (检查对象名录) come with them.
 ``seed_powers()`` adds version 1 of every item not yet in the lists (safe to run again) and commits,
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import PowerItem
 from ..models.registry import InspectionItem, InspectionTarget
+from ..services import orgs
 from . import inspection
 from .service import put_power
 
@@ -86,25 +87,35 @@ INSPECTION_TARGETS: list[dict[str, Any]] = [
     for n, name in enumerate(["城关清真寺", "大曹庄天主堂", "东汪福音堂", "凤凰寺", "贾家口观音庵", "苏家庄清真寺"], 1)]
 
 
+def _bureau() -> int | None:
+    """The demo bureau (religious affairs, nj-mzj): the items below are its own list."""
+    found = orgs.by_code(orgs.DEFAULT_BUREAU)
+    return found.id if found else None
+
+
 def seed_inspection_lists(actor: str = "system") -> None:
-    """Add the demo inspection items and targets that are not in the lists yet; no commit."""
+    """Add the demo inspection items and targets that are not in the bureau's lists yet; no commit."""
+    org_id = _bureau()
     for model, entries in ((InspectionItem, INSPECTION_ITEMS), (InspectionTarget, INSPECTION_TARGETS)):
-        present = set(db.session.scalars(select(model.code).distinct()))
+        present = set(db.session.scalars(select(model.code).where(model.org_id.is_not_distinct_from(org_id))
+                                         .distinct()))
         for entry in entries:
             if entry["code"] not in present:
                 values = dict(entry)
-                inspection.put(model, values.pop("code"), values, actor)
+                inspection.put(model, values.pop("code"), values, actor, org_id=org_id)
 
 
 def seed_powers(actor: str = "system") -> int:
     """Add the bureau's items (docs/DOMAIN.md §5) that are not in the list yet, and commit; returns how many."""
-    known = set(db.session.scalars(select(PowerItem.code).distinct()))
+    org_id = _bureau()
+    known = set(db.session.scalars(select(PowerItem.code).where(PowerItem.org_id.is_not_distinct_from(org_id))
+                                   .distinct()))
     added = 0
     for item in BUREAU_ITEMS:
         if item["code"] in known:
             continue
         values = dict(item)
-        put_power(values.pop("code"), values, actor)
+        put_power(values.pop("code"), values, actor, org_id=org_id)
         added += 1
     seed_inspection_lists(actor)
     db.session.commit()

@@ -5,63 +5,43 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from engine import runtime
 from engine.errors import NotFound
-from engine.history import GENESIS, canonical_json, canonical_time, event_hash, verify_chain
+from engine.history import GENESIS, canonical_json, event_hash, verify_chain
 from engine.replay import Recorded, replay
+from engine.serializer import load_state
+from engine.snapshots import blob_ref, diff_views, state_view
 
 from ..extensions import db
-from ..models import Blob, Checkpoint, DefinitionFile, Event, Instance
-from ..models.types import utcnow
+from ..models import Blob, DefinitionFile, Event, Instance
+from .checkpoints import (  # noqa: F401 - re-exported: the worker, the CLI and tests import them from here
+    Anchor,
+    CheckpointAudit,
+    anchor_problems,
+    audit_checkpoints,
+    create_checkpoint,
+    current_heads,
+    export_checkpoints,
+)
 from .evidence import check_evidence
 from .history import instance_stream
+from .org_scope import bind_case
 from .runtime import script_engine, script_engines_by_time, spec_cache
 from .snapshots import load_view
 
 
-def _checkpoint_hash(at: str, heads: dict[str, Any], prev_hash: str) -> str:
-    body = canonical_json({"at": at, "heads": heads, "prev_hash": prev_hash})
-    return hashlib.sha256(body.encode()).hexdigest()
-
-
-def current_heads() -> dict[str, list]:
-    """stream -> [seq, hash] of its last event."""
-    last_seq = select(Event.stream, func.max(Event.seq).label("seq")).group_by(Event.stream).subquery()
-    rows = db.session.execute(select(Event.stream, Event.seq, Event.hash).join(
-        last_seq, (Event.stream == last_seq.c.stream) & (Event.seq == last_seq.c.seq)))
-    return {stream: [seq, digest] for stream, seq, digest in rows}
-
-
-def create_checkpoint() -> Checkpoint:
-    """Record the head (seq, hash) of every stream, chained to the previous checkpoint; no commit."""
-    heads = current_heads()
-    prev = db.session.scalar(select(Checkpoint).order_by(Checkpoint.id.desc()).limit(1))
-    prev_hash = prev.hash if prev else GENESIS
-    at = utcnow()
-    cp = Checkpoint(at=at, heads=heads, prev_hash=prev_hash, hash=_checkpoint_hash(canonical_time(at), heads, prev_hash))
-    db.session.add(cp)
-    return cp
-
-
 def verify_checkpoints() -> list[dict[str, Any]]:
-    """Problems in the checkpoint chain itself."""
-    problems = []
-    prev = GENESIS
-    for cp in db.session.scalars(select(Checkpoint).order_by(Checkpoint.id)):
-        if cp.prev_hash != prev:
-            problems.append({"kind": "checkpoint", "checkpoint": cp.id, "problem": "prev_hash does not link"})
-        if _checkpoint_hash(canonical_time(cp.at), cp.heads, cp.prev_hash) != cp.hash:
-            problems.append({"kind": "checkpoint", "checkpoint": cp.id, "problem": "checkpoint was altered"})
-        prev = cp.hash
-    return problems
+    """Problems in the checkpoints themselves: chain, signatures, export file (see :func:`audit_checkpoints`)."""
+    return audit_checkpoints().problems
 
 
 def _event_dicts(events: list[Event]) -> list[dict[str, Any]]:
     return [ev.hashed_fields() for ev in events]
 
 
-def check_chain(instance: Instance, events: list[Event]) -> list[dict[str, Any]]:
+def check_chain(instance: Instance, events: list[Event], anchors: list[Anchor]) -> list[dict[str, Any]]:
     stream = instance_stream(instance.id)
     own = [e for e in events if e.stream == stream]
     problems = [{"kind": "chain", **p} for p in verify_chain(_event_dicts(own))]
@@ -70,22 +50,12 @@ def check_chain(instance: Instance, events: list[Event]) -> list[dict[str, Any]]
         problems.append({"kind": "chain", "seq": head[0],
                          "problem": f"the instance's head is event {instance.last_seq} but the history ends at "
                                     f"event {head[0]}: events were removed or added"})
-    for cp in db.session.scalars(select(Checkpoint).order_by(Checkpoint.id.desc()).limit(1)):
-        recorded = cp.heads.get(stream)
-        if recorded is None:
-            continue
-        seq, digest = recorded
-        match = next((e for e in own if e.seq == seq), None)
-        if match is None:
-            problems.append({"kind": "checkpoint", "seq": seq,
-                             "problem": f"checkpoint {cp.id} recorded event {seq} of this instance; it is gone"})
-        elif match.hash != digest:
-            problems.append({"kind": "checkpoint", "seq": seq,
-                             "problem": f"event {seq} differs from the one checkpoint {cp.id} recorded"})
+    problems += anchor_problems(stream, {e.seq: e.hash for e in own}, anchors)
     for other in {e.stream for e in events} - {stream}:
         chain = _event_dicts([e for e in events if e.stream == other])
         if other.endswith(f":{instance.id}"):  # the case's own side stream (e.g. access:<id>): the whole chain
             problems += [{"kind": "chain", "stream": other, **p} for p in verify_chain(chain)]
+            problems += anchor_problems(other, {ev["seq"]: ev["hash"] for ev in chain}, anchors)
         else:  # a shared stream (lottery, calendar …): the case's events in it must be unaltered; the
             # stream's own continuity is the checkpoints' to check
             problems += [{"kind": "chain", "stream": other, "seq": ev.get("seq"),
@@ -94,12 +64,12 @@ def check_chain(instance: Instance, events: list[Event]) -> list[dict[str, Any]]
     return problems
 
 
-def check_definitions(instance: Instance) -> tuple[list[dict[str, Any]], dict[str, bytes]]:
+def check_definitions(manifest: dict[str, str]) -> tuple[list[dict[str, Any]], dict[str, bytes]]:
     files: dict[str, bytes] = {}
     problems = []
-    shas = list(instance.manifest.values())
+    shas = list(manifest.values())
     stored = {f.sha256: f for f in db.session.scalars(select(DefinitionFile).where(DefinitionFile.sha256.in_(shas)))}
-    for name, sha in instance.manifest.items():
+    for name, sha in manifest.items():
         row = stored.get(sha)
         if row is None:
             problems.append({"kind": "definition", "file": name, "problem": "definition file is missing"})
@@ -127,38 +97,54 @@ def check_snapshots(events: list[Event]) -> tuple[list[dict[str, Any]], dict[str
     return problems, values
 
 
-def verify_instance(instance_id: int, checkpoint_problems: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Check chain, checkpoints, definition files, snapshots, evidence, then replay from the start.
+def verify_instance(instance_id: int, checkpoints: CheckpointAudit | None = None) -> dict[str, Any]:
+    """Check chain, checkpoints, definition files, snapshots, evidence, replay from the start, then compare the
+    replayed result with the instance row.
 
-    ``checkpoint_problems`` (from :func:`verify_checkpoints`) lets a caller verifying many
-    instances check the global checkpoint chain once.
+    ``checkpoints`` (from :func:`audit_checkpoints`) lets a caller verifying many instances check the
+    checkpoints (signatures, export file) once.
     """
     instance = db.session.get(Instance, instance_id)
+    if instance is None:
+        raise NotFound(f"instance {instance_id} not found")
+    bind_case(instance.org_id)  # the replay runs with the case's bureau calendar and rules
     events = list(db.session.scalars(select(Event).where(Event.instance_id == instance_id)
                                      .order_by(Event.stream, Event.seq)))
-    if checkpoint_problems is None:
-        checkpoint_problems = verify_checkpoints()
-    chain = check_chain(instance, events) + checkpoint_problems
+    if checkpoints is None:
+        checkpoints = audit_checkpoints()
+    chain = check_chain(instance, events, checkpoints.anchors) + checkpoints.problems
     own = [e for e in events if e.stream == instance_stream(instance_id)]
-    definition_problems, files = check_definitions(instance)
+    # the definition the history says the case started on (the row's columns are checked against it below)
+    started = own[0].data if own and own[0].type == "instance_started" else {}
+    key = started.get("definition_key") or instance.definition_key
+    manifest = started.get("manifest") or instance.manifest
+    definition_problems, files = check_definitions(manifest)
     snapshot_problems, values = check_snapshots(own)
     evidence_problems = check_evidence(instance_id)
     replay_problems: list[dict[str, Any]] = []
     replayed = 0
+    bundle = workflow = None
     if definition_problems:
         replay_problems.append({"kind": "replay", "problem": "not replayed: the definition files do not verify"})
     else:
         # every file matched its sha256 above, so the parsed bundle for this manifest may come from the cache
-        by_sha = {instance.manifest[name]: content for name, content in files.items()}
-        bundle = spec_cache().get(instance.definition_key, instance.manifest, by_sha.__getitem__)
-        recorded = [Recorded(e.seq, e.type, e.element_id, e.task_id, e.data or {},
-                             _view(e, values), e.at) for e in own]
-        # the calendar as it stood when each event was recorded, not today's (a year loaded since then)
-        result = replay(bundle, recorded, script_engine(), engine_at=script_engines_by_time())
-        replayed = result.steps
-        if not result.ok:
-            replay_problems.append({"kind": "replay", **result.problem})
-    problems = chain + definition_problems + snapshot_problems + evidence_problems + replay_problems
+        by_sha = {manifest[name]: content for name, content in files.items()}
+        try:
+            bundle = spec_cache().get(key, manifest, by_sha.__getitem__)
+        except Exception as exc:  # noqa: BLE001 - e.g. a manifest without the process: a finding, not a crash
+            replay_problems.append({"kind": "replay", "problem": f"not replayed: process '{key}' does not load "
+                                                                f"from its files ({type(exc).__name__})"})
+        else:
+            recorded = [Recorded(e.seq, e.type, e.element_id, e.task_id, e.data or {},
+                                 _view(e, values), e.at) for e in own]
+            # the calendar as it stood when each event was recorded, not today's (a year loaded since then)
+            result = replay(bundle, recorded, script_engine(), engine_at=script_engines_by_time())
+            replayed = result.steps
+            if not result.ok:
+                replay_problems.append({"kind": "replay", **result.problem})
+            workflow = result.workflow
+    row_problems = check_row(instance, own, bundle, workflow)
+    problems = chain + definition_problems + snapshot_problems + evidence_problems + replay_problems + row_problems
     return {
         "instance_id": instance_id,
         "events": len(own),
@@ -167,9 +153,114 @@ def verify_instance(instance_id: int, checkpoint_problems: list[dict[str, Any]] 
         "replay_ok": not replay_problems and not snapshot_problems,
         "definitions_ok": not definition_problems,
         "evidence_ok": not evidence_problems,
+        "row_ok": not row_problems,
         "ok": not problems,
         "problems": problems,
     }
+
+
+def _differing_keys(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    return sorted(k for k in set(a) | set(b) if canonical_json(a.get(k)) != canonical_json(b.get(k)))
+
+
+def check_row(instance: Instance, own: list[Event], bundle: Any, workflow: Any) -> list[dict[str, Any]]:
+    """What the instance row says that its history does not: the columns fixed at the start against the
+    ``instance_started`` event; data, saved workflow, snapshot refs, status and title against the replayed
+    workflow (``workflow``: None when the replay failed, which is reported already)."""
+    problems: list[dict[str, Any]] = []
+
+    def differs(column: str, text: str) -> None:
+        problems.append({"kind": "row", "field": column, "problem": text})
+
+    started = own[0] if own and own[0].type == "instance_started" else None
+    if started is not None:
+        fixed = {"definition_key": started.data.get("definition_key"), "version": started.data.get("version"),
+                 "manifest": started.data.get("manifest"), "started_by": started.actor}
+        for column, recorded in fixed.items():
+            if recorded is not None and getattr(instance, column) != recorded:
+                differs(column, f"the row's {column} is {getattr(instance, column)!r}, the history recorded "
+                                f"{recorded!r}")
+    if workflow is None:
+        return problems
+    data = runtime.instance_data(workflow)
+    view = state_view(workflow, data)
+    keys = _differing_keys(instance.data or {}, data)
+    if keys:
+        differs("data", f"the row's case data differs from the replayed history in {', '.join(keys[:10])}")
+    for column, part in (("state_ref", "elements"), ("data_ref", "data")):
+        if getattr(instance, column) != blob_ref(view[part])[0]:
+            differs(column, f"the row's {column} is not the snapshot of the replayed history")
+    try:
+        saved = load_state(bundle, instance.state, script_engine())
+        saved_view = state_view(saved, runtime.instance_data(saved))
+    except Exception as exc:  # noqa: BLE001 - any unreadable saved state is a finding, not a crash
+        differs("state", f"the row's saved workflow cannot be read: {type(exc).__name__}")
+    else:
+        diff = diff_views(view, saved_view)
+        if diff:
+            differs("state", "the row's saved workflow differs from the replayed history: "
+                             + diff.replace("recorded", "history").replace("replay ", "row "))
+    cancelled = False
+    for ev in own:
+        if ev.type in ("instance_cancelled", "rewound"):
+            cancelled = ev.type == "instance_cancelled"
+    expected = "cancelled" if cancelled else "completed" if workflow.is_completed() else "running"
+    if instance.status != expected:
+        differs("status", f"the row's status is {instance.status!r}, the history gives {expected!r}")
+    from .instances import case_title  # instances -> hooks -> … -> audit: import late
+
+    if instance.title != case_title(data, instance.title):
+        differs("title", "the row's title is not the case title in the replayed data")
+    return problems
+
+
+_STREAM_COLUMNS = (Event.stream, Event.seq, Event.type, Event.instance_id, Event.task_id, Event.element_id,
+                   Event.actor, Event.role, Event.at, Event.data, Event.client_addr, Event.state_ref, Event.data_ref,
+                   Event.prev_hash, Event.hash)
+
+
+def verify_streams(checkpoints: CheckpointAudit | None = None) -> list[dict[str, Any]]:
+    """Every stream in the events table (and every stream a checkpoint or an instance row names), each checked
+    on its own: chain from event 1, the anchors' heads, and for an instance's stream the row's head.
+
+    Returns one report per stream, sorted by name: ``{"stream", "events", "head": [seq, hash], "ok",
+    "problems"}``; the events are read in batches, never all at once.
+    """
+    if checkpoints is None:
+        checkpoints = audit_checkpoints()
+    rows = {instance_stream(iid): (seq, digest) for iid, seq, digest in
+            db.session.execute(select(Instance.id, Instance.last_seq, Instance.last_hash))}
+    reports: dict[str, dict[str, Any]] = {}
+
+    def finish(stream: str, chain: list[dict[str, Any]]) -> None:
+        problems = [{"kind": "chain", **p} for p in verify_chain(chain)]
+        head = [chain[-1]["seq"], chain[-1]["hash"]] if chain else [0, GENESIS]
+        problems += anchor_problems(stream, {ev["seq"]: ev["hash"] for ev in chain}, checkpoints.anchors)
+        if stream in rows and tuple(head) != rows[stream]:
+            problems.append({"kind": "chain", "seq": head[0],
+                             "problem": f"the instance's head is event {rows[stream][0]} but the stream ends at "
+                                        f"event {head[0]}: events were removed or added"})
+        reports[stream] = {"stream": stream, "events": len(chain), "head": head, "ok": not problems,
+                           "problems": problems}
+
+    names = [c.key for c in _STREAM_COLUMNS]
+    current: str | None = None
+    chain: list[dict[str, Any]] = []
+    result = db.session.execute(select(*_STREAM_COLUMNS).order_by(Event.stream, Event.seq)
+                                .execution_options(yield_per=2000))
+    for row in result:
+        ev = dict(zip(names, row, strict=True))
+        if ev["stream"] != current:
+            if current is not None:
+                finish(current, chain)
+            current, chain = ev["stream"], []
+        chain.append(ev)
+    if current is not None:
+        finish(current, chain)
+    named = {s for anchor in checkpoints.anchors for s in anchor.heads} | {s for s, head in rows.items() if head[0]}
+    for stream in sorted(named - set(reports)):  # a stream whose every event is gone
+        finish(stream, [])
+    return [reports[name] for name in sorted(reports)]
 
 
 def _view(ev: Event, values: dict[str, Any]) -> dict[str, Any] | None:

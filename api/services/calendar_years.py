@@ -49,10 +49,11 @@ def _schedules(value: Any) -> dict[int, dict[date, bool]]:
     return out
 
 
-def build_calendar(values: dict[str, Any] | None = None) -> WorkingCalendar:
-    """A calendar from the app's config and the settings in force, or the given ``values`` of
-    ``CALENDAR_KEYS`` (e.g. as they stood at a past moment; see the module docstring)."""
-    values = values if values is not None else {key: settings.get(key) for key in CALENDAR_KEYS}
+def build_calendar(values: dict[str, Any] | None = None, org_id: int | None = None) -> WorkingCalendar:
+    """A calendar from the app's config and the settings in force for ``org_id`` (default: the case being worked,
+    else the caller's bureau), or the given ``values`` of ``CALENDAR_KEYS`` (e.g. as they stood at a past moment;
+    see the module docstring)."""
+    values = values if values is not None else {key: settings.get(key, org_id) for key in CALENDAR_KEYS}
     overrides = dict(current_app.config["CALENDAR_OVERRIDES"])
     overrides.update(values[OVERRIDES_KEY] or {})
     return WorkingCalendar(overrides={date.fromisoformat(k): bool(v) for k, v in overrides.items()},
@@ -114,19 +115,24 @@ def _beijing_year(at: datetime) -> int:
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(clock.BEIJING).year
 
 
-def status() -> dict[str, Any]:
-    """What the calendar knows, and the unknown years that open deadlines fall in (for admins)."""
+def status(org_id: int | None = None) -> dict[str, Any]:
+    """What the calendar of ``org_id`` (default: the caller's bureau) knows, and the unknown years that the open
+    deadlines of its cases fall in (for admins)."""
+    from . import org_scope, orgs
     from .runtime import calendar
 
-    cal = calendar()
+    org_id = org_id if org_id is not None else org_scope.effective_org()
+    nodes = list(orgs.subtree(org_id))
+    cal = calendar(org_id)
     today = clock.today()
     first_unknown = min((y for y in range(today.year, today.year + 50) if not cal.is_known_year(y)), default=None)
     in_use: dict[int, dict[str, int]] = {}
     if first_unknown is not None:
         since = datetime.combine(date(first_unknown, 1, 1), time(0), clock.BEIJING).astimezone(UTC)
-        tasks = db.session.scalars(select(TaskRow.due_at).where(TaskRow.state == "ready", TaskRow.due_at >= since))
+        tasks = db.session.scalars(select(TaskRow.due_at).where(TaskRow.state == "ready", TaskRow.due_at >= since,
+                                                                TaskRow.org_id.in_(nodes)))
         cases = db.session.scalars(select(Instance.due_at).where(Instance.status == "running",
-                                                                 Instance.due_at >= since))
+                                                                 Instance.due_at >= since, Instance.org_id.in_(nodes)))
         for what, dues in (("tasks", tasks), ("instances", cases)):
             for due in dues:
                 for year in cal.unknown_years(today, date(_beijing_year(due), 1, 1)):

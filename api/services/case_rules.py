@@ -38,7 +38,7 @@ from engine.text import is_blank
 
 from ..extensions import db
 from ..models import Event, EvidenceItem, Instance, TaskRow, User
-from . import rules, stage_rules
+from . import org_scope, rules, stage_rules
 from .gate import COLLECTIVE_KIND, is_collective, is_decision, is_review, values_set_in_history
 from .recusal import (
     check_data_edit,
@@ -147,7 +147,9 @@ def check_review_checklist(task: TaskRow, submitted: dict[str, Any]) -> None:
 # -- collective discussion (APL 57) -------------------------------------------------------------
 
 def _heads(names: list[str]) -> list[str]:
-    users = db.session.scalars(select(User).where(User.username.in_(names))) if names else []
+    """The active heads among ``names`` — of the case's bureau only (bound by the step, api/services/org_scope.py)."""
+    users = db.session.scalars(select(User).where(User.username.in_(names),
+                                                  org_scope.users_clause(org_scope.effective_org()))) if names else []
     return sorted(u.username for u in users if u.active and (u.has_role("head") or u.has_role("chief")))
 
 
@@ -291,7 +293,9 @@ def _subject_level(username: str) -> str:
 
 
 def _certified(names: list[str]) -> list[str]:
-    users = db.session.scalars(select(User).where(User.username.in_(names))) if names else []
+    """The active certified officers among ``names`` — of the case's bureau only."""
+    users = db.session.scalars(select(User).where(User.username.in_(names),
+                                                  org_scope.users_clause(org_scope.effective_org()))) if names else []
     day = clock.today()
     return sorted(u.username for u in users if u.has_role("officer") and u.active and u.certificate_on(day))
 

@@ -1,16 +1,25 @@
-"""Corrections without loss: an admin data edit or a rewind is a new event with before and after."""
+"""Corrections without loss: an admin data edit or a rewind is a new event with before and after.
+
+Also the public's correction requests (OGI 41): throttled per client address, each with a reference number.
+"""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from engine import runtime
+from flask import current_app
+from sqlalchemy import func, select
+
+from engine import clock, runtime
 from engine.errors import StateConflict
 from engine.snapshots import state_view
 
-from ..models import Instance, User
-from ..models.types import utcnow
+from ..errors import TooManyRequests
+from ..extensions import db
+from ..models import CorrectionRequest, Event, Instance, User
+from ..models.types import as_utc, utcnow
 from ..registry import guard as registry_guard
-from . import gate, hooks, recusal
+from . import gate, hooks, locks, recusal
 from .history import append_event, instance_stream
 from .instances import get_instance, load_workflow, ready_rows, record_steps, save
 from .snapshots import stage_view
@@ -75,3 +84,43 @@ def cancel(instance_id: int, reason: str, user: User, client_addr: str | None) -
                  data={"reason": reason, "open_tasks": sorted(r.element_id for r in open_rows.values())},
                  client_addr=client_addr)
     return instance
+
+
+#: the stream recording each public correction request (no personal data: reference, disclosure, address)
+PUBLIC_REQUESTS = "public:corrections"
+WINDOW = timedelta(hours=1)
+
+
+def check_request_allowed(client_addr: str | None) -> None:
+    """Refuse a correction request from an address that made ``CORRECTIONS_PER_HOUR`` in the last hour; no commit.
+
+    Requests of every address take turns here (a named lock), so N requests sent at once cannot all pass the count.
+
+    Raises:
+        TooManyRequests: 429, with the seconds until the oldest counted request leaves the window (Retry-After).
+    """
+    limit = int(current_app.config.get("CORRECTIONS_PER_HOUR", 5))
+    locks.hold(PUBLIC_REQUESTS)
+    since = clock.now() - WINDOW
+    count, oldest = db.session.execute(
+        select(func.count(Event.id), func.min(Event.at)).where(
+            Event.stream == PUBLIC_REQUESTS, Event.client_addr == client_addr, Event.at > since)).one()
+    if count >= limit:
+        wait = (as_utc(oldest) + WINDOW - clock.now()).total_seconds() if oldest is not None else 3600
+        raise TooManyRequests(f"at most {limit} correction requests an hour from one address; try again later",
+                              retry_after=max(1, int(wait) + 1))
+
+
+def reference_of(request: CorrectionRequest) -> str:
+    """The number a requester quotes: ``JC`` + the day it was received (Beijing) + its sequence number."""
+    day = as_utc(request.created_at).astimezone(clock.BEIJING).date()
+    return f"JC{day:%Y%m%d}-{request.id:06d}"
+
+
+def record_request(request: CorrectionRequest, client_addr: str | None) -> str:
+    """Record the request on the public requests stream (it counts for the throttle); returns its reference."""
+    reference = reference_of(request)
+    append_event(PUBLIC_REQUESTS, None, "correction_requested", actor="public", client_addr=client_addr,
+                 data={"reference": reference, "request_id": request.id, "disclosure_id": request.disclosure_id,
+                       "case_id": request.case_id})
+    return reference

@@ -25,20 +25,22 @@ from .calendar_years import message
 from .runtime import calendar
 
 
-def warning_for(due_at: datetime | None, now: datetime | None = None) -> str | None:
-    """The inbox warning for a deadline (yellow when <= the bureau's warning days remain, red when overdue).
+def warning_for(due_at: datetime | None, now: datetime | None = None, org_id: int | None = None) -> str | None:
+    """The inbox warning for a deadline (yellow when <= the bureau's warning days remain, red when overdue);
+    ``org_id``: the case's bureau (default: the case being worked, else the caller's bureau).
 
     Under the ``strict`` policy a deadline in an unknown year still gets a warning, counted Monday–Friday
     (the deadline carries the calendar flag); the inbox never fails on it.
     """
     if due_at is None:
         return None
-    if "warning_days" not in g:
-        g.warning_days = int(settings.get("warning_days"))
+    days = g.setdefault("warning_days", {})
+    if org_id not in days:
+        days[org_id] = int(settings.get("warning_days", org_id))
     try:
-        return warning(due_at, now or clock.now(), calendar(), g.warning_days)
+        return warning(due_at, now or clock.now(), calendar(org_id), days[org_id])
     except CalendarError:
-        return warning(due_at, now or clock.now(), calendar().with_policy("weekends"), g.warning_days)
+        return warning(due_at, now or clock.now(), calendar(org_id).with_policy("weekends"), days[org_id])
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -47,20 +49,22 @@ def _get(obj: Any, name: str) -> Any:
 
 def warning_of(obj: Any, open_field: str, open_value: str) -> str | None:
     """The warning for a task row / instance (or its dict form) while it is still open."""
-    return warning_for(_get(obj, "due_at")) if _get(obj, open_field) == open_value else None
+    if _get(obj, open_field) != open_value:
+        return None
+    return warning_for(_get(obj, "due_at"), org_id=_get(obj, "org_id"))
 
 
-def unknown_years(due_at: datetime | None) -> list[int]:
+def unknown_years(due_at: datetime | None, org_id: int | None = None) -> list[int]:
     """The years from today to the deadline (Beijing dates) whose holidays nobody knows."""
     if due_at is None:
         return []
     due = (due_at if due_at.tzinfo else due_at.replace(tzinfo=UTC)).astimezone(clock.BEIJING).date()
-    return calendar().unknown_years(clock.today(), due)
+    return calendar(org_id).unknown_years(clock.today(), due)
 
 
-def calendar_warning(due_at: datetime | None, lang: str = "en") -> str | None:
+def calendar_warning(due_at: datetime | None, lang: str = "en", org_id: int | None = None) -> str | None:
     """'calendar for 2027 not loaded' (zh: '2027年节假日安排未载入') when the deadline reaches such a year."""
-    years = unknown_years(due_at)
+    years = unknown_years(due_at, org_id)
     if not years:
         return None
     return ("、" if lang == "zh" else "; ").join(message(y, lang) for y in years)
@@ -74,11 +78,12 @@ def calendar_warning_of(obj: Any, open_field: str, open_value: str, lang: str = 
     due = _get(obj, "due_at")
     if isinstance(due, str):
         due = datetime.fromisoformat(due)
-    flag = calendar_warning(due, lang)
+    org_id = _get(obj, "org_id")
+    flag = calendar_warning(due, lang, org_id)
     if flag or due is None:
         return flag
     due_year = (due if due.tzinfo else due.replace(tzinfo=UTC)).astimezone(clock.BEIJING).year
-    if not any(y <= due_year for y in calendar().loaded_years()):
+    if not any(y <= due_year for y in calendar(org_id).loaded_years()):
         return None  # only a loaded year the deadline reaches can have been guessed (no query)
     instance_id = _get(obj, "instance_id") if open_field == "state" else _get(obj, "id")
     return recheck_warning(instance_id, due, lang)

@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from engine.definitions import Catalog, file_kind, load_catalog, sha256
-from engine.errors import DefinitionInvalid, NotFound, Problem
+from engine.errors import DefinitionInvalid, NotFound, Problem, RuleViolation
 
 from ..extensions import db
-from ..models import DefinitionFile, DefinitionVersion
+from ..models import DefinitionFile, DefinitionVersion, User
+from . import orgs
 from .history import append_event
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -85,11 +87,20 @@ def validate(uploads: dict[str, bytes]) -> Catalog:
     return load_catalog(merged, lint=cleaned)
 
 
-def deploy(uploads: dict[str, bytes], actor: str, client_addr: str | None = None) -> list[dict]:
+def deploy(uploads: dict[str, bytes], actor: str, client_addr: str | None = None,
+           org_id: int | None = None, may_write: Callable[[int | None], bool] | None = None) -> list[dict]:
     """Validate and store new versions of every changed key; no commit.
+
+    ``org_id`` is the organisation that owns a new key (None: the whole platform). ``may_write`` says whether
+    the deployer may add a version to a key owned by an organisation (a bureau's owner cannot change the
+    province's processes or another bureau's); None lets the platform's own deploy through.
 
     Returns one dict per new version ``{"key", "kind", "version", "filename", "sha256"}``;
     an unchanged file creates no version.
+
+    Raises:
+        DefinitionInvalid: the files do not validate. RuleViolation: a key owned by an organisation the deployer
+        may not change.
     """
     cleaned, merged = _merge(uploads)
     catalog = load_catalog(merged, lint=cleaned)
@@ -105,10 +116,15 @@ def deploy(uploads: dict[str, bytes], actor: str, client_addr: str | None = None
             current = latest.get((key, kind))
             if current is not None and current.sha256 == digest:
                 continue
+            if current is not None and may_write is not None and not may_write(current.org_id):
+                raise RuleViolation("definition_owner", f"'{key}' ({name}) belongs to another organisation; "
+                                    "deploy it under a new process id")
+            owner = current.org_id if current is not None else org_id
             version = (current.version + 1) if current else 1
             label = catalog.process_names.get(key) or catalog.forms.get(key, {}).get("id") or key
             db.session.add(DefinitionVersion(key=key, kind=kind, version=version, name=str(label), filename=name,
-                                             sha256=digest, deployment_id=deployment_id, deployed_by=actor))
+                                             sha256=digest, deployment_id=deployment_id, deployed_by=actor,
+                                             org_id=owner))
             created.append({"key": key, "kind": kind, "version": version, "filename": name, "sha256": digest})
     if created:
         append_event("definitions", None, "deploy", actor=actor, role="process_owner",
@@ -125,3 +141,22 @@ def version_of(key: str, version: int | None = None, kind: str = "bpmn") -> Defi
     if found is None:
         raise NotFound(f"definition '{key}'" + (f" version {version}" if version else "") + " not found")
     return found
+
+
+def check_startable(user: User, key: str) -> DefinitionVersion:
+    """The latest version of process ``key`` if the user's bureau runs it (a platform process, one of an
+    ancestor, or one of its own subtree).
+
+    Raises:
+        NotFound: no such process, or another organisation's.
+    """
+    version = version_of(key)
+    if version.org_id is not None and version.org_id not in orgs.visible_definition_orgs(user):
+        raise NotFound(f"process '{key}' is not deployed")
+    return version
+
+
+def visible(user: User, versions: list[DefinitionVersion]) -> list[DefinitionVersion]:
+    """The versions of keys the user's bureau runs or owns."""
+    seen = orgs.visible_definition_orgs(user)
+    return [v for v in versions if v.org_id is None or v.org_id in seen]

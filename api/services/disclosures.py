@@ -24,8 +24,9 @@ from engine.masking import mask_text
 
 from ..extensions import db
 from ..models import CorrectionRequest, Disclosure, DisclosureWithdrawal, Instance, TaskRow
-from ..models.disclosures import DEFAULT_AGENCY, WITHDRAWAL_BASES, WITHDRAWAL_EVENTS
+from ..models.disclosures import WITHDRAWAL_BASES, WITHDRAWAL_EVENTS
 from . import disclosure_content as content
+from . import org_scope, orgs
 from .flush import flush_or_conflict as _flush
 from .instances import start_instance
 from .public_masking import PublicMasker, generic_masker, masker_for
@@ -125,7 +126,8 @@ def public_view(disclosure: Disclosure, state: DisclosureState, masker: PublicMa
     masker = masker or _masker_of(disclosure)
     w = state.withdrawal
     view = {
-        "id": disclosure.id, "category": disclosure.category, "title": disclosure.title,
+        "id": disclosure.id, "org": org_scope.code_of(disclosure.org_id), "category": disclosure.category,
+        "title": disclosure.title,
         "decision_number": disclosure.decision_number, "party": disclosure.party,
         "decision_date": disclosure.decision_date, "agency": disclosure.agency,
         "legal_basis": disclosure.legal_basis, "masked_text": disclosure.masked_text,
@@ -149,7 +151,9 @@ def public_view(disclosure: Disclosure, state: DisclosureState, masker: PublicMa
 
 def _masker_of(disclosure: Disclosure) -> PublicMasker:
     instance = db.session.get(Instance, disclosure.instance_id)
-    return masker_for(instance.data or {}) if instance is not None else generic_masker()
+    if instance is None:
+        return generic_masker(disclosure.org_id)
+    return masker_for(instance.data or {}, instance.org_id)  # the deciding bureau's rules
 
 
 def views_of(disclosures: list[Disclosure]) -> list[dict[str, Any]]:
@@ -178,10 +182,14 @@ def _like(text: str) -> str:
 
 
 def search(q: str | None = None, category: str | None = None, date_from: date | None = None,
-           date_to: date | None = None, status: str = "all", page: int = 1, per_page: int = 20) -> list[Disclosure]:
+           date_to: date | None = None, status: str = "all", page: int = 1, per_page: int = 20,
+           org: str | None = None) -> list[Disclosure]:
     """Disclosures newest first: ``q`` in a published text field (as masked); published dates
     ``date_from``..``date_to`` inclusive (Beijing dates); ``status`` published | withdrawn |
-    superseded | all."""
+    superseded | all; ``org`` an organisation's code: the decisions of its bureaus only.
+
+    Raises:
+        FormDataInvalid: an unknown ``org`` (422 naming it)."""
     later = aliased(Disclosure)
     withdrawn = exists().where(DisclosureWithdrawal.disclosure_id == Disclosure.id)
     superseded = exists().where(later.supersedes_id == Disclosure.id)
@@ -193,6 +201,8 @@ def search(q: str | None = None, category: str | None = None, date_from: date | 
             Disclosure.legal_basis, Disclosure.facts, Disclosure.penalty, Disclosure.fulfilment))))
     if category:
         stmt = stmt.where(Disclosure.category == category)
+    if org:
+        stmt = stmt.where(Disclosure.org_id.in_(list(orgs.subtree(org_scope.by_code(org).id))))
     if date_from:
         stmt = stmt.where(Disclosure.published_at >= _beijing_midnight(date_from))
     if date_to:
@@ -275,16 +285,16 @@ def publish(instance: Instance, actor: Any, basis: str = "decision") -> Disclosu
         data = {**{k: v for k, v in data.items() if k not in ("penalty_kind", "fine_amount", "fulfilment")},
                 "act_type": "inspection"}
     content.check_enumerated(data)  # category and penalty kind: values of their fixed lists only
-    masker = masker_for(data)
+    masker = masker_for(data, instance.org_id)
     mask = masker.mask
     number = mask(data.get("decision_number") or None)
     disclosure = Disclosure(
-        instance_id=instance.id, category=str(data.get("act_type") or "other")[:32],
+        instance_id=instance.id, org_id=instance.org_id, category=str(data.get("act_type") or "other")[:32],
         title=(mask(data.get("case_title") or instance.title or "") or "")[:255],
         decision_number=number[:128] if number else None,
         masked_text=mask(data.get("masked_text") or data.get("disclosure_text") or "") or "",
         party=masker.party[:255] if masker.party else None, decision_date=decided,
-        agency=(mask(current_app.config.get("AGENCY_NAME") or DEFAULT_AGENCY) or "")[:255],
+        agency=(mask(agency_of(instance.org_id)) or "")[:255],
         legal_basis=mask(data.get("legal_basis") or None), facts=mask(content.facts_text(data)),
         penalty_kind=(str(data["penalty_kind"])[:32] if data.get("penalty_kind") else None),
         fine_amount=content.fine_amount(data), penalty=mask(content.penalty_text(data)),
@@ -293,6 +303,12 @@ def publish(instance: Instance, actor: Any, basis: str = "decision") -> Disclosu
     db.session.add(disclosure)
     db.session.flush()
     return disclosure
+
+
+def agency_of(org_id: int | None) -> str:
+    """The deciding agency as published: the name of the case's bureau (its organisation node); the configured
+    ``AGENCY_NAME`` only for a case without one."""
+    return org_scope.name_of(org_id) or str(current_app.config.get("AGENCY_NAME") or "")
 
 
 def _check_case(instance_id: int | None) -> None:
@@ -360,7 +376,7 @@ def correct(disclosure_id: int, corrected_text: str, reason: str, actor: Any, in
     if state.superseded_by is not None:
         raise StateConflict(f"disclosure {disclosure_id} was already corrected by disclosure {state.superseded_by}")
     _check_case(instance_id)
-    new = Disclosure(instance_id=old.instance_id, category=old.category, title=old.title,
+    new = Disclosure(instance_id=old.instance_id, org_id=old.org_id, category=old.category, title=old.title,
                      decision_number=old.decision_number, masked_text=text, party=old.party,
                      decision_date=old.decision_date, agency=old.agency, legal_basis=old.legal_basis,
                      facts=old.facts, penalty_kind=old.penalty_kind, fine_amount=old.fine_amount,
@@ -410,7 +426,8 @@ def request_correction(disclosure_id: int, contact: str, reason: str, client_add
             "request_date": clock.today().isoformat(), "disclosure_title": disclosure.title,
             "disclosure_text": disclosure.masked_text, "act_type": disclosure.category}
     try:
-        case_id: int | None = start_instance(CORRECTION_PROCESS, data, "public", None, client_addr).id
+        case_id: int | None = start_instance(CORRECTION_PROCESS, data, "public", None, client_addr,
+                                             org_id=case_org(disclosure.instance_id)).id
     except NotFound:
         case_id = None
     row = CorrectionRequest(disclosure_id=disclosure.id, contact=contact, reason=reason, case_id=case_id,
@@ -418,3 +435,8 @@ def request_correction(disclosure_id: int, contact: str, reason: str, client_add
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def case_org(instance_id: int) -> int | None:
+    """The bureau of the case a disclosure published (its correction case belongs there too)."""
+    return db.session.scalar(select(Instance.org_id).where(Instance.id == instance_id))

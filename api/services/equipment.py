@@ -20,10 +20,10 @@ from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflic
 from ..extensions import db
 from ..models import Device, DeviceMovement, Instance, User
 from ..models.types import as_utc, utcnow
+from . import org_scope, orgs
 from .history import append_event
 from .rules import case_officers
 
-REGISTER_ROLES = ("admin", "head")
 DEVICE_KINDS = ("camera", "recorder", "body_cam")
 LEDGER_RULE = "equipment_ledger"
 
@@ -33,20 +33,33 @@ def device_stream(code: str) -> str:
     return f"device:{code}"
 
 
-def _first_role(user: User, roles: tuple[str, ...]) -> str | None:
-    return next((r for r in roles if user.has_role(r)), None)
+def _register_role(user: User) -> str | None:
+    """The role under which ``user`` registers and hands out devices (api/permissions.py ``device.register``)."""
+    from ..permissions import acting_role  # permissions -> services: import late
+
+    return acting_role(user, "device.register")
 
 
-def get_device(code: str) -> Device:
-    """The device with this code.
+def get_device(code: str, user: User | None = None, action: str = "device.read") -> Device:
+    """The device with this code (for ``user``: one of their bureau's, or for a read a supervised bureau's).
 
     Raises:
-        NotFound: no such device.
+        NotFound: no such device, or another bureau's. RuleViolation(read_only): a supervisor's change.
     """
     device = db.session.scalar(select(Device).where(Device.code == code))
     if device is None:
         raise NotFound(f"device '{code}' is not in the equipment ledger")
+    if user is not None:
+        from ..permissions import check_org  # permissions -> services: import late
+
+        check_org(user, device.org_id, action, "device")
     return device
+
+
+def list_devices(user: User) -> list[Device]:
+    """The devices of the organisations ``user`` reads (their bureau; a supervisor: the supervised bureaus)."""
+    return list(db.session.scalars(select(Device).where(Device.org_id.in_(list(orgs.read_scope(user))))
+                                   .order_by(Device.code)))
 
 
 def register_device(code: str, name: str, kind: str, user: User, client_addr: str | None) -> Device:
@@ -55,12 +68,13 @@ def register_device(code: str, name: str, kind: str, user: User, client_addr: st
     Raises:
         RuleViolation: the user is neither admin nor head. StateConflict: the code is taken.
     """
-    role = _first_role(user, REGISTER_ROLES)
+    role = _register_role(user)
     if role is None:
-        raise RuleViolation("role", f"registering a device needs one of the roles: {', '.join(REGISTER_ROLES)}")
+        raise RuleViolation("role", "registering a device needs the role admin or head")
     if db.session.scalar(select(Device.id).where(Device.code == code)) is not None:
         raise StateConflict(f"device '{code}' is already registered")
-    device = Device(code=code, name=name, kind=kind, registered_by=user.username, registered_at=utcnow())
+    device = Device(code=code, org_id=orgs.user_bureau(user), name=name, kind=kind, registered_by=user.username,
+                    registered_at=utcnow())
     db.session.add(device)
     db.session.flush()
     append_event(device_stream(code), None, "device_registered", actor=user.username, role=role,
@@ -115,11 +129,12 @@ def checkout(code: str, officer: str, user: User, note: str | None, client_addr:
     Admin and head may check out to any officer; an officer only to themself.
 
     Raises:
-        NotFound: no such device. FormDataInvalid: ``officer`` is not an active user with role officer.
-        RuleViolation: the caller may not record this. StateConflict: the device is already checked out.
+        NotFound: no such device (another bureau's included). FormDataInvalid: ``officer`` is not an active
+        officer of the device's bureau. RuleViolation: the caller may not record this. StateConflict: the
+        device is already checked out.
     """
-    device = get_device(code)
-    role = _first_role(user, REGISTER_ROLES)
+    device = get_device(code, user, "device.checkout")
+    role = _register_role(user)
     if role is None:
         if not (user.has_role("officer") and user.username == officer):
             raise RuleViolation("role", "an officer may only check a device out to themself; "
@@ -128,6 +143,8 @@ def checkout(code: str, officer: str, user: User, note: str | None, client_addr:
     holder = db.session.scalar(select(User).where(User.username == officer))
     if holder is None or not holder.active or not holder.has_role("officer"):
         raise FormDataInvalid({"officer": [f"'{officer}' is not an active user with role officer"]})
+    if not org_scope.in_bureau(holder, device.org_id):
+        raise FormDataInvalid({"officer": [f"'{officer}' is not an officer of the bureau the device belongs to"]})
     last = last_movement(device)
     if last is not None and last.action == "checkout":
         raise StateConflict(f"device '{code}' is checked out to {last.officer} since {last.at.isoformat()}; "
@@ -141,13 +158,14 @@ def return_device(code: str, user: User, note: str | None, client_addr: str | No
     Admin and head may record any return; an officer only the return of a device they hold.
 
     Raises:
-        NotFound: no such device. StateConflict: not checked out. RuleViolation: the caller may not record it.
+        NotFound: no such device (another bureau's included). StateConflict: not checked out. RuleViolation: the
+        caller may not record it.
     """
-    device = get_device(code)
+    device = get_device(code, user, "device.return")
     last = last_movement(device)
     if last is None or last.action != "checkout":
         raise StateConflict(f"device '{code}' is not checked out")
-    role = _first_role(user, REGISTER_ROLES)
+    role = _register_role(user)
     if role is None:
         if not (user.has_role("officer") and user.username == last.officer):
             raise RuleViolation("role", f"device '{code}' is held by {last.officer}; only they, admin or head "
@@ -156,13 +174,13 @@ def return_device(code: str, user: User, note: str | None, client_addr: str | No
     return _movement(device, "return", last.officer, user, role, note, client_addr)
 
 
-def ledger(code: str) -> list[DeviceMovement]:
+def ledger(code: str, user: User | None = None) -> list[DeviceMovement]:
     """Every movement of the device, oldest first.
 
     Raises:
-        NotFound: no such device.
+        NotFound: no such device (for ``user``: another bureau's too).
     """
-    device = get_device(code)
+    device = get_device(code, user)
     return list(db.session.scalars(select(DeviceMovement).where(DeviceMovement.device_id == device.id)
                                    .order_by(DeviceMovement.at, DeviceMovement.id)))
 

@@ -41,13 +41,12 @@ from ..errors import BadRequest
 from ..extensions import db
 from ..models import EvidenceItem, Instance, TaskRow, User
 from ..models.types import as_utc, utc_iso, utcnow
-from . import case_rules
+from . import case_rules, locks
+from .access import record_read
 from .equipment import check_recording_device
 from .history import append_event, instance_stream
 from .instances import get_instance
 
-UPLOAD_ROLES = ("officer", "admin")
-READ_ROLES = ("officer", "legal_reviewer", "head", "auditor", "admin")
 CLOSED = ("completed", "cancelled")
 CHUNK = 1 << 20
 HEAD = 8192
@@ -296,8 +295,10 @@ def store_upload(stream: IO[bytes], declared: str | None, filename: str | None, 
         tmp.unlink(missing_ok=True)
 
 
-def _first_role(user: User, roles: tuple[str, ...]) -> str | None:
-    return next((r for r in roles if user.has_role(r)), None)
+def _permissions():
+    from .. import permissions  # permissions -> services: import late
+
+    return permissions
 
 
 def _check_references(instance: Instance, meta: dict[str, Any]) -> None:
@@ -314,6 +315,11 @@ def _check_references(instance: Instance, meta: dict[str, Any]) -> None:
         raise FormDataInvalid(errors, "evidence metadata is invalid")
 
 
+def _check_open(instance: Instance) -> None:
+    if instance.status in CLOSED:
+        raise StateConflict(f"instance {instance.id} is {instance.status}; its record is closed to new evidence")
+
+
 def upload(instance_id: int, stream: IO[bytes], filename: str | None, declared: str | None,
            meta: dict[str, Any], user: User, client_addr: str | None) -> tuple[EvidenceItem, bool]:
     """Record an evidence file on an instance; returns (item, created). No commit.
@@ -327,12 +333,12 @@ def upload(instance_id: int, stream: IO[bytes], filename: str | None, declared: 
         StateConflict: the case is closed. FormDataInvalid: unknown officers or a foreign task.
         BadRequest / EvidenceTooLarge: see :func:`store_upload`.
     """
-    role = _first_role(user, UPLOAD_ROLES)
+    role = _permissions().acting_role(user, "evidence.upload")
     if role is None:
-        raise RuleViolation("role", f"uploading evidence needs one of the roles: {', '.join(UPLOAD_ROLES)}")
+        raise RuleViolation("role", "uploading evidence needs one of the roles: "
+                            + ", ".join(sorted(_permissions().roles_for("evidence.upload"))))
     instance = get_instance(instance_id)
-    if instance.status in CLOSED:
-        raise StateConflict(f"instance {instance_id} is {instance.status}; its record is closed to new evidence")
+    _check_open(instance)
     _check_references(instance, meta)
     case_rules.check_not_recused(user, instance, "add evidence to")
     case_rules.check_named_officers(list(meta["officers"]), instance)
@@ -340,6 +346,10 @@ def upload(instance_id: int, stream: IO[bytes], filename: str | None, declared: 
     if meta["kind"] == "audio_video":
         check_recording_device(instance, meta["device_id"], captured_at)
     stored = store_upload(stream, declared, filename, meta["kind"])
+    # the file is in the store; now concurrent uploads (and completions) of one case take turns, each appending
+    # to the chain the one before left (held for the row and event only, not while the file is read)
+    instance = locks.instance_for_update(instance_id)
+    _check_open(instance)
     item = EvidenceItem(
         instance_id=instance.id, sha256=stored.sha256, size=stored.size, media_type=stored.media_type,
         filename=(filename or None) and filename[:255], kind=meta["kind"], title=meta.get("title"),
@@ -370,12 +380,35 @@ def check_read_role(user: User) -> str:
     """The role that lets ``user`` read evidence.
 
     Raises:
-        RuleViolation: none of READ_ROLES.
+        RuleViolation: no role for ``evidence.read`` (api/permissions.py).
     """
-    role = _first_role(user, READ_ROLES)
+    role = _permissions().acting_role(user, "evidence.read")
     if role is None:
-        raise RuleViolation("role", f"reading evidence needs one of the roles: {', '.join(READ_ROLES)}")
+        raise RuleViolation("role", "reading evidence needs one of the roles: "
+                            + ", ".join(sorted(_permissions().roles_for("evidence.read"))))
     return role
+
+
+def _readable(user: User, items: list[EvidenceItem]) -> list[EvidenceItem]:
+    """The items on cases the user may read (api/permissions.py); 403 when none, 404 when all are another
+    bureau's."""
+    from ..permissions import case_view  # permissions -> services: import late
+
+    allowed: list[EvidenceItem] = []
+    hidden = True
+    for iid in sorted({i.instance_id for i in items}):
+        try:
+            view = case_view(user, db.session.get(Instance, iid))
+        except NotFound:
+            continue
+        hidden = False
+        if view == "full":
+            allowed += [i for i in items if i.instance_id == iid]
+    if hidden:
+        raise NotFound(f"no evidence {items[0].sha256}")
+    if not allowed:
+        raise RuleViolation("case_access", f"{user.username} does not work on the case holding this file")
+    return allowed
 
 
 def read_evidence(sha256: str, user: User, range_header: str | None, instance_id: int | None,
@@ -394,14 +427,14 @@ def read_evidence(sha256: str, user: User, range_header: str | None, instance_id
     items = list(db.session.scalars(stmt.order_by(EvidenceItem.id))) if SHA256.match(sha256) else []
     if not items:
         raise NotFound(f"no evidence {sha256}" + (f" on instance {instance_id}" if instance_id else ""))
+    items = _readable(user, items)
     problem = file_problem_cached(sha256)
     for iid in sorted({i.instance_id for i in items}):
         data: dict[str, Any] = {"sha256": sha256, "range": range_header,
                                 "evidence_ids": [i.id for i in items if i.instance_id == iid]}
         if problem:
             data["problem"] = problem
-        append_event(f"access:{iid}", None, "evidence_read", actor=user.username, role=role, instance_id=iid,
-                     data=data, client_addr=client_addr)
+        record_read(user, iid, "evidence", role=role, client_addr=client_addr, detail=data)
     return evidence_path(sha256), items[0], problem
 
 

@@ -68,8 +68,10 @@ def _intake(instance: Instance, step: runtime.StepRecord, actor: str) -> dict[st
         return {"origin": origin, "request_date": data.get("request_date")}
     if origin != "bureau":
         raise FormDataInvalid({"origin": ["must be public or bureau"]}, "unknown origin")
+    from ..permissions import can  # permissions -> services: import late
+
     starter = db.session.query(User).filter_by(username=instance.started_by).one_or_none()
-    if starter is None or not any(starter.has_role(r) for r in withdrawals.STARTERS):
+    if starter is None or not can(starter, "withdrawal.start"):
         raise RuleViolation("role", "a withdrawal is started by the publicity officer or the head (APL 48)")
     try:
         decided_on = disclosures.get_disclosure(int(data.get("disclosure_id"))).decision_date

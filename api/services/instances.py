@@ -19,6 +19,7 @@ from ..models import Instance, TaskRow
 from ..models.types import utcnow
 from .definitions import current_catalog, load_files, version_of
 from .history import append_event, instance_stream
+from .org_scope import bind_case
 from .runtime import script_engine, spec_cache
 from .snapshots import flush_blobs, stage_view
 
@@ -37,6 +38,9 @@ def bundle_for(instance: Instance) -> SpecBundle:
 
 
 def load_workflow(instance: Instance) -> tuple[SpecBundle, BpmnWorkflow]:
+    """The instance's specs and workflow; from here on the step reads the settings and lists of the case's bureau
+    (api/services/org_scope.py), whoever runs it."""
+    bind_case(instance.org_id)
     bundle = bundle_for(instance)
     return bundle, load_state(bundle, instance.state, script_engine())
 
@@ -92,7 +96,7 @@ def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known: 
         row = TaskRow(spiff_task_id=ready.id, instance_id=instance.id, process_id=ready.meta.process_id,
                       element_id=ready.meta.element_id, name=ready.meta.name, title=instance.title,
                       lane=ready.meta.lane, role=ready.role, form_key=ready.meta.form_key, kind=ready.meta.kind,
-                      state="ready", due_at=due)
+                      state="ready", due_at=due, org_id=instance.org_id)
         db.session.add(row)
         new_rows.append(row)
     return new_rows
@@ -124,8 +128,11 @@ def check_start_data(bundle: SpecBundle, data: dict[str, Any]) -> None:
 
 
 def start_instance(key: str, data: dict[str, Any], actor: str, role: str | None, client_addr: str | None,
-                   declared_only: bool = False) -> Instance:
+                   declared_only: bool = False, org_id: int | None = None, unit_id: int | None = None) -> Instance:
     """Start the latest version of ``key`` with ``data``; no commit.
+
+    ``org_id``/``unit_id``: the bureau the case belongs to and the starter's own node (the default bureau when
+    not given, e.g. a service's start with no case behind it).
 
     ``declared_only``: a client's start (POST /api/v1/instances) may pass only the keys the process declares in
     its ``startData`` property (:func:`check_start_data`); the service's own starts (public corrections, bureau
@@ -142,16 +149,19 @@ def start_instance(key: str, data: dict[str, Any], actor: str, role: str | None,
     bundle = spec_cache().get(key, manifest, lambda d: load_files([d])[d])
     if declared_only:
         check_start_data(bundle, data)
+    org_id = org_id or _default_bureau()
+    bind_case(org_id)  # the start's scripts and checks read the new case's bureau settings
     workflow, steps = runtime.start(bundle, data, script_engine(), views=True)
     instance = Instance(definition_key=key, version=version.version, bundle_key=bundle.key, manifest=manifest,
                         title=case_title(data, f"{catalog.process_names.get(key, key)}"), status="running",
                         state="{}", state_version=STATE_VERSION, data=dict(data), started_by=actor,
-                        last_seq=0, last_hash=GENESIS)
+                        last_seq=0, last_hash=GENESIS, org_id=org_id or _default_bureau(), unit_id=unit_id)
     db.session.add(instance)
     db.session.flush()  # the id is needed for the stream name and task rows
     started, steps = steps[0], steps[1:]
     append_event(instance_stream(instance.id), instance, "instance_started", actor=actor, role=role,
-                 data={"definition_key": key, "version": version.version, "manifest": manifest, "data": data},
+                 data={"definition_key": key, "version": version.version, "manifest": manifest, "data": data,
+                       "org_id": instance.org_id, "unit_id": instance.unit_id},
                  client_addr=client_addr, refs=stage_view(started.view))
     record_steps(instance, steps, actor)
     save(instance, bundle, workflow, {})
@@ -159,6 +169,13 @@ def start_instance(key: str, data: dict[str, Any], actor: str, role: str | None,
 
     hooks.apply(instance, steps, actor)
     return instance
+
+
+def _default_bureau() -> int | None:
+    from . import orgs
+
+    default = orgs.by_code(orgs.DEFAULT_BUREAU)
+    return default.id if default else None
 
 
 def get_instance(instance_id: int) -> Instance:

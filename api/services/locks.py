@@ -8,11 +8,12 @@ two withdrawals of one disclosure cannot both pass.
 """
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
+from ..models import Instance
 from ..models.locks import Lock
 
 
@@ -21,3 +22,19 @@ def hold(key: str) -> None:
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     db.session.execute(insert(Lock).values(key=key, taken=0).on_conflict_do_nothing(index_elements=["key"]))
     db.session.execute(update(Lock).where(Lock.key == key).values(taken=Lock.taken + 1))
+
+
+def instance_for_update(instance_id: int) -> Instance | None:
+    """Load the instance for a write, waiting for any concurrent writer of it to finish first.
+
+    PostgreSQL locks the instance row (``SELECT ... FOR UPDATE``); SQLite locks the whole database at the first
+    write, so a no-op update takes that lock before the read. Either way the instance and every row read after
+    this call are what the previous writer committed: two completions of one case run one after the other
+    instead of failing on a stale row version. None if there is no such instance.
+    """
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(update(Instance).where(Instance.id == instance_id)
+                           .values(row_version=Instance.row_version).execution_options(synchronize_session=False))
+    else:  # a column select: the ORM's FOR UPDATE load would refuse an instance already loaded at an older version
+        db.session.execute(select(Instance.id).where(Instance.id == instance_id).with_for_update())
+    return db.session.get(Instance, instance_id, populate_existing=True)

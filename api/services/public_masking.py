@@ -29,13 +29,14 @@ from engine.masking import (
 from . import settings
 
 
-def current_rules() -> list[MaskingRule]:
+def current_rules(org_id: int | None = None) -> list[MaskingRule]:
     """The statutory defaults first (they win every overlap), then the bureau's rules (engine.masking.with_defaults).
 
-    Used for publication, every public answer, the search and the diagrams' ``mask_text``.
+    Used for publication, every public answer, the search and the diagrams' ``mask_text``. ``org_id``: whose
+    rules (default: the case being worked, else the caller's bureau, else the platform's).
     """
     try:
-        configured = rules_from_config(settings.get("masking_rules"))
+        configured = rules_from_config(settings.get("masking_rules", org_id))
     except ValueError:  # a stored setting is validated on write; never publish unmasked because of it
         configured = []
     return with_defaults(configured)
@@ -65,23 +66,24 @@ class PublicMasker:
                 for kind, start, end in find_sensitive(text, self.rules, self.names, self.aliases)]
 
 
-def masker_for(data: dict[str, Any]) -> PublicMasker:
-    """The masker of one case: its party's name as the setting shows it, its other persons' names."""
-    rules = current_rules()
+def masker_for(data: dict[str, Any], org_id: int | None = None) -> PublicMasker:
+    """The masker of one case of bureau ``org_id`` (default as :func:`current_rules`): its party's name as the
+    setting shows it, its other persons' names."""
+    rules = current_rules(org_id)
     name = str(data.get("party_name") or "").strip()
     names = _names(data, name)
     if not name:
         return PublicMasker(rules, names)
-    shown = party_display(name, data.get("party_type"), settings.get("party_name_display"))
+    shown = party_display(name, data.get("party_type"), settings.get("party_name_display", org_id))
     aliases = {name: shown} if len(name) >= 2 else {}
     # the party field itself goes through the same rules, so it reads the same as in the text
     party = mask_text(shown, rules, names, {})
     return PublicMasker(rules, names, aliases, party)
 
 
-def generic_masker() -> PublicMasker:
-    """For text whose case is unknown (e.g. a withdrawal reason): the rules only."""
-    return PublicMasker(current_rules())
+def generic_masker(org_id: int | None = None) -> PublicMasker:
+    """For text whose case is unknown (e.g. a withdrawal reason): the rules of ``org_id`` only."""
+    return PublicMasker(current_rules(org_id))
 
 
 def mask_public(value: Any, masker: PublicMasker | None = None, keep: frozenset[str] = frozenset()) -> Any:
@@ -100,8 +102,14 @@ def mask_public(value: Any, masker: PublicMasker | None = None, keep: frozenset[
 def public_records(rows: list[Any], names: Any, keep: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """Registry rows as the public sees them: the attributes ``names`` (a schema's field names) of each row, every
     text masked by the statutory and bureau rules (a note with an ID number, a phone or an address is not shown)."""
-    masker = generic_masker()
-    return [mask_public({name: getattr(row, name, None) for name in names}, masker, keep) for row in rows]
+    maskers: dict[Any, PublicMasker] = {}
+    out = []
+    for row in rows:
+        org_id = getattr(row, "org_id", None)
+        if org_id not in maskers:  # each row masked by its own organisation's rules
+            maskers[org_id] = generic_masker(org_id)
+        out.append(mask_public({name: getattr(row, name, None) for name in names}, maskers[org_id], keep))
+    return out
 
 
 def review_preview(data: dict[str, Any]) -> dict[str, Any]:

@@ -15,12 +15,16 @@ from engine.errors import RuleViolation
 
 from ..extensions import db
 from ..models import Event, EvidenceItem, Instance, TaskRow, User
-from . import settings
+from . import org_scope, settings
 from .history import instance_stream
 from .recusal import recused_officers
 
 
 def check_role(user: User, task: TaskRow) -> None:
+    """The user may work ``task``: inside their own bureau (api/permissions.py) and holding its lane's role."""
+    from ..permissions import check_task_work  # permissions -> services: import late
+
+    check_task_work(user, task)
     if not user.has_role(task.role):
         raise RuleViolation("role", f"task '{task.name}' belongs to role '{task.role}'; {user.username} does not hold it")
 
@@ -65,7 +69,8 @@ def check_two_officers(act_kind: str | None, submitted: dict[str, Any], instance
     names = _officer_list(submitted, instance)
     users = list(db.session.scalars(select(User).where(User.username.in_(names)))) if names else []
     day = clock.today()
-    valid = sorted(u.username for u in users if u.has_role("officer") and u.active and u.certificate_on(day))
+    valid = sorted(u.username for u in users if u.has_role("officer") and u.active and u.certificate_on(day)
+                   and org_scope.in_bureau(u, instance.org_id))  # officers of the case's own bureau only
     if len(valid) < 2:
         raise RuleViolation(
             "two_officers",

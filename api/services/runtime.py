@@ -1,9 +1,9 @@
 """Per-app engine objects: the spec cache, the working-day calendar and the restricted script engine.
 
-The calendar and the script engine follow the bureau settings (calendar overrides,
-masking rules); a settings change drops them (``services.settings.put``) and they are
-rebuilt on next use. With several server processes, each rebuilds after its own restart
-or its own settings change.
+The calendar and the script engine follow the settings of an organisation (calendar overrides,
+masking rules): one of each per organisation, built on first use. A settings change drops them all
+(``services.settings.put``); another process (the worker, a second server) notices the change at its
+next app context (one ``max(id)`` query) and rebuilds too.
 """
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 
+from engine import sandbox
 from engine.calendar import WorkingCalendar
-from engine.masking import mask_text
-from engine.scripting import make_script_engine
+from engine.scripting import MaskWith, make_script_engine
 from engine.specs import SpecCache
 
 
@@ -30,43 +30,70 @@ def spec_cache() -> SpecCache:
     return state["spec_cache"]
 
 
-def calendar() -> WorkingCalendar:
+def _scope(org_id: int | None) -> int | None:
+    from .org_scope import effective_org
+
+    return org_id if org_id is not None else effective_org()
+
+
+def _built(kind: str) -> dict:
+    """The ``kind`` engines built so far, by organisation; all dropped when another process changed a setting
+    since they were built (checked once per app context: one ``max(id)`` query)."""
     state = _state()
-    if "calendar" not in state:
+    if not g.get("_sx_settings_checked"):
+        from .settings import versions_marker
+
+        g._sx_settings_checked = True
+        marker = versions_marker()
+        if state.get("settings_marker") != marker:
+            reset()
+            state["settings_marker"] = marker
+    return state.setdefault(kind, {})
+
+
+def calendar(org_id: int | None = None) -> WorkingCalendar:
+    """The working-day calendar of ``org_id`` (default: the case being worked, else the caller's bureau)."""
+    org_id = _scope(org_id)
+    built = _built("calendars")
+    if org_id not in built:
         from .calendar_years import build_calendar  # overrides, loaded years and the unknown-year policy
 
-        state["calendar"] = build_calendar()
-    return state["calendar"]
+        built[org_id] = build_calendar(org_id=org_id)
+    return built[org_id]
 
 
-def script_engine():
-    state = _state()
-    if "script_engine" not in state:
+def script_engine(org_id: int | None = None):
+    """The diagram script engine of ``org_id`` (its calendar and masking rules; default as :func:`calendar`)."""
+    org_id = _scope(org_id)
+    built = _built("script_engines")
+    if org_id not in built:
         from .public_masking import current_rules  # the statutory defaults first, then the bureau's rules
 
-        rules = current_rules()
-        state["script_engine"] = make_script_engine(
-            calendar(), extra={"mask_text": lambda text, names=(): mask_text(text, rules, names)})
-    return state["script_engine"]
+        rules = current_rules(org_id)
+        built[org_id] = make_script_engine(
+            calendar(org_id), extra={"mask_text": MaskWith(rules)})
+    return built[org_id]
 
 
-def script_engines_by_time() -> Callable[[datetime | None], Any]:
-    """For a replay: ``at(when)`` is the script engine with the calendar settings (``CALENDAR_KEYS``) as they
-    stood at ``when`` (a recorded event's time), so loading a year later does not change what was computed
-    then; masking follows the rules in force. One settings query; engines are shared between equal versions."""
+def script_engines_by_time(org_id: int | None = None) -> Callable[[datetime | None], Any]:
+    """For a replay: ``at(when)`` is the script engine with the calendar settings (``CALENDAR_KEYS``) of ``org_id``
+    (default: the case being replayed) as they stood at ``when`` (a recorded event's time), so loading a year
+    later does not change what was computed then; masking follows the rules in force. One settings query;
+    engines are shared between equal versions."""
     from . import settings
     from .calendar_years import CALENDAR_KEYS, build_calendar
 
-    versions = settings.timeline(CALENDAR_KEYS)
+    org_id = _scope(org_id)
+    versions = settings.timeline(CALENDAR_KEYS, org_id)
     engines: dict[tuple[int, ...], Any] = {}
 
     def at(when: datetime | None) -> Any:
         if when is None:
-            return script_engine()
+            return script_engine(org_id)
         values = {key: settings.at(versions, key, when) for key in CALENDAR_KEYS}
         marker = tuple(version for _, version in values.values())
         if marker not in engines:
-            current = script_engine()
+            current = script_engine(org_id)
             engines[marker] = make_script_engine(
                 build_calendar({key: value for key, (value, _) in values.items()}),
                 extra={"mask_text": current.environment.globals["mask_text"]})
@@ -76,6 +103,6 @@ def script_engines_by_time() -> Callable[[datetime | None], Any]:
 
 
 def reset() -> None:
-    """Forget the calendar and script engine (after a settings change)."""
-    for key in ("calendar", "script_engine"):
+    """Forget every organisation's calendar and script engine (after a settings change)."""
+    for key in ("calendars", "script_engines"):
         _state().pop(key, None)

@@ -1,4 +1,9 @@
-"""Versioned bureau settings: recording requirements, warning days, masking rules, calendar overrides.
+"""Versioned settings of each organisation: recording requirements, warning days, masking rules, calendars.
+
+A setting belongs to a node of the organisation tree: a bureau's value in force is its own, else its nearest
+ancestor's (county, city, platform root), else the built-in default. Which node a read is for: the case being
+worked (an engine step binds it, api/services/org_scope.py; the worker has no request user), else the caller's
+bureau, else the platform root.
 
 Each key has a default here and a validator; a change is a new version (and an
 event on the ``settings`` stream), never an edit of the old one. A validator may return the
@@ -13,7 +18,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from engine import clock
 from engine.calendar import UNKNOWN_YEAR_POLICIES
@@ -28,7 +33,7 @@ from engine.masking import (
 
 from ..extensions import db
 from ..models import Setting
-from . import runtime
+from . import org_scope, runtime
 from .history import append_event
 
 ACT_KINDS = ("site_inspection", "random_inspection", "evidence_collection", "evidence_preservation", "hearing",
@@ -144,35 +149,64 @@ def _spec(key: str) -> tuple[Callable[[], Any], Callable[[Any], Any], str]:
     return SETTINGS[key]
 
 
-def current(key: str) -> tuple[Any, int]:
-    """(value, version) in force; version 0 is the built-in default."""
+def _org(org_id: int | None) -> int | None:
+    return org_id if org_id is not None else org_scope.effective_org()
+
+
+def resolve(key: str, org_id: int | None = None) -> tuple[Any, int, int | None]:
+    """(value, version, node it is set at) in force for ``org_id`` (default: the case being worked, else the
+    caller's bureau, else the platform): the node's own latest version, else its nearest ancestor's; version 0
+    (node None) is the built-in default."""
     default, _, _ = _spec(key)
-    row = db.session.scalar(select(Setting).where(Setting.key == key).order_by(Setting.version.desc()).limit(1))
-    return (row.value, row.version) if row else (default(), 0)
+    ranks = {node: i for i, node in enumerate(org_scope.chain(_org(org_id)))}
+    found = db.session.execute(
+        select(Setting.org_id, func.max(Setting.version)).where(
+            Setting.key == key, or_(Setting.org_id.in_(list(ranks)), Setting.org_id.is_(None)))
+        .group_by(Setting.org_id)).all()
+    if not found:
+        return default(), 0, None
+    _, version = min(found, key=lambda r: (ranks.get(r[0], len(ranks)), -r[1]))
+    row = db.session.scalar(select(Setting).where(Setting.key == key, Setting.version == version))
+    return row.value, row.version, row.org_id
 
 
-def get(key: str) -> Any:
-    return current(key)[0]
+def current(key: str, org_id: int | None = None) -> tuple[Any, int]:
+    """(value, version) in force (see :func:`resolve`); version 0 is the built-in default."""
+    value, version, _ = resolve(key, org_id)
+    return value, version
 
 
-def timeline(keys: Iterable[str]) -> dict[str, list[tuple[datetime, int, Any]]]:
-    """key -> its versions as (changed_at, version, value), oldest first (one query)."""
+def get(key: str, org_id: int | None = None) -> Any:
+    return resolve(key, org_id)[0]
+
+
+Timeline = dict[str, list[tuple[datetime, int, Any, int]]]
+
+
+def timeline(keys: Iterable[str], org_id: int | None = None) -> Timeline:
+    """key -> the versions that can be in force for ``org_id`` as (changed_at, version, value, rank), oldest
+    first; rank 0 is the node's own, 1 its parent's ... (one query)."""
     keys = list(keys)
     for key in keys:
         _spec(key)
-    out: dict[str, list[tuple[datetime, int, Any]]] = {key: [] for key in keys}
-    for row in db.session.scalars(select(Setting).where(Setting.key.in_(keys)).order_by(Setting.key, Setting.version)):
-        out[row.key].append((row.changed_at, row.version, row.value))
+    ranks = {node: i for i, node in enumerate(org_scope.chain(_org(org_id)))}
+    out: Timeline = {key: [] for key in keys}
+    stmt = (select(Setting).where(Setting.key.in_(keys), or_(Setting.org_id.in_(list(ranks)), Setting.org_id.is_(None)))
+            .order_by(Setting.key, Setting.version))
+    for row in db.session.scalars(stmt):
+        out[row.key].append((row.changed_at, row.version, row.value, ranks.get(row.org_id, len(ranks))))
     return out
 
 
-def at(versions: dict[str, list[tuple[datetime, int, Any]]], key: str, when: datetime) -> tuple[Any, int]:
-    """(value, version) of ``key`` in force at ``when``: the last version changed strictly before it (a change
-    at the very instant of an event came after it); version 0 is the built-in default."""
+def at(versions: Timeline, key: str, when: datetime) -> tuple[Any, int]:
+    """(value, version) of ``key`` in force at ``when``: of the versions changed strictly before it (a change
+    at the very instant of an event came after it), the nearest node's latest; version 0 is the built-in
+    default."""
     found: tuple[Any, int] = (None, 0)
-    for changed_at, version, value in versions.get(key, []):
-        if changed_at < when:
-            found = (value, version)
+    best_rank: int | None = None
+    for changed_at, version, value, rank in versions.get(key, []):
+        if changed_at < when and (best_rank is None or rank <= best_rank):
+            found, best_rank = (value, version), rank
     return found if found[1] else (_spec(key)[0](), 0)
 
 
@@ -181,27 +215,38 @@ def versions_marker() -> int:
     return db.session.scalar(select(func.coalesce(func.max(Setting.id), 0))) or 0
 
 
-def put(key: str, value: Any, actor: str, client_addr: str | None = None) -> Setting:
-    """A new version of ``key``; raises FormDataInvalid (422) and changes nothing when invalid. No commit."""
+def put(key: str, value: Any, actor: str, client_addr: str | None = None, org_id: int | None = None) -> Setting:
+    """A new version of ``key`` at node ``org_id`` (default: the caller's bureau, see :func:`resolve`); raises
+    FormDataInvalid (422) and changes nothing when invalid. No commit."""
     _, validate, _ = _spec(key)
-    normalised = validate(value)
+    org_id = _org(org_id)
+    with org_scope.case(org_id):  # a validator comparing with the value in force compares with this node's
+        normalised = validate(value)
     value = value if normalised is None else normalised
-    _, version = current(key)
+    version = db.session.scalar(select(func.coalesce(func.max(Setting.version), 0)).where(Setting.key == key)) or 0
     if key == "calendar_years":  # deadlines guessed before a year is loaded stay flagged
         from .calendar_rechecks import record_rechecks
 
         record_rechecks(value, actor, client_addr)
-    row = Setting(key=key, version=version + 1, value=value, changed_by=actor, changed_at=clock.now())
+    row = Setting(key=key, org_id=org_id, version=version + 1, value=value, changed_by=actor, changed_at=clock.now())
     db.session.add(row)
-    append_event("settings", None, "setting_changed", actor=actor, data={"key": key, "version": version + 1,
-                                                                        "value": value}, client_addr=client_addr)
+    append_event("settings", None, "setting_changed", actor=actor,
+                 data={"key": key, "version": version + 1, "value": value, "org_id": org_id},
+                 client_addr=client_addr)
     runtime.reset()
     return row
 
 
-def describe() -> list[dict[str, Any]]:
+def describe(org_id: int | None = None, keys: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Each setting in force for ``org_id`` (see :func:`resolve`), with the code of the node it is set at
+    (None: the built-in default)."""
+    from .orgs import get as get_org
+
     out = []
-    for key, (_, _, text) in SETTINGS.items():
-        value, version = current(key)
-        out.append({"key": key, "version": version, "description": text, "value": value})
+    for key in keys or SETTINGS:
+        _, _, text = _spec(key)
+        value, version, node = resolve(key, org_id)
+        found = get_org(node)
+        out.append({"key": key, "version": version, "description": text, "value": value,
+                    "org": found.code if found else None})
     return out

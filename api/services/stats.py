@@ -38,7 +38,8 @@ from ..models import (
     Instance,
     TaskRow,
 )
-from ..models.disclosures import DEFAULT_AGENCY, WITHDRAWAL_BASES
+from ..models.disclosures import WITHDRAWAL_BASES
+from . import org_scope, orgs
 from .disclosure_content import CATEGORIES, DECISIONS, fixed_value
 from .disclosures import CORRECTION_PROCESS
 from .history import append_event
@@ -105,12 +106,12 @@ def _status_at(status: str, ended: datetime | None, at: datetime) -> str:
     return status if status == "running" or _ended_by(ended, at) else "running"
 
 
-def _decisions_at(year: int, at: datetime) -> dict[int, Any]:
+def _decisions_at(year: int, at: datetime, nodes: list[int]) -> dict[int, Any]:
     """Each case (started in ``year``) with its decision as it stood at ``at``, read from the history: the
     ``decision`` the head submitted in the latest effective decision completion recorded before ``at`` (kind
     ``decision`` or an APL 58 ``gate`` record; one the gate recorded as not effective — returned for review — does
     not count). The case's data today is not used: a decision made after ``at`` does not change the figures."""
-    cases = select(Instance.id).where(_in_year(Instance.started_at, year))
+    cases = select(Instance.id).where(_in_year(Instance.started_at, year), Instance.org_id.in_(nodes))
     decided: dict[int, Any] = {}
     for iid, data in db.session.execute(
             select(Event.instance_id, Event.data)
@@ -123,12 +124,12 @@ def _decisions_at(year: int, at: datetime) -> dict[int, Any]:
     return decided
 
 
-def _cases(year: int, at: datetime) -> dict[str, Any]:
+def _cases(year: int, at: datetime, nodes: list[int]) -> dict[str, Any]:
     found = db.session.execute(
         select(Instance.definition_key, Instance.status, Instance.data["act_type"].as_string(), Instance.id,
                Instance.ended_at)
-        .where(_in_year(Instance.started_at, year))).all()
-    decided = _decisions_at(year, at)
+        .where(_in_year(Instance.started_at, year), Instance.org_id.in_(nodes))).all()
+    decided = _decisions_at(year, at, nodes)
     rows = [(key, _status_at(status, ended, at), act, decided.get(iid)) for key, status, act, iid, ended in found]
     per_def: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"started": 0, "by_status": Counter(), "by_act_type": defaultdict(
@@ -156,26 +157,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _legal_reviews(year: int) -> dict[str, Any]:
+def _legal_reviews(year: int, nodes: list[int]) -> dict[str, Any]:
     rows = db.session.execute(
         select(Event.data[("submitted", "review_outcome")].as_string(), Event.instance_id)
-        .where(Event.type == "task_completed", Event.role == "legal_reviewer", _in_year(Event.at, year))).all()
+        .where(Event.type == "task_completed", Event.role == "legal_reviewer", _in_year(Event.at, year),
+               Event.instance_id.in_(select(Instance.id).where(Instance.org_id.in_(nodes))))).all()
     return {"total": len(rows), "cases": len({iid for _, iid in rows}),
             "by_outcome": _plain(Counter(_key(outcome, REVIEW_OUTCOMES) for outcome, _ in rows))}
 
 
-def _overdue(year: int, now: datetime) -> dict[str, Any]:
+def _overdue(year: int, now: datetime, nodes: list[int]) -> dict[str, Any]:
     """Late and overdue work as of ``now`` (the year's end for a finished year: see the module docstring)."""
     tasks = db.session.execute(
         select(TaskRow.state, TaskRow.due_at, TaskRow.completed_at)
-        .where(_in_year(TaskRow.created_at, year), TaskRow.due_at.is_not(None))).all()
+        .where(_in_year(TaskRow.created_at, year), TaskRow.due_at.is_not(None), TaskRow.org_id.in_(nodes))).all()
     done_late = sum(1 for state, due, done in tasks
                     if state == "completed" and _ended_by(done, now) and done > due)
     open_late = sum(1 for state, due, done in tasks
                     if (state == "ready" or (state == "completed" and not _ended_by(done, now))) and due < now)
     cases = db.session.execute(
         select(Instance.definition_key, Instance.status, Instance.due_at, Instance.ended_at)
-        .where(_in_year(Instance.started_at, year), Instance.due_at.is_not(None))).all()
+        .where(_in_year(Instance.started_at, year), Instance.due_at.is_not(None), Instance.org_id.in_(nodes))).all()
     ended_late = Counter(key for key, _, due, ended in cases if _ended_by(ended, now) and ended > due)
     running_late = Counter(key for key, status, due, ended in cases
                            if _status_at(status, ended, now) == "running" and not _ended_by(ended, now)
@@ -189,18 +191,19 @@ def _overdue(year: int, now: datetime) -> dict[str, Any]:
     }
 
 
-def _disclosures(year: int, at: datetime) -> dict[str, Any]:
+def _disclosures(year: int, at: datetime, nodes: list[int]) -> dict[str, Any]:
     published = db.session.execute(select(Disclosure.category, Disclosure.supersedes_id)
-                                   .where(_in_year(Disclosure.published_at, year))).all()
+                                   .where(_in_year(Disclosure.published_at, year), Disclosure.org_id.in_(nodes))).all()
     first = [_key(category, CATEGORIES) for category, supersedes in published if supersedes is None]
     withdrawn = db.session.execute(
         select(DisclosureWithdrawal.basis, Disclosure.category)
         .join(Disclosure, Disclosure.id == DisclosureWithdrawal.disclosure_id)
-        .where(_in_year(DisclosureWithdrawal.withdrawn_at, year))).all()
+        .where(_in_year(DisclosureWithdrawal.withdrawn_at, year), Disclosure.org_id.in_(nodes))).all()
     requests = [case_id if started is not None and started < at else None for case_id, started in db.session.execute(
         select(CorrectionRequest.case_id, Instance.started_at)
         .outerjoin(Instance, Instance.id == CorrectionRequest.case_id)
-        .where(_in_year(CorrectionRequest.created_at, year)))]
+        .where(_in_year(CorrectionRequest.created_at, year),
+               CorrectionRequest.disclosure_id.in_(select(Disclosure.id).where(Disclosure.org_id.in_(nodes)))))]
     return {
         "disclosures": {"published": len(first), "by_category": _plain(Counter(first)),
                         "corrected": len(published) - len(first), "withdrawn": len(withdrawn),
@@ -213,8 +216,10 @@ def _disclosures(year: int, at: datetime) -> dict[str, Any]:
     }
 
 
-def annual_statistics(year: int) -> dict[str, Any]:
-    """The year's enforcement figures as of :func:`as_of` (the year's end once it is over, else now), JSON-ready.
+def annual_statistics(year: int, org_id: int | None = None) -> dict[str, Any]:
+    """The year's enforcement figures of organisation ``org_id`` (a bureau, or a node above: its bureaus
+    together; default: the platform root, every bureau) as of :func:`as_of` (the year's end once it is over,
+    else now), JSON-ready.
 
     Keys: ``cases`` (started, by_status, by_act_type — enforcement processes only — and
     by_definition, each act type split by ``decision`` and status), ``legal_reviews`` (by
@@ -223,6 +228,8 @@ def annual_statistics(year: int) -> dict[str, Any]:
     ``correction_requests``. Cases, tasks and requests count in the year they started / were
     made; disclosures and withdrawals in the year they happened.
     """
+    org_id = org_id if org_id is not None else org_scope.platform_root()
+    nodes = list(orgs.subtree(org_id))
     now = clock.now()
     start, end = year_bounds(year)
     provisional = now < end
@@ -232,36 +239,40 @@ def annual_statistics(year: int) -> dict[str, Any]:
         "provisional": provisional,
         "provisional_note": (f"provisional: the year runs until {year}-12-31 (Beijing); not publishable before then"
                              if provisional else None),
-        "agency": str(current_app.config.get("AGENCY_NAME") or DEFAULT_AGENCY),
+        "agency": org_scope.name_of(org_id) or str(current_app.config.get("AGENCY_NAME") or ""),
+        "org": org_scope.code_of(org_id),
         "period": {"from": start.astimezone(clock.BEIJING).date().isoformat(),
                    "to": date(year, 12, 31).isoformat(), "timezone": "Asia/Shanghai"},
         "as_of": at.astimezone(UTC).isoformat(),
-        "cases": _cases(year, at),
-        "legal_reviews": _legal_reviews(year),
-        "overdue": _overdue(year, at),
-        **_disclosures(year, at),
+        "cases": _cases(year, at, nodes),
+        "legal_reviews": _legal_reviews(year, nodes),
+        "overdue": _overdue(year, at, nodes),
+        **_disclosures(year, at, nodes),
     }
 
 
-def publish_report(year: int, actor: str) -> AnnualReport:
-    """Compute the year's figures and store them as a new, published report version; no commit.
+def publish_report(year: int, actor: str, org_id: int | None = None) -> AnnualReport:
+    """Compute the year's figures of ``org_id`` (default: the platform root) and store them as a new, published
+    report version of that organisation; no commit.
 
     Raises:
         RuleViolation: the year has not ended yet (``statistics_year_not_finished``).
         StateConflict: a concurrent publication took the same version (the caller rolls back).
     """
     check_year_finished(year)
-    last = db.session.scalar(select(func.max(AnnualReport.version)).where(AnnualReport.year == year)) or 0
+    org_id = org_id if org_id is not None else org_scope.platform_root()
+    last = db.session.scalar(select(func.max(AnnualReport.version)).where(
+        AnnualReport.year == year, AnnualReport.org_id.is_not_distinct_from(org_id))) or 0
     now = clock.now()
-    report = AnnualReport(year=year, version=last + 1, content=annual_statistics(year), generated_at=now,
-                          generated_by=actor, published_at=now)
+    report = AnnualReport(year=year, org_id=org_id, version=last + 1, content=annual_statistics(year, org_id),
+                          generated_at=now, generated_by=actor, published_at=now)
     db.session.add(report)
     try:
         db.session.flush()
     except IntegrityError:
         raise StateConflict(f"the {year} report was published concurrently; reload") from None
     append_event(STATS_STREAM, None, "annual_report_published", actor=actor,
-                 data={"year": year, "version": report.version, "report_id": report.id})
+                 data={"year": year, "version": report.version, "report_id": report.id, "org_id": org_id})
     return report
 
 
@@ -271,22 +282,29 @@ def _final(year: int, generated_at: datetime) -> bool:
     return year_finished(year, generated) and year_finished(year)
 
 
-def latest_published(year: int) -> AnnualReport | None:
-    """The newest published, final report of a finished ``year``; None when there is none."""
+def _of(stmt: Any, nodes: set[int] | None) -> Any:
+    return stmt if nodes is None else stmt.where(AnnualReport.org_id.in_(list(nodes)))
+
+
+def latest_published(year: int, nodes: set[int] | None = None) -> AnnualReport | None:
+    """The newest published, final report of a finished ``year`` (of an organisation in ``nodes`` when given);
+    None when there is none."""
     if not year_finished(year):
         return None
-    return db.session.scalar(select(AnnualReport).where(AnnualReport.year == year,
-                                                        AnnualReport.published_at.is_not(None),
-                                                        AnnualReport.generated_at >= year_bounds(year)[1])
-                             .order_by(AnnualReport.version.desc()).limit(1))
+    return db.session.scalar(_of(select(AnnualReport).where(AnnualReport.year == year,
+                                                            AnnualReport.published_at.is_not(None),
+                                                            AnnualReport.generated_at >= year_bounds(year)[1]), nodes)
+                             .order_by(AnnualReport.generated_at.desc(), AnnualReport.id.desc()).limit(1))
 
 
-def published_years() -> list[tuple[int, int, datetime]]:
-    """(year, latest version, published_at of that version) for every finished year with a final report."""
-    rows = db.session.execute(select(AnnualReport.year, AnnualReport.version, AnnualReport.published_at,
-                                     AnnualReport.generated_at)
-                              .where(AnnualReport.published_at.is_not(None))
-                              .order_by(AnnualReport.year.desc(), AnnualReport.version.desc()))
+def published_years(nodes: set[int] | None = None) -> list[tuple[int, int, datetime]]:
+    """(year, latest version, published_at of that version) for every finished year with a final report (of an
+    organisation in ``nodes`` when given)."""
+    rows = db.session.execute(_of(select(AnnualReport.year, AnnualReport.version, AnnualReport.published_at,
+                                         AnnualReport.generated_at)
+                                  .where(AnnualReport.published_at.is_not(None)), nodes)
+                              .order_by(AnnualReport.year.desc(), AnnualReport.generated_at.desc(),
+                                        AnnualReport.id.desc()))
     latest: dict[int, tuple[int, int, datetime]] = {}
     for year, version, published_at, generated_at in rows:
         if year not in latest and _final(year, generated_at):
@@ -295,11 +313,16 @@ def published_years() -> list[tuple[int, int, datetime]]:
 
 
 def ensure_annual_report(today: date) -> AnnualReport | None:
-    """From 1 January on: publish the previous year's report (by ``system``) if it has none; no commit.
+    """From 1 January on: publish the previous year's platform-wide report (by ``system``, every bureau's
+    figures together) if the year has none; no commit. Each bureau publishes its own with POST
+    /api/v1/statistics/<year>/publish.
 
     Returns the new report, or None when one exists already (one indexed query: cheap every tick).
     """
     year = today.year - 1
-    if db.session.scalar(select(AnnualReport.id).where(AnnualReport.year == year).limit(1)) is not None:
+    root = org_scope.platform_root()
+    if db.session.scalar(select(AnnualReport.id).where(AnnualReport.year == year,
+                                                       AnnualReport.org_id.is_not_distinct_from(root))
+                         .limit(1)) is not None:
         return None
-    return publish_report(year, SYSTEM)
+    return publish_report(year, SYSTEM, root)

@@ -18,7 +18,7 @@ from ..models import Instance, TaskRow, User
 from ..models.types import utcnow
 from ..registry import inject as registry_inject
 from ..registry import service as registry
-from . import case_rules, gate, hooks, rules
+from . import case_rules, gate, hooks, locks, rules
 from .history import append_event, instance_stream
 from .instances import load_workflow, ready_rows, record_steps, save
 from .snapshots import stage_view
@@ -31,20 +31,34 @@ def get_task(task_id: str) -> TaskRow:
     return task
 
 
+def _for_update(task_id: str) -> tuple[TaskRow, Instance]:
+    """The task and its instance, read after taking the instance's write lock (:func:`locks.instance_for_update`).
+
+    Concurrent claims, releases and completions on one case run one after the other, each seeing what the one
+    before it committed: of two claims of one task the second finds it claimed (409), of two completions the
+    second finds it completed (409), and parallel tasks of one case complete one after the other.
+    """
+    task = get_task(task_id)
+    instance = locks.instance_for_update(task.instance_id)
+    task = db.session.get(TaskRow, task_id, populate_existing=True)
+    if task is None or instance is None:
+        raise NotFound(f"task {task_id} not found")
+    return task, instance
+
+
 def _ready(task: TaskRow) -> None:
     if task.state != "ready":
         raise StateConflict(f"task {task.id} is {task.state}")
 
 
 def claim(task_id: str, user: User, client_addr: str | None) -> TaskRow:
-    task = get_task(task_id)
+    task, instance = _for_update(task_id)
     _ready(task)
     rules.check_role(user, task)
     if task.assignee == user.username:
         return task
     if task.assignee is not None:
         raise StateConflict(f"task is already claimed by {task.assignee}")
-    instance = db.session.get(Instance, task.instance_id)
     rules.check_separation_of_duties(user, task, instance)
     case_rules.check_not_recused(user, instance, "claim tasks of")
     task.assignee = user.username
@@ -54,13 +68,15 @@ def claim(task_id: str, user: User, client_addr: str | None) -> TaskRow:
 
 
 def unclaim(task_id: str, user: User, client_addr: str | None) -> TaskRow:
-    task = get_task(task_id)
+    task, instance = _for_update(task_id)
     _ready(task)
+    from ..permissions import can, check_task_work
+
+    check_task_work(user, task)
     if task.assignee is None:
         return task
-    if task.assignee != user.username and not user.has_role("admin"):
+    if task.assignee != user.username and not can(user, "task.reassign"):
         raise RuleViolation("assignee", f"task is claimed by {task.assignee}; only they or an admin may unclaim it")
-    instance = db.session.get(Instance, task.instance_id)
     previous = task.assignee
     task.assignee = None
     append_event(instance_stream(instance.id), instance, "task_unclaimed", actor=user.username, role=task.role,
@@ -82,12 +98,11 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
         NotFound, StateConflict (409), RuleViolation (403), FormDataInvalid (422),
         ScriptError (the diagram failed after the task).
     """
-    task = get_task(task_id)
+    task, instance = _for_update(task_id)
     _ready(task)
     rules.check_role(user, task)
     if task.assignee is not None and task.assignee != user.username:
         raise RuleViolation("assignee", f"task is claimed by {task.assignee}")
-    instance = db.session.get(Instance, task.instance_id)
     rules.check_separation_of_duties(user, task, instance)
     bundle, workflow = load_workflow(instance)
     form = bundle.forms.get(task.form_key or "", {"components": []})

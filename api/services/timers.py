@@ -17,7 +17,7 @@ from engine.errors import SanxiangError
 
 from ..extensions import db
 from ..models import Instance
-from . import hooks
+from . import hooks, org_scope
 from .history import append_event, instance_stream
 from .instances import load_workflow, ready_rows, record_steps, save
 from .snapshots import discard_staged, stage_view
@@ -30,7 +30,7 @@ def due_instances(now: datetime, limit: int = 100) -> list[int]:
 
 def fire(instance_id: int, now: datetime) -> int:
     """Fire the instance's due timers at ``now`` and commit; returns the engine steps taken."""
-    with clock.fixed(now):
+    with clock.fixed(now), org_scope.case(None):  # the case's bureau, for this instance only (load_workflow)
         instance = db.session.get(Instance, instance_id)
         bundle, workflow = load_workflow(instance)
         known = ready_rows(instance.id)

@@ -27,8 +27,6 @@ from . import locks
 from .disclosures import CORRECTION_PROCESS, get_disclosure, state_of
 from .instances import start_instance
 
-#: roles that start a withdrawal, and the role recorded for it
-STARTERS = ("publicity_officer", "head")
 #: bases under which APL 48 leaves no choice: the decision is withdrawn (a changed one may be corrected instead)
 BINDING_BASES = {"changed": ("withdraw", "correct"), "revoked": ("withdraw",), "illegal": ("withdraw",)}
 RULE = "APL_48"
@@ -74,7 +72,9 @@ def start_withdrawal(disclosure_id: int, basis: str, event_kind: str, event_date
         disclosure, or ``disclosure_correction`` is not deployed. StateConflict: the disclosure is
         already withdrawn or superseded. FormDataInvalid: see :func:`check_event`.
     """
-    role = next((r for r in STARTERS if user.has_role(r)), None)
+    from ..permissions import acting_role
+
+    role = acting_role(user, "withdrawal.start")
     if role is None:
         raise RuleViolation("role", "a withdrawal is started by the publicity officer or the head (APL 48)")
     disclosure = get_disclosure(disclosure_id)
@@ -94,7 +94,10 @@ def start_withdrawal(disclosure_id: int, basis: str, event_kind: str, event_date
             "request_contact": user.username, "disclosure_title": disclosure.title,
             "disclosure_text": disclosure.masked_text, "act_type": disclosure.category}
     try:
-        return start_instance(CORRECTION_PROCESS, data, user.username, role, client_addr)
+        from .disclosures import case_org
+
+        return start_instance(CORRECTION_PROCESS, data, user.username, role, client_addr,
+                              org_id=case_org(disclosure.instance_id), unit_id=user.org_id)
     except NotFound:
         raise NotFound(f"process '{CORRECTION_PROCESS}' is not deployed; deploy it to withdraw decisions") from None
 

@@ -5,33 +5,35 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.errors import StateConflict
 
+from .. import permissions
 from ..extensions import db
-from ..security import require_role
-from ..services import stats
+from ..services import org_scope, stats
 from . import blp
-from .schemas import AnnualReportSchema, StatisticsSchema
-
-READERS = ("head", "auditor", "admin")
-PUBLISHERS = ("head", "admin")
+from .schemas import AnnualReportSchema, StatisticsSchema, StatsQuerySchema
 
 
 @blp.route("/<int:year>")
 class Statistics(MethodView):
+    @blp.arguments(StatsQuerySchema, location="query")
     @blp.response(200, StatisticsSchema)
-    def get(self, year):
-        """The year's live figures (head, auditor, admin), ``provisional`` while the year runs; 422 for a year
-        before 2000 or in the future."""
-        require_role(*READERS)
-        return stats.annual_statistics(stats.check_year(year))
+    def get(self, query, year):
+        """The year's live figures of the caller's bureau (head, auditor, admin; the supervising justice bureau:
+        ``?org=<code>`` of a node it supervises), ``provisional`` while the year runs; 422 for a year before 2000
+        or in the future, 404 for another bureau's ``org``."""
+        user = permissions.require("stats.read")
+        org_id = org_scope.readable_org(user, query.get("org")) or org_scope.write_org(user)
+        permissions.check_org(user, org_id, "stats.read", "organisation")
+        return stats.annual_statistics(stats.check_year(year), org_id)
 
 
 @blp.route("/<int:year>/publish")
 class PublishStatistics(MethodView):
     @blp.response(201, AnnualReportSchema)
     def post(self, year):
-        """Publish the year's figures as a new report version (head, admin); 403 while the year is running."""
-        user = require_role(*PUBLISHERS)
-        report = stats.publish_report(stats.check_year(year), user.username)
+        """Publish the caller's bureau's figures of the year as a new report version of the bureau (head,
+        admin); 403 while the year is running."""
+        user = permissions.require("stats.publish")
+        report = stats.publish_report(stats.check_year(year), user.username, org_scope.write_org(user))
         try:
             db.session.commit()
         except IntegrityError:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from ..registry.schemas import UtcDateTime
 
@@ -9,7 +9,8 @@ class StatisticsSchema(Schema):
     """The figures of ``api.services.stats.annual_statistics`` (also a report's ``content``)."""
 
     year = fields.Integer()
-    agency = fields.String()
+    agency = fields.String(metadata={"description": "the organisation's name"})
+    org = fields.String(allow_none=True, metadata={"description": "the organisation's code"})
     period = fields.Dict(metadata={"description": "from, to (Beijing dates), timezone"})
     as_of = fields.String(metadata={"description": "when the figures were computed (UTC)"})
     provisional = fields.Boolean(metadata={"description": "true while the year is still running (not publishable)"})
@@ -23,6 +24,7 @@ class StatisticsSchema(Schema):
 
 class AnnualReportSchema(Schema):
     year = fields.Integer()
+    org = fields.Function(lambda r: _code(r), metadata={"description": "code of the organisation the report is of"})
     version = fields.Integer()
     generated_at = UtcDateTime()
     generated_by = fields.String()
@@ -34,3 +36,15 @@ class PublishedYearSchema(Schema):
     year = fields.Integer()
     version = fields.Integer()
     published_at = UtcDateTime()
+
+
+class StatsQuerySchema(Schema):
+    org = fields.String(validate=validate.Length(min=1, max=32), metadata={
+        "description": "organisation code: its figures (a bureau, or a node above: its bureaus together); default "
+                       "the caller's bureau (the public: every organisation)"})
+
+
+def _code(report: object) -> str | None:
+    from ..services.org_scope import code_of
+
+    return code_of(report.get("org_id") if isinstance(report, dict) else getattr(report, "org_id", None))

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..inputs import MAX_ID
 from ..services.deadlines import calendar_warning_of, warning_of
 
 
 class TaskQuerySchema(Schema):
     scope = fields.String(load_default="candidate", validate=validate.OneOf(["mine", "candidate", "all"]))
     state = fields.String(load_default="ready", validate=validate.OneOf(["ready", "completed", "cancelled", "any"]))
-    instance_id = fields.Integer()
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    instance_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

@@ -25,6 +25,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "public": {"zh": "执法公示", "en": "Published decisions"},
     "no_tasks": {"zh": "暂无任务", "en": "No tasks"},
     "bad_login": {"zh": "用户名或密码错误", "en": "Wrong username or password"},
+    "login_locked": {"zh": "登录失败次数过多，请稍后再试或联系管理员解除锁定",
+                     "en": "Too many failed logins; try again later or ask an administrator to lift the lock"},
     "docs": {"zh": "接口文档", "en": "API docs"},
     "demo_note": {"zh": "演示账号密码均为 demo，仅供演示", "en": "Demo accounts use password 'demo' (demo only)"},
     "switch": {"zh": "English", "en": "中文"},

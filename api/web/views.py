@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
-from flask import redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
 from engine.clock import BEIJING
@@ -11,11 +12,12 @@ from engine.errors import FormDataInvalid, SanxiangError
 from engine.roles import ROLES
 from engine.runtime import find_task
 
-from ..errors import Unauthorized, status_of
+from .. import permissions
+from ..errors import TooManyRequests, Unauthorized, status_of
 from ..extensions import db
 from ..models import TaskRow
 from ..registry.service import form_registry_values
-from ..security import authenticate, client_addr, current_user
+from ..security import authenticate, client_addr, current_user, end_web_session, start_web_session
 from ..services import tasks as task_service
 from ..services.deadlines import calendar_warning_of, warning_for
 from ..services.instances import get_instance, load_workflow
@@ -47,25 +49,26 @@ def index():
 
 @web_blp.route("/login", methods=["GET", "POST"])
 def login():
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         try:
-            user = authenticate(request.form.get("username", ""), request.form.get("password", ""))
+            user = authenticate(request.form.get("username", ""), request.form.get("password", ""), client_addr())
         except Unauthorized:
-            error = t("bad_login")
+            error, status = t("bad_login"), 401
+        except TooManyRequests:
+            error, status = t("login_locked"), 429
         else:
-            session.clear()
-            session["uid"] = user.id
+            start_web_session(user)
+            db.session.commit()
             return redirect(url_for("web.inbox"))
-    return render_template("login.html", error=error), (401 if error else 200)
+    return render_template("login.html", error=error), status
 
 
 @web_blp.route("/logout", methods=["POST"])
 def logout():
-    keep = session.get("lang")
-    session.clear()
-    if keep:
-        session["lang"] = keep
+    """End the session: its token is revoked on the server, so a copy of the cookie no longer logs in."""
+    end_web_session()
+    db.session.commit()
     return redirect(url_for("web.login"))
 
 
@@ -76,11 +79,15 @@ def inbox():
         return redirect(url_for("web.login"))
     roles = list(user.roles or [])
     rows = db.session.scalars(
-        select(TaskRow).where(TaskRow.state == "ready",
+        select(TaskRow).where(TaskRow.state == "ready", permissions.tasks_clause(user),
                               or_(TaskRow.assignee == user.username,
                                   TaskRow.role.in_(roles) & TaskRow.assignee.is_(None)))
         .order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at).limit(200))
     tasks = list(rows)
+    if user.has_role("publicity_officer"):  # the same masked titles as GET /api/v1/tasks
+        tasks = [r if permissions.task_view(user, r) == "full" else SimpleNamespace(
+            **{**{c.key: getattr(r, c.key) for c in TaskRow.__table__.columns},
+               "title": permissions.shown({"t": r.title}, "masked")["t"]}) for r in tasks]
     mine = [r for r in tasks if r.assignee == user.username]
     candidate = [r for r in tasks if r.assignee is None]
     unknown_years = []
@@ -115,6 +122,10 @@ def task_page(task_id: str):
         return redirect(url_for("web.login"))
     try:
         task = task_service.get_task(task_id)
+        view = permissions.task_view(user, task)  # the same check as GET /api/v1/tasks/<id>
+        if request.method == "GET":
+            permissions.record(user, task.instance_id, "task", view, detail={"task_id": task.id})
+            task = task_service.get_task(task_id)
         instance = get_instance(task.instance_id)
         bundle, workflow = load_workflow(instance)
     except SanxiangError as exc:
@@ -123,6 +134,9 @@ def task_page(task_id: str):
     values = {**instance.data, **form_registry_values(form)}  # options of valuesKey fields
     if task.state == "ready" and task.form_key in REVIEW_FORMS:  # original beside masked, spans marked (OGI 37)
         values = review_task_data(task.form_key, {**values, **dict(find_task(workflow, task.spiff_task_id).data)})
+    values = permissions.shown(values, view)
+    shown_case = instance if view == "full" else SimpleNamespace(  # the typed title may carry an ID number
+        id=instance.id, title=permissions.shown({"t": instance.title}, view)["t"])
     errors: dict = {}
     if request.method == "POST":
         submitted = parse_submission(form, request.form)
@@ -137,7 +151,7 @@ def task_page(task_id: str):
         except SanxiangError as exc:
             db.session.rollback()
             return render_template("message.html", message=exc.message), status_of(exc)
-    return render_template("task.html", task=task, instance=instance, form=form, values=values, errors=errors,
+    return render_template("task.html", task=task, instance=shown_case, form=form, values=values, errors=errors,
                            user=user), (422 if errors else 200)
 
 

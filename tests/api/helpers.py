@@ -31,3 +31,17 @@ def dmn_table(decision_id: str, inputs: list[tuple[str, str]], rows: list[list[s
 <decision id="{decision_id}" name="t">
 <decisionTable id="t_{decision_id}" hitPolicy="{policy}">{ins}<output id="o" name="is_major" typeRef="boolean"/>{rules}
 </decisionTable></decision></definitions>"""
+
+
+def csrf_of(client, path: str = "/login") -> str:
+    """The CSRF token of ``client``'s session, as a page at ``path`` carries it in its forms."""
+    import re
+
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))
+    assert found, f"no csrf_token on {path}"
+    return found.group(1)
+
+
+def web_login(client, username: str, password: str = "demo"):
+    """Log ``client`` in through the login form (with its CSRF token); returns the response."""
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_of(client)})

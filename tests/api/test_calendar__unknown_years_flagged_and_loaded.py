@@ -14,7 +14,7 @@ import pytest
 
 from engine import clock
 from tests import cases as c
-from tests.api.helpers import upload
+from tests.api.helpers import upload, web_login
 
 FLAG_2027 = "calendar for 2027 not loaded"
 FLAG_2027_ZH = "2027年节假日安排未载入"
@@ -129,7 +129,7 @@ def test_task_inbox_and_pages_show_the_flag__calendar_unknown_year(http, client,
     inbox = http.call("GET", "/api/v1/tasks?per_page=200", "officer1").get_json()
     rows = inbox["items"] if isinstance(inbox, dict) else inbox
     assert next(t for t in rows if t["id"] == task["id"])["calendar_warning"] == FLAG_2027
-    client.post("/login", data={"username": "officer1", "password": "demo"})
+    web_login(client, "officer1")
     assert FLAG_2027_ZH in client.get("/inbox").get_data(as_text=True)
     assert FLAG_2027_ZH in client.get(f"/tasks/{task['id']}").get_data(as_text=True)
     assert FLAG_2027 in client.get(f"/tasks/{task['id']}?lang=en").get_data(as_text=True)
@@ -147,7 +147,7 @@ def test_admins_are_told_which_unknown_years_deadlines_reach__calendar_unknown_y
     assert status["package_years"] == {"from": 2004, "to": 2026}
     entry = next(e for e in status["unknown_years_in_use"] if e["year"] == 2027)
     assert entry["tasks"] >= 1 and entry["instances"] >= 1 and entry["message"] == FLAG_2027
-    client.post("/login", data={"username": "admin", "password": "demo"})
+    web_login(client, "admin")
     page = client.get("/inbox").get_data(as_text=True)
     assert FLAG_2027_ZH in page and "/api/v1/calendar/years/2027" in page
 

@@ -42,11 +42,11 @@ def _patch(http, iid: int, changes: dict):
 @pytest.mark.usefixtures("officer3")
 def test_an_admin_data_edit_cannot_lift_a_recusal_APL_43(http):
     iid = _recused(http)
-    before = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
+    before = http.call("GET", f"/api/v1/instances/{iid}/history?stream=case", "auditor1").get_json()
     assert _rule(_patch(http, iid, {"recused_officers": []})) == "recusal"
     assert _rule(_patch(http, iid, {"officers": ["officer1", "officer2"]})) == "recusal"
     assert _rule(_patch(http, iid, {"officers_present": "officer1、officer2"})) == "recusal"
-    assert http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json() == before  # nothing recorded
+    assert http.call("GET", f"/api/v1/instances/{iid}/history?stream=case", "auditor1").get_json() == before  # nothing recorded
     assert instance_data(http, iid)["recused_officers"] == ["officer1"]
     # an edit that keeps the recusal is a correction like any other
     assert _patch(http, iid, {"summary": "更正摘要。", "recused_officers": ["officer1"]}).status_code == 200

@@ -12,11 +12,11 @@ def _to_proposal(http) -> int:
 
 def test_admin_data_edit_is_an_event_with_before_and_after(http):
     iid = _to_proposal(http)
-    before = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
+    before = http.call("GET", f"/api/v1/instances/{iid}/history?stream=case", "auditor1").get_json()
     resp = http.call("PATCH", f"/api/v1/instances/{iid}/data", "admin",
                      json={"changes": {"party_name": "张三丰"}, "reason": "当事人姓名登记错误"})
     assert resp.status_code == 200, resp.get_json()
-    after = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
+    after = http.call("GET", f"/api/v1/instances/{iid}/history?stream=case", "auditor1").get_json()
     assert after[: len(before)] == before
     edit = after[-1]
     assert edit["type"] == "data_edited" and edit["actor"] == "admin"
@@ -35,11 +35,11 @@ def test_only_admins_correct_and_a_reason_is_required(http):
 def test_rewind_to_an_earlier_task_keeps_history_and_replays(http):
     iid = _to_proposal(http)
     http.complete(iid, "task_proposal", c.PROPOSAL_MINOR, "officer1")
-    before = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
+    before = http.call("GET", f"/api/v1/instances/{iid}/history?stream=case", "auditor1").get_json()
     resp = http.call("POST", f"/api/v1/instances/{iid}/rewind", "admin",
                      json={"element_id": "task_proposal", "reason": "拟处理意见需重新提出"})
     assert resp.status_code == 200, resp.get_json()
-    after = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
+    after = http.call("GET", f"/api/v1/instances/{iid}/history?stream=case", "auditor1").get_json()
     assert after[: len(before)] == before
     rewound = next(e for e in after if e["type"] == "rewound")
     assert rewound["data"]["before"]["open_tasks"] == ["task_head_decision"]
@@ -76,7 +76,7 @@ def test_a_rewound_case_is_not_published_twice(http):
     review = http.open_task(iid, "task_review_masked")
     masked = http.call("GET", f"/api/v1/tasks/{review['id']}", "publicity1").get_json()["data"]["masked_text"]
     http.complete(iid, "task_review_masked", {**c.DISCLOSURE_OK, "masked_text": masked}, "publicity1")
-    events = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
+    events = http.call("GET", f"/api/v1/instances/{iid}/history?stream=case", "auditor1").get_json()
     assert [e["type"] for e in events].count("disclosure_published") == 1
     withheld = [e for e in events if e["type"] == "disclosure_withheld"]
     assert withheld and withheld[-1]["data"]["rule"] == "already_published"
@@ -84,12 +84,12 @@ def test_a_rewound_case_is_not_published_twice(http):
 
 def test_an_admin_cancels_a_case_with_a_reason_and_nothing_recorded_is_lost(http):
     iid = _to_proposal(http)
-    before = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
+    before = http.call("GET", f"/api/v1/instances/{iid}/history?stream=case", "auditor1").get_json()
     assert http.call("POST", f"/api/v1/instances/{iid}/cancel", "officer1", json={"reason": "撤案"}).status_code == 403
     assert http.call("POST", f"/api/v1/instances/{iid}/cancel", "admin", json={"reason": ""}).status_code == 422
     resp = http.call("POST", f"/api/v1/instances/{iid}/cancel", "admin", json={"reason": "当事人已死亡，终止调查"})
     assert resp.status_code == 200 and resp.get_json()["status"] == "cancelled"
-    after = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
+    after = http.call("GET", f"/api/v1/instances/{iid}/history?stream=case", "auditor1").get_json()
     assert after[: len(before)] == before and after[-1]["type"] == "instance_cancelled"
     assert after[-1]["data"]["open_tasks"] == ["task_proposal"]
     assert http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()["tasks"] == []

@@ -54,7 +54,8 @@ def test_a_bad_file_is_refused_but_the_attempt_is_logged(http, app):
     resp = http.call("GET", f"/api/v1/evidence/{gone}", "auditor1")
     assert resp.status_code == 409 and "missing" in resp.get_json()["message"]
     with app.app_context():
-        logged = [e.data for e in db.session.scalars(select(Event).where(Event.stream == f"access:{iid}")
+        logged = [e.data for e in db.session.scalars(select(Event).where(Event.stream == f"access:{iid}",
+                                                                        Event.type == "evidence_read")
                                                      .order_by(Event.seq))]
     assert [(d["sha256"], d["problem"]) for d in logged] == [(bent, "altered"), (gone, "missing")]
 

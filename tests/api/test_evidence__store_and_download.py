@@ -33,7 +33,7 @@ def test_upload_then_download_round_trip(http, app):
     got = http.call("GET", f"/api/v1/evidence/{sha}", "auditor1")
     assert got.status_code == 200 and got.data == content
     assert got.mimetype == "image/png" and got.headers["Accept-Ranges"] == "bytes"
-    listed = http.call("GET", f"/api/v1/instances/{iid}/evidence", "reviewer1").get_json()
+    listed = http.call("GET", f"/api/v1/instances/{iid}/evidence", "head1").get_json()
     assert [i["sha256"] for i in listed] == [sha]
     with app.app_context():
         types = [e.type for e in db.session.scalars(select(Event).where(Event.stream == f"instance:{iid}"))]
@@ -64,7 +64,8 @@ def test_every_read_is_an_event_on_the_access_stream(http, app):
     http.call("GET", f"/api/v1/evidence/{sha}", "auditor1", headers={"Range": "bytes=0-9"})
     with app.app_context():
         assert db.session.get(Instance, iid).last_seq == before  # reads never touch the instance stream
-        reads = list(db.session.scalars(select(Event).where(Event.stream == f"access:{iid}").order_by(Event.seq)))
+        reads = list(db.session.scalars(select(Event).where(Event.stream == f"access:{iid}",
+                                                            Event.type == "evidence_read").order_by(Event.seq)))
     assert [(e.type, e.actor, e.instance_id) for e in reads] == [("evidence_read", "officer2", iid),
                                                                  ("evidence_read", "auditor1", iid)]
     assert reads[1].data["range"] == "bytes=0-9" and reads[1].data["sha256"] == sha

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from tests.api.disclosure_support import case_data, decided, deploy_fixtures, release
+from tests.api.helpers import web_login
 from tests.api.walk import due_date, today, working_days
 from tests.api.walk import instance_data as _data
 
@@ -105,7 +106,7 @@ def test_reviewer_sees_the_original_beside_the_masked_text_with_spans_marked__OG
     assert "13812345678" not in preview and "李四海" not in preview and "张某" in preview
     assert "凤凰镇" not in preview and "居士" not in preview
     assert body["masked_text"] == preview  # the text offered for release is the server's masking
-    client.post("/login", data={"username": "publicity1", "password": "demo"})
+    web_login(client, "publicity1")
     page = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
     assert 'class="masked-span"' in page and 'data-kind="mobile"' in page and "13812345678" in page
     client.get("/logout")

@@ -15,6 +15,7 @@ from api.security import hash_password
 from engine import clock
 from engine.form_options import REGISTRY_VALUES_KEYS
 from tests import cases as c
+from tests.api.helpers import web_login
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 AFTER_DEMO_CERTIFICATES = date(2030, 1, 2)  # the demo officers' certificates run to 2029-12-31
@@ -83,7 +84,7 @@ def test_an_expired_or_unknown_officer_is_neither_offered_nor_accepted__APL_42(a
 def test_the_web_task_page_offers_the_registry_officers(app, client, http):
     newcomer = _new_officer(app, http)
     _, detail = _register_task(http)
-    assert client.post("/login", data={"username": "officer1", "password": "demo"}).status_code == 302
+    assert web_login(client, "officer1").status_code == 302
     page = client.get(f"/tasks/{detail['id']}").get_data(as_text=True)
     assert f'name="officers" value="{newcomer}"' in page and 'name="officers" value="officer2"' in page
 

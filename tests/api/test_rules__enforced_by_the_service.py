@@ -54,7 +54,7 @@ def test_invalid_form_data_is_422_and_changes_nothing(http, app):
     with app.app_context():
         before = db.session.get(Instance, iid)
         snapshot = (before.state, before.row_version, before.last_seq)
-        events = db.session.scalar(select(func.count()).select_from(Event).where(Event.instance_id == iid))
+        events = db.session.scalar(select(func.count()).select_from(Event).where(Event.stream == f"instance:{iid}"))
     bad = {**c.REGISTER, "party_type": "alien", "unknown_field": 1}
     bad.pop("case_title")
     resp = http.call("POST", f"/api/v1/tasks/{task['id']}/complete", "officer1", json={"data": bad})
@@ -64,7 +64,7 @@ def test_invalid_form_data_is_422_and_changes_nothing(http, app):
     with app.app_context():
         after = db.session.get(Instance, iid)
         assert (after.state, after.row_version, after.last_seq) == snapshot
-        assert db.session.scalar(select(func.count()).select_from(Event).where(Event.instance_id == iid)) == events
+        assert db.session.scalar(select(func.count()).select_from(Event).where(Event.stream == f"instance:{iid}")) == events
     assert http.open_task(iid, "task_register")["state"] == "ready"
 
 

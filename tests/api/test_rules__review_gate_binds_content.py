@@ -27,7 +27,7 @@ def _history(http, iid: int) -> list[dict]:
 def _unchanged(app, iid: int):
     with app.app_context():
         row = db.session.get(Instance, iid)
-        events = db.session.scalar(select(func.count()).select_from(Event).where(Event.instance_id == iid))
+        events = db.session.scalar(select(func.count()).select_from(Event).where(Event.stream == f"instance:{iid}"))
         return row.row_version, row.last_seq, events
 
 

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from tests import cases as c
+from tests.api.helpers import csrf_of, web_login
 
 
 def _login(client, username: str) -> None:
-    resp = client.post("/login", data={"username": username, "password": "demo"})
-    assert resp.status_code == 302
+    assert web_login(client, username).status_code == 302
 
 
 def test_login_page_is_chinese_by_default_and_switches_to_english(client):
     assert "登录" in client.get("/login").get_data(as_text=True)
     assert "Log in" in client.get("/login?lang=en").get_data(as_text=True)
-    assert client.post("/login", data={"username": "officer1", "password": "nope"}).status_code == 401
+    assert web_login(client, "officer1", "nope").status_code == 401
 
 
 def test_inbox_claim_and_complete_through_the_pages(http, app):
@@ -21,13 +21,14 @@ def test_inbox_claim_and_complete_through_the_pages(http, app):
     client = app.test_client()
     _login(client, "officer2")
     assert task["id"] in client.get("/inbox").get_data(as_text=True)
-    assert client.post(f"/tasks/{task['id']}/claim").status_code == 302
+    token = csrf_of(client, "/inbox")
+    assert client.post(f"/tasks/{task['id']}/claim", data={"csrf_token": token}).status_code == 302
     page = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
     assert 'name="party_name"' in page
-    bad = client.post(f"/tasks/{task['id']}", data={"case_title": "x"})
+    bad = client.post(f"/tasks/{task['id']}", data={"case_title": "x", "csrf_token": token})
     assert bad.status_code == 422
     form = {k: v for k, v in c.REGISTER.items() if k != "officers"}
-    resp = client.post(f"/tasks/{task['id']}", data={**form, "officers": c.REGISTER["officers"]})
+    resp = client.post(f"/tasks/{task['id']}", data={**form, "officers": c.REGISTER["officers"], "csrf_token": token})
     assert resp.status_code == 302
     assert http.open_task(iid, "task_recusal")
 
