@@ -116,8 +116,8 @@ def in_bureau(ok: int, *roles: str, write: bool = False, supervised: bool = True
             return 404 if not supervised else 403 if write or roles else ok
         if bureau == "nj-scj":
             return 404
-        if bureau == "hebei":
-            return ok if not roles or has(user, *roles) else 403
+        if bureau == "hebei":  # the province's owner: devices yes, a bureau's own lists no
+            return 404 if not supervised else ok if not roles or has(user, *roles) else 403
         return ok if not roles or has(user, *roles) else 403
     return expect
 

@@ -8,6 +8,8 @@ leak into the other tests.
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -22,57 +24,50 @@ from api.extensions import db
 
 FUZZ_EXAMPLES = 6
 FUZZ_USER = "admin"
+_HOME = Path(tempfile.mkdtemp(prefix="sanxiang-fuzz-"))
 
 
-def _fuzz_database(tmp_path_factory) -> str:
+def _fuzz_url() -> str:
     url = os.environ.get("SANXIANG_TEST_DATABASE_URL")
     if not url:
-        return f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
+        return f"sqlite:///{_HOME / 'fuzz.db'}"
     target = make_url(url)
-    name = f"{target.database}_fuzz"
+    return target.set(database=f"{target.database}_fuzz").render_as_string(hide_password=False)
+
+
+def _create_pg_database(url: str) -> None:
+    target = make_url(url)
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}).first():
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
     admin.dispose()
-    return target.set(database=name).render_as_string(hide_password=False)
+
+
+#: the fuzzer's own app; its database is filled by the ``fuzz_app`` fixture before the first case runs (reading
+#: the OpenAPI spec here, at collection, needs no database)
+FUZZ_APP = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": _fuzz_url(), "SECRET_KEY": "fuzz-" + "k" * 40,
+                       "EVIDENCE_DIR": str(_HOME / "evidence")})
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", FUZZ_APP)
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(tmp_path_factory):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": _fuzz_database(tmp_path_factory),
-                      "SECRET_KEY": "fuzz-" + "k" * 40,
-                      "EVIDENCE_DIR": str(tmp_path_factory.mktemp("fuzz-evidence"))})
-    with app.app_context():
+def fuzz_headers():
+    url = FUZZ_APP.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql"):
+        _create_pg_database(url)
+    with FUZZ_APP.app_context():
         db.drop_all()
         init_db()
         deploy_dirs()
         seed_demo()
-    yield app
-    with app.app_context():
+    resp = FUZZ_APP.test_client().post("/api/v1/auth/token", json={"username": FUZZ_USER, "password": "demo"})
+    assert resp.status_code == 200, resp.get_json()
+    yield {"Authorization": f"Bearer {resp.get_json()['token']}"}
+    with FUZZ_APP.app_context():
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def fuzz_token(fuzz_app) -> str:
-    resp = fuzz_app.test_client().post("/api/v1/auth/token", json={"username": FUZZ_USER, "password": "demo"})
-    assert resp.status_code == 200, resp.get_json()
-    return resp.get_json()["token"]
-
-
-#: the operations are read from the spec of an app built only for that (the spec needs no database); the calls go
-#: to the fuzzer's own app (``fuzz_app``), set as the schema's WSGI app before the first case runs
-schema = schemathesis.openapi.from_wsgi(
-    "/api/v1/openapi.json", create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                                        "SECRET_KEY": "spec-" + "k" * 40}))
-
-
-@pytest.fixture(scope="module")
-def fuzz_headers(fuzz_app, fuzz_token):
-    schema.app = fuzz_app
-    return {"Authorization": f"Bearer {fuzz_token}"}
 
 
 @schema.parametrize()
