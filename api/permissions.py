@@ -109,14 +109,15 @@ def require_in_org(action: str, org_id: int | None) -> User:
 
 
 def check_org(user: User, org_id: int | None, action: str, what: str = "record") -> None:
-    """Raises NotFound outside the user's reach, RuleViolation ``read_only`` for a supervisor's write."""
+    """Raises NotFound outside the user's reach (with the message a missing record gets, so the answer does not
+    tell that another bureau's record exists), RuleViolation ``read_only`` for a supervisor's write."""
     if org_id in orgs.write_scope(user):
         return
     if org_id in orgs.read_scope(user):
         if action in READ_ONLY_ACTIONS or action.endswith(".read"):
             return
         raise RuleViolation("read_only", "a supervising organisation reads this bureau's records but cannot change them")
-    raise NotFound(f"no such {what}")
+    raise NotFound(f"{what} not found")
 
 
 # --- cases ---------------------------------------------------------------------------------------------------------
@@ -150,16 +151,15 @@ def case_view(user: User, instance: Instance) -> View | None:
     key = (user.id, instance.id)
     if key in cache:
         return cache[key]
-    check_org(user, instance.org_id, "instance.read", "instance")
+    check_org(user, instance.org_id, "instance.read", f"instance {instance.id}")
     view: View | None = None
     if orgs.supervised_only(user, instance.org_id):
         view = "full" if user.has_role("supervisor") or user.has_role("auditor") else None
     elif any(user.has_role(r) for r in BUREAU_READERS):
         view = "full"
     elif user.has_role("officer") and (
-            instance.unit_id is not None and instance.unit_id == user.org_id
-            or instance.started_by == user.username or _named(user, instance) or _worked_on(user, instance.id)
-            or _sent_to(user, instance.id)):
+            instance.unit_id in orgs.ancestors(orgs.user_org(user))  # their unit's, or started at the bureau level
+            or instance.started_by == user.username or _named(user, instance) or _worked_on(user, instance.id)):
         view = "full"
     elif (user.has_role("legal_reviewer") or user.has_role("legal_counsel")) and (
             _sent_to(user, instance.id) or _worked_on(user, instance.id)):
@@ -179,7 +179,7 @@ def require_case(instance: Instance, action: str = "instance.read") -> tuple[Use
     user = current_user()
     if action != "instance.read" and not can(user, action):
         raise RuleViolation("role", f"this needs one of the roles: {', '.join(sorted(roles_for(action)))}")
-    check_org(user, instance.org_id, action, "instance")
+    check_org(user, instance.org_id, action, f"instance {instance.id}")
     view = case_view(user, instance)
     if view is None:
         raise RuleViolation("case_access", f"{user.username} does not work on case {instance.id}")
@@ -203,7 +203,10 @@ def visible_instances_clause(user: User):
     worked = exists().where(Event.instance_id == Instance.id, Event.actor == user.username,
                             Event.stream.like("instance:%"))
     if user.has_role("officer"):
-        conditions += [Instance.unit_id == user.org_id, Instance.started_by == user.username, sent, worked]
+        conditions += [Instance.unit_id.in_(orgs.ancestors(orgs.user_org(user))), Instance.started_by == user.username,
+                       worked]
+        if any(r != "officer" for r in roles):  # an officer who is also a reviewer sees the cases sent to them
+            conditions.append(sent)
     elif roles:
         conditions += [sent, worked]
     if not conditions:
@@ -271,8 +274,12 @@ def task_view(user: User, task: TaskRow) -> View:
     Raises:
         NotFound: another bureau's task. RuleViolation: not the user's role.
     """
-    check_org(user, task.org_id, "task.oversee" if can(user, "task.oversee") else "task.work", "task")
-    if user.has_role(task.role) or task.assignee == user.username or can(user, "task.oversee"):
+    check_org(user, task.org_id, "task.oversee" if can(user, "task.oversee") else "task.work", f"task {task.id}")
+    if task.assignee == user.username or can(user, "task.oversee"):
+        return "full"
+    if user.has_role(task.role):
+        if case_view(user, db.session.get(Instance, task.instance_id)) is None:
+            raise RuleViolation("case_access", f"{user.username} does not work on the case of task '{task.name}'")
         masked = user.has_role("publicity_officer") and not any(
             user.has_role(r) for r in BUREAU_READERS | {"officer", "legal_reviewer", "legal_counsel"})
         return "masked" if masked else "full"
@@ -281,10 +288,13 @@ def task_view(user: User, task: TaskRow) -> View:
 
 def check_task_work(user: User, task: TaskRow) -> None:
     """Claiming, releasing and completing: only inside the user's own bureau (a supervisor never)."""
-    check_org(user, task.org_id, "task.work", "task")
+    check_org(user, task.org_id, "task.work", f"task {task.id}")
 
 
 def tasks_clause(user: User):
     """WHERE clause: the task rows of organisations the user sees (overseers: read scope; others: own bureau)."""
-    scope = orgs.read_scope(user) if can(user, "task.oversee") else orgs.write_scope(user)
-    return TaskRow.org_id.in_(scope)
+    if can(user, "task.oversee"):
+        return TaskRow.org_id.in_(orgs.read_scope(user))
+    return and_(TaskRow.org_id.in_(orgs.write_scope(user)),
+                or_(TaskRow.assignee == user.username,
+                    TaskRow.instance_id.in_(select(Instance.id).where(visible_instances_clause(user)))))

@@ -20,8 +20,6 @@ from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from engine.errors import RuleViolation
-
 from .errors import Unauthorized, error_body
 from .extensions import db
 from .models import ApiToken, User
@@ -153,18 +151,6 @@ def current_user(required: bool = True) -> User | None:
     if g.user is None and required:
         raise Unauthorized("login required")
     return g.user
-
-
-def require_role(*roles: str) -> User:
-    """The current user, if they hold one of ``roles``.
-
-    Raises:
-        Unauthorized: not logged in. RuleViolation: none of the roles.
-    """
-    user = current_user()
-    if not any(user.has_role(r) for r in roles):
-        raise RuleViolation("role", f"this needs one of the roles: {', '.join(roles)}")
-    return user
 
 
 def login_required(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,6 +11,7 @@ Prints figures; asserts nothing (the machine is shared and noisy).
 from __future__ import annotations
 
 import argparse
+import secrets
 import statistics
 import sys
 import tempfile
@@ -34,7 +35,7 @@ def main() -> None:
     parser.add_argument("--db", default=None)
     args = parser.parse_args()
     url = args.db or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_urlsafe(48)})
     with app.app_context():
         db.drop_all()
         init_db()

@@ -44,8 +44,10 @@ MAX_RESULT_NODES = 200_000
 MAX_RESULT_CHARS = 64 * 1024 * 1024
 SCRIPT_FILENAME = "<script>"
 _START_SECONDS = 60.0  # a worker that has not said "ready" by then is broken (not a script's fault)
+_ENVS_KEPT = 32  # helper environments a worker keeps (one per calendar/masking settings version in use)
 _DUMP_SECONDS = 0.2  # how long an overrunning worker gets to write its stack before it is killed
 _LINE = re.compile(r'File "<script>", line (\d+)')
+_NEED_ENV = object()
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,10 @@ def _run_request(envs: dict[str, Any], request: tuple) -> tuple:
 
         calendar, extra = pickle.loads(blob)  # noqa: S301 - sent by the parent process that owns this worker
         envs[key] = RestrictedEnvironment(calendar, extra, sandboxed=False)
+        while len(envs) > _ENVS_KEPT:
+            envs.pop(next(iter(envs)))
+    elif key not in envs:
+        return ("need_env",)
     env = envs[key]
     try:
         if at is not None:
@@ -153,7 +159,7 @@ def _worker_main(conn: Any, memory_mb: int, dump_path: str) -> None:
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    envs: dict[str, Any] = {}
+    envs: dict[str, Any] = {}  # insertion ordered: the oldest is dropped first
     with open(dump_path, "w") as dump:  # noqa: PTH123 - faulthandler needs a real file
         # the parent sends SIGUSR1 before it kills an overrunning worker: faulthandler's C-level handler writes
         # the Python stack at once, even in the middle of a long C operation
@@ -216,6 +222,8 @@ class _Worker:
             raise ScriptError(f"{what} exceeded its time limit of {seconds:g} s", line=line)
         if reply[0] == "ok":
             return reply[1]
+        if reply[0] == "need_env":
+            return _NEED_ENV
         if reply[0] == "memory":
             raise ScriptError(f"{what} exceeded its memory limit of {self.memory_mb} MB", line=reply[1])
         _, kind, message, line = reply
@@ -281,7 +289,8 @@ class Sandbox:
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(["engine.scripting"])
         self._idle: list[_Worker] = []
-        self._running = 0
+        self._running = 0  # workers started or starting, idle or not
+        self._out = 0  # workers checked out for a call
         self._cond = threading.Condition()
         self.calls = 0  # requests sent (for the benchmark and the tests)
         self.killed = 0  # workers killed for overrunning or dying
@@ -290,7 +299,7 @@ class Sandbox:
     def busy(self) -> int:
         """Workers running a call right now."""
         with self._cond:
-            return self._running - len(self._idle)
+            return self._out
 
     def _checkout(self) -> _Worker:
         with self._cond:
@@ -298,11 +307,14 @@ class Sandbox:
                 while self._idle:
                     worker = self._idle.pop()
                     if worker.alive and worker.memory_mb == LIMITS.memory_mb:
+                        self._out += 1
+                        self._start_spare()
                         return worker
                     self._running -= 1
                     worker.close()
                 if self._running < LIMITS.workers:
                     self._running += 1
+                    self._out += 1
                     break
                 self._cond.wait()
         try:
@@ -310,17 +322,40 @@ class Sandbox:
         except BaseException:
             with self._cond:
                 self._running -= 1
+                self._out -= 1
                 self._cond.notify()
             raise
 
     def _checkin(self, worker: _Worker, alive: bool) -> None:
         with self._cond:
+            self._out -= 1
             if alive and worker.alive:
                 self._idle.append(worker)
             else:
                 self._running -= 1
                 self.killed += 1
+                self._start_spare()  # the next call should not wait for a worker to start
             self._cond.notify()
+
+    def _start_spare(self) -> None:
+        """With no idle worker and room for one more, start one in the background (caller holds ``_cond``)."""
+        if self._idle or self._running >= LIMITS.workers:
+            return
+        self._running += 1
+
+        def start() -> None:
+            try:
+                worker = _Worker(self._ctx, LIMITS.memory_mb)
+            except Exception:  # noqa: BLE001 - the next call starts its own and reports the failure
+                with self._cond:
+                    self._running -= 1
+                    self._cond.notify()
+                return
+            with self._cond:
+                self._idle.append(worker)
+                self._cond.notify()
+
+        threading.Thread(target=start, name="sanxiang-sandbox-spare", daemon=True).start()
 
     def warm(self, count: int = 1) -> None:
         """Start workers until ``count`` are idle or running (so the first script does not wait for one)."""
@@ -352,6 +387,9 @@ class Sandbox:
         try:
             blob = None if env_key in worker.envs else env_blob
             value = worker.call((env_key, blob, mode, source, context, external or {}, at, seconds), seconds, what)
+            if value is _NEED_ENV:  # the worker dropped it to keep its memory bounded
+                value = worker.call((env_key, env_blob, mode, source, context, external or {}, at, seconds), seconds,
+                                    what)
             alive = True
             return value
         except ScriptError:

@@ -164,7 +164,7 @@ class MaskWith:
 
 CHEAP_FUNCTIONS = frozenset({
     "len", "bool", "str", "int", "float", "abs", "min", "max", "any", "all", "sum", "isinstance",
-    "today", "now_iso", "var", "add_days", "is_working_day", "add_working_days",
+    "today", "now_iso", "var", "add_days", "is_working_day", "add_working_days", "birth_date", "is_minor",
 })
 CHEAP_METHODS = frozenset({
     "get", "keys", "values", "items", "startswith", "endswith", "strip", "lstrip", "rstrip", "lower", "upper",
@@ -355,12 +355,13 @@ class RestrictedScriptEngine(PythonScriptEngine):
     failing line of the script), also for expressions; with no BPMN task (the service's catalogue check),
     the error is a plain :class:`ScriptError`."""
 
-    def _task_error(self, task: Any, err: Exception, what: str) -> Exception:
+    def _task_error(self, task: Any, err: Exception, where: str) -> Exception:
         message = err.message if isinstance(err, ScriptError) else f"{type(err).__name__}: {err}"
+        message += f" ({where})" if where else ""
         line = _error_line(err)
         if getattr(task, "task_spec", None) is None:
-            return ScriptError(f"{message} ({what})", line=line)
-        return WorkflowTaskException(f"{message} ({what})", task=task, exception=err, line_number=line)
+            return ScriptError(message, line=line)
+        return WorkflowTaskException(message, task=task, exception=err, line_number=line)
 
     def evaluate(self, task: Any, expression: str, external_context: dict | None = None) -> Any:
         try:
@@ -377,7 +378,7 @@ class RestrictedScriptEngine(PythonScriptEngine):
         except SpiffWorkflowException:
             raise
         except Exception as exc:
-            raise self._task_error(task, exc, "in script") from exc
+            raise self._task_error(task, exc, "") from exc
 
 
 def make_script_engine(calendar: WorkingCalendar | None = None, extra: Mapping[str, Any] | None = None,

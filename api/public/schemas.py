@@ -90,7 +90,6 @@ class OfficerSchema(Schema):
     category = fields.String()
     area = fields.String(allow_none=True)
     valid_to = fields.Date(allow_none=True)
-    org = fields.String(allow_none=True, metadata={"description": "code of the officer's bureau"})
 
 
 class PublicOrgQuerySchema(Schema):

@@ -18,7 +18,7 @@ from engine.forms import values_keys
 from ..extensions import db
 from ..models import Certificate, PowerItem, User
 from ..models.registry import DEFAULT_REMEDIES
-from ..services import org_scope, orgs
+from ..services import org_scope
 from ..services.flush import flush_or_conflict as _flush
 from ..services.history import append_event
 from . import inspection, lists
@@ -126,8 +126,7 @@ def public_officers(day: date | None = None, org_id: int | None = None) -> list[
         stmt = stmt.where(org_scope.users_clause(org_id))
     rows = db.session.execute(stmt.order_by(User.display_name, User.username, Certificate.number))
     return [{"username": u.username, "display_name": u.display_name, "certificate_number": c.number,
-             "category": c.category, "area": c.area, "valid_to": c.valid_to,
-             "org": org_scope.code_of(orgs.user_bureau(u))}
+             "category": c.category, "area": c.area, "valid_to": c.valid_to}
             for u, c in rows if u.has_role("officer")]
 
 

@@ -23,6 +23,7 @@ from ..models import Blob, DefinitionFile, Event, Instance
 from ..models.types import utcnow
 from .evidence import evidence_path, items_of
 from .history import append_event
+from .locks import hold
 
 RETENTION = {"permanent": "永久", "30y": "30年", "10y": "10年"}
 EVENT_TITLES = {"instance_started": "立案（流程启动）", "data_edited": "数据更正记录", "rewound": "流程回退记录",
@@ -132,6 +133,7 @@ def build_archive(instance: Instance, actor: str, client_addr: str | None) -> by
             exported_at=manifest["exported_at"], documents=_documents(own, _form_labels(files), evidence),
             event_count=len(own), head_hash=own[-1].hash if own else "")
         zf.writestr("案卷.html", case_file)
+    hold(f"access:{instance.id}")  # concurrent reads of the case queue on its access stream (services/access.py)
     append_event(f"access:{instance.id}", None, "archive_exported", actor=actor, role=None, instance_id=instance.id,
                  data={"events": len(events), "evidence": len(ev_entries)}, client_addr=client_addr)
     return buf.getvalue()

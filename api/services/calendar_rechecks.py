@@ -74,8 +74,12 @@ def record_rechecks(new_value: dict[str, Any], actor: str, client_addr: str | No
     today = clock.today()
     keys: dict[str, set[str]] = {}
     open_dues: dict[int, list[datetime]] = {}
+    from . import org_scope, orgs
+
+    nodes = list(orgs.subtree(org_scope.effective_org()))  # the cases of the bureau (or subtree) loading the year
     for iid, due in db.session.execute(select(TaskRow.instance_id, TaskRow.due_at)
-                                       .where(TaskRow.state == "ready", TaskRow.due_at.is_not(None))):
+                                       .where(TaskRow.state == "ready", TaskRow.due_at.is_not(None),
+                                              TaskRow.org_id.in_(nodes))):
         open_dues.setdefault(iid, []).append(_aware(due))
 
     def reached(due: datetime) -> list[int]:
@@ -85,7 +89,7 @@ def record_rechecks(new_value: dict[str, Any], actor: str, client_addr: str | No
     columns = (Instance.id, Instance.definition_key, Instance.manifest, Instance.bundle_key, Instance.data,
                Instance.due_at)  # not the workflow state
     for case in db.session.scalars(select(Instance).options(load_only(*columns))
-                                   .where(Instance.status == "running")):
+                                   .where(Instance.status == "running", Instance.org_id.in_(nodes))):
         data = case.data or {}
         dues = [*open_dues.get(case.id, []), *([_aware(case.due_at)] if case.due_at else [])]
         if any(isinstance(v, str) and (due := parse_due(v)) and reached(due) for v in data.values()):

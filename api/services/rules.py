@@ -22,9 +22,11 @@ from .recusal import recused_officers
 
 def check_role(user: User, task: TaskRow) -> None:
     """The user may work ``task``: inside their own bureau (api/permissions.py) and holding its lane's role."""
-    from ..permissions import check_task_work  # permissions -> services: import late
+    from ..permissions import check_task_work, task_view  # permissions -> services: import late
 
     check_task_work(user, task)
+    if user.has_role(task.role):
+        task_view(user, task)  # the case must be theirs too (their unit's, or one they work on): 403 case_access
     if not user.has_role(task.role):
         raise RuleViolation("role", f"task '{task.name}' belongs to role '{task.role}'; {user.username} does not hold it")
 

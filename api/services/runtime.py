@@ -2,11 +2,12 @@
 
 The calendar and the script engine follow the settings of an organisation (calendar overrides,
 masking rules): one of each per organisation, built on first use. A settings change drops them all
-(``services.settings.put``); another process (the worker, a second server) notices the change at its
-next app context (one ``max(id)`` query) and rebuilds too.
+(``services.settings.put``); another process (the worker, a second server) notices the change within
+``SETTINGS_RECHECK_SECONDS`` (one ``max(id)`` query at most that often) and rebuilds too.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -37,13 +38,17 @@ def _scope(org_id: int | None) -> int | None:
 
 
 def _built(kind: str) -> dict:
-    """The ``kind`` engines built so far, by organisation; all dropped when another process changed a setting
-    since they were built (checked once per app context: one ``max(id)`` query)."""
+    """The ``kind`` engines built so far, by organisation; all dropped when another process (the worker, a
+    second server) changed a setting since they were built. Checked at most every ``SETTINGS_RECHECK_SECONDS``
+    (one ``max(id)`` query; default 5 s, tests: never unless set), once per app context at most."""
     state = _state()
-    if not g.get("_sx_settings_checked"):
+    interval = current_app.config.get("SETTINGS_RECHECK_SECONDS", None if current_app.testing else 5.0)
+    now = time.monotonic()
+    if interval is not None and not g.get("_sx_settings_checked") and now - state.get("settings_checked_at", -1e9) >= interval:
         from .settings import versions_marker
 
         g._sx_settings_checked = True
+        state["settings_checked_at"] = now
         marker = versions_marker()
         if state.get("settings_marker") != marker:
             reset()
@@ -70,6 +75,8 @@ def script_engine(org_id: int | None = None):
         from .public_masking import current_rules  # the statutory defaults first, then the bureau's rules
 
         rules = current_rules(org_id)
+        cfg = current_app.config  # the limits of diagram code run outside this process (engine/sandbox.py)
+        sandbox.configure(time_seconds=cfg.get("SCRIPT_TIME_LIMIT_SECONDS"), memory_mb=cfg.get("SCRIPT_MEMORY_LIMIT_MB"))
         built[org_id] = make_script_engine(
             calendar(org_id), extra={"mask_text": MaskWith(rules)})
     return built[org_id]

@@ -227,7 +227,8 @@ def put(key: str, value: Any, actor: str, client_addr: str | None = None, org_id
     if key == "calendar_years":  # deadlines guessed before a year is loaded stay flagged
         from .calendar_rechecks import record_rechecks
 
-        record_rechecks(value, actor, client_addr)
+        with org_scope.case(org_id):  # the cases of the node's subtree, against its calendar
+            record_rechecks(value, actor, client_addr)
     row = Setting(key=key, org_id=org_id, version=version + 1, value=value, changed_by=actor, changed_at=clock.now())
     db.session.add(row)
     append_event("settings", None, "setting_changed", actor=actor,

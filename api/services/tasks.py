@@ -53,8 +53,8 @@ def _ready(task: TaskRow) -> None:
 
 def claim(task_id: str, user: User, client_addr: str | None) -> TaskRow:
     task, instance = _for_update(task_id)
+    rules.check_role(user, task)  # another bureau's task is 404 whatever its state
     _ready(task)
-    rules.check_role(user, task)
     if task.assignee == user.username:
         return task
     if task.assignee is not None:
@@ -68,11 +68,13 @@ def claim(task_id: str, user: User, client_addr: str | None) -> TaskRow:
 
 
 def unclaim(task_id: str, user: User, client_addr: str | None) -> TaskRow:
-    task, instance = _for_update(task_id)
-    _ready(task)
     from ..permissions import can, check_task_work
 
+    task, instance = _for_update(task_id)
     check_task_work(user, task)
+    if not (task.assignee == user.username or can(user, "task.reassign")):
+        rules.check_role(user, task)  # a holder of the task's role (of the case) may see it is free; others not
+    _ready(task)
     if task.assignee is None:
         return task
     if task.assignee != user.username and not can(user, "task.reassign"):
@@ -99,8 +101,8 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
         ScriptError (the diagram failed after the task).
     """
     task, instance = _for_update(task_id)
-    _ready(task)
     rules.check_role(user, task)
+    _ready(task)
     if task.assignee is not None and task.assignee != user.username:
         raise RuleViolation("assignee", f"task is claimed by {task.assignee}")
     rules.check_separation_of_duties(user, task, instance)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from .. import permissions
 from ..extensions import db
-from ..security import client_addr, require_role
+from ..security import client_addr
 from . import blp
 from . import service as users
 from .schemas import (
@@ -29,14 +30,14 @@ class Users(MethodView):
     @blp.response(200, UserSchema(many=True))
     def get(self):
         """The users of the admin's organisations, with roles, certificates and login lock state."""
-        admin = require_role("admin")
+        admin = permissions.require("user.manage")
         return [users.as_dict(u) for u in users.list_users(admin)]
 
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
     def post(self, args):
         """Create a user in an organisation of the admin's subtree; 409 if the username is taken."""
-        admin = require_role("admin")
+        admin = permissions.require("user.manage")
         return _commit_and_show(users.create_user(admin, args, client_addr()))
 
 
@@ -45,7 +46,7 @@ class UserOne(MethodView):
     @blp.response(200, UserSchema)
     def get(self, username: str):
         """One user; 404 if unknown or outside the admin's organisations."""
-        admin = require_role("admin")
+        admin = permissions.require("user.manage")
         return users.as_dict(users.get_user(admin, username))
 
     @blp.arguments(UserChangeSchema)
@@ -54,7 +55,7 @@ class UserOne(MethodView):
         """Change display name, roles, legal_qualified, active or organisation (recorded with before/after).
 
         Deactivating ends the user's tokens and web sessions; 409 if it would leave no active admin."""
-        admin = require_role("admin")
+        admin = permissions.require("user.manage")
         return _commit_and_show(users.change_user(admin, username, args, client_addr()))
 
 
@@ -64,7 +65,7 @@ class UserPassword(MethodView):
     @blp.response(200, UserSchema)
     def put(self, args, username: str):
         """Set a new password (at least PASSWORD_MIN_LENGTH characters); every token and session of the user ends."""
-        admin = require_role("admin")
+        admin = permissions.require("user.manage")
         return _commit_and_show(users.reset_password(admin, username, args["password"], client_addr()))
 
 
@@ -74,7 +75,7 @@ class UserCertificates(MethodView):
     @blp.response(201, UserSchema)
     def post(self, args, username: str):
         """Register an enforcement certificate (执法证) for the user; 409 if the number is taken."""
-        admin = require_role("admin")
+        admin = permissions.require("user.manage")
         cert = users.add_certificate(admin, username, args, client_addr())
         db.session.commit()
         return users.as_dict(cert.user)
@@ -85,5 +86,5 @@ class UserLockout(MethodView):
     @blp.response(200, UserSchema)
     def delete(self, username: str):
         """Lift the user's login lock (recorded with the failures it cleared)."""
-        admin = require_role("admin")
+        admin = permissions.require("user.manage")
         return _commit_and_show(users.lift_lockout(admin, username, None, client_addr()))

@@ -85,8 +85,10 @@ def test_checkpoints_are_signed_and_verify_with_the_public_key_alone(http, app, 
         assert [p for p in verify_checkpoints() if p.get("checkpoint", 0) >= cp_id] == []
 
 
-def test_without_a_signature_the_rehashed_chain_would_pass(http, app, saved):
+def test_without_a_signature_the_rehashed_chain_would_pass(http, app, saved, monkeypatch):
     """The baseline the signature exists for: unsigned checkpoints rewritten along with the events hide it."""
+    for key in ("CHECKPOINT_KEY", "CHECKPOINT_PUBLIC_KEY", "CHECKPOINT_FILE"):
+        monkeypatch.setitem(app.config, key, None)
     iid = _case(http)
     _checkpoint(app)
     _forge_actor(app, iid)
@@ -183,3 +185,15 @@ def test_a_checkpoint_signed_by_another_key_is_reported(http, app, keys, tmp_pat
     with app.app_context():
         problems = [p for p in verify_checkpoints() if p.get("checkpoint") == cp_id]
     assert problems and "key" in problems[0]["problem"], problems
+
+
+def test_an_unreadable_public_key_is_a_reported_problem_not_a_500(http, app, keys, tmp_path, monkeypatch):
+    bogus = tmp_path / "not-a-key.pem"
+    bogus.write_text("-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n")
+    monkeypatch.setitem(app.config, "CHECKPOINT_PUBLIC_KEY", str(bogus))
+    iid = _case(http)
+    resp = http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1")
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert not body["ok"] and any(p.get("source") == "config" and "not-a-key.pem" in p["problem"]
+                                  for p in body["problems"]), body["problems"]

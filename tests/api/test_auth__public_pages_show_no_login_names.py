@@ -18,7 +18,16 @@ def _public_urls(app, values: dict[str, object]) -> list[str]:
     return urls
 
 
-def test_public_routes_never_show_login_names__public_no_usernames(app, http):
+def test_the_public_officer_list_shows_names_and_certificates_not_logins__public_officers(app, http):
+    login, display, number = _certified_officer(http)
+    for client in (app.test_client(),):
+        for url in ("/public/officers", "/api/v1/public/officers", "/public/officers?lang=en"):
+            body = client.get(url).get_data(as_text=True)
+            assert display in body and number in body and login not in body, url
+            assert "officer1" not in body and "HB-NJ-2024-0001" in body, url
+
+
+def _certified_officer(http) -> tuple[str, str, str]:
     login = f"zq{uuid.uuid4().hex[:8]}"
     display, number = "公开姓名测试员", f"HB-PUB-{uuid.uuid4().hex[:6]}"
     assert http.call("POST", "/api/v1/users", "admin", json={
@@ -27,6 +36,11 @@ def test_public_routes_never_show_login_names__public_no_usernames(app, http):
     assert http.call("POST", f"/api/v1/users/{login}/certificates", "admin", json={
         "number": number, "category": "宗教事务行政执法", "area": "宁晋县",
         "valid_from": "2024-01-01", "valid_to": "2035-12-31"}).status_code == 201
+    return login, display, number
+
+
+def test_no_public_route_shows_a_login_name__public_no_usernames(app, http):
+    login, display, number = _certified_officer(http)
     urls = _public_urls(app, {"year": 2025})
     assert "/public/officers" in urls and "/api/v1/public/officers" in urls
     visitor = app.test_client()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests import cases as c
-from tests.api.test_case_rules__recusal import head3  # noqa: F401  (fixture)
+from tests.api.test_case_rules__recusal import head4  # noqa: F401  (fixture)
 from tests.api.walk import Acts, instance_data, open_ids, to_proposal, waive_hearing
 
 COLLECTIVE = {"attendees": ["head1", "head2"], "discussion_date": "2026-11-24", "discussion_record": "会议纪要：……",
@@ -108,10 +108,10 @@ def test_a_conclusion_needs_a_majority_of_the_heads_attending_APL_57(http, votes
     assert _rule(resp) == "collective_discussion" and "more than half" in resp.get_json()["message"]
 
 
-@pytest.mark.usefixtures("head3")
+@pytest.mark.usefixtures("head4")
 def test_two_of_three_heads_adopt_the_conclusion_APL_57(http):
     iid = _complex_reviewed(http)
-    data = {**COLLECTIVE, "attendees": ["head1", "head2", "head3"], "votes_for": 2, "votes_against": 1,
+    data = {**COLLECTIVE, "attendees": ["head1", "head2", "head4"], "votes_for": 2, "votes_against": 1,
             "collective_decision": "approve_proposal"}
     assert open_ids(http.complete(iid, "task_collective_discussion", data, "head1")) == ["task_head_decision"]
 

@@ -44,15 +44,14 @@ def _deactivate(app, username: str) -> None:
 @pytest.fixture
 def officer3(app):
     _user(app, "officer3", ["officer"], "HB-NJ-2024-0003")
-    yield "officer3"
-    _deactivate(app, "officer3")
+    yield "officer3"  # a demo user (api/cli.py): left active for the tests after this one
 
 
 @pytest.fixture
-def head3(app):
-    _user(app, "head3", ["head"])
-    yield "head3"
-    _deactivate(app, "head3")
+def head4(app):
+    _user(app, "head4", ["head"])
+    yield "head4"
+    _deactivate(app, "head4")
 
 
 def _post(http, iid: int, element_id: str, data: dict, user: str):
@@ -132,15 +131,15 @@ def test_a_heads_recusal_is_decided_by_the_principal_head_APL_43(http):
                                               "decision_text": "决定给予警告。"}, "head1")
 
 
-def test_the_principal_heads_recusal_needs_the_heads_collective_and_not_himself(http, head3):
+def test_the_principal_heads_recusal_needs_the_heads_collective_and_not_himself(http, head4):
     iid = _registered(http)
     result = http.complete(iid, "task_recusal", {**ASK, "recusal_of_head": True, "recused_head": "head1"}, "officer1")
     assert _open(result) == ["task_recusal_decision"]  # the heads' lane: decided collectively
     decision = {"recusal_outcome": "recuse", "officers": ["officer1", "officer2"], "recusal_decision_note": "回避。"}
-    assert _rule(_post(http, iid, "task_recusal_decision", {**decision, "attendees": ["head2", head3]},
+    assert _rule(_post(http, iid, "task_recusal_decision", {**decision, "attendees": ["head2", head4]},
                        "head1")) == "recusal"  # never his own
     assert _rule(_post(http, iid, "task_recusal_decision", decision, "head2")) == "recusal"  # one head alone
     assert _rule(_post(http, iid, "task_recusal_decision", {**decision, "attendees": ["head1", "head2"]},
                        "head2")) == "recusal"  # the chief does not count for his own recusal
-    http.complete(iid, "task_recusal_decision", {**decision, "attendees": ["head2", head3]}, "head2")
+    http.complete(iid, "task_recusal_decision", {**decision, "attendees": ["head2", head4]}, "head2")
     assert _data(http, iid)["recused_officers"] == ["head1"]

@@ -22,7 +22,7 @@ from api import create_app
 from api.cli import deploy_dirs, init_db, seed_demo
 from api.extensions import db
 
-FUZZ_EXAMPLES = 6
+FUZZ_EXAMPLES = 5
 FUZZ_USER = "admin"
 _HOME = Path(tempfile.mkdtemp(prefix="sanxiang-fuzz-"))
 

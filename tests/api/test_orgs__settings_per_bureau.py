@@ -110,3 +110,32 @@ def test_the_other_bureau_cannot_confirm_a_case_s_deadlines(http):
     iid = http.start("enforcement_case", {}, as_user="officer1")["id"]
     resp = http.call("POST", "/api/v1/calendar/confirmations", "officer4", json={"instance_id": iid, "note": "已核对"})
     assert resp.status_code == 404, resp.get_json()
+
+
+def test_a_setting_changed_by_another_process_reaches_this_one_s_cached_calendar(app, http):
+    """The worker and each server process cache calendars per bureau; a change written by another process (here:
+    a row written behind this process's back) is seen within SETTINGS_RECHECK_SECONDS."""
+    from sqlalchemy import func, select
+
+    from api.models import Setting
+
+    def policy() -> str:
+        return http.call("GET", "/api/v1/calendar/status", "head3").get_json()["unknown_year_policy"]
+
+    def write_behind(value: str) -> None:
+        with app.app_context():
+            version = db.session.scalar(select(func.max(Setting.version)).where(Setting.key == "calendar_unknown_year"))
+            db.session.add(Setting(key="calendar_unknown_year", org_id=org_scope.by_code("nj-scj").id,
+                                   version=(version or 0) + 1, value=value, changed_by="other-process"))
+            db.session.commit()
+
+    before = policy()
+    other = "strict" if before != "strict" else "weekends"
+    app.config["SETTINGS_RECHECK_SECONDS"] = 0
+    try:
+        write_behind(other)
+        assert policy() == other
+    finally:
+        write_behind(before)
+        assert policy() == before
+        app.config.pop("SETTINGS_RECHECK_SECONDS")
