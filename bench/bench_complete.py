@@ -6,6 +6,7 @@ Prints figures; asserts nothing (the machine is shared and noisy).
 from __future__ import annotations
 
 import argparse
+import secrets
 import statistics
 import sys
 import tempfile
@@ -43,7 +44,8 @@ def main() -> None:
     parser.add_argument("--db", default=None)
     args = parser.parse_args()
     url = args.db or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    # demo users on a throwaway database: demo mode, with a random key
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_urlsafe(48), "DEMO": True})
     with app.app_context():
         db.drop_all()
         init_db()
