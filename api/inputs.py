@@ -60,6 +60,15 @@ def text_problem(text: str) -> str | None:
     return None
 
 
+def filename_problem(name: str) -> str | None:
+    """Why an uploaded file's name is refused, or None: what :func:`text_problem` refuses, or a control character
+    (a newline or a BEL in a name ends up in archives, downloads' headers and logs)."""
+    problem = text_problem(name)
+    if problem is None and any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        problem = "must not contain a control character"
+    return problem
+
+
 def _walk(value: Any, where: str, depth: int, limit: int) -> None:
     """Check a parsed JSON value iteratively: depth, and every key and string."""
     stack = [(value, where, depth)]

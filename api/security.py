@@ -173,8 +173,11 @@ def _foreign_origin() -> str | None:
     origin = request.headers.get("Origin") or request.headers.get("Referer")
     if origin is None:
         return None
-    parts = urlsplit(origin)
-    if parts.scheme in ("http", "https") and parts.netloc and parts.netloc == urlsplit(request.host_url).netloc:
+    try:
+        parts, own = urlsplit(origin), urlsplit(request.host_url).netloc
+    except ValueError:  # not a URL (e.g. an unclosed IPv6 bracket): nobody's origin, so a foreign one
+        return origin[:200]
+    if parts.scheme in ("http", "https") and parts.netloc and parts.netloc == own:
         return None
     trusted = {o.rstrip("/") for o in current_app.config.get("TRUSTED_ORIGINS") or []}
     if parts.scheme and parts.netloc and f"{parts.scheme}://{parts.netloc}" in trusted:

@@ -173,9 +173,39 @@ def load_catalog(files: dict[str, bytes], lint: Collection[str] | None = None) -
     return catalog
 
 
+#: the deepest nesting of arrays and objects a form file may have (a real form nests a few groups)
+FORM_MAX_DEPTH = 64
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of ``[``/``{`` in JSON ``text``, brackets inside strings not counted (no recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def _load_form(filename: str, content: bytes, catalog: Catalog, bag: ErrorBag) -> None:
     try:
-        form = json.loads(content.decode("utf-8"))
+        text = content.decode("utf-8")
+        if _json_depth(text) > FORM_MAX_DEPTH:
+            bag.add(filename, None, 1, f"form is nested deeper than {FORM_MAX_DEPTH} levels")
+            return
+        form = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         bag.add(filename, None, getattr(exc, "lineno", None), f"form is not valid JSON: {exc}")
         return

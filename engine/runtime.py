@@ -62,10 +62,22 @@ class StepRecord:
     view: dict[str, Any] | None = None
 
 
+#: engine steps one call may run without reaching a wait state (a user task, a timer, the end): a diagram whose
+#: scripts and gateways loop among themselves fails its task instead of spinning in the server (kept well below
+#: the depth at which SpiffWorkflow's recursive walk of the task tree overflows: ~450 loop rounds on 3.11)
+MAX_ENGINE_STEPS = 400
+
+
+class StepBudgetExceeded(Exception):
+    def __init__(self, task: Task) -> None:
+        super().__init__(task.task_spec.name)
+        self.task = task
+
+
 def _engine_error(exc: Exception, task: Task | None) -> ScriptError:
     element = getattr(exc, "task_spec", None)
     element_id = getattr(element, "name", None) or (task.task_spec.name if task is not None else None)
-    return ScriptError(f"{type(exc).__name__}: {exc}".split("\n")[0], element_id=element_id,
+    return ScriptError(str(exc).split("\n")[0] or type(exc).__name__, element_id=element_id,
                        line=getattr(exc, "line_number", None) or None)
 
 
@@ -75,6 +87,7 @@ class _StepRecorder:
     def __init__(self, workflow: BpmnWorkflow, views: bool) -> None:
         self.workflow = workflow
         self.views = views
+        self.steps = 0
         self.records: list[StepRecord] = []
         self._before: dict[UUID, set[str]] = {}
         self._matched: dict[UUID, list[dict[str, Any]]] = {}
@@ -82,6 +95,9 @@ class _StepRecorder:
         self._subprocesses: set[UUID] = set(workflow.subprocesses)
 
     def will(self, task: Task) -> None:
+        self.steps += 1
+        if self.steps > MAX_ENGINE_STEPS:
+            raise StepBudgetExceeded(task)
         self._before[task.id] = set(task.data)
         self._decision[task.id] = task.data.get(DECISION_KEY)
         dmn = getattr(task.task_spec, "dmnEngine", None)
@@ -166,6 +182,9 @@ def run_engine(workflow: BpmnWorkflow, views: bool = False, recorder: _StepRecor
         workflow.do_engine_steps(will_complete_task=recorder.will, did_complete_task=recorder.did)
     except SpiffWorkflowException as exc:
         raise _engine_error(exc, getattr(exc, "task", None)) from exc
+    except StepBudgetExceeded as exc:
+        raise ScriptError(f"the diagram ran {MAX_ENGINE_STEPS} engine steps without reaching a user task, a timer "
+                          "or its end (a loop among scripts and gateways?)", element_id=exc.task.task_spec.name) from None
     recorder.check_subprocesses()
     return recorder.records
 

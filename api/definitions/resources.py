@@ -9,6 +9,7 @@ from engine.errors import NotFound
 from .. import permissions
 from ..errors import BadRequest
 from ..extensions import db
+from ..inputs import filename_problem
 from ..models import DefinitionFile, DefinitionVersion
 from ..security import client_addr, current_user
 from ..services import definitions as service
@@ -23,6 +24,9 @@ def _uploads(args: dict) -> dict[str, bytes]:
     for storage in files:
         if not storage.filename:
             raise BadRequest("every uploaded file needs a filename", {"files": ["missing filename"]})
+        problem = filename_problem(storage.filename)
+        if problem:
+            raise BadRequest(f"file name {problem}", {"files": [f"file name {problem}"]})
         uploads[storage.filename] = storage.read()
     return uploads
 

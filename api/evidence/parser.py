@@ -16,7 +16,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from engine.errors import FormDataInvalid
 
-from ..inputs import text_problem
+from ..inputs import filename_problem, text_problem
 
 
 class FlatErrorParser(FlaskParser):
@@ -34,7 +34,7 @@ class FlatErrorParser(FlaskParser):
             if problem:
                 errors.setdefault(key, []).append(problem)
         for key, storage in req.files.items(multi=True):
-            problem = text_problem(storage.filename or "")
+            problem = filename_problem(storage.filename or "")
             if problem:
                 errors.setdefault(key, []).append(f"file name {problem}")
         if errors:

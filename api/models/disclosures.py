@@ -99,7 +99,7 @@ class AnnualReport(db.Model):
     """Annual enforcement statistics (published by 31 January); a re-publication is a new version."""
 
     __tablename__ = "annual_reports"
-    __table_args__ = (UniqueConstraint("org_id", "year", "version", name="uq_annual_reports_org_year_version"),)
+    __table_args__ = (UniqueConstraint("year", "version", name="uq_annual_reports_year_version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: the bureau the figures are of

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.masking import mask_text
+from engine.masking_rules import DEFAULT_RULES
+
 from ..registry import service as registry
 from ..registry.schemas import PowerSchema
 from ..services import disclosures as service
 from ..services import org_scope
 from ..services.public_masking import mask_public, public_records
 from .schemas import DisclosureSchema, OfficerSchema
+
+ID_RULES = tuple(r for r in DEFAULT_RULES if r.name.startswith("id_number"))
 
 #: what the public officer list shows as it is: who the officer is and the certificate (public by law, APL 42);
 #: a certificate number is not masked as a phone or account number it may look like
@@ -36,6 +41,8 @@ def officers(org: str | None = None) -> list[dict[str, Any]]:
     they are, every other text masked."""
     rows = [{k: v for k, v in row.items() if k != "username"}  # no login names
             for row in registry.public_officers(org_id=_org(org))]
+    for row in rows:  # a name is kept as it is, but an ID number typed into it never is
+        row["display_name"] = mask_text(str(row.get("display_name") or ""), ID_RULES)
     return mask_public(rows, keep=OFFICER_KEPT)
 
 

@@ -105,7 +105,7 @@ class PublicStatisticsYears(MethodView):
                 for y, v, at in stats.published_years(_report_nodes(query))]
 
 
-@blp.route("/statistics/<int(max=2200):year>")  # a later year matches no route (404), like one unpublished
+@blp.route("/statistics/<int(min=1900, max=2200):year>")  # another year matches no route (404), like one unpublished
 class PublicStatistics(MethodView):
     @blp.arguments(PublicOrgQuerySchema, location="query")
     @blp.response(200, AnnualReportSchema)

@@ -15,7 +15,7 @@ from engine.serializer import load_state
 from engine.snapshots import blob_ref, diff_views, state_view
 
 from ..extensions import db
-from ..models import Blob, DefinitionFile, Event, Instance
+from ..models import Blob, DefinitionFile, Event, EvidenceItem, Instance
 from .checkpoints import (  # noqa: F401 - re-exported: the worker, the CLI and tests import them from here
     Anchor,
     CheckpointAudit,
@@ -120,7 +120,7 @@ def verify_instance(instance_id: int, checkpoints: CheckpointAudit | None = None
     manifest = started.get("manifest") or instance.manifest
     definition_problems, files = check_definitions(manifest)
     snapshot_problems, values = check_snapshots(own)
-    evidence_problems = check_evidence(instance_id)
+    evidence_problems = check_evidence(instance_id) + check_evidence_rows(instance_id, own)
     replay_problems: list[dict[str, Any]] = []
     replayed = 0
     bundle = workflow = None
@@ -159,6 +159,41 @@ def verify_instance(instance_id: int, checkpoints: CheckpointAudit | None = None
     }
 
 
+#: what an ``evidence_uploaded`` event records of its item besides the capture metadata
+_EVIDENCE_FILE_FIELDS = ("sha256", "size", "media_type")
+
+
+def check_evidence_rows(instance_id: int, own: list[Event]) -> list[dict[str, Any]]:
+    """The case's evidence rows against its ``evidence_uploaded`` events: an item changed (file reference or
+    capture metadata), removed, moved to another case or added without an event is reported. The rows are what
+    the evidence list, the device rule, the A/V gate and the archive read."""
+    recorded = {ev.data.get("evidence_id"): ev for ev in own if ev.type == "evidence_uploaded" and ev.data}
+    items = {item.id: item for item in db.session.scalars(
+        select(EvidenceItem).where(EvidenceItem.instance_id == instance_id).order_by(EvidenceItem.id))}
+    problems: list[dict[str, Any]] = []
+    for item_id, item in items.items():
+        event = recorded.get(item_id)
+        if event is None:
+            problems.append({"kind": "evidence", "evidence_id": item_id, "sha256": item.sha256,
+                             "problem": f"evidence item {item_id} is on the case but no event recorded its "
+                                        "upload (added, or moved here from another case)"})
+            continue
+        row = {"sha256": item.sha256, "size": item.size, "media_type": item.media_type, **item.metadata_dict()}
+        expected = {k: event.data.get(k) for k in (*_EVIDENCE_FILE_FIELDS, *item.metadata_dict())}
+        keys = _differing_keys(row, expected)
+        if keys:
+            problems.append({"kind": "evidence", "evidence_id": item_id, "seq": event.seq, "sha256": item.sha256,
+                             "problem": f"evidence item {item_id} differs from its upload (event {event.seq}) in "
+                                        f"{', '.join(keys)}"})
+    for item_id in sorted(set(recorded) - set(items), key=str):
+        event = recorded[item_id]
+        problems.append({"kind": "evidence", "evidence_id": item_id, "seq": event.seq,
+                         "sha256": event.data.get("sha256"),
+                         "problem": f"evidence item {item_id} recorded by event {event.seq} is missing from the "
+                                    "case (removed, or moved to another case)"})
+    return problems
+
+
 def _differing_keys(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     return sorted(k for k in set(a) | set(b) if canonical_json(a.get(k)) != canonical_json(b.get(k)))
 
@@ -180,6 +215,11 @@ def check_row(instance: Instance, own: list[Event], bundle: Any, workflow: Any) 
             if recorded is not None and getattr(instance, column) != recorded:
                 differs(column, f"the row's {column} is {getattr(instance, column)!r}, the history recorded "
                                 f"{recorded!r}")
+        # the bureau and unit decide who reads the case (api/permissions.py): a case moved in SQL is read there
+        for column in ("org_id", "unit_id"):
+            if column in started.data and getattr(instance, column) != started.data[column]:
+                differs(column, f"the row's {column} is {getattr(instance, column)!r}, the history recorded "
+                                f"{started.data[column]!r}: the case was moved behind the application's back")
     if workflow is None:
         return problems
     data = runtime.instance_data(workflow)

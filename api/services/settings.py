@@ -153,10 +153,31 @@ def _org(org_id: int | None) -> int | None:
     return org_id if org_id is not None else org_scope.effective_org()
 
 
+#: settings whose values are maps merged down the tree: a bureau's entries (a year's schedule, a day's override)
+#: win over its ancestors' entries of the same key, the others are inherited (the State Council's schedule loaded
+#: at the platform reaches every bureau, even one that loaded or corrected something of its own)
+MERGED = frozenset({"calendar_years", "calendar_overrides"})
+
+
+def _combine(key: str, latest: list[tuple[int, int, Any]]) -> tuple[Any, int] | None:
+    """``latest``: (rank, version, value) of each node's latest version, any order -> (value, version) in force:
+    the nearest node's, or for a :data:`MERGED` key the maps merged nearest-last (version: the highest)."""
+    if not latest:
+        return None
+    latest = sorted(latest, key=lambda r: (r[0], -r[1]))
+    if key not in MERGED:
+        return latest[0][2], latest[0][1]
+    merged: dict[str, Any] = {}
+    for _, _, value in reversed(latest):
+        merged.update(value if isinstance(value, dict) else {})
+    return merged, max(version for _, version, _ in latest)
+
+
 def resolve(key: str, org_id: int | None = None) -> tuple[Any, int, int | None]:
     """(value, version, node it is set at) in force for ``org_id`` (default: the case being worked, else the
-    caller's bureau, else the platform): the node's own latest version, else its nearest ancestor's; version 0
-    (node None) is the built-in default."""
+    caller's bureau, else the platform): the node's own latest version, else its nearest ancestor's (a
+    :data:`MERGED` key: every ancestor's merged under the node's own); version 0 (node None) is the built-in
+    default."""
     default, _, _ = _spec(key)
     ranks = {node: i for i, node in enumerate(org_scope.chain(_org(org_id)))}
     found = db.session.execute(
@@ -165,9 +186,11 @@ def resolve(key: str, org_id: int | None = None) -> tuple[Any, int, int | None]:
         .group_by(Setting.org_id)).all()
     if not found:
         return default(), 0, None
-    _, version = min(found, key=lambda r: (ranks.get(r[0], len(ranks)), -r[1]))
-    row = db.session.scalar(select(Setting).where(Setting.key == key, Setting.version == version))
-    return row.value, row.version, row.org_id
+    rows = {row.version: row for row in db.session.scalars(
+        select(Setting).where(Setting.key == key, Setting.version.in_([v for _, v in found])))}
+    combined = _combine(key, [(ranks.get(org, len(ranks)), v, rows[v].value) for org, v in found])
+    nearest = min(found, key=lambda r: (ranks.get(r[0], len(ranks)), -r[1]))
+    return combined[0], combined[1], rows[nearest[1]].org_id
 
 
 def current(key: str, org_id: int | None = None) -> tuple[Any, int]:
@@ -199,15 +222,15 @@ def timeline(keys: Iterable[str], org_id: int | None = None) -> Timeline:
 
 
 def at(versions: Timeline, key: str, when: datetime) -> tuple[Any, int]:
-    """(value, version) of ``key`` in force at ``when``: of the versions changed strictly before it (a change
-    at the very instant of an event came after it), the nearest node's latest; version 0 is the built-in
-    default."""
-    found: tuple[Any, int] = (None, 0)
-    best_rank: int | None = None
+    """(value, version) of ``key`` in force at ``when``, as :func:`resolve` combines them, of the versions
+    changed strictly before it (a change at the very instant of an event came after it); version 0 is the
+    built-in default."""
+    latest: dict[int, tuple[int, int, Any]] = {}
     for changed_at, version, value, rank in versions.get(key, []):
-        if changed_at < when and (best_rank is None or rank <= best_rank):
-            found, best_rank = (value, version), rank
-    return found if found[1] else (_spec(key)[0](), 0)
+        if changed_at < when:
+            latest[rank] = (rank, version, value)  # oldest first: the last one before ``when`` per node
+    combined = _combine(key, list(latest.values()))
+    return combined if combined is not None else (_spec(key)[0](), 0)
 
 
 def versions_marker() -> int:

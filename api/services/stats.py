@@ -170,7 +170,8 @@ def _overdue(year: int, now: datetime, nodes: list[int]) -> dict[str, Any]:
     """Late and overdue work as of ``now`` (the year's end for a finished year: see the module docstring)."""
     tasks = db.session.execute(
         select(TaskRow.state, TaskRow.due_at, TaskRow.completed_at)
-        .where(_in_year(TaskRow.created_at, year), TaskRow.due_at.is_not(None), TaskRow.org_id.in_(nodes))).all()
+        .where(_in_year(TaskRow.created_at, year), TaskRow.due_at.is_not(None),
+               TaskRow.instance_id.in_(select(Instance.id).where(Instance.org_id.in_(nodes))))).all()
     done_late = sum(1 for state, due, done in tasks
                     if state == "completed" and _ended_by(done, now) and done > due)
     open_late = sum(1 for state, due, done in tasks
@@ -261,8 +262,8 @@ def publish_report(year: int, actor: str, org_id: int | None = None) -> AnnualRe
     """
     check_year_finished(year)
     org_id = org_id if org_id is not None else org_scope.platform_root()
-    last = db.session.scalar(select(func.max(AnnualReport.version)).where(
-        AnnualReport.year == year, AnnualReport.org_id.is_not_distinct_from(org_id))) or 0
+    # versions count per year over every organisation (each report names its own); a clash is a concurrent one
+    last = db.session.scalar(select(func.max(AnnualReport.version)).where(AnnualReport.year == year)) or 0
     now = clock.now()
     report = AnnualReport(year=year, org_id=org_id, version=last + 1, content=annual_statistics(year, org_id),
                           generated_at=now, generated_by=actor, published_at=now)

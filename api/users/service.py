@@ -17,7 +17,7 @@ from ..auth import lockout
 from ..extensions import db
 from ..models import Certificate, User
 from ..security import hash_password, revoke_all
-from ..services import orgs
+from ..services import locks, orgs
 from ..services.flush import flush_or_conflict
 from ..services.history import append_event
 
@@ -112,12 +112,20 @@ def _check_password(username: str, password: str) -> None:
 
 
 def _keeps_an_admin(user: User, roles: list[str], active: bool) -> None:
-    """Raises StateConflict if the change would leave the platform without an active admin."""
+    """Raises StateConflict if the change would leave the platform without an active admin.
+
+    Call it after :func:`_lock_admins`: the users are read as the last such change committed them, so two admins
+    removing each other at once cannot both pass."""
     if user.has_role("admin") and user.active and not ("admin" in roles and active):
-        others = [u for u in db.session.scalars(select(User).where(User.active.is_(True), User.id != user.id))
-                  if u.has_role("admin")]
-        if not others:
+        rows = db.session.execute(select(User.roles).where(User.active.is_(True), User.id != user.id))
+        if not any("admin" in (row_roles or []) for (row_roles,) in rows):
             raise StateConflict("this is the last active admin; make another admin first")
+
+
+def _lock_admins(user: User) -> None:
+    """Serialise changes of roles and active flags (see _keeps_an_admin), then re-read ``user``."""
+    locks.hold("users:admins")
+    db.session.refresh(user)
 
 
 def create_user(admin: User | None, values: dict[str, Any], client_addr: str | None = None) -> User:
@@ -154,7 +162,9 @@ def change_user(admin: User | None, username: str, values: dict[str, Any], clien
     wanted = {k: v for k, v in values.items() if k in CHANGEABLE}
     if values.get("org") is not None or values.get("org_id") is not None:
         wanted["org_id"] = _org_id(admin, values)
-    _keeps_an_admin(user, list(wanted.get("roles", user.roles or [])), wanted.get("active", user.active))
+    if "roles" in wanted or "active" in wanted:
+        _lock_admins(user)
+        _keeps_an_admin(user, list(wanted.get("roles", user.roles or [])), wanted.get("active", user.active))
     changes = {}
     for key, after in wanted.items():
         before = getattr(user, key)

@@ -45,11 +45,12 @@ def pin(monkeypatch):
 @pytest.fixture
 def calendar_settings(http):
     """Restore the calendar settings afterwards (as new versions: settings are never edited)."""
-    saved = {key: http.call("GET", f"/api/v1/settings/{key}", "admin").get_json()["value"]
-             for key in ("calendar_years", "calendar_unknown_year")}
+    # the platform's (owner1, at the root) and the bureau's (admin) values: settings belong to organisations
+    saved = {(user, key): http.call("GET", f"/api/v1/settings/{key}", user).get_json()["value"]
+             for user in ("owner1", "admin") for key in ("calendar_years", "calendar_unknown_year")}
     yield
-    for key, value in saved.items():
-        resp = http.call("PUT", f"/api/v1/settings/{key}", "admin", json={"value": value})
+    for (user, key), value in saved.items():
+        resp = http.call("PUT", f"/api/v1/settings/{key}", user, json={"value": value})
         assert resp.status_code == 200, resp.get_json()
 
 

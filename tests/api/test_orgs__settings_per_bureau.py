@@ -104,6 +104,13 @@ def test_a_year_calendar_loaded_by_one_bureau_is_that_bureau_s(app, http):
     assert http.call("GET", "/api/v1/calendar/years/2038", "head1").status_code == 404
     assert 2038 not in http.call("GET", "/api/v1/calendar/status", "head1").get_json()["loaded_years"]
     assert 2038 in http.call("GET", "/api/v1/calendar/status", "head3").get_json()["loaded_years"]
+    # a schedule loaded at the platform root reaches every bureau, also one that loaded a year of its own
+    platform = json.loads(json.dumps(SCHEDULE_2027).replace("2027", "2049"))  # 2049 falls as 2027 does too
+    resp = http.call("PUT", "/api/v1/calendar/years/2049", "owner1", json=platform)
+    assert resp.status_code == 200, resp.get_json()
+    for user in ("head1", "head3"):
+        assert 2049 in http.call("GET", "/api/v1/calendar/status", user).get_json()["loaded_years"], user
+    assert 2038 not in http.call("GET", "/api/v1/calendar/status", "head1").get_json()["loaded_years"]
 
 
 def test_the_other_bureau_cannot_confirm_a_case_s_deadlines(http):
