@@ -13,10 +13,16 @@ Three layers:
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask
 
 from engine.masking import mask_text
+
+
+#: the query string of a request line in werkzeug's access log ("GET /public/disclosures?q=张三 HTTP/1.1"): a search
+#: for a name must not leave the name in the log, so the query is dropped (the path stays)
+QUERY = re.compile(r'(?<=")([A-Z]+ [^ ?"]*)\?[^ "]*')
 
 
 class RedactPersonalData(logging.Filter):
@@ -27,6 +33,8 @@ class RedactPersonalData(logging.Filter):
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a malformed record is logged as it is
             return True
+        if record.name == "werkzeug":
+            message = QUERY.sub(r"\1?…", message)
         record.msg, record.args = mask_text(message), ()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

@@ -41,8 +41,9 @@ def officers(org: str | None = None) -> list[dict[str, Any]]:
     they are, every other text masked."""
     rows = [{k: v for k, v in row.items() if k != "username"}  # no login names
             for row in registry.public_officers(org_id=_org(org))]
-    for row in rows:  # a name is kept as it is, but an ID number typed into it never is
-        row["display_name"] = mask_text(str(row.get("display_name") or ""), ID_RULES)
+    for row in rows:  # a name and a certificate number are kept as they are, but an ID number typed into them never is
+        for key in OFFICER_KEPT:
+            row[key] = mask_text(str(row.get(key) or ""), ID_RULES)
     return mask_public(rows, keep=OFFICER_KEPT)
 
 

@@ -15,7 +15,7 @@ from engine.serializer import load_state
 from engine.snapshots import blob_ref, diff_views, state_view
 
 from ..extensions import db
-from ..models import Blob, DefinitionFile, Event, EvidenceItem, Instance
+from ..models import Blob, DefinitionFile, DefinitionVersion, Event, EvidenceItem, Instance
 from .checkpoints import (  # noqa: F401 - re-exported: the worker, the CLI and tests import them from here
     Anchor,
     CheckpointAudit,
@@ -80,6 +80,53 @@ def check_definitions(manifest: dict[str, str]) -> tuple[list[dict[str, Any]], d
     return problems, files
 
 
+def _deployed() -> list[tuple[int, dict[str, Any]]]:
+    """(seq, version) of every version the ``definitions`` stream recorded a deploy of."""
+    return [(seq, v) for seq, data in db.session.execute(
+                select(Event.seq, Event.data).where(Event.stream == "definitions", Event.type == "deploy")
+                .order_by(Event.seq))
+            for v in (data or {}).get("versions") or [] if isinstance(v, dict)]
+
+
+def undeployed_files(manifest: dict[str, str]) -> list[dict[str, Any]]:
+    """The files of a case's manifest that no recorded deploy names: the case started on a version row changed
+    behind the application's back."""
+    deployed = {v.get("sha256") for _, v in _deployed()}
+    return [{"kind": "definition", "file": name, "sha256": sha,
+             "problem": "definition file was never deployed (no deploy event of the definitions stream names it)"}
+            for name, sha in sorted(manifest.items()) if sha not in deployed]
+
+
+_VERSION_FIELDS = ("key", "kind", "version", "filename", "sha256")
+
+
+def check_versions() -> list[dict[str, Any]]:
+    """The deployed versions (the rows new cases start on) against the ``definitions`` stream's deploy events:
+    a row changed, added or removed in SQL is reported."""
+    recorded = {(v.get("key"), v.get("kind"), v.get("version")): (seq, v) for seq, v in _deployed()}
+    problems: list[dict[str, Any]] = []
+    seen = set()
+    for row in db.session.scalars(select(DefinitionVersion).order_by(DefinitionVersion.id)):
+        ident = (row.key, row.kind, row.version)
+        seen.add(ident)
+        found = recorded.get(ident)
+        if found is None:
+            problems.append({"kind": "definition", "version_id": row.id, "key": row.key, "version": row.version,
+                             "problem": f"{row.kind} '{row.key}' version {row.version} has no deploy event"})
+            continue
+        seq, version = found
+        keys = [f for f in _VERSION_FIELDS if canonical_json(getattr(row, f)) != canonical_json(version.get(f))]
+        if keys:
+            problems.append({"kind": "definition", "version_id": row.id, "key": row.key, "version": row.version,
+                             "seq": seq, "problem": f"{row.kind} '{row.key}' version {row.version} differs from "
+                                                    f"its deploy (event {seq}) in {', '.join(keys)}"})
+    for ident in sorted(set(recorded) - seen, key=str):
+        seq, _ = recorded[ident]
+        problems.append({"kind": "definition", "key": ident[0], "version": ident[2], "seq": seq,
+                         "problem": f"{ident[1]} '{ident[0]}' version {ident[2]} deployed by event {seq} is missing"})
+    return problems
+
+
 def check_snapshots(events: list[Event]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     refs = {r for e in events for r in (e.state_ref, e.data_ref) if r}
     blobs = {b.sha256: b.content for b in db.session.scalars(select(Blob).where(Blob.sha256.in_(refs)))} if refs else {}
@@ -119,6 +166,7 @@ def verify_instance(instance_id: int, checkpoints: CheckpointAudit | None = None
     key = started.get("definition_key") or instance.definition_key
     manifest = started.get("manifest") or instance.manifest
     definition_problems, files = check_definitions(manifest)
+    definition_problems += undeployed_files(manifest)
     snapshot_problems, values = check_snapshots(own)
     evidence_problems = check_evidence(instance_id) + check_evidence_rows(instance_id, own)
     replay_problems: list[dict[str, Any]] = []
@@ -280,6 +328,11 @@ def verify_streams(checkpoints: CheckpointAudit | None = None) -> list[dict[str,
             problems.append({"kind": "chain", "seq": head[0],
                              "problem": f"the instance's head is event {rows[stream][0]} but the stream ends at "
                                         f"event {head[0]}: events were removed or added"})
+        if stream.startswith("instance:") and chain and stream not in rows:
+            problems.append({"kind": "row", "problem": "the stream's instance row is missing: the case was "
+                                                       "removed behind the application's back"})
+        if stream == "definitions":
+            problems += check_versions()
         reports[stream] = {"stream": stream, "events": len(chain), "head": head, "ok": not problems,
                            "problems": problems}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflict
 
@@ -138,8 +138,9 @@ def create_user(admin: User | None, values: dict[str, Any], client_addr: str | N
     username = values["username"]
     org_id = _org_id(admin, values)
     _check_password(username, values["password"])
-    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise StateConflict(f"username '{username}' is taken")
+    taken = db.session.scalar(select(User.username).where(func.lower(User.username) == username.lower()))
+    if taken is not None:  # OFFICER1 beside officer1 would read as the same person in lists and case data
+        raise StateConflict(f"username '{username}' is taken" + (f" (as '{taken}')" if taken != username else ""))
     user = User(username=username, display_name=values["display_name"].strip(), roles=list(values["roles"]),
                 legal_qualified=values.get("legal_qualified", False), active=values.get("active", True),
                 password_hash=hash_password(values["password"]), org_id=org_id, demo=False)

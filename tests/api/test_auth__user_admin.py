@@ -126,3 +126,13 @@ def test_a_reset_password_clears_the_demo_mark__users_demo_flag(app, http):
     assert http.call("PUT", "/api/v1/users/counsel1/password", "admin",
                      json={"password": "demo"}).status_code == 422  # the published password cannot be set again
     assert http.call("GET", "/api/v1/users/counsel1", "admin").get_json()["demo"] is True
+
+
+def test_a_username_differing_only_by_case_is_taken__no_lookalike_users(http):
+    before = http.call("GET", "/api/v1/users", "admin").get_json()
+    for name in ("OFFICER1", "Admin", "Officer2"):
+        resp = http.call("POST", "/api/v1/users", "admin", json={
+            "username": name, "display_name": "冒名者", "password": "a-long-enough-password-1", "roles": ["officer"],
+            "org": "nj-mzj"})
+        assert resp.status_code == 409, (name, resp.get_json())
+    assert http.call("GET", "/api/v1/users", "admin").get_json() == before

@@ -67,3 +67,16 @@ def test_conflicts_with_an_id_number_in_the_payload_log_nothing_of_it(http, app,
                              "valid_from": "2026-01-01"})
     assert first.status_code == 201 and second.status_code == 409, (first.get_json(), second.get_json())
     assert ID_NUMBER not in logged.text
+
+
+def test_a_searched_name_never_reaches_the_request_log__access_log_query():
+    """werkzeug's access log line keeps the path, drops the query (a public search for a party's name)."""
+    from api.redact import RedactPersonalData
+
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - [%s] "%s" %s %s',
+                               ("127.0.0.1", "30/Nov/2026 08:00:00",
+                                "GET /api/v1/public/disclosures?q=%E5%BC%A0%E4%B8%89%E4%B8%B0&org=nj-mzj HTTP/1.1",
+                                "200", "-"), None)
+    assert RedactPersonalData().filter(record)
+    line = record.getMessage()
+    assert "/api/v1/public/disclosures" in line and "%E5%BC%A0" not in line and "q=" not in line, line
