@@ -19,7 +19,6 @@ from flask import Flask
 
 from engine.masking import mask_text
 
-
 #: the query string of a request line in werkzeug's access log ("GET /public/disclosures?q=张三 HTTP/1.1"): a search
 #: for a name must not leave the name in the log, so the query is dropped (the path stays)
 QUERY = re.compile(r'(?<=")([A-Z]+ [^ ?"]*)\?[^ "]*')
