@@ -177,6 +177,9 @@ def require_case(instance: Instance, action: str = "instance.read") -> tuple[Use
         Unauthorized / NotFound (another bureau's case) / RuleViolation (403 ``case_access`` or ``role``).
     """
     user = current_user()
+    # scope first: another bureau's case answers exactly as a missing one (no oracle of which ids exist)
+    if instance.org_id not in orgs.read_scope(user):
+        raise NotFound(f"instance {instance.id} not found")
     if action != "instance.read" and not can(user, action):
         raise RuleViolation("role", f"this needs one of the roles: {', '.join(sorted(roles_for(action)))}")
     check_org(user, instance.org_id, action, f"instance {instance.id}")
@@ -275,13 +278,14 @@ def task_view(user: User, task: TaskRow) -> View:
         NotFound: another bureau's task. RuleViolation: not the user's role.
     """
     check_org(user, task.org_id, "task.oversee" if can(user, "task.oversee") else "task.work", f"task {task.id}")
+    # the publicity officer sees ID numbers masked on every task, their own claimed or completed ones included
+    masked = user.has_role("publicity_officer") and not any(
+        user.has_role(r) for r in BUREAU_READERS | {"officer", "legal_reviewer", "legal_counsel", "supervisor"})
     if task.assignee == user.username or can(user, "task.oversee"):
-        return "full"
+        return "masked" if masked else "full"
     if user.has_role(task.role):
         if case_view(user, db.session.get(Instance, task.instance_id)) is None:
             raise RuleViolation("case_access", f"{user.username} does not work on the case of task '{task.name}'")
-        masked = user.has_role("publicity_officer") and not any(
-            user.has_role(r) for r in BUREAU_READERS | {"officer", "legal_reviewer", "legal_counsel"})
         return "masked" if masked else "full"
     raise RuleViolation("role", f"task '{task.name}' belongs to role '{task.role}'")
 

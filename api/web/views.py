@@ -148,6 +148,8 @@ def task_page(task_id: str):
         except FormDataInvalid as exc:
             db.session.rollback()
             errors = exc.errors
+            # the page is shown again, with the case: a read like the GET's (docs/ACCESS.md)
+            permissions.record(user, instance.id, "task", view, detail={"task_id": task_id})
         except SanxiangError as exc:
             db.session.rollback()
             return render_template("message.html", message=exc.message), status_of(exc)

@@ -45,16 +45,21 @@ def by_role(ok: int, *roles: str, other: int = 403, anon: int = 401) -> Callable
     return lambda user, case=None: anon if user is None else ok if has(user, *roles) else other
 
 
-def on_case(ok: int, *roles: str, full: bool = True, write: bool = False, anon: int = 401) -> Callable[..., int]:
-    """A case route: ``roles`` (none: any) may attempt it; then the case decides (READ): another bureau's case 404,
-    not on it 403, the masked view 403 where ``full`` is needed, the supervisor's read-only view 403 for a write."""
+def on_case(ok: int, *roles: str, full: bool = True, write: bool = False, anon: int = 401,
+            role_first: bool = False) -> Callable[..., int]:
+    """A case route: another bureau's case 404 (as a missing one; ``role_first``: the route refuses a caller without
+    the role before it reads the case, which tells nothing either), ``roles`` (none: any) may attempt it; then the
+    case decides (READ): not on it 403, the masked view 403 where ``full`` is needed, the supervisor's read-only
+    view 403 for a write."""
 
     def expect(user: Who, case: str) -> int:
         if user is None:
             return anon
+        view = READ[case][user]
+        if view == 404 and not (role_first and roles and not has(user, *roles)):
+            return 404  # scope before role: another bureau's case answers as a missing one
         if roles and not has(user, *roles):
             return 403
-        view = READ[case][user]
         if isinstance(view, int):
             return view
         if (view == "masked" and full) or (view == "ro" and write):
@@ -222,12 +227,13 @@ EXPECTED: dict[tuple[str, str], Row] = {
         on_case(200, "officer", "legal_reviewer", "legal_counsel", "head", "auditor", "admin", "supervisor"),
         case=True, path=_instance_path("/evidence")),
     ("POST", "/api/v1/instances/<int:instance_id>/evidence"): Row(
-        on_case(201, "officer", "admin", write=True), case=True, path=_instance_path("/evidence"), files=_photo_form),
+        on_case(201, "officer", "admin", write=True, role_first=True), case=True, path=_instance_path("/evidence"),
+        files=_photo_form),
     ("GET", "/api/v1/evidence/<sha256>"): Row(
-        on_case(200, "officer", "legal_reviewer", "legal_counsel", "head", "auditor", "admin", "supervisor"),
-        case=True, path=lambda w, case: f"/api/v1/evidence/{w.sha[case]}"),
+        on_case(200, "officer", "legal_reviewer", "legal_counsel", "head", "auditor", "admin", "supervisor",
+                role_first=True), case=True, path=lambda w, case: f"/api/v1/evidence/{w.sha[case]}"),
     ("POST", "/api/v1/calendar/confirmations"): Row(  # a case named in the body; none of them awaits a check: 409
-        on_case(409, "officer", "head", "admin", "process_owner", write=True), case=True,
+        on_case(409, "officer", "head", "admin", "process_owner", write=True, role_first=True), case=True,
         body=lambda w, c, u: {"instance_id": w.ids[c], "note": "期限已核对"}),
     # --- tasks ---
     ("GET", "/api/v1/tasks"): Row(logged_in(200)),

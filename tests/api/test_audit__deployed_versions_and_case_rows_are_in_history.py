@@ -46,7 +46,10 @@ def test_a_version_pointed_at_an_undeployed_file_is_reported(http, app):
         report = _streams(app)["definitions"]
         assert not report["ok"], report
         assert any(p.get("version_id") == version.id for p in report["problems"]), report["problems"]
+        app.extensions["sanxiang"].pop("catalog", None)  # the server restarts (the catalog is cached per deploy)
         iid = http.start("enforcement_case")["id"]  # a new case runs the forged file
+        with app.app_context():
+            assert db.session.get(Instance, iid).manifest[version.filename] == digest
         result = http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1").get_json()
         assert not result["ok"] and not result["definitions_ok"], result
         assert any(p["kind"] == "definition" and "deploy" in p["problem"] for p in result["problems"]), \
@@ -55,6 +58,7 @@ def test_a_version_pointed_at_an_undeployed_file_is_reported(http, app):
         assert out.exit_code == 1 and "stream definitions: FAILED" in out.output, out.output
     finally:
         raw(app, "UPDATE definition_versions SET sha256 = :s WHERE id = :i", s=version.sha256, i=version.id)
+        app.extensions["sanxiang"].pop("catalog", None)
     assert _streams(app)["definitions"]["ok"]
 
 
