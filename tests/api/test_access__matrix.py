@@ -9,9 +9,8 @@ validation of a record they may not see (404 or 403 before 422).
 """
 from __future__ import annotations
 
-import re
-
 import io
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
