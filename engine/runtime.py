@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task, TaskState
 
-from . import snapshots
+from . import sandbox, snapshots
 from .errors import NotFound, ScriptError, StateConflict
 from .proposal import DECISION_KEY
 from .roles import role_for_lane
@@ -179,7 +179,8 @@ def run_engine(workflow: BpmnWorkflow, views: bool = False, recorder: _StepRecor
     """
     recorder = recorder or _StepRecorder(workflow, views)
     try:
-        workflow.do_engine_steps(will_complete_task=recorder.will, did_complete_task=recorder.did)
+        with sandbox.run_budget():
+            workflow.do_engine_steps(will_complete_task=recorder.will, did_complete_task=recorder.did)
     except SpiffWorkflowException as exc:
         raise _engine_error(exc, getattr(exc, "task", None)) from exc
     except StepBudgetExceeded as exc:

@@ -33,15 +33,27 @@ import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from datetime import time as time_of_day
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from .errors import ScriptError
 
 #: the largest result a sandboxed call may hand back, counted as if written out as JSON (shared objects count each time)
 MAX_RESULT_NODES = 200_000
 MAX_RESULT_CHARS = 64 * 1024 * 1024
+#: integers longer than this cannot be written as JSON (4,300 digits) and make ``//`` in cheap code quadratic
+MAX_RESULT_INT_BITS = 14_000
+#: what a result may hold: plain data. Lazy objects (``range(10 ** 15)``, ``map``, ``zip``, iterators) are small
+#: here but endless for the cheap code that runs in the web process without a limit (``max(r)``, ``all(r)``)
+_SCALARS = (str, bytes, bool, int, float, type(None), date, datetime, time_of_day, timedelta, Decimal, UUID)
+_CONTAINERS = (dict, list, tuple, set, frozenset)
 SCRIPT_FILENAME = "<script>"
 _START_SECONDS = 60.0  # a worker that has not said "ready" by then is broken (not a script's fault)
 _ENVS_KEPT = 32  # helper environments a worker keeps (one per calendar/masking settings version in use)
@@ -53,9 +65,12 @@ _NEED_ENV = object()
 @dataclass(frozen=True)
 class Limits:
     """``time_seconds``: wall-clock limit of one call; ``memory_mb``: address-space limit of a worker;
-    ``workers``: the most workers running at once (callers wait for a free one beyond that)."""
+    ``workers``: the most workers running at once (callers wait for a free one beyond that); ``run_seconds``: the
+    wall-clock limit of all the sandboxed calls of one engine run (:func:`run_budget`), so that a diagram looping
+    through a slow script 200 times fails in seconds, not minutes, holding a worker and the case lock."""
 
     time_seconds: float = 1.0
+    run_seconds: float = 2.0
     memory_mb: int = 512
     workers: int = max(2, min(8, os.cpu_count() or 2))
 
@@ -63,15 +78,16 @@ class Limits:
 LIMITS = Limits()
 
 
-def configure(time_seconds: float | None = None, memory_mb: int | None = None, workers: int | None = None) -> Limits:
+def configure(time_seconds: float | None = None, memory_mb: int | None = None, workers: int | None = None,
+              run_seconds: float | None = None) -> Limits:
     """Set the limits (``None`` keeps a value); workers started under another memory limit are retired.
 
     Raises:
         ValueError: a limit that is not positive.
     """
     global LIMITS
-    changes = {k: v for k, v in (("time_seconds", time_seconds), ("memory_mb", memory_mb), ("workers", workers))
-               if v is not None}
+    changes = {k: v for k, v in (("time_seconds", time_seconds), ("memory_mb", memory_mb), ("workers", workers),
+                                 ("run_seconds", run_seconds)) if v is not None}
     if any(not (isinstance(v, int | float) and v > 0) for v in changes.values()):
         raise ValueError(f"sandbox limits must be positive numbers: {changes}")
     LIMITS = replace(LIMITS, **changes)
@@ -86,12 +102,16 @@ def _script_line(tb: Any) -> int | None:
 
 
 def result_size_problem(value: Any) -> str | None:
-    """Why ``value`` is too large to hand back (expanded as JSON would expand it), or None."""
+    """Why ``value`` is too large to hand back (expanded as JSON would expand it) or is not plain data, or None."""
     nodes = chars = 0
     stack = [value]
     while stack:
         item = stack.pop()
         nodes += 1
+        if type(item) not in _SCALARS and type(item) not in _CONTAINERS:
+            return f"its result holds a {type(item).__name__} value; case data can hold only plain data"
+        if type(item) is int and item.bit_length() > MAX_RESULT_INT_BITS:
+            return f"its result holds an integer of over {MAX_RESULT_INT_BITS:,} bits"
         if isinstance(item, str | bytes):
             chars += len(item)
         elif isinstance(item, dict):
@@ -382,6 +402,14 @@ class Sandbox:
             ScriptError: the code failed, overran its time or memory limit, or its result is too large.
         """
         seconds = LIMITS.time_seconds
+        deadline = _run_deadline.get()
+        used_up = (f"{what} exceeded the time limit of {LIMITS.run_seconds:g} s of one engine run (all its "
+                   "scripts and conditions together: a loop through a slow script?)")
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ScriptError(used_up)
+            seconds = min(seconds, left)
         worker = self._checkout()
         alive = False
         try:
@@ -392,8 +420,10 @@ class Sandbox:
                                     what)
             alive = True
             return value
-        except ScriptError:
+        except ScriptError as exc:
             alive = worker.alive and not worker.conn.closed
+            if seconds < LIMITS.time_seconds and not alive and "exceeded its time limit" in exc.message:
+                raise ScriptError(used_up, line=exc.line) from None
             raise
         finally:
             if alive:
@@ -412,6 +442,21 @@ class Sandbox:
 
 _pool: Sandbox | None = None
 _pool_lock = threading.Lock()
+_run_deadline: ContextVar[float | None] = ContextVar("sanxiang_sandbox_run_deadline", default=None)
+
+
+@contextmanager
+def run_budget() -> Iterator[None]:
+    """The sandboxed calls inside share one wall-clock budget, ``LIMITS.run_seconds`` (an inner budget keeps the
+    outer one's deadline)."""
+    if _run_deadline.get() is not None:
+        yield
+        return
+    token = _run_deadline.set(time.monotonic() + LIMITS.run_seconds)
+    try:
+        yield
+    finally:
+        _run_deadline.reset(token)
 
 
 def pool() -> Sandbox:

@@ -156,10 +156,11 @@ class MaskWith:
 #
 # Code is "cheap" when its cost is bounded by its own size times the size of the data it reads: no loops,
 # comprehensions, lambdas or function definitions, no operator that multiplies a size (``*``, ``**``, ``<<``, ``%``
-# formatting, format specs), nothing that can double a value (``a + b`` and displays with two or more non-constant
-# parts, f-strings with two or more fields: applied again by a loop in the diagram they would double each time),
-# calls only to the bounded functions and methods below, no walrus, no stores but plain names, at most
-# MAX_CHEAP_NODES syntax nodes. Cheap code also cannot change the data it reads (no mutating method is callable).
+# formatting, format specs), nothing that can double a value (``a + b``, displays holding any non-constant part,
+# f-strings with two or more fields or a ``!r``/``!s``/``!a`` conversion: printing a display escapes its text
+# again, and applied again by a loop in the diagram they would double each time), no ``int(text, base)`` (any
+# length, then ``//`` is quadratic), calls only to the bounded functions and methods below, no walrus, no stores
+# but plain names, at most MAX_CHEAP_NODES syntax nodes. Cheap code also cannot change the data it reads (no mutating method is callable).
 # Everything else runs in :mod:`engine.sandbox` under a time and a memory limit.
 
 CHEAP_FUNCTIONS = frozenset({
@@ -204,6 +205,8 @@ def _cheap_call(node: ast.Call, methods: set[int]) -> bool:
         return False
     if func.id == "sum":
         return len(node.args) == 1 and not node.keywords
+    if func.id == "int":  # int(text, base) parses any length (base 10 stops at 4,300 digits), then // is quadratic
+        return len(node.args) <= 1 and not node.keywords
     if func.id == "add_working_days":
         return len(node.args) == 2 and not node.keywords and _small_count(node.args[1])
     return True
@@ -225,14 +228,16 @@ def _cheap_node(node: ast.AST, methods: set[int], callables: frozenset[str]) -> 
         return id(node) in methods
     if isinstance(node, ast.Name):
         return not (isinstance(node.ctx, ast.Load) and node.id in callables and node.id not in CHEAP_FUNCTIONS)
+    # a display holding a data value, printed (str(), an f-string field), escapes it again: "\\" -> "\\\\",
+    # doubling per round (forty rounds in one script are a terabyte); so displays hold only constants here
     if isinstance(node, ast.List | ast.Tuple | ast.Set):
-        return isinstance(getattr(node, "ctx", None), ast.Store) or _non_constant(node.elts) <= 1
+        return isinstance(getattr(node, "ctx", None), ast.Store) or _non_constant(node.elts) == 0
     if isinstance(node, ast.Dict):
-        return _non_constant([*node.keys, *node.values]) <= 1
+        return _non_constant([*node.keys, *node.values]) == 0
     if isinstance(node, ast.JoinedStr):
         return sum(isinstance(v, ast.FormattedValue) for v in node.values) <= 1
-    if isinstance(node, ast.FormattedValue):
-        return node.format_spec is None
+    if isinstance(node, ast.FormattedValue):  # no !r / !a / !s: a repr escapes its text again (see displays)
+        return node.format_spec is None and node.conversion == -1
     return isinstance(node, _CHEAP_STATEMENTS + _CHEAP_EXPRESSIONS)
 
 
