@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from engine.errors import NotFound
 
 from ..extensions import db
-from ..services import org_scope
+from ..services import org_scope, orgs
 
 
 def _in_chain(model: Any, chain: list[int]):
@@ -27,7 +27,7 @@ def effective(model: Any, org_id: int | None = None, include_retired: bool = Fal
     """The current entries of ``model``'s list for ``org_id`` (default: the case being worked, else the caller's
     bureau): per code, the latest version of the nearest node having it."""
     org_id = org_id if org_id is not None else org_scope.effective_org()
-    chain = org_scope.chain(org_id)
+    chain = orgs.ancestors(org_id)
     ranks = {node: i for i, node in enumerate(chain)}
     latest = (select(model.org_id, model.code, func.max(model.version).label("version"))
               .where(_in_chain(model, chain)).group_by(model.org_id, model.code).subquery())
@@ -64,7 +64,7 @@ def versions(model: Any, code: str, org_id: int | None, what: str) -> list[Any]:
     """
     org_id = org_id if org_id is not None else org_scope.effective_org()
     rows = list(db.session.scalars(select(model).where(model.code == code,
-                                                       _in_chain(model, org_scope.chain(org_id)))
+                                                       _in_chain(model, orgs.ancestors(org_id)))
                                    .order_by(model.version, model.id)))
     if not rows:
         raise NotFound(f"{what} '{code}' not found")
@@ -73,6 +73,6 @@ def versions(model: Any, code: str, org_id: int | None, what: str) -> list[Any]:
 
 def next_version(model: Any, code: str, org_id: int | None) -> int:
     """The version a new row of ``code`` at ``org_id`` gets: after the highest its chain has."""
-    chain = org_scope.chain(org_id)
+    chain = orgs.ancestors(org_id)
     return (db.session.scalar(select(func.max(model.version)).where(model.code == code, _in_chain(model, chain)))
             or 0) + 1

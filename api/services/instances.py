@@ -155,7 +155,7 @@ def start_instance(key: str, data: dict[str, Any], actor: str, role: str | None,
     instance = Instance(definition_key=key, version=version.version, bundle_key=bundle.key, manifest=manifest,
                         title=case_title(data, f"{catalog.process_names.get(key, key)}"), status="running",
                         state="{}", state_version=STATE_VERSION, data=dict(data), started_by=actor,
-                        last_seq=0, last_hash=GENESIS, org_id=org_id or _default_bureau(), unit_id=unit_id)
+                        last_seq=0, last_hash=GENESIS, org_id=org_id, unit_id=unit_id)
     db.session.add(instance)
     db.session.flush()  # the id is needed for the stream name and task rows
     started, steps = steps[0], steps[1:]

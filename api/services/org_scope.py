@@ -89,11 +89,6 @@ def write_org(user: User) -> int | None:
     return orgs.user_bureau(user)
 
 
-def chain(org_id: int | None) -> list[int]:
-    """``org_id`` and its ancestors, nearest first (where a bureau's settings and lists come from)."""
-    return orgs.ancestors(org_id) if org_id is not None else []
-
-
 def by_code(code: str, field: str = "org") -> Organisation:
     """The node with ``code``.
 

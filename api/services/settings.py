@@ -33,7 +33,7 @@ from engine.masking import (
 
 from ..extensions import db
 from ..models import Setting
-from . import org_scope, runtime
+from . import org_scope, orgs, runtime
 from .history import append_event
 
 ACT_KINDS = ("site_inspection", "random_inspection", "evidence_collection", "evidence_preservation", "hearing",
@@ -179,7 +179,7 @@ def resolve(key: str, org_id: int | None = None) -> tuple[Any, int, int | None]:
     :data:`MERGED` key: every ancestor's merged under the node's own); version 0 (node None) is the built-in
     default."""
     default, _, _ = _spec(key)
-    ranks = {node: i for i, node in enumerate(org_scope.chain(_org(org_id)))}
+    ranks = {node: i for i, node in enumerate(orgs.ancestors(_org(org_id)))}
     found = db.session.execute(
         select(Setting.org_id, func.max(Setting.version)).where(
             Setting.key == key, or_(Setting.org_id.in_(list(ranks)), Setting.org_id.is_(None)))
@@ -212,7 +212,7 @@ def timeline(keys: Iterable[str], org_id: int | None = None) -> Timeline:
     keys = list(keys)
     for key in keys:
         _spec(key)
-    ranks = {node: i for i, node in enumerate(org_scope.chain(_org(org_id)))}
+    ranks = {node: i for i, node in enumerate(orgs.ancestors(_org(org_id)))}
     out: Timeline = {key: [] for key in keys}
     stmt = (select(Setting).where(Setting.key.in_(keys), or_(Setting.org_id.in_(list(ranks)), Setting.org_id.is_(None)))
             .order_by(Setting.key, Setting.version))
