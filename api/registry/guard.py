@@ -4,7 +4,8 @@ application's item values.
 * **The draw is the committed plan's draw** (rule ``lottery_draw``): whenever the case data of an instance that has
   drawn is saved (the completion of the ``lottery=draw`` task and every later step, whatever the deployed diagram's
   script computed), its plan, revealed value, seed, pool at the draw, ``drawn_targets``, ``drawn_inspectors`` and
-  ``officers`` (the drawn inspectors less any recused) must equal what the service computes from the plan stored at
+  ``officers`` (the login names of the drawn inspectors less any recused; the pool and the draw name officers by
+  certificate number, ``inspector_logins`` maps them) must equal what the service computes from the plan stored at
   plan time (``lottery_plans``), its revealed value and the exclusions recorded at the draw (engine/lottery.py
   ``redraw``, the public re-draw). The refusal names only the keys that differ: it discloses no draw (and the
   reveal is committed before the check, :mod:`.lottery_plans`, so a refused completion hides nothing either).
@@ -40,8 +41,8 @@ PLAN_RULE = lottery_plans.PLAN_RULE
 REGISTRY_PROPERTIES = frozenset({"lottery", "powerItem"})
 #: the data keys of a fixed plan and its draw (``officers`` too, once drawn)
 LOTTERY_KEYS = ("lottery_plan", "inspection_item", "inspection_item_name", "target_list", "target_count",
-                "inspector_pool", "plan_digest", "lottery_commitment", "lottery_reveal", "lottery_seed",
-                "drawn_targets", "drawn_inspectors", "draw_pool", "pool_exclusions")
+                "inspector_pool", "inspector_names", "inspector_logins", "plan_digest", "lottery_commitment",
+                "lottery_reveal", "lottery_seed", "drawn_targets", "drawn_inspectors", "draw_pool", "pool_exclusions")
 #: what a fixed plan freezes besides its own keys: who acts and who withdrew (the pool at the draw depends on them)
 PEOPLE_KEYS = ("officers", "recused_officers")
 
@@ -77,8 +78,12 @@ def check_draw(instance_id: int, data: dict[str, Any]) -> None:
                 "drawn_inspectors": drawn["inspectors"]}
     if shown.excluded is not None:  # reveals recorded before exclusions were kept carry no pool at the draw
         expected.update(draw_pool=drawn["pool"], pool_exclusions=shown.excluded)
+    logins = lottery_plans.pool_logins(row.plan["inspector_pool"])
+    expected["inspector_logins"] = logins
+    if "inspector_names" in row.plan:
+        expected["inspector_names"] = row.plan["inspector_names"]
     wrong = [key for key, value in expected.items() if data.get(key) != value]
-    acting = set(drawn["inspectors"]) - _names(data.get("recused_officers"))
+    acting = {logins.get(number, number) for number in drawn["inspectors"]} - _names(data.get("recused_officers"))
     if not isinstance(data.get("officers"), list) or _names(data.get("officers")) != acting:
         wrong.append("officers")
     if wrong:

@@ -30,7 +30,7 @@ from engine import clock, lottery
 from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflict
 
 from ..extensions import db
-from ..models import Instance, User
+from ..models import Certificate, Instance, User
 from ..models.registry import InspectionItem, LotteryAbandonment, LotteryPlan, LotteryReveal
 from ..models.types import utc_iso
 from ..services import locks, org_scope
@@ -56,32 +56,59 @@ LEAST_POOL = lottery.INSPECTORS_PER_TEAM + 1
 
 
 
-def _pool(inspectors: list[Any], recused: set[str], org_id: int | None = None) -> list[str]:
+def _pool(inspectors: list[Any], recused: set[str], org_id: int | None = None
+          ) -> tuple[list[str], dict[str, str], dict[str, str]]:
     """The inspector pool: certified officers of the registry today who did not withdraw from the case, more than
-    one team.
+    one team, each named by the number of the certificate valid today (the public identifier: an officer's login
+    name is never published). Members are given by login name (the form's list) or certificate number.
+
+    Returns:
+        the pool (certificate numbers, sorted), their officers' names ({number: display name}, published with the
+        plan) and their login names ({number: login}, the case's, never published).
 
     Raises:
-        FormDataInvalid: a name is not an active officer with a certificate valid today (APL 42) or withdrew from
+        FormDataInvalid: a member is not an active officer with a certificate valid today (APL 42) or withdrew from
             the case (APL 43), or the pool is not larger than the team (the planner would choose the inspectors).
     """
     day = clock.today()
-    pool = sorted({str(u) for u in inspectors})
-    certified = {row["username"] for row in public_officers(day, org_id=org_id)}  # the case's bureau's officers
-    outsiders = [u for u in pool if u not in certified]
+    rows = public_officers(day, org_id=org_id)  # the case's bureau's officers, one row per valid certificate
+    by_login: dict[str, dict[str, Any]] = {}
+    by_number = {row["certificate_number"]: row for row in rows}
+    for row in rows:
+        by_login.setdefault(row["username"], row)
+    chosen: dict[str, dict[str, Any]] = {}  # one entry per officer, however named
+    outsiders = []
+    for given in sorted({str(u) for u in inspectors}):
+        row = by_login.get(given) or by_number.get(given)
+        if row is None:
+            outsiders.append(given)
+        else:
+            chosen.setdefault(row["username"], row)
     if outsiders:
         raise FormDataInvalid({"inspector_directory": [
             f"not active officers with an enforcement certificate valid on {day.isoformat()} (APL 42): "
             f"{', '.join(outsiders)}"]}, "inspector_directory: not certified officers")
-    withdrawn = [u for u in pool if u in recused]
+    withdrawn = sorted(u for u in chosen if u in recused)
     if withdrawn:
         raise FormDataInvalid({"inspector_directory": [f"withdrew from this case (APL 43): {', '.join(withdrawn)}"]},
                               "inspector_directory: recused officers")
-    if len(pool) < LEAST_POOL:
+    if len(chosen) < LEAST_POOL:
         raise FormDataInvalid({"inspector_directory": [
             f"the pool needs at least {LEAST_POOL} certified officers (team of {lottery.INSPECTORS_PER_TEAM} + 1): "
-            f"with {len(pool)} the planner, not the draw, would choose the inspectors"]},
+            f"with {len(chosen)} the planner, not the draw, would choose the inspectors"]},
             "inspector_directory: too small")
-    return pool
+    pool = sorted(row["certificate_number"] for row in chosen.values())
+    shown = {row["certificate_number"]: row["display_name"] for row in chosen.values()}
+    logins = {row["certificate_number"]: row["username"] for row in chosen.values()}
+    return pool, shown, logins
+
+
+def pool_logins(pool: list[str]) -> dict[str, str]:
+    """The login name of each pool member ({certificate number: login}), from the certificates register (a
+    certificate number is unique and names one officer)."""
+    rows = db.session.execute(select(Certificate.number, User.username).join(User, User.id == Certificate.user_id)
+                              .where(Certificate.number.in_([str(n) for n in pool])))
+    return {number: username for number, username in rows}
 
 
 def _count(target_count: Any, targets: list[str]) -> int:
@@ -150,10 +177,11 @@ def fix_plan(instance_id: int, item_code: str, target_count: Any, inspectors: li
     targets = inspection.directory(item, org_id)
     count = _count(target_count, targets)
     recused = recused_officers(instance) | set(names(data.get("recused_officers")))
+    pool, inspector_names, logins = _pool(inspectors, recused, org_id)
     plan = {"instance_id": instance_id, "inspection_item": item.code, "inspection_item_version": item.version,
             "inspection_item_name": item.name, "target_category": item.target_category,
-            "target_list": targets, "target_count": count,
-            "inspector_pool": _pool(inspectors, recused, org_id), "fixed_at": utc_iso(clock.now())}
+            "target_list": targets, "target_count": count, "inspector_pool": pool,
+            "inspector_names": inspector_names, "fixed_at": utc_iso(clock.now())}
     secret = secrets.token_hex(32)
     row = LotteryPlan(instance_id=instance_id, org_id=org_id, plan=plan, plan_digest=lottery.plan_digest(plan),
                       commitment=lottery.commitment(secret), secret=secret, created_by=actor, created_at=clock.now())
@@ -161,9 +189,10 @@ def fix_plan(instance_id: int, item_code: str, target_count: Any, inspectors: li
     _flush("fixing the lottery plan")
     append_event(LOTTERY_STREAM, None, "lottery_plan_fixed", actor=actor, client_addr=client_addr,
                  instance_id=instance_id, data={"plan_id": row.id, "plan": plan, "plan_digest": row.plan_digest,
-                                                "commitment": row.commitment})
+                                                "commitment": row.commitment, "inspector_logins": logins})
     return {"inspection_item_name": item.name, "target_list": targets, "target_count": count,
-            "inspector_pool": plan["inspector_pool"], "lottery_plan": plan, "plan_digest": row.plan_digest,
+            "inspector_pool": pool, "inspector_names": inspector_names, "inspector_logins": logins,
+            "lottery_plan": plan, "plan_digest": row.plan_digest,
             "lottery_commitment": row.commitment}
 
 
@@ -181,21 +210,25 @@ def _covered(user: User, start: date, end: date) -> bool:
 
 
 def exclusions(pool: list[str], instance: Instance, data: dict[str, Any], day: date) -> list[dict[str, str]]:
-    """The pool members who cannot inspect if drawn on ``day``, each with its reason (in pool order)."""
+    """The pool members (certificate numbers) who cannot inspect if drawn on ``day``, each with its reason and
+    officer's name (in pool order; published with the reveal)."""
     until = calendar().add_working_days(day, INSPECTION_WORKING_DAYS)
-    users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(pool)))}
+    rows = db.session.execute(select(Certificate.number, User).join(User, User.id == Certificate.user_id)
+                              .where(Certificate.number.in_(pool)))
+    users = {number: user for number, user in rows}
     recused = recused_officers(instance) | set(names(data.get("recused_officers")))
     out = []
-    for name in pool:
-        user = users.get(name)
+    for number in pool:
+        user = users.get(number)
+        named = {"inspector": number, "name": user.display_name if user is not None else ""}
         if (user is None or not user.active or not user.has_role("officer")
                 or not org_scope.in_bureau(user, instance.org_id)):
-            out.append({"inspector": name, "reason": "inactive", "note": "抽取日已不是在岗执法人员"})
+            out.append({**named, "reason": "inactive", "note": "抽取日已不是在岗执法人员"})
         elif not _covered(user, day, until):
-            out.append({"inspector": name, "reason": "certificate_not_valid",
+            out.append({**named, "reason": "certificate_not_valid",
                         "note": f"执法证件不能覆盖抽取日{day.isoformat()}至检查期限{until.isoformat()}（行政处罚法第42条）"})
-        elif name in recused:
-            out.append({"inspector": name, "reason": "recused", "note": "已决定回避（行政处罚法第43条）"})
+        elif user.username in recused:
+            out.append({**named, "reason": "recused", "note": "已决定回避（行政处罚法第43条）"})
     return out
 
 
@@ -204,7 +237,8 @@ def _draw_values(row: LotteryPlan, shown: LotteryReveal) -> dict[str, Any]:
     excluded = shown.excluded or []
     return {"lottery_plan": plan, "plan_digest": row.plan_digest, "lottery_commitment": row.commitment,
             "lottery_reveal": row.secret, "target_list": plan["target_list"], "target_count": plan["target_count"],
-            "inspector_pool": plan["inspector_pool"], "pool_exclusions": excluded,
+            "inspector_pool": plan["inspector_pool"], "inspector_names": plan.get("inspector_names") or {},
+            "inspector_logins": pool_logins(plan["inspector_pool"]), "pool_exclusions": excluded,
             "draw_pool": lottery.draw_pool(plan["inspector_pool"], [e["inspector"] for e in excluded])}
 
 

@@ -30,9 +30,9 @@ from .schemas import (
 )
 
 #: a public lottery plan's values that are not text (hashes and the random value) are shown as they are; the
-#: drawn inspectors are officers, named by law; every other text (targets, notes) is masked
+#: drawn inspectors are officers, named by law (name and certificate number); every other text (targets, notes) is masked
 PLAN_KEPT = frozenset({"plan_digest", "commitment", "reveal", "seed", "drawn_inspectors", "inspectors", "inspector",
-                       "draw_pool", "inspector_pool"})
+                       "draw_pool", "inspector_pool", "inspector_names", "name"})
 
 
 def _commit(what: str) -> None:

@@ -26,6 +26,8 @@ TARGETS = ["城关清真寺", "大曹庄天主堂", "东汪福音堂", "凤凰�
 #: not "officer3", which the recusal tests deactivate after each test)
 THIRD = "officer_lottery"
 POOL = ["officer1", "officer2", THIRD]
+#: the pool as published: each member by the number of the certificate valid today (never a login name)
+POOL_CERTIFICATES = {"HB-NJ-2024-0001": "officer1", "HB-NJ-2024-0002": "officer2", "HB-NJ-2024-L001": THIRD}
 PUBLISH = {"publish_choice": "release"}
 DRAW = {"draw_witnesses": "县司法局执法监督科 王某", "draw_confirmed": True}
 
@@ -77,8 +79,13 @@ def public_plans(http, iid: int) -> list[dict]:
     return resp.get_json()
 
 
+def logins(data: dict) -> list[str]:
+    """The login names of the drawn inspectors (the case's ``inspector_logins``; the draw names certificates)."""
+    return [data["inspector_logins"][number] for number in data["drawn_inspectors"]]
+
+
 def _inspect(http, iid: int, results: dict) -> dict:
-    first, second = _data(http, iid)["drawn_inspectors"]
+    first, second = logins(_data(http, iid))
     device = new_device(http)
     checkout(http, device, first)
     task = http.open_task(iid, "task_inspection")
@@ -118,8 +125,11 @@ def test_the_plan_is_committed_before_the_draw_and_anyone_can_redraw(http):
     seed = _sha(f"{drawn['plan_digest']}\n{reveal}")
     assert data["lottery_seed"] == drawn["seed"] == seed
     assert data["drawn_targets"] == drawn["drawn_targets"] == redraw(seed, drawn["plan"]["target_list"], 2)
-    assert data["drawn_inspectors"] == redraw(seed + ":inspectors", POOL, 2) == drawn["drawn_inspectors"]
-    assert sorted(data["officers"]) == sorted(data["drawn_inspectors"])
+    assert drawn["plan"]["inspector_pool"] == sorted(POOL_CERTIFICATES) and data["inspector_logins"] == POOL_CERTIFICATES
+    assert drawn["plan"]["inspector_names"]["HB-NJ-2024-0001"] == "执法人员一"
+    assert data["drawn_inspectors"] == redraw(seed + ":inspectors", sorted(POOL_CERTIFICATES), 2) == drawn[
+        "drawn_inspectors"]
+    assert sorted(data["officers"]) == sorted(logins(data))
     history = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
     drawn_at = next(e["at"] for e in history if e["element_id"] == "task_lottery_draw" and e["type"] == "task_completed")
     assert [e["type"] for e in history if reveal in json.dumps(e, ensure_ascii=False) and e["at"] < drawn_at] == []
@@ -138,6 +148,10 @@ def test_the_plan_is_committed_before_the_draw_and_anyone_can_redraw(http):
     assert review["role"] == "publicity_officer"
     assert due_date(review) == data["disclosure_due"] == working_days(today(), 20)
     assert f"lottery-plans?instance_id={iid}" in data["masked_text"] and "13812345678" not in data["masked_text"]
+    for number in data["drawn_inspectors"]:  # officers by name and certificate number, never by login name
+        name = drawn["plan"]["inspector_names"][number]
+        assert f"{name}（执法证号 {number}）" in data["masked_text"]
+    assert not any(login in data["masked_text"] for login in POOL)
     result = http.complete(iid, "task_review_results", {**PUBLISH, "masked_text": data["masked_text"]}, "publicity1")
     assert result["status"] == "completed"
     published = http.call("GET", "/api/v1/public/disclosures?category=inspection&q=" + data["drawn_targets"][0])

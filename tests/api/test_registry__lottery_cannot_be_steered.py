@@ -9,7 +9,17 @@ import json
 from pathlib import Path
 
 from tests.api.helpers import upload
-from tests.api.test_process__random_inspection import DRAW, POOL, TARGETS, _inspect, lists, plan, public_plans
+from tests.api.test_process__random_inspection import (
+    DRAW,
+    POOL,
+    POOL_CERTIFICATES,
+    TARGETS,
+    _inspect,
+    lists,
+    logins,
+    plan,
+    public_plans,
+)
 from tests.api.walk import instance_data as _data
 from tests.api.walk import open_ids as _open
 
@@ -17,6 +27,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = (ROOT / "processes" / "random_inspection.bpmn").read_text()
 PLAN_FORM = json.loads((ROOT / "forms" / "lottery_plan.form").read_text())
 SEED_LINE = "lottery_seed = derive_lottery_seed(plan_digest, lottery_commitment, lottery_reveal)"
+
+
+#: the shipped draw's team: the login names of the drawn certificate numbers
+OFFICERS_LINE = 'officers = [(var("inspector_logins") or {}).get(n, n) for n in drawn_inspectors]'
 
 
 def _variant(http, pid: str, *replacements: tuple[str, str], form: dict | None = None) -> None:
@@ -65,9 +79,11 @@ def test_an_admin_edit_of_the_fixed_plan_or_of_the_draw_is_refused__lottery_plan
     (public,) = [p for p in public_plans(http, iid) if p["reveal"]]
     assert data["drawn_targets"] == public["drawn_targets"] and data["drawn_inspectors"] == public["drawn_inspectors"]
     others = [t for t in TARGETS if t not in data["drawn_targets"]][:2]
-    outsider = next(o for o in POOL if o not in data["drawn_inspectors"])
-    for changes in ({"drawn_targets": others}, {"officers": [outsider, data["drawn_inspectors"][0]]},
-                    {"drawn_inspectors": [outsider, data["drawn_inspectors"][0]]}):
+    outsider = next(o for o in POOL if o not in logins(data))
+    other_number = next(n for n in POOL_CERTIFICATES if n not in data["drawn_inspectors"])
+    for changes in ({"drawn_targets": others}, {"officers": [outsider, logins(data)[0]]},
+                    {"drawn_inspectors": [other_number, data["drawn_inspectors"][0]]},
+                    {"inspector_logins": {n: "officer1" for n in POOL_CERTIFICATES}}):
         refused = _patch(http, iid, changes)
         assert refused["errors"]["rule"] == "lottery_plan_fixed" and next(iter(changes)) in refused["message"]
     assert _data(http, iid) == data
@@ -91,7 +107,7 @@ def test_a_deployed_diagram_drawing_with_its_own_seed_or_team_is_refused__lotter
     variants = {
         "random_inspection_own_seed": (SEED_LINE, 'lottery_seed = "chosen-by-the-planner"'),
         "random_inspection_own_list": (SEED_LINE, SEED_LINE + "\ntarget_list = sorted(target_list)[:target_count]"),
-        "random_inspection_own_team": ("officers = drawn_inspectors", "officers = inspector_pool"),
+        "random_inspection_own_team": (OFFICERS_LINE, "officers = list(inspector_logins.values())"),
     }
     for pid, replacement in variants.items():
         _variant(http, pid, replacement)

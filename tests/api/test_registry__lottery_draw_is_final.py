@@ -7,7 +7,7 @@ new case, the old plan stays public as abandoned)."""
 from __future__ import annotations
 
 from tests.api.test_process__random_inspection import DRAW, POOL, TARGETS, lists, plan, public_plans
-from tests.api.test_registry__lottery_cannot_be_steered import _planned, _variant
+from tests.api.test_registry__lottery_cannot_be_steered import OFFICERS_LINE, _planned, _variant
 from tests.api.walk import instance_data as _data
 from tests.api.walk import open_ids as _open
 
@@ -42,7 +42,7 @@ def test_recusals_and_officers_cannot_be_edited_once_a_plan_is_fixed__lottery_pl
 
 def test_a_refused_draw_discloses_nothing_and_its_reveal_is_final__lottery_draw(http):
     pid = "random_inspection_team_of_all"
-    _variant(http, pid, ("officers = drawn_inspectors", "officers = inspector_pool"))
+    _variant(http, pid, (OFFICERS_LINE, "officers = list(inspector_logins.values())"))
     iid = _planned(http, pid)
     status, body = _draw(http, iid)
     assert status == 403 and body["errors"]["rule"] == "lottery_draw", body

@@ -16,7 +16,16 @@ from api.extensions import db
 from api.models import Certificate, User
 from api.security import hash_password
 from engine import clock
-from tests.api.test_process__random_inspection import DRAW, THIRD, lists, public_plans, redraw, third_officer
+from tests.api.test_process__random_inspection import (
+    DRAW,
+    POOL_CERTIFICATES,
+    THIRD,
+    lists,
+    logins,
+    public_plans,
+    redraw,
+    third_officer,
+)
 from tests.api.walk import instance_data as _data
 from tests.api.walk import open_ids as _open
 
@@ -70,14 +79,16 @@ def test_members_without_a_valid_certificate_at_the_draw_are_excluded_publicly__
     http.complete(iid, "task_lottery_draw", DRAW, "head1")
     data = _data(http, iid)
     (public,) = public_plans(http, iid)
-    excluded = {e["inspector"]: e["reason"] for e in public["excluded"]}
-    assert excluded == {expired: "certificate_not_valid", short: "certificate_not_valid", gone: "inactive"}
-    assert all(e["note"] for e in public["excluded"])
-    effective = sorted({"officer1", "officer2", THIRD})
+    excluded = {e["inspector"]: e["reason"] for e in public["excluded"]}  # by certificate number, published
+    assert excluded == {f"T-{expired}": "certificate_not_valid", f"T-{short}": "certificate_not_valid",
+                        f"T-{gone}": "inactive"}
+    assert all(e["note"] and e["name"] == "执法人员（证件将到期）" for e in public["excluded"])
+    effective = sorted(POOL_CERTIFICATES)
     assert public["draw_pool"] == data["draw_pool"] == effective
     assert data["drawn_inspectors"] == public["drawn_inspectors"] == redraw(public["seed"] + ":inspectors", effective, 2)
-    assert sorted(data["officers"]) == sorted(data["drawn_inspectors"])
-    assert public["plan"]["inspector_pool"] == sorted(pool)  # the plan as fixed stays what it was
+    assert sorted(data["officers"]) == sorted(logins(data))
+    # the plan as fixed stays what it was
+    assert public["plan"]["inspector_pool"] == sorted([*POOL_CERTIFICATES, *(f"T-{n}" for n in (expired, short, gone))])
 
 
 def test_a_pool_too_small_at_the_draw_is_refused_before_anything_is_revealed__lottery_pool(http, pin):

@@ -26,10 +26,13 @@ RESULTS = {**DUTIES, "inspection_results": "抽中场所均已建立财务账册
 
 def fixed(form: dict, targets: list[str] = TARGETS) -> dict:
     """The plan task's data as the service records it: the form plus the registry's plan, digest and commitment."""
+    logins = {f"HB-T-{login}": login for login in form["inspector_directory"]}  # pool members by certificate number
+    names = {number: f"执法人员{login[-1]}" for number, login in logins.items()}
     plan = {"instance_id": 1, "inspection_item": form["inspection_item"], "target_list": targets,
-            "target_count": form["target_count"], "inspector_pool": sorted(set(form["inspector_directory"]))}
+            "target_count": form["target_count"], "inspector_pool": sorted(logins), "inspector_names": names}
     return {**form, "inspection_item_name": "宗教活动场所财务管理情况检查", "target_list": targets,
-            "inspector_pool": plan["inspector_pool"], "lottery_plan": plan, "plan_digest": lottery.plan_digest(plan),
+            "inspector_pool": plan["inspector_pool"], "inspector_names": names, "inspector_logins": logins,
+            "lottery_plan": plan, "plan_digest": lottery.plan_digest(plan),
             "lottery_commitment": lottery.commitment(REVEAL)}
 
 
@@ -64,7 +67,10 @@ def test_the_seed_comes_from_the_revealed_value_and_anyone_can_redraw(inspection
     assert data["lottery_seed"] == again["seed"] == lottery.derive_seed(data["plan_digest"], data["lottery_commitment"],
                                                                         REVEAL)
     assert data["drawn_targets"] == again["targets"] and len(set(data["drawn_targets"])) == 3
-    assert data["drawn_inspectors"] == data["officers"] == again["inspectors"]
+    assert data["drawn_inspectors"] == again["inspectors"] and all(n.startswith("HB-T-") for n in again["inspectors"])
+    assert data["officers"] == [plan_data["inspector_logins"][n] for n in again["inspectors"]]
+    assert data["drawn_inspectors_text"] == "、".join(f"执法人员{data['inspector_logins'][n][-1]}（执法证号 {n}）"
+                                                      for n in again["inspectors"])
     assert data["draw_date"] == TODAY
     assert data["results_due"] == WorkingCalendar().add_working_days(date.fromisoformat(TODAY), 20).isoformat()
     other = lottery.redraw(plan_data["lottery_plan"], lottery.commitment("another value"), "another value")
