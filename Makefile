@@ -6,7 +6,10 @@ PIP := $(VENV)/bin/pip
 FLASK := $(VENV)/bin/flask --app api
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint bench install clean
+ASSETS := api/static/dist/manifest.json
+NPM_STAMP := node_modules/.installed
+
+.PHONY: run test test-sqlite test-postgres lint bench install assets browser-deps clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,14 +19,29 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)  # demo mode: demo users allowed, a random secret key made once in instance/secret_key (0600)
+# the front end: bpmn-js, dmn-js, form-js, chart.js and axe-core from npm (package-lock.json), built by Vite into
+# api/static/dist (not committed). Needs Node.js >= 20.19 and npm.
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NPM_STAMP)
+
+$(ASSETS): $(NPM_STAMP) frontend/vite.config.js $(shell find frontend/src -type f 2>/dev/null)
+	npm run build
+
+assets: $(ASSETS)
+
+# the browser tests drive Debian's chromium (Playwright's own browser download does not work here)
+browser-deps:
+	test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+
+run: $(STAMP) $(ASSETS)  # demo mode: demo users allowed, a random secret key made once in instance/secret_key (0600)
 	mkdir -p instance
 	SANXIANG_DEMO=1 $(FLASK) setup-demo
 	SANXIANG_DEMO=1 $(FLASK) serve --host 127.0.0.1 --port 5000
 
-test: $(STAMP)
+test: $(STAMP) $(ASSETS) browser-deps
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -32,4 +50,4 @@ bench: $(STAMP)
 	$(PY) bench/bench_complete.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache *.egg-info node_modules api/static/dist

@@ -88,22 +88,32 @@ def status_of(exc: SanxiangError) -> int:
 
 
 def register_error_handlers(app: Flask) -> None:
+    from .web.error_pages import is_browser_request, render_error
+
+    def _answer(code: int, message: str, errors: dict[str, Any] | None = None, headers: dict | None = None):
+        """The API's JSON error body, or an error page for a browser route."""
+        if is_browser_request():
+            page, status = render_error(code, message)
+            return page, status, headers or {}
+        return jsonify(error_body(code, message, errors)), code, headers or {}
+
     @app.errorhandler(SanxiangError)
     def _sanxiang_error(exc: SanxiangError):
         code = status_of(exc)
         retry_after = getattr(exc, "retry_after", None)
         headers = {"Retry-After": str(max(1, int(retry_after)))} if retry_after is not None else {}
-        return jsonify(error_body(code, exc.message, _errors_of(exc))), code, headers
+        return _answer(code, exc.message, _errors_of(exc), headers)
 
     @app.errorhandler(StaleDataError)
     def _stale(exc: StaleDataError):  # noqa: ARG001
-        return jsonify(error_body(409, "the instance was changed by another request; reload and retry")), 409
+        db.session.rollback()
+        return _answer(409, "the instance was changed by another request; reload and retry")
 
     @app.errorhandler(IntegrityError)
     def _integrity(exc: IntegrityError):  # noqa: ARG001
         # a concurrent request wrote the same history position or row first; nothing of this one was kept
         db.session.rollback()
-        return jsonify(error_body(409, "another request changed this record at the same time; reload and retry")), 409
+        return _answer(409, "another request changed this record at the same time; reload and retry")
 
     @app.errorhandler(OperationalError)
     def _contention(exc: OperationalError):
@@ -112,7 +122,7 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         orig = getattr(exc, "orig", None)
         if getattr(orig, "sqlstate", None) in CONTENTION_SQLSTATES or "database is locked" in str(orig):
-            return jsonify(error_body(409, "another request was changing the same records; retry")), 409
+            return _answer(409, "another request was changing the same records; retry")
         raise exc
 
     @app.errorhandler(HTTPException)
@@ -121,6 +131,8 @@ def register_error_handlers(app: Flask) -> None:
         # message: an id beyond what a database integer holds matches no route and lands here as a 404
         if exc.code is None:
             return exc
+        if is_browser_request() and not request.path.startswith("/static/"):
+            return render_error(exc.code, None if exc.code >= 500 else exc.description)
         if not request.path.startswith("/api/"):
             from .extensions import api
 

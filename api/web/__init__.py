@@ -1,4 +1,6 @@
-"""Plain server-rendered pages: login, inbox, task form, public list. zh-CN by default, ?lang=en switches."""
+"""Server-rendered pages with bpmn.io widgets (built from frontend/ by Vite). zh-CN by default, ?lang=en switches.
+
+``views`` holds login, inbox and the task page; every module of ``pages`` adds an area (see its docstring)."""
 from __future__ import annotations
 
 import swagger_ui_bundle
@@ -10,3 +12,6 @@ docs_assets_blp = Blueprint("docs_assets", __name__, static_folder=swagger_ui_bu
                             static_url_path="/api/docs/assets")
 
 from . import views  # noqa: E402,F401
+from .pages import load as _load_pages  # noqa: E402
+
+_load_pages()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
-from flask import redirect, render_template, request, url_for
+from flask import has_request_context, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
 from engine.clock import BEIJING
@@ -22,7 +22,8 @@ from ..services import tasks as task_service
 from ..services.deadlines import calendar_warning_of, warning_for
 from ..services.instances import get_instance, load_workflow
 from ..services.public_masking import REVIEW_FORMS, review_task_data
-from . import web_blp
+from . import nav, web_blp
+from .assets import asset_tags
 from .forms import parse_submission
 from .i18n import lang, t
 
@@ -30,7 +31,18 @@ from .i18n import lang, t
 @web_blp.app_context_processor
 def _inject():
     return {"t": t, "lang": lang, "roles": ROLES, "warning_for": warning_for, "beijing": BEIJING,
-            "calendar_warning": lambda task: calendar_warning_of(task, "state", "ready", lang())}
+            "calendar_warning": lambda task: calendar_warning_of(task, "state", "ready", lang()),
+            "asset_tags": asset_tags, "nav_entries": nav.visible,
+            "user": current_user(required=False) if has_request_context() else None}
+
+
+nav.add("web.inbox", "inbox", None, 10)
+nav.add("web.public_list", "public", ("public",), 90)
+
+
+@web_blp.route("/favicon.ico")
+def favicon():
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 _TEMPLATE_KEY = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
