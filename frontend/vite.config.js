@@ -16,7 +16,8 @@ export default defineConfig({
   base: '/static/dist/',
   logLevel: 'warn',
   build: {
-    outDir: resolve(here, '../api/static/dist'),
+    // SANXIANG_DIST: another folder (e.g. one per working copy); api/web/assets.py reads the same variable
+    outDir: process.env.SANXIANG_DIST || resolve(here, '../api/static/dist'),
     emptyOutDir: true,
     manifest: 'manifest.json',
     chunkSizeWarningLimit: 4096,

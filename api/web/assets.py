@@ -4,12 +4,14 @@ builds it with the machine's Node.js and npm."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup, escape
 
-DIST = Path(__file__).resolve().parents[1] / "static" / "dist"
+#: where the build lies: api/static/dist, served at /static/dist/ (``SANXIANG_DIST`` names another folder)
+DIST = Path(os.environ.get("SANXIANG_DIST") or Path(__file__).resolve().parents[1] / "static" / "dist")
 MANIFEST = DIST / "manifest.json"
 _cache: dict[str, Any] = {"mtime": None, "manifest": {}}
 
