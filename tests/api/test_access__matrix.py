@@ -183,6 +183,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/public/officers"): Row(anyone(200), kind="web"),
     ("GET", "/public/powers"): Row(anyone(200), kind="web"),
     ("GET", "/static/<path:filename>"): Row(anyone(404), kind="web", path="/static/none.css"),  # nothing there
+    ("GET", "/static/dist/<path:filename>"): Row(anyone(404), kind="web", path="/static/dist/none.js"),
+    ("GET", "/favicon.ico"): Row(anyone(301), kind="web"),
     ("GET", "/tasks/<task_id>"): Row(web(task_route(200)), case=True, kind="web", path=_task_path(prefix="/tasks")),
     ("POST", "/tasks/<task_id>"): Row(web(task_route(422, work=True)), case=True, kind="web",
                                       path=_task_path(prefix="/tasks"), body=lambda w, c, u: {}),

@@ -37,7 +37,8 @@ HOSTILE_SCRIPTS = {
     "ljust": ('s = "a".ljust(2 ** 31)', "memory limit", {1}),
     "f_string_width": ("s = f\"{'a':>2000000000}\"", "memory limit", {1}),
     "percent_width": ('s = "%2000000000d" % 1', "memory limit", {1}),
-    "list_doubled_forty_times": ("a = [1]\n" + "a = [a, a]\n" * 40, "too large", {None}),
+    # its result is refused as too large; on a loaded machine its 2**40-node walk may hit the time limit first
+    "list_doubled_forty_times": ("a = [1]\n" + "a = [a, a]\n" * 40, ("too large", "time limit"), {None}),
 }
 HOSTILE_EXPRESSIONS = {
     "condition_power": ("10 ** 10 ** 10 > 1", "time limit"),
@@ -98,7 +99,7 @@ def test_a_hostile_script_fails_its_task_with_a_clear_error(hostile_results, nam
     _, says, lines = HOSTILE_SCRIPTS[name]
     result = hostile_results[name]
     assert result["error"] is not None, f"{name} ran without an error"
-    assert says in result["error"], result
+    assert any(s in result["error"] for s in ((says,) if isinstance(says, str) else says)), result
     assert result["element_id"] == "task_script"
     assert result["line"] in lines, result
 
