@@ -30,9 +30,13 @@ $(ASSETS): $(NPM_STAMP) frontend/vite.config.js $(shell find frontend/src -type 
 
 assets: $(ASSETS)
 
-# the browser tests drive Debian's chromium (Playwright's own browser download does not work here)
+# the browser tests drive Debian's chromium (Playwright's own browser download does not work here), with a CJK
+# font so the screenshots show the Chinese pages
 browser-deps:
 	test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+	test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-wqy-microhei || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-wqy-microhei)
 
 run: $(STAMP) $(ASSETS)  # demo mode: demo users allowed, a random secret key made once in instance/secret_key (0600)
 	mkdir -p instance
