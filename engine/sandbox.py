@@ -4,7 +4,10 @@
 sends everything else here. Each worker is a separate process (started by multiprocessing's
 ``forkserver``, never a fork of the threaded web process) with ``RLIMIT_AS`` (memory) set when it
 starts and ``RLIMIT_CPU`` set before each call as a backstop. The caller sends the code, the case data
-and the engine clock, then waits on the pipe with a wall-clock deadline (:data:`LIMITS`):
+and the engine clock, then waits on the pipe until the worker has used its **CPU time** (read from
+``/proc/<pid>/stat``; :data:`LIMITS`), or :data:`WALL_FACTOR` times as long on the wall clock, whichever comes
+first: a loaded machine that gives the worker a fraction of a core does not turn a legitimate script into a
+time-limit failure (nor a replay into a false "altered"), and a starved or blocked worker still stops:
 
 * no answer in time: the worker is killed, a new one takes its place on the next call, and the caller
   gets :class:`ScriptError` "... exceeded its time limit" with the line the script was on (from a
@@ -58,16 +61,20 @@ SCRIPT_FILENAME = "<script>"
 _START_SECONDS = 60.0  # a worker that has not said "ready" by then is broken (not a script's fault)
 _ENVS_KEPT = 32  # helper environments a worker keeps (one per calendar/masking settings version in use)
 _DUMP_SECONDS = 0.2  # how long an overrunning worker gets to write its stack before it is killed
+#: the wall-clock ceiling of a call (and of a run budget) as a multiple of its CPU-time limit
+WALL_FACTOR = 10
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 _LINE = re.compile(r'File "<script>", line (\d+)')
 _NEED_ENV = object()
 
 
 @dataclass(frozen=True)
 class Limits:
-    """``time_seconds``: wall-clock limit of one call; ``memory_mb``: address-space limit of a worker;
+    """``time_seconds``: CPU-time limit of one call; ``memory_mb``: address-space limit of a worker;
     ``workers``: the most workers running at once (callers wait for a free one beyond that); ``run_seconds``: the
-    wall-clock limit of all the sandboxed calls of one engine run (:func:`run_budget`), so that a diagram looping
-    through a slow script 200 times fails in seconds, not minutes, holding a worker and the case lock."""
+    CPU-time limit of all the sandboxed calls of one engine run (:func:`run_budget`), so that a diagram looping
+    through a slow script 200 times fails in seconds, not minutes, holding a worker and the case lock. Each is
+    also bounded on the wall clock at :data:`WALL_FACTOR` times its value."""
 
     time_seconds: float = 1.0
     run_seconds: float = 2.0
@@ -207,6 +214,7 @@ def _worker_main(conn: Any, memory_mb: int, dump_path: str) -> None:
 class _Worker:
     def __init__(self, ctx: Any, memory_mb: int) -> None:
         self.memory_mb = memory_mb
+        self.used = 0.0  # the CPU seconds of the last call
         self.envs: set[str] = set()
         fd, self.dump_path = tempfile.mkstemp(prefix="sanxiang-sandbox-", suffix=".txt")
         os.close(fd)
@@ -224,15 +232,41 @@ class _Worker:
     def alive(self) -> bool:
         return self.process.is_alive()
 
+    def cpu_seconds(self) -> float | None:
+        """The worker's CPU time so far (user + system), or None where /proc cannot tell."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat", encoding="ascii") as stat:  # noqa: PTH123
+                fields = stat.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / _TICKS
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def _wait(self, seconds: float) -> bool:
+        """Wait for the reply until the worker used ``seconds`` of CPU (or WALL_FACTOR times that on the wall
+        clock); whether it came. ``self.used`` is the CPU time the call took (the wall time where /proc cannot
+        tell)."""
+        start, started = self.cpu_seconds(), time.monotonic()
+        ceiling = started + seconds * WALL_FACTOR
+        deadline = started + seconds
+        while True:
+            ready = self.conn.poll(max(0.0, deadline - time.monotonic()))
+            now, cpu = time.monotonic(), self.cpu_seconds()
+            self.used = (cpu - start) if cpu is not None and start is not None else now - started
+            if ready:
+                return True
+            if self.used >= seconds or now >= ceiling:
+                return False
+            deadline = min(ceiling, now + max(0.01, seconds - self.used))
+
     def call(self, request: tuple, seconds: float, what: str) -> Any:
         """Send one request; the value, or ScriptError (the worker is killed when it overran or died)."""
+        self.used = 0.0
         try:
             self.conn.send(request)
         except MemoryError:
             raise ScriptError(f"{what}: the case data is too large to send to the script sandbox") from None
-        deadline = time.monotonic() + seconds
         try:
-            ready = self.conn.poll(max(0.0, deadline - time.monotonic()))
+            ready = self._wait(seconds)
             reply = self.conn.recv() if ready else None
         except (EOFError, OSError):
             self.kill()
@@ -402,16 +436,17 @@ class Sandbox:
             ScriptError: the code failed, overran its time or memory limit, or its result is too large.
         """
         seconds = LIMITS.time_seconds
-        deadline = _run_deadline.get()
+        budget = _run_deadline.get()
         used_up = (f"{what} exceeded the time limit of {LIMITS.run_seconds:g} s of one engine run (all its "
                    "scripts and conditions together: a loop through a slow script?)")
-        if deadline is not None:
-            left = deadline - time.monotonic()
+        if budget is not None:
+            left = min(budget.cpu_left, (budget.wall_deadline - time.monotonic()) / WALL_FACTOR)
             if left <= 0:
                 raise ScriptError(used_up)
             seconds = min(seconds, left)
         worker = self._checkout()
         alive = False
+        worker.used = 0.0
         try:
             blob = None if env_key in worker.envs else env_blob
             value = worker.call((env_key, blob, mode, source, context, external or {}, at, seconds), seconds, what)
@@ -426,6 +461,8 @@ class Sandbox:
                 raise ScriptError(used_up, line=exc.line) from None
             raise
         finally:
+            if budget is not None:
+                budget.cpu_left -= worker.used
             if alive:
                 worker.envs.add(env_key)
             with self._cond:
@@ -442,17 +479,27 @@ class Sandbox:
 
 _pool: Sandbox | None = None
 _pool_lock = threading.Lock()
-_run_deadline: ContextVar[float | None] = ContextVar("sanxiang_sandbox_run_deadline", default=None)
+
+
+@dataclass
+class _Budget:
+    """What is left of one engine run's budget: CPU seconds, and its wall-clock ceiling."""
+
+    cpu_left: float
+    wall_deadline: float
+
+
+_run_deadline: ContextVar[_Budget | None] = ContextVar("sanxiang_sandbox_run_deadline", default=None)
 
 
 @contextmanager
 def run_budget() -> Iterator[None]:
-    """The sandboxed calls inside share one wall-clock budget, ``LIMITS.run_seconds`` (an inner budget keeps the
-    outer one's deadline)."""
+    """The sandboxed calls inside share one budget: ``LIMITS.run_seconds`` of worker CPU time, and WALL_FACTOR
+    times that on the wall clock (an inner budget keeps the outer one's)."""
     if _run_deadline.get() is not None:
         yield
         return
-    token = _run_deadline.set(time.monotonic() + LIMITS.run_seconds)
+    token = _run_deadline.set(_Budget(LIMITS.run_seconds, time.monotonic() + LIMITS.run_seconds * WALL_FACTOR))
     try:
         yield
     finally:

@@ -9,7 +9,7 @@ from ..registry.schemas import PowerSchema
 from ..security import client_addr
 from ..services import corrections, org_scope, stats
 from ..services import disclosures as service
-from ..stats.schemas import AnnualReportSchema, PublishedYearSchema
+from ..stats.schemas import PublicAnnualReportSchema, PublishedYearSchema
 from . import blp, records
 from .schemas import (
     CorrectionResultSchema,
@@ -108,7 +108,7 @@ class PublicStatisticsYears(MethodView):
 @blp.route("/statistics/<int(min=1900, max=2200):year>")  # another year matches no route (404), like one unpublished
 class PublicStatistics(MethodView):
     @blp.arguments(PublicOrgQuerySchema, location="query")
-    @blp.response(200, AnnualReportSchema(exclude=("generated_by",)))  # no login name in public
+    @blp.response(200, PublicAnnualReportSchema)
     def get(self, query, year):
         """The latest published annual statistics report of ``year`` (``?org=<code>``: that organisation's; else
         the latest any organisation published, its ``org`` named); 404 if none."""

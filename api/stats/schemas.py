@@ -32,6 +32,13 @@ class AnnualReportSchema(Schema):
     content = fields.Dict()
 
 
+class PublicAnnualReportSchema(AnnualReportSchema):
+    """A report as the public reads it: no login name (who generated it is the bureau's record, not the public's)."""
+
+    class Meta:
+        exclude = ("generated_by",)
+
+
 class PublishedYearSchema(Schema):
     year = fields.Integer()
     version = fields.Integer()
