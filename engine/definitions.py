@@ -107,6 +107,38 @@ def _xsd_check(filename: str, tree: etree._ElementTree, bag: ErrorBag) -> bool:
     return False
 
 
+def _check_flow_refs(filename: str, tree: etree._ElementTree, bag: ErrorBag) -> bool:
+    """Every sequence flow starts and ends at an element of its own process; False after reporting any that
+    does not (on the flow itself, at its line)."""
+    ok = True
+    for proc in tree.xpath("//bpmn:process", namespaces=NS):
+        ids = {el.get("id") for el in proc.iter() if isinstance(el.tag, str) and el.get("id")}
+        for flow in proc.iter(f"{{{NS['bpmn']}}}sequenceFlow"):
+            for attr, role in (("sourceRef", "comes from"), ("targetRef", "goes to")):
+                ref = flow.get(attr)
+                if ref and ref not in ids:
+                    ok = False
+                    bag.add(filename, flow.get("id"), flow.sourceline,
+                            f"sequence flow '{flow.get('id')}' {role} '{ref}', which is not an element of process "
+                            f"'{proc.get('id')}'")
+    return ok
+
+
+def _check_unique_processes(filename: str, tree: etree._ElementTree, catalog: Catalog, bag: ErrorBag) -> bool:
+    """No process id of this file is defined by another file of the set; False after reporting one that is."""
+    ok = True
+    for proc in tree.xpath("//bpmn:process", namespaces=NS):
+        pid = proc.get("id")
+        other = catalog.processes.get(pid)
+        if other is not None and other != filename:
+            ok = False
+            where = element_line(catalog.trees.get(other), pid)
+            bag.add(filename, pid, proc.sourceline,
+                    f"process id '{pid}' is also defined in {other}" + (f" (line {where})" if where else "")
+                    + ": a process id may be defined by one file only; rename one of them")
+    return ok
+
+
 def _spiff_problem(exc: Exception, trees: dict[str, etree._ElementTree], bag: ErrorBag) -> None:
     file = getattr(exc, "file_name", None) or None
     element_id = getattr(exc, "id", None) or getattr(exc, "task_id", None) or None
@@ -152,6 +184,11 @@ def load_catalog(files: dict[str, bytes], lint: Collection[str] | None = None) -
         catalog.trees[filename] = tree
         if kind == "bpmn" and not _xsd_check(filename, tree, bag):
             continue
+        if kind == "bpmn":
+            flows_ok = _check_flow_refs(filename, tree, bag)
+            ids_ok = _check_unique_processes(filename, tree, catalog, bag)
+            if not (flows_ok and ids_ok):
+                continue  # SpiffWorkflow's own message for these names neither the flow nor the other file
         try:
             if kind == "bpmn":
                 parser.add_bpmn_xml(tree.getroot(), filename)

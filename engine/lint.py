@@ -88,16 +88,27 @@ def _properties(el: etree._Element) -> dict[str, str]:
     }
 
 
+def _lane_lines(tree: etree._ElementTree) -> dict[str, tuple[str, int]]:
+    """lane name -> (id, line) of the first lane so named."""
+    found: dict[str, tuple[str, int]] = {}
+    for lane in tree.xpath("//bpmn:lane", namespaces=NS):
+        found.setdefault(lane.get("name") or "", (lane.get("id") or "?", lane.sourceline))
+    return found
+
+
 def _lint_tasks(catalog: Catalog, file: str, tree: etree._ElementTree, bag: ErrorBag) -> None:
     lanes = _lanes(tree)
     known = ", ".join(f"{k} ({v['zh']})" for k, v in ROLES.items())
+    lane_at = _lane_lines(tree)
     for task in tree.xpath("//bpmn:userTask", namespaces=NS):
         tid = task.get("id")
         lane = lanes.get(tid)
         if lane is None:
             bag.add(file, tid, task.sourceline, "user task is not in any lane")
         elif role_for_lane(lane) is None:
-            bag.add(file, tid, task.sourceline, f"lane '{lane}' is not a known role ({known})")
+            lane_id, lane_line = lane_at.get(lane, ("?", 0))
+            bag.add(file, tid, task.sourceline, f"user task sits in lane '{lane}' ({lane_id}, line {lane_line}), "
+                    f"which is not a known role: name the lane after a role ({known})")
         form_key = _properties(task).get("formKey")
         if not form_key:
             bag.add(file, tid, task.sourceline, "user task has no formKey property")

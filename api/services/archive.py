@@ -21,13 +21,21 @@ from engine.history import canonical_time
 from ..extensions import db
 from ..models import Blob, DefinitionFile, Event, Instance
 from ..models.types import utcnow
+from . import case_file
 from .evidence import evidence_path, items_of
 from .history import append_event
 from .locks import hold
 
+
+def archive_text(key: str) -> str:
+    """The case file in the zip is a Chinese document whatever the exporter's page language."""
+    from ..web.i18n import STRINGS
+
+    return STRINGS.get(key, {}).get("zh", key)
+
+
 RETENTION = {"permanent": "永久", "30y": "30年", "10y": "10年"}
-EVENT_TITLES = {"instance_started": "立案（流程启动）", "data_edited": "数据更正记录", "rewound": "流程回退记录",
-                "disclosure_published": "公示发布记录"}
+RETENTION_EN = {"permanent": "Permanent", "30y": "30 years", "10y": "10 years"}
 
 
 def _event_json(ev: Event) -> dict[str, Any]:
@@ -36,48 +44,28 @@ def _event_json(ev: Event) -> dict[str, Any]:
     return fields
 
 
-def _form_labels(files: dict[str, bytes]) -> dict[str, dict[str, str]]:
-    labels: dict[str, dict[str, str]] = {}
-    for name, content in files.items():
-        if name.endswith(".form"):
-            form = json.loads(content)
-
-            def walk(components: list[dict[str, Any]], into: dict[str, str]) -> None:
-                for comp in components:
-                    if comp.get("components"):
-                        walk(comp["components"], into)
-                    if comp.get("key"):
-                        into[comp["key"]] = comp.get("label") or comp["key"]
-
-            walk(form.get("components") or [], labels.setdefault(name[: -len(".form")], {}))
-    return labels
-
-
-def _documents(events: list[Event], labels: dict[str, dict[str, str]], evidence: list[Any]) -> list[dict[str, Any]]:
-    docs = []
-    for ev in events:
-        at = canonical_time(ev.at)
-        if ev.type == "task_completed":
-            form_labels = labels.get(ev.data.get("form_key") or "", {})
-            fields = [(form_labels.get(k, k), _show(v)) for k, v in (ev.data.get("submitted") or {}).items()]
-            docs.append({"title": ev.data.get("name") or ev.element_id, "at": at, "by": ev.actor, "sha256": ev.hash,
-                         "fields": fields})
-        elif ev.type in EVENT_TITLES:
-            fields = [(k, _show(v)) for k, v in (ev.data or {}).items() if k not in ("manifest",)]
-            docs.append({"title": EVENT_TITLES[ev.type], "at": at, "by": ev.actor, "sha256": ev.hash, "fields": fields})
-    for item in evidence:
-        docs.append({"title": f"证据：{item.title or item.filename or item.sha256[:12]}（{item.media_type}）",
-                     "at": canonical_time(item.captured_at or item.uploaded_at), "by": item.uploaded_by,
-                     "sha256": item.sha256, "fields": [(k, _show(v)) for k, v in item.metadata_dict().items() if v]})
-    return docs
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False)
-    return "" if value is None else str(value)
+def case_file_context(instance: Instance, events: list[Event], files: dict[str, bytes], evidence: list[Any],
+                      lang: str = "zh") -> dict[str, Any]:
+    """What the case file (案卷) shows, in ``lang``: labels instead of codes, Beijing local times."""
+    forms = case_file.form_fields(files)
+    every = case_file.all_fields(forms)
+    names = case_file.display_names({e.actor for e in events} | {i.uploaded_by for i in evidence}
+                                    | {instance.started_by})
+    data = instance.data or {}
+    retention = str(data.get("retention"))
+    return {
+        "instance": instance, "data": data,
+        "party": case_file.show(data.get("party_name"), every.get("party_name"), lang),
+        "act_type": case_file.show(data.get("act_type"), every.get("act_type"), lang),
+        "status": case_file.status_label(instance.status, lang),
+        "started_at": case_file.local_time(instance.started_at, with_seconds=False),
+        "ended_at": case_file.local_time(instance.ended_at, with_seconds=False) if instance.ended_at else None,
+        "retention": (RETENTION if lang == "zh" else RETENTION_EN).get(retention)
+                     or ("按局规定" if lang == "zh" else "as the bureau rules"),
+        "started_by": case_file.person(instance.started_by, names, lang),
+        "documents": case_file.documents(events, forms, evidence, names, lang),
+        "event_count": len(events), "head_hash": events[-1].hash if events else "",
+    }
 
 
 def build_archive(instance: Instance, actor: str, client_addr: str | None) -> bytes:
@@ -126,13 +114,11 @@ def build_archive(instance: Instance, actor: str, client_addr: str | None) -> by
             "evidence": ev_entries,
         }
         zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
-        data = instance.data or {}
-        case_file = render_template(
-            "archive_case.html", instance=instance, data=data,
-            retention=RETENTION.get(str(data.get("retention")), "按局规定"), exported_by=actor,
-            exported_at=manifest["exported_at"], documents=_documents(own, _form_labels(files), evidence),
-            event_count=len(own), head_hash=own[-1].hash if own else "")
-        zf.writestr("案卷.html", case_file)
+        names = case_file.display_names({actor})
+        page = render_template(
+            "archive_case.html", **case_file_context(instance, own, files, evidence, "zh"),
+            tr=archive_text, exported_by=case_file.person(actor, names), exported_at=case_file.local_time(utcnow()))
+        zf.writestr("案卷.html", page)
     hold(f"access:{instance.id}")  # concurrent reads of the case queue on its access stream (services/access.py)
     append_event(f"access:{instance.id}", None, "archive_exported", actor=actor, role=None, instance_id=instance.id,
                  data={"events": len(events), "evidence": len(ev_entries)}, client_addr=client_addr)

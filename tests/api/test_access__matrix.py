@@ -143,6 +143,7 @@ class Row:
     path: str | Callable[[World, str | None], str] | None = None  # the URL when it is not the rule itself
     body: Callable[[World, str | None, Who], dict[str, Any]] | None = None  # JSON body (or form data on the web)
     files: Callable[[], dict[str, Any]] | None = None  # multipart body
+    json: bool = False  # a web route taking JSON (with the session's CSRF token in X-CSRF-Token)
 
 
 def _year_body(_w, _c, _u):
@@ -179,15 +180,63 @@ EXPECTED: dict[tuple[str, str], Row] = {
                             path="/login?nocsrf=1"),
     ("POST", "/logout"): Row(anyone(302), kind="web"),
     ("GET", "/inbox"): Row(web(logged_in(200)), kind="web"),
+    ("GET", "/cases/new"): Row(web(logged_in(200)), kind="web"),
+    ("POST", "/cases/new/<key>"): Row(web(by_role(302, "officer", "admin")), kind="web",
+                                      path="/cases/new/enforcement_case"),
+    ("GET", "/cases/<int:instance_id>"): Row(web(on_case(200, full=False)), case=True, kind="web",
+                                             path=lambda w, case: f"/cases/{w.ids[case]}"),
     ("GET", "/public"): Row(anyone(200), kind="web"),
     ("GET", "/public/officers"): Row(anyone(200), kind="web"),
     ("GET", "/public/powers"): Row(anyone(200), kind="web"),
     ("GET", "/static/<path:filename>"): Row(anyone(404), kind="web", path="/static/none.css"),  # nothing there
     ("GET", "/static/dist/<path:filename>"): Row(anyone(404), kind="web", path="/static/dist/none.js"),
     ("GET", "/favicon.ico"): Row(anyone(301), kind="web"),
+    # admin and head pages (api/web/pages/admin_*.py, dashboard.py): the API's answers, a form refusal a redirect
+    ("GET", "/admin/users"): Row(web(by_role(200, "admin")), kind="web"),
+    ("POST", "/admin/users"): Row(web(by_role(302, "admin")), kind="web", body=lambda w, c, u: {}),
+    ("GET", "/admin/users/<username>"): Row(
+        lambda u, c=None: 302 if u is None else (404 if c == U4 else 200) if has(u, "admin") else 403,
+        case=True, kind="web", path="/admin/users/{user}"),
+    ("POST", "/admin/users/<username>"): Row(  # an empty form: refused with a message, nothing changed
+        lambda u, c=None: 302 if u is None else (404 if c == U4 else 302) if has(u, "admin") else 403,
+        case=True, kind="web", path="/admin/users/{user}", body=lambda w, c, u: {}),
+    ("POST", "/admin/users/<username>/certificates"): Row(
+        lambda u, c=None: 302 if u is None else (404 if c == U4 else 302) if has(u, "admin") else 403,
+        case=True, kind="web", path="/admin/users/{user}/certificates", body=lambda w, c, u: {}),
+    ("POST", "/admin/users/<username>/lockout"): Row(
+        lambda u, c=None: 302 if u is None else (404 if c == U4 else 302) if has(u, "admin") else 403,
+        case=True, kind="web", path="/admin/users/{user}/lockout"),
+    ("GET", "/admin/devices"): Row(web(logged_in(200)), kind="web"),
+    ("POST", "/admin/devices"): Row(web(by_role(302, "admin", "head")), kind="web", body=lambda w, c, u: {}),
+    ("GET", "/admin/devices/<code>"): Row(web(in_bureau(200)), kind="web", path="/admin/devices/{device_out}"),
+    ("POST", "/admin/devices/<code>/<action>"): Row(web(in_bureau(302, write=True)), kind="web",
+                                                    path="/admin/devices/{device_out}/checkout",
+                                                    body=lambda w, c, u: {}),
+    ("GET", "/admin/settings"): Row(web(by_role(200, "admin", "process_owner")), kind="web"),
+    ("POST", "/admin/settings/<key>"): Row(web(by_role(302, "admin", "process_owner")), kind="web",
+                                           path="/admin/settings/warning_days", body=lambda w, c, u: {}),
+    ("POST", "/admin/calendar/years"): Row(web(by_role(302, "admin", "process_owner")), kind="web",
+                                           body=lambda w, c, u: {}),
+    ("GET", "/dashboard"): Row(web(by_role(200, "head", "auditor", "admin", "supervisor")), kind="web"),
+    # the public portal (api/public/pages.py)
+    ("GET", "/public/decisions/<int:disclosure_id>"): Row(anyone(404), kind="web", path="/public/decisions/2147483647"),
+    ("GET", "/public/statistics"): Row(anyone(200), kind="web"),
     ("GET", "/tasks/<task_id>"): Row(web(task_route(200)), case=True, kind="web", path=_task_path(prefix="/tasks")),
     ("POST", "/tasks/<task_id>"): Row(web(task_route(422, work=True)), case=True, kind="web",
                                       path=_task_path(prefix="/tasks"), body=lambda w, c, u: {}),
+    ("POST", "/tasks/<task_id>/submit"): Row(task_route(422, work=True), case=True, kind="web", json=True,
+                                             path=_task_path("/submit", prefix="/tasks"),
+                                             body=lambda w, c, u: {"data": {}}),
+    # process owners' pages (api/web/pages/definitions.py)
+    ("GET", "/processes"): Row(web(logged_in(200)), kind="web"),
+    ("GET", "/processes/<kind>/<key>/versions/<int:version>/file"): Row(
+        web(logged_in(200)), kind="web", path="/processes/bpmn/recording/versions/1/file"),
+    ("GET", "/processes/<key>/compare"): Row(web(logged_in(200)), kind="web", path="/processes/recording/compare"),
+    ("GET", "/processes/<key>/edit"): Row(web(by_role(200, "process_owner")), kind="web",
+                                          path="/processes/recording/edit"),
+    ("GET", "/decisions/<key>/edit"): Row(web(by_role(200, "process_owner")), kind="web",
+                                          path="/decisions/major_decision/edit"),
+    ("GET", "/forms/<key>/edit"): Row(web(by_role(200, "process_owner")), kind="web", path="/forms/record_start/edit"),
     ("POST", "/tasks/<task_id>/<action>"): Row(web(task_route(302, work=True)), case=True, kind="web",
                                                path=_task_path("/claim", prefix="/tasks")),
     ("GET", "/api/docs"): Row(anyone(200)),
@@ -199,6 +248,18 @@ EXPECTED: dict[tuple[str, str], Row] = {
                                                                            "password": "demo"}),
     ("POST", "/api/v1/auth/logout"): Row(logged_in(204)),  # sent with a fresh token of its own
     ("GET", "/api/v1/me"): Row(logged_in(200)),
+    # --- audit pages (api/web/pages/audit.py) ---
+    ("GET", "/audit"): Row(web(by_role(200, "officer", "legal_reviewer", "legal_counsel", "head", "auditor", "admin",
+                                       "supervisor")), kind="web"),
+    ("GET", "/audit/<int:instance_id>"): Row(
+        web(on_case(200, "officer", "legal_reviewer", "legal_counsel", "head", "auditor", "admin", "supervisor")),
+        case=True, kind="web", path=lambda w, case: f"/audit/{w.ids[case]}"),
+    ("GET", "/audit/<int:instance_id>/case-file"): Row(
+        web(on_case(200, "auditor", "admin", "head", "supervisor")), case=True, kind="web",
+        path=lambda w, case: f"/audit/{w.ids[case]}/case-file"),
+    ("GET", "/audit/versions/<key>/<int:version>"): Row(
+        web(by_role(200, "officer", "legal_reviewer", "legal_counsel", "head", "auditor", "admin", "supervisor")),
+        kind="web", path="/audit/versions/enforcement_case/1"),
     # --- cases ---
     ("GET", "/api/v1/instances"): Row(by_role(200, "officer", "legal_reviewer", "legal_counsel", "head",
                                               "publicity_officer", "auditor", "admin", "supervisor")),
@@ -388,6 +449,8 @@ class Caller:
             client, token = self.session(user)
             if method == "GET":
                 return client.get(url)
+            if row.json:
+                return client.open(url, method=method, json=body, headers={"X-CSRF-Token": token})
             data = dict(body or {})
             if "nocsrf" not in url:
                 data["csrf_token"] = token
