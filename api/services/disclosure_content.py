@@ -150,8 +150,12 @@ def require_release(instance_id: int, basis: Basis) -> Event:
     return releases[-1]
 
 
-def check_only_masked(data: dict[str, Any], alternatives: tuple[str, ...] = ()) -> None:
+def check_only_masked(data: dict[str, Any], alternatives: tuple[str, ...] = (), masked_view: bool = False) -> None:
     """The text to publish is the composed original (``disclosure_text``) with spans masked, nothing else.
+
+    ``masked_view``: the editor reads the case without raw ID numbers (the publicity officer), so the text is
+    compared with the original as they see it: a raw ID number typed back is refused whether or not it is right,
+    and the answer is no oracle for the digits they may not read.
 
     Raises:
         FormDataInvalid: naming ``masked_text`` when it adds or changes text, or when there is no
@@ -159,6 +163,12 @@ def check_only_masked(data: dict[str, Any], alternatives: tuple[str, ...] = ()) 
     """
     original = str(data.get("disclosure_text") or "")
     text = str(data.get("masked_text") or original)
+    if masked_view:
+        from ..permissions import shown
+
+        original = shown({"t": original}, "masked")["t"]
+        text = str(data.get("masked_text") or original)
+        alternatives = tuple(shown({"t": a}, "masked")["t"] for a in alternatives)
     if not original.strip():
         raise FormDataInvalid({"masked_text": ["there is no composed original (disclosure_text) to mask: the "
                                                "published text is composed from the decision, not typed"]},

@@ -42,10 +42,25 @@ def _publish(instance: Instance, step: runtime.StepRecord, actor: str) -> dict[s
     release = disclosure_content.require_release(instance.id, basis)
     if basis.kind == "decision":
         gate.check_published_content(instance)  # what is published is what the head decided (APL 58, 59)
-    disclosure_content.check_only_masked(data, review_alternatives(data))
+    disclosure_content.check_only_masked(data, review_alternatives(data), masked_view=_masked_view(instance, actor))
     item = disclosures.publish(instance, actor, basis.kind)
     return {"disclosure_id": item.id, "masked_text": item.masked_text, "basis": basis.kind,
             "decision_event": basis.seq, "release_event": release.seq}
+
+
+def _masked_view(instance: Instance, actor: str) -> bool:
+    """Whether ``actor`` reads the case in the masked view (the publicity officer: no raw ID numbers)."""
+    from sqlalchemy import select
+
+    from .. import permissions
+
+    user = db.session.scalar(select(User).where(User.username == actor))
+    if user is None:
+        return False
+    try:
+        return permissions.case_view(user, instance) == "masked"
+    except Exception:  # noqa: BLE001 - out of reach: the strictest check
+        return True
 
 
 def _withhold(instance: Instance, step: runtime.StepRecord, actor: str) -> dict[str, Any]:
