@@ -105,13 +105,27 @@ def display(value: Any, key: str, labels: dict[str, dict[str, str]], lang: str) 
     return _beijing_time(text) or text
 
 
+#: markdown's punctuation: a backslash before each makes it a literal character
+_MD_PUNCTUATION = re.compile(r"([\\`*_\[\]()#+\-.!|~:/])")  # ":" and "/" too: no autolinked URL
+_HTML_CHARS = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "{": "&#123;", "}": "&#125;"}
+
+
+def as_literal(value: str) -> str:
+    """``value`` as literal text inside form-js markdown: no HTML (``<``, ``&``), no markdown (links, headings,
+    emphasis, lists) and no template (``{{``) of its own — what a user typed is shown, never rendered; its line
+    breaks stay line breaks."""
+    escaped = _MD_PUNCTUATION.sub(r"\\\1", str(value))
+    escaped = "".join(_HTML_CHARS.get(ch, ch) for ch in escaped)
+    return escaped.replace("\r\n", "\n").replace("\n", "  \n")
+
+
 def fill_texts(form: dict[str, Any], values: dict[str, Any], labels: dict[str, dict[str, str]],
                lang: str) -> dict[str, Any]:
     """A copy of ``form`` whose text components show case data ({{key}}) as labels (form-js would show codes)."""
 
     def fill(text: str) -> str:
-        shown = _TEMPLATE_KEY.sub(lambda m: display(values.get(m.group(1)), m.group(1), labels, lang), text)
-        return shown.replace("{{", "{ {")  # a value never becomes a template of its own
+        return _TEMPLATE_KEY.sub(
+            lambda m: as_literal(display(values.get(m.group(1)), m.group(1), labels, lang)), text)
 
     def walk(scope: dict[str, Any]) -> dict[str, Any]:
         out = dict(scope)

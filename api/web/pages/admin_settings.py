@@ -124,12 +124,15 @@ def _holiday(parts: list[str]) -> dict[str, Any]:
     return {"from": parts[0], "to": parts[1] if has_to else parts[0], "name": name}
 
 
+_WHOLE = re.compile(r"-?[0-9]{1,6}")
+
+
 def _new_value(key: str, form, org_id: int | None) -> Any:
     """The setting's next value from its form (the service validates it)."""
     value = settings_service.get(key, org_id)
     if key == "warning_days":
         raw = form.get("value", "").strip()
-        if not raw.lstrip("-").isdigit():
+        if not _WHOLE.fullmatch(raw):  # ASCII digits only (``²`` is a digit to str.isdigit, not to int)
             raise FormDataInvalid({"value": [t("admin_whole_number")]})
         return int(raw)
     if key == "recording_requirements":
@@ -177,7 +180,7 @@ def admin_calendar_load():
     permissions.require("calendar.edit")
     form = request.form
     raw_year = form.get("year", "").strip()
-    year = int(raw_year) if raw_year.isdigit() else 0
+    year = int(raw_year) if re.fullmatch(r"[0-9]{4}", raw_year) else 0
     back = url_for("web.admin_settings", year=year or None) + "#calendar-year"
 
     def load():

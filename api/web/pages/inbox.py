@@ -3,6 +3,7 @@ deadline colour and free text (title, case number); claim 认领, release 放回
 scripts); the same rows and checks as ``GET /api/v1/tasks`` and ``GET /api/v1/instances``."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -13,7 +14,7 @@ from engine.errors import SanxiangError
 from ... import permissions
 from ...errors import status_of
 from ...extensions import db
-from ...models import Event, Instance, TaskRow
+from ...models import DefinitionVersion, Event, Instance, TaskRow
 from ...security import client_addr, current_user
 from ...services import tasks as task_service
 from ...services.deadlines import calendar_warning_of, warning_for
@@ -26,21 +27,44 @@ DEADLINES = ("normal", "yellow", "red")
 LIMIT = 200
 
 
-def _filters() -> dict[str, str]:
+def _process_names(user) -> dict[str, str]:
+    """The processes of the user's bureau (another bureau's definition does not exist for them)."""
+    from ...services import definitions as definition_service
+
+    keys = {v.key for v in definition_service.visible(user, list(db.session.scalars(select(DefinitionVersion))))}
+    return {k: v for k, v in process_names().items() if k in keys}
+
+
+def _filters(user) -> dict[str, str]:
     process = request.args.get("process", "")
     deadline = request.args.get("deadline", "")
-    return {"process": process if process in process_names() else "",
+    return {"process": process if process in _process_names(user) else "",
             "deadline": deadline if deadline in DEADLINES else "",
             "q": request.args.get("q", "").strip()[:100]}
 
 
+_CASE_NUMBER = re.compile(r"#?\s*([0-9]{1,9})")
+
+
+def _case_number(q: str) -> int | None:
+    """The case number a search names (``12`` or ``#12``; ASCII digits only)."""
+    match = _CASE_NUMBER.fullmatch(q.strip())
+    return int(match.group(1)) if match else None
+
+
 def _text_clause(q: str, title_column):
     """Free text: the title contains it, or it is the case number (``12`` or ``#12``)."""
-    number = q.lstrip("#").strip()
     clauses = [title_column.contains(q, autoescape=True), Instance.title.contains(q, autoescape=True)]
-    if number.isdigit() and len(number) < 10:
-        clauses.append(Instance.id == int(number))
+    number = _case_number(q)
+    if number is not None:
+        clauses.append(Instance.id == number)
     return or_(*clauses)
+
+
+def _matches(q: str, instance_id: int, *shown_titles: str) -> bool:
+    """The search over what the user is shown (the masked view searches masked titles: a search is no oracle for
+    the ID numbers it hides)."""
+    return _case_number(q) == instance_id or any(q in (title or "") for title in shown_titles)
 
 
 def _deadline_ok(warning: str | None, wanted: str) -> bool:
@@ -57,11 +81,11 @@ def _task_rows(user, tab: str, filters: dict[str, str]) -> list[dict[str, Any]]:
         stmt = stmt.where(TaskRow.role.in_(roles), TaskRow.assignee.is_(None))
     if filters["process"]:
         stmt = stmt.where(Instance.definition_key == filters["process"])
-    if filters["q"]:
+    masked = user.has_role("publicity_officer")
+    if filters["q"] and not masked:
         stmt = stmt.where(_text_clause(filters["q"], TaskRow.title))
     stmt = stmt.order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at).limit(LIMIT)
     names = process_names()
-    masked = user.has_role("publicity_officer")
     rows = []
     for task, instance in db.session.execute(stmt).all():
         warning = warning_for(task.due_at, org_id=task.org_id)
@@ -70,6 +94,9 @@ def _task_rows(user, tab: str, filters: dict[str, str]) -> list[dict[str, Any]]:
         title = task.title
         if masked and permissions.task_view(user, task) != "full":  # the same masked titles as GET /api/v1/tasks
             title = permissions.shown({"t": title}, "masked")["t"]
+        if masked and filters["q"] and not _matches(
+                filters["q"], task.instance_id, title, permissions.shown({"t": instance.title}, "masked")["t"]):
+            continue
         rows.append({"id": task.id, "name": task.name, "instance_id": task.instance_id, "title": title,
                      "process": names.get(instance.definition_key, instance.definition_key),
                      "role": role_label(task.role), "assignee": task.assignee, "warning": warning,
@@ -85,7 +112,8 @@ def _case_rows(user, filters: dict[str, str]) -> list[dict[str, Any]]:
                                   or_(Instance.started_by == user.username, worked))
     if filters["process"]:
         stmt = stmt.where(Instance.definition_key == filters["process"])
-    if filters["q"]:
+    masked = user.has_role("publicity_officer")
+    if filters["q"] and not masked:
         stmt = stmt.where(_text_clause(filters["q"], Instance.title))
     stmt = stmt.order_by(Instance.id.desc()).limit(LIMIT)
     names = process_names()
@@ -96,8 +124,11 @@ def _case_rows(user, filters: dict[str, str]) -> list[dict[str, Any]]:
         warning = warning_for(instance.due_at, org_id=instance.org_id) if instance.status == "running" else None
         if not _deadline_ok(warning, filters["deadline"]):
             continue
-        view = permissions.case_view(user, instance) if user.has_role("publicity_officer") else "full"
-        rows.append({"id": instance.id, "title": permissions.shown({"t": instance.title}, view or "masked")["t"],
+        view = permissions.case_view(user, instance) if masked else "full"
+        title = permissions.shown({"t": instance.title}, view or "masked")["t"]
+        if masked and filters["q"] and not _matches(filters["q"], instance.id, title):
+            continue
+        rows.append({"id": instance.id, "title": title,
                      "process": names.get(instance.definition_key, instance.definition_key),
                      "status": t(f"inbox_status_{instance.status}"), "status_key": instance.status,
                      "started_by": people.get(instance.started_by or "", instance.started_by or ""),
@@ -111,7 +142,7 @@ def inbox():
     user = current_user(required=False)
     if user is None:
         return redirect(url_for("web.login"))
-    filters = _filters()
+    filters = _filters(user)
     tab = request.args.get("tab", "")
     if tab not in TABS:  # no tab chosen: my tasks, or the claimable ones when I hold none
         tab = "mine" if db.session.scalar(select(TaskRow.id).where(
@@ -122,7 +153,7 @@ def inbox():
         from ...services.calendar_years import status as calendar_status
 
         unknown_years = calendar_status()["unknown_years_in_use"]
-    processes = sorted(process_names().items(), key=lambda kv: kv[0])
+    processes = sorted(_process_names(user).items(), key=lambda kv: kv[0])
     return render_template("inbox/inbox.html", tab=tab, tabs=TABS, rows=rows, filters=filters,
                            filtered=any(filters.values()), filter_args={k: v for k, v in filters.items() if v}, processes=processes, deadlines=DEADLINES,
                            unknown_years=unknown_years)

@@ -9,10 +9,11 @@ async function start() {
   const strings = pageData('page-strings');
   const holder = document.getElementById('task-form');
   if (!holder) return;
-  const form = await mountForm(holder, page);
+  // the page's own elements are found before the form renders: nothing the form shows can take their ids
   const button = document.getElementById('task-submit');
   const box = document.getElementById('task-refusal');
   const status = document.getElementById('task-status');
+  const form = await mountForm(holder, page);
   if (button) {
     button.hidden = false;
     button.addEventListener('click', async () => {
