@@ -141,10 +141,10 @@ def checkout(code: str, officer: str, user: User, note: str | None, client_addr:
                                         "admin or head records checkouts for others")
         role = "officer"
     holder = db.session.scalar(select(User).where(User.username == officer))
-    if holder is None or not holder.active or not holder.has_role("officer"):
-        raise FormDataInvalid({"officer": [f"'{officer}' is not an active user with role officer"]})
-    if not org_scope.in_bureau(holder, device.org_id):
-        raise FormDataInvalid({"officer": [f"'{officer}' is not an officer of the bureau the device belongs to"]})
+    if (holder is None or not holder.active or not holder.has_role("officer")
+            or not org_scope.in_bureau(holder, device.org_id)):  # one answer: no oracle for another bureau's users
+        raise FormDataInvalid({"officer": [f"'{officer}' is not an active officer of the bureau the device "
+                                           "belongs to"]})
     last = last_movement(device)
     if last is not None and last.action == "checkout":
         raise StateConflict(f"device '{code}' is checked out to {last.officer} since {last.at.isoformat()}; "
