@@ -188,7 +188,10 @@ def _foreign_origin() -> str | None:
 def _refuse(code: int, message: str, rule: str):
     if request.path.startswith("/api/"):
         return jsonify(error_body(code, message, {"rule": rule})), code
-    return render_template("message.html", message=message), code
+    from .web.i18n import t
+
+    key = "csrf_refused_origin" if rule == "csrf_origin" else "csrf_refused_token"
+    return render_template("message.html", message=t(key)), code
 
 
 def _guard_cross_site():

@@ -227,6 +227,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/tasks/<task_id>/submit"): Row(task_route(422, work=True), case=True, kind="web", json=True,
                                              path=_task_path("/submit", prefix="/tasks"),
                                              body=lambda w, c, u: {"data": {}}),
+    # the message catalogue for the page scripts (api/web/pages/messages.py): text in, text out, any session
+    ("POST", "/messages/translate"): Row(logged_in(200), kind="web", json=True,
+                                         body=lambda w, c, u: {"messages": ["instance 1 not found"]}),
     # process owners' pages (api/web/pages/definitions.py)
     ("GET", "/processes"): Row(web(logged_in(200)), kind="web"),
     ("GET", "/processes/<kind>/<key>/versions/<int:version>/file"): Row(

@@ -33,7 +33,7 @@ def _case_at_publicity(http) -> int:
 
 
 def test_the_masked_inbox_search_is_no_oracle_for_an_id_number(app, http):
-    iid = _case_at_publicity(http)
+    _case_at_publicity(http)
     client = app.test_client()
     web_login(client, "publicity1")
     shown = client.get("/inbox?tab=claimable").get_data(as_text=True)

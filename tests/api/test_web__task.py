@@ -107,7 +107,8 @@ def test_form_texts_show_labels_not_codes():
     values = {"penalty_kind": "fine", "is_major": True, "at": "2026-11-30T01:30:00+00:00",
               "officers": ["officer1", "officer2"]}
     text = fill_texts(form, values, labels, "zh")["components"][0]["text"]
-    assert text == "**处理：** 罚款 重大：是 于 2026-11-30 09:30 人员：officer1、officer2 "
+    # values are literal text: markdown punctuation escaped (the viewer shows 2026-11-30 09:30)
+    assert text == "**处理：** 罚款 重大：是 于 2026\\-11\\-30 09\\:30 人员：officer1、officer2 "
     assert display(False, "x", labels, "en") == "No"
     assert display({"a": 1}, "x", labels, "zh") == ""  # never a Python dict
 

@@ -17,7 +17,9 @@ from engine.errors import FormDataInvalid, NotFound, RuleViolation, SanxiangErro
 from ...extensions import db
 from ...models import User
 from ...security import current_user
-from ..i18n import t
+from ..i18n import lang, t
+from ..messages import translate
+from ..strings.rules import refusal
 
 
 def page_user() -> User | None:
@@ -46,7 +48,7 @@ def local_time(value: Any) -> str:
 
 
 def _field_problems(errors: Any) -> list[str]:
-    """A marshmallow / service ``errors`` mapping as lines ``field label: message``."""
+    """A marshmallow / service ``errors`` mapping as lines ``field label: message`` (both in the page's language)."""
     out: list[str] = []
     if isinstance(errors, dict):
         for field, messages in errors.items():
@@ -55,15 +57,17 @@ def _field_problems(errors: Any) -> list[str]:
             if isinstance(messages, dict):
                 out += [f"{label} — {line}" for line in _field_problems(messages)]
             else:
-                text = "; ".join(str(m) for m in (messages if isinstance(messages, list) else [messages]))
+                listed = messages if isinstance(messages, list) else [messages]
+                text = "; ".join(translate(str(m), lang()) for m in listed)
                 out.append(f"{label}: {text}")
     elif errors:
-        out.append(str(errors))
+        out.append(translate(str(errors), lang()))
     return out
 
 
 def refusal_text(exc: Exception, conflict_key: str | None = None) -> str:
-    """The page-language message for a refused change (the service's detail, in English, follows for 422)."""
+    """The page-language message for a refused change (the service's detail follows for 422, translated by the
+    message catalogue where it knows the message)."""
     if isinstance(exc, ValidationError):
         return f"{t('admin_invalid')} {'; '.join(_field_problems(exc.messages))}"
     if isinstance(exc, FormDataInvalid):
@@ -72,7 +76,7 @@ def refusal_text(exc: Exception, conflict_key: str | None = None) -> str:
         return t(conflict_key) if conflict_key else t("error_409")
     if isinstance(exc, RuleViolation):
         key = f"admin_rule_{exc.rule}"
-        return t(key) if t(key) != key else t("error_403")
+        return t(key) if t(key) != key else refusal(exc.rule, lang())["text"]
     if isinstance(exc, NotFound):
         return t("error_404")
     return t("error_title")

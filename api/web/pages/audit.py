@@ -47,13 +47,23 @@ def _login():
 
 
 def _error(exc: SanxiangError):
-    return render_error(status_of(exc), exc.message)
+    return render_error(status_of(exc), exc.message, exc)
 
 
 # --- search ---------------------------------------------------------------------------------------------------------
 
 def _parse_day(value: str) -> date | None:
-    return date.fromisoformat(value) if value else None
+    """A search date (``YYYY-MM-DD``, 1900–2200 like every date the API takes).
+
+    Raises:
+        ValueError: not a date, or out of that range.
+    """
+    if not value:
+        return None
+    day = date.fromisoformat(value)
+    if not 1900 <= day.year <= 2200:
+        raise ValueError(f"{value}: dates run from 1900 to 2200")
+    return day
 
 
 def _day_start_utc(day: date) -> datetime:
@@ -218,7 +228,7 @@ def audit_replay(instance_id: int):
         "mode": "replay", "instance_id": instance.id, "steps": steps, "states": states, "data": data,
         "bpmn": bpmn[1].decode("utf-8") if bpmn else None,
         "verify_url": f"/api/v1/instances/{instance.id}/verify" if permissions.can(user, "instance.verify") else None,
-        "texts": {k: t(k) for k in _JS_TEXTS},
+        "texts": {k: t(k) for k in _JS_TEXTS}, "translate_url": url_for("web.messages_translate"),
     }
     return render_template("audit/replay.html", instance=instance, page=page, steps=steps,
                            status=case_file.status_label(instance.status, here),

@@ -30,6 +30,7 @@ from ...services.instances import declared_start_data, load_workflow, open_tasks
 from .. import nav, web_blp
 from ..error_pages import render_error
 from ..i18n import lang, t
+from ..messages import translate
 
 nav.add("web.new_case", "inbox_new", ("officer", "admin"), 15)
 
@@ -85,7 +86,7 @@ def login_required():
 
 def error_page(exc: SanxiangError):
     """The error as a page in the user's language (another bureau's case: the 404 page of a missing one)."""
-    return render_error(status_of(exc))
+    return render_error(status_of(exc), exc=exc)
 
 
 # --- the "new" menu -------------------------------------------------------------------------------------------------
@@ -175,7 +176,8 @@ def start_case(key: str):
         db.session.commit()
     except FormDataInvalid as exc:
         db.session.rollback()
-        flash("; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.errors.items()) or exc.message, "bad")
+        flash("; ".join(f"{k}: {', '.join(translate(str(m), lang()) for m in v)}" for k, v in exc.errors.items())
+              or translate(exc.message, lang()), "bad")
         return redirect(url_for("web.new_case"))
     except SanxiangError as exc:
         db.session.rollback()
@@ -309,6 +311,8 @@ def case_page(instance_id: int):
         _, instance, view = permissions.open_case(instance_id, what="case_page")
         xml = diagram_xml(instance)
         markers = element_markers(instance)
+        if view != "full":  # the masked view has no history or past states (docs/ACCESS.md): where it is now only
+            markers = {k: v for k, v in markers.items() if v != "done"}
     except SanxiangError as exc:
         return error_page(exc)
     names = element_names(instance)

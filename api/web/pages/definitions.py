@@ -92,7 +92,8 @@ def _strings() -> dict[str, str]:
 def _editor_data(ver: DefinitionVersion) -> dict[str, Any]:
     return {"key": ver.key, "kind": ver.kind, "version": ver.version, "filename": ver.filename,
             "content": _content(ver), "validate_url": "/api/v1/definitions/validate", "deploy_url": "/api/v1/definitions",
-            "list_url": url_for("web.definitions_list"), "strings": _strings(), "lang": lang()}
+            "list_url": url_for("web.definitions_list"), "strings": _strings(), "lang": lang(),
+            "translate_url": url_for("web.messages_translate")}
 
 
 def _require_owner(user: User) -> None:
@@ -124,7 +125,7 @@ def definitions_file(kind: str, key: str, version: int):
     ver = _version(_user(), kind, key, version)
     content = db.session.get(DefinitionFile, ver.sha256).content
     # plain text in a sandbox: an uploaded diagram is shown, never run as a document of this origin
-    return Response(content, mimetype="text/plain; charset=utf-8",
+    return Response(content, content_type="text/plain; charset=utf-8",
                     headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"})
 
 

@@ -19,6 +19,7 @@ from ...security import client_addr, current_user
 from ...services import tasks as task_service
 from ...services.deadlines import calendar_warning_of, warning_for
 from .. import web_blp
+from ..error_pages import page_message
 from ..i18n import lang, t
 from .cases import display_names, local, process_names, role_label
 
@@ -179,6 +180,7 @@ def task_action(task_id: str, action: str):
         db.session.commit()
     except SanxiangError as exc:
         db.session.rollback()
-        return render_template("message.html", message=exc.message), status_of(exc)
+        said = page_message(exc.message, exc) or t(f"error_{status_of(exc)}")
+        return render_template("message.html", message=said), status_of(exc)
     flash(t("inbox_claimed_ok" if action == "claim" else "inbox_released_ok", name=name), "ok")
     return redirect(_back())

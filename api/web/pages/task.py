@@ -23,8 +23,10 @@ from ...services import tasks as task_service
 from ...services.instances import get_instance, load_workflow
 from ...services.public_masking import REVIEW_FORMS, review_task_data
 from .. import web_blp
+from ..error_pages import page_message
 from ..forms import MESSAGES, choice_labels, display, field_errors, fill_texts, parse_submission
 from ..i18n import lang, t
+from ..messages import WIDGET_TEXTS, translate
 from ..strings.rules import RULES, refusal
 from .task_context import evidence_panel, review_round
 
@@ -81,7 +83,8 @@ def _page(task, view, instance, bundle, workflow, user: User, errors: dict, stat
             "submit_url": url_for("web.task_submit", task_id=task.id), "inbox_url": url_for("web.inbox"),
             "evidence": evidence, "lang": lang(),
             "rules": {code: refusal(code, lang()) for code in RULES},
-            "messages": [[pattern.pattern, zh if lang() == "zh" else en] for pattern, zh, en in MESSAGES]}
+            "messages": [[pattern.pattern, zh if lang() == "zh" else en] for pattern, zh, en in MESSAGES],
+            "widget_texts": {english: t(key) for english, key in WIDGET_TEXTS.items()}}
     return render_template("task/task.html", task=task, instance=shown_case, form=form, values=values,
                            errors=errors, user=user, data=data, rounds=rounds, evidence=evidence,
                            summary=summary), status
@@ -100,7 +103,7 @@ def task_page(task_id: str):
     try:
         task, view, instance, bundle, workflow = _open(task_id, user, record=request.method == "GET")
     except SanxiangError as exc:
-        return render_template("message.html", message=exc.message), status_of(exc)
+        return render_template("message.html", message=_said(exc)), status_of(exc)
     errors: dict = {}
     if request.method == "POST":  # the no-JS fallback: an HTML form post
         form = bundle.forms.get(task.form_key or "", {"components": []})
@@ -118,8 +121,13 @@ def task_page(task_id: str):
             task, view, instance, bundle, workflow = _open(task_id, user, record=False)
         except SanxiangError as exc:
             db.session.rollback()
-            return render_template("message.html", message=exc.message), status_of(exc)
+            return render_template("message.html", message=_said(exc)), status_of(exc)
     return _page(task, view, instance, bundle, workflow, user, errors, 422 if errors else 200)
+
+
+def _said(exc: SanxiangError) -> str:
+    """A refusal in the page's language: the rule's words, the catalogue's translation, or the status's text."""
+    return page_message(exc.message, exc) or t(f"error_{status_of(exc)}")
 
 
 def _done_message(instance: Instance) -> str:
@@ -157,6 +165,7 @@ def task_submit(task_id: str):
     except SanxiangError as exc:
         db.session.rollback()
         status = status_of(exc)
-        return jsonify({"message": t(f"error_{status}") if status in (404, 409) else exc.message}), status
+        return jsonify({"message": t(f"error_{status}") if status in (404, 409) else translate(exc.message, lang())}), \
+            status
     flash(_done_message(done), "ok")
     return jsonify({"redirect": url_for("web.inbox"), "status": done.status})

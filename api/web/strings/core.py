@@ -45,4 +45,8 @@ STRINGS = {
     "error_500": {"zh": "服务器内部错误，已记录", "en": "Internal error; it was logged"},
     "back_home": {"zh": "返回首页", "en": "Back to the start page"},
     "language": {"zh": "语言", "en": "Language"},
+    "csrf_refused_origin": {"zh": "请求来自其他网站，已拒绝。请在本系统页面中操作。",
+                            "en": "A request from another site was refused. Use this system's own pages."},
+    "csrf_refused_token": {"zh": "页面已过期或缺少安全令牌，请刷新页面后重试。",
+                           "en": "The page expired or lacks its security token: reload it and try again."},
 }

@@ -1,6 +1,7 @@
 // The verification badge: GET /api/v1/instances/<id>/verify, shown as verified / altered with each failed check and
 // where it failed.
-import { api } from '../pages/common.js';
+import { api, pageData } from '../pages/common.js';
+import { translateField, translateMessages } from '../messages/translate.js';
 import { el, fill } from './dom.js';
 
 const CHECKS = [
@@ -21,12 +22,15 @@ export async function showVerification(url, texts) {
   } catch (err) {
     result = { ok: false, status: 0, body: null };
   }
+  const translateUrl = pageData().translate_url;
   if (!result.ok || !result.body) {
+    const [message] = await translateMessages(translateUrl, [(result.body && result.body.message) || '']);
     box.replaceChildren(el('span', { class: 'badge bad', id: 'verify-badge', 'data-result': 'error' },
-      texts.audit_verify_failed), result.body && result.body.message ? el('p', {}, result.body.message) : '');
+      texts.audit_verify_failed), message ? el('p', {}, message) : '');
     return;
   }
-  const body = result.body;
+  const body = { ...result.body,
+    problems: await translateField(translateUrl, result.body.problems || [], 'problem') };
   const badge = el('span', { class: `badge ${body.ok ? 'ok' : 'bad'}`, id: 'verify-badge',
     'data-result': body.ok ? 'verified' : 'altered' }, body.ok ? texts.audit_verified : texts.audit_altered);
   const checks = el('ul', { id: 'verify-checks' }, CHECKS.map(([key, label]) => el('li', {},

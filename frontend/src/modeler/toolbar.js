@@ -2,6 +2,7 @@
 // (POST /api/v1/definitions/validate) or deploy (POST /api/v1/definitions); problems are listed above the canvas
 // and handed to the editor (the BPMN modeler marks each on its element).
 import { api } from '../pages/common.js';
+import { translateField, translateMessages } from '../messages/translate.js';
 
 function fill(text, values) {
   return Object.entries(values).reduce((acc, [k, v]) => acc.replace(`{${k}}`, v), text);
@@ -60,13 +61,15 @@ export function setupToolbar(data, current, marks, mime) {
       const form = new FormData();
       form.append('files', new Blob([await current()], { type: mime }), data.filename);
       const resp = await api('POST', url, form);
-      const problems = (resp.body && resp.body.errors && resp.body.errors.problems) || [];
+      const problems = await translateField(data.translate_url,
+        (resp.body && resp.body.errors && resp.body.errors.problems) || [], 'message');
       if (problems.length) {
         say(status, fill(S.definitions_problems, { n: problems.length }), false);
         listProblems(problems);
         marks.show(problems);
       } else if (!resp.ok) {
-        const detail = resp.body && (resp.body.message || resp.body.rule);
+        const [detail] = await translateMessages(data.translate_url,
+          [(resp.body && (resp.body.message || resp.body.rule)) || '']);
         say(status, `${S.definitions_refused} (${resp.status})${detail ? `: ${detail}` : ''}`, false);
       }
       return resp;

@@ -37,9 +37,39 @@ export function translator(table) {
   };
 }
 
+/**
+ * The form-js widgets' own English texts ("Select", "Search", "No results", "All values selected", "Remove tag";
+ * form-js has no locale option) in the page's language: each text node or attribute is rewritten in place when
+ * form-js renders it (text nodes keep their identity, so form-js still updates them when a value is chosen).
+ * @param {HTMLElement} root the form's container
+ * @param {Record<string, string>} texts English text → the page's text
+ */
+export function localizeWidgets(root, texts) {
+  if (!texts) return;
+  const swapText = (node) => {
+    const text = node.firstChild;
+    if (text && text.nodeType === Node.TEXT_NODE && texts[text.data]) text.data = texts[text.data];
+  };
+  const swapAttr = (node, name) => {
+    const value = node.getAttribute(name);
+    if (value && texts[value]) node.setAttribute(name, texts[value]);
+  };
+  const apply = () => {
+    root.querySelectorAll('.fjs-select-placeholder, .fjs-dropdownlist-empty').forEach(swapText);
+    root.querySelectorAll('input[placeholder]').forEach((n) => swapAttr(n, 'placeholder'));
+    root.querySelectorAll('button[title]').forEach((n) => swapAttr(n, 'title'));
+  };
+  apply();
+  new MutationObserver(apply).observe(root, {
+    subtree: true, childList: true, characterData: true, attributes: true,
+    attributeFilter: ['placeholder', 'title', 'class'],
+  });
+}
+
 export async function mountForm(container, page) {
   const translate = translator(page.messages);
   const form = new Form({ container });
+  localizeWidgets(container, page.widget_texts);
   await form.importSchema(page.schema, page.data);
   const validator = form.get('validator');
   const original = validator.validateFieldInstance.bind(validator);
