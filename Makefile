@@ -21,8 +21,10 @@ install: $(STAMP)
 
 # the front end: bpmn-js, dmn-js, form-js, chart.js and axe-core from npm (package-lock.json), built by Vite into
 # api/static/dist (not committed). Needs Node.js >= 20.19 and npm.
+# (npm install, not npm ci: npm 11 refuses `ci` over vite's Windows-only optional dependency that no lock file
+# records; install keeps to package-lock.json all the same). No install scripts are needed or run.
 $(NPM_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --ignore-scripts
+	npm install --no-audit --no-fund --ignore-scripts
 	touch $(NPM_STAMP)
 
 $(ASSETS): $(NPM_STAMP) frontend/vite.config.js $(shell find frontend/src -type f 2>/dev/null)

@@ -55,6 +55,6 @@ def test_inbox_marks_tasks_due_soon(http, app):
     iid = http.start("act_case", {"officers": ["officer1", "officer2"]})["id"]
     client = app.test_client()
     _login(client, "officer1")
-    page = client.get("/inbox").get_data(as_text=True)
+    page = client.get("/inbox?tab=claimable").get_data(as_text=True)  # a new task of its lane: claimable
     row = next(line for line in page.split("<tr") if f"#{iid} " in line)
     assert 'class="warn-yellow"' in row and "即将到期" in row
