@@ -61,7 +61,8 @@ def test_the_search_filters_by_number_title_party_process_and_date(app, http):
     client = _client(app, "auditor1")
     assert _listed(client, "?q=检索测试甲") == {first}
     assert _listed(client, f"?q=enforcement_case-{second}") == {second}
-    assert _listed(client, f"?q={second}") == {second}
+    assert second in _listed(client, f"?q={second}")  # the number (another title may contain those digits)
+    assert first not in _listed(client, f"?q={second}")
     assert _listed(client, "?party=欧阳检索") == {first}
     assert {first, second} <= _listed(client, "?process=enforcement_case&q=检索测试")
     assert not _listed(client, "?process=permit_application&q=检索测试")
