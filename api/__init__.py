@@ -8,7 +8,7 @@ from flask import Flask
 
 from .config import Config, check_secret_key
 from .errors import register_error_handlers
-from .extensions import api, db
+from .extensions import api, db, migrate
 
 
 def _blueprints() -> list:
@@ -57,6 +57,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_input_checks(app)  # before the blueprints: their <int:...> routes bind the bounded converter
     db.init_app(app)
+    from .schema import MIGRATIONS_DIR, forget_revision_on_drop
+
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    forget_revision_on_drop(db.metadata)
     if not (app.config.get("TESTING") or app.config.get("DEMO")):
         from .cli import refuse_demo_users
 

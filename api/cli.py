@@ -38,11 +38,25 @@ DEMO_USERS: list[dict] = [
 
 
 def init_db() -> None:
+    """Bring the database to the latest revision (``flask db upgrade``: never ``create_all``) and seed the
+    organisation tree."""
+    from .schema import upgrade
     from .services import orgs
 
-    db.create_all()
+    db.session.remove()  # the revisions run on their own connection: no session transaction holds the database
+    upgrade()
     orgs.seed_orgs()  # the organisation tree (the demo county; see api/services/orgs.py)
     db.session.commit()
+
+
+def _init_db_or_explain() -> None:
+    """:func:`init_db` for the CLI: a database it cannot upgrade is a message, not a traceback."""
+    from .config import ConfigurationError
+
+    try:
+        init_db()
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def project_files(*dirs: str) -> dict[str, bytes]:
@@ -283,8 +297,8 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("init-db")
     def init_db_command() -> None:
-        """Create the tables."""
-        init_db()
+        """Bring the database to the latest revision (as `flask db upgrade`) and seed the organisations."""
+        _init_db_or_explain()
         click.echo("database ready")
 
     @app.cli.command("deploy-dir")
@@ -305,7 +319,7 @@ def register_cli(app: Flask) -> None:
         _demo_only()
         from .registry.seed import seed_powers
 
-        init_db()
+        _init_db_or_explain()
         created = deploy_dirs()
         powers = seed_powers()
         added = seed_demo()

@@ -1,6 +1,7 @@
 """Flask extensions, created here and bound in the app factory."""
 from __future__ import annotations
 
+from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
@@ -12,3 +13,5 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 api = Api()
+#: Alembic through Flask-Migrate: ``flask --app api db upgrade`` (the revisions are in api/migrations)
+migrate = Migrate()

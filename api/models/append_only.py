@@ -1,6 +1,10 @@
 """Append-only tables: the ORM refuses UPDATE/DELETE, and so does the database (row triggers; TRUNCATE too).
 
 History is sacred: a correction is a new row, never a change to an old one.
+
+The database's triggers are made by the schema revisions (api/migrations: 0001 creates these very statements);
+the ``after_create`` listeners here make the same ones for ``create_all``, which the migration tests compare with
+``upgrade``. A new append-only table needs its guards in the revision that creates it.
 """
 from __future__ import annotations
 

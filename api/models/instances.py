@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -49,6 +49,9 @@ class TaskRow(db.Model):
     __table_args__ = (
         Index("ix_tasks_state_role_due", "state", "role", "due_at"),
         Index("ix_tasks_assignee_state", "assignee", "state"),
+        # the inbox's claimable list: ready rows by role, soonest deadline first (revision 0002)
+        Index("ix_tasks_ready_role_due", "role", "due_at", postgresql_where=text("state = 'ready'"),
+              sqlite_where=text("state = 'ready'")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))

@@ -1,0 +1,134 @@
+"""A database made by the previous revision (0001), with a walked case in it (instance, task rows, events,
+snapshots, evidence, a checkpoint), is upgraded to the head and loses nothing: every row of every table is still
+there unchanged, the case's history verifies (chain and replay) and the append-only guards still refuse an UPDATE
+or DELETE of an event.
+
+Downgrades: a revision whose downgrade would drop records refuses it (0001: legal records are never dropped);
+one that only drops an index (0002) is harmless and keeps every row.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import DBAPIError
+
+from api.cli import deploy_dirs, seed_demo
+from api.extensions import db
+from api.schema import alembic_config, current_revision, upgrade
+from api.services.checkpoints import create_checkpoint
+from tests.api.migration_support import app_on, close, fresh_database
+from tests.api.walk import run_major_case
+from tests.conftest import Api
+
+
+class _OwnApi(Api):
+    """Tokens of this database only (the suite's ``Api`` caches tokens of the session database)."""
+
+    _tokens: dict[str, str] = {}
+
+
+def _rows(app) -> dict[str, list[tuple]]:
+    """Every row of every table, in primary-key order."""
+    with app.app_context():
+        rows = {}
+        for table in db.metadata.sorted_tables:
+            query = select(table).order_by(*table.primary_key.columns)
+            rows[table.name] = [tuple(row) for row in db.session.execute(query)]
+        db.session.remove()
+        return rows
+
+
+def _refused(app, sql: str) -> str:
+    with app.app_context(), db.engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            conn.exec_driver_sql(sql)
+        except DBAPIError as exc:
+            return str(exc.orig)
+        finally:
+            trans.rollback()
+    pytest.fail(f"{sql} was accepted")
+
+
+@pytest.fixture(scope="module")
+def at_0001(tmp_path_factory) -> Iterator[tuple]:
+    """An app on a database at revision 0001 holding a major case walked to its end and a checkpoint."""
+    folder = tmp_path_factory.mktemp("mig-records")
+    with fresh_database(folder, "mig_records") as url:
+        app = app_on(url, EVIDENCE_DIR=str(folder / "evidence"))
+        try:
+            with app.app_context():
+                upgrade("0001")
+                assert current_revision() == "0001"
+                deploy_dirs()
+                seed_demo()
+            _OwnApi._tokens.clear()
+            http = _OwnApi(app.test_client())
+            iid = run_major_case(http)
+            with app.app_context():
+                create_checkpoint()
+                db.session.commit()
+            yield app, http, iid
+        finally:
+            close(app)
+
+
+@pytest.fixture(scope="module")
+def upgraded(at_0001) -> tuple:
+    app, http, iid = at_0001
+    before = _rows(app)
+    with app.app_context():
+        upgrade()
+        assert current_revision() == "0002"
+    return app, http, iid, before
+
+
+def test_the_old_database_holds_a_walked_case(at_0001):
+    app, _, _ = at_0001
+    rows = _rows(app)
+    for table in ("instances", "tasks", "events", "blobs", "checkpoints", "evidence_items", "definition_files"):
+        assert rows[table], f"{table} is empty: the upgrade test would prove nothing"
+
+
+def test_upgrade_to_the_head_keeps_every_row_of_every_table(upgraded):
+    app, _, _, before = upgraded
+    assert _rows(app) == before
+
+
+def test_the_upgraded_history_verifies(upgraded):
+    _, http, iid, _ = upgraded
+    resp = http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1")
+    assert resp.status_code == 200, resp.get_json()
+    result = resp.get_json()
+    assert result["problems"] == [] and result["ok"] and result["chain_ok"] and result["replay_ok"]
+
+
+def test_the_upgraded_events_stay_append_only(upgraded):
+    app, _, iid, before = upgraded
+    assert "append-only" in _refused(app, f"UPDATE events SET type = 'forged' WHERE instance_id = {iid}")
+    assert "append-only" in _refused(app, f"DELETE FROM events WHERE instance_id = {iid}")
+    assert _rows(app)["events"] == before["events"]
+
+
+def test_the_upgraded_database_serves_the_inbox(upgraded):
+    _, http, _, _ = upgraded
+    assert http.call("GET", "/api/v1/tasks", "officer1").status_code == 200
+
+
+def test_downgrade_of_0002_is_harmless_and_of_0001_refused(upgraded):
+    app, _, _, before = upgraded
+    with app.app_context():
+        command.downgrade(alembic_config(), "0001")  # drops the inbox index only
+        assert current_revision() == "0001"
+        assert "ix_tasks_ready_role_due" not in {i["name"] for i in inspect(db.engine).get_indexes("tasks")}
+        with pytest.raises(RuntimeError, match="never dropped"):
+            command.downgrade(alembic_config(), "base")
+        assert current_revision() == "0001"
+    assert _rows(app) == before
+    with app.app_context():
+        upgrade()
+        assert current_revision() == "0002"
+    assert _rows(app) == before
