@@ -43,6 +43,16 @@ def _install_step_clock(app: Flask) -> None:
             CLOCK.reset(token)
 
 
+def _register_service_hooks(app: Flask) -> None:
+    """What the service does after every engine step (disclosures, withdrawals: api/services/hooks.py) and before a
+    calendar year is loaded (the deadline rechecks), registered here so that neither the step pipeline
+    (api/services/steps.py) nor the settings (api/services/settings.py) import what depends on them."""
+    from .services import calendar_rechecks, hooks, settings, steps
+
+    steps.register_hooks(app, hooks.apply)
+    settings.before_put(app, "calendar_years", calendar_rechecks.record_rechecks)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` overrides :class:`api.config.Config`."""
     app = Flask(__name__, instance_relative_config=True)
@@ -70,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         api.register_blueprint(blp)
     register_error_handlers(app)
     _install_step_clock(app)
+    _register_service_hooks(app)
     from .security import install_request_guards
 
     install_request_guards(app)

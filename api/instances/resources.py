@@ -8,7 +8,8 @@ from ..extensions import db
 from ..models import Instance
 from ..security import client_addr
 from ..services import orgs
-from ..services.instances import open_tasks, start_instance
+from ..services.instances import open_tasks
+from ..services.starts import start_instance
 from . import blp
 from .schemas import InstanceDetailSchema, InstanceQuerySchema, InstanceSchema, StartSchema
 

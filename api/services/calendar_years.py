@@ -8,80 +8,27 @@ knows is computed (Monday–Friday) but flagged (``api.services.deadlines.calend
 and listed for admins by :func:`status`. Nothing here commits.
 
 The ``calendar_years`` setting is always stored in the loader's form: a value PUT through
-``/api/v1/settings/calendar_years`` goes through the same checks (:func:`normalize_setting`, 422 naming
-the field, 409 for a year the package has) and is stored normalised. :func:`build_calendar` also takes
-the settings as they stood at a past moment (the replay of ``verify``).
+``/api/v1/settings/calendar_years`` goes through the same checks (``settings.normalize_years_setting``, 422 naming
+the field, 409 for a year the package has) and is stored normalised. ``calendars.build_calendar`` also
+takes the settings as they stood at a past moment (the replay of ``verify``).
 """
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 
 from engine import clock
-from engine.calendar import WorkingCalendar, package_years
-from engine.errors import FormDataInvalid, NotFound, StateConflict
-from engine.holiday_schedule import check_year, days, normalize, normalize_years
+from engine.calendar import package_years
+from engine.errors import NotFound, StateConflict
+from engine.holiday_schedule import check_year, normalize
 
 from ..extensions import db
 from ..models import Instance, TaskRow
-from . import settings
-
-YEARS_KEY = "calendar_years"
-POLICY_KEY = "calendar_unknown_year"
-OVERRIDES_KEY = "calendar_overrides"
-#: the settings the working-day calendar is built from
-CALENDAR_KEYS = (OVERRIDES_KEY, YEARS_KEY, POLICY_KEY)
-
-
-def _schedules(value: Any) -> dict[int, dict[date, bool]]:
-    """The loaded years' days; a year stored before the current checks that fails them counts as not loaded
-    (its deadlines are flagged) instead of failing every request."""
-    out: dict[int, dict[date, bool]] = {}
-    for year, schedule in (value or {}).items():
-        try:
-            out[int(year)] = days(normalize(int(year), schedule))
-        except (FormDataInvalid, TypeError, ValueError, KeyError):
-            current_app.logger.warning("calendar_years: the stored %s schedule is invalid; the year is treated "
-                                       "as not loaded", year)
-    return out
-
-
-def build_calendar(values: dict[str, Any] | None = None, org_id: int | None = None) -> WorkingCalendar:
-    """A calendar from the app's config and the settings in force for ``org_id`` (default: the case being worked,
-    else the caller's bureau), or the given ``values`` of ``CALENDAR_KEYS`` (e.g. as they stood at a past moment;
-    see the module docstring)."""
-    values = values if values is not None else {key: settings.get(key, org_id) for key in CALENDAR_KEYS}
-    overrides = dict(current_app.config["CALENDAR_OVERRIDES"])
-    overrides.update(values[OVERRIDES_KEY] or {})
-    return WorkingCalendar(overrides={date.fromisoformat(k): bool(v) for k, v in overrides.items()},
-                           unknown_year=values[POLICY_KEY], schedules=_schedules(values[YEARS_KEY]))
-
-
-def normalize_setting(value: Any) -> dict[str, Any]:
-    """The ``calendar_years`` setting value in stored form, checked as the year loader checks a year.
-
-    Raises:
-        FormDataInvalid: 422 naming the field (``2027.holidays``, ``2027.workdays[0].date``, ...).
-        StateConflict: 409 when it adds or changes a year the holiday package has (corrections of single days
-            go to ``calendar_overrides``).
-    """
-    stored, _ = settings.current(YEARS_KEY)
-    for key in sorted(value, key=str) if isinstance(value, dict) else []:
-        if (str(key).isdigit() and int(key) in package_years()
-                and (key not in stored or _as_stored(int(key), value[key]) != stored[key])):
-            raise StateConflict(f"the holiday package already has the official {key} schedule; "
-                                "correct single days with the calendar_overrides setting")
-    return normalize_years(value)
-
-
-def _as_stored(year: int, schedule: Any) -> Any:
-    try:
-        return normalize(year, schedule)
-    except FormDataInvalid:
-        return None
+from . import org_scope, orgs, settings
+from .calendars import YEARS_KEY
+from .runtime import calendar
 
 
 def loaded_year(year: int) -> dict[str, Any]:
@@ -118,9 +65,6 @@ def _beijing_year(at: datetime) -> int:
 def status(org_id: int | None = None) -> dict[str, Any]:
     """What the calendar of ``org_id`` (default: the caller's bureau) knows, and the unknown years that the open
     deadlines of its cases fall in (for admins)."""
-    from . import org_scope, orgs
-    from .runtime import calendar
-
     org_id = org_id if org_id is not None else org_scope.effective_org()
     nodes = list(orgs.subtree(org_id))
     cal = calendar(org_id)

@@ -12,17 +12,15 @@ from sqlalchemy import func, select
 
 from engine import clock, runtime
 from engine.errors import StateConflict
-from engine.snapshots import state_view
 
 from ..errors import TooManyRequests
 from ..extensions import db
 from ..models import CorrectionRequest, Event, Instance, User
 from ..models.types import as_utc, utcnow
 from ..registry import guard as registry_guard
-from . import gate, hooks, locks, recusal
+from . import gate, locks, recusal, steps
 from .history import append_event, instance_stream
-from .instances import get_instance, load_workflow, ready_rows, record_steps, save
-from .snapshots import stage_view
+from .instances import get_instance, ready_rows
 
 
 def edit_data(instance_id: int, changes: dict[str, Any], reason: str, user: User, client_addr: str | None) -> Instance:
@@ -30,37 +28,36 @@ def edit_data(instance_id: int, changes: dict[str, Any], reason: str, user: User
     instance = get_instance(instance_id)
     if instance.status != "running":
         raise StateConflict(f"instance {instance_id} is {instance.status}")
-    known = ready_rows(instance.id)
-    gate.check_data_edit(instance, changes, list(known.values()))
-    registry_guard.check_edit(instance, changes)  # a fixed lottery plan/draw, a permit's recorded item
-    recusal.check_data_edit(instance, changes)  # a decided recusal stands (APL 43)
-    bundle, workflow = load_workflow(instance)
-    before = runtime.edit_data(workflow, changes)
-    refs = stage_view(state_view(workflow, runtime.instance_data(workflow)))
-    append_event(instance_stream(instance.id), instance, "data_edited", actor=user.username, role="admin",
-                 data={"reason": reason, "changes": {k: {"before": before[k], "after": changes[k]} for k in changes}},
-                 client_addr=client_addr, refs=refs)
-    save(instance, bundle, workflow, known)
+
+    def advance(case: steps.Case) -> steps.Outcome:
+        gate.check_data_edit(instance, changes, list(case.known.values()))
+        registry_guard.check_edit(instance, changes)  # a fixed lottery plan/draw, a permit's recorded item
+        recusal.check_data_edit(instance, changes)  # a decided recusal stands (APL 43)
+        before = runtime.edit_data(case.workflow, changes)
+        return steps.Outcome(event={
+            "type_": "data_edited", "actor": user.username, "role": "admin", "client_addr": client_addr,
+            "data": {"reason": reason, "changes": {k: {"before": before[k], "after": changes[k]} for k in changes}}})
+
+    steps.run(instance, advance, user.username)
     return instance
 
 
 def rewind(instance_id: int, element_id: str, reason: str, user: User, client_addr: str | None) -> Instance:
     """Make the latest completed user task ``element_id`` ready again. No commit."""
     instance = get_instance(instance_id)
-    registry_guard.check_rewind(instance, element_id)  # a lottery draw is final
-    bundle, workflow = load_workflow(instance)
-    known = ready_rows(instance.id)
-    before = {"status": instance.status, "open_tasks": sorted(r.element_id for r in known.values())}
-    records = runtime.rewind(workflow, element_id, views=True)
-    first, rest = records[0], records[1:]
-    append_event(instance_stream(instance.id), instance, "rewound", actor=user.username, role="admin",
-                 element_id=element_id, data={"reason": reason, "before": before}, client_addr=client_addr,
-                 refs=stage_view(first.view))
-    record_steps(instance, rest, user.username)
-    instance.status = "running"
-    instance.ended_at = None
-    save(instance, bundle, workflow, known)
-    hooks.apply(instance, rest, user.username)
+
+    def advance(case: steps.Case) -> steps.Outcome:
+        registry_guard.check_rewind(instance, element_id)  # a lottery draw is final
+        before = {"status": instance.status, "open_tasks": sorted(r.element_id for r in case.known.values())}
+        records = runtime.rewind(case.workflow, element_id, views=True)
+        instance.status = "running"
+        instance.ended_at = None
+        return steps.Outcome(
+            event={"type_": "rewound", "actor": user.username, "role": "admin", "element_id": element_id,
+                   "data": {"reason": reason, "before": before}, "client_addr": client_addr},
+            view=records[0].view, steps=records[1:])
+
+    steps.run(instance, advance, user.username)
     return instance
 
 

@@ -28,8 +28,8 @@ from ..models.disclosures import WITHDRAWAL_BASES, WITHDRAWAL_EVENTS
 from . import disclosure_content as content
 from . import org_scope, orgs
 from .flush import flush_or_conflict as _flush
-from .instances import start_instance
 from .public_masking import PublicMasker, generic_masker, masker_for
+from .starts import start_instance
 
 CORRECTION_PROCESS = "disclosure_correction"
 STATUSES = ("published", "withdrawn", "superseded")

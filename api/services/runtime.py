@@ -1,23 +1,27 @@
 """Per-app engine objects: the spec cache, the working-day calendar and the restricted script engine.
 
 The calendar and the script engine follow the settings of an organisation (calendar overrides,
-masking rules): one of each per organisation, built on first use. A settings change drops them all
-(``services.settings.put``); another process (the worker, a second server) notices the change within
-``SETTINGS_RECHECK_SECONDS`` (one ``max(id)`` query at most that often) and rebuilds too.
+masking rules): one of each per organisation, built on first use, rebuilt when the settings cache's generation
+changes (``services.settings``: a change here at the end of its transaction, another process's change (the
+worker, a second server) within ``SETTINGS_RECHECK_SECONDS``).
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, g
+from flask import current_app
 
 from engine import sandbox
 from engine.calendar import WorkingCalendar
 from engine.scripting import MaskWith, make_script_engine
 from engine.specs import SpecCache
+
+from . import settings
+from .calendars import CALENDAR_KEYS, build_calendar
+from .org_scope import effective_org
+from .public_masking import current_rules
 
 
 def _state() -> dict:
@@ -32,27 +36,17 @@ def spec_cache() -> SpecCache:
 
 
 def _scope(org_id: int | None) -> int | None:
-    from .org_scope import effective_org
-
     return org_id if org_id is not None else effective_org()
 
 
 def _built(kind: str) -> dict:
-    """The ``kind`` engines built so far, by organisation; all dropped when another process (the worker, a
-    second server) changed a setting since they were built. Checked at most every ``SETTINGS_RECHECK_SECONDS``
-    (one ``max(id)`` query; default 5 s, tests: never unless set), once per app context at most."""
+    """The ``kind`` engines built so far, by organisation; all dropped when the settings cache's generation changed
+    (a setting changed here, or in another process: :func:`settings.refresh`)."""
     state = _state()
-    interval = current_app.config.get("SETTINGS_RECHECK_SECONDS", None if current_app.testing else 5.0)
-    now = time.monotonic()
-    if interval is not None and not g.get("_sx_settings_checked") and now - state.get("settings_checked_at", -1e9) >= interval:
-        from .settings import versions_marker
-
-        g._sx_settings_checked = True
-        state["settings_checked_at"] = now
-        marker = versions_marker()
-        if state.get("settings_marker") != marker:
-            reset()
-            state["settings_marker"] = marker
+    generation = settings.refresh()
+    if state.get("settings_generation") != generation:
+        reset()
+        state["settings_generation"] = generation
     return state.setdefault(kind, {})
 
 
@@ -61,8 +55,6 @@ def calendar(org_id: int | None = None) -> WorkingCalendar:
     org_id = _scope(org_id)
     built = _built("calendars")
     if org_id not in built:
-        from .calendar_years import build_calendar  # overrides, loaded years and the unknown-year policy
-
         built[org_id] = build_calendar(org_id=org_id)
     return built[org_id]
 
@@ -72,9 +64,7 @@ def script_engine(org_id: int | None = None):
     org_id = _scope(org_id)
     built = _built("script_engines")
     if org_id not in built:
-        from .public_masking import current_rules  # the statutory defaults first, then the bureau's rules
-
-        rules = current_rules(org_id)
+        rules = current_rules(org_id)  # the statutory defaults first, then the bureau's rules
         cfg = current_app.config  # the limits of diagram code run outside this process (engine/sandbox.py)
         sandbox.configure(time_seconds=cfg.get("SCRIPT_TIME_LIMIT_SECONDS"), memory_mb=cfg.get("SCRIPT_MEMORY_LIMIT_MB"))
         built[org_id] = make_script_engine(
@@ -87,9 +77,6 @@ def script_engines_by_time(org_id: int | None = None) -> Callable[[datetime | No
     (default: the case being replayed) as they stood at ``when`` (a recorded event's time), so loading a year
     later does not change what was computed then; masking follows the rules in force. One settings query;
     engines are shared between equal versions."""
-    from . import settings
-    from .calendar_years import CALENDAR_KEYS, build_calendar
-
     org_id = _scope(org_id)
     versions = settings.timeline(CALENDAR_KEYS, org_id)
     engines: dict[tuple[int, ...], Any] = {}

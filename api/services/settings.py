@@ -13,16 +13,22 @@ form), so nothing stored can fail a later request. Each version records when it 
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
+from copy import deepcopy
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
+from flask import current_app, g, has_app_context
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
 from engine import clock
-from engine.calendar import UNKNOWN_YEAR_POLICIES
-from engine.errors import FormDataInvalid, NotFound
+from engine.calendar import UNKNOWN_YEAR_POLICIES, package_years
+from engine.errors import FormDataInvalid, NotFound, StateConflict
+from engine.holiday_schedule import normalize, normalize_years
 from engine.masking import (
     DEFAULT_RULES,
     ORGANISATION_STYLES,
@@ -33,7 +39,7 @@ from engine.masking import (
 
 from ..extensions import db
 from ..models import Setting
-from . import org_scope, orgs, runtime
+from . import org_scope, orgs
 from .history import append_event
 
 ACT_KINDS = ("site_inspection", "random_inspection", "evidence_collection", "evidence_preservation", "hearing",
@@ -110,15 +116,32 @@ def _validate_policy(value: Any) -> None:
         raise FormDataInvalid({"value": [f"must be one of {', '.join(UNKNOWN_YEAR_POLICIES)}"]})
 
 
-def _normalize_years(value: Any) -> Any:
-    from .calendar_years import normalize_setting  # the year loader's checks and stored form
+def normalize_years_setting(value: Any) -> dict[str, Any]:
+    """The ``calendar_years`` setting value in stored form, checked as the year loader checks a year
+    (calendar_years.load_year).
 
-    return normalize_setting(value)
+    Raises:
+        FormDataInvalid: 422 naming the field (``2027.holidays``, ``2027.workdays[0].date``, ...).
+        StateConflict: 409 when it adds or changes a year the holiday package has (corrections of single days
+            go to ``calendar_overrides``).
+    """
+    stored, _ = current("calendar_years")
+    for key in sorted(value, key=str) if isinstance(value, dict) else []:
+        if (str(key).isdigit() and int(key) in package_years()
+                and (key not in stored or _as_stored(int(key), value[key]) != stored[key])):
+            raise StateConflict(f"the holiday package already has the official {key} schedule; "
+                                "correct single days with the calendar_overrides setting")
+    return normalize_years(value)
+
+
+def _as_stored(year: int, schedule: Any) -> Any:
+    try:
+        return normalize(year, schedule)
+    except FormDataInvalid:
+        return None
 
 
 def _default_policy() -> str:
-    from flask import current_app
-
     return str(current_app.config.get("CALENDAR_UNKNOWN_YEAR", "weekends"))
 
 
@@ -134,7 +157,7 @@ SETTINGS: dict[str, tuple[Callable[[], Any], Callable[[Any], Any], str]] = {
                            "in full by default)"),
     "calendar_overrides": (lambda: {}, _validate_overrides,
                            "bureau-maintained working-day overrides on top of the Chinese calendar"),
-    "calendar_years": (lambda: {}, _normalize_years,
+    "calendar_years": (lambda: {}, normalize_years_setting,
                        "official holiday schedules loaded for years the holiday package does not know "
                        "(PUT /api/v1/calendar/years/<year>)"),
     "calendar_unknown_year": (_default_policy, _validate_policy,
@@ -178,8 +201,20 @@ def resolve(key: str, org_id: int | None = None) -> tuple[Any, int, int | None]:
     caller's bureau, else the platform): the node's own latest version, else its nearest ancestor's (a
     :data:`MERGED` key: every ancestor's merged under the node's own); version 0 (node None) is the built-in
     default."""
+    _spec(key)
+    org_id = _org(org_id)
+    if db.session.info.get(_CHANGED):  # this transaction changed a setting: read what it sees, cache nothing
+        return _resolve(key, org_id)
+    values = _cache()["values"]
+    refresh()
+    if (key, org_id) not in values:
+        values[(key, org_id)] = _resolve(key, org_id)
+    return deepcopy(values[(key, org_id)])
+
+
+def _resolve(key: str, org_id: int | None) -> tuple[Any, int, int | None]:
     default, _, _ = _spec(key)
-    ranks = {node: i for i, node in enumerate(orgs.ancestors(_org(org_id)))}
+    ranks = {node: i for i, node in enumerate(orgs.ancestors(org_id))}
     found = db.session.execute(
         select(Setting.org_id, func.max(Setting.version)).where(
             Setting.key == key, or_(Setting.org_id.in_(list(ranks)), Setting.org_id.is_(None)))
@@ -233,9 +268,68 @@ def at(versions: Timeline, key: str, when: datetime) -> tuple[Any, int]:
     return combined if combined is not None else (_spec(key)[0](), 0)
 
 
-def versions_marker() -> int:
-    """Changes whenever any setting gets a new version (cache key for derived objects)."""
-    return db.session.scalar(select(func.coalesce(func.max(Setting.id), 0))) or 0
+def versions_marker() -> tuple[int, int]:
+    """Changes whenever any setting gets a new version (count and highest id: a version committed late with a
+    lower id still changes the count)."""
+    count, highest = db.session.execute(select(func.count(Setting.id), func.coalesce(func.max(Setting.id), 0))).one()
+    return int(count), int(highest or 0)
+
+
+# --- this process's cache of the values in force ------------------------------------------------------------------
+# Values are kept by (key, organisation) with a generation that changes whenever they may have changed: at once on
+# this process's own change once its transaction ends (committed or rolled back), and within
+# SETTINGS_RECHECK_SECONDS for another process's change (:func:`refresh` compares the version marker, one query at
+# most that often and once per app context; default 5 s; tests: never unless set). Objects built from settings
+# (the calendars and script engines of runtime.py) are rebuilt when the generation changes.
+
+_CACHE = "sanxiang_settings"
+#: session.info flag: this transaction wrote a setting (its reads bypass the cache; its end drops the cache)
+_CHANGED = "sanxiang_settings_changed"
+
+
+def _cache() -> dict[str, Any]:
+    return current_app.extensions.setdefault(_CACHE, {"values": {}, "generation": 0, "marker": None,
+                                                      "checked_at": -1e9})
+
+
+def _drop() -> None:
+    cache = _cache()
+    cache["values"] = {}
+    cache["generation"] += 1
+
+
+def refresh() -> int:
+    """The generation of this process's settings cache, after checking (at most every SETTINGS_RECHECK_SECONDS)
+    whether another process changed a setting."""
+    cache = _cache()
+    interval = current_app.config.get("SETTINGS_RECHECK_SECONDS", None if current_app.testing else 5.0)
+    now = time.monotonic()
+    if interval is not None and not g.get("_sx_settings_checked") and now - cache["checked_at"] >= interval:
+        g._sx_settings_checked = True
+        cache["checked_at"] = now
+        marker = versions_marker()
+        if cache["marker"] != marker:
+            _drop()
+            cache["marker"] = marker
+    return cache["generation"]
+
+
+def _transaction_ended(session: Any, *args: Any) -> None:  # noqa: ARG001
+    if session.info.pop(_CHANGED, False) and has_app_context():
+        _drop()
+
+
+sa_event.listen(Session, "after_commit", _transaction_ended)
+sa_event.listen(Session, "after_soft_rollback", _transaction_ended)
+
+
+#: key -> what runs before a new version of it is stored (registered at app start: calendar_years' rechecks)
+_BEFORE_PUT = "sanxiang_settings_before_put"
+
+
+def before_put(app: Any, key: str, action: Callable[[Any, str, str | None], Any]) -> None:
+    """Register ``action(new value, actor, client_addr)`` to run (in the node's scope) before ``key`` changes."""
+    app.extensions.setdefault(_BEFORE_PUT, {})[key] = action
 
 
 def put(key: str, value: Any, actor: str, client_addr: str | None = None, org_id: int | None = None) -> Setting:
@@ -247,17 +341,17 @@ def put(key: str, value: Any, actor: str, client_addr: str | None = None, org_id
         normalised = validate(value)
     value = value if normalised is None else normalised
     version = db.session.scalar(select(func.coalesce(func.max(Setting.version), 0)).where(Setting.key == key)) or 0
-    if key == "calendar_years":  # deadlines guessed before a year is loaded stay flagged
-        from .calendar_rechecks import record_rechecks
-
+    action = current_app.extensions.get(_BEFORE_PUT, {}).get(key)
+    if action is not None:  # calendar_years: deadlines guessed before a year is loaded stay flagged
         with org_scope.case(org_id):  # the cases of the node's subtree, against its calendar
-            record_rechecks(value, actor, client_addr)
+            action(value, actor, client_addr)
     row = Setting(key=key, org_id=org_id, version=version + 1, value=value, changed_by=actor, changed_at=clock.now())
     db.session.add(row)
     append_event("settings", None, "setting_changed", actor=actor,
                  data={"key": key, "version": version + 1, "value": value, "org_id": org_id},
                  client_addr=client_addr)
-    runtime.reset()
+    _drop()
+    db.session.info[_CHANGED] = True
     return row
 
 

@@ -7,6 +7,7 @@ database unchanged.
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from engine import runtime
@@ -18,10 +19,9 @@ from ..models import Instance, TaskRow, User
 from ..models.types import utcnow
 from ..registry import inject as registry_inject
 from ..registry import service as registry
-from . import case_rules, gate, hooks, locks, rules
+from . import case_rules, gate, locks, rules
+from . import steps as steps_pipeline
 from .history import append_event, instance_stream
-from .instances import load_workflow, ready_rows, record_steps, save
-from .snapshots import stage_view
 
 
 def get_task(task_id: str) -> TaskRow:
@@ -106,7 +106,15 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
     if task.assignee is not None and task.assignee != user.username:
         raise RuleViolation("assignee", f"task is claimed by {task.assignee}")
     rules.check_separation_of_duties(user, task, instance)
-    bundle, workflow = load_workflow(instance)
+    steps_pipeline.run(instance, partial(_advance, task, user, data, client_addr), user.username)
+    return instance
+
+
+def _advance(task: TaskRow, user: User, data: dict[str, Any], client_addr: str | None,
+             case: steps_pipeline.Case) -> steps_pipeline.Outcome:
+    """A completion's rules (form, gate, qualification, duties, officers, recording) and engine call."""
+    instance = case.instance
+    bundle, workflow = case.bundle, case.workflow
     form = bundle.forms.get(task.form_key or "", {"components": []})
     current = dict(runtime.find_task(workflow, task.spiff_task_id).data)
     meta = bundle.task_meta(task.process_id, task.element_id)
@@ -117,7 +125,7 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
     verdict = gate.evaluate(task, instance, bundle, submitted, current)
     if verdict is not None:
         gate.check_revision(submitted, current)
-        submitted.update(gate.decided_changes(verdict, submitted, current))  # the decided content becomes the case's
+        submitted.update(gate.decided_changes(verdict, submitted, current))  # the decided content: the case's
     approval = gate.approval_record(task, submitted, current, instance)
     rules.check_legal_qualification(user, task)
     act_kind = meta.properties.get("actKind")
@@ -125,9 +133,8 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
     rules.check_two_officers(act_kind, submitted, instance)
     rules.check_recording(act_kind, task, instance)
 
-    known = ready_rows(instance.id)
-    steps = runtime.complete(workflow, task.spiff_task_id, submitted, views=True)
-    ran, steps = steps[0], steps[1:]
+    records = runtime.complete(workflow, task.spiff_task_id, submitted, views=True)
+    ran, steps = records[0], records[1:]
     gate.check_no_scripted_decision(steps)
     extra: dict[str, Any] = {"approval": approval} if approval else {}
     if verdict is not None:
@@ -142,13 +149,9 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
     task.assignee = user.username
     task.completed_at = utcnow()
     task.completed_by = user.username
-    stream = instance_stream(instance.id)
-    append_event(stream, instance, "task_completed", actor=user.username, role=task.role, task_id=task.id,
-                 element_id=task.element_id,
-                 data={"name": task.name, "kind": task.kind, "form_key": task.form_key, "submitted": submitted,
-                       "implicit_claim": implicit_claim, **extra},
-                 client_addr=client_addr, refs=stage_view(ran.view))
-    record_steps(instance, steps, user.username)
-    save(instance, bundle, workflow, known)
-    hooks.apply(instance, steps, user.username)
-    return instance
+    return steps_pipeline.Outcome(
+        event={"type_": "task_completed", "actor": user.username, "role": task.role, "task_id": task.id,
+               "element_id": task.element_id, "client_addr": client_addr,
+               "data": {"name": task.name, "kind": task.kind, "form_key": task.form_key,
+                        "submitted": submitted, "implicit_claim": implicit_claim, **extra}},
+        view=ran.view, steps=steps)

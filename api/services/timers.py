@@ -8,6 +8,7 @@ the tick's instant, so verification replays it exactly.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -17,10 +18,8 @@ from engine.errors import SanxiangError
 
 from ..extensions import db
 from ..models import Instance
-from . import hooks, org_scope
-from .history import append_event, instance_stream
-from .instances import load_workflow, ready_rows, record_steps, save
-from .snapshots import discard_staged, stage_view
+from . import org_scope, steps
+from .snapshots import discard_staged
 
 
 def due_instances(now: datetime, limit: int = 100) -> list[int]:
@@ -32,18 +31,18 @@ def fire(instance_id: int, now: datetime) -> int:
     """Fire the instance's due timers at ``now`` and commit; returns the engine steps taken."""
     with clock.fixed(now), org_scope.case(None):  # the case's bureau, for this instance only (load_workflow)
         instance = db.session.get(Instance, instance_id)
-        bundle, workflow = load_workflow(instance)
-        known = ready_rows(instance.id)
-        records = runtime.fire_timers(workflow, views=True)
-        tick, steps = records[0], records[1:]
-        append_event(instance_stream(instance.id), instance, "timer_tick", actor="system", role=None,
-                     data={"now": now.isoformat()},
-                     refs=stage_view(tick.view))
-        record_steps(instance, steps, "system")
-        save(instance, bundle, workflow, known)
-        hooks.apply(instance, steps, "system")
+        outcome = steps.run(instance, partial(_tick, now), "system")
         db.session.commit()
-        return len(steps)
+        return len(outcome.steps)
+
+
+def _tick(now: datetime, case: steps.Case) -> steps.Outcome:
+    """The engine fires the workflow's due timers: a ``timer_tick`` event, then the steps it caused."""
+    records = runtime.fire_timers(case.workflow, views=True)
+    tick, taken = records[0], records[1:]
+    return steps.Outcome(event={"type_": "timer_tick", "actor": "system", "role": None,
+                                "data": {"now": now.isoformat()}},
+                         view=tick.view, steps=taken)
 
 
 def fire_due(now: datetime) -> dict[str, int]:

@@ -25,7 +25,7 @@ from ..models import Event, Instance, User
 from ..models.disclosures import WITHDRAWAL_BASES, WITHDRAWAL_EVENTS
 from . import locks
 from .disclosures import CORRECTION_PROCESS, get_disclosure, state_of
-from .instances import start_instance
+from .starts import start_instance
 
 #: bases under which APL 48 leaves no choice: the decision is withdrawn (a changed one may be corrected instead)
 BINDING_BASES = {"changed": ("withdraw", "correct"), "revoked": ("withdraw",), "illegal": ("withdraw",)}

@@ -26,7 +26,8 @@ from ...services import orgs
 from ...services.deadlines import warning_for
 from ...services.definitions import check_startable, current_catalog, version_of
 from ...services.history import instance_stream
-from ...services.instances import declared_start_data, load_workflow, open_tasks, start_instance
+from ...services.instances import load_workflow, open_tasks
+from ...services.starts import declared_start_data, start_instance
 from .. import nav, web_blp
 from ..error_pages import render_error
 from ..i18n import lang, t
