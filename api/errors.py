@@ -111,7 +111,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(IntegrityError)
     def _integrity(exc: IntegrityError):  # noqa: ARG001
-        # a concurrent request wrote the same history position or row first; nothing of this one was kept
+        # the one IntegrityError -> 409 mapping: a concurrent request wrote the same history position or unique key
+        # first; nothing of this one was kept. Local catches remain only where they do more (a retry of an evidence
+        # read's access log, api/evidence/resources.py; a flashed message on the admin pages, web/pages/admin_common)
         db.session.rollback()
         return _answer(409, "another request changed this record at the same time; reload and retry")
 

@@ -1,5 +1,5 @@
 """POST /api/v1/auth/token."""
-from flask_smorest import Blueprint
+from ..blueprint import Blueprint
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Log in and get an API token")
 

@@ -1,5 +1,5 @@
 """Process definitions: list, versions, deploy, validate, BPMN XML."""
-from flask_smorest import Blueprint
+from ..blueprint import Blueprint
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1/definitions",
                 description="Process definitions (BPMN, DMN, forms) and their versions")

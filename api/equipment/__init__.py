@@ -1,5 +1,5 @@
 """The A/V equipment ledger: register devices, check them out to officers and back, read the ledger."""
-from ..evidence.parser import Blueprint
+from ..blueprint import Blueprint
 
 blp = Blueprint("equipment", __name__, url_prefix="/api/v1/devices",
                 description="Recording equipment ledger (音像记录设备的配备、领用、管理)")

@@ -1,9 +1,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlalchemy.exc import IntegrityError
-
-from engine.errors import StateConflict
 
 from ..extensions import db
 from ..models import Device, DeviceMovement
@@ -21,15 +18,6 @@ def _device_dict(device: Device, holder: str | None) -> dict:
 def _movement_dict(move: DeviceMovement, code: str) -> dict:
     return {"id": move.id, "device": code, "action": move.action, "officer": move.officer, "at": move.at,
             "by": move.by, "note": move.note}
-
-
-def _commit(what: str) -> None:
-    """Commit; a unique-key clash means a concurrent change of the same device (409)."""
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise StateConflict(f"{what} collided with a concurrent change; reload and retry") from None
 
 
 @blp.before_request
@@ -51,7 +39,7 @@ class Devices(MethodView):
     def post(self, args):
         """Register a device of the caller's bureau (admin or head); 409 if the code is taken."""
         device = service.register_device(args["code"], args["name"], args["kind"], current_user(), client_addr())
-        _commit(f"registering device {args['code']}")
+        db.session.commit()
         return _device_dict(device, None)
 
 
@@ -63,7 +51,7 @@ class Checkout(MethodView):
         """Check the device out to an officer of its bureau (admin/head for anyone, an officer for themself); 409
         if out, 404 for another bureau's device, 422 for an officer of another bureau."""
         move = service.checkout(code, args["officer"], current_user(), args.get("note"), client_addr())
-        _commit(f"checking out device {code}")
+        db.session.commit()
         return _movement_dict(move, code)
 
 
@@ -74,7 +62,7 @@ class Return(MethodView):
     def post(self, args, code):
         """Record the device's return (admin/head, or the officer holding it); 409 if not out."""
         move = service.return_device(code, current_user(), args.get("note"), client_addr())
-        _commit(f"returning device {code}")
+        db.session.commit()
         return _movement_dict(move, code)
 
 

@@ -1,5 +1,5 @@
 """Evidence (A/V, photos, documents): upload to an instance, download by sha256 with Range, every read logged."""
-from .parser import Blueprint
+from ..blueprint import Blueprint
 
 blp = Blueprint("evidence", __name__, url_prefix="/api/v1", description="Evidence files (whole-process recording)")
 

@@ -98,7 +98,8 @@ class EvidenceFile(MethodView):
                                                             args.get("instance_id"), client_addr())
                 db.session.commit()
                 break
-            except IntegrityError:  # a concurrent read took the access stream's next seq
+            except IntegrityError:  # kept local: a retry. A concurrent read took the access stream's next seq;
+                # reads of one file do not conflict, so the read is retried on the new head instead of refused
                 db.session.rollback()
                 if attempt == READ_RETRIES - 1:
                     raise StateConflict("the access log is busy; retry the read") from None

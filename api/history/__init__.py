@@ -1,5 +1,5 @@
 """An instance's history of events (auditors)."""
-from flask_smorest import Blueprint
+from ..blueprint import Blueprint
 
 blp = Blueprint("history", __name__, url_prefix="/api/v1/instances", description="Instance history")
 

@@ -1,5 +1,5 @@
 """Process instances: start, list, get."""
-from flask_smorest import Blueprint
+from ..blueprint import Blueprint
 
 blp = Blueprint("instances", __name__, url_prefix="/api/v1/instances", description="Process instances")
 

@@ -1,5 +1,5 @@
 """GET /api/v1/me."""
-from flask_smorest import Blueprint
+from ..blueprint import Blueprint
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1/me", description="The logged-in user")
 

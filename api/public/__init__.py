@@ -1,6 +1,6 @@
 """Public, no-login endpoints: published disclosures, correction requests, the list of powers,
 certified officers and the annual statistics; plus the public web pages."""
-from ..evidence.parser import Blueprint
+from ..blueprint import Blueprint
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Published decisions (no login)")
 

@@ -14,7 +14,7 @@ from flask.views import MethodView
 from engine.errors import NotFound
 
 from .. import permissions
-from ..evidence.parser import Blueprint
+from ..blueprint import Blueprint
 from ..extensions import api, db
 from ..security import client_addr
 from ..services.disclosures import case_org, get_disclosure

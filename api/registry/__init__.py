@@ -1,5 +1,5 @@
 """Before-the-fact publicity (事前公开) kept by the bureau: the list of powers (权责清单) and certificates."""
-from ..evidence.parser import Blueprint
+from ..blueprint import Blueprint
 
 blp = Blueprint("registry", __name__, url_prefix="/api/v1",
                 description="List of powers (权责清单) and enforcement certificates (执法证)")

@@ -15,7 +15,6 @@ from engine.errors import FormDataInvalid
 from ..extensions import db
 from ..models.registry import InspectionItem, InspectionTarget
 from ..services import org_scope
-from ..services.flush import flush_or_conflict as _flush
 from ..services.history import append_event
 from . import lists
 
@@ -49,7 +48,7 @@ def put(model: Model, code: str, values: dict[str, Any], actor: str, client_addr
     row = model(code=code, org_id=org_id, version=lists.next_version(model, code, org_id), changed_by=actor,
                 changed_at=clock.now(), **data)
     db.session.add(row)
-    _flush(f"changing {STREAMS[model]} {code}")
+    db.session.flush()  # a unique-key clash: a concurrent change (409)
     append_event(STREAMS[model], None, f"{STREAMS[model][:-1]}_changed", actor=actor, client_addr=client_addr,
                  data={"code": code, "version": row.version, "org_id": org_id, **data})
     return row

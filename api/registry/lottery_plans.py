@@ -24,7 +24,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from engine import clock, lottery
 from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflict
@@ -34,7 +33,6 @@ from ..models import Certificate, Instance, User
 from ..models.registry import InspectionItem, LotteryAbandonment, LotteryPlan, LotteryReveal
 from ..models.types import utc_iso
 from ..services import locks, org_scope
-from ..services.flush import flush_or_conflict as _flush
 from ..services.history import append_event
 from ..services.recusal import names, recused_officers
 from ..services.runtime import calendar
@@ -186,7 +184,7 @@ def fix_plan(instance_id: int, item_code: str, target_count: Any, inspectors: li
     row = LotteryPlan(instance_id=instance_id, org_id=org_id, plan=plan, plan_digest=lottery.plan_digest(plan),
                       commitment=lottery.commitment(secret), secret=secret, created_by=actor, created_at=clock.now())
     db.session.add(row)
-    _flush("fixing the lottery plan")
+    db.session.flush()  # a unique-key clash: a concurrent change (409)
     append_event(LOTTERY_STREAM, None, "lottery_plan_fixed", actor=actor, client_addr=client_addr,
                  instance_id=instance_id, data={"plan_id": row.id, "plan": plan, "plan_digest": row.plan_digest,
                                                 "commitment": row.commitment, "inspector_logins": logins})
@@ -249,10 +247,7 @@ def _commit_reveal() -> None:
     keep = session.expire_on_commit
     session.expire_on_commit = False
     try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise StateConflict("the plan was drawn by a concurrent request; reload and retry") from None
+        session.commit()  # a concurrent draw of the plan clashes here: 409 (api/errors.py)
     finally:
         session.expire_on_commit = keep
 
@@ -287,7 +282,7 @@ def reveal(instance_id: int, data: dict[str, Any], actor: str, client_addr: str 
                                        f"(POST /api/v1/lottery-plans/{row.id}/abandon) and a new case plans again")
     shown = LotteryReveal(plan_id=row.id, revealed_by=actor, revealed_at=clock.now(), excluded=excluded)
     db.session.add(shown)
-    _flush("revealing the lottery value")
+    db.session.flush()  # a unique-key clash: a concurrent change (409)
     append_event(LOTTERY_STREAM, None, "lottery_revealed", actor=actor, client_addr=client_addr,
                  instance_id=instance_id, data={"plan_id": row.id, "plan_digest": row.plan_digest,
                                                 "commitment": row.commitment, "reveal": row.secret,
@@ -317,7 +312,7 @@ def abandon(plan_id: int, reason: str, actor: str, client_addr: str | None = Non
         raise StateConflict(f"plan {row.plan_digest} was abandoned already")
     dropped = LotteryAbandonment(plan_id=row.id, reason=reason, abandoned_by=actor, abandoned_at=clock.now())
     db.session.add(dropped)
-    _flush("abandoning the lottery plan")
+    db.session.flush()  # a unique-key clash: a concurrent change (409)
     append_event(LOTTERY_STREAM, None, "lottery_plan_abandoned", actor=actor, client_addr=client_addr,
                  instance_id=row.instance_id, data={"plan_id": row.id, "plan_digest": row.plan_digest,
                                                     "reason": reason})

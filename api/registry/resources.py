@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlalchemy.exc import IntegrityError
 
 from engine import clock
-from engine.errors import NotFound, StateConflict
+from engine.errors import NotFound
 
 from .. import permissions
 from ..extensions import db
@@ -33,15 +32,6 @@ from .schemas import (
 #: drawn inspectors are officers, named by law (name and certificate number); every other text (targets, notes) is masked
 PLAN_KEPT = frozenset({"plan_digest", "commitment", "reveal", "seed", "drawn_inspectors", "inspectors", "inspector",
                        "draw_pool", "inspector_pool", "inspector_names", "name"})
-
-
-def _commit(what: str) -> None:
-    """Commit; a clash on a unique key or a stream's next seq is a concurrent change (409)."""
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise StateConflict(f"{what} collided with a concurrent change; reload and retry") from None
 
 
 def _certificate_dict(cert: Certificate, user: User) -> dict:
@@ -81,7 +71,7 @@ class Powers(MethodView):
         user, org_id = _write_org(query)
         code = args.pop("code")
         row = service.put_power(code, args, user.username, client_addr(), org_id=org_id)
-        _commit(f"changing power item {code}")
+        db.session.commit()
         return row
 
 
@@ -113,7 +103,7 @@ class Certificates(MethodView):
         cert = service.add_certificate(args["username"], args["number"].strip(), args["category"].strip(),
                                        args.get("area"), args["valid_from"], args.get("valid_to"),
                                        user.username, client_addr(), nodes=orgs.write_scope(user))
-        _commit(f"registering certificate {args['number']}")
+        db.session.commit()
         holder = db.session.get(User, cert.user_id)
         return _certificate_dict(cert, holder)
 
@@ -134,7 +124,7 @@ def _versioned_list(model, path: str, in_schema, out_schema, what: str) -> None:
             user, org_id = _write_org(query)
             code = args.pop("code")
             row = inspection.put(model, code, args, user.username, client_addr(), org_id=org_id)
-            _commit(f"changing {what} {code}")
+            db.session.commit()
             return row
 
     class Versions(MethodView):
@@ -212,5 +202,5 @@ class AbandonLotteryPlan(MethodView):
         _check_plan_org(user, plan_id)
         plan = lottery_plans.abandon(plan_id, args["reason"], user.username, client_addr(),
                                      nodes=orgs.write_scope(user))  # another bureau's plan: 404
-        _commit(f"abandoning lottery plan {plan_id}")
+        db.session.commit()
         return next(p for p in lottery_plans.public_plans(plan.instance_id) if p["id"] == plan.id)

@@ -19,7 +19,6 @@ from ..extensions import db
 from ..models import Certificate, PowerItem, User
 from ..models.registry import DEFAULT_REMEDIES
 from ..services import org_scope
-from ..services.flush import flush_or_conflict as _flush
 from ..services.history import append_event
 from . import inspection, lists
 
@@ -67,7 +66,7 @@ def put_power(code: str, values: dict[str, Any], actor: str, client_addr: str | 
     row = PowerItem(code=code, org_id=org_id, version=lists.next_version(PowerItem, code, org_id), changed_by=actor,
                     changed_at=clock.now(), **fields)
     db.session.add(row)
-    _flush(f"changing power item {code}")
+    db.session.flush()  # a unique-key clash: a concurrent change (409)
     append_event(POWERS_STREAM, None, "power_item_changed", actor=actor, client_addr=client_addr,
                  data={"code": code, "version": row.version, "org_id": org_id, **fields})
     return row
@@ -109,7 +108,7 @@ def add_certificate(username: str, number: str, category: str, area: str | None,
     cert = Certificate(user_id=user.id, number=number, category=category, area=area, valid_from=valid_from,
                        valid_to=valid_to)
     db.session.add(cert)
-    _flush(f"registering certificate {number}")
+    db.session.flush()  # a unique-key clash: a concurrent change (409)
     append_event(CERTIFICATES_STREAM, None, "certificate_added", actor=actor, client_addr=client_addr,
                  data={"username": username, **cert.as_dict()})
     return cert

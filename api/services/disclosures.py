@@ -27,7 +27,6 @@ from ..models import CorrectionRequest, Disclosure, DisclosureWithdrawal, Instan
 from ..models.disclosures import WITHDRAWAL_BASES, WITHDRAWAL_EVENTS
 from . import disclosure_content as content
 from . import org_scope, orgs
-from .flush import flush_or_conflict as _flush
 from .public_masking import PublicMasker, generic_masker, masker_for
 from .starts import start_instance
 
@@ -347,7 +346,7 @@ def withdraw(disclosure_id: int, reason: str, basis: str, actor: Any, instance_i
                                basis=basis, withdrawn_by=_actor_name(actor), withdrawn_at=clock.now(),
                                instance_id=instance_id, event_kind=event_kind, event_date=event_date)
     db.session.add(row)
-    _flush(f"withdrawing disclosure {disclosure_id}")
+    db.session.flush()  # a unique-key clash: a concurrent change (409)
     return row
 
 
@@ -383,7 +382,7 @@ def correct(disclosure_id: int, corrected_text: str, reason: str, actor: Any, in
                      penalty=old.penalty, fulfilment=old.fulfilment, supersedes_id=old.id, correction_reason=reason, correction_instance_id=instance_id,
                      published_by=_actor_name(actor), published_at=clock.now())
     db.session.add(new)
-    _flush(f"correcting disclosure {disclosure_id}")
+    db.session.flush()  # a unique-key clash: a concurrent change (409)
     return new
 
 

@@ -23,10 +23,9 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from engine import clock
-from engine.errors import FormDataInvalid, RuleViolation, StateConflict
+from engine.errors import FormDataInvalid, RuleViolation
 
 from ..extensions import db
 from ..models import (
@@ -258,7 +257,7 @@ def publish_report(year: int, actor: str, org_id: int | None = None) -> AnnualRe
 
     Raises:
         RuleViolation: the year has not ended yet (``statistics_year_not_finished``).
-        StateConflict: a concurrent publication took the same version (the caller rolls back).
+        IntegrityError: a concurrent publication took the same version (409, api/errors.py).
     """
     check_year_finished(year)
     org_id = org_id if org_id is not None else org_scope.platform_root()
@@ -268,10 +267,7 @@ def publish_report(year: int, actor: str, org_id: int | None = None) -> AnnualRe
     report = AnnualReport(year=year, org_id=org_id, version=last + 1, content=annual_statistics(year, org_id),
                           generated_at=now, generated_by=actor, published_at=now)
     db.session.add(report)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise StateConflict(f"the {year} report was published concurrently; reload") from None
+    db.session.flush()  # the id for the event; a concurrent publication of the version clashes here (409)
     append_event(STATS_STREAM, None, "annual_report_published", actor=actor,
                  data={"year": year, "version": report.version, "report_id": report.id, "org_id": org_id})
     return report

@@ -1,5 +1,5 @@
 """Bureau settings (versioned): recording requirements, warning days, masking rules, calendar overrides."""
-from flask_smorest import Blueprint
+from ..blueprint import Blueprint
 
 blp = Blueprint("settings", __name__, url_prefix="/api/v1/settings", description="Bureau settings (versioned)")
 

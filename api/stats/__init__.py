@@ -1,5 +1,5 @@
 """Annual enforcement statistics: live figures for supervisors, publication of the yearly report."""
-from ..evidence.parser import Blueprint
+from ..blueprint import Blueprint
 
 blp = Blueprint("statistics", __name__, url_prefix="/api/v1/statistics",
                 description="Annual enforcement statistics (执法统计年报)")

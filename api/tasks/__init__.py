@@ -1,5 +1,5 @@
 """The inbox: list, get, claim, unclaim, complete."""
-from flask_smorest import Blueprint
+from ..blueprint import Blueprint
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="User tasks (the inbox)")
 

@@ -1,5 +1,5 @@
 """/api/v1/users: admins manage users, roles, legal qualification, certificates, passwords and lockouts."""
-from flask_smorest import Blueprint
+from ..blueprint import Blueprint
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users",
                 description="User administration (admin): every change is an event on the 'users' stream")

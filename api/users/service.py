@@ -18,7 +18,6 @@ from ..extensions import db
 from ..models import Certificate, User
 from ..security import hash_password, revoke_all
 from ..services import locks, orgs
-from ..services.flush import flush_or_conflict
 from ..services.history import append_event
 
 STREAM = "users"
@@ -39,7 +38,7 @@ def _in_scope(admin: User | None, user: User) -> bool:
 def _record(type_: str, admin: User | None, client_addr: str | None, data: dict[str, Any]) -> None:
     append_event(STREAM, None, type_, actor=admin.username if admin else "cli", role="admin" if admin else None,
                  client_addr=client_addr, data=data)
-    flush_or_conflict("changing users")
+    db.session.flush()  # a unique-key clash: a concurrent change (409)
 
 
 def org_code(org_id: int | None) -> str | None:
@@ -145,7 +144,7 @@ def create_user(admin: User | None, values: dict[str, Any], client_addr: str | N
                 legal_qualified=values.get("legal_qualified", False), active=values.get("active", True),
                 password_hash=hash_password(values["password"]), org_id=org_id, demo=False)
     db.session.add(user)
-    flush_or_conflict(f"creating user {username}")
+    db.session.flush()  # a unique-key clash: a concurrent change (409)
     _record("user_created", admin, client_addr, {
         "username": username, "display_name": user.display_name, "roles": user.roles,
         "legal_qualified": user.legal_qualified, "active": user.active, "org_id": org_id, "org": org_code(org_id)})

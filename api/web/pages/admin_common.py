@@ -96,7 +96,7 @@ def run_change(action: Callable[[], Any], done_key: str, back: str, conflict_key
     except (SanxiangError, ValidationError) as exc:
         db.session.rollback()
         flash(refusal_text(exc, conflict_key), "bad")
-    except IntegrityError:  # a concurrent change took the same key
+    except IntegrityError:  # kept local: a web form answers with its page and a flashed message, not the API's 409
         db.session.rollback()
         flash(t(conflict_key or "error_409"), "bad")
     else:

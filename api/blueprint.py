@@ -1,4 +1,4 @@
-"""A flask-smorest Blueprint for the evidence and equipment resources.
+"""The one Blueprint class of every resource package (flask-smorest's, with the project's argument parser).
 
 * Argument errors are 422 with flat ``errors`` (field -> messages): webargs nests them
   under the location (``{"form": {"kind": [...]}}``), docs/API.md promises field keys, as
@@ -16,7 +16,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from engine.errors import FormDataInvalid
 
-from ..inputs import filename_problem, text_problem
+from .inputs import filename_problem, text_problem
 
 
 class FlatErrorParser(FlaskParser):
