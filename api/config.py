@@ -70,6 +70,9 @@ class Config:
     PROCESSES_DIR = str(ROOT / "processes")
     FORMS_DIR = str(ROOT / "forms")
     TOKEN_TTL_HOURS = 12
+    #: a checked token is trusted this many seconds in the process that checked it (no table read); a revocation
+    #: there ends it at once, one made by another process within this time (0: check every request)
+    TOKEN_CACHE_SECONDS = 2.0
     JSON_AS_ASCII = False
     #: every request body (evidence uploads set their own larger limit, EVIDENCE_MAX_BYTES); JSON bodies are
     #: limited further, in size and nesting (api/inputs.py)

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Callable
+from copy import deepcopy
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, jsonify, render_template, request, session
+from flask import Flask, current_app, g, has_app_context, jsonify, render_template, request, session
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .errors import Unauthorized, error_body
@@ -102,6 +107,8 @@ def end_web_session() -> None:
 
 def revoke(token: str) -> bool:
     """Mark the token revoked (once); False if it is unknown or already revoked. No commit."""
+    if has_app_context():
+        _token_cache().pop(token_digest(token), None)
     result = db.session.execute(update(ApiToken).where(ApiToken.token_hash == token_digest(token),
                                                        ApiToken.revoked_at.is_(None))
                                 .values(revoked_at=datetime.now(UTC)))
@@ -110,6 +117,7 @@ def revoke(token: str) -> bool:
 
 def revoke_all(user: User) -> int:
     """Revoke every live token of ``user`` (password reset, deactivation); no commit."""
+    forget_users({user.id})
     result = db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
                                 .values(revoked_at=datetime.now(UTC)))
     return result.rowcount or 0
@@ -120,14 +128,87 @@ def bearer_token() -> str | None:
     return header[7:].strip() if header.startswith("Bearer ") else None
 
 
+# --- a short per-process cache of checked tokens -----------------------------------------------------------------
+# A request with a token checked less than TOKEN_CACHE_SECONDS ago (default 2; 0: off) in this process reads no
+# table: the user comes from the cache, attached to the request's session without a query. A revocation, a
+# password reset, a deactivation or any change of the user made in this process drops the user's entries at once
+# (revoke/revoke_all, and every flush of a User or ApiToken row); one made by another process is seen within
+# TOKEN_CACHE_SECONDS. An expired token is refused from the cache as from the table.
+
+_TOKENS = "sanxiang_token_cache"
+_USER_COLUMNS = tuple(c.key for c in User.__table__.columns)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    kind: str
+    expires_at: datetime | None
+    user_id: int
+    user: dict[str, Any]
+    at: float
+
+
+def _token_cache() -> dict[str, _Checked]:
+    return current_app.extensions.setdefault(_TOKENS, {})
+
+
+def forget_users(user_ids: set[int]) -> None:
+    """Drop the cached tokens of ``user_ids`` (they changed, or their tokens were revoked)."""
+    if not user_ids or not has_app_context():
+        return
+    cache = _token_cache()
+    for digest in [d for d, hit in cache.items() if hit.user_id in user_ids]:
+        cache.pop(digest, None)
+
+
+def _users_written(session: Any, *args: Any) -> None:  # noqa: ARG001
+    ids = {o.id for o in (*session.dirty, *session.deleted) if isinstance(o, User)}
+    ids |= {o.user_id for o in (*session.new, *session.dirty, *session.deleted) if isinstance(o, ApiToken)}
+    ids.discard(None)
+    if ids:
+        forget_users(ids)
+        session.info.setdefault(_TOKENS, set()).update(ids)
+
+
+def _users_committed(session: Any) -> None:
+    forget_users(session.info.pop(_TOKENS, set()))  # again at the commit: a request may have cached the old row
+
+
+sa_event.listen(Session, "after_flush", _users_written)
+sa_event.listen(Session, "after_commit", _users_committed)
+
+
+def _expired(expires: datetime | None) -> bool:
+    return expires is not None and expires.replace(tzinfo=expires.tzinfo or UTC) < datetime.now(UTC)
+
+
+def _from_cache(digest: str, kind: str) -> User | None:
+    ttl = float(current_app.config.get("TOKEN_CACHE_SECONDS") or 0)
+    hit = _token_cache().get(digest) if ttl > 0 else None
+    if hit is None or hit.kind != kind or time.monotonic() - hit.at >= ttl or _expired(hit.expires_at):
+        return None
+    user = User(**{key: deepcopy(value) for key, value in hit.user.items()})
+    make_transient_to_detached(user)
+    return db.session.merge(user, load=False)  # persistent in this request's session, no query
+
+
 def _token_user(token: str, kind: str) -> User | None:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    digest = token_digest(token)
+    cached = _from_cache(digest, kind)
+    if cached is not None:
+        return cached
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
     if row is None or row.kind != kind or row.revoked_at is not None:
         return None
-    expires = row.expires_at
-    if expires is not None and expires.replace(tzinfo=expires.tzinfo or UTC) < datetime.now(UTC):
+    if _expired(row.expires_at):
         return None
-    return row.user if row.user.active else None
+    if not row.user.active:
+        return None
+    if current_app.config.get("TOKEN_CACHE_SECONDS"):
+        _token_cache()[digest] = _Checked(kind, row.expires_at, row.user.id,
+                                          {key: deepcopy(getattr(row.user, key)) for key in _USER_COLUMNS},
+                                          time.monotonic())
+    return row.user
 
 
 def _load_user() -> User | None:

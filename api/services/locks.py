@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
-from ..models import Instance
+from ..models import Instance, TaskRow
 from ..models.locks import Lock
 
 
@@ -22,6 +22,18 @@ def hold(key: str) -> None:
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     db.session.execute(insert(Lock).values(key=key, taken=0).on_conflict_do_nothing(index_elements=["key"]))
     db.session.execute(update(Lock).where(Lock.key == key).values(taken=Lock.taken + 1))
+
+
+def lock_case_of_task(task_id: str) -> None:
+    """Take the write lock of the instance ``task_id`` belongs to, as :func:`instance_for_update` does, in one
+    statement (the task's instance found by a subquery: a task never moves to another instance). Read what the
+    lock guards after this call."""
+    of_task = select(TaskRow.instance_id).where(TaskRow.id == task_id).scalar_subquery()
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(update(Instance).where(Instance.id == of_task)
+                           .values(row_version=Instance.row_version).execution_options(synchronize_session=False))
+    else:
+        db.session.execute(select(Instance.id).where(Instance.id == of_task).with_for_update())
 
 
 def instance_for_update(instance_id: int) -> Instance | None:

@@ -166,7 +166,7 @@ def code_of(org_id: int | None) -> str | None:
 
 def users_in_clause(nodes: set[int]):
     """WHERE clause: users whose node is in ``nodes`` (users without a node belong to the default bureau)."""
-    default = orgs.by_code(orgs.DEFAULT_BUREAU)
-    if default is not None and default.id in nodes:
+    default = orgs.id_of(orgs.DEFAULT_BUREAU)
+    if default is not None and default in nodes:
         return or_(User.org_id.in_(nodes), User.org_id.is_(None))
     return User.org_id.in_(nodes)

@@ -56,12 +56,29 @@ def by_code(code: str | None) -> Organisation | None:
     return db.session.scalar(select(Organisation).where(Organisation.code == code))
 
 
+def id_of(code: str | None) -> int | None:
+    """The id of the node ``code`` (cached per process: organisations are few, only grow and keep their code)."""
+    if not code:
+        return None
+    ids = _ids(str(db.engine.url))
+    if code not in ids:
+        _clear()
+        ids = _ids(str(db.engine.url))
+    return ids.get(code)
+
+
+@lru_cache(maxsize=8)
+def _ids(url: str) -> dict[str, int]:  # noqa: ARG001 - cache key per database
+    return {code: i for i, code in db.session.execute(select(Organisation.id, Organisation.code))}
+
+
 def get(org_id: int | None) -> Organisation | None:
     return db.session.get(Organisation, org_id) if org_id is not None else None
 
 
 def _clear() -> None:
     _tree.cache_clear()
+    _ids.cache_clear()
 
 
 @lru_cache(maxsize=8)

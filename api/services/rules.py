@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from engine import clock
 from engine.errors import RuleViolation
@@ -69,7 +70,8 @@ def check_two_officers(act_kind: str | None, submitted: dict[str, Any], instance
     if not act_kind:
         return
     names = _officer_list(submitted, instance)
-    users = list(db.session.scalars(select(User).where(User.username.in_(names)))) if names else []
+    users = list(db.session.scalars(select(User).where(User.username.in_(names))  # with their certificates: one query
+                                    .options(selectinload(User.certificates)))) if names else []
     day = clock.today()
     valid = sorted(u.username for u in users if u.has_role("officer") and u.active and u.certificate_on(day)
                    and org_scope.in_bureau(u, instance.org_id))  # officers of the case's own bureau only

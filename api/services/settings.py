@@ -317,6 +317,8 @@ def refresh() -> int:
 def _transaction_ended(session: Any, *args: Any) -> None:  # noqa: ARG001
     if session.info.pop(_CHANGED, False) and has_app_context():
         _drop()
+        cache = _cache()
+        cache["marker"], cache["checked_at"] = None, -1e9  # the marker moved by this change: read it afresh
 
 
 sa_event.listen(Session, "after_commit", _transaction_ended)

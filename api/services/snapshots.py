@@ -4,7 +4,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine.errors import NotFound
 from engine.snapshots import blob_ref
@@ -26,12 +27,15 @@ def stage_view(view: dict[str, Any]) -> tuple[str, str]:
 
 
 def flush_blobs() -> None:
-    """Add the staged blobs that are not stored yet (one SELECT, one batched INSERT)."""
+    """Write the staged blobs that are not stored yet: one ``INSERT ... ON CONFLICT DO NOTHING`` (a blob is content
+    addressed, so one already there is the same), on the session's connection without flushing the session (the
+    instance's other changes then go out in one UPDATE at the commit)."""
     pending: dict[str, str] = db.session.info.pop(_PENDING, {})
     if not pending:
         return
-    existing = set(db.session.scalars(select(Blob.sha256).where(Blob.sha256.in_(list(pending)))))
-    db.session.add_all(Blob(sha256=sha, content=text) for sha, text in pending.items() if sha not in existing)
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(Blob.__table__).on_conflict_do_nothing(index_elements=["sha256"])
+    db.session.connection().execute(stmt, [{"sha256": sha, "content": text} for sha, text in sorted(pending.items())])
 
 
 def discard_staged() -> None:

@@ -87,5 +87,4 @@ def start_instance(key: str, data: dict[str, Any], actor: str, role: str | None,
 
 
 def _default_bureau() -> int | None:
-    default = orgs.by_code(orgs.DEFAULT_BUREAU)
-    return default.id if default else None
+    return orgs.id_of(orgs.DEFAULT_BUREAU)

@@ -72,10 +72,11 @@ class Outcome:
 Advance = Callable[[Case], Outcome]
 
 
-def load(instance: Instance) -> Case:
-    """The instance's specs, workflow and ready rows (binds the case's bureau for the step's reads)."""
+def load(instance: Instance, known: dict[str, TaskRow] | None = None) -> Case:
+    """The instance's specs, workflow and ready rows (``known`` when the caller read them already, under the
+    case's lock); binds the case's bureau for the step's reads."""
     bundle, workflow = load_workflow(instance)
-    return Case(instance, bundle, workflow, ready_rows(instance.id))
+    return Case(instance, bundle, workflow, ready_rows(instance.id) if known is None else known)
 
 
 def run(case: Case | Instance, advance: Advance, actor: str) -> Outcome:

@@ -10,6 +10,9 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
+
 from engine import runtime
 from engine.errors import NotFound, RuleViolation, StateConflict
 from engine.forms import input_components, validate_form_data
@@ -31,19 +34,25 @@ def get_task(task_id: str) -> TaskRow:
     return task
 
 
-def _for_update(task_id: str) -> tuple[TaskRow, Instance]:
-    """The task and its instance, read after taking the instance's write lock (:func:`locks.instance_for_update`).
+def _for_update(task_id: str) -> tuple[TaskRow, Instance, dict[str, TaskRow]]:
+    """The task, its instance and the instance's ready rows (by SpiffWorkflow task id), read in one query after
+    taking the instance's write lock (:func:`locks.lock_case_of_task`): two statements.
 
     Concurrent claims, releases and completions on one case run one after the other, each seeing what the one
     before it committed: of two claims of one task the second finds it claimed (409), of two completions the
     second finds it completed (409), and parallel tasks of one case complete one after the other.
     """
-    task = get_task(task_id)
-    instance = locks.instance_for_update(task.instance_id)
-    task = db.session.get(TaskRow, task_id, populate_existing=True)
-    if task is None or instance is None:
+    locks.lock_case_of_task(task_id)
+    of_task = aliased(TaskRow)
+    case_id = select(of_task.instance_id).where(of_task.id == task_id).scalar_subquery()
+    rows = db.session.execute(
+        select(TaskRow, Instance).join(Instance, Instance.id == TaskRow.instance_id)
+        .where(TaskRow.instance_id == case_id, or_(TaskRow.id == task_id, TaskRow.state == "ready"))
+        .execution_options(populate_existing=True)).all()
+    task = next((row for row, _ in rows if row.id == task_id), None)
+    if task is None:
         raise NotFound(f"task {task_id} not found")
-    return task, instance
+    return task, rows[0][1], {row.spiff_task_id: row for row, _ in rows if row.state == "ready"}
 
 
 def _ready(task: TaskRow) -> None:
@@ -52,7 +61,7 @@ def _ready(task: TaskRow) -> None:
 
 
 def claim(task_id: str, user: User, client_addr: str | None) -> TaskRow:
-    task, instance = _for_update(task_id)
+    task, instance, _ = _for_update(task_id)
     rules.check_role(user, task)  # another bureau's task is 404 whatever its state
     _ready(task)
     if task.assignee == user.username:
@@ -70,7 +79,7 @@ def claim(task_id: str, user: User, client_addr: str | None) -> TaskRow:
 def unclaim(task_id: str, user: User, client_addr: str | None) -> TaskRow:
     from ..permissions import can, check_task_work
 
-    task, instance = _for_update(task_id)
+    task, instance, _ = _for_update(task_id)
     check_task_work(user, task)
     if not (task.assignee == user.username or can(user, "task.reassign")):
         rules.check_role(user, task)  # a holder of the task's role (of the case) may see it is free; others not
@@ -100,13 +109,14 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
         NotFound, StateConflict (409), RuleViolation (403), FormDataInvalid (422),
         ScriptError (the diagram failed after the task).
     """
-    task, instance = _for_update(task_id)
+    task, instance, known = _for_update(task_id)
     rules.check_role(user, task)
     _ready(task)
     if task.assignee is not None and task.assignee != user.username:
         raise RuleViolation("assignee", f"task is claimed by {task.assignee}")
     rules.check_separation_of_duties(user, task, instance)
-    steps_pipeline.run(instance, partial(_advance, task, user, data, client_addr), user.username)
+    steps_pipeline.run(steps_pipeline.load(instance, known), partial(_advance, task, user, data, client_addr),
+                       user.username)
     return instance
 
 
