@@ -314,15 +314,15 @@ def refresh() -> int:
     return cache["generation"]
 
 
-def _transaction_ended(session: Any, *args: Any) -> None:  # noqa: ARG001
-    if session.info.pop(_CHANGED, False) and has_app_context():
+def _transaction_ended(session: Any, transaction: Any) -> None:
+    """After the outermost transaction ends (commit, rollback or close) in which this process changed a setting."""
+    if transaction.parent is None and session.info.pop(_CHANGED, False) and has_app_context():
         _drop()
         cache = _cache()
         cache["marker"], cache["checked_at"] = None, -1e9  # the marker moved by this change: read it afresh
 
 
-sa_event.listen(Session, "after_commit", _transaction_ended)
-sa_event.listen(Session, "after_soft_rollback", _transaction_ended)
+sa_event.listen(Session, "after_transaction_end", _transaction_ended)
 
 
 #: key -> what runs before a new version of it is stored (registered at app start: calendar_years' rechecks)
