@@ -27,6 +27,7 @@ from .checkpoints import (  # noqa: F401 - re-exported: the worker, the CLI and 
 )
 from .evidence import check_evidence
 from .history import instance_stream
+from .instances import case_title
 from .org_scope import bind_case
 from .runtime import script_engine, script_engines_by_time, spec_cache
 from .snapshots import load_view
@@ -295,7 +296,6 @@ def check_row(instance: Instance, own: list[Event], bundle: Any, workflow: Any) 
     expected = "cancelled" if cancelled else "completed" if workflow.is_completed() else "running"
     if instance.status != expected:
         differs("status", f"the row's status is {instance.status!r}, the history gives {expected!r}")
-    from .instances import case_title  # instances -> hooks -> … -> audit: import late
 
     if instance.title != case_title(data, instance.title):
         differs("title", "the row's title is not the case title in the replayed data")

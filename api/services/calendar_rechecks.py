@@ -28,7 +28,10 @@ from engine.errors import NotFound, StateConflict
 
 from ..extensions import db
 from ..models import Event, Instance, TaskRow
+from . import org_scope, orgs
 from .history import append_event, instance_stream
+from .instances import bundle_for
+from .runtime import calendar
 
 STREAM = "calendar"
 RECHECK = "deadline_recheck"
@@ -53,8 +56,6 @@ def _beijing_date(at: datetime) -> date:
 def _due_keys(case: Instance, cache: dict[str, set[str]]) -> set[str]:
     """The data keys the case's diagram names as deadlines (``dueDate`` of the process and of its tasks)."""
     if case.bundle_key not in cache:
-        from .instances import bundle_for  # instances -> runtime -> settings -> here: import late
-
         bundle = bundle_for(case)
         props = [*bundle.process_properties.values(), *(meta.properties for meta in bundle.user_tasks.values())]
         cache[case.bundle_key] = {p["dueDate"] for p in props if p.get("dueDate")}
@@ -65,8 +66,6 @@ def record_rechecks(new_value: dict[str, Any], actor: str, client_addr: str | No
     """Before ``calendar_years`` becomes ``new_value``: record the running cases that carry a deadline reaching
     a year it loads and the calendar in force did not know (computed Monday–Friday), with the guessed values.
     None when there are none."""
-    from .runtime import calendar
-
     before = calendar()
     loaded = sorted(int(y) for y in new_value if not before.is_known_year(int(y)))
     if not loaded:
@@ -74,8 +73,6 @@ def record_rechecks(new_value: dict[str, Any], actor: str, client_addr: str | No
     today = clock.today()
     keys: dict[str, set[str]] = {}
     open_dues: dict[int, list[datetime]] = {}
-    from . import org_scope, orgs
-
     nodes = list(orgs.subtree(org_scope.effective_org()))  # the cases of the bureau (or subtree) loading the year
     for iid, due in db.session.execute(select(TaskRow.instance_id, TaskRow.due_at)
                                        .where(TaskRow.state == "ready", TaskRow.due_at.is_not(None),

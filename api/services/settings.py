@@ -360,13 +360,11 @@ def put(key: str, value: Any, actor: str, client_addr: str | None = None, org_id
 def describe(org_id: int | None = None, keys: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """Each setting in force for ``org_id`` (see :func:`resolve`), with the code of the node it is set at
     (None: the built-in default)."""
-    from .orgs import get as get_org
-
     out = []
     for key in keys or SETTINGS:
         _, _, text = _spec(key)
         value, version, node = resolve(key, org_id)
-        found = get_org(node)
+        found = orgs.get(node)
         out.append({"key": key, "version": version, "description": text, "value": value,
                     "org": found.code if found else None})
     return out

@@ -24,7 +24,7 @@ from ..extensions import db
 from ..models import Event, Instance, User
 from ..models.disclosures import WITHDRAWAL_BASES, WITHDRAWAL_EVENTS
 from . import locks
-from .disclosures import CORRECTION_PROCESS, get_disclosure, state_of
+from .disclosures import CORRECTION_PROCESS, case_org, get_disclosure, state_of
 from .starts import start_instance
 
 #: bases under which APL 48 leaves no choice: the decision is withdrawn (a changed one may be corrected instead)
@@ -94,7 +94,6 @@ def start_withdrawal(disclosure_id: int, basis: str, event_kind: str, event_date
             "request_contact": user.username, "disclosure_title": disclosure.title,
             "disclosure_text": disclosure.masked_text, "act_type": disclosure.category}
     try:
-        from .disclosures import case_org
 
         return start_instance(CORRECTION_PROCESS, data, user.username, role, client_addr,
                               org_id=case_org(disclosure.instance_id), unit_id=user.org_id)
