@@ -205,11 +205,14 @@ def resolve(key: str, org_id: int | None = None) -> tuple[Any, int, int | None]:
     org_id = _org(org_id)
     if db.session.info.get(_CHANGED):  # this transaction changed a setting: read what it sees, cache nothing
         return _resolve(key, org_id)
-    values = _cache()["values"]
-    refresh()
-    if (key, org_id) not in values:
-        values[(key, org_id)] = _resolve(key, org_id)
-    return deepcopy(values[(key, org_id)])
+    generation = refresh()
+    cache = _cache()
+    found = cache["values"].get((key, org_id))
+    if found is None:
+        found = _resolve(key, org_id)
+        if cache["generation"] == generation:  # not dropped meanwhile (a change committed by another thread)
+            cache["values"][(key, org_id)] = found
+    return deepcopy(found)
 
 
 def _resolve(key: str, org_id: int | None) -> tuple[Any, int, int | None]:
