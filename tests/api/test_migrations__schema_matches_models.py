@@ -78,6 +78,7 @@ def test_a_database_made_before_migrations_is_refused_until_stamped_0001_then_up
                 with db.engine.begin() as conn:
                     conn.exec_driver_sql("DROP INDEX ix_tasks_ready_role_due")
                     conn.exec_driver_sql("DROP TABLE workflow_tasks")  # revision 0003
+                    conn.exec_driver_sql("ALTER TABLE checkpoints DROP COLUMN form")  # revision 0004
                 command.stamp(alembic_config(), "0001")
                 upgrade()
                 assert current_revision() == head_revision()
