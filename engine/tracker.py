@@ -144,6 +144,7 @@ class ChangeTracker:
         for key, task in new:
             out.added.setdefault(key, []).append(task.id)
         out.delete -= {task.id for _, task, _ in out.write}
+        out.delete &= self.ordinals.keys()  # a task created and removed between two saves was never stored
         return out
 
     def _ordinal(self, task_id: UUID) -> int:

@@ -88,4 +88,5 @@ class WorkflowTask(db.Model):
     workflow: Mapped[str] = mapped_column(String(36), nullable=False)
     #: the order tasks are put back in on a cold load (the order SpiffWorkflow created them in)
     ordinal: Mapped[int] = mapped_column(Integer, nullable=False)
+    #: the task's serialized entry; "" for a task the workflow dropped after it was stored (loads skip it)
     entry: Mapped[str] = mapped_column(Text, nullable=False)

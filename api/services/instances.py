@@ -6,7 +6,9 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine import runtime
 from engine.deadlines import due_from
@@ -66,6 +68,10 @@ def load_workflow(instance: Instance, for_update: bool = True) -> tuple[SpecBund
     return bundle, workflow
 
 
+#: the entry of a stored task the workflow dropped since
+DROPPED = ""
+
+
 def stored_state(instance: Instance) -> dict[str, Any]:
     """The instance's saved workflow state as one dict (the header in ``instances.state`` and its task rows)."""
     head = json.loads(instance.state)
@@ -74,7 +80,8 @@ def stored_state(instance: Instance) -> dict[str, Any]:
     tasks: dict[str, list[tuple[str, dict]]] = {}
     for key, task_id, entry in db.session.execute(
             select(WorkflowTask.workflow, WorkflowTask.task_id, WorkflowTask.entry)
-            .where(WorkflowTask.instance_id == instance.id).order_by(WorkflowTask.ordinal)):
+            .where(WorkflowTask.instance_id == instance.id, WorkflowTask.entry != DROPPED)
+            .order_by(WorkflowTask.ordinal)):
         tasks.setdefault(key, []).append((task_id, json.loads(entry)))
     return assemble(head, tasks)
 
@@ -90,7 +97,8 @@ def stored_workflow(instance: Instance, bundle: SpecBundle) -> BpmnWorkflow:
     ordinals: dict[UUID, int] = {}
     for key, task_id, ordinal, entry in db.session.execute(
             select(WorkflowTask.workflow, WorkflowTask.task_id, WorkflowTask.ordinal, WorkflowTask.entry)
-            .where(WorkflowTask.instance_id == instance.id).order_by(WorkflowTask.ordinal)):
+            .where(WorkflowTask.instance_id == instance.id, WorkflowTask.entry != DROPPED)
+            .order_by(WorkflowTask.ordinal)):
         tasks.setdefault(key, []).append((task_id, json.loads(entry)))
         ordinals[UUID(task_id)] = ordinal
     workflow = load_state(bundle, assemble(head, tasks), script_engine())
@@ -99,18 +107,20 @@ def stored_workflow(instance: Instance, bundle: SpecBundle) -> BpmnWorkflow:
 
 
 def _write_tasks(instance_id: int, changes: Changes) -> None:
-    """Delete the removed and rewritten task rows, insert the rewritten ones (two statements at most)."""
+    """One upsert of the changed task rows; a stored task the workflow dropped (e.g. a predicted branch a gateway
+    did not take) becomes an empty entry in the same statement, which loads skip — no DELETE on the step's path."""
     rows = [{"instance_id": instance_id, "task_id": str(task.id), "workflow": key, "ordinal": ordinal,
              "entry": dumps_json(dump_task(task))} for key, task, ordinal in changes.write]
-    if changes.full:
-        db.session.execute(delete(WorkflowTask).where(WorkflowTask.instance_id == instance_id))
-    else:
-        gone = [str(task_id) for task_id in changes.delete] + [row["task_id"] for row in rows]
-        if gone:
-            db.session.execute(delete(WorkflowTask).where(WorkflowTask.instance_id == instance_id,
-                                                          WorkflowTask.task_id.in_(gone)))
+    rows += [{"instance_id": instance_id, "task_id": str(task_id), "workflow": "", "ordinal": -1, "entry": DROPPED}
+             for task_id in changes.delete]
     if rows:
-        db.session.execute(insert(WorkflowTask), rows)
+        table = WorkflowTask.__table__
+        ins = (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(table)
+        with db.session.no_autoflush:  # the instance row is written once, by the flush at the commit
+            db.session.execute(ins.on_conflict_do_update(
+                index_elements=[table.c.instance_id, table.c.task_id],
+                set_={"workflow": ins.excluded.workflow, "ordinal": ins.excluded.ordinal,
+                      "entry": ins.excluded.entry}), rows)
 
 
 def save_workflow(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow) -> None:

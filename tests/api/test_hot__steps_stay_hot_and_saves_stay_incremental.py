@@ -61,7 +61,7 @@ def _hot_and_cold(app, iid: int, loads: list[int]) -> tuple[str, str, int]:
         held = hot.peek(instance, bundle.key)
         assert held is not None, "the case is not hot in this process"
         cold = instances_service.stored_workflow(instance, bundle)
-        rows = db.session.query(WorkflowTask).filter_by(instance_id=iid).count()
+        rows = db.session.query(WorkflowTask).filter(WorkflowTask.instance_id == iid, WorkflowTask.entry != "").count()
         text = serializer.dumps_state(held), serializer.dumps_state(cold), rows
         db.session.remove()
         del loads[counted:]

@@ -43,7 +43,8 @@ def fold_into_state(conn: sa.Connection) -> None:
     """Write each instance's task rows back into its ``state`` as one whole workflow state."""
     rows: dict[int, dict[str, list]] = {}
     for instance_id, workflow, task_id, entry in conn.execute(sa.text(
-            "SELECT instance_id, workflow, task_id, entry FROM workflow_tasks ORDER BY instance_id, ordinal")):
+            "SELECT instance_id, workflow, task_id, entry FROM workflow_tasks WHERE entry != '' "
+            "ORDER BY instance_id, ordinal")):
         rows.setdefault(instance_id, {}).setdefault(workflow, []).append((task_id, json.loads(entry)))
     for instance_id, tasks in rows.items():
         state = conn.execute(sa.text("SELECT state FROM instances WHERE id = :id"), {"id": instance_id}).scalar()
