@@ -6,7 +6,7 @@ from SpiffWorkflow.task import Task, TaskState
 
 from engine import runtime, snapshots
 from engine.scripting import make_script_engine
-from engine.walk import ready_user_tasks, tasks_in_order
+from engine.walk import iterator_ready_tasks, ready_user_tasks, tasks_in_order
 from tests.engine.conftest import _data_for
 
 
@@ -30,6 +30,8 @@ def _reference_elements(workflow) -> list[list[str]]:
 def _check(workflow) -> None:
     assert snapshots.element_states(workflow) == _reference_elements(workflow)
     assert ready_user_tasks(workflow) == workflow.get_tasks(state=TaskState.READY, manual=True)
+    for wf in (workflow, *workflow.subprocesses.values()):  # what do_engine_steps asks after every step
+        assert wf.get_tasks(state=TaskState.READY) == iterator_ready_tasks(wf)
     every = list(tasks_in_order(workflow))
     assert len(every) == len(workflow.tasks) + sum(len(s.tasks) for s in workflow.subprocesses.values())
 
