@@ -87,6 +87,9 @@ class Config:
     #: diagram code that is not cheap (engine.scripting.is_cheap) runs in sandbox processes with these limits
     SCRIPT_TIME_LIMIT_SECONDS = float(os.environ.get("SANXIANG_SCRIPT_TIME_LIMIT_SECONDS", "1.0"))
     SCRIPT_MEMORY_LIMIT_MB = int(os.environ.get("SANXIANG_SCRIPT_MEMORY_LIMIT_MB", "512"))
+    #: workflows a server process keeps in memory after a step (least recently used out first; 0: none), so the
+    #: next step of a hot case does not deserialize it (api/services/hot.py)
+    HOT_WORKFLOWS = int(os.environ.get("SANXIANG_HOT_WORKFLOWS", "256"))
     #: worker: seconds between ticks, and the least seconds between two checkpoints
     WORKER_SECONDS = int(os.environ.get("SANXIANG_WORKER_SECONDS", "30"))
     CHECKPOINT_SECONDS = int(os.environ.get("SANXIANG_CHECKPOINT_SECONDS", "300"))

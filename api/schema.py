@@ -59,6 +59,13 @@ def current_revision() -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def head_revision() -> str:
+    """The newest revision in api/migrations/versions (what ``upgrade`` brings a database to)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 def forget_revision_on_drop(metadata: MetaData) -> None:
     """``drop_all`` drops the revision stamp too, so a following :func:`upgrade` builds the schema again
     (the test fixtures and the benchmarks start from ``drop_all``)."""

@@ -19,7 +19,8 @@ from engine.clock import BEIJING
 from .extensions import db
 from .models import Checkpoint
 from .models.types import utcnow
-from .services.audit import create_checkpoint, current_heads, export_checkpoints
+from .services.audit import create_checkpoint, export_checkpoints
+from .services.checkpoints import moved_heads
 from .services.stats import ensure_annual_report
 from .services.timers import fire_due
 
@@ -29,8 +30,7 @@ def checkpoint_due(interval_seconds: int) -> bool:
     last = db.session.scalar(select(Checkpoint).order_by(Checkpoint.id.desc()).limit(1))
     if last is not None and utcnow() - last.at < timedelta(seconds=interval_seconds):
         return False
-    heads = current_heads()
-    return bool(heads) and (last is None or heads != last.heads)
+    return bool(moved_heads())
 
 
 def _export(app: Flask) -> int:

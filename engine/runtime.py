@@ -21,6 +21,7 @@ from .errors import NotFound, ScriptError, StateConflict
 from .proposal import DECISION_KEY
 from .roles import role_for_lane
 from .specs import SpecBundle, UserTaskMeta
+from .walk import ready_user_tasks
 
 ENGINE_STEP_TYPES = {
     "StartEvent": "start",
@@ -208,7 +209,7 @@ def start(bundle: SpecBundle, data: dict[str, Any], script_engine: Any,
 def ready_tasks(bundle: SpecBundle, workflow: BpmnWorkflow) -> list[ReadyTask]:
     """The user tasks that wait for a person, in tree order."""
     result = []
-    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+    for task in ready_user_tasks(workflow):
         meta = bundle.task_meta(task.workflow.spec.name, task.task_spec.name)
         result.append(ReadyTask(str(task.id), meta, role_for_lane(meta.lane), task.data))
     return result
@@ -259,7 +260,7 @@ def complete(workflow: BpmnWorkflow, task_id: str, data: dict[str, Any], views: 
 def instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     """The case data as it stands: the ready user tasks' data, else the last completed task's."""
     data: dict[str, Any] = {}
-    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+    for task in ready_user_tasks(workflow):
         data.update(task.data)
     if not data and workflow.last_task is not None:
         data.update(workflow.last_task.data)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from copy import deepcopy
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -81,6 +82,63 @@ def _json_default(value: object) -> object:
     if isinstance(value, UUID):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+#: the ``layout`` of a header whose tasks are stored one entry per task (:func:`dump_header`, :func:`assemble`)
+PER_TASK = "per-task"
+
+
+class _Counter:
+    """How many task entries this process serialized (tests count them per step)."""
+
+    entries = 0
+
+
+COUNTER = _Counter()
+
+
+def _workflow_header(workflow: Any) -> dict:
+    registry = _SERIALIZER.registry
+    return {"data": registry.convert(registry.clean(workflow.data)), "correlations": workflow.correlations,
+            "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+            "success": workflow.success, "completed": workflow.completed, "root": str(workflow.task_tree.id)}
+
+
+def dump_header(workflow: BpmnWorkflow) -> dict:
+    """The workflow's state without its tasks (the same keys as :func:`dump_state` otherwise), ``layout``
+    :data:`PER_TASK`: the tasks are stored apart, one :func:`dump_task` entry each, and put back by
+    :func:`assemble`. Its size depends on the subprocesses, not on the tasks."""
+    head = _workflow_header(workflow)
+    head["spec"] = workflow.spec.name
+    head["subprocess_specs"] = sorted(workflow.subprocess_specs)
+    head["subprocesses"] = {str(sub_id): {**_workflow_header(sub), "parent_task_id": str(sub.parent_task_id),
+                                          "spec": sub.spec.name, "typename": type(sub).__name__}
+                            for sub_id, sub in workflow.subprocesses.items()}
+    head["bpmn_events"] = _SERIALIZER.registry.convert(workflow.bpmn_events)
+    head["typename"] = type(workflow).__name__
+    head["state_version"] = STATE_VERSION
+    head["layout"] = PER_TASK
+    return head
+
+
+def dump_task(task: Any) -> dict:
+    """One task's entry, exactly as :func:`dump_state` writes it in its workflow's ``tasks``."""
+    COUNTER.entries += 1
+    return _SERIALIZER.registry.convert(task)
+
+
+def dumps_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def assemble(head: dict, tasks: dict[str, list[tuple[str, dict]]]) -> dict:
+    """The full state (as :func:`dump_state` gives it) from a :func:`dump_header` header and the task entries
+    by workflow (``""`` the top workflow, else the subprocess's id), each list in the tasks' saved order."""
+    dct = {k: v for k, v in head.items() if k not in ("layout", "next_ordinal")}
+    dct["tasks"] = dict(tasks.get("", []))
+    dct["subprocesses"] = {sub_id: {**sub, "tasks": dict(tasks.get(sub_id, []))}
+                           for sub_id, sub in head.get("subprocesses", {}).items()}
+    return dct
 
 
 def upgrade_state(dct: dict) -> dict:

@@ -13,9 +13,14 @@ import hashlib
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.task import Task, TaskState
+from SpiffWorkflow.task import TaskState
 
 from .history import canonical_json
+from .walk import tasks_in_order
+
+_STATE_NAMES = {state: TaskState.get_name(state) for state in (
+    TaskState.MAYBE, TaskState.LIKELY, TaskState.FUTURE, TaskState.WAITING, TaskState.READY, TaskState.STARTED,
+    TaskState.COMPLETED, TaskState.ERROR, TaskState.CANCELLED)}
 
 INTERNAL_SPECS = frozenset({"Start", "End", "Root"})
 
@@ -29,20 +34,11 @@ def _is_internal(name: str) -> bool:
 
 
 def element_states(workflow: BpmnWorkflow) -> list[list[str]]:
-    out: list[list[str]] = []
-
-    def walk(task: Task) -> None:
-        name = task.task_spec.name
-        if not _is_internal(name):
-            out.append([task.workflow.spec.name, name, TaskState.get_name(task.state)])
-        sub = workflow.subprocesses.get(task.id)
-        if sub is not None:
-            walk(sub.task_tree)
-        for child in task.children:
-            walk(child)
-
-    walk(workflow.task_tree)
-    return out
+    """[process id, element id, state name] of every diagram element's task, in tree order (subprocesses after
+    the task that called them)."""
+    names = _STATE_NAMES
+    return [[task.workflow.spec.name, task.task_spec.name, names.get(task._state) or TaskState.get_name(task._state)]
+            for task in tasks_in_order(workflow) if not _is_internal(task.task_spec.name)]
 
 
 def state_view(workflow: BpmnWorkflow, data: dict[str, Any]) -> dict[str, Any]:

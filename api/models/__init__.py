@@ -3,7 +3,7 @@ from .definitions import DefinitionFile, DefinitionVersion
 from .disclosures import AnnualReport, CorrectionRequest, Disclosure, DisclosureWithdrawal
 from .events import Blob, Checkpoint, Event
 from .evidence import Device, DeviceMovement, EvidenceItem
-from .instances import Instance, TaskRow
+from .instances import Instance, TaskRow, WorkflowTask
 from .locks import Lock
 from .orgs import Organisation
 from .registry import PowerItem
@@ -33,4 +33,5 @@ __all__ = [
     "Setting",
     "TaskRow",
     "User",
+    "WorkflowTask",
 ]

@@ -75,6 +75,9 @@ class Checkpoint(db.Model):
     #: Ed25519 signature (hex) of the hash by a key the database does not hold, and that key's fingerprint
     signature: Mapped[str | None] = mapped_column(String(128))
     key_id: Mapped[str | None] = mapped_column(String(64))
+    #: None: ``heads`` holds every stream's head (checkpoints made before revision 0004); 2: only the streams whose
+    #: head moved since the checkpoint before (api/services/checkpoints.py), and the form is part of the hash
+    form: Mapped[int | None] = mapped_column(Integer)
 
 
 for _model in (Event, Blob, Checkpoint):

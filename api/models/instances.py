@@ -73,3 +73,20 @@ class TaskRow(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class WorkflowTask(db.Model):
+    """One task of an instance's saved workflow, serialized on its own (``instances.state`` holds the rest: see
+    engine/serializer.py ``dump_header``). A save rewrites only the tasks that changed since the last one; this is
+    the workflow's current state, like ``instances.state``, not history (the events are)."""
+
+    __tablename__ = "workflow_tasks"
+
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task id
+    #: the workflow the task belongs to: "" the instance's own, else the id of the task that called the subprocess
+    workflow: Mapped[str] = mapped_column(String(36), nullable=False)
+    #: the order tasks are put back in on a cold load (the order SpiffWorkflow created them in)
+    ordinal: Mapped[int] = mapped_column(Integer, nullable=False)
+    #: the task's serialized entry; "" for a task the workflow dropped after it was stored (loads skip it)
+    entry: Mapped[str] = mapped_column(Text, nullable=False)

@@ -280,7 +280,9 @@ def check_row(instance: Instance, own: list[Event], bundle: Any, workflow: Any) 
         if getattr(instance, column) != blob_ref(view[part])[0]:
             differs(column, f"the row's {column} is not the snapshot of the replayed history")
     try:
-        saved = load_state(bundle, instance.state, script_engine())
+        from .instances import stored_state  # instances -> hooks -> … -> audit: import late
+
+        saved = load_state(bundle, stored_state(instance), script_engine())
         saved_view = state_view(saved, runtime.instance_data(saved))
     except Exception as exc:  # noqa: BLE001 - any unreadable saved state is a finding, not a crash
         differs("state", f"the row's saved workflow cannot be read: {type(exc).__name__}")

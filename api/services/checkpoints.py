@@ -1,4 +1,11 @@
-"""Checkpoints: every stream's head, chained, signed with a key outside the database, exported to a file.
+"""Checkpoints: the streams' heads, chained, signed with a key outside the database, exported to a file.
+
+A checkpoint (form :data:`DELTA`) records only the heads that moved since the checkpoint before it; what every
+stream had reached at a checkpoint is the fold of the checkpoints up to it (a checkpoint made before revision 0004
+holds every head and resets the fold). Each checkpoint stays small however many streams exist, and a signature
+once verified for a (hash, signature) pair is not verified again by this process: an audit re-reads the small rows
+(chain and hashes, so any altered, added or removed head entry is still caught) without re-doing the public-key
+work of the whole history on every verify.
 
 :func:`audit_checkpoints` checks the checkpoints table (chain and signatures) and the export file (its
 signatures, and that the database still holds each exported checkpoint unchanged), and names the *anchors*:
@@ -31,6 +38,8 @@ class Anchor:
     source: str  # database | file
     id: int
     heads: dict[str, list]
+    #: stream -> the checkpoint that recorded its head (an earlier one when the head has not moved since)
+    recorded_by: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -39,9 +48,43 @@ class CheckpointAudit:
     anchors: list[Anchor] = field(default_factory=list)
 
 
-def checkpoint_hash(at: str, heads: dict[str, Any], prev_hash: str) -> str:
-    body = canonical_json({"at": at, "heads": heads, "prev_hash": prev_hash})
-    return hashlib.sha256(body.encode()).hexdigest()
+#: the form of a checkpoint holding only the heads that moved since the one before
+DELTA = 2
+
+
+def checkpoint_hash(at: str, heads: dict[str, Any], prev_hash: str, form: int | None = None) -> str:
+    fields: dict[str, Any] = {"at": at, "heads": heads, "prev_hash": prev_hash}
+    if form is not None:
+        fields["form"] = form
+    return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
+
+
+def fold(checkpoints: list[tuple[int, Any, int | None]]) -> tuple[dict[str, list], dict[str, int]]:
+    """The heads every stream had reached after the last of ``checkpoints`` ((id, heads, form) in order), and the
+    checkpoint that recorded each: a checkpoint of every head (form None) starts over, a :data:`DELTA` one updates
+    the streams it names."""
+    heads: dict[str, list] = {}
+    recorded_by: dict[str, int] = {}
+    for cid, cp_heads, form in checkpoints:
+        if form is None:
+            heads.clear()
+            recorded_by.clear()
+        if isinstance(cp_heads, dict):
+            heads.update(cp_heads)
+            recorded_by.update(dict.fromkeys(cp_heads, cid))
+    return heads, recorded_by
+
+
+def recorded_heads() -> dict[str, list]:
+    """What the checkpoints recorded so far: stream -> [seq, hash], folded over every checkpoint."""
+    return fold(list(db.session.execute(select(Checkpoint.id, Checkpoint.heads, Checkpoint.form)
+                                        .order_by(Checkpoint.id))))[0]
+
+
+def moved_heads() -> dict[str, list]:
+    """The heads that moved since the last checkpoint (every head when there is none)."""
+    recorded = recorded_heads()
+    return {stream: head for stream, head in current_heads().items() if recorded.get(stream) != head}
 
 
 def current_heads() -> dict[str, list]:
@@ -59,21 +102,25 @@ def create_checkpoint() -> Checkpoint:
     Raises:
         signing.SigningKeyError: the configured private key cannot be read.
     """
-    heads = current_heads()
+    heads = moved_heads()
     prev = db.session.scalar(select(Checkpoint).order_by(Checkpoint.id.desc()).limit(1))
     prev_hash = prev.hash if prev else GENESIS
     at = utcnow()
-    digest = checkpoint_hash(canonical_time(at), heads, prev_hash)
+    digest = checkpoint_hash(canonical_time(at), heads, prev_hash, DELTA)
     signature, key_id = signing.sign(digest) or (None, None)
-    cp = Checkpoint(at=at, heads=heads, prev_hash=prev_hash, hash=digest, signature=signature, key_id=key_id)
+    cp = Checkpoint(at=at, heads=heads, prev_hash=prev_hash, hash=digest, signature=signature, key_id=key_id,
+                    form=DELTA)
     db.session.add(cp)
     return cp
 
 
 def record(cp: Checkpoint) -> dict[str, Any]:
     """A checkpoint as one line of the export file."""
-    return {"id": cp.id, "at": canonical_time(cp.at), "heads": cp.heads, "prev_hash": cp.prev_hash, "hash": cp.hash,
+    line = {"id": cp.id, "at": canonical_time(cp.at), "heads": cp.heads, "prev_hash": cp.prev_hash, "hash": cp.hash,
             "signature": cp.signature, "key_id": cp.key_id}
+    if cp.form is not None:
+        line["form"] = cp.form
+    return line
 
 
 def export_checkpoints() -> int:
@@ -105,6 +152,27 @@ def export_checkpoints() -> int:
     return len(rows)
 
 
+#: (public key id, digest, signature, signer) of the signatures this process verified already
+_VERIFIED: set[tuple[str, str, str, str | None]] = set()
+_VERIFIED_MAX = 1_000_000
+
+
+def _signature_problem(key: Any, digest: str, signature: str | None, signer: str | None) -> str | None:
+    """:func:`signing.signature_problem`, remembered when sound: the same digest and signature verify the same
+    way every time, and a changed row has another digest or signature."""
+    if not signature:
+        return signing.signature_problem(key, digest, signature, signer)
+    memo = (signing.key_id(key), digest, signature, signer)
+    if memo in _VERIFIED:
+        return None
+    why = signing.signature_problem(key, digest, signature, signer)
+    if why is None:
+        if len(_VERIFIED) >= _VERIFIED_MAX:
+            _VERIFIED.clear()
+        _VERIFIED.add(memo)
+    return why
+
+
 def _problem(text: str, source: str, checkpoint: int | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": "checkpoint", "source": source, "problem": text}
     if checkpoint is not None:
@@ -121,26 +189,27 @@ def audit_checkpoints() -> CheckpointAudit:
         audit.problems.append(_problem(str(exc), "config"))
         key = None
     floor = int(current_app.config.get("CHECKPOINT_UNSIGNED_UNTIL") or 0)
-    prev, stored, trusted = GENESIS, {}, None
+    prev, stored, trusted, seen = GENESIS, {}, None, []
     for cp in db.session.scalars(select(Checkpoint).order_by(Checkpoint.id)):
         sound = True
         if cp.prev_hash != prev:
             audit.problems.append(_problem("prev_hash does not link", "database", cp.id))
             sound = False
-        if checkpoint_hash(canonical_time(cp.at), cp.heads, cp.prev_hash) != cp.hash:
+        if checkpoint_hash(canonical_time(cp.at), cp.heads, cp.prev_hash, cp.form) != cp.hash:
             audit.problems.append(_problem("checkpoint was altered", "database", cp.id))
             sound = False
         if key is not None and (cp.signature or cp.id > floor):
-            why = signing.signature_problem(key, cp.hash, cp.signature, cp.key_id)
+            why = _signature_problem(key, cp.hash, cp.signature, cp.key_id)
             if why:
                 audit.problems.append(_problem(f"checkpoint {cp.id} {why}", "database", cp.id))
                 sound = False
         stored[cp.id] = cp.hash
         prev = cp.hash
+        seen.append((cp.id, cp.heads, cp.form))
         if sound:
-            trusted = cp
+            trusted = (cp.id, len(seen))
     if trusted is not None:
-        audit.anchors.append(Anchor("database", trusted.id, trusted.heads))
+        audit.anchors.append(Anchor("database", trusted[0], *fold(seen[:trusted[1]])))
     path = signing.export_path()
     if path is not None:
         _audit_file(audit, path, key, stored)
@@ -150,7 +219,7 @@ def audit_checkpoints() -> CheckpointAudit:
 def _audit_file(audit: CheckpointAudit, path, key, stored: dict[int, str]) -> None:
     records, unreadable = signing.read_records(path)
     audit.problems += [_problem(text, "file") for text in unreadable]
-    before, trusted = None, None
+    before, trusted, seen = None, None, []
     for rec in records:
         cid, digest, sound = rec["id"], rec.get("hash"), True
         if before is not None and rec.get("prev_hash") != before.get("hash"):
@@ -158,14 +227,14 @@ def _audit_file(audit: CheckpointAudit, path, key, stored: dict[int, str]) -> No
                                            "file", cid))
             sound = False
         try:
-            recomputed = checkpoint_hash(rec["at"], rec["heads"], rec["prev_hash"])
+            recomputed = checkpoint_hash(rec["at"], rec["heads"], rec["prev_hash"], rec.get("form"))
         except (KeyError, TypeError):
             recomputed = None
         if recomputed != digest:
             audit.problems.append(_problem(f"checkpoint {cid} of the export file was altered", "file", cid))
             sound = False
         if key is not None:
-            why = signing.signature_problem(key, str(digest), rec.get("signature"), rec.get("key_id"))
+            why = _signature_problem(key, str(digest), rec.get("signature"), rec.get("key_id"))
             if why:
                 audit.problems.append(_problem(f"checkpoint {cid} of the export file {why}", "file", cid))
                 sound = False
@@ -176,10 +245,11 @@ def _audit_file(audit: CheckpointAudit, path, key, stored: dict[int, str]) -> No
             audit.problems.append(_problem(f"checkpoint {cid} in the database differs from the export file",
                                            "file", cid))
         before = rec
+        seen.append((cid, rec.get("heads"), rec.get("form")))
         if sound:
-            trusted = rec
+            trusted = (cid, len(seen))
     if trusted is not None:
-        audit.anchors.append(Anchor("file", trusted["id"], trusted["heads"]))
+        audit.anchors.append(Anchor("file", trusted[0], *fold(seen[:trusted[1]])))
 
 
 def anchor_problems(stream: str, hashes: dict[int, str], anchors: list[Anchor]) -> list[dict[str, Any]]:
@@ -190,8 +260,9 @@ def anchor_problems(stream: str, hashes: dict[int, str], anchors: list[Anchor]) 
         if recorded is None:
             continue
         seq, digest = recorded
-        where = f"checkpoint {anchor.id} ({SOURCES[anchor.source]})"
-        base = {"kind": "checkpoint", "source": anchor.source, "checkpoint": anchor.id, "stream": stream, "seq": seq}
+        checkpoint = anchor.recorded_by.get(stream, anchor.id)
+        where = f"checkpoint {checkpoint} ({SOURCES[anchor.source]})"
+        base = {"kind": "checkpoint", "source": anchor.source, "checkpoint": checkpoint, "stream": stream, "seq": seq}
         if seq not in hashes:
             problems.append(base | {"problem": f"{where} recorded event {seq} of {stream}; it is gone"})
         elif hashes[seq] != digest:

@@ -1,21 +1,35 @@
 """Starting instances and saving them after an engine step."""
 from __future__ import annotations
 
+import json
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine import runtime
 from engine.deadlines import due_from
 from engine.errors import NotFound
-from engine.serializer import STATE_VERSION, dumps_state, load_state
+from engine.serializer import (
+    PER_TASK,
+    STATE_VERSION,
+    assemble,
+    dump_header,
+    dump_task,
+    dumps_json,
+    load_state,
+)
 from engine.snapshots import state_view
 from engine.specs import SpecBundle
+from engine.tracker import Changes, ChangeTracker, tracker_of
 
 from ..extensions import db
-from ..models import Instance, TaskRow
+from ..models import Instance, TaskRow, WorkflowTask
 from ..models.types import utcnow
+from . import hot
 from .definitions import load_files
 from .history import append_event, instance_stream
 from .org_scope import bind_case
@@ -36,12 +50,87 @@ def bundle_for(instance: Instance) -> SpecBundle:
     return spec_cache().get(instance.definition_key, manifest, load)
 
 
-def load_workflow(instance: Instance) -> tuple[SpecBundle, BpmnWorkflow]:
+def load_workflow(instance: Instance, for_update: bool = True) -> tuple[SpecBundle, BpmnWorkflow]:
     """The instance's specs and workflow; from here on the step reads the settings and lists of the case's bureau
-    (api/services/org_scope.py), whoever runs it."""
+    (api/services/org_scope.py), whoever runs it.
+
+    A workflow this process saved at the instance row's version comes from memory (api/services/hot.py): taken
+    out of the cache for a step (``for_update``, put back by :func:`save` once the commit succeeds), or only
+    looked at by a read (``for_update=False``: the caller must not change it). Anything else is a cold load.
+    """
     bind_case(instance.org_id)
     bundle = bundle_for(instance)
-    return bundle, load_state(bundle, instance.state, script_engine())
+    workflow = hot.take(instance, bundle.key) if for_update else hot.peek(instance, bundle.key)
+    if workflow is None:
+        return bundle, stored_workflow(instance, bundle)
+    workflow.script_engine = script_engine()
+    return bundle, workflow
+
+
+#: the entry of a stored task the workflow dropped since
+DROPPED = ""
+
+
+def stored_state(instance: Instance) -> dict[str, Any]:
+    """The instance's saved workflow state as one dict (the header in ``instances.state`` and its task rows)."""
+    head = json.loads(instance.state)
+    if head.get("layout") != PER_TASK:  # saved whole (before revision 0003), until its next save
+        return head
+    tasks: dict[str, list[tuple[str, dict]]] = {}
+    for key, task_id, entry in db.session.execute(
+            select(WorkflowTask.workflow, WorkflowTask.task_id, WorkflowTask.entry)
+            .where(WorkflowTask.instance_id == instance.id, WorkflowTask.entry != DROPPED)
+            .order_by(WorkflowTask.ordinal)):
+        tasks.setdefault(key, []).append((task_id, json.loads(entry)))
+    return assemble(head, tasks)
+
+
+def stored_workflow(instance: Instance, bundle: SpecBundle) -> BpmnWorkflow:
+    """A cold load: the workflow rebuilt from the database, with a tracker that knows what is stored."""
+    head = json.loads(instance.state)
+    if head.get("layout") != PER_TASK:
+        workflow = load_state(bundle, head, script_engine())
+        ChangeTracker(workflow, None, 0)  # its next save writes every task as a row
+        return workflow
+    tasks: dict[str, list[tuple[str, dict]]] = {}
+    ordinals: dict[UUID, int] = {}
+    for key, task_id, ordinal, entry in db.session.execute(
+            select(WorkflowTask.workflow, WorkflowTask.task_id, WorkflowTask.ordinal, WorkflowTask.entry)
+            .where(WorkflowTask.instance_id == instance.id, WorkflowTask.entry != DROPPED)
+            .order_by(WorkflowTask.ordinal)):
+        tasks.setdefault(key, []).append((task_id, json.loads(entry)))
+        ordinals[UUID(task_id)] = ordinal
+    workflow = load_state(bundle, assemble(head, tasks), script_engine())
+    ChangeTracker(workflow, ordinals, head.get("next_ordinal", len(ordinals)))
+    return workflow
+
+
+def _write_tasks(instance_id: int, changes: Changes) -> None:
+    """One upsert of the changed task rows; a stored task the workflow dropped (e.g. a predicted branch a gateway
+    did not take) becomes an empty entry in the same statement, which loads skip — no DELETE on the step's path."""
+    rows = [{"instance_id": instance_id, "task_id": str(task.id), "workflow": key, "ordinal": ordinal,
+             "entry": dumps_json(dump_task(task))} for key, task, ordinal in changes.write]
+    rows += [{"instance_id": instance_id, "task_id": str(task_id), "workflow": "", "ordinal": -1, "entry": DROPPED}
+             for task_id in changes.delete]
+    if rows:
+        table = WorkflowTask.__table__
+        ins = (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(table)
+        with db.session.no_autoflush:  # the instance row is written once, by the flush at the commit
+            db.session.execute(ins.on_conflict_do_update(
+                index_elements=[table.c.instance_id, table.c.task_id],
+                set_={"workflow": ins.excluded.workflow, "ordinal": ins.excluded.ordinal,
+                      "entry": ins.excluded.entry}), rows)
+
+
+def save_workflow(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow) -> None:
+    """Write what changed in the workflow since its load (its changed task rows and the header) and keep it hot
+    for the next step once the transaction commits."""
+    tracker = tracker_of(workflow) or ChangeTracker(workflow, None, 0)
+    changes = tracker.changes()
+    _write_tasks(instance.id, changes)
+    tracker.saved(changes)
+    instance.state = dumps_json({**dump_header(workflow), "next_ordinal": tracker.next_ordinal})
+    hot.stage(db.session, instance, bundle.key, workflow)
 
 
 def case_title(data: dict[str, Any], fallback: str) -> str:
@@ -67,7 +156,7 @@ def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known: 
     whose task is no longer ready (and was not completed by the caller) becomes ``cancelled``;
     a newly ready task gets a new row.
     """
-    instance.state = dumps_state(workflow)
+    save_workflow(instance, bundle, workflow)
     instance.state_version = STATE_VERSION
     instance.data = runtime.instance_data(workflow)
     instance.state_ref, instance.data_ref = stage_view(state_view(workflow, instance.data))

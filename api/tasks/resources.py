@@ -59,7 +59,7 @@ class TaskDetail(MethodView):
         permissions.record(user, task.instance_id, "task", view, detail={"task_id": task.id})
         task = service.get_task(task_id)
         instance = get_instance(task.instance_id)
-        bundle, workflow = load_workflow(instance)
+        bundle, workflow = load_workflow(instance, for_update=False)
         data = instance.data
         if task.state == "ready":
             data = dict(find_task(workflow, task.spiff_task_id).data)

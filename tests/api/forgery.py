@@ -74,9 +74,11 @@ def restore_checkpoints(app, rows: list[dict[str, Any]]) -> None:
             conn.execute(Checkpoint.__table__.insert(), rows)
 
 
-def _checkpoint_hash(at, heads: dict, prev_hash: str) -> str:
-    return hashlib.sha256(canonical_json({"at": canonical_time(at), "heads": heads, "prev_hash": prev_hash})
-                          .encode()).hexdigest()
+def _checkpoint_hash(at, heads: dict, prev_hash: str, form: int | None = None) -> str:
+    fields = {"at": canonical_time(at), "heads": heads, "prev_hash": prev_hash}
+    if form is not None:  # the attacker knows the format too
+        fields["form"] = form
+    return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
 
 
 def rewrite_checkpoints(app, signature: str) -> None:
@@ -94,7 +96,7 @@ def rewrite_checkpoints(app, signature: str) -> None:
     value = _json_param(app)
     for row in rows:
         heads = {stream: [seq, now.get((stream, seq), digest)] for stream, (seq, digest) in row["heads"].items()}
-        digest = _checkpoint_hash(row["at"], heads, prev)
+        digest = _checkpoint_hash(row["at"], heads, prev, row.get("form"))
         sig = {"keep": row.get("signature"), "strip": None}.get(signature)
         if signature == "attacker":
             sig = attacker.sign(f"sanxiang-checkpoint-v1:{digest}".encode()).hex()

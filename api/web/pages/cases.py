@@ -202,7 +202,7 @@ def diagram_xml(instance: Instance) -> str:
 def element_markers(instance: Instance) -> dict[str, str]:
     """Element id of the case's own diagram → ``done`` | ``active`` | ``waiting`` (a loop's element takes its
     latest state: active or waiting wins over done)."""
-    _, workflow = load_workflow(instance)
+    _, workflow = load_workflow(instance, for_update=False)
     rank = {"done": 0, "waiting": 1, "active": 2}
     out: dict[str, str] = {}
     for process_id, element_id, state in element_states(workflow):

@@ -45,7 +45,7 @@ def _open(task_id: str, user: User, record: bool):
         permissions.record(user, task.instance_id, "task", view, detail={"task_id": task.id})
         task = task_service.get_task(task_id)
     instance = get_instance(task.instance_id)
-    bundle, workflow = load_workflow(instance)
+    bundle, workflow = load_workflow(instance, for_update=False)
     return task, view, instance, bundle, workflow
 
 
