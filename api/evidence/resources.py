@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import mimetypes
+import unicodedata
+from urllib.parse import quote
 
 from flask import Response, current_app, jsonify, request, send_file
 from flask.views import MethodView
@@ -65,7 +67,7 @@ def _send_object(sha256: str, media_type: str, name: str) -> Response:
     reader = evidence_store.store().open(sha256)
     response = Response(wrap_file(request.environ, reader), mimetype=media_type, direct_passthrough=True)
     response.content_length = reader.length
-    response.headers.set("Content-Disposition", "attachment", **_disposition(name))
+    response.headers.set("Content-Disposition", "inline", **_disposition(name))  # as send_file names a file
     response.set_etag(sha256)
     return response.make_conditional(request.environ, accept_ranges=True, complete_length=reader.length)
 
@@ -75,9 +77,8 @@ def _disposition(name: str) -> dict[str, str]:
         name.encode("ascii")
         return {"filename": name}
     except UnicodeEncodeError:
-        from urllib.parse import quote
-
-        return {"filename": "download", "filename*": f"UTF-8''{quote(name, safe='')}"}
+        simple = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+        return {"filename": simple, "filename*": f"UTF-8''{quote(name, safe='!#$&+^`|~')}"}
 
 
 @blp.route("/instances/<int:instance_id>/evidence")
