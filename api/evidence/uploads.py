@@ -130,13 +130,13 @@ class UploadResource(MethodView):
         the rule that refuses it (the bytes are kept: an empty PATCH at the end tries again). 409 wrong offset or
         a concurrent PATCH; 413 past the length; 415 other content type; 460 checksum mismatch."""
         user = current_user()
+        upload = resumable.get(upload_id, user)
+        permissions.open_case(upload.instance_id, "evidence.upload")
         resumable.check_version(request.headers.get("Tus-Resumable"))
         if request.mimetype != OFFSET_TYPE:
             raise TusError(415, f"Content-Type must be {OFFSET_TYPE}", {"Content-Type": [f"must be {OFFSET_TYPE}"]})
         offset = resumable.parse_offset(request.headers.get("Upload-Offset"))
         checksum = resumable.parse_checksum(request.headers.get("Upload-Checksum"))
-        upload = resumable.get(upload_id, user)
-        permissions.open_case(upload.instance_id, "evidence.upload")
         with resumable.writing(upload):
             upload = resumable.get(upload_id, user)  # as it is now that this request holds it
             request.max_content_length = upload.length - upload.offset
