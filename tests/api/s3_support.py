@@ -1,7 +1,8 @@
 """A local S3-compatible server for the object-store tests: moto's server (PyPI ``moto[server]``) on a free port
-of 127.0.0.1, started by the tests and stopped after them (no tests here)."""
+of 127.0.0.1 (or SANXIANG_TEST_S3_PORT), started by the tests and stopped after them (no tests here)."""
 from __future__ import annotations
 
+import os
 import socket
 import uuid
 from collections.abc import Iterator
@@ -14,6 +15,9 @@ KEYS = {"EVIDENCE_S3_ACCESS_KEY": "sanxiang-test", "EVIDENCE_S3_SECRET_KEY": "sa
 
 
 def free_port() -> int:
+    """SANXIANG_TEST_S3_PORT when set (a port of one's own on a shared machine), else a free one."""
+    if os.environ.get("SANXIANG_TEST_S3_PORT"):
+        return int(os.environ["SANXIANG_TEST_S3_PORT"])
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
