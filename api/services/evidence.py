@@ -1,10 +1,12 @@
-"""The evidence store: files by sha256 on disk, one append-only row per record, every read logged.
+"""Evidence: files by sha256, one append-only row per record, every read logged.
 
-Files live at ``EVIDENCE_DIR/ab/cd/<sha256>`` (read at call time from the app config).
-An upload is streamed into ``EVIDENCE_DIR/tmp`` while it is hashed and counted,
+Files live in the configured store (api/services/evidence_store.py): ``EVIDENCE_DIR/ab/cd/<sha256>`` or an
+S3-compatible bucket. An upload is streamed into ``EVIDENCE_DIR/tmp`` while it is hashed and counted,
 fsynced, checked (size, magic bytes against the declared type and extension, kind),
-made read-only and hard-linked into place only if no file is there yet; an existing
-file is never overwritten, only re-hashed to confirm it holds the same bytes.
+and installed into the store only if no file is there yet; an existing
+file is never overwritten, only re-hashed to confirm it holds the same bytes. A resumable
+upload (api/services/resumable.py) goes through the same :func:`admit`, :func:`install_staged`
+and :func:`record`.
 
 Decisions:
 * The same bytes uploaded again to the same instance with the same metadata is a
