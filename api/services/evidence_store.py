@@ -169,8 +169,9 @@ class S3Store:
 
     def install(self, staged: Path, sha256: str) -> None:
         if self._head(sha256) is None:
-            # a managed transfer: multipart from the staged file for large files, never the whole file in memory
-            self.client.upload_file(str(staged), self.bucket, self.key(sha256))
+            # a managed transfer: multipart from the staged file for large files; at most 4 parts of
+            # 16 MiB in memory at once, never the whole file
+            self.client.upload_file(str(staged), self.bucket, self.key(sha256), Config=_transfer_config())
             return
         if self.problem(sha256) is not None:
             raise _conflict(sha256)
@@ -189,6 +190,12 @@ class S3Store:
 
     def local_path(self, sha256: str) -> Path | None:  # noqa: ARG002
         return None
+
+
+def _transfer_config() -> Any:
+    from boto3.s3.transfer import TransferConfig
+
+    return TransferConfig(multipart_threshold=8 << 20, multipart_chunksize=16 << 20, max_concurrency=4)
 
 
 class _RangedReader(io.RawIOBase):
