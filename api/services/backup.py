@@ -131,7 +131,9 @@ def backup(folder: Path) -> Report:
         raise StateConflict(f"no backup for a {kind} database (PostgreSQL and SQLite are supported)")
     if folder.exists() and any(folder.iterdir()):
         raise StateConflict(f"{folder} is not empty; back up into a new folder")
-    (folder / "evidence").mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)  # it holds the case records' personal data: the owner only
+    (folder / "evidence").mkdir(exist_ok=True)
     dump = folder / DUMPS[kind]
     db.session.remove()  # no session transaction of ours stands in the dump's way
     shas, revision = _dump_postgres(dump) if kind == "postgresql" else _dump_sqlite(dump)

@@ -70,6 +70,7 @@ def test_the_backup_holds_the_dump_and_every_evidence_file(backed_up):
     result, backup = backed_up["result"], backed_up["backup"]
     assert result.exit_code == 0, result.output
     assert len(backed_up["shas"]) >= 3, "the walked case should hold several A/V records"
+    assert backup.stat().st_mode & 0o077 == 0  # personal data: the owner only
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["database"]["kind"] == backed_up["kind"]
     assert (backup / manifest["database"]["file"]).stat().st_size > 0
