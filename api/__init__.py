@@ -21,7 +21,7 @@ def _blueprints() -> list:
 
     return [auth.blp, me.blp, definitions.blp, instances.blp, tasks.blp, history.blp, public.blp,
             registry_blp, stats_blp,
-            evidence.blp, equipment.blp, settings.blp, calendar_blp, users_blp, orgs_blp]
+            evidence.blp, evidence.upload_blp, equipment.blp, settings.blp, calendar_blp, users_blp, orgs_blp]
 
 
 def _install_step_clock(app: Flask) -> None:

@@ -105,8 +105,21 @@ class Config:
     CHECKPOINT_UNSIGNED_UNTIL = int(os.environ.get("SANXIANG_CHECKPOINT_UNSIGNED_UNTIL", "0"))
     #: evidence files (A/V, photos, documents), stored by sha256 under this directory
     EVIDENCE_DIR = os.environ.get("SANXIANG_EVIDENCE_DIR", str(ROOT / "instance" / "evidence"))
-    #: the largest evidence file accepted (bytes)
+    #: where evidence bytes are kept: "file" (under EVIDENCE_DIR) or "s3" (a bucket on S3-compatible object
+    #: storage; uploads are still staged under EVIDENCE_DIR first). See api/services/evidence_store.py
+    EVIDENCE_STORE = os.environ.get("SANXIANG_EVIDENCE_STORE", "file")
+    EVIDENCE_S3_ENDPOINT = os.environ.get("SANXIANG_EVIDENCE_S3_ENDPOINT")  # e.g. http://127.0.0.1:9000
+    EVIDENCE_S3_BUCKET = os.environ.get("SANXIANG_EVIDENCE_S3_BUCKET")
+    EVIDENCE_S3_PREFIX = os.environ.get("SANXIANG_EVIDENCE_S3_PREFIX", "")
+    EVIDENCE_S3_REGION = os.environ.get("SANXIANG_EVIDENCE_S3_REGION", "us-east-1")
+    EVIDENCE_S3_ACCESS_KEY = os.environ.get("SANXIANG_EVIDENCE_S3_ACCESS_KEY")
+    EVIDENCE_S3_SECRET_KEY = os.environ.get("SANXIANG_EVIDENCE_S3_SECRET_KEY")
+    #: the largest evidence file accepted in one multipart request (bytes)
     EVIDENCE_MAX_BYTES = 512 * 1024 * 1024
+    #: the largest evidence file accepted by a resumable (tus) upload, sent in as many PATCH requests as the
+    #: client likes (bytes; default 64 GiB), and the hours an unfinished upload is kept after its last chunk
+    EVIDENCE_UPLOAD_MAX_BYTES = int(os.environ.get("SANXIANG_EVIDENCE_UPLOAD_MAX_BYTES", str(64 << 30)))
+    EVIDENCE_UPLOAD_EXPIRY_HOURS = int(os.environ.get("SANXIANG_EVIDENCE_UPLOAD_EXPIRY_HOURS", "72"))
     #: media types accepted as evidence (each is checked against the file's magic bytes)
     EVIDENCE_MEDIA_TYPES = [
         "image/jpeg", "image/png", "video/mp4", "video/quicktime", "audio/mpeg", "audio/mp4", "audio/wav",

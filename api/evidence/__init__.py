@@ -4,3 +4,4 @@ from ..blueprint import Blueprint
 blp = Blueprint("evidence", __name__, url_prefix="/api/v1", description="Evidence files (whole-process recording)")
 
 from . import resources  # noqa: E402,F401
+from .uploads import upload_blp  # noqa: E402,F401

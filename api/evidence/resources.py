@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import mimetypes
+import unicodedata
+from urllib.parse import quote
 
-from flask import current_app, jsonify, request, send_file
+from flask import Response, current_app, jsonify, request, send_file
 from flask.views import MethodView
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestedRangeNotSatisfiable, RequestEntityTooLarge
+from werkzeug.wsgi import wrap_file
 
 from engine.errors import StateConflict
 
@@ -14,6 +17,7 @@ from ..errors import error_body
 from ..extensions import db
 from ..security import client_addr, current_user
 from ..services import evidence as service
+from ..services import evidence_store
 from . import blp
 from .schemas import EvidenceItemSchema, EvidenceUploadSchema, ReadQuerySchema
 
@@ -56,6 +60,25 @@ def _bad_range(exc: RequestedRangeNotSatisfiable):
     body = error_body(416, f"the range {request.headers.get('Range')!r} cannot be served from this file")
     headers = {"Content-Range": f"bytes */{exc.length}"} if exc.length is not None else {}
     return jsonify(body), 416, headers
+
+
+def _send_object(sha256: str, media_type: str, name: str) -> Response:
+    """The object store's bytes as ``send_file`` would serve a file: streamed, conditional, Range → 206."""
+    reader = evidence_store.store().open(sha256)
+    response = Response(wrap_file(request.environ, reader), mimetype=media_type, direct_passthrough=True)
+    response.content_length = reader.length
+    response.headers.set("Content-Disposition", "inline", **_disposition(name))  # as send_file names a file
+    response.set_etag(sha256)
+    return response.make_conditional(request.environ, accept_ranges=True, complete_length=reader.length)
+
+
+def _disposition(name: str) -> dict[str, str]:
+    try:
+        name.encode("ascii")
+        return {"filename": name}
+    except UnicodeEncodeError:
+        simple = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+        return {"filename": simple, "filename*": f"UTF-8''{quote(name, safe='!#$&+^`|~')}"}
 
 
 @blp.route("/instances/<int:instance_id>/evidence")
@@ -110,7 +133,10 @@ class EvidenceFile(MethodView):
             raise StateConflict(f"evidence file {sha256} no longer matches its sha256; it is not served, "
                                 "the read was logged, tell the administrator")
         name = item.filename or sha256 + (mimetypes.guess_extension(item.media_type) or "")
-        response = send_file(path, mimetype=item.media_type, conditional=True, etag=sha256, download_name=name)
+        if path is not None:
+            response = send_file(path, mimetype=item.media_type, conditional=True, etag=sha256, download_name=name)
+        else:
+            response = _send_object(sha256, item.media_type, name)
         response.cache_control.private = True
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response

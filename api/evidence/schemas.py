@@ -42,14 +42,14 @@ class PauseSchema(Schema):
                            metadata={"description": "why (technical reasons only; docs/DOMAIN.md §2.3)"})
 
 
-class EvidenceUploadSchema(Schema):
-    """An upload: the file and its metadata as multipart form fields. ``officers`` may repeat, or be a JSON list or comma-separated;
-    ``pauses`` is a JSON list of ``{"at", "reason"}``. Times without an offset are UTC."""
+class EvidenceMetadataSchema(Schema):
+    """The capture metadata of an evidence file (multipart form fields, or a resumable upload's Upload-Metadata).
+    ``officers`` may repeat, or be a JSON list or comma-separated; ``pauses`` is a JSON list of ``{"at", "reason"}``.
+    Times without an offset are UTC."""
 
     class Meta:
         unknown = RAISE
 
-    file = Upload(required=True, metadata={"description": "the evidence file (at most EVIDENCE_MAX_BYTES)"})
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     title = fields.String(validate=validate.Length(max=255))
     captured_at = AwareDateTime(default_timezone=UTC,
@@ -114,6 +114,13 @@ class EvidenceUploadSchema(Schema):
     def _dedupe(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         data["officers"] = list(dict.fromkeys(data["officers"]))
         return data
+
+
+class EvidenceUploadSchema(EvidenceMetadataSchema):
+    """An upload: the file and its metadata as multipart form fields. ``officers`` may repeat, or be a JSON list or comma-separated;
+    ``pauses`` is a JSON list of ``{"at", "reason"}``. Times without an offset are UTC."""
+
+    file = Upload(required=True, metadata={"description": "the evidence file (at most EVIDENCE_MAX_BYTES)"})
 
 
 def _pauses(value: Any) -> Any:

@@ -1,7 +1,7 @@
 """Evidence items and the A/V equipment ledger. Rows are never updated or deleted.
 
 An evidence item is one record of a file (by sha256) on one instance, with its capture
-metadata; the bytes live on disk under ``EVIDENCE_DIR`` (see ``api/services/evidence.py``).
+metadata; the bytes live in the evidence store (see ``api/services/evidence_store.py``).
 Devices and their movements (checkout/return) form the equipment-use ledger
 (设备配备、领用、管理). Correcting any of them means adding a new row, never changing one.
 """

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import mimetypes
+import shutil
 import zipfile
 from typing import Any
 
@@ -22,7 +23,8 @@ from ..extensions import db
 from ..models import Blob, DefinitionFile, Event, Instance
 from ..models.types import utcnow
 from . import case_file
-from .evidence import evidence_path, items_of
+from .evidence import items_of
+from .evidence_store import store
 from .history import append_event
 from .locks import hold
 
@@ -92,9 +94,11 @@ def build_archive(instance: Instance, actor: str, client_addr: str | None) -> by
             ext = mimetypes.guess_extension(item.media_type) or ".bin"
             path = f"evidence/{item.sha256}{ext}"
             if item.sha256 not in seen:
-                source = evidence_path(item.sha256)
-                if source.exists():
-                    zf.write(source, path)
+                try:
+                    with store().open(item.sha256) as source, zf.open(path, "w", force_zip64=True) as target:
+                        shutil.copyfileobj(source, target, 1 << 20)
+                except FileNotFoundError:
+                    pass
                 seen.add(item.sha256)
             ev_entries.append({"path": path, "sha256": item.sha256, "size": item.size, "media_type": item.media_type,
                                "metadata": item.metadata_dict()})

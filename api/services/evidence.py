@@ -1,10 +1,12 @@
-"""The evidence store: files by sha256 on disk, one append-only row per record, every read logged.
+"""Evidence: files by sha256, one append-only row per record, every read logged.
 
-Files live at ``EVIDENCE_DIR/ab/cd/<sha256>`` (read at call time from the app config).
-An upload is streamed into ``EVIDENCE_DIR/tmp`` while it is hashed and counted,
+Files live in the configured store (api/services/evidence_store.py): ``EVIDENCE_DIR/ab/cd/<sha256>`` or an
+S3-compatible bucket. An upload is streamed into ``EVIDENCE_DIR/tmp`` while it is hashed and counted,
 fsynced, checked (size, magic bytes against the declared type and extension, kind),
-made read-only and hard-linked into place only if no file is there yet; an existing
-file is never overwritten, only re-hashed to confirm it holds the same bytes.
+and installed into the store only if no file is there yet; an existing
+file is never overwritten, only re-hashed to confirm it holds the same bytes. A resumable
+upload (api/services/resumable.py) goes through the same :func:`admit`, :func:`install_staged`
+and :func:`record`.
 
 Decisions:
 * The same bytes uploaded again to the same instance with the same metadata is a
@@ -22,7 +24,6 @@ Decisions:
 from __future__ import annotations
 
 import codecs
-import contextlib
 import hashlib
 import os
 import re
@@ -44,6 +45,7 @@ from ..models.types import as_utc, utc_iso, utcnow
 from . import case_rules, locks
 from .access import record_read
 from .equipment import check_recording_device
+from .evidence_store import key_of, staging_dir, store
 from .history import append_event, instance_stream
 from .instances import get_instance
 
@@ -85,53 +87,19 @@ def evidence_dir() -> Path:
 
 
 def evidence_path(sha256: str) -> Path:
-    """Where the file with this sha256 is (or would be) stored."""
-    return evidence_dir() / sha256[:2] / sha256[2:4] / sha256
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file, read in chunks. Raises OSError if it cannot be read."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """Where the file with this sha256 is (or would be) stored by the file store (``EVIDENCE_STORE=file``)."""
+    return evidence_dir() / key_of(sha256)
 
 
 def file_problem(sha256: str) -> str | None:
     """``"missing"`` or ``"altered"`` if the stored file is not the one recorded, else None (always re-hashes)."""
-    path = evidence_path(sha256)
-    try:
-        return None if file_sha256(path) == sha256 else "altered"
-    except OSError:  # gone, or no longer a readable file
-        return "missing"
-
-
-_verified: dict[str, tuple[int, ...]] = {}
-
-
-def _signature(path: Path) -> tuple[int, ...]:
-    st = path.stat()
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return store().problem(sha256)
 
 
 def file_problem_cached(sha256: str) -> str | None:
-    """Like :func:`file_problem`, but skips the re-hash while the file's inode, size, mtime and
-    ctime are those of its last successful check (any write to the file changes its ctime)."""
-    path = evidence_path(sha256)
-    try:
-        sig = _signature(path)
-    except FileNotFoundError:
-        _verified.pop(sha256, None)
-        return "missing"
-    if _verified.get(sha256) == sig:
-        return None
-    problem = file_problem(sha256)
-    if problem is None:
-        if len(_verified) > 10_000:
-            _verified.clear()
-        _verified[sha256] = sig
-    return problem
+    """Like :func:`file_problem`, but skips the re-hash while the stored object is unchanged since its last
+    successful check (file: inode, size, mtime and ctime; object: ETag, size and modification time)."""
+    return store().problem_cached(sha256)
 
 
 def normalise_type(media_type: str | None) -> str | None:
@@ -225,39 +193,6 @@ def decide_media_type(head: bytes, complete: bool, declared: str | None, filenam
     return chosen
 
 
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _install(tmp: Path, sha256: str) -> None:
-    """Put the verified temp file at its place unless a file is there; never overwrite.
-
-    Raises:
-        StateConflict: a file is already stored under this sha256 but its content differs.
-    """
-    target = evidence_path(sha256)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(tmp, 0o444)
-    try:
-        os.link(tmp, target)
-    except FileExistsError:
-        pass
-    except OSError:  # a filesystem without hard links: a small race, but still never over an existing file
-        if not target.exists():
-            os.replace(tmp, target)
-    else:
-        _fsync_dir(target.parent)
-        return
-    if file_problem(sha256) is not None:
-        raise StateConflict(f"the stored file for {sha256} no longer matches its hash; it is kept as found "
-                            "for investigation and this upload is refused; tell the administrator")
-
-
 def store_upload(stream: IO[bytes], declared: str | None, filename: str | None, kind: str) -> Stored:
     """Stream an upload into the store, hashing and counting it; no database access.
 
@@ -266,10 +201,7 @@ def store_upload(stream: IO[bytes], declared: str | None, filename: str | None, 
         StateConflict: a different file is stored under the same hash (the store was tampered with).
     """
     limit = int(current_app.config["EVIDENCE_MAX_BYTES"])
-    allowed = current_app.config["EVIDENCE_MEDIA_TYPES"]
-    tmpdir = evidence_dir() / "tmp"
-    tmpdir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=tmpdir, prefix="upload-")
+    fd, name = tempfile.mkstemp(dir=staging_dir("tmp"), prefix="upload-")
     tmp = Path(name)
     try:
         digest, size, head = hashlib.sha256(), 0, b""
@@ -285,14 +217,27 @@ def store_upload(stream: IO[bytes], declared: str | None, filename: str | None, 
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
-        if size == 0:
-            raise BadRequest("file: the file is empty", {"file": ["the file is empty"]})
-        media_type = decide_media_type(head, size <= HEAD, declared, filename, kind, allowed)
-        sha256 = digest.hexdigest()
-        _install(tmp, sha256)
-        return Stored(sha256, size, media_type)
+        return install_staged(tmp, digest.hexdigest(), size, head, declared, filename, kind)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def install_staged(staged: Path, sha256: str, size: int, head: bytes, declared: str | None, filename: str | None,
+                   kind: str) -> Stored:
+    """Check a complete staged file (``head``: its first bytes, ``sha256`` and ``size`` counted while it was
+    written) and install it into the configured store; no database access. The staged file may be linked
+    into place: the caller removes its own name afterwards.
+
+    Raises:
+        BadRequest: empty file or refused media type. StateConflict: a different file is stored under the
+        same hash (the store was tampered with).
+    """
+    if size == 0:
+        raise BadRequest("file: the file is empty", {"file": ["the file is empty"]})
+    media_type = decide_media_type(head, size <= HEAD, declared, filename, kind,
+                                   current_app.config["EVIDENCE_MEDIA_TYPES"])
+    store().install(staged, sha256)
+    return Stored(sha256, size, media_type)
 
 
 def _permissions():
@@ -320,18 +265,22 @@ def _check_open(instance: Instance) -> None:
         raise StateConflict(f"instance {instance.id} is {instance.status}; its record is closed to new evidence")
 
 
-def upload(instance_id: int, stream: IO[bytes], filename: str | None, declared: str | None,
-           meta: dict[str, Any], user: User, client_addr: str | None) -> tuple[EvidenceItem, bool]:
-    """Record an evidence file on an instance; returns (item, created). No commit.
+@dataclass(frozen=True)
+class Admitted:
+    """What the upload rules found before the file is stored: the role the uploader acts in, and the capture
+    time in UTC."""
 
-    ``meta`` is the loaded metadata (see ``api/evidence/schemas.py``). ``created`` is False
-    when the same file with the same metadata is already recorded on the instance (a retry).
+    role: str
+    captured_at: Any
+
+
+def admit(instance_id: int, meta: dict[str, Any], user: User) -> Admitted:
+    """Apply every rule an evidence upload must pass before its file is stored (no writes).
 
     Raises:
-        RuleViolation: not officer/admin (``role``), or the A/V device was not checked out to an
-        officer of the case at capture time (``equipment_ledger``). NotFound: no such instance.
-        StateConflict: the case is closed. FormDataInvalid: unknown officers or a foreign task.
-        BadRequest / EvidenceTooLarge: see :func:`store_upload`.
+        RuleViolation: not officer/admin (``role``), recused, an officer not of the case, or the A/V device was
+        not checked out to an officer of the case at capture time (``equipment_ledger``). NotFound: no such
+        instance. StateConflict: the case is closed. FormDataInvalid: unknown officers or a foreign task.
     """
     role = _permissions().acting_role(user, "evidence.upload")
     if role is None:
@@ -345,7 +294,13 @@ def upload(instance_id: int, stream: IO[bytes], filename: str | None, declared: 
     captured_at = as_utc(meta["captured_at"]) if meta.get("captured_at") else None
     if meta["kind"] == "audio_video":
         check_recording_device(instance, meta["device_id"], captured_at)
-    stored = store_upload(stream, declared, filename, meta["kind"])
+    return Admitted(role, captured_at)
+
+
+def record(instance_id: int, stored: Stored, filename: str | None, meta: dict[str, Any], admitted: Admitted,
+           user: User, client_addr: str | None) -> tuple[EvidenceItem, bool]:
+    """Record a stored file on the instance (row and ``evidence_uploaded`` event); returns (item, created).
+    No commit."""
     # the file is in the store; now concurrent uploads (and completions) of one case take turns, each appending
     # to the chain the one before left (held for the row and event only, not while the file is read)
     instance = locks.instance_for_update(instance_id)
@@ -353,7 +308,7 @@ def upload(instance_id: int, stream: IO[bytes], filename: str | None, declared: 
     item = EvidenceItem(
         instance_id=instance.id, sha256=stored.sha256, size=stored.size, media_type=stored.media_type,
         filename=(filename or None) and filename[:255], kind=meta["kind"], title=meta.get("title"),
-        captured_at=captured_at, place=meta.get("place"), device_id=meta.get("device_id"),
+        captured_at=admitted.captured_at, place=meta.get("place"), device_id=meta.get("device_id"),
         officers=list(meta["officers"]), opening_statement=meta.get("opening_statement"),
         pauses=[{"at": utc_iso(p["at"]), "reason": p["reason"]} for p in meta.get("pauses") or []],
         task_id=meta.get("task_id"), uploaded_by=user.username, uploaded_at=utcnow())
@@ -363,11 +318,26 @@ def upload(instance_id: int, stream: IO[bytes], filename: str | None, declared: 
             return earlier, False
     db.session.add(item)
     db.session.flush()
-    append_event(instance_stream(instance.id), instance, "evidence_uploaded", actor=user.username, role=role,
-                 task_id=item.task_id, client_addr=client_addr,
+    append_event(instance_stream(instance.id), instance, "evidence_uploaded", actor=user.username,
+                 role=admitted.role, task_id=item.task_id, client_addr=client_addr,
                  data={"evidence_id": item.id, "sha256": item.sha256, "size": item.size,
                        "media_type": item.media_type, **item.metadata_dict()})
     return item, True
+
+
+def upload(instance_id: int, stream: IO[bytes], filename: str | None, declared: str | None,
+           meta: dict[str, Any], user: User, client_addr: str | None) -> tuple[EvidenceItem, bool]:
+    """Record an evidence file on an instance; returns (item, created). No commit.
+
+    ``meta`` is the loaded metadata (see ``api/evidence/schemas.py``). ``created`` is False
+    when the same file with the same metadata is already recorded on the instance (a retry).
+
+    Raises:
+        see :func:`admit`; BadRequest / EvidenceTooLarge: see :func:`store_upload`.
+    """
+    admitted = admit(instance_id, meta, user)
+    stored = store_upload(stream, declared, filename, meta["kind"])
+    return record(instance_id, stored, filename, meta, admitted, user, client_addr)
 
 
 def items_of(instance_id: int) -> list[EvidenceItem]:
@@ -412,9 +382,10 @@ def _readable(user: User, items: list[EvidenceItem]) -> list[EvidenceItem]:
 
 
 def read_evidence(sha256: str, user: User, range_header: str | None, instance_id: int | None,
-                  client_addr: str | None) -> tuple[Path, EvidenceItem, str | None]:
+                  client_addr: str | None) -> tuple[Path | None, EvidenceItem, str | None]:
     """Log a read of the file on ``access:<instance_id>`` of every instance holding it (or only
-    ``instance_id``); returns (path, an item, problem) where problem is None, "missing" or
+    ``instance_id``); returns (path, an item, problem) where path is None on an object store (read it with
+    ``store().open``) and problem is None, "missing" or
     "altered". No commit: the caller commits the log, then refuses a file with a problem.
 
     Raises:
@@ -435,7 +406,7 @@ def read_evidence(sha256: str, user: User, range_header: str | None, instance_id
         if problem:
             data["problem"] = problem
         record_read(user, iid, "evidence", role=role, client_addr=client_addr, detail=data)
-    return evidence_path(sha256), items[0], problem
+    return store().local_path(sha256), items[0], problem
 
 
 def check_evidence(instance_id: int) -> list[dict[str, Any]]:

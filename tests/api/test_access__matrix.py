@@ -171,6 +171,7 @@ def _photo_form(w: World, case: str, user: Who) -> dict[str, Any]:
 
 
 U1, U4 = "officer1", "officer4"  # a user of the admin's bureau, a user of the other bureau
+NO_UPLOAD = "/api/v1/evidence/uploads/0123456789abcdef0123456789abcdef"
 
 EXPECTED: dict[tuple[str, str], Row] = {
     # --- web pages ---
@@ -297,6 +298,14 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/evidence/<sha256>"): Row(
         on_case(200, "officer", "legal_reviewer", "legal_counsel", "head", "auditor", "admin", "supervisor",
                 role_first=True), case=True, path=lambda w, case: f"/api/v1/evidence/{w.sha[case]}"),
+    # resumable uploads (tus): the matrix sends no Tus-Resumable header, so an authorised caller gets 412 on
+    # creation; an upload id nobody created is 404 to every uploader
+    ("POST", "/api/v1/instances/<int:instance_id>/evidence/uploads"): Row(
+        on_case(412, "officer", "admin", write=True, role_first=True), case=True,
+        path=_instance_path("/evidence/uploads")),
+    ("GET", "/api/v1/evidence/uploads/<upload_id>"): Row(by_role(404, "officer", "admin"), path=NO_UPLOAD),
+    ("PATCH", "/api/v1/evidence/uploads/<upload_id>"): Row(by_role(404, "officer", "admin"), path=NO_UPLOAD),
+    ("DELETE", "/api/v1/evidence/uploads/<upload_id>"): Row(by_role(404, "officer", "admin"), path=NO_UPLOAD),
     ("POST", "/api/v1/calendar/confirmations"): Row(  # a case named in the body; none of them awaits a check: 409
         on_case(409, "officer", "head", "admin", "process_owner", write=True, role_first=True), case=True,
         body=lambda w, c, u: {"instance_id": w.ids[c], "note": "期限已核对"}),

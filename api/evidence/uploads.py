@@ -1,0 +1,157 @@
+"""Resumable evidence uploads over tus 1.0 (https://tus.io/protocols/resumable-upload): for recordings of
+several GB. ``POST /instances/<id>/evidence/uploads`` creates an upload, ``HEAD`` tells its offset, ``PATCH``
+appends a chunk (``application/offset+octet-stream`` at ``Upload-Offset``, optionally with ``Upload-Checksum``),
+``DELETE`` forgets it; ``GET`` (not tus) answers its state as JSON. The last chunk completes it: the evidence item is
+recorded then, after the same checks as a one-request upload. See api/services/resumable.py and docs/API.md.
+"""
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+from flask.views import MethodView
+from werkzeug.http import http_date
+
+from engine.errors import StateConflict
+
+from .. import permissions
+from ..errors import BadRequest, error_body
+from ..security import client_addr, current_user
+from ..services import resumable
+from ..services.resumable import TUS_EXTENSIONS, TUS_VERSION, TusError, Upload
+from .parser import Blueprint
+
+upload_blp = Blueprint("evidence_uploads", __name__, url_prefix="/api/v1",
+                       description="Resumable evidence uploads (tus 1.0) for large recordings")
+
+OFFSET_TYPE = "application/offset+octet-stream"
+
+
+@upload_blp.before_request
+def _login():
+    """Log in and hold the uploader's role first (401/403 before anything is parsed); OPTIONS (tus discovery)
+    is answered to anyone."""
+    if request.method == "OPTIONS":
+        return None
+    permissions.require("evidence.upload")
+    request.max_content_length = 0  # nothing of a body is read until the upload's remaining length is known
+    return None
+
+
+@upload_blp.after_request
+def _tus_headers(resp: Response) -> Response:
+    resp.headers["Tus-Resumable"] = TUS_VERSION
+    if request.method == "OPTIONS":
+        resp.headers["Tus-Version"] = TUS_VERSION
+        resp.headers["Tus-Extension"] = TUS_EXTENSIONS
+        resp.headers["Tus-Max-Size"] = str(current_app.config["EVIDENCE_UPLOAD_MAX_BYTES"])
+        resp.headers["Tus-Checksum-Algorithm"] = ",".join(resumable.CHECKSUMS)
+    return resp
+
+
+@upload_blp.errorhandler(TusError)
+def _tus_error(exc: TusError):
+    if exc.status == 460:
+        body = {"code": 460, "status": "Checksum Mismatch", "message": exc.message, "errors": exc.errors}
+    else:
+        body = error_body(exc.status, exc.message, exc.errors)
+    headers = {"Tus-Version": TUS_VERSION} if exc.status == 412 else {}
+    return jsonify(body), exc.status, headers
+
+
+def _state_headers(upload: Upload) -> dict[str, str]:
+    headers = {"Upload-Offset": str(upload.offset), "Upload-Length": str(upload.length),
+               "Upload-Expires": http_date(upload.expires_at()), "Cache-Control": "no-store"}
+    if upload.evidence_id is not None:
+        headers["Evidence-Id"] = str(upload.evidence_id)
+        headers["Evidence-Sha256"] = str(upload.sha256)
+    return headers
+
+
+def _location(upload: Upload) -> str:
+    return f"/api/v1/evidence/uploads/{upload.id}"
+
+
+def _encode_metadata(metadata: dict[str, str]) -> str:
+    return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in metadata.items())
+
+
+@upload_blp.route("/instances/<int:instance_id>/evidence/uploads")
+class Uploads(MethodView):
+    def post(self, instance_id: int):
+        """Create a resumable upload (tus creation; officer or admin).
+
+        Headers: `Tus-Resumable: 1.0.0`, `Upload-Length` (bytes, at most EVIDENCE_UPLOAD_MAX_BYTES), `Upload-Metadata`
+        (`filename`, `filetype` and the evidence metadata of a one-request upload, each base64). The upload rules are
+        checked now and again at completion. → 201 with `Location`; 412 without `Tus-Resumable: 1.0.0`; 413 too
+        long; 422 metadata; 403 `equipment_ledger`.
+        """
+        user, _, _ = permissions.open_case(instance_id, "evidence.upload")
+        resumable.check_version(request.headers.get("Tus-Resumable"))
+        if "Upload-Defer-Length" in request.headers:
+            raise BadRequest("Upload-Defer-Length is not supported: send Upload-Length",
+                             {"Upload-Defer-Length": ["not supported"]})
+        length = resumable.parse_length(request.headers.get("Upload-Length"))
+        metadata = resumable.parse_metadata(request.headers.get("Upload-Metadata"))
+        upload = resumable.create(instance_id, length, metadata, user)
+        headers = {**_state_headers(upload), "Location": _location(upload)}
+        headers.pop("Cache-Control")
+        return Response(status=201, headers=headers)
+
+
+@upload_blp.route("/evidence/uploads/<upload_id>")
+class UploadResource(MethodView):
+    def head(self, upload_id: str):
+        """The upload's offset (tus): `Upload-Offset`, `Upload-Length`, `Upload-Metadata`; once recorded also
+        `Evidence-Id` and `Evidence-Sha256`. Only its uploader sees it (404 for anyone else)."""
+        upload = resumable.get(upload_id, current_user())
+        headers = _state_headers(upload)
+        if upload.metadata:
+            headers["Upload-Metadata"] = _encode_metadata(upload.metadata)
+        return Response(status=200, headers=headers)
+
+    def get(self, upload_id: str):
+        """The upload's state as JSON (not part of tus): `id`, `instance_id`, `length`, `offset`, `complete`,
+        `evidence_id`, `sha256`, `expires_at`, `url` (the file's download once recorded)."""
+        upload = resumable.get(upload_id, current_user())
+        body: dict[str, Any] = {
+            "id": upload.id, "instance_id": upload.instance_id, "length": upload.length, "offset": upload.offset,
+            "complete": upload.offset == upload.length, "evidence_id": upload.evidence_id, "sha256": upload.sha256,
+            "expires_at": upload.expires_at().isoformat().replace("+00:00", "Z"),
+            "url": (f"/api/v1/evidence/{upload.sha256}?instance_id={upload.instance_id}"
+                    if upload.sha256 else None)}
+        return jsonify(body), 200, {"Cache-Control": "no-store"}
+
+    def patch(self, upload_id: str):
+        """Append a chunk (tus core; `Content-Type: application/offset+octet-stream`, `Upload-Offset` = the current
+        offset, optional `Upload-Checksum: sha1|sha256|md5 <base64>`). → 204 with the new `Upload-Offset`; the
+        chunk that reaches `Upload-Length` records the evidence item (`Evidence-Id`, `Evidence-Sha256`) or answers
+        the rule that refuses it (the bytes are kept: an empty PATCH at the end tries again). 409 wrong offset or
+        a concurrent PATCH; 413 past the length; 415 other content type; 460 checksum mismatch."""
+        user = current_user()
+        upload = resumable.get(upload_id, user)
+        permissions.open_case(upload.instance_id, "evidence.upload")
+        resumable.check_version(request.headers.get("Tus-Resumable"))
+        if request.mimetype != OFFSET_TYPE:
+            raise TusError(415, f"Content-Type must be {OFFSET_TYPE}", {"Content-Type": [f"must be {OFFSET_TYPE}"]})
+        offset = resumable.parse_offset(request.headers.get("Upload-Offset"))
+        checksum = resumable.parse_checksum(request.headers.get("Upload-Checksum"))
+        with resumable.writing(upload):
+            upload = resumable.get(upload_id, user)  # as it is now that this request holds it
+            request.max_content_length = upload.length - upload.offset
+            if upload.offset < upload.length or request.content_length:
+                resumable.append(upload, offset, request.stream, checksum)
+            elif offset != upload.offset:
+                raise StateConflict(f"Upload-Offset is {offset} but the upload is at {upload.offset}")
+            if upload.offset == upload.length:
+                resumable.complete(upload, user, client_addr())
+        return Response(status=204, headers=_state_headers(upload))
+
+    def delete(self, upload_id: str):
+        """Forget the upload and the bytes received (tus termination); an evidence item it recorded stays."""
+        upload = resumable.get(upload_id, current_user())
+        with resumable.writing(upload):
+            resumable.terminate(upload)
+        return Response(status=204)
+

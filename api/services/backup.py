@@ -1,0 +1,257 @@
+"""Backup and restore of the database and the evidence store, consistent with each other.
+
+A backup is a folder::
+
+    manifest.json          what is in it (written last: a folder without it is no backup)
+    database.pgdump        PostgreSQL: ``pg_dump --format=custom`` of one exported snapshot
+    database.sqlite3       SQLite: a copy made by SQLite's online backup API
+    evidence/ab/cd/<sha>   every evidence file the dumped database refers to
+
+Consistency: the dump is one transaction snapshot (PostgreSQL: ``pg_export_snapshot()`` in a REPEATABLE READ
+transaction, handed to ``pg_dump --snapshot``; SQLite: the backup API copies one consistent state). The evidence
+files copied are exactly those the dump's ``evidence_items`` name (read in the same snapshot, or from the copy).
+Evidence files are content-addressed and never change, so copying them after the dump is consistent: whatever
+was committed is in both; an upload committed after the snapshot is in neither. Each file is re-hashed while it is
+copied; a file missing or altered in the store is reported and the backup fails (exit 1), so a damaged store is
+noticed when it is backed up, not when it is restored.
+
+A restore refuses a database that has any table, checks every file of the backup against the manifest, installs
+the evidence files into the configured store (either backend), then loads the database (PostgreSQL:
+``pg_restore --single-transaction``). Run ``flask --app api audit verify --all`` afterwards.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.engine import URL, make_url
+
+from engine.errors import StateConflict
+
+from ..extensions import db
+from ..models.types import utc_iso, utcnow
+from ..schema import VERSION_TABLE
+from .evidence_store import CHUNK, key_of, staging_dir, store
+
+FORMAT = "sanxiang-backup/1"
+MANIFEST = "manifest.json"
+DUMPS = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
+
+
+@dataclass
+class Report:
+    folder: Path
+    database: str
+    revision: str | None
+    evidence_files: int = 0
+    evidence_bytes: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _libpq(url: URL) -> tuple[str, dict[str, str]]:
+    """A libpq URI for the pg_* tools (without the password) and the environment carrying the password."""
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    plain = url.set(drivername="postgresql", password=None)
+    return plain.render_as_string(hide_password=False), env
+
+
+def _run(args: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise StateConflict(f"{args[0]} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+
+
+def _dump_postgres(out: Path) -> tuple[set[str], str | None]:
+    uri, env = _libpq(db.engine.url)
+    with db.engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+            shas = set(conn.exec_driver_sql("SELECT DISTINCT sha256 FROM evidence_items").scalars())
+            revision = conn.exec_driver_sql(f"SELECT version_num FROM {VERSION_TABLE}").scalar()
+            _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
+                  f"--file={out}", f"--dbname={uri}"], env)
+    return shas, revision
+
+
+def _dump_sqlite(out: Path) -> tuple[set[str], str | None]:
+    raw = db.engine.raw_connection()
+    try:
+        target = sqlite3.connect(out)
+        try:
+            raw.driver_connection.backup(target)  # one consistent copy, whatever writers do meanwhile
+            shas = {row[0] for row in target.execute("SELECT DISTINCT sha256 FROM evidence_items")}
+            revision = target.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()
+        finally:
+            target.close()
+    finally:
+        raw.close()
+    return shas, revision[0] if revision else None
+
+
+def _copy_verified(source: Any, target: Path, sha256: str) -> tuple[int, bool]:
+    """Copy a reader to ``target`` (fsynced), hashing as it goes; returns (size, matches)."""
+    digest, size = hashlib.sha256(), 0
+    with open(target, "wb") as out:
+        while chunk := source.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    return size, digest.hexdigest() == sha256
+
+
+def backup(folder: Path) -> Report:
+    """Back up the database and the evidence it refers to into ``folder`` (new or empty).
+
+    Raises:
+        StateConflict: the folder is not empty, the database kind has no dump, or the dump tool failed.
+    """
+    kind = db.engine.dialect.name
+    if kind not in DUMPS:
+        raise StateConflict(f"no backup for a {kind} database (PostgreSQL and SQLite are supported)")
+    if folder.exists() and any(folder.iterdir()):
+        raise StateConflict(f"{folder} is not empty; back up into a new folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)  # it holds the case records' personal data: the owner only
+    (folder / "evidence").mkdir(exist_ok=True)
+    dump = folder / DUMPS[kind]
+    db.session.remove()  # no session transaction of ours stands in the dump's way
+    shas, revision = _dump_postgres(dump) if kind == "postgresql" else _dump_sqlite(dump)
+    report = Report(folder, kind, revision)
+    entries = []
+    evidence = store()
+    for sha256 in sorted(shas):
+        target = folder / "evidence" / key_of(sha256)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with evidence.open(sha256) as source:
+                size, ok = _copy_verified(source, target, sha256)
+        except FileNotFoundError:
+            report.problems.append(f"evidence file {sha256} is missing from the store")
+            continue
+        if not ok:
+            target.unlink()
+            report.problems.append(f"evidence file {sha256} no longer matches its sha256 in the store")
+            continue
+        entries.append({"sha256": sha256, "size": size})
+        report.evidence_files += 1
+        report.evidence_bytes += size
+    manifest = {"format": FORMAT, "created_at": utc_iso(utcnow()),
+                "database": {"kind": kind, "file": dump.name, "sha256": _file_sha256(dump), "revision": revision},
+                "evidence": entries, "problems": report.problems}
+    partial = folder / (MANIFEST + ".partial")
+    partial.write_text(json.dumps(manifest, indent=1))
+    os.replace(partial, folder / MANIFEST)
+    return report
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError) as exc:
+        raise StateConflict(f"{folder} holds no readable {MANIFEST} ({exc}); it is not a complete backup") from exc
+    if manifest.get("format") != FORMAT:
+        raise StateConflict(f"{folder / MANIFEST} is of format {manifest.get('format')!r}, not {FORMAT}")
+    return manifest
+
+
+def _check_files(folder: Path, manifest: dict[str, Any]) -> list[str]:
+    problems = []
+    dump = folder / manifest["database"]["file"]
+    if not dump.is_file() or _file_sha256(dump) != manifest["database"]["sha256"]:
+        problems.append(f"{dump.name} is missing or does not match the manifest")
+    for entry in manifest["evidence"]:
+        path = folder / "evidence" / key_of(entry["sha256"])
+        if not path.is_file() or path.stat().st_size != entry["size"]:
+            problems.append(f"evidence file {entry['sha256']} is missing from the backup or of another size")
+    return problems
+
+
+def _restore_evidence(folder: Path, manifest: dict[str, Any]) -> tuple[int, int]:
+    evidence, files, size = store(), 0, 0
+    tmpdir = staging_dir("tmp")
+    for entry in manifest["evidence"]:
+        sha256 = entry["sha256"]
+        fd, name = tempfile.mkstemp(dir=tmpdir, prefix="restore-")
+        os.close(fd)
+        staged = Path(name)
+        try:
+            with open(folder / "evidence" / key_of(sha256), "rb") as source:
+                copied, ok = _copy_verified(source, staged, sha256)
+            if not ok:
+                raise StateConflict(f"evidence file {sha256} in the backup does not match its sha256; nothing "
+                                    "was loaded into the database")
+            evidence.install(staged, sha256)
+        finally:
+            staged.unlink(missing_ok=True)
+        files, size = files + 1, size + copied
+    return files, size
+
+
+def restore(folder: Path) -> Report:
+    """Restore a backup made by :func:`backup` onto an empty database and the configured evidence store.
+
+    Raises:
+        StateConflict: the database has tables, the backup is incomplete or damaged, it is of another database
+            kind, or the restore tool failed.
+    """
+    manifest = _read_manifest(folder)
+    kind = db.engine.dialect.name
+    if manifest["database"]["kind"] != kind:
+        raise StateConflict(f"the backup is of a {manifest['database']['kind']} database; this one is {kind}")
+    tables = inspect(db.engine).get_table_names()
+    if tables:
+        raise StateConflict(f"the database is not empty ({len(tables)} tables, e.g. {sorted(tables)[0]}); "
+                            "restore only onto a new, empty database")
+    problems = _check_files(folder, manifest)
+    if problems:
+        raise StateConflict("the backup is damaged: " + "; ".join(problems[:10]))
+    report = Report(folder, kind, manifest["database"]["revision"])
+    report.evidence_files, report.evidence_bytes = _restore_evidence(folder, manifest)
+    dump = folder / manifest["database"]["file"]
+    db.session.remove()
+    if kind == "postgresql":
+        uri, env = _libpq(db.engine.url)
+        _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+              f"--dbname={uri}", str(dump)], env)
+    else:
+        _load_sqlite(dump)
+    db.engine.dispose()
+    return report
+
+
+def _load_sqlite(dump: Path) -> None:
+    database = make_url(str(db.engine.url)).database
+    if not database or database == ":memory:":
+        raise StateConflict("restore needs a SQLite database file, not an in-memory database")
+    db.engine.dispose()
+    source = sqlite3.connect(dump)
+    try:
+        target = sqlite3.connect(database)
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+    finally:
+        source.close()
+

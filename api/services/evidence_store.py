@@ -1,0 +1,293 @@
+"""Where evidence bytes live: a folder on disk (``EVIDENCE_STORE=file``, the default) or a bucket on
+S3-compatible object storage (``EVIDENCE_STORE=s3``), chosen by configuration.
+
+Both keep a file under its sha256 (``ab/cd/<sha256>``), never overwrite one, and re-hash by streaming. Uploads are
+always staged on local disk first (``EVIDENCE_DIR/tmp``, ``EVIDENCE_DIR/uploads``): a file is hashed and checked
+there, then installed into the store; for S3 that is a managed multipart upload from the staged file, so no
+evidence file is ever held in memory.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from flask import current_app
+
+from engine.errors import StateConflict
+
+CHUNK = 1 << 20
+
+
+class EvidenceStore(Protocol):
+    def problem(self, sha256: str) -> str | None:
+        """``"missing"`` or ``"altered"`` if the stored bytes are not the recorded ones (re-hashes), else None."""
+
+    def problem_cached(self, sha256: str) -> str | None:
+        """Like :meth:`problem`, but may skip the re-hash while the object is unchanged since its last check."""
+
+    def install(self, staged: Path, sha256: str) -> None:
+        """Put a verified staged file at its place unless one is there; never overwrite.
+
+        Raises:
+            StateConflict: a file is stored under this sha256 but its content differs.
+        """
+
+    def open(self, sha256: str) -> IO[bytes]:
+        """A seekable binary reader of the stored bytes. Raises FileNotFoundError when absent."""
+
+    def size(self, sha256: str) -> int:
+        """The stored size in bytes. Raises FileNotFoundError when absent."""
+
+    def local_path(self, sha256: str) -> Path | None:
+        """A path on this machine holding the bytes (file store), or None (object store)."""
+
+
+def staging_dir(name: str) -> Path:
+    """A local folder for uploads in progress (``EVIDENCE_DIR/<name>``), created if missing."""
+    folder = Path(current_app.config["EVIDENCE_DIR"]) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def key_of(sha256: str) -> str:
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def hash_stream(stream: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    while chunk := stream.read(CHUNK):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _conflict(sha256: str) -> StateConflict:
+    return StateConflict(f"the stored file for {sha256} no longer matches its hash; it is kept as found "
+                         "for investigation and this upload is refused; tell the administrator")
+
+
+class FileStore:
+    """Files at ``<root>/ab/cd/<sha256>``, read-only, hard-linked into place."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, sha256: str) -> Path:
+        return self.root / key_of(sha256)
+
+    def problem(self, sha256: str) -> str | None:
+        try:
+            with open(self.path(sha256), "rb") as fh:
+                return None if hash_stream(fh) == sha256 else "altered"
+        except OSError:  # gone, or no longer a readable file
+            return "missing"
+
+    def problem_cached(self, sha256: str) -> str | None:
+        path = self.path(sha256)
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            _verified.pop(("file", sha256), None)
+            return "missing"
+        return _cached(("file", sha256), (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns),
+                       lambda: self.problem(sha256))
+
+    def install(self, staged: Path, sha256: str) -> None:
+        target = self.path(sha256)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(staged, 0o444)
+        try:
+            os.link(staged, target)
+        except FileExistsError:
+            pass
+        except OSError:  # a filesystem without hard links: a small race, but still never over an existing file
+            if not target.exists():
+                os.replace(staged, target)
+                _fsync_dir(target.parent)
+                return
+        else:
+            _fsync_dir(target.parent)
+            return
+        if self.problem(sha256) is not None:
+            raise _conflict(sha256)
+
+    def open(self, sha256: str) -> IO[bytes]:
+        return open(self.path(sha256), "rb")
+
+    def size(self, sha256: str) -> int:
+        return self.path(sha256).stat().st_size
+
+    def local_path(self, sha256: str) -> Path | None:
+        return self.path(sha256)
+
+
+class S3Store:
+    """Objects ``<prefix>ab/cd/<sha256>`` in one bucket of an S3-compatible service (boto3)."""
+
+    def __init__(self, client: Any, bucket: str, prefix: str = "") -> None:
+        self.client, self.bucket, self.prefix = client, bucket, prefix
+
+    def key(self, sha256: str) -> str:
+        return self.prefix + key_of(sha256)
+
+    def _head(self, sha256: str) -> dict[str, Any] | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+
+    def problem(self, sha256: str) -> str | None:
+        try:
+            with self.open(sha256) as fh:
+                return None if hash_stream(fh) == sha256 else "altered"
+        except FileNotFoundError:
+            return "missing"
+
+    def problem_cached(self, sha256: str) -> str | None:
+        head = self._head(sha256)
+        if head is None:
+            _verified.pop(("s3", sha256), None)
+            return "missing"
+        signature = (head.get("ETag"), head.get("ContentLength"), str(head.get("LastModified")))
+        return _cached(("s3", sha256), signature, lambda: self.problem(sha256))
+
+    def install(self, staged: Path, sha256: str) -> None:
+        if self._head(sha256) is None:
+            # a managed transfer: multipart from the staged file for large files; at most 4 parts of
+            # 16 MiB in memory at once, never the whole file
+            self.client.upload_file(str(staged), self.bucket, self.key(sha256), Config=_transfer_config())
+            return
+        if self.problem(sha256) is not None:
+            raise _conflict(sha256)
+
+    def open(self, sha256: str) -> IO[bytes]:
+        head = self._head(sha256)
+        if head is None:
+            raise FileNotFoundError(self.key(sha256))
+        return _RangedReader(self.client, self.bucket, self.key(sha256), int(head["ContentLength"]))
+
+    def size(self, sha256: str) -> int:
+        head = self._head(sha256)
+        if head is None:
+            raise FileNotFoundError(self.key(sha256))
+        return int(head["ContentLength"])
+
+    def local_path(self, sha256: str) -> Path | None:  # noqa: ARG002
+        return None
+
+
+def _transfer_config() -> Any:
+    from boto3.s3.transfer import TransferConfig
+
+    return TransferConfig(multipart_threshold=8 << 20, multipart_chunksize=16 << 20, max_concurrency=4)
+
+
+class _RangedReader(io.RawIOBase):
+    """A seekable reader of one object: each read is a ranged GET of at most what was asked for, so serving
+    a Range of a multi-GB recording fetches only that range."""
+
+    def __init__(self, client: Any, bucket: str, key: str, length: int) -> None:
+        super().__init__()
+        self.client, self.bucket, self.key, self.length, self.pos = client, bucket, key, length, 0
+        self._body: Any = None
+        self._body_pos = -1
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.length}[whence]
+        self.pos = max(0, base + offset)
+        return self.pos
+
+    def _stream_at(self, pos: int) -> Any:
+        if self._body is None or self._body_pos != pos:
+            if self._body is not None:
+                self._body.close()
+            answer = self.client.get_object(Bucket=self.bucket, Key=self.key, Range=f"bytes={pos}-")
+            self._body, self._body_pos = answer["Body"], pos
+        return self._body
+
+    def readinto(self, buffer: Any) -> int:
+        if self.pos >= self.length:
+            return 0
+        want = min(len(buffer), self.length - self.pos)
+        data = self._stream_at(self.pos).read(want)
+        n = len(data)
+        buffer[:n] = data
+        self.pos += n
+        self._body_pos += n
+        return n
+
+    def close(self) -> None:
+        if self._body is not None:
+            self._body.close()
+            self._body = None
+        super().close()
+
+
+_verified: dict[tuple[str, str], tuple] = {}
+
+
+def _cached(key: tuple[str, str], signature: tuple, check: Any) -> str | None:
+    if _verified.get(key) == signature:
+        return None
+    problem = check()
+    if problem is None:
+        if len(_verified) > 10_000:
+            _verified.clear()
+        _verified[key] = signature
+    return problem
+
+
+def store() -> EvidenceStore:
+    """The configured store of the current app (the S3 client is made once per app and configuration)."""
+    config = current_app.config
+    kind = (config.get("EVIDENCE_STORE") or "file").lower()
+    if kind == "file":
+        return FileStore(Path(config["EVIDENCE_DIR"]))
+    if kind != "s3":
+        from ..config import ConfigurationError
+
+        raise ConfigurationError(f"EVIDENCE_STORE is {kind!r}; use 'file' or 's3'")
+    settings = (config.get("EVIDENCE_S3_ENDPOINT"), config.get("EVIDENCE_S3_REGION"),
+                config.get("EVIDENCE_S3_ACCESS_KEY"), config.get("EVIDENCE_S3_SECRET_KEY"))
+    clients = current_app.extensions.setdefault("sanxiang_s3", {})
+    client = clients.get(settings)
+    if client is None:
+        import boto3
+        from botocore.config import Config as BotoConfig
+
+        endpoint, region, access, secret = settings
+        client = clients[settings] = boto3.client(
+            "s3", endpoint_url=endpoint or None, region_name=region or "us-east-1",
+            aws_access_key_id=access or None, aws_secret_access_key=secret or None,
+            config=BotoConfig(s3={"addressing_style": "path"}, retries={"max_attempts": 3}))
+    bucket = config.get("EVIDENCE_S3_BUCKET")
+    if not bucket:
+        from ..config import ConfigurationError
+
+        raise ConfigurationError("EVIDENCE_STORE is 's3' but EVIDENCE_S3_BUCKET is not set")
+    return S3Store(client, bucket, config.get("EVIDENCE_S3_PREFIX") or "")

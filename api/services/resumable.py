@@ -1,0 +1,377 @@
+"""Resumable evidence uploads (tus 1.0: core, creation, expiration, checksum, termination).
+
+An upload is two files in ``EVIDENCE_DIR/uploads``: ``<id>.json`` (who, which case, the declared length and the
+evidence metadata as sent) and ``<id>.part`` (the bytes received so far; its size is the upload's offset). A
+``<id>.lock`` file is locked (``flock``) by the one request that may write the upload at a time, so several server
+processes on one machine share uploads safely (the folder must be shared by every server of a deployment).
+
+Every chunk is streamed from the request to the part file in pieces of at most 1 MiB: no chunk and no file is held
+in memory, whatever its size. The sha256 is computed as the bytes arrive while the same process receives
+consecutive chunks; when a chunk went to another process (or after a restart), the part file is re-hashed by
+streaming when the upload completes.
+
+When the last byte arrives the upload completes in the same request: the same checks as a one-request upload
+(api/services/evidence.py) are applied then — who may upload to the case, the case still open, the metadata, the
+named officers and task, recusal, the equipment ledger, the content against its declared type and extension — then
+the file is installed in the evidence store and recorded (row and ``evidence_uploaded`` event with its sha256).
+A completion refused by a rule keeps the bytes: an empty PATCH at the final offset tries again.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from flask import current_app
+
+from engine.errors import FormDataInvalid, NotFound, SanxiangError, StateConflict
+
+from ..errors import BadRequest
+from ..extensions import db
+from ..inputs import filename_problem, text_problem
+from ..models import EvidenceItem, User
+from ..models.types import utc_iso, utcnow
+from . import evidence
+from .evidence_store import CHUNK, staging_dir
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,expiration,checksum,termination"
+CHECKSUMS = {"sha1": hashlib.sha1, "sha256": hashlib.sha256, "md5": hashlib.md5}
+#: Upload-Metadata keys that tus clients send for the file itself
+FILENAME_KEYS = ("filename", "name")
+FILETYPE_KEYS = ("filetype", "type")
+CLIENT_KEYS = frozenset({*FILENAME_KEYS, *FILETYPE_KEYS, "relativePath"})
+UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
+METADATA_KEY = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+class TusError(SanxiangError):
+    """A request the tus protocol answers with its own status: 412 (version), 413 (length), 415 (content type),
+    460 (checksum mismatch)."""
+
+    def __init__(self, status: int, message: str, errors: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.errors = status, errors or {}
+
+
+@dataclass
+class Upload:
+    id: str
+    instance_id: int
+    owner: str
+    length: int
+    metadata: dict[str, str]
+    created_at: str
+    evidence_id: int | None = None
+    sha256: str | None = None
+
+    @property
+    def folder(self) -> Path:
+        return staging_dir("uploads")
+
+    @property
+    def part(self) -> Path:
+        return self.folder / f"{self.id}.part"
+
+    @property
+    def info(self) -> Path:
+        return self.folder / f"{self.id}.json"
+
+    @property
+    def offset(self) -> int:
+        if self.evidence_id is not None:
+            return self.length
+        try:
+            return self.part.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    @property
+    def filename(self) -> str | None:
+        return next((self.metadata[k] for k in FILENAME_KEYS if self.metadata.get(k)), None)
+
+    @property
+    def filetype(self) -> str | None:
+        return next((self.metadata[k] for k in FILETYPE_KEYS if self.metadata.get(k)), None)
+
+    def expires_at(self) -> datetime:
+        hours = int(current_app.config["EVIDENCE_UPLOAD_EXPIRY_HOURS"])
+        touched = max((p.stat().st_mtime for p in (self.info, self.part) if p.exists()), default=time.time())
+        return datetime.fromtimestamp(touched, UTC) + timedelta(hours=hours)
+
+    def save(self) -> None:
+        data = {"id": self.id, "instance_id": self.instance_id, "owner": self.owner, "length": self.length,
+                "metadata": self.metadata, "created_at": self.created_at, "evidence_id": self.evidence_id,
+                "sha256": self.sha256}
+        partial = self.folder / f"{self.id}.json.partial"
+        partial.write_text(json.dumps(data, ensure_ascii=False))
+        os.replace(partial, self.info)
+
+
+# --- the running hash of uploads this process is receiving ------------------------------------------------------
+
+_hashers: dict[str, tuple[int, Any]] = {}
+
+
+def _hasher_at(upload_id: str, offset: int) -> Any:
+    """This process's sha256 of the upload's first ``offset`` bytes, or None when it did not see them all."""
+    if offset == 0:
+        return hashlib.sha256()
+    known = _hashers.get(upload_id)
+    return known[1].copy() if known and known[0] == offset else None
+
+
+def _remember(upload_id: str, offset: int, hasher: Any) -> None:
+    if hasher is None:
+        _hashers.pop(upload_id, None)
+        return
+    if len(_hashers) > 1000:
+        _hashers.clear()
+    _hashers[upload_id] = (offset, hasher)
+
+
+# --- parsing the tus headers -------------------------------------------------------------------------------------
+
+def check_version(value: str | None) -> None:
+    if value != TUS_VERSION:
+        raise TusError(412, f"Tus-Resumable must be {TUS_VERSION} (got {value!r})",
+                       {"Tus-Resumable": [f"must be {TUS_VERSION}"]})
+
+
+def parse_length(value: str | None) -> int:
+    if value is None or not value.isdigit() or len(value) > 19:
+        raise BadRequest("Upload-Length: a non-negative integer is required (Upload-Defer-Length is not supported)",
+                         {"Upload-Length": ["a non-negative integer is required"]})
+    length, limit = int(value), int(current_app.config["EVIDENCE_UPLOAD_MAX_BYTES"])
+    if length == 0:
+        raise BadRequest("file: the file is empty", {"file": ["the file is empty"]})
+    if length > limit:
+        raise TusError(413, f"file: the file is larger than the limit of {limit} bytes",
+                       {"file": [f"larger than the limit of {limit} bytes"]})
+    return length
+
+
+def parse_offset(value: str | None) -> int:
+    if value is None or not value.isdigit() or len(value) > 19:
+        raise BadRequest("Upload-Offset: a non-negative integer is required",
+                         {"Upload-Offset": ["a non-negative integer is required"]})
+    return int(value)
+
+
+def parse_metadata(value: str | None) -> dict[str, str]:
+    """``Upload-Metadata``: comma-separated ``key base64(value)`` pairs (a key alone is an empty value)."""
+    out: dict[str, str] = {}
+    for pair in (value or "").split(","):
+        pair = pair.strip()
+        if not pair:
+            continue
+        key, _, encoded = pair.partition(" ")
+        if not METADATA_KEY.match(key) or key in out:
+            raise BadRequest(f"Upload-Metadata: {key[:64]!r} is not a valid or unique key",
+                             {"Upload-Metadata": [f"{key[:64]!r} is not a valid or unique key"]})
+        try:
+            text = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise BadRequest(f"Upload-Metadata: the value of {key} is not base64 of UTF-8 text",
+                             {key: ["not base64 of UTF-8 text"]}) from None
+        problem = text_problem(text)
+        if problem:
+            raise FormDataInvalid({key: [problem]}, f"the request is invalid: {key}")
+        out[key] = text
+    return out
+
+
+def parse_checksum(value: str | None) -> tuple[str, bytes] | None:
+    if value is None:
+        return None
+    algorithm, _, encoded = value.strip().partition(" ")
+    if algorithm not in CHECKSUMS:
+        raise BadRequest(f"Upload-Checksum: {algorithm[:20]!r} is not one of {', '.join(CHECKSUMS)}",
+                         {"Upload-Checksum": [f"the algorithm must be one of {', '.join(CHECKSUMS)}"]})
+    try:
+        return algorithm, base64.b64decode(encoded.strip(), validate=True)
+    except binascii.Error:
+        raise BadRequest("Upload-Checksum: the checksum is not base64",
+                         {"Upload-Checksum": ["the checksum is not base64"]}) from None
+
+
+def evidence_meta(metadata: dict[str, str]) -> dict[str, Any]:
+    """The evidence metadata of an upload, loaded by the same schema as a one-request upload.
+
+    Raises:
+        FormDataInvalid: (422) naming the field.
+    """
+    from marshmallow import ValidationError
+
+    from ..evidence.schemas import EvidenceMetadataSchema
+
+    name = next((metadata[k] for k in FILENAME_KEYS if metadata.get(k)), "")
+    problem = filename_problem(name) if name else None
+    if problem:
+        raise FormDataInvalid({"file": [f"file name {problem}"]}, "the request is invalid: file")
+    fields = {k: ([v] if k == "officers" else v) for k, v in metadata.items() if k not in CLIENT_KEYS}
+    try:
+        return EvidenceMetadataSchema().load(fields)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"metadata": exc.messages}
+        raise FormDataInvalid({str(k): v for k, v in messages.items()},
+                              "the request is invalid: " + ", ".join(map(str, messages))) from None
+
+
+# --- the uploads ---------------------------------------------------------------------------------------------------
+
+def create(instance_id: int, length: int, metadata: dict[str, str], user: User) -> Upload:
+    """Start an upload after the rules an upload must pass (applied again when it completes)."""
+    meta = evidence_meta(metadata)
+    evidence.admit(instance_id, meta, user)
+    sweep()
+    upload = Upload(secrets.token_hex(16), instance_id, user.username, length, metadata, utc_iso(utcnow()))
+    upload.part.touch(exist_ok=False)
+    upload.save()
+    return upload
+
+
+def get(upload_id: str, user: User) -> Upload:
+    """The user's own upload (another's answers as a missing one)."""
+    upload = _load(upload_id)
+    if upload is None or upload.owner != user.username:
+        raise NotFound(f"no upload {upload_id[:64]}")
+    if upload.expires_at() < datetime.now(UTC):
+        _remove(upload)
+        raise NotFound(f"no upload {upload_id[:64]} (it expired)")
+    return upload
+
+
+def _load(upload_id: str) -> Upload | None:
+    if not UPLOAD_ID.match(upload_id):
+        return None
+    try:
+        data = json.loads((staging_dir("uploads") / f"{upload_id}.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return Upload(**data)
+
+
+@contextlib.contextmanager
+def writing(upload: Upload) -> Iterator[None]:
+    """Hold the upload's write lock (one request at a time; a second gets 409 at once)."""
+    fd = os.open(upload.folder / f"{upload.id}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StateConflict(f"another request is writing upload {upload.id}; retry after it ends") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def append(upload: Upload, offset: int, stream: IO[bytes], checksum: tuple[str, bytes] | None) -> int:
+    """Write a chunk at ``offset`` (which must be the upload's offset); returns the new offset. Call inside
+    :func:`writing`. A chunk cut short (the client went away) keeps what arrived, unless it came with a
+    checksum, which cannot be checked then.
+
+    Raises:
+        StateConflict: ``offset`` is not the upload's offset, or it is complete. TusError: the chunk does not
+        match its Upload-Checksum (460), or goes past the declared length (413).
+    """
+    current = upload.offset
+    if offset != current:
+        raise StateConflict(f"Upload-Offset is {offset} but the upload is at {current}; send HEAD and resume there")
+    remaining = upload.length - current
+    hasher = _hasher_at(upload.id, current)
+    base = hasher.copy() if hasher is not None else None
+    check = CHECKSUMS[checksum[0]]() if checksum else None
+    written, error = 0, None
+    with open(upload.part, "r+b") as out:
+        out.seek(current)
+        try:
+            while chunk := stream.read(CHUNK):
+                if written + len(chunk) > remaining:
+                    raise TusError(413, f"the chunk goes past the declared Upload-Length {upload.length}",
+                                   {"Upload-Length": [f"{upload.length} bytes were declared"]})
+                out.write(chunk)
+                written += len(chunk)
+                if hasher is not None:
+                    hasher.update(chunk)
+                if check is not None:
+                    check.update(chunk)
+        except BaseException as exc:  # noqa: BLE001 - re-raised below, after the part file is made whole
+            error = exc
+        mismatch = error is None and check is not None and check.digest() != checksum[1]
+        if mismatch or (error is not None and (check is not None or isinstance(error, TusError))):
+            written, hasher = 0, base  # nothing of this chunk is kept
+        out.truncate(current + written)
+        out.flush()
+        os.fsync(out.fileno())
+    _remember(upload.id, current + written, hasher)
+    if error is not None:
+        raise error
+    if mismatch:
+        raise TusError(460, f"the chunk does not match its Upload-Checksum ({checksum[0]}); it was not kept",
+                       {"Upload-Checksum": ["does not match the chunk"]})
+    return current + written
+
+
+def complete(upload: Upload, user: User, client_addr: str | None) -> tuple[EvidenceItem, bool]:
+    """Check and record a fully received upload; returns (item, created). Commits. Call inside :func:`writing`."""
+    if upload.evidence_id is not None:
+        item = db.session.get(EvidenceItem, upload.evidence_id)
+        if item is not None:
+            return item, False
+    meta = evidence_meta(upload.metadata)
+    admitted = evidence.admit(upload.instance_id, meta, user)
+    hasher = _hasher_at(upload.id, upload.length)
+    with open(upload.part, "rb") as fh:
+        head = fh.read(evidence.HEAD)
+        if hasher is None:
+            fh.seek(0)
+            hasher = hashlib.sha256()
+            while chunk := fh.read(CHUNK):
+                hasher.update(chunk)
+    stored = evidence.install_staged(upload.part, hasher.hexdigest(), upload.length, head, upload.filetype,
+                                     upload.filename, meta["kind"])
+    item, created = evidence.record(upload.instance_id, stored, upload.filename, meta, admitted, user,
+                                    client_addr)
+    db.session.commit()
+    upload.evidence_id, upload.sha256 = item.id, item.sha256
+    upload.save()
+    upload.part.unlink(missing_ok=True)
+    _hashers.pop(upload.id, None)
+    return item, created
+
+
+def terminate(upload: Upload) -> None:
+    """Forget an upload and its bytes (a recorded item stays: it is history)."""
+    _remove(upload)
+
+
+def _remove(upload: Upload) -> None:
+    _hashers.pop(upload.id, None)
+    for path in (upload.part, upload.info, upload.folder / f"{upload.id}.lock"):
+        path.unlink(missing_ok=True)
+
+
+def sweep() -> int:
+    """Remove uploads untouched for EVIDENCE_UPLOAD_EXPIRY_HOURS (not one being written); returns how many."""
+    removed, now = 0, datetime.now(UTC)
+    for info in staging_dir("uploads").glob("*.json"):
+        upload = _load(info.stem)
+        if upload is None or upload.expires_at() >= now:
+            continue
+        with contextlib.suppress(StateConflict), writing(upload):
+            _remove(upload)
+            removed += 1
+    return removed

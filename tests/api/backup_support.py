@@ -1,0 +1,55 @@
+"""Databases of both kinds for the backup tests, whatever the suite runs on: a fresh SQLite file, or a fresh
+PostgreSQL database (beside the suite's when it runs on PostgreSQL, else on SANXIANG_TEST_POSTGRES_URL or the
+local server) that is dropped afterwards."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from api.extensions import db
+from tests.conftest import Api
+
+LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def postgres_url() -> str:
+    suite = os.environ.get("SANXIANG_TEST_DATABASE_URL", "")
+    return suite if suite.startswith("postgresql") else os.environ.get("SANXIANG_TEST_POSTGRES_URL", LOCAL_POSTGRES)
+
+
+@contextmanager
+def database(kind: str, folder: Path, name: str) -> Iterator[str]:
+    """The URL of a new, empty database of ``kind`` ("sqlite" or "postgresql")."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / f'{name}.db'}"
+        return
+    base = make_url(postgres_url())
+    database_name = f"{base.database}_{name}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{database_name}"')
+    try:
+        yield base.set(database=database_name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def own_api(app) -> Api:
+    """An HTTP helper whose tokens are this app's only (the suite's ``Api`` caches the session database's)."""
+    cls = type("OwnApi", (Api,), {"_tokens": {}})
+    return cls(app.test_client())
+
+
+def run_cli(app, *args: str):
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=list(args))
+        db.session.remove()
+    return result
