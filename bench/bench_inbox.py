@@ -70,7 +70,7 @@ def generate(conn, tasks: int, ready: int) -> None:
                '步骤 ' || k, '案件 ' || c, NULL, role, CASE WHEN c % 10 = 9 THEN {other} ELSE {bureau} END,
                NULL, 'user', state,
                CASE WHEN state = 'ready' AND c % 10 < 3 THEN
-                        CASE WHEN c % 3 = 0 THEN 'officer1' ELSE 'user' || (c % 500) END
+                        CASE WHEN c % 200 = 0 THEN 'officer1' ELSE 'user' || (c % 500) END
                     WHEN state = 'completed' THEN 'user' || (c % 500) END,
                CASE WHEN c % 10 = 5 THEN NULL
                     ELSE now() + ((c * 7919) % 70 - 10) * interval '1 day' + (c % 24) * interval '1 hour' END,

@@ -1,7 +1,8 @@
 """The inbox queries on task rows, shared by ``GET /api/v1/tasks`` and the web inbox (``/inbox``).
 
-Ready rows open to a user's roles are read per role, each through the partial index ``ix_tasks_ready_role_due``
-(ready rows by role and due date, revision 0002) in deadline order and cut at the page's end, then merged: a user
+Ready rows open to a user's roles are read per role, each through a partial index (``ix_tasks_claimable_role_due``:
+ready rows nobody has claimed, by role and due date, revision 0005) in deadline order and cut at the page's end,
+then merged: a user
 with several roles costs one short index range per role (UNION ALL), never a sort of every ready row of all their
 roles. Which rows a user may see is :func:`api.permissions.tasks_clause`, checked per row read.
 """
@@ -22,28 +23,31 @@ def order_by_due(stmt: Select) -> Select:
     return stmt.order_by(*DUE_ORDER)
 
 
-def per_role(roles: list[str], rows_of: Callable[[str], Select], window: int) -> Select:
-    """The ids of the first ``window`` rows (in :data:`DUE_ORDER`) of ``rows_of(role)`` for each role, as one
-    UNION ALL; ``rows_of(role)`` selects ``TaskRow.id`` of the ready rows of one role with every filter applied."""
-    parts = []
-    for role in sorted(set(roles)):
-        part = order_by_due(rows_of(role)).limit(window).subquery()
-        parts.append(select(part.c.id))
+def per_role(roles: list[str], rows_of: Callable[[str], Select], window: int) -> list[Select]:
+    """For each role, the ids of the first ``window`` rows (in :data:`DUE_ORDER`) of ``rows_of(role)``, which
+    selects ``TaskRow.id`` of the ready rows of one role with every filter applied."""
+    return [select(part.c.id) for part in
+            (order_by_due(rows_of(role)).limit(window).subquery() for role in sorted(set(roles)))]
+
+
+def union(parts: list[Select]) -> Select:
+    """The parts as one UNION ALL (no rows when there are none)."""
     if not parts:
         return select(TaskRow.id).where(false())
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
-def _ready_of_role(user, role: str, claimable_only: bool) -> Select:
-    stmt = select(TaskRow.id).where(TaskRow.state == "ready", TaskRow.role == role, permissions.tasks_clause(user))
-    if claimable_only:
-        return stmt.where(TaskRow.assignee.is_(None))
-    return stmt.where(or_(TaskRow.assignee.is_(None), TaskRow.assignee == user.username))
-
-
 def candidate_statement(user, limit: int, offset: int = 0) -> Select:
-    """The ready rows open to ``user``'s roles (claimable, or claimed by them), a page in deadline order."""
-    ids = per_role(list(user.roles or []), lambda role: _ready_of_role(user, role, False), limit + offset)
+    """The ready rows open to ``user``'s roles (claimable, or claimed by them), a page in deadline order: per role,
+    the claimable rows (index ``ix_tasks_claimable_role_due``) and the user's own (``ix_tasks_assignee_state``)."""
+    def ready(role: str, who) -> Select:
+        return select(TaskRow.id).where(TaskRow.state == "ready", TaskRow.role == role, who,
+                                        permissions.tasks_clause(user))
+
+    roles = list(user.roles or [])
+    window = limit + offset
+    ids = union(per_role(roles, lambda role: ready(role, TaskRow.assignee.is_(None)), window)
+                + per_role(roles, lambda role: ready(role, TaskRow.assignee == user.username), window))
     return order_by_due(select(TaskRow).where(TaskRow.id.in_(ids))).limit(limit).offset(offset)
 
 
@@ -86,7 +90,7 @@ def inbox_rows_statement(user, tab: str, limit: int, narrow: Callable[[Select], 
     if tab == "mine":
         ids = order_by_due(rows((TaskRow.id,)).where(TaskRow.assignee == user.username)).limit(limit)
     else:
-        ids = per_role(list(user.roles or []),
-                       lambda role: rows((TaskRow.id,)).where(TaskRow.role == role, TaskRow.assignee.is_(None)), limit)
+        ids = union(per_role(list(user.roles or []), lambda role: rows((TaskRow.id,)).where(
+            TaskRow.role == role, TaskRow.assignee.is_(None)), limit))
     return order_by_due(select(TaskRow, Instance).join(Instance, Instance.id == TaskRow.instance_id)
                         .where(TaskRow.id.in_(ids))).limit(limit)
