@@ -22,6 +22,10 @@ from sqlalchemy import create_engine, event, text  # noqa: E402
 
 #: the PostgreSQL server the benchmarks make their own databases on (loopback, trust auth)
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
+#: this run's checkpoint export file and evidence store (never the demo's instance/ files: a benchmark's
+#: checkpoints in the demo's file would make the demo's verify fail, and the other way round)
+RUN_DIR = Path(tempfile.mkdtemp(prefix="sanxiang-bench-"))
+RUN_FILES = {"CHECKPOINT_FILE": str(RUN_DIR / "checkpoints.jsonl"), "EVIDENCE_DIR": str(RUN_DIR / "evidence")}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -91,7 +95,7 @@ def make_app(url: str, **config):
     from api.services import settings
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_urlsafe(48), "DEMO": True,
-                      **config})
+                      **RUN_FILES, **config})
     with app.app_context():
         init_db()
         deploy_dirs()

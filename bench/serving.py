@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.common import RUN_FILES
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
@@ -35,7 +37,7 @@ DEFAULT_WORKER_CMD = f"{VENV_BIN / 'flask'} --app api worker"
 def environment(db_url: str, secret: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"SANXIANG_DATABASE_URL": db_url, "SANXIANG_SECRET_KEY": secret, "SANXIANG_DEMO": "1",
-                "PYTHONPATH": str(ROOT)})
+                "PYTHONPATH": str(ROOT), **{f"SANXIANG_{k}": v for k, v in RUN_FILES.items()}})
     env.update(extra or {})
     return env
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from api.extensions import db
@@ -12,6 +13,10 @@ from api.models.append_only import APPEND_ONLY_TABLES
 from api.schema import alembic_config, current_revision, upgrade
 from tests.api.migration_support import app_on, close, fresh_database, schema_of
 
+
+def _head() -> str:
+    """The newest revision (the tests hold for whichever revision is the head)."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 def _made_by(tmp_path, name: str, make) -> dict:
     with fresh_database(tmp_path, name) as url:
@@ -48,13 +53,19 @@ def test_the_partial_inbox_index_holds_only_ready_rows(tmp_path):
     assert "(role, due_at)" in definition and "WHERE" in definition and "'ready'" in definition
 
 
+def test_the_claimable_inbox_index_holds_only_ready_unclaimed_rows(tmp_path):
+    schema = _made_by(tmp_path, "mig_claimable_index", upgrade)
+    definition = dict(schema["index_definitions"])["ix_tasks_claimable_role_due"]
+    assert "(role, due_at)" in definition and "'ready'" in definition and "assignee IS NULL" in definition
+
+
 def test_drop_all_forgets_the_revision_so_upgrade_builds_the_schema_again(tmp_path):
     with fresh_database(tmp_path, "mig_drop_all") as url:
         app = app_on(url)
         try:
             with app.app_context():
                 upgrade()
-                assert current_revision() == "0002"
+                assert current_revision() == _head()
                 db.drop_all()
                 assert current_revision() is None
                 upgrade()
@@ -77,8 +88,9 @@ def test_a_database_made_before_migrations_is_refused_until_stamped_0001_then_up
                 # what the message says, on a database of the release before migrations (no inbox index yet)
                 with db.engine.begin() as conn:
                     conn.exec_driver_sql("DROP INDEX ix_tasks_ready_role_due")
+                    conn.exec_driver_sql("DROP INDEX ix_tasks_claimable_role_due")  # revision 0005
                 command.stamp(alembic_config(), "0001")
                 upgrade()
-                assert current_revision() == "0002"
+                assert current_revision() == _head()
         finally:
             close(app)
