@@ -40,9 +40,10 @@ def union(parts: list[Select]) -> Select:
 def candidate_statement(user, limit: int, offset: int = 0) -> Select:
     """The ready rows open to ``user``'s roles (claimable, or claimed by them), a page in deadline order: per role,
     the claimable rows (index ``ix_tasks_claimable_role_due``) and the user's own (``ix_tasks_assignee_state``)."""
+    visible = permissions.tasks_clause(user)  # built once, shared by every part
+
     def ready(role: str, who) -> Select:
-        return select(TaskRow.id).where(TaskRow.state == "ready", TaskRow.role == role, who,
-                                        permissions.tasks_clause(user))
+        return select(TaskRow.id).where(TaskRow.state == "ready", TaskRow.role == role, who, visible)
 
     roles = list(user.roles or [])
     window = limit + offset
@@ -81,8 +82,10 @@ def inbox_rows_statement(user, tab: str, limit: int, narrow: Callable[[Select], 
     """The web inbox's ready rows with their cases, at most ``limit``: ``mine`` (claimed by me) or claimable (my
     roles, nobody's), each role read on its own; ``narrow`` adds the page's filters on ``TaskRow`` and ``Instance``
     (without filters the rows are found from the task rows alone, and joined to their cases for the page)."""
+    visible = permissions.tasks_clause(user)  # built once, shared by every part
+
     def rows(columns) -> Select:
-        stmt = select(*columns).where(TaskRow.state == "ready", permissions.tasks_clause(user))
+        stmt = select(*columns).where(TaskRow.state == "ready", visible)
         if narrow is None:
             return stmt
         return narrow(stmt.join(Instance, Instance.id == TaskRow.instance_id))
