@@ -33,6 +33,7 @@ Pure: no IO. Callers read overrides from wherever they keep them.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Callable, Mapping
 
@@ -91,6 +92,14 @@ class WorkingCalendar:
             self._schedules[int(year)] = _day_map(days, f"schedule {year}")
             if any(day.year != int(year) for day in self._schedules[int(year)]):
                 raise ValueError(f"schedule {year} has days outside {year}")
+        # years whose working days are not plain Monday–Friday somewhere, and their per-day tables (lazily)
+        self._special_set = set(_PACKAGE_YEARS) | set(self._schedules) | {d.year for d in self._overrides}
+        self._special = sorted(self._special_set)
+        self._tables: dict[int, list[int] | None] = {}
+
+    def __getstate__(self) -> dict:
+        """Pickled (to the script sandbox) without the per-year tables: they are rebuilt on use."""
+        return {**self.__dict__, "_tables": {}}
 
     @property
     def overrides(self) -> dict[dt.date, bool]:
@@ -148,29 +157,104 @@ class WorkingCalendar:
     def add_working_days(self, start: dt.date, n: int) -> dt.date:
         """The ``n``-th working day after ``start`` (``start`` itself not counted).
 
-        ``n == 0`` returns ``start`` even when it is not a working day.
+        ``n == 0`` returns ``start`` even when it is not a working day. Whole years are skipped by their
+        working-day totals and the day inside the last one is found by bisection over the cumulative
+        counts (see :meth:`working_days_between`); the result is the day-by-day walk's.
         Raises ValueError for negative ``n``, TypeError for a non-int ``n``,
         CalendarError as :meth:`is_working_day`.
         """
         start = _as_date(start, "start")
         _check_count(n)
-        day = start
-        remaining = n
+        day, remaining = start, n  # ``day``: the last day counted
+        while remaining:
+            year = (day + dt.timedelta(days=1)).year
+            if not self._countable(year):
+                return self._walk_add(start, n)  # strict policy, a year nobody knows: the walk raises as before
+            year_end = dt.date(year, 12, 31)
+            left_in_year = self._count(day, year_end)
+            if left_in_year < remaining:
+                remaining -= left_in_year
+                day = year_end
+                continue
+            low, high = 1, (year_end - day).days  # the smallest offset whose count reaches ``remaining``
+            while low < high:
+                middle = (low + high) // 2
+                if self._count(day, day + dt.timedelta(days=middle)) >= remaining:
+                    high = middle
+                else:
+                    low = middle + 1
+            return day + dt.timedelta(days=low)
+        return day
+
+    def working_days_between(self, a: dt.date, b: dt.date) -> int:
+        """Number of working days in the half-open interval ``(a, b]``; 0 when ``b <= a``.
+
+        Closed form: Monday–Friday days by arithmetic on the ordinals, plus each year's departures from
+        Monday–Friday (holidays, make-up days, overrides, loaded schedules) as cumulative per-day tables built
+        once per year and calendar, so a difference costs O(1) per year spanned that has departures.
+        Raises CalendarError as :meth:`is_working_day`.
+        """
+        a = _as_date(a, "a")
+        b = _as_date(b, "b")
+        if b <= a:
+            return 0
+        if not all(self._countable(year) for year in range(a.year, b.year + 1)):
+            return self._walk_between(a, b)  # strict policy over a year nobody knows: the walk raises as before
+        return self._count(a, b)
+
+    def _countable(self, year: int) -> bool:
+        """True when every day of ``year`` has an answer without raising (the closed form may be used)."""
+        return self.unknown_year == "weekends" or self.is_known_year(year)
+
+    def _count(self, a: dt.date, b: dt.date) -> int:
+        """Working days in ``(a, b]`` for ``a <= b`` in countable years: weekdays plus the years' departures."""
+        count = _weekdays_through(b) - _weekdays_through(a)
+        if a.year == b.year:
+            return count + self._departures(b) - self._departures(a)
+        if (a.month, a.day) != (12, 31):  # the rest of a's year (none left on 31 December: no table needed)
+            count += self._year_departures(a.year) - self._departures(a)
+        count += self._departures(b)
+        for year in self._special_years(a.year + 1, b.year):
+            count += self._year_departures(year)
+        return count
+
+    def _special_years(self, first: int, stop: int) -> list[int]:
+        """Years in ``[first, stop)`` whose working days differ from Monday–Friday somewhere."""
+        special = self._special
+        return special[bisect.bisect_left(special, first):bisect.bisect_left(special, stop)]
+
+    def _departures(self, d: dt.date) -> int:
+        """Working days minus Monday–Friday days from 1 January of ``d``'s year to ``d`` (both included)."""
+        table = self._table(d.year)
+        return table[d.toordinal() - dt.date(d.year, 1, 1).toordinal() + 1] if table else 0
+
+    def _year_departures(self, year: int) -> int:
+        table = self._table(year)
+        return table[-1] if table else 0
+
+    def _table(self, year: int) -> list[int] | None:
+        """The cumulative departures of ``year`` by day of the year (index 0: none yet); None when none."""
+        if year not in self._tables:
+            table = None
+            if year in self._special_set:
+                table = [0]
+                day = dt.date(year, 1, 1)
+                while day.year == year:
+                    table.append(table[-1] + int(self.is_working_day(day)) - int(day.weekday() < 5))
+                    day += dt.timedelta(days=1)
+            self._tables[year] = table
+        return self._tables[year]
+
+    def _walk_add(self, start: dt.date, n: int) -> dt.date:
+        day, remaining = start, n
         while remaining:
             day += dt.timedelta(days=1)
             if self.is_working_day(day):
                 remaining -= 1
         return day
 
-    def working_days_between(self, a: dt.date, b: dt.date) -> int:
-        """Number of working days in the half-open interval ``(a, b]``; 0 when ``b <= a``.
-
-        Raises CalendarError as :meth:`is_working_day`.
-        """
-        a = _as_date(a, "a")
-        b = _as_date(b, "b")
-        count = 0
-        day = a
+    def _walk_between(self, a: dt.date, b: dt.date) -> int:
+        count, day = 0, a
         while day < b:
             day += dt.timedelta(days=1)
             if self.is_working_day(day):
@@ -208,6 +292,12 @@ def _check_count(n: int) -> None:
         raise TypeError(f"n must be an int, got {type(n).__name__}")
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
+
+
+def _weekdays_through(d: dt.date) -> int:
+    """Monday–Friday days from 0001-01-01 (a Monday) to ``d``, both included."""
+    weeks, rest = divmod(d.toordinal(), 7)
+    return 5 * weeks + min(rest, 5)
 
 
 def _add_calendar_days(start: dt.date, n: int) -> dt.date:

@@ -16,11 +16,11 @@ from werkzeug.http import http_date
 from engine.errors import StateConflict
 
 from .. import permissions
+from ..blueprint import Blueprint
 from ..errors import BadRequest, error_body
 from ..security import client_addr, current_user
 from ..services import resumable
 from ..services.resumable import TUS_EXTENSIONS, TUS_VERSION, TusError, Upload
-from .parser import Blueprint
 
 upload_blp = Blueprint("evidence_uploads", __name__, url_prefix="/api/v1",
                        description="Resumable evidence uploads (tus 1.0) for large recordings")

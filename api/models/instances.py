@@ -52,6 +52,10 @@ class TaskRow(db.Model):
         # the inbox's claimable list: ready rows by role, soonest deadline first (revision 0002)
         Index("ix_tasks_ready_role_due", "role", "due_at", postgresql_where=text("state = 'ready'"),
               sqlite_where=text("state = 'ready'")),
+        # the claimable rows (ready, nobody's) by role, soonest deadline first: the inbox's main list (revision 0005)
+        Index("ix_tasks_claimable_role_due", "role", "due_at",
+              postgresql_where=text("state = 'ready' AND assignee IS NULL"),
+              sqlite_where=text("state = 'ready' AND assignee IS NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))

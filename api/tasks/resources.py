@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlalchemy import or_, select
 
 from engine.runtime import find_task
 
@@ -14,6 +13,7 @@ from ..services import tasks as service
 from ..services.instances import get_instance, load_workflow, open_tasks
 from ..services.public_masking import review_task_data
 from . import blp
+from .queries import page_statement
 from .schemas import CompleteResultSchema, CompleteSchema, TaskDetailSchema, TaskQuerySchema, TaskSchema
 
 
@@ -24,21 +24,8 @@ class Tasks(MethodView):
     def get(self, args):
         """Tasks the caller may see: mine (claimed by me), candidate (open to my roles), all."""
         user = current_user()
-        stmt = select(TaskRow).where(permissions.tasks_clause(user))
-        if args["state"] != "any":
-            stmt = stmt.where(TaskRow.state == args["state"])
-        if args.get("instance_id"):
-            stmt = stmt.where(TaskRow.instance_id == args["instance_id"])
-        roles = list(user.roles or [])
-        if args["scope"] == "mine":
-            stmt = stmt.where(TaskRow.assignee == user.username)
-        elif args["scope"] == "candidate":
-            stmt = stmt.where(TaskRow.role.in_(roles), or_(TaskRow.assignee.is_(None),
-                                                           TaskRow.assignee == user.username))
-        elif not permissions.can(user, "task.oversee"):
-            stmt = stmt.where(or_(TaskRow.role.in_(roles), TaskRow.assignee == user.username))
-        stmt = stmt.order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at)
-        stmt = stmt.limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])
+        stmt = page_statement(user, args["state"], args["scope"], args.get("instance_id"), args["per_page"],
+                              (args["page"] - 1) * args["per_page"])
         rows = list(db.session.scalars(stmt))
         if not user.has_role("publicity_officer"):
             return rows

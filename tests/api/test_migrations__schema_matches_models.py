@@ -48,6 +48,12 @@ def test_the_partial_inbox_index_holds_only_ready_rows(tmp_path):
     assert "(role, due_at)" in definition and "WHERE" in definition and "'ready'" in definition
 
 
+def test_the_claimable_inbox_index_holds_only_ready_unclaimed_rows(tmp_path):
+    schema = _made_by(tmp_path, "mig_claimable_index", upgrade)
+    definition = dict(schema["index_definitions"])["ix_tasks_claimable_role_due"]
+    assert "(role, due_at)" in definition and "'ready'" in definition and "assignee IS NULL" in definition
+
+
 def test_drop_all_forgets_the_revision_so_upgrade_builds_the_schema_again(tmp_path):
     with fresh_database(tmp_path, "mig_drop_all") as url:
         app = app_on(url)
@@ -79,6 +85,7 @@ def test_a_database_made_before_migrations_is_refused_until_stamped_0001_then_up
                     conn.exec_driver_sql("DROP INDEX ix_tasks_ready_role_due")
                     conn.exec_driver_sql("DROP TABLE workflow_tasks")  # revision 0003
                     conn.exec_driver_sql("ALTER TABLE checkpoints DROP COLUMN form")  # revision 0004
+                    conn.exec_driver_sql("DROP INDEX ix_tasks_claimable_role_due")  # revision 0005
                 command.stamp(alembic_config(), "0001")
                 upgrade()
                 assert current_revision() == head_revision()

@@ -160,7 +160,7 @@ def test_the_upgraded_database_serves_the_inbox(upgraded):
 def test_downgrade_of_0002_is_harmless_and_of_0001_refused(upgraded):
     app, _, _, before = upgraded
     with app.app_context():
-        command.downgrade(alembic_config(), "0001")  # drops the inbox index only
+        command.downgrade(alembic_config(), "0001")  # drops the inbox indexes only
         assert current_revision() == "0001"
         assert "ix_tasks_ready_role_due" not in {i["name"] for i in inspect(db.engine).get_indexes("tasks")}
         with pytest.raises(RuntimeError, match="never dropped"):

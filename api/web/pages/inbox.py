@@ -18,6 +18,7 @@ from ...models import DefinitionVersion, Event, Instance, TaskRow
 from ...security import client_addr, current_user
 from ...services import tasks as task_service
 from ...services.deadlines import calendar_warning_of, warning_for
+from ...tasks.queries import inbox_rows_statement
 from .. import web_blp
 from ..error_pages import page_message
 from ..i18n import lang, t
@@ -73,19 +74,17 @@ def _deadline_ok(warning: str | None, wanted: str) -> bool:
 
 
 def _task_rows(user, tab: str, filters: dict[str, str]) -> list[dict[str, Any]]:
-    roles = list(user.roles or [])
-    stmt = (select(TaskRow, Instance).join(Instance, Instance.id == TaskRow.instance_id)
-            .where(TaskRow.state == "ready", permissions.tasks_clause(user)))
-    if tab == "mine":
-        stmt = stmt.where(TaskRow.assignee == user.username)
-    else:
-        stmt = stmt.where(TaskRow.role.in_(roles), TaskRow.assignee.is_(None))
-    if filters["process"]:
-        stmt = stmt.where(Instance.definition_key == filters["process"])
     masked = user.has_role("publicity_officer")
-    if filters["q"] and not masked:
-        stmt = stmt.where(_text_clause(filters["q"], TaskRow.title))
-    stmt = stmt.order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.created_at).limit(LIMIT)
+
+    def narrow(stmt):
+        if filters["process"]:
+            stmt = stmt.where(Instance.definition_key == filters["process"])
+        if filters["q"] and not masked:
+            stmt = stmt.where(_text_clause(filters["q"], TaskRow.title))
+        return stmt
+
+    narrowed = filters["process"] or (filters["q"] and not masked)
+    stmt = inbox_rows_statement(user, tab, LIMIT, narrow if narrowed else None)
     names = process_names()
     rows = []
     for task, instance in db.session.execute(stmt).all():

@@ -1,0 +1,99 @@
+"""The inbox queries on task rows, shared by ``GET /api/v1/tasks`` and the web inbox (``/inbox``).
+
+Ready rows open to a user's roles are read per role, each through a partial index (``ix_tasks_claimable_role_due``:
+ready rows nobody has claimed, by role and due date, revision 0005) in deadline order and cut at the page's end,
+then merged: a user
+with several roles costs one short index range per role (UNION ALL), never a sort of every ready row of all their
+roles. Which rows a user may see is :func:`api.permissions.tasks_clause`, checked per row read.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Select, false, or_, select, union_all
+
+from .. import permissions
+from ..models import Instance, TaskRow
+
+#: soonest deadline first, rows without one last, then the oldest (the partial index's order, NULLS LAST)
+DUE_ORDER = (TaskRow.due_at.asc().nulls_last(), TaskRow.created_at.asc(), TaskRow.id.asc())
+
+
+def order_by_due(stmt: Select) -> Select:
+    return stmt.order_by(*DUE_ORDER)
+
+
+def per_role(roles: list[str], rows_of: Callable[[str], Select], window: int) -> list[Select]:
+    """For each role, the ids of the first ``window`` rows (in :data:`DUE_ORDER`) of ``rows_of(role)``, which
+    selects ``TaskRow.id`` of the ready rows of one role with every filter applied."""
+    return [select(part.c.id) for part in
+            (order_by_due(rows_of(role)).limit(window).subquery() for role in sorted(set(roles)))]
+
+
+def union(parts: list[Select]) -> Select:
+    """The parts as one UNION ALL (no rows when there are none)."""
+    if not parts:
+        return select(TaskRow.id).where(false())
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def candidate_statement(user, limit: int, offset: int = 0) -> Select:
+    """The ready rows open to ``user``'s roles (claimable, or claimed by them), a page in deadline order: per role,
+    the claimable rows (index ``ix_tasks_claimable_role_due``) and the user's own (``ix_tasks_assignee_state``)."""
+    visible = permissions.tasks_clause(user)  # built once, shared by every part
+
+    def ready(role: str, who) -> Select:
+        return select(TaskRow.id).where(TaskRow.state == "ready", TaskRow.role == role, who, visible)
+
+    roles = list(user.roles or [])
+    window = limit + offset
+    ids = union(per_role(roles, lambda role: ready(role, TaskRow.assignee.is_(None)), window)
+                + per_role(roles, lambda role: ready(role, TaskRow.assignee == user.username), window))
+    return order_by_due(select(TaskRow).where(TaskRow.id.in_(ids))).limit(limit).offset(offset)
+
+
+def tasks_statement(user, state: str, scope: str, instance_id: int | None = None) -> Select:
+    """The task rows ``user`` may see in ``scope`` (mine, candidate, all), soonest deadline first (unpaged)."""
+    stmt = select(TaskRow).where(permissions.tasks_clause(user))
+    if state != "any":
+        stmt = stmt.where(TaskRow.state == state)
+    if instance_id:
+        stmt = stmt.where(TaskRow.instance_id == instance_id)
+    roles = list(user.roles or [])
+    if scope == "mine":
+        stmt = stmt.where(TaskRow.assignee == user.username)
+    elif scope == "candidate":
+        stmt = stmt.where(TaskRow.role.in_(roles), or_(TaskRow.assignee.is_(None),
+                                                       TaskRow.assignee == user.username))
+    elif not permissions.can(user, "task.oversee"):
+        stmt = stmt.where(or_(TaskRow.role.in_(roles), TaskRow.assignee == user.username))
+    return order_by_due(stmt)
+
+
+def page_statement(user, state: str, scope: str, instance_id: int | None, limit: int, offset: int) -> Select:
+    """One page of :func:`tasks_statement`; the inbox's usual question (ready rows open to my roles, across
+    cases) goes per role through the partial index (:func:`candidate_statement`)."""
+    if scope == "candidate" and state == "ready" and not instance_id:
+        return candidate_statement(user, limit, offset)
+    return tasks_statement(user, state, scope, instance_id).limit(limit).offset(offset)
+
+
+def inbox_rows_statement(user, tab: str, limit: int, narrow: Callable[[Select], Select] | None = None) -> Select:
+    """The web inbox's ready rows with their cases, at most ``limit``: ``mine`` (claimed by me) or claimable (my
+    roles, nobody's), each role read on its own; ``narrow`` adds the page's filters on ``TaskRow`` and ``Instance``
+    (without filters the rows are found from the task rows alone, and joined to their cases for the page)."""
+    visible = permissions.tasks_clause(user)  # built once, shared by every part
+
+    def rows(columns) -> Select:
+        stmt = select(*columns).where(TaskRow.state == "ready", visible)
+        if narrow is None:
+            return stmt
+        return narrow(stmt.join(Instance, Instance.id == TaskRow.instance_id))
+
+    if tab == "mine":
+        ids = order_by_due(rows((TaskRow.id,)).where(TaskRow.assignee == user.username)).limit(limit)
+    else:
+        ids = union(per_role(list(user.roles or []), lambda role: rows((TaskRow.id,)).where(
+            TaskRow.role == role, TaskRow.assignee.is_(None)), limit))
+    return order_by_due(select(TaskRow, Instance).join(Instance, Instance.id == TaskRow.instance_id)
+                        .where(TaskRow.id.in_(ids))).limit(limit)
