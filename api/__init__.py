@@ -80,4 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_cli
 
     register_cli(app)
+    from .worker.wakeup import install as install_wakeup
+
+    install_wakeup()  # a commit that sets a sooner next_due wakes the timer scheduler
     return app
