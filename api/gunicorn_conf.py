@@ -27,3 +27,5 @@ loglevel = os.environ.get("SANXIANG_LOG_LEVEL", "info")
 # the reverse proxy on this host sets X-Forwarded-*; make request.remote_addr the client's with werkzeug's ProxyFix
 forwarded_allow_ips = os.environ.get("SANXIANG_FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "sanxiang-web"
+# no control socket (one fixed path per user: two servers on a host would share it)
+control_socket_disable = True
