@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import clock, runtime
@@ -82,15 +83,30 @@ def fire(instance_id: int, now: datetime) -> int:
         return len(steps)
 
 
+#: a firing that lost a race (a stale row, a unique key another transaction wrote first, a lock it could not get)
+#: is tried again at once, this many times in all, before it is left for the next run
+CONFLICT_TRIES = 3
+
+
+def _conflict(exc: Exception) -> bool:
+    if isinstance(exc, (StaleDataError, IntegrityError)):
+        return True
+    orig = getattr(exc, "orig", None)
+    return isinstance(exc, OperationalError) and (
+        getattr(orig, "sqlstate", None) in ("40P01", "40001", "55P03") or "database is locked" in str(orig))
+
+
 def fire_due(now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
     """Take and fire due instances one by one (each in its own transaction) until none is due.
 
-    ``now``: the instant to fire at (tests); None fires each instance at the current time. A conflict or a
-    failure is rolled back, and that instance is left for the next run. Instances another worker holds are
-    skipped (PostgreSQL), not waited for.
+    ``now``: the instant to fire at (tests); None fires each instance at the current time. A firing that fails
+    is rolled back: a lost race (:func:`_conflict`) is tried again at once, a refusal of the engine or the rules
+    (``SanxiangError``) leaves the instance for the next run. Instances another worker holds are skipped
+    (PostgreSQL), not waited for.
     """
-    done = {"instances": 0, "steps": 0, "failed": 0}
+    done = {"instances": 0, "steps": 0, "failed": 0, "retried": 0}
     failed: set[int] = set()
+    tries: dict[int, int] = {}
     while limit is None or done["instances"] + done["failed"] < limit:
         at = now or utcnow()
         instance = take_due(at, failed)
@@ -101,9 +117,15 @@ def fire_due(now: datetime | None = None, limit: int | None = None) -> dict[str,
         try:
             done["steps"] += fire(instance_id, at)
             done["instances"] += 1
-        except (StaleDataError, SanxiangError):
+        except (StaleDataError, IntegrityError, OperationalError, SanxiangError) as exc:
             db.session.rollback()
             discard_staged()
+            if isinstance(exc, OperationalError) and not _conflict(exc):
+                raise  # the database is gone: the run ends, the next one retries
+            tries[instance_id] = tries.get(instance_id, 0) + 1
+            if _conflict(exc) and tries[instance_id] < CONFLICT_TRIES:
+                done["retried"] += 1
+                continue
             failed.add(instance_id)
             done["failed"] += 1
     return done
