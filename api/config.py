@@ -95,6 +95,8 @@ class Config:
     #: production: Redis for the Celery broker and the scheduler's wake-up channel (e.g. redis://127.0.0.1:6379/0);
     #: unset, the jobs run in-process (the embedded default) and no broker is needed
     REDIS_URL = os.environ.get("SANXIANG_REDIS_URL") or None
+    #: the Celery queue the scheduler sends to and the workers read (one per deployment sharing a Redis)
+    CELERY_QUEUE = os.environ.get("SANXIANG_CELERY_QUEUE", "sanxiang")
     #: checkpoint signing (api/services/signing.py): the Ed25519 private key (PEM path) the checkpoint writer
     #: signs with, the public key (PEM path) verify checks with (derived from the private key when unset), the
     #: file each checkpoint is appended to, and the last checkpoint id made before signing was set up (older

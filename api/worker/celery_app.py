@@ -38,7 +38,7 @@ def make_celery(app: Flask) -> Celery:
         raise RuntimeError("SANXIANG_REDIS_URL is not set: the Celery worker needs the Redis broker")
     celery = Celery("sanxiang", set_as_current=False)
     celery.conf.update(
-        broker_url=url, task_ignore_result=True, task_default_queue=app.config.get("CELERY_QUEUE", "sanxiang"),
+        broker_url=url, task_ignore_result=True, task_default_queue=app.config["CELERY_QUEUE"],
         task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True, broker_transport_options={"visibility_timeout": 600},
         worker_hijack_root_logger=False, worker_send_task_events=False, task_send_sent_event=False,
