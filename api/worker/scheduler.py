@@ -12,6 +12,7 @@ Run one (a second one only sends some tasks twice, which the jobs tolerate).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -41,6 +42,7 @@ class Scheduler:
     def _send(self, name: str) -> None:
         self.send(name)
         self.sent[name] += 1
+        log.info("sent %s", name)
 
     def heard(self, message: str | None) -> None:
         """A message from the wake channel: ``done <start>`` ends the run out; ``due ...`` only wakes."""
@@ -61,6 +63,8 @@ class Scheduler:
         with self.app.app_context():
             due_new = earliest_due(after=self.tried_upto)
             due_any = earliest_due() if self.tried_upto is not None else due_new
+        log.debug("step: due_new %s, due_any %s, run out since %s, tried up to %s", due_new, due_any, self.sent_at,
+                  self.tried_upto)
         waits = [self.cap]
         if self.sent_at is None:
             retry_ready = self.last_sent is None or mono - self.last_sent >= self.retry
@@ -94,6 +98,7 @@ class Scheduler:
                 wait = min(self.cap, 5.0)
             try:
                 message = self.wake.wait(wait)
+                log.debug("woke after up to %.3f s: %s", wait, message)
                 while message is not None:  # take what else arrived, then step once
                     self.heard(message)
                     message = self.wake.wait(0)
@@ -107,6 +112,7 @@ def run_scheduler(app: Flask, stop: Callable[[], bool] = lambda: False) -> Sched
     from .celery_app import make_celery
 
     celery = make_celery(app)
+    logging.basicConfig(level=os.environ.get("SANXIANG_LOG_LEVEL", "INFO").upper(), format="[%(asctime)s: %(levelname)s/%(name)s] %(message)s")
     scheduler = Scheduler(app, lambda name: celery.send_task(name), RedisWake(app.config["REDIS_URL"]))
     scheduler.run(stop)
     return scheduler
