@@ -5,7 +5,7 @@ Usage: python bench/timer_lateness.py [--mode celery|embedded] [--db URL] [--red
 `celery` (the production shape): W Celery workers (`flask --app api worker --pool solo`) and the scheduler
 (`flask --app api scheduler`) as processes on the database (default: a new SQLite file; give a PostgreSQL URL for
 the production figure) and Redis (default redis://127.0.0.1:6379/3, a database this empties); `embedded`: the
-in-process worker of `flask serve`, no broker. N cases are started with timers due 3 s ahead and then every 0.25 s;
+in-process worker of `flask serve`, no broker. N cases are started first, with timers due from a few seconds after the last start, every 0.25 s;
 the figures are printed (p50, p95, max lateness), nothing is asserted: the machine is shared and noisy.
 """
 from __future__ import annotations
@@ -99,7 +99,8 @@ def main() -> None:
 
         stop = start_in_process(app)
     try:
-        first = utcnow() + timedelta(seconds=3)
+        # every case is started before its timer is due (a start after it would fire it inside the start)
+        first = utcnow() + timedelta(seconds=5 + 0.5 * args.timers)
         due: dict[int, object] = {}
         for i in range(args.timers):
             at = first + timedelta(seconds=0.25 * i)
