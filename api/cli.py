@@ -331,8 +331,11 @@ def register_worker_cli(app: Flask) -> None:
 
     @app.cli.command("worker")
     @click.option("--embedded", is_flag=True, help="run the jobs in this process without a broker (no Celery)")
-    @click.option("--concurrency", "-c", type=int, default=None, help="Celery worker processes (default: CPUs)")
-    @click.option("--pool", default="prefork", type=click.Choice(["prefork", "threads", "solo"]))
+    @click.option("--concurrency", "-c", type=int, default=None,
+                  help="tasks at once in this worker process (threads; default: CPUs)")
+    # no prefork: its pool processes are daemonic and may not start the script sandbox's processes (engine/sandbox.py);
+    # for more CPUs, run more worker processes
+    @click.option("--pool", default="threads", type=click.Choice(["threads", "solo"]))
     @click.option("--loglevel", default="INFO")
     def worker_command(embedded: bool, concurrency: int | None, pool: str, loglevel: str) -> None:
         """Run the background jobs: a Celery worker on SANXIANG_REDIS_URL (production), or --embedded."""

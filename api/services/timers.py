@@ -14,6 +14,7 @@ so an instance another worker fired meanwhile is never fired twice.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -22,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import clock, runtime
 from engine.errors import SanxiangError
+from engine.masking import mask_text
 
 from ..extensions import db
 from ..models import Instance
@@ -83,6 +85,8 @@ def fire(instance_id: int, now: datetime) -> int:
         return len(steps)
 
 
+log = logging.getLogger("sanxiang.worker")
+
 #: a firing that lost a race (a stale row, a unique key another transaction wrote first, a lock it could not get)
 #: is tried again at once, this many times in all, before it is left for the next run
 CONFLICT_TRIES = 3
@@ -128,4 +132,6 @@ def fire_due(now: datetime | None = None, limit: int | None = None) -> dict[str,
                 continue
             failed.add(instance_id)
             done["failed"] += 1
+            log.warning("timer of instance %s not fired (left for the next run): %s: %s", instance_id,
+                        type(exc).__name__, mask_text(str(getattr(exc, "message", None) or exc))[:300])
     return done

@@ -5,6 +5,10 @@ wake channel when it ends, so the scheduler knows which due times were tried), `
 ``sanxiang.annual_report``. No result backend: the jobs' effects are in the database. A task is acknowledged
 after it ran (``acks_late``) and given back when its worker process dies, and every task is safe to run twice:
 the scheduler also sends ``fire_due`` again when a run does not report back within ``FIRE_RETRY_SECONDS``.
+
+The worker runs its tasks in threads (``--pool threads``) or one at a time (``solo``), never in Celery's prefork
+pool: pool processes are daemonic, and a daemonic process may not start the script sandbox's processes
+(engine/sandbox.py). For more CPUs, run more worker processes.
 """
 from __future__ import annotations
 
@@ -65,7 +69,7 @@ def make_celery(app: Flask) -> Celery:
 
     @worker_process_init.connect(weak=False)
     def _fresh_connections(**_: Any) -> None:
-        # a forked pool process must not share the parent's database connections
+        # a forked pool process (should one be used) must not share the parent's database connections
         with app.app_context():
             db.engine.dispose(close=False)
 

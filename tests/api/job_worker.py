@@ -1,5 +1,5 @@
-"""A Celery worker of the app for the tests (``python -m tests.api.job_worker [--pool solo|prefork]``), with test hooks
-set by the environment, all acting inside the firing transaction (after its rows are written, before COMMIT):
+"""A Celery worker of the app for the tests (``python -m tests.api.job_worker [--pool threads|solo]``, one task at a
+time), with test hooks set by the environment, all acting inside the firing transaction (after its rows are written, before COMMIT):
 
 * ``SANXIANG_TEST_PAUSE_FILE``: while that file exists, a firing writes ``<pid> <instance> <uncommitted ticks>`` to
   ``<file>.ready`` and blocks (the test then kills the process with SIGKILL);
@@ -58,7 +58,7 @@ def _inside_the_firing_transaction(conn: Any) -> None:
 
 def main(argv: list[str]) -> None:
     timers.fire = _fire
-    pool = argv[argv.index("--pool") + 1] if "--pool" in argv else "solo"
+    pool = argv[argv.index("--pool") + 1] if "--pool" in argv else "threads"
     app = create_app()
     celery = make_celery(app)
     celery.worker_main(worker_argv(1, pool, "INFO", celery.conf.task_default_queue))
