@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 ASSETS := api/static/dist/manifest.json
 NPM_STAMP := node_modules/.installed
 
-.PHONY: run test test-sqlite test-postgres lint bench bench-quick install assets browser-deps clean
+.PHONY: run test test-sqlite test-postgres lint bench bench-quick install assets browser-deps clean serve-production worker \
+  scheduler
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +49,22 @@ run: $(STAMP) $(ASSETS)  # demo mode: demo users allowed, a random secret key ma
 test: $(STAMP) $(ASSETS) browser-deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# production (README "Production"): SANXIANG_DATABASE_URL (PostgreSQL), SANXIANG_SECRET_KEY, SANXIANG_REDIS_URL set.
+# The web: the schema upgraded first, then gunicorn with WORKERS processes on BIND; the jobs: `make worker`
+# (Celery workers, JOB_WORKERS processes) and one `make scheduler`, each its own long-running service.
+WORKERS ?= 4
+BIND ?= 127.0.0.1:8000
+JOB_WORKERS ?= 2
+serve-production: $(STAMP) $(ASSETS)
+	$(FLASK) init-db
+	SANXIANG_WEB_WORKERS=$(WORKERS) SANXIANG_BIND=$(BIND) $(VENV)/bin/gunicorn -c python:api.gunicorn_conf 'api:create_app()'
+
+worker: $(STAMP)
+	$(FLASK) worker --concurrency $(JOB_WORKERS)
+
+scheduler: $(STAMP)
+	$(FLASK) scheduler
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -14,6 +14,7 @@ from .extensions import api, db, migrate
 def _blueprints() -> list:
     from . import auth, definitions, equipment, evidence, history, instances, me, public, settings, tasks
     from .calendar import blp as calendar_blp
+    from .health import blp as health_blp
     from .orgs import blp as orgs_blp
     from .registry import blp as registry_blp
     from .stats import blp as stats_blp
@@ -21,7 +22,8 @@ def _blueprints() -> list:
 
     return [auth.blp, me.blp, definitions.blp, instances.blp, tasks.blp, history.blp, public.blp,
             registry_blp, stats_blp,
-            evidence.blp, evidence.upload_blp, equipment.blp, settings.blp, calendar_blp, users_blp, orgs_blp]
+            evidence.blp, evidence.upload_blp, equipment.blp, settings.blp, calendar_blp, users_blp, orgs_blp,
+            health_blp]
 
 
 def _install_step_clock(app: Flask) -> None:
@@ -63,6 +65,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("SESSION_COOKIE_SECURE") is None:
         app.config["SESSION_COOKIE_SECURE"] = not (app.config.get("TESTING") or app.config.get("DEMO"))
     app.json.ensure_ascii = False
+    from .request_log import install as install_request_log
+
+    install_request_log(app)  # first: every request, even one refused by a guard, gets its id and log line
     from .inputs import register as register_input_checks
 
     register_input_checks(app)  # before the blueprints: their <int:...> routes bind the bounded converter
@@ -91,4 +96,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_cli
 
     register_cli(app)
+    from .worker.wakeup import install as install_wakeup
+
+    install_wakeup()  # a commit that sets a sooner next_due wakes the timer scheduler
     return app

@@ -90,9 +90,19 @@ class Config:
     #: workflows a server process keeps in memory after a step (least recently used out first; 0: none), so the
     #: next step of a hot case does not deserialize it (api/services/hot.py)
     HOT_WORKFLOWS = int(os.environ.get("SANXIANG_HOT_WORKFLOWS", "256"))
-    #: worker: seconds between ticks, and the least seconds between two checkpoints
-    WORKER_SECONDS = int(os.environ.get("SANXIANG_WORKER_SECONDS", "30"))
+    #: background jobs (api/worker): the least seconds between two checkpoints; how often the annual report is
+    #: looked for; the longest the timer scheduler sleeps without reading the earliest next_due again (a commit
+    #: that sets a sooner one wakes it at once); how long a sent fire_due may run before the scheduler sends
+    #: another (a worker killed mid-firing is covered by the next one)
     CHECKPOINT_SECONDS = int(os.environ.get("SANXIANG_CHECKPOINT_SECONDS", "300"))
+    ANNUAL_REPORT_SECONDS = int(os.environ.get("SANXIANG_ANNUAL_REPORT_SECONDS", "3600"))
+    WAKE_CAP_SECONDS = float(os.environ.get("SANXIANG_WAKE_CAP_SECONDS", "60"))
+    FIRE_RETRY_SECONDS = float(os.environ.get("SANXIANG_FIRE_RETRY_SECONDS", "10"))
+    #: production: Redis for the Celery broker and the scheduler's wake-up channel (e.g. redis://127.0.0.1:6379/0);
+    #: unset, the jobs run in-process (the embedded default) and no broker is needed
+    REDIS_URL = os.environ.get("SANXIANG_REDIS_URL") or None
+    #: the Celery queue the scheduler sends to and the workers read (one per deployment sharing a Redis)
+    CELERY_QUEUE = os.environ.get("SANXIANG_CELERY_QUEUE", "sanxiang")
     #: checkpoint signing (api/services/signing.py): the Ed25519 private key (PEM path) the checkpoint writer
     #: signs with, the public key (PEM path) verify checks with (derived from the private key when unset), the
     #: file each checkpoint is appended to, and the last checkpoint id made before signing was set up (older

@@ -24,6 +24,7 @@ from engine.errors import (
 )
 
 from .extensions import db
+from .request_log import note_refusal
 
 
 class Unauthorized(SanxiangError):
@@ -100,6 +101,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(SanxiangError)
     def _sanxiang_error(exc: SanxiangError):
         code = status_of(exc)
+        note_refusal(exc, code)  # the refusal's log line, with its rule (api/request_log.py)
         retry_after = getattr(exc, "retry_after", None)
         headers = {"Retry-After": str(max(1, int(retry_after)))} if retry_after is not None else {}
         return _answer(code, exc.message, _errors_of(exc), headers)

@@ -252,6 +252,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
                                                                            "password": "demo"}),
     ("POST", "/api/v1/auth/logout"): Row(logged_in(204)),  # sent with a fresh token of its own
     ("GET", "/api/v1/me"): Row(logged_in(200)),
+    # --- health (load balancers; no login, tells only ok / unavailable) ---
+    ("GET", "/api/v1/health"): Row(anyone(200)),
     # --- audit pages (api/web/pages/audit.py) ---
     ("GET", "/audit"): Row(web(by_role(200, "officer", "legal_reviewer", "legal_counsel", "head", "auditor", "admin",
                                        "supervisor")), kind="web"),

@@ -1,0 +1,141 @@
+"""Structured request logs: one JSON line per request on the logger ``sanxiang.request``, and one per refusal on
+``sanxiang.refusal``.
+
+A request line: ``{"request_id", "method", "path", "route", "status", "duration_ms", "user", "instance_id",
+"task_id", "error", "rule"}`` (``instance_id``/``task_id`` when the route names them — a task route also gives its
+task's instance —, ``error``/``rule`` when the answer was a refusal). The request id comes from a sane incoming
+``X-Request-Id`` (a proxy's) or is made here, and is sent back as ``X-Request-Id``.
+
+A refusal line (a ``SanxiangError`` answered 4xx, e.g. ``RuleViolation`` 403 or ``FormDataInvalid`` 422):
+``{"event": "refusal", "request_id", "status", "error", "rule", "fields", "element_id", "message", ...}`` —
+the rule's code, the names of the refused fields (never their values), the message passed through the public
+masking rules. No request body, query string or header value is logged (personal data: see api/redact.py).
+
+Outside tests the lines go to stderr (gunicorn's and Celery's error log), one JSON object a line
+(``LOG_JSON``); in tests they reach pytest's ``caplog``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import string
+import sys
+import time
+from typing import Any
+
+from flask import Flask, Response, g, has_request_context, request
+from sqlalchemy import event
+
+from engine.errors import FormDataInvalid, RuleViolation, SanxiangError, ScriptError
+from engine.masking import mask_text
+
+log = logging.getLogger("sanxiang.request")
+refusal_log = logging.getLogger("sanxiang.refusal")
+
+#: an incoming X-Request-Id is kept only if it looks like an id (a proxy's); else one is made
+INCOMING_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
+#: made ids are letters only, so no masking rule (ID numbers, phone numbers: digits) ever touches them
+_ALPHABET = string.ascii_lowercase
+
+
+def new_request_id() -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(20))
+
+
+def request_id() -> str | None:
+    return g.get("request_id") if has_request_context() else None
+
+
+def _ids() -> dict[str, Any]:
+    args = request.view_args or {}
+    out: dict[str, Any] = {}
+    instance_id = args.get("instance_id", g.get("log_instance_id"))
+    if instance_id is not None:
+        out["instance_id"] = instance_id
+    task_id = args.get("task_id")
+    if task_id is not None:
+        out["task_id"] = int(task_id) if str(task_id).isdigit() else str(task_id)[:64]
+    return out
+
+
+def _user() -> str | None:
+    user = g.get("user")
+    return getattr(user, "username", None)
+
+
+def _emit(logger: logging.Logger, level: int, fields: dict[str, Any]) -> None:
+    logger.log(level, json.dumps(fields, ensure_ascii=False, separators=(",", ":"), default=str),
+               extra={"fields": fields})
+
+
+def note_refusal(exc: SanxiangError, status: int) -> None:
+    """Log a refusal (called by the error handler of api/errors.py) and mark the request line with it."""
+    if not has_request_context():
+        return
+    rule = exc.rule if isinstance(exc, RuleViolation) else None
+    g.log_error, g.log_rule = type(exc).__name__, rule
+    fields: dict[str, Any] = {"event": "refusal", "request_id": request_id(), "method": request.method,
+                              "path": mask_text(request.path), "status": status, "error": type(exc).__name__,
+                              "rule": rule, "user": _user(), **_ids()}
+    errors = getattr(exc, "errors", None)
+    if isinstance(exc, FormDataInvalid) or isinstance(errors, dict):
+        fields["fields"] = sorted(str(key) for key in (errors or {}))
+    if isinstance(exc, ScriptError):
+        fields["element_id"], fields["line"] = exc.element_id, exc.line
+    fields["message"] = mask_text(exc.message)[:500]
+    _emit(refusal_log, logging.WARNING if status in (403, 409, 422) else logging.INFO, fields)
+
+
+def _start() -> None:
+    incoming = request.headers.get("X-Request-Id", "")
+    g.request_id = incoming if INCOMING_ID.fullmatch(incoming) else new_request_id()
+    g.request_started = time.perf_counter()
+
+
+def _finish(response: Response) -> Response:
+    rid = g.get("request_id") or new_request_id()
+    response.headers["X-Request-Id"] = rid
+    started = g.get("request_started")
+    fields: dict[str, Any] = {
+        "request_id": rid, "method": request.method, "path": mask_text(request.path),
+        "route": request.url_rule.rule if request.url_rule is not None else None,
+        "status": response.status_code,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started is not None else None,
+        "user": _user(), **_ids()}
+    if g.get("log_error"):
+        fields["error"], fields["rule"] = g.log_error, g.log_rule
+    _emit(log, logging.INFO, fields)
+    return response
+
+
+def _task_loaded(target: Any, context: Any) -> None:  # noqa: ARG001
+    """A task route's task row, once loaded, names its instance for the log line (no extra query)."""
+    if not has_request_context() or "log_instance_id" in g:
+        return
+    task_id = (request.view_args or {}).get("task_id")
+    if task_id is not None and str(target.id) == str(task_id):
+        g.log_instance_id = target.instance_id
+
+
+_listening = False
+
+
+def install(app: Flask) -> None:
+    """Give every request an id and a log line; call first in the app factory (its hook runs before the guards)."""
+    global _listening
+    app.before_request_funcs.setdefault(None, []).insert(0, _start)
+    app.after_request(_finish)
+    for logger in (log, refusal_log):
+        logger.setLevel(logging.INFO)
+        if app.config.get("LOG_JSON", not app.config.get("TESTING")) and not logger.handlers:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            logger.addHandler(handler)
+            logger.propagate = False
+    if not _listening:
+        from .models import TaskRow
+
+        event.listen(TaskRow, "load", _task_loaded)
+        _listening = True

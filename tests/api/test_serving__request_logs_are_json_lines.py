@@ -1,0 +1,90 @@
+"""Structured request logs (issue 10 item 8): one JSON line per request with its id (also the X-Request-Id
+header), method, path, status, duration, user, and the instance and task ids when the route has them; every rule
+refusal logged with its rule (403) or its fields (422), never the submitted values."""
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from tests.api.helpers import fixture
+from tests.api.helpers import upload as upload_files
+from tests.cases import DUTIES
+
+ACT_FILES = ("act_case.bpmn", "act_record.form", "act_escalation.form", "act_review.form")
+
+
+def lines(caplog, name: str) -> list[dict]:
+    return [json.loads(r.getMessage()) for r in caplog.records if r.name == name]
+
+
+@pytest.fixture
+def logs(caplog):
+    caplog.set_level(logging.INFO, logger="sanxiang.request")
+    caplog.set_level(logging.INFO, logger="sanxiang.refusal")
+    return caplog
+
+
+def test_every_request_is_one_json_line_with_the_id_it_returns(http, logs):
+    resp = http.call("GET", "/api/v1/me", "officer1")
+    assert resp.status_code == 200
+    [line] = [x for x in lines(logs, "sanxiang.request") if x["path"] == "/api/v1/me"]
+    assert line["request_id"] == resp.headers["X-Request-Id"]
+    assert line["method"] == "GET" and line["status"] == 200 and line["user"] == "officer1"
+    assert line["route"] == "/api/v1/me"
+    assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
+
+
+def test_a_proxy_request_id_is_kept_and_a_hostile_one_replaced(client, logs):
+    resp = client.get("/api/v1/health", headers={"X-Request-Id": "edge-0123456789abcdef"})
+    assert resp.headers["X-Request-Id"] == "edge-0123456789abcdef"
+    for hostile in ("x" * 200, "abc\"}{\"user\":\"admin", "短"):
+        resp = client.get("/api/v1/health", headers={"X-Request-Id": hostile})
+        assert resp.headers["X-Request-Id"] != hostile
+        assert resp.headers["X-Request-Id"].isalpha()
+    assert len({x["request_id"] for x in lines(logs, "sanxiang.request")}) == 4
+
+
+def test_instance_and_task_routes_log_their_ids(http, logs):
+    iid = http.start("enforcement_case")["id"]
+    task = http.open_task(iid, "task_register")
+    logs.clear()
+    http.call("GET", f"/api/v1/instances/{iid}", "officer1")
+    http.call("GET", f"/api/v1/tasks/{task['id']}", "officer1")
+    by_route = {x["route"]: x for x in lines(logs, "sanxiang.request")}
+    assert by_route["/api/v1/instances/<int:instance_id>"]["instance_id"] == iid
+    task_line = by_route["/api/v1/tasks/<task_id>"]
+    assert task_line["task_id"] == task["id"] and task_line["instance_id"] == iid
+
+
+def test_a_rule_refusal_is_logged_with_its_rule(http, logs):
+    resp = upload_files(http, "/api/v1/definitions", {name: fixture(name) for name in ACT_FILES})
+    assert resp.status_code == 201, resp.get_json()
+    iid = http.start("act_case", {"officers": ["officer1"]})["id"]
+    task = http.open_task(iid, "task_act")
+    logs.clear()
+    resp = http.call("POST", f"/api/v1/tasks/{task['id']}/complete", "officer1",
+                     json={"data": {"act_record_text": "检查", **DUTIES}})
+    assert resp.status_code == 403 and resp.get_json()["errors"]["rule"] == "two_officers", resp.get_json()
+    [refusal] = lines(logs, "sanxiang.refusal")
+    assert refusal["request_id"] == resp.headers["X-Request-Id"]
+    assert refusal["status"] == resp.status_code and refusal["task_id"] == task["id"]
+    assert refusal["instance_id"] == iid and refusal["user"] == "officer1"
+    assert refusal["rule"] == "two_officers" and refusal["error"] == "RuleViolation"
+    [line] = [x for x in lines(logs, "sanxiang.request") if x["request_id"] == refusal["request_id"]]
+    assert line["status"] == resp.status_code and line["error"] == refusal["error"]
+
+
+def test_a_form_refusal_names_the_fields_never_the_values(http, logs):
+    iid = http.start("enforcement_case")["id"]
+    task = http.open_task(iid, "task_register")
+    secret_id = "130528199001011234"
+    logs.clear()
+    resp = http.call("POST", f"/api/v1/tasks/{task['id']}/complete", "officer1",
+                     json={"data": {"party_id_number": secret_id, "no_such_field_x": secret_id}})
+    assert resp.status_code == 422, resp.get_json()
+    [refusal] = lines(logs, "sanxiang.refusal")
+    assert refusal["error"] == "FormDataInvalid" and refusal["status"] == 422
+    assert refusal["fields"] == sorted(resp.get_json()["errors"])
+    assert all(secret_id not in r.getMessage() for r in logs.records)
