@@ -61,8 +61,9 @@ def _ids() -> dict[str, Any]:
 
 
 def _user() -> str | None:
-    user = g.get("user")
-    return getattr(user, "username", None)
+    # the name noted when the user was loaded: the user row itself expired at the commit, and reading it here would
+    # cost every request one more statement
+    return g.get("username")
 
 
 def _emit(logger: logging.Logger, level: int, fields: dict[str, Any]) -> None:

@@ -229,6 +229,7 @@ def current_user(required: bool = True) -> User | None:
     """
     if "user" not in g:
         g.user = _load_user()
+        g.username = g.user.username if g.user is not None else None  # for the request log, read after the commit
     if g.user is None and required:
         raise Unauthorized("login required")
     return g.user
