@@ -37,7 +37,7 @@ def main() -> None:
     url = args.db or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     # demo users on a throwaway database: demo mode, with a random key; no periodic settings re-check (it would
     # drop the engines the benchmark switches between)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_urlsafe(48), "DEMO": True,
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_urlsafe(48), "DEMO": True, "LOG_JSON": False,
                       "SETTINGS_RECHECK_SECONDS": None})
     with app.app_context():
         db.drop_all()

@@ -94,7 +94,7 @@ def make_app(url: str, **config):
     from api.extensions import db
     from api.services import settings
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_urlsafe(48), "DEMO": True,
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_urlsafe(48), "DEMO": True, "LOG_JSON": False,
                       **RUN_FILES, **config})
     with app.app_context():
         init_db()
