@@ -1,5 +1,5 @@
 """GET /api/v1/health: is this server process able to answer (its database reachable)? For load balancers."""
-from flask_smorest import Blueprint
+from ..blueprint import Blueprint
 
 blp = Blueprint("health", __name__, url_prefix="/api/v1/health", description="Liveness and the database")
 
