@@ -40,6 +40,10 @@ class Anchor:
     heads: dict[str, list]
     #: stream -> the checkpoint that recorded its head (an earlier one when the head has not moved since)
     recorded_by: dict[str, int] = field(default_factory=dict)
+    #: checkpoints folded in that are not sound (altered, unlinked, badly signed): a stream whose head only such a
+    #: checkpoint recorded cannot be vouched for, and verify of that stream says so (a checkpoint records only the
+    #: heads that moved, so a forged one may be the only record of a case)
+    unsound: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -189,7 +193,7 @@ def audit_checkpoints() -> CheckpointAudit:
         audit.problems.append(_problem(str(exc), "config"))
         key = None
     floor = int(current_app.config.get("CHECKPOINT_UNSIGNED_UNTIL") or 0)
-    prev, stored, trusted, seen = GENESIS, {}, None, []
+    prev, stored, trusted, seen, unsound = GENESIS, {}, None, [], set()
     for cp in db.session.scalars(select(Checkpoint).order_by(Checkpoint.id)):
         sound = True
         if cp.prev_hash != prev:
@@ -208,8 +212,10 @@ def audit_checkpoints() -> CheckpointAudit:
         seen.append((cp.id, cp.heads, cp.form))
         if sound:
             trusted = (cp.id, len(seen))
+        else:
+            unsound.add(cp.id)
     if trusted is not None:
-        audit.anchors.append(Anchor("database", trusted[0], *fold(seen[:trusted[1]])))
+        audit.anchors.append(Anchor("database", trusted[0], *fold(seen[:trusted[1]]), frozenset(unsound)))
     path = signing.export_path()
     if path is not None:
         _audit_file(audit, path, key, stored)
@@ -219,7 +225,7 @@ def audit_checkpoints() -> CheckpointAudit:
 def _audit_file(audit: CheckpointAudit, path, key, stored: dict[int, str]) -> None:
     records, unreadable = signing.read_records(path)
     audit.problems += [_problem(text, "file") for text in unreadable]
-    before, trusted, seen = None, None, []
+    before, trusted, seen, unsound = None, None, [], set()
     for rec in records:
         cid, digest, sound = rec["id"], rec.get("hash"), True
         if before is not None and rec.get("prev_hash") != before.get("hash"):
@@ -248,8 +254,10 @@ def _audit_file(audit: CheckpointAudit, path, key, stored: dict[int, str]) -> No
         seen.append((cid, rec.get("heads"), rec.get("form")))
         if sound:
             trusted = (cid, len(seen))
+        else:
+            unsound.add(cid)
     if trusted is not None:
-        audit.anchors.append(Anchor("file", trusted[0], *fold(seen[:trusted[1]])))
+        audit.anchors.append(Anchor("file", trusted[0], *fold(seen[:trusted[1]]), frozenset(unsound)))
 
 
 def anchor_problems(stream: str, hashes: dict[int, str], anchors: list[Anchor]) -> list[dict[str, Any]]:
@@ -263,6 +271,9 @@ def anchor_problems(stream: str, hashes: dict[int, str], anchors: list[Anchor]) 
         checkpoint = anchor.recorded_by.get(stream, anchor.id)
         where = f"checkpoint {checkpoint} ({SOURCES[anchor.source]})"
         base = {"kind": "checkpoint", "source": anchor.source, "checkpoint": checkpoint, "stream": stream, "seq": seq}
+        if checkpoint in anchor.unsound:
+            problems.append(base | {"problem": f"{where}, the record of event {seq} of {stream}, is not sound "
+                                               "(altered, unlinked or badly signed): this stream cannot be vouched for"})
         if seq not in hashes:
             problems.append(base | {"problem": f"{where} recorded event {seq} of {stream}; it is gone"})
         elif hashes[seq] != digest:
