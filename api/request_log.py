@@ -82,7 +82,8 @@ def note_refusal(exc: SanxiangError, status: int) -> None:
                               "rule": rule, "user": _user(), **_ids()}
     errors = getattr(exc, "errors", None)
     if isinstance(exc, FormDataInvalid) or isinstance(errors, dict):
-        fields["fields"] = sorted(str(key) for key in (errors or {}))
+        # the names come from the client (an unknown key may be anything it typed): masked like any text
+        fields["fields"] = sorted(mask_text(str(key))[:100] for key in (errors or {}))
     if isinstance(exc, ScriptError):
         fields["element_id"], fields["line"] = exc.element_id, exc.line
     fields["message"] = mask_text(exc.message)[:500]

@@ -88,3 +88,16 @@ def test_a_form_refusal_names_the_fields_never_the_values(http, logs):
     assert refusal["error"] == "FormDataInvalid" and refusal["status"] == 422
     assert refusal["fields"] == sorted(resp.get_json()["errors"])
     assert all(secret_id not in r.getMessage() for r in logs.records)
+
+
+def test_a_field_name_typed_as_an_id_number_is_masked_in_the_refusal_line(http, logs):
+    """The field names of a 422 come from the client: one may be an ID number, which never reaches the log."""
+    iid = http.start("enforcement_case")["id"]
+    task = http.open_task(iid, "task_register")
+    secret_id = "130528199001011234"
+    logs.clear()
+    resp = http.call("POST", f"/api/v1/tasks/{task['id']}/complete", "officer1", json={"data": {secret_id: "x"}})
+    assert resp.status_code == 422, resp.get_json()
+    [refusal] = lines(logs, "sanxiang.refusal")
+    assert refusal["fields"], refusal
+    assert all(secret_id not in r.getMessage() for r in logs.records)
