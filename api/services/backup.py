@@ -121,11 +121,20 @@ def _copy_verified(source: Any, target: Path, sha256: str) -> tuple[int, bool]:
 
 
 def backup(folder: Path) -> Report:
-    """Back up the database and the evidence it refers to into ``folder`` (new or empty).
+    """Back up the database and the evidence it refers to into ``folder`` (new or empty); every file and folder
+    of it is the owner's only (it holds the case records' personal data), whatever the umask.
 
     Raises:
         StateConflict: the folder is not empty, the database kind has no dump, or the dump tool failed.
     """
+    previous = os.umask(0o077)  # the dump tool inherits it too
+    try:
+        return _backup(folder)
+    finally:
+        os.umask(previous)
+
+
+def _backup(folder: Path) -> Report:
     kind = db.engine.dialect.name
     if kind not in DUMPS:
         raise StateConflict(f"no backup for a {kind} database (PostgreSQL and SQLite are supported)")

@@ -71,6 +71,8 @@ def test_the_backup_holds_the_dump_and_every_evidence_file(backed_up):
     assert result.exit_code == 0, result.output
     assert len(backed_up["shas"]) >= 3, "the walked case should hold several A/V records"
     assert backup.stat().st_mode & 0o077 == 0  # personal data: the owner only
+    # and every file and folder in it, whatever the umask, so a copy with cp -a or rsync keeps them private
+    assert [p for p in backup.rglob("*") if p.stat().st_mode & 0o077] == []
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["database"]["kind"] == backed_up["kind"]
     assert (backup / manifest["database"]["file"]).stat().st_size > 0
