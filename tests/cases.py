@@ -1,11 +1,21 @@
 """Form data for walking the shipped enforcement_case through HTTP."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
+BEIJING = timezone(timedelta(hours=8))
+#: a test that starts this close to Beijing midnight waits for the new day (see `refresh_today`)
+MIDNIGHT_MARGIN_SECONDS = 120
+
+
+def _today() -> str:
+    return datetime.now(BEIJING).date().isoformat()
+
+
 #: the service dates an act by its own clock (Beijing): service and performance are recorded on the day
-#: they are entered, never ahead (api/services/stage_rules.py)
-TODAY = datetime.now(timezone(timedelta(hours=8))).date().isoformat()
+#: they are entered, never ahead (api/services/stage_rules.py). `refresh_today` renews it before each test.
+TODAY = _today()
 
 REGISTER = {
     "case_title": "某宗教活动场所未经批准举办大型宗教活动案",
@@ -55,3 +65,17 @@ ARCHIVE = {"archive_note": "案卷已整理。", "retention": "30y"}
 RECUSAL_NONE = {"recusal_needed": False}
 RIGHT_NOTICE = {**DUTIES, "duty_document_issued": "《行政处罚事先告知书》宁民宗罚告〔2026〕1号", "right_notice_number": "宁民宗罚告〔2026〕1号", "right_notice_method": "direct", "statement_right_told": True}
 NO_HEARING = {"hearing_requested": "no"}
+
+
+def refresh_today() -> None:
+    """Renew TODAY and the forms dated with it before a test, so a run that crosses Beijing midnight
+    (16:00 UTC) does not date a service by yesterday while the app dates the decision by today.
+    A test starting within MIDNIGHT_MARGIN_SECONDS of midnight first waits for the new day."""
+    global TODAY
+    now = datetime.now(BEIJING)
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if (midnight - now).total_seconds() < MIDNIGHT_MARGIN_SECONDS:
+        time.sleep((midnight - now).total_seconds() + 1)
+    TODAY = _today()
+    SERVICE["service_date"] = TODAY
+    EXECUTION["performance_date"] = TODAY

@@ -14,6 +14,13 @@ from flask.testing import FlaskClient
 from api import create_app
 from api.cli import deploy_dirs, init_db, seed_demo
 from api.extensions import db
+from tests import cases
+
+
+@pytest.fixture(autouse=True)
+def _beijing_today() -> None:
+    """Every test sees the Beijing date of its own start (tests/cases.py `refresh_today`)."""
+    cases.refresh_today()
 
 
 def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
