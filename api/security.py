@@ -197,6 +197,7 @@ def _token_user(token: str, kind: str) -> User | None:
     cached = _from_cache(digest, kind)
     if cached is not None:
         return cached
+    read_at = time.monotonic()  # the cache entry is as old as the read, not as the moment it was stored
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
     if row is None or row.kind != kind or row.revoked_at is not None:
         return None
@@ -207,7 +208,7 @@ def _token_user(token: str, kind: str) -> User | None:
     if current_app.config.get("TOKEN_CACHE_SECONDS"):
         _token_cache()[digest] = _Checked(kind, row.expires_at, row.user.id,
                                           {key: deepcopy(getattr(row.user, key)) for key in _USER_COLUMNS},
-                                          time.monotonic())
+                                          read_at)
     return row.user
 
 

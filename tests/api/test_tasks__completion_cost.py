@@ -107,3 +107,37 @@ def test_a_deactivated_user_s_cached_token_is_refused_at_once__token_revoked(cli
     resp = http.call("PATCH", f"/api/v1/users/{name}", "admin", json={"active": False, "reason": "调离执法岗位"})
     assert resp.status_code == 200, resp.get_json()
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_a_cached_token_is_as_old_as_its_table_read__token_revoked(client, app, monkeypatch):
+    """The cache holds a token for TOKEN_CACHE_SECONDS from the moment its row was read, not from when the entry
+    was stored: a slow read (1.5 s here, on a fake clock) must not stretch another process's revocation window."""
+    from sqlalchemy import update
+
+    import api.security as security
+    from api.models import ApiToken
+    from api.security import token_digest
+
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(security.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setitem(app.config, "TOKEN_CACHE_SECONDS", 2)
+    token = client.post("/api/v1/auth/token", json={"username": "officer2", "password": "demo"}).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    with app.app_context():
+        engine = db.engine
+
+    def slow_read(conn, cursor, statement, parameters, context, executemany):  # noqa: ARG001
+        if "FROM api_tokens" in statement:
+            clock["now"] += 1.5
+
+    event.listen(engine, "before_cursor_execute", slow_read)
+    try:
+        assert client.get("/api/v1/me", headers=headers).status_code == 200  # read at 1000, stored at 1001.5
+    finally:
+        event.remove(engine, "before_cursor_execute", slow_read)
+    with app.app_context():  # another process revokes: this one's cache is not told
+        db.session.execute(update(ApiToken).where(ApiToken.token_hash == token_digest(token))
+                           .values(revoked_at=utcnow()))
+        db.session.commit()
+    clock["now"] = 1002.5  # 2.5 s after the read, 1 s after the entry was stored
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
