@@ -130,6 +130,9 @@ class Config:
     #: client likes (bytes; default 64 GiB), and the hours an unfinished upload is kept after its last chunk
     EVIDENCE_UPLOAD_MAX_BYTES = int(os.environ.get("SANXIANG_EVIDENCE_UPLOAD_MAX_BYTES", str(64 << 30)))
     EVIDENCE_UPLOAD_EXPIRY_HOURS = int(os.environ.get("SANXIANG_EVIDENCE_UPLOAD_EXPIRY_HOURS", "72"))
+    #: the task page sends a file larger than this as a resumable tus upload in chunks of this size (bytes;
+    #: default 8 MiB); a smaller file goes in one request
+    EVIDENCE_CHUNK_BYTES = int(os.environ.get("SANXIANG_EVIDENCE_CHUNK_BYTES", str(8 << 20)))
     #: media types accepted as evidence (each is checked against the file's magic bytes)
     EVIDENCE_MEDIA_TYPES = [
         "image/jpeg", "image/png", "video/mp4", "video/quicktime", "audio/mpeg", "audio/mp4", "audio/wav",

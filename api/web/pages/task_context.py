@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from engine.forms import input_components
@@ -38,7 +39,10 @@ def evidence_panel(user: User, task: TaskRow, instance: Instance, act_kind: str 
     people = {u.username: u.display_name for u in db.session.scalars(select(User).where(User.username.in_(names)))}
     return {"needs_av": needs_av(act_kind, instance), "instance_id": instance.id, "task_id": task.id,
             "officers": [{"value": n, "label": people.get(n, n)} for n in names],
-            "upload_url": f"/api/v1/instances/{instance.id}/evidence", "devices_url": "/api/v1/devices"}
+            "upload_url": f"/api/v1/instances/{instance.id}/evidence", "devices_url": "/api/v1/devices",
+            # a file larger than one chunk goes as a resumable tus upload (api/evidence/uploads.py)
+            "tus_url": f"/api/v1/instances/{instance.id}/evidence/uploads",
+            "chunk_bytes": int(current_app.config["EVIDENCE_CHUNK_BYTES"])}
 
 
 def _known_at(event: Event) -> dict[str, Any]:

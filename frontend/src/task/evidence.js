@@ -1,6 +1,10 @@
 // The evidence panel of an enforcement act's task: a file by drag and drop or picker, the metadata the API needs
 // (start time, place, device from the equipment ledger, officers present, opening statement), an upload progress
-// bar (XMLHttpRequest upload progress) and the case's evidence with players.
+// bar (XMLHttpRequest upload progress) and the case's evidence with players. A file larger than one chunk
+// (panel.chunk_bytes, EVIDENCE_CHUNK_BYTES) goes as a resumable tus upload (tus-js-client): chunk by chunk, retried
+// from the server's offset after a dropped connection, and resumed after a reload of the page (the upload's
+// address is kept in localStorage under the file's fingerprint until it finishes).
+import * as tus from 'tus-js-client';
 import { api, csrfToken } from '../pages/common.js';
 
 const BEIJING = '+08:00';
@@ -118,6 +122,68 @@ export function uploadWithProgress(url, data, onProgress) {
   });
 }
 
+/** The metadata of a tus upload: the fields of a one-request upload (api/services/resumable.py evidence_meta). */
+function tusMetadata(file, data) {
+  const meta = { filename: file.name, filetype: file.type || 'application/octet-stream' };
+  const officers = [];
+  for (const [key, value] of data.entries()) {
+    if (key === 'file') continue;
+    if (key === 'officers') officers.push(value);
+    else meta[key] = String(value);
+  }
+  if (officers.length) meta.officers = JSON.stringify(officers);
+  return meta;
+}
+
+function responseBody(res) {
+  try { return JSON.parse(res.getBody()); } catch { return null; }
+}
+
+/** Resumable upload (tus 1.0) in chunks; resolves {status, body} like uploadWithProgress. */
+export function uploadResumable(panel, file, data, onProgress) {
+  return new Promise((resolve) => {
+    let finalStatus = 0;
+    const upload = new tus.Upload(file, {
+      endpoint: panel.tus_url,
+      chunkSize: panel.chunk_bytes,
+      retryDelays: [0, 1000, 3000, 5000, 10000],
+      metadata: tusMetadata(file, data),
+      headers: { 'X-CSRF-Token': csrfToken(), Accept: 'application/json' },
+      removeFingerprintOnSuccess: true,
+      // the same file for the same task and case resumes where it stopped, not elsewhere
+      fingerprint: async (f) => ['sanxiang-tus', panel.instance_id, panel.task_id, f.name, f.type, f.size,
+        f.lastModified].join('/'),
+      onProgress: (sent, total) => onProgress(Math.floor((sent / total) * 100)),
+      onAfterResponse: (req, res) => { if (req.getMethod() === 'PATCH') finalStatus = res.getStatus(); },
+      // every byte is there; the evidence is recorded only if the completion's checks passed: ask, and if it is
+      // not, an empty PATCH at the end tries the completion again and answers the refusal (docs/API.md)
+      onSuccess: async () => {
+        const state = await api('GET', upload.url);
+        if (state.ok && state.body && state.body.evidence_id) {
+          onProgress(100);
+          resolve({ status: finalStatus || 204, body: state.body });
+          return;
+        }
+        const again = await fetch(upload.url, {
+          method: 'PATCH', credentials: 'same-origin', body: new Blob([]),
+          headers: { 'X-CSRF-Token': csrfToken(), Accept: 'application/json', 'Tus-Resumable': '1.0.0',
+            'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(file.size) } });
+        let body = null;
+        try { body = await again.json(); } catch { body = null; }
+        resolve({ status: again.ok ? 204 : again.status, body });
+      },
+      onError: (err) => {
+        const res = err.originalResponse;
+        resolve(res ? { status: res.getStatus(), body: responseBody(res) } : { status: 0, body: null });
+      },
+    });
+    upload.findPreviousUploads().then((previous) => {
+      if (previous.length) upload.resumeFromPreviousUpload(previous[0]);
+      upload.start();
+    });
+  });
+}
+
 function problemText(resp, strings, rules) {
   const body = resp.body || {};
   const rule = body.errors && body.errors.rule;
@@ -186,9 +252,12 @@ export function mountEvidence(panel, strings, rules = {}) {
     message.textContent = '';
     const button = document.getElementById('ev-upload');
     button.disabled = true;
-    const resp = await uploadWithProgress(panel.upload_url, data, setProgress);
+    const resumable = panel.tus_url && panel.chunk_bytes > 0 && chosen.size > panel.chunk_bytes;
+    const resp = resumable
+      ? await uploadResumable(panel, chosen, data, setProgress)
+      : await uploadWithProgress(panel.upload_url, data, setProgress);
     button.disabled = false;
-    if (resp.status === 200 || resp.status === 201) {
+    if (resp.status === 200 || resp.status === 201 || resp.status === 204) {
       message.className = 'flash ok';
       message.textContent = strings.uploaded;
       const refusal = document.getElementById('task-refusal');
