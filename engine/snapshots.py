@@ -13,10 +13,10 @@ import hashlib
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.task import TaskState
+from SpiffWorkflow.task import Task, TaskState
 
 from .history import canonical_json
-from .walk import tasks_in_order
+from .walk import ordered_entries
 
 _STATE_NAMES = {state: TaskState.get_name(state) for state in (
     TaskState.MAYBE, TaskState.LIKELY, TaskState.FUTURE, TaskState.WAITING, TaskState.READY, TaskState.STARTED,
@@ -33,12 +33,17 @@ def _is_internal(name: str) -> bool:
     return name in INTERNAL_SPECS or name.endswith(INTERNAL_SUFFIXES)
 
 
+def _element(task: Task) -> list[str] | None:
+    name = task.task_spec.name
+    if _is_internal(name):
+        return None
+    return [task.workflow.spec.name, name, _STATE_NAMES.get(task._state) or TaskState.get_name(task._state)]
+
+
 def element_states(workflow: BpmnWorkflow) -> list[list[str]]:
     """[process id, element id, state name] of every diagram element's task, in tree order (subprocesses after
-    the task that called them)."""
-    names = _STATE_NAMES
-    return [[task.workflow.spec.name, task.task_spec.name, names.get(task._state) or TaskState.get_name(task._state)]
-            for task in tasks_in_order(workflow) if not _is_internal(task.task_spec.name)]
+    the task that called them). The settled history's entries are remembered between steps (engine/walk.py)."""
+    return ordered_entries(workflow, _element)
 
 
 def state_view(workflow: BpmnWorkflow, data: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,9 @@ from api.cli import deploy_dirs, init_db, seed_demo
 from api.extensions import db
 from tests import cases
 
+#: every fast task search of engine/walk.py is checked against SpiffWorkflow's own iterator in the tests
+os.environ.setdefault("SANXIANG_CHECK_WALKS", "1")
+
 
 @pytest.fixture(autouse=True)
 def _beijing_today() -> None:

@@ -6,7 +6,7 @@ from SpiffWorkflow.task import Task, TaskState
 
 from engine import runtime, snapshots
 from engine.scripting import make_script_engine
-from engine.walk import iterator_ready_tasks, ready_user_tasks, tasks_in_order
+from engine.walk import definite_tasks, iterator_ready_tasks, ready_user_tasks, tasks_in_order
 from tests.engine.conftest import _data_for
 
 
@@ -52,3 +52,46 @@ def test_walk_matches_spiffworkflow_through_loops_and_a_rewind(case_bundle, answ
             runtime.rewind(workflow, "task_investigation")
             _check(workflow)
     assert workflow.is_completed()
+
+
+def _searched_at_review(case_bundle, answers, rounds: int) -> tuple[int, int]:
+    """(tasks the definite search looks at, tasks in the tree) when the legal review is ready for the last time."""
+    plan = answers(review_rounds=rounds)
+    workflow, _ = runtime.start(case_bundle, {}, make_script_engine())
+    visits: dict[str, int] = {}
+    reviews = 0
+    while True:
+        ready = runtime.ready_tasks(case_bundle, workflow)
+        task = ready[0]
+        if task.meta.element_id == "task_legal_review":
+            reviews += 1
+            if reviews == rounds:
+                searched = len(list(definite_tasks(workflow)))
+                total = len(list(tasks_in_order(workflow)))
+                return searched, total
+        runtime.complete(workflow, task.id, _data_for(task, plan, visits, case_bundle))
+
+
+def test_the_search_for_ready_tasks_does_not_grow_with_a_looping_history(case_bundle, answers):
+    """Counted, not timed: what the engine's searches after every step look at is the same after 2 and after 12
+    review rounds, while the tree grows with every round (the settled history is skipped)."""
+    short_searched, short_total = _searched_at_review(case_bundle, answers, 2)
+    long_searched, long_total = _searched_at_review(case_bundle, answers, 12)
+    assert long_total > short_total + 50
+    assert long_searched == short_searched, (short_searched, long_searched)
+    assert long_searched < short_total
+
+
+def test_a_rewind_into_the_settled_history_is_seen_by_the_next_search(case_bundle, answers):
+    """The marks of what was settled are forgotten when a rewind reopens it: the rewound task is found ready."""
+    plan = answers(review_rounds=3)
+    workflow, _ = runtime.start(case_bundle, {}, make_script_engine())
+    visits: dict[str, int] = {}
+    for _ in range(12):
+        task = runtime.ready_tasks(case_bundle, workflow)[0]
+        runtime.complete(workflow, task.id, _data_for(task, plan, visits, case_bundle))
+    list(definite_tasks(workflow))  # marks the settled history
+    runtime.rewind(workflow, "task_recusal")
+    assert [t.task_spec.name for t in ready_user_tasks(workflow)] == ["task_recusal"]
+    assert ready_user_tasks(workflow) == workflow.get_tasks(state=TaskState.READY, manual=True)
+    _check(workflow)
