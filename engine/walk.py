@@ -370,6 +370,22 @@ Task._child_added_notify = _child_added  # type: ignore[method-assign]
 Workflow._remove_task = _remove_task  # type: ignore[method-assign]
 
 
+def _is_descendant_of(self: Task, task: Task) -> bool:
+    """SpiffWorkflow's ``Task.is_descendant_of`` without recursion and property lookups (a join asks it of every
+    branch, and the answer walks up a loop's whole history)."""
+    tasks = self.workflow.tasks
+    node = tasks.get(self._parent)
+    while node is not None:
+        if node is task:
+            return True
+        node = tasks.get(node._parent)
+    return False
+
+
+_original_is_descendant_of = Task.is_descendant_of
+Task.is_descendant_of = _is_descendant_of  # type: ignore[method-assign]
+
+
 # --- the searches ----------------------------------------------------------------------------------------------
 
 _original_get_tasks = BpmnBaseWorkflow.get_tasks

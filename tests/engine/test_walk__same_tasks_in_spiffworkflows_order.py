@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from SpiffWorkflow.task import Task, TaskState
 
-from engine import runtime, snapshots
+from engine import runtime, snapshots, walk
 from engine.scripting import make_script_engine
 from engine.walk import definite_tasks, iterator_ready_tasks, ready_user_tasks, tasks_in_order
 from tests.engine.conftest import _data_for
@@ -33,6 +33,10 @@ def _check(workflow) -> None:
     for wf in (workflow, *workflow.subprocesses.values()):  # what do_engine_steps asks after every step
         assert wf.get_tasks(state=TaskState.READY) == iterator_ready_tasks(wf)
     every = list(tasks_in_order(workflow))
+    for task in every:  # the joins' ancestry question, against SpiffWorkflow's recursive answer
+        for other in {id(t): t for t in (workflow.task_tree, task.parent, every[len(every) // 2], every[-1])
+                      if t is not None}.values():
+            assert task.is_descendant_of(other) == walk._original_is_descendant_of(task, other)
     assert len(every) == len(workflow.tasks) + sum(len(s.tasks) for s in workflow.subprocesses.values())
 
 
