@@ -135,18 +135,19 @@ HANDLERS = {
 
 
 def replay(bundle: SpecBundle, events: list[Recorded], script_engine: Any,
-           engine_at: Callable[[datetime | None], Any] | None = None) -> ReplayResult:
+           engine_at: Callable[[datetime | None, dict[str, Any]], Any] | None = None) -> ReplayResult:
     """Re-run ``events`` on ``bundle``; the result names the first divergence, if any.
 
-    ``engine_at(event time)``, when given, is the script engine as it was when each event was recorded
-    (e.g. the working-day calendar then in force); otherwise ``script_engine`` runs every event.
+    ``engine_at(event time, event data)``, when given, is the script engine each event ran on (e.g. the
+    working-day calendar the event's data names, or the one in force at its time); otherwise ``script_engine``
+    runs every event.
     """
     run = _Replay(bundle, script_engine)
     count = 0
     try:
         for ev in events:
             if engine_at is not None and ev.at is not None:
-                run.script_engine = engine_at(ev.at)
+                run.script_engine = engine_at(ev.at, ev.data)
                 if run.workflow is not None:
                     run.workflow.script_engine = run.script_engine
             if run.workflow is None and ev.type != "instance_started":

@@ -54,6 +54,7 @@ class VerifySchema(Schema):
     replay_ok = fields.Boolean()
     definitions_ok = fields.Boolean()
     evidence_ok = fields.Boolean()
+    calendar_ok = fields.Boolean()
     row_ok = fields.Boolean()
     ok = fields.Boolean()
     problems = fields.List(fields.Dict())

@@ -16,6 +16,7 @@ from engine.snapshots import blob_ref, diff_views, state_view
 
 from ..extensions import db
 from ..models import Blob, DefinitionFile, DefinitionVersion, Event, EvidenceItem, Instance
+from . import calendar_versions
 from .checkpoints import (  # noqa: F401 - re-exported: the worker, the CLI and tests import them from here
     Anchor,
     CheckpointAudit,
@@ -146,8 +147,8 @@ def check_snapshots(events: list[Event]) -> tuple[list[dict[str, Any]], dict[str
 
 
 def verify_instance(instance_id: int, checkpoints: CheckpointAudit | None = None) -> dict[str, Any]:
-    """Check chain, checkpoints, definition files, snapshots, evidence, replay from the start, then compare the
-    replayed result with the instance row.
+    """Check chain, checkpoints, definition files, snapshots, evidence, the calendar versions the steps recorded,
+    replay from the start, then compare the replayed result with the instance row.
 
     ``checkpoints`` (from :func:`audit_checkpoints`) lets a caller verifying many instances check the
     checkpoints (signatures, export file) once.
@@ -170,6 +171,7 @@ def verify_instance(instance_id: int, checkpoints: CheckpointAudit | None = None
     definition_problems += undeployed_files(manifest)
     snapshot_problems, values = check_snapshots(own)
     evidence_problems = check_evidence(instance_id) + check_evidence_rows(instance_id, own)
+    calendar_problems = calendar_versions.problems(own, instance.org_id)
     replay_problems: list[dict[str, Any]] = []
     replayed = 0
     bundle = workflow = None
@@ -186,14 +188,16 @@ def verify_instance(instance_id: int, checkpoints: CheckpointAudit | None = None
         else:
             recorded = [Recorded(e.seq, e.type, e.element_id, e.task_id, e.data or {},
                                  _view(e, values), e.at) for e in own]
-            # the calendar as it stood when each event was recorded, not today's (a year loaded since then)
+            # the calendar each step ran on (recorded in its event), else as it stood at the event's time; not
+            # today's (a year loaded since then)
             result = replay(bundle, recorded, script_engine(), engine_at=script_engines_by_time())
             replayed = result.steps
             if not result.ok:
                 replay_problems.append({"kind": "replay", **result.problem})
             workflow = result.workflow
     row_problems = check_row(instance, own, bundle, workflow)
-    problems = chain + definition_problems + snapshot_problems + evidence_problems + replay_problems + row_problems
+    problems = (chain + definition_problems + snapshot_problems + evidence_problems + calendar_problems
+                + replay_problems + row_problems)
     return {
         "instance_id": instance_id,
         "events": len(own),
@@ -202,6 +206,7 @@ def verify_instance(instance_id: int, checkpoints: CheckpointAudit | None = None
         "replay_ok": not replay_problems and not snapshot_problems,
         "definitions_ok": not definition_problems,
         "evidence_ok": not evidence_problems,
+        "calendar_ok": not calendar_problems,
         "row_ok": not row_problems,
         "ok": not problems,
         "problems": problems,

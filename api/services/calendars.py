@@ -7,7 +7,7 @@ policy (``calendar_unknown_year``). :func:`build_calendar` also takes the settin
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -36,6 +36,12 @@ def _schedules(value: Any) -> dict[int, dict[date, bool]]:
             current_app.logger.warning("calendar_years: the stored %s schedule is invalid; the year is treated "
                                        "as not loaded", year)
     return out
+
+
+def calendar_settings(org_id: int | None = None) -> dict[str, tuple[Any, int, datetime | None]]:
+    """Each of ``CALENDAR_KEYS`` in force for ``org_id`` (default as :func:`build_calendar`): (value, version,
+    when that version took effect; None for the built-in default, version 0)."""
+    return {key: settings.stamped(key, org_id) for key in CALENDAR_KEYS}
 
 
 def build_calendar(values: dict[str, Any] | None = None, org_id: int | None = None) -> WorkingCalendar:

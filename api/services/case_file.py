@@ -228,7 +228,8 @@ _EVENT_FIELDS: dict[str, dict[str, Field]] = {
 
 def event_fields(data: dict[str, Any], every: dict[str, Field], lang: str = "zh") -> list[tuple[str, str]]:
     """What an event records, labelled; a correction's changes as "before → after" per field."""
-    skip = ("manifest", "org_id", "unit_id", "changes", "process_id", "name")
+    # the calendar versions a step ran on are the replay's input, not part of the document (history, archive JSON)
+    skip = ("manifest", "org_id", "unit_id", "changes", "process_id", "name", "calendar_versions")
     fields = labelled({k: v for k, v in data.items() if k not in skip}, {**every, **_EVENT_FIELDS[lang]}, lang)
     for key, change in (data.get("changes") or {}).items():
         field = every.get(key)

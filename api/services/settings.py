@@ -201,6 +201,12 @@ def resolve(key: str, org_id: int | None = None) -> tuple[Any, int, int | None]:
     caller's bureau, else the platform): the node's own latest version, else its nearest ancestor's (a
     :data:`MERGED` key: every ancestor's merged under the node's own); version 0 (node None) is the built-in
     default."""
+    value, version, node, _ = _resolved(key, org_id)
+    return value, version, node
+
+
+def _resolved(key: str, org_id: int | None) -> tuple[Any, int, int | None, datetime | None]:
+    """:func:`resolve`'s answer and when its version took effect (None: the built-in default), from the cache."""
     _spec(key)
     org_id = _org(org_id)
     if db.session.info.get(_CHANGED):  # this transaction changed a setting: read what it sees, cache nothing
@@ -215,7 +221,7 @@ def resolve(key: str, org_id: int | None = None) -> tuple[Any, int, int | None]:
     return deepcopy(found)
 
 
-def _resolve(key: str, org_id: int | None) -> tuple[Any, int, int | None]:
+def _resolve(key: str, org_id: int | None) -> tuple[Any, int, int | None, datetime | None]:
     default, _, _ = _spec(key)
     ranks = {node: i for i, node in enumerate(orgs.ancestors(org_id))}
     found = db.session.execute(
@@ -223,18 +229,25 @@ def _resolve(key: str, org_id: int | None) -> tuple[Any, int, int | None]:
             Setting.key == key, or_(Setting.org_id.in_(list(ranks)), Setting.org_id.is_(None)))
         .group_by(Setting.org_id)).all()
     if not found:
-        return default(), 0, None
+        return default(), 0, None, None
     rows = {row.version: row for row in db.session.scalars(
         select(Setting).where(Setting.key == key, Setting.version.in_([v for _, v in found])))}
     combined = _combine(key, [(ranks.get(org, len(ranks)), v, rows[v].value) for org, v in found])
     nearest = min(found, key=lambda r: (ranks.get(r[0], len(ranks)), -r[1]))
-    return combined[0], combined[1], rows[nearest[1]].org_id
+    return combined[0], combined[1], rows[nearest[1]].org_id, rows[combined[1]].changed_at
 
 
 def current(key: str, org_id: int | None = None) -> tuple[Any, int]:
     """(value, version) in force (see :func:`resolve`); version 0 is the built-in default."""
     value, version, _ = resolve(key, org_id)
     return value, version
+
+
+def stamped(key: str, org_id: int | None = None) -> tuple[Any, int, datetime | None]:
+    """(value, version, when that version took effect) in force (see :func:`resolve`); the built-in default
+    (version 0) took effect at None."""
+    value, version, _, changed_at = _resolved(key, org_id)
+    return value, version, changed_at
 
 
 def get(key: str, org_id: int | None = None) -> Any:
@@ -267,6 +280,20 @@ def at(versions: Timeline, key: str, when: datetime) -> tuple[Any, int]:
     for changed_at, version, value, rank in versions.get(key, []):
         if changed_at < when:
             latest[rank] = (rank, version, value)  # oldest first: the last one before ``when`` per node
+    combined = _combine(key, list(latest.values()))
+    return combined if combined is not None else (_spec(key)[0](), 0)
+
+
+def as_of(versions: Timeline, key: str, version: int) -> tuple[Any, int]:
+    """(value, version) of ``key`` in force when ``version`` was the one :func:`resolve` gave (a step's recorded
+    version): each node's latest version up to it, combined as :func:`resolve` combines them. Versions are
+    numbered per key in commit order without gaps (unique), so this is exactly what was read: a plain key's value
+    is that version's, a :data:`MERGED` key's the maps of every node as they stood then. Version 0 is the built-in
+    default."""
+    latest: dict[int, tuple[int, int, Any]] = {}
+    for _, number, value, rank in versions.get(key, []):
+        if number <= version:
+            latest[rank] = (rank, number, value)  # oldest first: the last one up to ``version`` per node
     combined = _combine(key, list(latest.values()))
     return combined if combined is not None else (_spec(key)[0](), 0)
 

@@ -4,7 +4,9 @@ Every change that moves a workflow — completing a task, firing its timers, sta
 data — goes through :func:`run`. The caller passes what differs: the instance and an ``advance`` function that
 checks the step's rules and calls the engine, returning an :class:`Outcome` (the event that records the cause and
 the engine steps that followed). The pipeline then records the cause event (with the snapshot after it), one event
-per engine step, saves the workflow (state, data, task rows) and runs the step hooks.
+per engine step, saves the workflow (state, data, task rows) and runs the step hooks. The cause event's data
+also names the versions of the calendar settings the step's script engine ran on (``calendar_versions``), which
+the replay of ``verify`` uses.
 
 Hooks are not imported here: the app registers them at start (``create_app`` → :func:`register_hooks`, today
 ``services.hooks.apply``), so this module depends on neither disclosures nor withdrawals, and those may start
@@ -24,8 +26,10 @@ from engine.snapshots import state_view
 from engine.specs import SpecBundle
 
 from ..models import Instance, TaskRow
+from .calendar_versions import FIELD
 from .history import append_event, instance_stream
 from .instances import load_workflow, ready_rows, record_steps, save
+from .runtime import calendar_versions
 from .snapshots import stage_view
 
 #: a step hook: (the instance, the engine steps just taken, the actor) -> None; raising refuses the whole step
@@ -91,6 +95,9 @@ def run(case: Case | Instance, advance: Advance, actor: str) -> Outcome:
     outcome = advance(case)
     instance, workflow = case.instance, case.workflow
     assert workflow is not None, "advance must leave the workflow on the case"
+    versions = calendar_versions(workflow.script_engine)
+    if versions is not None:  # the calendar the step ran on, hashed with its cause (api/services/calendar_versions.py)
+        outcome.event = {**outcome.event, "data": {**(outcome.event.get("data") or {}), FIELD: versions}}
     refs = stage_view(outcome.view) if outcome.view is not None else _current_refs(workflow)
     append_event(instance_stream(instance.id), instance, refs=refs, **outcome.event)
     record_steps(instance, outcome.steps, actor)

@@ -151,6 +151,17 @@ ROWS: tuple[tuple[str, str], ...] = (
      "证据 {id} 与其上传记录（第 {seq} 号事件）不一致：{keys}"),
     (r"evidence item (?P<id>\d+) recorded by event (?P<seq>\d+) is missing from the case.*",
      "第 {seq} 号事件记录的证据 {id} 已不在案件中（被删除，或移至其他案件）"),
+    # --- verification: the calendar versions a step recorded (api/services/calendar_versions.py) -----------------
+    (r"event (?P<seq>\d+) records its calendar versions malformed", "第 {seq} 号事件记录的工作日历版本格式不正确"),
+    (r"event (?P<seq>\d+) records a version of " + _q("key") + r", which is not a calendar setting",
+     "第 {seq} 号事件记录了“{key}”的版本，但它不是工作日历设置"),
+    (r"event (?P<seq>\d+) records no valid version of " + _q("key") + r" \(found (?P<found>.*)\)",
+     "第 {seq} 号事件没有记录“{key}”的有效版本（记录为 {found}）"),
+    (r"event (?P<seq>\d+) ran on version (?P<v>\d+) of " + _q("key") + r", which does not exist for the case's "
+     r"bureau", "第 {seq} 号事件记录其按“{key}”第 {v} 版办理，但本局（及上级）没有该版本"),
+    (r"event (?P<seq>\d+) ran on version (?P<v>\d+) of " + _q("key") + r", changed after the event "
+     r"\((?P<changed>\S+) > (?P<when>\S+)\)",
+     "第 {seq} 号事件记录其按“{key}”第 {v} 版办理，但该版本在事件之后才生效（{changed} 晚于 {when}）"),
     (r"the row's (?P<col>\w+) is (?P<row>.+), the history recorded (?P<hist>.+?): the case was moved behind the "
      r"application's back", "案件记录的 {col} 为 {row}，历史记录为 {hist}：案件被绕过系统移动"),
     (r"the row's (?P<col>\w+) is (?P<row>.+), the history recorded (?P<hist>.+)",
