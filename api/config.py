@@ -130,6 +130,10 @@ class Config:
     #: client likes (bytes; default 64 GiB), and the hours an unfinished upload is kept after its last chunk
     EVIDENCE_UPLOAD_MAX_BYTES = int(os.environ.get("SANXIANG_EVIDENCE_UPLOAD_MAX_BYTES", str(64 << 30)))
     EVIDENCE_UPLOAD_EXPIRY_HOURS = int(os.environ.get("SANXIANG_EVIDENCE_UPLOAD_EXPIRY_HOURS", "72"))
+    #: a user's open (unfinished, unexpired) resumable uploads: at most this many (429 beyond) and at most this
+    #: many declared bytes together (413 beyond; default 128 GiB); 0 lifts a cap
+    EVIDENCE_UPLOAD_MAX_OPEN = int(os.environ.get("SANXIANG_EVIDENCE_UPLOAD_MAX_OPEN", "5"))
+    EVIDENCE_UPLOAD_MAX_OPEN_BYTES = int(os.environ.get("SANXIANG_EVIDENCE_UPLOAD_MAX_OPEN_BYTES", str(128 << 30)))
     #: media types accepted as evidence (each is checked against the file's magic bytes)
     EVIDENCE_MEDIA_TYPES = [
         "image/jpeg", "image/png", "video/mp4", "video/quicktime", "audio/mpeg", "audio/mp4", "audio/wav",
