@@ -39,7 +39,7 @@ from engine.errors import StateConflict
 from ..extensions import db
 from ..models.types import utc_iso, utcnow
 from ..schema import VERSION_TABLE
-from .evidence_store import CHUNK, key_of, staging_dir, store
+from .evidence_store import CHUNK, ObjectChanged, key_of, staging_dir, store
 
 FORMAT = "sanxiang-backup/1"
 MANIFEST = "manifest.json"
@@ -156,7 +156,12 @@ def _backup(folder: Path) -> Report:
             with evidence.open(sha256) as source:
                 size, ok = _copy_verified(source, target, sha256)
         except FileNotFoundError:
+            target.unlink(missing_ok=True)
             report.problems.append(f"evidence file {sha256} is missing from the store")
+            continue
+        except ObjectChanged:
+            target.unlink(missing_ok=True)
+            report.problems.append(f"evidence file {sha256} was replaced in the store while it was copied")
             continue
         if not ok:
             target.unlink()
