@@ -15,6 +15,11 @@ When the last byte arrives the upload completes in the same request: the same ch
 named officers and task, recusal, the equipment ledger, the content against its declared type and extension — then
 the file is installed in the evidence store and recorded (row and ``evidence_uploaded`` event with its sha256).
 A completion refused by a rule keeps the bytes: an empty PATCH at the final offset tries again.
+
+Every later request on an upload re-applies the checks of its creation (:func:`recheck`, after the case access that
+api/evidence/uploads.py checks), so an upload is no key to a case its uploader may no longer work. A user holds at
+most ``EVIDENCE_UPLOAD_MAX_OPEN`` open (unfinished, unexpired) uploads declaring at most
+``EVIDENCE_UPLOAD_MAX_OPEN_BYTES`` together, so nobody reserves unbounded disk.
 """
 from __future__ import annotations
 
