@@ -133,6 +133,10 @@ class Config:
     #: the task page sends a file larger than this as a resumable tus upload in chunks of this size (bytes;
     #: default 8 MiB); a smaller file goes in one request
     EVIDENCE_CHUNK_BYTES = int(os.environ.get("SANXIANG_EVIDENCE_CHUNK_BYTES", str(8 << 20)))
+    #: a user's open (unfinished, unexpired) resumable uploads: at most this many (429 beyond) and at most this
+    #: many declared bytes together (413 beyond; default 128 GiB); 0 lifts a cap
+    EVIDENCE_UPLOAD_MAX_OPEN = int(os.environ.get("SANXIANG_EVIDENCE_UPLOAD_MAX_OPEN", "5"))
+    EVIDENCE_UPLOAD_MAX_OPEN_BYTES = int(os.environ.get("SANXIANG_EVIDENCE_UPLOAD_MAX_OPEN_BYTES", str(128 << 30)))
     #: media types accepted as evidence (each is checked against the file's magic bytes)
     EVIDENCE_MEDIA_TYPES = [
         "image/jpeg", "image/png", "video/mp4", "video/quicktime", "audio/mpeg", "audio/mp4", "audio/wav",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import mimetypes
 import unicodedata
+from pathlib import Path
 from urllib.parse import quote
 
 from flask import Response, current_app, jsonify, request, send_file
@@ -62,14 +63,26 @@ def _bad_range(exc: RequestedRangeNotSatisfiable):
     return jsonify(body), 416, headers
 
 
-def _send_object(sha256: str, media_type: str, name: str) -> Response:
-    """The object store's bytes as ``send_file`` would serve a file: streamed, conditional, Range → 206."""
-    reader = evidence_store.store().open(sha256)
+def _send_object(reader, sha256: str, media_type: str, name: str) -> Response:
+    """The object store's bytes as ``send_file`` would serve a file: streamed, conditional, Range → 206.
+
+    ``reader`` is pinned to the object whose hash the read checked; its first GET is sent before the response is
+    returned, so an object replaced since the check is refused (409) with nothing of it served, and one replaced
+    later fails the stream rather than be read (the ETag/version pin).
+    """
     response = Response(wrap_file(request.environ, reader), mimetype=media_type, direct_passthrough=True)
     response.content_length = reader.length
     response.headers.set("Content-Disposition", "inline", **_disposition(name))  # as send_file names a file
     response.set_etag(sha256)
-    return response.make_conditional(request.environ, accept_ranges=True, complete_length=reader.length)
+    response = response.make_conditional(request.environ, accept_ranges=True, complete_length=reader.length)
+    if request.method != "HEAD" and response.status_code in (200, 206):
+        try:
+            reader.start()
+        except (evidence_store.ObjectChanged, FileNotFoundError):
+            reader.close()
+            raise StateConflict(f"evidence file {sha256} changed in the store after its sha256 was checked; it "
+                                "is not served, the read was logged, tell the administrator") from None
+    return response
 
 
 def _disposition(name: str) -> dict[str, str]:
@@ -117,7 +130,7 @@ class EvidenceFile(MethodView):
         sha256 = sha256.lower()
         for attempt in range(READ_RETRIES):
             try:
-                path, item, problem = service.read_evidence(sha256, current_user(), request.headers.get("Range"),
+                source, item, problem = service.read_evidence(sha256, current_user(), request.headers.get("Range"),
                                                             args.get("instance_id"), client_addr())
                 db.session.commit()
                 break
@@ -133,10 +146,11 @@ class EvidenceFile(MethodView):
             raise StateConflict(f"evidence file {sha256} no longer matches its sha256; it is not served, "
                                 "the read was logged, tell the administrator")
         name = item.filename or sha256 + (mimetypes.guess_extension(item.media_type) or "")
-        if path is not None:
-            response = send_file(path, mimetype=item.media_type, conditional=True, etag=sha256, download_name=name)
+        if isinstance(source, Path):
+            response = send_file(source, mimetype=item.media_type, conditional=True, etag=sha256,
+                                 download_name=name)
         else:
-            response = _send_object(sha256, item.media_type, name)
+            response = _send_object(source, sha256, item.media_type, name)
         response.cache_control.private = True
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response

@@ -18,6 +18,7 @@ from engine.errors import StateConflict
 from .. import permissions
 from ..blueprint import Blueprint
 from ..errors import BadRequest, error_body
+from ..models import User
 from ..security import client_addr, current_user
 from ..services import resumable
 from ..services.resumable import TUS_EXTENSIONS, TUS_VERSION, TusError, Upload
@@ -69,6 +70,21 @@ def _state_headers(upload: Upload) -> dict[str, str]:
     return headers
 
 
+def _upload(upload_id: str, user: User) -> Upload:
+    """The caller's upload, if they may still work its case: every request on an upload re-applies the checks of
+    its creation — the case access of POST (organisation scope, role, case membership), then, while unfinished,
+    the upload rules (the case still open, recusal, the named officers, the equipment ledger).
+
+    Raises:
+        NotFound: no such upload, another's, expired, or its case now outside the caller's reach. RuleViolation:
+        403. StateConflict: 409 the case is closed (an unfinished upload).
+    """
+    upload = resumable.get(upload_id, user)
+    permissions.open_case(upload.instance_id, "evidence.upload")
+    resumable.recheck(upload, user)
+    return upload
+
+
 def _location(upload: Upload) -> str:
     return f"/api/v1/evidence/uploads/{upload.id}"
 
@@ -104,8 +120,10 @@ class Uploads(MethodView):
 class UploadResource(MethodView):
     def head(self, upload_id: str):
         """The upload's offset (tus): `Upload-Offset`, `Upload-Length`, `Upload-Metadata`; once recorded also
-        `Evidence-Id` and `Evidence-Sha256`. Only its uploader sees it (404 for anyone else)."""
-        upload = resumable.get(upload_id, current_user())
+        `Evidence-Id` and `Evidence-Sha256`. Only its uploader sees it (404 for anyone else), and only while they
+        may still work its case: every request on an upload re-applies its creation's checks (404 another bureau's
+        case, 403 role / case access / recusal, 409 the case closed — an unfinished upload only)."""
+        upload = _upload(upload_id, current_user())
         headers = _state_headers(upload)
         if upload.metadata:
             headers["Upload-Metadata"] = _encode_metadata(upload.metadata)
@@ -114,7 +132,7 @@ class UploadResource(MethodView):
     def get(self, upload_id: str):
         """The upload's state as JSON (not part of tus): `id`, `instance_id`, `length`, `offset`, `complete`,
         `evidence_id`, `sha256`, `expires_at`, `url` (the file's download once recorded)."""
-        upload = resumable.get(upload_id, current_user())
+        upload = _upload(upload_id, current_user())
         body: dict[str, Any] = {
             "id": upload.id, "instance_id": upload.instance_id, "length": upload.length, "offset": upload.offset,
             "complete": upload.offset == upload.length, "evidence_id": upload.evidence_id, "sha256": upload.sha256,
@@ -130,15 +148,14 @@ class UploadResource(MethodView):
         the rule that refuses it (the bytes are kept: an empty PATCH at the end tries again). 409 wrong offset or
         a concurrent PATCH; 413 past the length; 415 other content type; 460 checksum mismatch."""
         user = current_user()
-        upload = resumable.get(upload_id, user)
-        permissions.open_case(upload.instance_id, "evidence.upload")
+        upload = _upload(upload_id, user)
         resumable.check_version(request.headers.get("Tus-Resumable"))
         if request.mimetype != OFFSET_TYPE:
             raise TusError(415, f"Content-Type must be {OFFSET_TYPE}", {"Content-Type": [f"must be {OFFSET_TYPE}"]})
         offset = resumable.parse_offset(request.headers.get("Upload-Offset"))
         checksum = resumable.parse_checksum(request.headers.get("Upload-Checksum"))
         with resumable.writing(upload):
-            upload = resumable.get(upload_id, user)  # as it is now that this request holds it
+            upload = _upload(upload_id, user)  # as it is now that this request holds it
             request.max_content_length = upload.length - upload.offset
             if upload.offset < upload.length or request.content_length:
                 resumable.append(upload, offset, request.stream, checksum)
@@ -150,7 +167,7 @@ class UploadResource(MethodView):
 
     def delete(self, upload_id: str):
         """Forget the upload and the bytes received (tus termination); an evidence item it recorded stays."""
-        upload = resumable.get(upload_id, current_user())
+        upload = _upload(upload_id, current_user())
         with resumable.writing(upload):
             resumable.terminate(upload)
         return Response(status=204)

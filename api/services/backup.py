@@ -15,15 +15,18 @@ was committed is in both; an upload committed after the snapshot is in neither. 
 copied; a file missing or altered in the store is reported and the backup fails (exit 1), so a damaged store is
 noticed when it is backed up, not when it is restored.
 
-A restore refuses a database that has any table, checks every file of the backup against the manifest, installs
-the evidence files into the configured store (either backend), then loads the database (PostgreSQL:
-``pg_restore --single-transaction``). Run ``flask --app api audit verify --all`` afterwards.
+A restore refuses a database that has any table, then a manifest that is not valid (unreadable, of another
+format, malformed, or recording problems of the backup itself) and a backup whose files differ from the manifest (a
+listed file missing or of another size or sha256, an unlisted file in ``evidence/``) — all before anything is
+installed or loaded; then it installs the evidence files into the configured store (either backend, each re-hashed
+again as it is copied), then loads the database (PostgreSQL: ``pg_restore --single-transaction``). Run ``flask --app api audit verify --all`` afterwards.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import tempfile
@@ -39,11 +42,12 @@ from engine.errors import StateConflict
 from ..extensions import db
 from ..models.types import utc_iso, utcnow
 from ..schema import VERSION_TABLE
-from .evidence_store import CHUNK, key_of, staging_dir, store
+from .evidence_store import CHUNK, ObjectChanged, key_of, staging_dir, store
 
 FORMAT = "sanxiang-backup/1"
 MANIFEST = "manifest.json"
 DUMPS = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass
@@ -156,7 +160,12 @@ def _backup(folder: Path) -> Report:
             with evidence.open(sha256) as source:
                 size, ok = _copy_verified(source, target, sha256)
         except FileNotFoundError:
+            target.unlink(missing_ok=True)
             report.problems.append(f"evidence file {sha256} is missing from the store")
+            continue
+        except ObjectChanged:
+            target.unlink(missing_ok=True)
+            report.problems.append(f"evidence file {sha256} was replaced in the store while it was copied")
             continue
         if not ok:
             target.unlink()
@@ -175,25 +184,105 @@ def _backup(folder: Path) -> Report:
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
+    """The backup's manifest, if it is one this release writes and every field of it is well formed.
+
+    Raises:
+        StateConflict: naming ``manifest.json``: unreadable, not JSON, of another format, malformed, or recording
+            problems of the backup itself (a backup that exited 1 is incomplete).
+    """
+    path = folder / MANIFEST
     try:
-        manifest = json.loads((folder / MANIFEST).read_text())
+        manifest = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise StateConflict(f"{folder} holds no readable {MANIFEST} ({exc}); it is not a complete backup") from exc
-    if manifest.get("format") != FORMAT:
-        raise StateConflict(f"{folder / MANIFEST} is of format {manifest.get('format')!r}, not {FORMAT}")
+        raise StateConflict(f"{path} is missing or not readable JSON ({exc}); it is not a complete backup") from exc
+    problems = _manifest_problems(manifest)
+    if problems:
+        raise StateConflict(f"{path} is not a valid backup manifest: " + "; ".join(problems[:10]))
     return manifest
 
 
+def _is_sha256(value: Any) -> bool:
+    return isinstance(value, str) and SHA256.match(value) is not None
+
+
+def _manifest_problems(manifest: Any) -> list[str]:
+    if not isinstance(manifest, dict):
+        return ["it is not a JSON object"]
+    if manifest.get("format") != FORMAT:
+        # the only format there is; an older or newer one is refused, not guessed at
+        return [f"its format is {manifest.get('format')!r}, not {FORMAT!r} (restore it with the release that made it)"]
+    problems = []
+    database = manifest.get("database")
+    if not isinstance(database, dict):
+        problems.append("database: an object is required")
+    else:
+        kind = database.get("kind")
+        if kind not in DUMPS:
+            problems.append(f"database.kind: {str(kind)[:40]!r} is not one of {', '.join(DUMPS)}")
+        elif database.get("file") != DUMPS[kind]:
+            problems.append(f"database.file: {str(database.get('file'))[:80]!r} is not {DUMPS[kind]!r}")
+        if not _is_sha256(database.get("sha256")):
+            problems.append("database.sha256: the dump's sha256 (64 lower-case hex digits) is required")
+    evidence = manifest.get("evidence")
+    if not isinstance(evidence, list):
+        problems.append("evidence: a list is required")
+    else:
+        seen: set[str] = set()
+        for index, entry in enumerate(evidence):
+            size = entry.get("size") if isinstance(entry, dict) else None
+            if not isinstance(entry, dict) or not _is_sha256(entry.get("sha256")) or type(size) is not int \
+                    or size < 0:
+                problems.append(f"evidence[{index}]: sha256 (64 lower-case hex digits) and size (bytes) are required")
+            elif entry["sha256"] in seen:
+                problems.append(f"evidence[{index}]: {entry['sha256']} is listed twice")
+            else:
+                seen.add(entry["sha256"])
+    recorded = manifest.get("problems", [])
+    if not isinstance(recorded, list):
+        problems.append("problems: a list is required")
+    elif recorded:
+        problems.append("the backup recorded problems when it was made, so it is incomplete: "
+                        + "; ".join(str(p)[:200] for p in recorded[:5]))
+    return problems
+
+
 def _check_files(folder: Path, manifest: dict[str, Any]) -> list[str]:
+    """Every file of the backup against the manifest (re-hashed, streaming): a listed file missing, not a
+    regular file, of another size or hash, or a file in the evidence part that the manifest does not list."""
     problems = []
     dump = folder / manifest["database"]["file"]
-    if not dump.is_file() or _file_sha256(dump) != manifest["database"]["sha256"]:
-        problems.append(f"{dump.name} is missing or does not match the manifest")
+    if dump.is_symlink() or not dump.is_file():
+        problems.append(f"{dump.name} is missing from the backup")
+    elif _file_sha256(dump) != manifest["database"]["sha256"]:
+        problems.append(f"{dump.name} does not match its sha256 in the manifest")
+    evidence = folder / "evidence"
+    listed = {key_of(entry["sha256"]) for entry in manifest["evidence"]}
     for entry in manifest["evidence"]:
-        path = folder / "evidence" / key_of(entry["sha256"])
-        if not path.is_file() or path.stat().st_size != entry["size"]:
-            problems.append(f"evidence file {entry['sha256']} is missing from the backup or of another size")
+        path = evidence / key_of(entry["sha256"])
+        if path.is_symlink() or not path.is_file():
+            problems.append(f"evidence file {entry['sha256']} is missing from the backup")
+        elif path.stat().st_size != entry["size"]:
+            problems.append(f"evidence file {entry['sha256']} is of another size ({path.stat().st_size} bytes) "
+                            f"than the manifest's {entry['size']}")
+        elif _file_sha256(path) != entry["sha256"]:
+            problems.append(f"evidence file {entry['sha256']} does not match its sha256")
+    if evidence.is_symlink():
+        problems.append("evidence/ is a symbolic link, not a folder of the backup")
+    elif evidence.is_dir():
+        for path in sorted(evidence.rglob("*")):
+            relative = path.relative_to(evidence).as_posix()
+            if (path.is_symlink() or not path.is_dir()) and relative not in listed:
+                problems.append(f"evidence/{relative} is not listed in the manifest")
     return problems
+
+
+def check_backup(folder: Path) -> list[str]:
+    """The problems of a backup folder: its files against its manifest (empty: it may be restored).
+
+    Raises:
+        StateConflict: the manifest is not valid (see :func:`_read_manifest`).
+    """
+    return _check_files(folder, _read_manifest(folder))
 
 
 def _restore_evidence(folder: Path, manifest: dict[str, Any]) -> tuple[int, int]:
@@ -232,9 +321,12 @@ def restore(folder: Path) -> Report:
     if tables:
         raise StateConflict(f"the database is not empty ({len(tables)} tables, e.g. {sorted(tables)[0]}); "
                             "restore only onto a new, empty database")
+    # every file is checked (and re-hashed) before anything is installed or loaded: a damaged or tampered backup
+    # leaves the target database and evidence store as they were
     problems = _check_files(folder, manifest)
     if problems:
-        raise StateConflict("the backup is damaged: " + "; ".join(problems[:10]))
+        raise StateConflict(f"the backup {folder} is damaged or was altered, nothing was restored: "
+                            + "; ".join(problems[:10]))
     report = Report(folder, kind, manifest["database"]["revision"])
     report.evidence_files, report.evidence_bytes = _restore_evidence(folder, manifest)
     dump = folder / manifest["database"]["file"]

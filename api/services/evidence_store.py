@@ -39,6 +39,12 @@ class EvidenceStore(Protocol):
     def open(self, sha256: str) -> IO[bytes]:
         """A seekable binary reader of the stored bytes. Raises FileNotFoundError when absent."""
 
+    def open_checked(self, sha256: str) -> tuple[str | None, IO[bytes] | None]:
+        """(problem, reader): the stored object checked (as :meth:`problem_cached`) and, when it passed, a reader
+        of that same object — never of one put in its place after the check. (``"missing"``/``"altered"``, None)
+        otherwise.
+        """
+
     def size(self, sha256: str) -> int:
         """The stored size in bytes. Raises FileNotFoundError when absent."""
 
@@ -126,6 +132,10 @@ class FileStore:
     def open(self, sha256: str) -> IO[bytes]:
         return open(self.path(sha256), "rb")
 
+    def open_checked(self, sha256: str) -> tuple[str | None, IO[bytes] | None]:
+        problem = self.problem_cached(sha256)
+        return (problem, None) if problem else (None, self.open(sha256))
+
     def size(self, sha256: str) -> int:
         return self.path(sha256).stat().st_size
 
@@ -152,20 +162,47 @@ class S3Store:
                 return None
             raise
 
-    def problem(self, sha256: str) -> str | None:
+    def _reader(self, sha256: str, head: dict[str, Any]) -> _RangedReader:
+        """A reader of exactly the object ``head`` described: every GET carries its ETag (``IfMatch``) and, in a
+        versioned bucket, its ``VersionId``, so an object put in its place later is never read."""
+        pin = {"IfMatch": head["ETag"]}
+        if head.get("VersionId") and head["VersionId"] != "null":
+            pin["VersionId"] = head["VersionId"]
+        return _RangedReader(self.client, self.bucket, self.key(sha256), int(head["ContentLength"]), pin)
+
+    def _hash_problem(self, sha256: str, head: dict[str, Any]) -> str | None:
+        """The object ``head`` described, re-hashed: None, ``"altered"``, or ``"missing"`` (it is gone, or was
+        replaced since ``head``: then the recorded bytes are no longer what the key holds)."""
         try:
-            with self.open(sha256) as fh:
+            with self._reader(sha256, head) as fh:
                 return None if hash_stream(fh) == sha256 else "altered"
+        except ObjectChanged:
+            return "altered"
         except FileNotFoundError:
             return "missing"
 
+    def problem(self, sha256: str) -> str | None:
+        head = self._head(sha256)
+        return "missing" if head is None else self._hash_problem(sha256, head)
+
     def problem_cached(self, sha256: str) -> str | None:
+        return self._checked(sha256)[0]
+
+    def _checked(self, sha256: str) -> tuple[str | None, dict[str, Any] | None]:
         head = self._head(sha256)
         if head is None:
             _verified.pop(("s3", sha256), None)
-            return "missing"
+            return "missing", None
+        # the signature cached is the one of the object hashed (the hash is pinned to this head's ETag): an
+        # object swapped in between the HEAD and the hash cannot be remembered as verified
         signature = (head.get("ETag"), head.get("ContentLength"), str(head.get("LastModified")))
-        return _cached(("s3", sha256), signature, lambda: self.problem(sha256))
+        return _cached(("s3", sha256), signature, lambda: self._hash_problem(sha256, head)), head
+
+    def open_checked(self, sha256: str) -> tuple[str | None, IO[bytes] | None]:
+        problem, head = self._checked(sha256)
+        if problem or head is None:
+            return problem or "missing", None
+        return None, self._reader(sha256, head)
 
     def install(self, staged: Path, sha256: str) -> None:
         if self._head(sha256) is None:
@@ -180,7 +217,7 @@ class S3Store:
         head = self._head(sha256)
         if head is None:
             raise FileNotFoundError(self.key(sha256))
-        return _RangedReader(self.client, self.bucket, self.key(sha256), int(head["ContentLength"]))
+        return self._reader(sha256, head)
 
     def size(self, sha256: str) -> int:
         head = self._head(sha256)
@@ -198,13 +235,20 @@ def _transfer_config() -> Any:
     return TransferConfig(multipart_threshold=8 << 20, multipart_chunksize=16 << 20, max_concurrency=4)
 
 
+class ObjectChanged(OSError):
+    """The object under a key is no longer the one a reader was pinned to (it was replaced or removed)."""
+
+
 class _RangedReader(io.RawIOBase):
     """A seekable reader of one object: each read is a ranged GET of at most what was asked for, so serving
-    a Range of a multi-GB recording fetches only that range."""
+    a Range of a multi-GB recording fetches only that range. Every GET carries ``pin`` (``IfMatch`` the ETag
+    seen, and ``VersionId`` in a versioned bucket): a replaced object fails the read (:class:`ObjectChanged`)
+    instead of being read in place of the one pinned."""
 
-    def __init__(self, client: Any, bucket: str, key: str, length: int) -> None:
+    def __init__(self, client: Any, bucket: str, key: str, length: int, pin: dict[str, str] | None = None) -> None:
         super().__init__()
         self.client, self.bucket, self.key, self.length, self.pos = client, bucket, key, length, 0
+        self.pin = pin or {}
         self._body: Any = None
         self._body_pos = -1
 
@@ -223,12 +267,29 @@ class _RangedReader(io.RawIOBase):
         return self.pos
 
     def _stream_at(self, pos: int) -> Any:
+        from botocore.exceptions import ClientError
+
         if self._body is None or self._body_pos != pos:
             if self._body is not None:
                 self._body.close()
-            answer = self.client.get_object(Bucket=self.bucket, Key=self.key, Range=f"bytes={pos}-")
+                self._body = None
+            try:
+                answer = self.client.get_object(Bucket=self.bucket, Key=self.key, Range=f"bytes={pos}-", **self.pin)
+            except ClientError as exc:
+                code = str(exc.response.get("Error", {}).get("Code"))
+                if code in ("PreconditionFailed", "412"):
+                    raise ObjectChanged(f"{self.key} was replaced since it was checked") from None
+                if code in ("NoSuchKey", "404", "NotFound", "NoSuchVersion"):
+                    raise FileNotFoundError(self.key) from None
+                raise
             self._body, self._body_pos = answer["Body"], pos
         return self._body
+
+    def start(self) -> None:
+        """Send the GET at the current position now (before a response is committed): raises
+        :class:`ObjectChanged` or FileNotFoundError while a clean refusal can still be answered."""
+        if self.pos < self.length:
+            self._stream_at(self.pos)
 
     def readinto(self, buffer: Any) -> int:
         if self.pos >= self.length:

@@ -15,6 +15,11 @@ When the last byte arrives the upload completes in the same request: the same ch
 named officers and task, recusal, the equipment ledger, the content against its declared type and extension — then
 the file is installed in the evidence store and recorded (row and ``evidence_uploaded`` event with its sha256).
 A completion refused by a rule keeps the bytes: an empty PATCH at the final offset tries again.
+
+Every later request on an upload re-applies the checks of its creation (:func:`recheck`, after the case access that
+api/evidence/uploads.py checks), so an upload is no key to a case its uploader may no longer work. A user holds at
+most ``EVIDENCE_UPLOAD_MAX_OPEN`` open (unfinished, unexpired) uploads declaring at most
+``EVIDENCE_UPLOAD_MAX_OPEN_BYTES`` together, so nobody reserves unbounded disk.
 """
 from __future__ import annotations
 
@@ -233,18 +238,68 @@ def evidence_meta(metadata: dict[str, str]) -> dict[str, Any]:
 # --- the uploads ---------------------------------------------------------------------------------------------------
 
 def create(instance_id: int, length: int, metadata: dict[str, str], user: User) -> Upload:
-    """Start an upload after the rules an upload must pass (applied again when it completes)."""
+    """Start an upload after the rules an upload must pass (applied again on every later request and when it
+    completes), within the user's cap of open uploads.
+
+    Raises:
+        see :func:`evidence.admit`; TusError: 429 the user has EVIDENCE_UPLOAD_MAX_OPEN open uploads, 413 this
+        one would take their open uploads' declared bytes past EVIDENCE_UPLOAD_MAX_OPEN_BYTES.
+    """
     meta = evidence_meta(metadata)
     evidence.admit(instance_id, meta, user)
     sweep()
-    upload = Upload(secrets.token_hex(16), instance_id, user.username, length, metadata, utc_iso(utcnow()))
-    upload.part.touch(exist_ok=False)
-    upload.save()
+    with _creating():  # the count and the new upload are one step: concurrent creations cannot both pass the cap
+        _check_cap(user, length)
+        upload = Upload(secrets.token_hex(16), instance_id, user.username, length, metadata, utc_iso(utcnow()))
+        upload.part.touch(exist_ok=False)
+        upload.save()
     return upload
 
 
+@contextlib.contextmanager
+def _creating() -> Iterator[None]:
+    """Hold the uploads folder's creation lock (blocking: a creation is a moment's work)."""
+    fd = os.open(staging_dir("uploads") / "creation.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def open_uploads(username: str) -> list[Upload]:
+    """The user's uploads still receiving bytes: not finished into evidence and not expired."""
+    now, found = datetime.now(UTC), []
+    for info in staging_dir("uploads").glob("*.json"):
+        upload = _load(info.stem)
+        if (upload is not None and upload.owner == username and upload.evidence_id is None
+                and upload.expires_at() >= now):
+            found.append(upload)
+    return found
+
+
+def _check_cap(user: User, length: int) -> None:
+    config = current_app.config
+    max_open, max_bytes = config.get("EVIDENCE_UPLOAD_MAX_OPEN"), config.get("EVIDENCE_UPLOAD_MAX_OPEN_BYTES")
+    held = open_uploads(user.username)
+    if max_open and len(held) >= int(max_open):
+        message = (f"{user.username} has {len(held)} open uploads, the most allowed ({max_open}): finish or "
+                   "terminate (DELETE) one first")
+        raise TusError(429, message, {"uploads": [message]})
+    declared = sum(u.length for u in held)
+    if max_bytes and declared + length > int(max_bytes):
+        message = (f"the open uploads of {user.username} would declare {declared + length} bytes, more than the "
+                   f"{max_bytes} allowed: finish or terminate (DELETE) one first")
+        raise TusError(413, message, {"Upload-Length": [message]})
+
+
 def get(upload_id: str, user: User) -> Upload:
-    """The user's own upload (another's answers as a missing one)."""
+    """The user's own upload (another's answers as a missing one). The caller then applies :func:`recheck`
+    (api/evidence/uploads.py does, after the case access of ``permissions.open_case``).
+
+    Raises:
+        NotFound: no such upload, another's, or expired.
+    """
     upload = _load(upload_id)
     if upload is None or upload.owner != user.username:
         raise NotFound(f"no upload {upload_id[:64]}")
@@ -252,6 +307,19 @@ def get(upload_id: str, user: User) -> Upload:
         _remove(upload)
         raise NotFound(f"no upload {upload_id[:64]} (it expired)")
     return upload
+
+
+def recheck(upload: Upload, user: User) -> None:
+    """The rules the upload's creation passed, applied again while it is unfinished (:func:`evidence.admit`):
+    an uploader taken off the case, recused, or whose case ended is refused. A finished upload needs only the case
+    access checked by the caller.
+
+    Raises:
+        RuleViolation: 403 (role, recusal, equipment ledger, an officer not of the case). StateConflict: the case is
+        closed to new evidence. FormDataInvalid: the metadata no longer holds (an officer or task gone).
+    """
+    if upload.evidence_id is None:
+        evidence.admit(upload.instance_id, evidence_meta(upload.metadata), user)
 
 
 def _load(upload_id: str) -> Upload | None:

@@ -53,3 +53,38 @@ def run_cli(app, *args: str):
         result = app.test_cli_runner().invoke(args=list(args))
         db.session.remove()
     return result
+
+
+@contextmanager
+def backed_up_system(kind: str, folder: Path, name: str = "bk") -> Iterator[dict]:
+    """A source system of ``kind`` with a finished case (A/V evidence) and a checkpoint, its backup in
+    ``folder / "backup"``, and an empty target system (new databases named after ``name``, and evidence
+    folders)."""
+    from sqlalchemy import select
+
+    from api.cli import deploy_dirs, init_db, seed_demo
+    from api.models import EvidenceItem
+    from api.services.checkpoints import create_checkpoint
+    from tests.api.migration_support import app_on, close
+    from tests.api.walk import run_minor_case
+
+    with database(kind, folder, f"{name}_src") as src_url, database(kind, folder, f"{name}_dst") as dst_url:
+        source = app_on(src_url, EVIDENCE_DIR=str(folder / "src-evidence"))
+        target = app_on(dst_url, EVIDENCE_DIR=str(folder / "dst-evidence"))
+        try:
+            with source.app_context():
+                init_db()
+                deploy_dirs()
+                seed_demo()
+            iid = run_minor_case(own_api(source))
+            with source.app_context():
+                create_checkpoint()
+                db.session.commit()
+                shas = sorted(set(db.session.scalars(select(EvidenceItem.sha256))))
+                db.session.remove()
+            result = run_cli(source, "backup", str(folder / "backup"))
+            yield {"kind": kind, "folder": folder, "source": source, "target": target, "iid": iid, "shas": shas,
+                   "backup": folder / "backup", "result": result}
+        finally:
+            close(source)
+            close(target)

@@ -12,14 +12,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import inspect, select
 
-from api.cli import deploy_dirs, init_db, seed_demo
 from api.extensions import db
-from api.models import EvidenceItem
-from api.services.checkpoints import create_checkpoint
 from api.services.evidence_store import key_of
-from tests.api.backup_support import database, own_api, run_cli
+from tests.api.backup_support import backed_up_system, database, own_api, run_cli
 from tests.api.migration_support import app_on, close
-from tests.api.walk import run_minor_case
 
 
 def _rows(app) -> dict[str, list[tuple]]:
@@ -36,27 +32,8 @@ def _rows(app) -> dict[str, list[tuple]]:
 def backed_up(request, tmp_path_factory) -> Iterator[dict]:
     """A source system with a finished case and a checkpoint, its backup, and an empty target system."""
     kind = request.param
-    folder = tmp_path_factory.mktemp(f"backup-{kind}")
-    with database(kind, folder, "bk_src") as src_url, database(kind, folder, "bk_dst") as dst_url:
-        source = app_on(src_url, EVIDENCE_DIR=str(folder / "src-evidence"))
-        target = app_on(dst_url, EVIDENCE_DIR=str(folder / "dst-evidence"))
-        try:
-            with source.app_context():
-                init_db()
-                deploy_dirs()
-                seed_demo()
-            iid = run_minor_case(own_api(source))
-            with source.app_context():
-                create_checkpoint()
-                db.session.commit()
-                shas = sorted(set(db.session.scalars(select(EvidenceItem.sha256))))
-                db.session.remove()
-            result = run_cli(source, "backup", str(folder / "backup"))
-            yield {"kind": kind, "folder": folder, "source": source, "target": target, "iid": iid, "shas": shas,
-                   "backup": folder / "backup", "result": result}
-        finally:
-            close(source)
-            close(target)
+    with backed_up_system(kind, tmp_path_factory.mktemp(f"backup-{kind}")) as system:
+        yield system
 
 
 @pytest.fixture(scope="module")
