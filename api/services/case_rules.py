@@ -39,7 +39,7 @@ from engine.text import is_blank
 from ..extensions import db
 from ..models import Event, EvidenceItem, Instance, TaskRow, User
 from . import org_scope, rules, stage_rules
-from .gate import COLLECTIVE_KIND, is_collective, is_decision, is_review, values_set_in_history
+from .gate import COLLECTIVE_KIND, is_collective, is_decision, is_review, keys_ever_true
 from .recusal import (
     check_data_edit,
     check_named_officers,
@@ -232,7 +232,7 @@ def complex_case(instance: Instance, current: dict[str, Any]) -> bool:
     ``complex_case`` input: unticking the box or an admin edit does not undo it)."""
     if current.get("complex_case") is True:
         return True
-    return any(values.get("complex_case") is True for values in values_set_in_history(instance))
+    return "complex_case" in keys_ever_true(instance, ("complex_case",))
 
 
 def check_collective_binds(task: TaskRow, instance: Instance, submitted: dict[str, Any],

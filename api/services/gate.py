@@ -13,11 +13,11 @@
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select
+from sqlalchemy.dialects.postgresql import JSONB
 
 from engine import decision_text, decisions, proposal, runtime
 from engine.errors import FormDataInvalid, RuleViolation
@@ -139,19 +139,31 @@ def latest_approval(instance: Instance, kinds: tuple[str, ...] = (REVIEW_KIND, C
     return None
 
 
-def values_set_in_history(instance: Instance) -> Iterator[dict[str, Any]]:
-    """Every set of case values the history records: the start data, each completion's submission and
-    each admin edit's new values, oldest first."""
-    stmt = (select(Event.type, Event.data).where(Event.instance_id == instance.id, Event.type.in_(
-        ("instance_started", "task_completed", "data_edited"))).order_by(Event.seq))
-    for kind, data in db.session.execute(stmt):
-        data = data or {}
-        if kind == "task_completed":
-            yield data.get("submitted") or {}
-        elif kind == "data_edited":
-            yield {k: (v or {}).get("after") for k, v in (data.get("changes") or {}).items()}
-        else:
-            yield data.get("data") or {}
+#: where each kind of event records the case values it set (a key's value is read at this path + the key)
+_VALUE_PATHS = {"task_completed": lambda key: ("submitted", key), "data_edited": lambda key: ("changes", key, "after"),
+                "instance_started": lambda key: ("data", key)}
+
+
+def _is_true(path: tuple[str, ...]) -> Any:
+    """SQL: the event's data holds JSON ``true`` at ``path`` (SQLite's JSON_EXTRACT would read it as 1, like a
+    number 1, so the JSON type is asked there)."""
+    if db.engine.dialect.name == "sqlite":
+        return func.json_type(Event.data, "$." + ".".join(f'"{part}"' for part in path)) == "true"
+    return Event.data[path] == literal("true").cast(JSONB)
+
+
+def keys_ever_true(instance: Instance, keys: tuple[str, ...]) -> set[str]:
+    """The ``keys`` that some set of case values in the history — the start data, a completion's submission, an
+    admin edit's new values — set to true. The database reads the few values out of each event, so a long history
+    costs a short scan, not the decoding of every event's whole data."""
+    kinds = tuple(_VALUE_PATHS)
+    columns = [_is_true(_VALUE_PATHS[kind](key)) for key in keys for kind in kinds]
+    stmt = select(Event.type, *columns).where(Event.instance_id == instance.id, Event.type.in_(kinds))
+    found: set[str] = set()
+    for row in db.session.execute(stmt):
+        at = kinds.index(row[0])
+        found.update(key for i, key in enumerate(keys) if row[1 + i * len(kinds) + at])
+    return found
 
 
 def sticky_facts(instance: Instance, bundle: Any) -> dict[str, bool]:
@@ -163,10 +175,10 @@ def sticky_facts(instance: Instance, bundle: Any) -> dict[str, bool]:
         TaskRow.instance_id == instance.id, TaskRow.state == "completed")).all()
     if any(bundle.task_meta(pid, eid).properties.get("actKind") == HEARING_ACT for pid, eid in done):
         facts["hearing_held"] = True
-    for values in values_set_in_history(instance):
-        for fact, keys in STICKY_FACTS.items():
-            if any(values.get(k) is True for k in keys):
-                facts[fact] = True
+    ever = keys_ever_true(instance, tuple(key for keys in STICKY_FACTS.values() for key in keys))
+    for fact, keys in STICKY_FACTS.items():
+        if ever.intersection(keys):
+            facts[fact] = True
     return facts
 
 
