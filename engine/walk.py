@@ -302,6 +302,15 @@ def ordered_entries(workflow, entry: Callable[[Task], object | None]) -> list:  
                 around = _around(task, generation, callers, entry)
             if around is not None:
                 _, before, open_child, after = around
+                merged = False
+                while True:  # a chain of pass-throughs: remember it whole on its first task (path compression)
+                    inner = open_child.__dict__.get(_AROUND)
+                    if inner is None or inner[0] != generation:
+                        break
+                    before, open_child, after = before + inner[1], inner[2], inner[3] + after
+                    merged = True
+                if merged:
+                    task.__dict__[_AROUND] = (generation, before, open_child, after)
                 out.extend(before)
                 stack.append(after)
                 stack.append(open_child)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from engine import clock, proposal
 from engine.duties import DUTIES, DUTY_TEXT_KEYS, duty_keys, missing_duties
@@ -209,7 +209,10 @@ def latest_collective(instance: Instance, current: dict[str, Any] | None = None)
     ``current`` data — the latest earlier one that discussed exactly the same content (its recorded digest):
     a return and an identical re-proposal do not shake off what the heads decided. A discussion of
     different content neither binds nor counts (APL 57). None if there is none."""
-    stmt = (select(Event.data).where(Event.instance_id == instance.id, Event.type == "task_completed")
+    stmt = (select(Event.data).where(
+        Event.instance_id == instance.id, Event.type == "task_completed",
+        or_(Event.data["kind"].as_string().in_((PROPOSAL_KIND, COLLECTIVE_KIND)),  # only these rows matter
+            Event.data[("submitted", "collective_decision")].as_string().is_not(None)))
             .order_by(Event.seq.desc()))
     digest = proposal.digest(current) if current is not None else None
     crossed = False

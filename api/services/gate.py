@@ -130,8 +130,9 @@ def latest_approval(instance: Instance, kinds: tuple[str, ...] = (REVIEW_KIND, C
                     ) -> tuple[int, dict[str, Any]] | None:
     """The latest review or collective discussion of the case, as ``(seq, approval record)``."""
     stmt = (select(Event.seq, Event.data).where(Event.instance_id == instance.id, Event.type == "task_completed",
-                                                Event.role.in_(("legal_reviewer", "head")))
-            .order_by(Event.seq.desc()))
+                                                Event.role.in_(("legal_reviewer", "head")),
+                                                Event.data[("approval", "kind")].as_string().in_(kinds))
+            .order_by(Event.seq.desc()).limit(1))
     for seq, data in db.session.execute(stmt):
         approval = (data or {}).get("approval")
         if approval and approval.get("kind") in kinds:
@@ -298,7 +299,8 @@ def routed_back_to_review(instance: Instance, ready: list[runtime.ReadyTask]) ->
 def latest_decision_gate(instance: Instance) -> dict[str, Any] | None:
     """The gate record of the case's latest decision completion (None if it has none)."""
     stmt = (select(Event.data).where(Event.instance_id == instance.id, Event.type == "task_completed",
-                                     Event.role == "head").order_by(Event.seq.desc()))
+                                     Event.role == "head", Event.data["gate"].as_string().is_not(None))
+            .order_by(Event.seq.desc()))
     for (data,) in db.session.execute(stmt):
         if (data or {}).get("gate"):
             return data["gate"]

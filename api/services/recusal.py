@@ -40,8 +40,9 @@ def names(value: Any) -> list[str]:
 def recused_officers(instance: Instance) -> set[str]:
     """Everyone a recusal decision of the case's history took off it."""
     gone: set[str] = set()
-    stmt = select(Event.data).where(Event.instance_id == instance.id, Event.type == "task_completed")
-    for (data,) in db.session.execute(stmt):
+    stmt = select(Event.data).where(Event.instance_id == instance.id, Event.type == "task_completed",
+                                    Event.data[("submitted", "recusal_outcome")].as_string() == RECUSE)
+    for (data,) in db.session.execute(stmt):  # the database picks the recusals: a long history is a short scan
         submitted = (data or {}).get("submitted") or {}
         if submitted.get("recusal_outcome") != RECUSE:
             continue
