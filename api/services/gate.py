@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 
 from engine import decision_text, decisions, proposal, runtime
@@ -159,7 +159,8 @@ def keys_ever_true(instance: Instance, keys: tuple[str, ...]) -> set[str]:
     costs a short scan, not the decoding of every event's whole data."""
     kinds = tuple(_VALUE_PATHS)
     columns = [_is_true(_VALUE_PATHS[kind](key)) for key in keys for kind in kinds]
-    stmt = select(Event.type, *columns).where(Event.instance_id == instance.id, Event.type.in_(kinds))
+    stmt = select(Event.type, *columns).where(Event.instance_id == instance.id, Event.type.in_(kinds),
+                                              or_(*columns))  # the rows that set one
     found: set[str] = set()
     for row in db.session.execute(stmt):
         at = kinds.index(row[0])
@@ -172,10 +173,13 @@ def sticky_facts(instance: Instance, bundle: Any) -> dict[str, bool]:
     held when a hearing act (``actKind=hearing``) was completed; a case once flagged complex, or once
     found to involve a suspected crime, stays so — unticking a box or an admin edit does not undo them."""
     facts: dict[str, bool] = {}
-    done = db.session.execute(select(TaskRow.process_id, TaskRow.element_id).where(
-        TaskRow.instance_id == instance.id, TaskRow.state == "completed")).all()
-    if any(bundle.task_meta(pid, eid).properties.get("actKind") == HEARING_ACT for pid, eid in done):
-        facts["hearing_held"] = True
+    hearings = {key for key, meta in bundle.user_tasks.items() if meta.properties.get("actKind") == HEARING_ACT}
+    if hearings:  # only the rows of the diagram's hearing acts are read
+        done = db.session.execute(select(TaskRow.process_id, TaskRow.element_id).where(
+            TaskRow.instance_id == instance.id, TaskRow.state == "completed",
+            TaskRow.element_id.in_(sorted({eid for _, eid in hearings})))).all()
+        if any((pid, eid) in hearings for pid, eid in done):
+            facts["hearing_held"] = True
     ever = keys_ever_true(instance, tuple(key for keys in STICKY_FACTS.values() for key in keys))
     for fact, keys in STICKY_FACTS.items():
         if ever.intersection(keys):
