@@ -10,7 +10,7 @@ from sqlalchemy import select
 from engine import runtime
 from engine.errors import NotFound
 from engine.history import GENESIS, canonical_json, event_hash, verify_chain
-from engine.replay import Recorded, replay
+from engine.replay import Recorded, RecordedView, replay
 from engine.serializer import load_state
 from engine.snapshots import blob_ref, diff_views, state_view
 
@@ -142,7 +142,7 @@ def check_snapshots(events: list[Event]) -> tuple[list[dict[str, Any]], dict[str
             problems.append({"kind": "snapshot", "ref": ref, "seq": seqs[0] if seqs else None,
                              "problem": f"snapshot was altered (used by events {seqs})"})
         else:
-            values[ref] = json.loads(content)
+            values[ref] = content  # decoded only when a replayed view differs (see _view)
     return problems, values
 
 
@@ -363,10 +363,13 @@ def verify_streams(checkpoints: CheckpointAudit | None = None) -> list[dict[str,
     return [reports[name] for name in sorted(reports)]
 
 
-def _view(ev: Event, values: dict[str, Any]) -> dict[str, Any] | None:
+def _view(ev: Event, values: dict[str, str]) -> RecordedView | None:
+    """The event's recorded view by its refs (both blobs verified against their sha256 in check_snapshots)."""
     if not ev.state_ref or ev.state_ref not in values or ev.data_ref not in values:
         return None
-    return {"elements": values[ev.state_ref], "data": values[ev.data_ref]}
+    state_ref, data_ref = ev.state_ref, ev.data_ref
+    return RecordedView(state_ref, data_ref, lambda: {"elements": json.loads(values[state_ref]),
+                                                      "data": json.loads(values[data_ref])})
 
 
 def state_after(instance_id: int, seq: int) -> dict[str, Any]:
