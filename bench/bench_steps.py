@@ -95,7 +95,7 @@ class Walker:
 
         with self.app.app_context():
             instance = db.session.get(Instance, iid)
-            _, workflow = load_workflow(instance)
+            _, workflow = load_workflow(instance, for_update=False)  # a look: the case stays hot for the step
             state = dumps_state(workflow)
             db.session.remove()
         return state
