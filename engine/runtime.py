@@ -311,10 +311,22 @@ def rewind(workflow: BpmnWorkflow, element_id: str, views: bool = False) -> list
     target = max(done, key=lambda t: t.last_state_change)
     workflow.reset_from_task_id(target.id)
     workflow.completed = False  # SpiffWorkflow leaves it set after a reset
+    _forget_orphan_waiters(workflow)
     recorder = _StepRecorder(workflow, views)
     if views:
         recorder._add(StepRecord("rewound", element_id, target.task_spec.bpmn_name, target.workflow.spec.name, {}))
     return run_engine(workflow, views, recorder)
+
+
+def _forget_orphan_waiters(workflow: BpmnWorkflow) -> None:
+    """A reset drops the later branch from the tree but SpiffWorkflow's event manager keeps the timers and
+    catching events that waited there; the next timer refresh would fail on them. A cold load rebuilds the
+    manager from the tree, so forgetting them keeps a hot workflow like its stored copy."""
+    manager = workflow.event_manager
+    for task in list(manager.tasks.values()):
+        if task.workflow.tasks.get(task.id) is not task or (
+                task.workflow is not workflow and task.workflow not in workflow.subprocesses.values()):
+            manager.remove_task(task)
 
 
 def fire_timers(workflow: BpmnWorkflow, views: bool = False) -> list[StepRecord]:

@@ -285,3 +285,21 @@ def test_verify_by_hashes_passes_an_untampered_looping_history_and_fails_a_chang
     assert not result.ok
     assert result.problem["seq"] == target.seq
     assert f"element #{first_done}" in result.problem["problem"]
+
+
+def test_a_rewind_past_a_waiting_timer_leaves_no_orphan_timer_behind():
+    """Rewinding task_a while its boundary timer waits removes the timer's task from the tree; the engine must
+    forget it too (SpiffWorkflow's event manager kept it, and the next timer refresh failed on the orphan)."""
+    run = Driver("walk_xor_loop")
+    run.complete("task_a", again=True)
+    run.complete("task_a", again=True)  # the boundary timer of the open task_a waits now
+    waiting = list(run.workflow.event_manager.tasks.values())
+    assert waiting, "the reminder timer should be waiting"
+    run.rewind("task_a")
+    for task in run.workflow.event_manager.tasks.values():
+        assert task.workflow.tasks.get(task.id) is task, "an orphan timer stayed in the event manager"
+    run.later(2)  # refreshes the timers: must not fail
+    run.complete("task_a", again=False)
+    while "task_reminded" in run.ready():
+        run.complete("task_reminded")
+    assert "task_a" not in run.ready()
