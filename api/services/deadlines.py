@@ -54,17 +54,19 @@ def warning_of(obj: Any, open_field: str, open_value: str) -> str | None:
     return warning_for(_get(obj, "due_at"), org_id=_get(obj, "org_id"))
 
 
-def unknown_years(due_at: datetime | None, org_id: int | None = None) -> list[int]:
-    """The years from today to the deadline (Beijing dates) whose holidays nobody knows."""
+def unknown_years(due_at: datetime | None, org_id: int | None = None, cal: Any = None) -> list[int]:
+    """The years from today to the deadline (Beijing dates) whose holidays nobody knows (``cal``: the bureau's
+    calendar when the caller has it at hand)."""
     if due_at is None:
         return []
     due = (due_at if due_at.tzinfo else due_at.replace(tzinfo=UTC)).astimezone(clock.BEIJING).date()
-    return calendar(org_id).unknown_years(clock.today(), due)
+    return (cal or calendar(org_id)).unknown_years(clock.today(), due)
 
 
-def calendar_warning(due_at: datetime | None, lang: str = "en", org_id: int | None = None) -> str | None:
+def calendar_warning(due_at: datetime | None, lang: str = "en", org_id: int | None = None,
+                     cal: Any = None) -> str | None:
     """'calendar for 2027 not loaded' (zh: '2027年节假日安排未载入') when the deadline reaches such a year."""
-    years = unknown_years(due_at, org_id)
+    years = unknown_years(due_at, org_id, cal)
     if not years:
         return None
     return ("、" if lang == "zh" else "; ").join(message(y, lang) for y in years)
@@ -79,11 +81,12 @@ def calendar_warning_of(obj: Any, open_field: str, open_value: str, lang: str = 
     if isinstance(due, str):
         due = datetime.fromisoformat(due)
     org_id = _get(obj, "org_id")
-    flag = calendar_warning(due, lang, org_id)
+    cal = calendar(org_id) if due is not None else None
+    flag = calendar_warning(due, lang, org_id, cal)
     if flag or due is None:
         return flag
     due_year = (due if due.tzinfo else due.replace(tzinfo=UTC)).astimezone(clock.BEIJING).year
-    if not any(y <= due_year for y in calendar(org_id).loaded_years()):
+    if not any(y <= due_year for y in cal.loaded_years()):
         return None  # only a loaded year the deadline reaches can have been guessed (no query)
     instance_id = _get(obj, "instance_id") if open_field == "state" else _get(obj, "id")
     return recheck_warning(instance_id, due, lang)

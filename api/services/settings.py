@@ -332,10 +332,12 @@ def refresh() -> int:
     """The generation of this process's settings cache, after checking (at most every SETTINGS_RECHECK_SECONDS)
     whether another process changed a setting."""
     cache = _cache()
+    if g.get("_sx_settings_checked"):  # decided once per request (an inbox page asks for each of its rows)
+        return cache["generation"]
+    g._sx_settings_checked = True
     interval = current_app.config.get("SETTINGS_RECHECK_SECONDS", None if current_app.testing else 5.0)
     now = time.monotonic()
-    if interval is not None and not g.get("_sx_settings_checked") and now - cache["checked_at"] >= interval:
-        g._sx_settings_checked = True
+    if interval is not None and now - cache["checked_at"] >= interval:
         cache["checked_at"] = now
         marker = versions_marker()
         if cache["marker"] != marker:

@@ -79,7 +79,7 @@ def page_statement(user, state: str, scope: str, instance_id: int | None, limit:
 
 
 def inbox_rows_statement(user, tab: str, limit: int, narrow: Callable[[Select], Select] | None = None) -> Select:
-    """The web inbox's ready rows with their cases, at most ``limit``: ``mine`` (claimed by me) or claimable (my
+    """The web inbox's ready rows with their cases' process keys and titles, at most ``limit``: ``mine`` (claimed by me) or claimable (my
     roles, nobody's), each role read on its own; ``narrow`` adds the page's filters on ``TaskRow`` and ``Instance``
     (without filters the rows are found from the task rows alone, and joined to their cases for the page)."""
     visible = permissions.tasks_clause(user)  # built once, shared by every part
@@ -95,5 +95,7 @@ def inbox_rows_statement(user, tab: str, limit: int, narrow: Callable[[Select], 
     else:
         ids = union(per_role(list(user.roles or []), lambda role: rows((TaskRow.id,)).where(
             TaskRow.role == role, TaskRow.assignee.is_(None)), limit))
-    return order_by_due(select(TaskRow, Instance).join(Instance, Instance.id == TaskRow.instance_id)
+    # the page shows the case's process and title: those two columns, not the case row (its state and data)
+    return order_by_due(select(TaskRow, Instance.definition_key, Instance.title)
+                        .join(Instance, Instance.id == TaskRow.instance_id)
                         .where(TaskRow.id.in_(ids))).limit(limit)

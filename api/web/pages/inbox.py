@@ -86,8 +86,9 @@ def _task_rows(user, tab: str, filters: dict[str, str]) -> list[dict[str, Any]]:
     narrowed = filters["process"] or (filters["q"] and not masked)
     stmt = inbox_rows_statement(user, tab, LIMIT, narrow if narrowed else None)
     names = process_names()
+    language = lang()
     rows = []
-    for task, instance in db.session.execute(stmt).all():
+    for task, definition_key, case_title in db.session.execute(stmt).all():
         warning = warning_for(task.due_at, org_id=task.org_id)
         if not _deadline_ok(warning, filters["deadline"]):
             continue
@@ -95,13 +96,13 @@ def _task_rows(user, tab: str, filters: dict[str, str]) -> list[dict[str, Any]]:
         if masked and permissions.task_view(user, task) != "full":  # the same masked titles as GET /api/v1/tasks
             title = permissions.shown({"t": title}, "masked")["t"]
         if masked and filters["q"] and not _matches(
-                filters["q"], task.instance_id, title, permissions.shown({"t": instance.title}, "masked")["t"]):
+                filters["q"], task.instance_id, title, permissions.shown({"t": case_title}, "masked")["t"]):
             continue
         rows.append({"id": task.id, "name": task.name, "instance_id": task.instance_id, "title": title,
-                     "process": names.get(instance.definition_key, instance.definition_key),
+                     "process": names.get(definition_key, definition_key),
                      "role": role_label(task.role), "assignee": task.assignee, "warning": warning,
                      "due": local(task.due_at, "%Y-%m-%d"),
-                     "calendar_warning": calendar_warning_of(task, "state", "ready", lang())})
+                     "calendar_warning": calendar_warning_of(task, "state", "ready", language)})
     return rows
 
 
