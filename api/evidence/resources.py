@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import io
 import mimetypes
+import os
 import unicodedata
-from pathlib import Path
 from urllib.parse import quote
 
-from flask import Response, current_app, jsonify, request, send_file
+from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestedRangeNotSatisfiable, RequestEntityTooLarge
@@ -61,6 +62,17 @@ def _bad_range(exc: RequestedRangeNotSatisfiable):
     body = error_body(416, f"the range {request.headers.get('Range')!r} cannot be served from this file")
     headers = {"Content-Range": f"bytes */{exc.length}"} if exc.length is not None else {}
     return jsonify(body), 416, headers
+
+
+def _send_stored(file: io.BufferedReader, sha256: str, media_type: str, name: str) -> Response:
+    """A stored file through the handle its check read (never reopened by path), as ``send_file`` would serve
+    it: streamed, conditional, Range → 206."""
+    length = os.fstat(file.fileno()).st_size
+    response = Response(wrap_file(request.environ, file), mimetype=media_type, direct_passthrough=True)
+    response.content_length = length
+    response.headers.set("Content-Disposition", "inline", **_disposition(name))
+    response.set_etag(sha256)
+    return response.make_conditional(request.environ, accept_ranges=True, complete_length=length)
 
 
 def _send_object(reader, sha256: str, media_type: str, name: str) -> Response:
@@ -128,6 +140,7 @@ class EvidenceFile(MethodView):
     def get(self, args, sha256):
         """Download an evidence file (Range supported); every read is logged on the case's access stream."""
         sha256 = sha256.lower()
+        source = None
         for attempt in range(READ_RETRIES):
             try:
                 source, item, problem = service.read_evidence(sha256, current_user(), request.headers.get("Range"),
@@ -137,6 +150,9 @@ class EvidenceFile(MethodView):
             except IntegrityError:  # kept local: a retry. A concurrent read took the access stream's next seq;
                 # reads of one file do not conflict, so the read is retried on the new head instead of refused
                 db.session.rollback()
+                if source is not None:
+                    source.close()
+                    source = None
                 if attempt == READ_RETRIES - 1:
                     raise StateConflict("the access log is busy; retry the read") from None
         if problem == "missing":
@@ -146,9 +162,8 @@ class EvidenceFile(MethodView):
             raise StateConflict(f"evidence file {sha256} no longer matches its sha256; it is not served, "
                                 "the read was logged, tell the administrator")
         name = item.filename or sha256 + (mimetypes.guess_extension(item.media_type) or "")
-        if isinstance(source, Path):
-            response = send_file(source, mimetype=item.media_type, conditional=True, etag=sha256,
-                                 download_name=name)
+        if isinstance(source, io.BufferedReader):  # a stored file, opened before its check (evidence_store)
+            response = _send_stored(source, sha256, item.media_type, name)
         else:
             response = _send_object(source, sha256, item.media_type, name)
         response.cache_control.private = True

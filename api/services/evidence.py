@@ -382,12 +382,12 @@ def _readable(user: User, items: list[EvidenceItem]) -> list[EvidenceItem]:
 
 
 def read_evidence(sha256: str, user: User, range_header: str | None, instance_id: int | None,
-                  client_addr: str | None) -> tuple[Path | IO[bytes] | None, EvidenceItem, str | None]:
+                  client_addr: str | None) -> tuple[IO[bytes] | None, EvidenceItem, str | None]:
     """Log a read of the file on ``access:<instance_id>`` of every instance holding it (or only
     ``instance_id``); returns (source, an item, problem) where problem is None, "missing" or "altered" and source
-    is the file's path (file store), or on an object store a reader of exactly the object whose hash was checked
-    (pinned to its ETag/version: an object put in its place afterwards is never read through it; None with a
-    problem). No commit: the caller commits the log, then refuses a file with a problem.
+    is a reader of exactly the bytes whose hash was checked: the file opened before its check (file store), or the
+    object pinned to its ETag/version (object store) — a file or object put in its place afterwards is never read
+    through it; None with a problem. No commit: the caller commits the log, then refuses a file with a problem.
 
     Raises:
         RuleViolation: the user may not read evidence. NotFound: no such item (on that instance).
@@ -400,12 +400,7 @@ def read_evidence(sha256: str, user: User, range_header: str | None, instance_id
     if not items:
         raise NotFound(f"no evidence {sha256}" + (f" on instance {instance_id}" if instance_id else ""))
     items = _readable(user, items)
-    evidence_store = store()
-    path = evidence_store.local_path(sha256)
-    if path is not None:
-        problem, source = file_problem_cached(sha256), path
-    else:
-        problem, source = evidence_store.open_checked(sha256)
+    problem, source = store().open_checked(sha256)  # the reader of the very bytes that were checked
     for iid in sorted({i.instance_id for i in items}):
         data: dict[str, Any] = {"sha256": sha256, "range": range_header,
                                 "evidence_ids": [i.id for i in items if i.instance_id == iid]}

@@ -133,8 +133,30 @@ class FileStore:
         return open(self.path(sha256), "rb")
 
     def open_checked(self, sha256: str) -> tuple[str | None, IO[bytes] | None]:
-        problem = self.problem_cached(sha256)
-        return (problem, None) if problem else (None, self.open(sha256))
+        """The file opened first, then checked through that same handle (its fstat for the cache, its bytes for
+        the hash): a file renamed over the path after the check is never the one served."""
+        key = ("file", sha256)
+        try:
+            fh = open(self.path(sha256), "rb")  # noqa: SIM115 - handed to the caller, who serves and closes it
+        except OSError:
+            _verified.pop(key, None)
+            return "missing", None
+        try:
+            st = os.fstat(fh.fileno())
+
+            def check() -> str | None:
+                problem = None if hash_stream(fh) == sha256 else "altered"
+                fh.seek(0)
+                return problem
+
+            problem = _cached(key, (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns), check)
+        except OSError:
+            fh.close()
+            return "missing", None
+        if problem:
+            fh.close()
+            return problem, None
+        return None, fh
 
     def size(self, sha256: str) -> int:
         return self.path(sha256).stat().st_size
