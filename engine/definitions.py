@@ -164,7 +164,7 @@ def load_catalog(files: dict[str, bytes], lint: Collection[str] | None = None) -
     Raises:
         DefinitionInvalid: listing every problem (syntax, schema, structure, lint).
     """
-    from .lint import lint_catalog  # local import: lint needs Catalog
+    from .lint import lint_catalog, lint_message_events  # local import: lint needs Catalog
 
     bag = ErrorBag()
     catalog = Catalog(files=dict(files))
@@ -198,6 +198,10 @@ def load_catalog(files: dict[str, bytes], lint: Collection[str] | None = None) -
             _spiff_problem(exc, catalog.trees, bag)
             continue
         _index(filename, kind, tree, catalog, bag)
+    bag.raise_if_any()
+    for filename, tree in catalog.trees.items():  # what the parser would get wrong or fail on unhelpfully
+        if not filename.endswith(".dmn"):
+            lint_message_events(catalog, filename, tree, bag)
     bag.raise_if_any()
     for process_id in catalog.processes:
         try:

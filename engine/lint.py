@@ -11,7 +11,8 @@
   head's lane, a user task whose form records ``decision`` carries ``kind=decision``,
   and no script sets ``decision``;
 * on-site acts (APL 55, docs/DOMAIN.md §1.2): a user task whose form collects the on-site duties
-  (``duty_*`` keys) is an enforcement act and carries an ``actKind``.
+  (``duty_*`` keys) is an enforcement act and carries an ``actKind``;
+* every message event names a message the file defines (else it would run as a plain event).
 """
 from __future__ import annotations
 
@@ -168,6 +169,22 @@ def _lint_scripted_decisions(catalog: Catalog, file: str, tree: etree._ElementTr
             bag.add(file, _owner_id(el), el.sourceline,
                     f"a script sets '{DECISION_KEY}': decisions are made by the head in a decision task after "
                     "the legal review, never by a script (APL 58)")
+
+
+def lint_message_events(catalog: Catalog, file: str, tree: etree._ElementTree, bag: ErrorBag) -> None:
+    """A message event needs its message: without a ``messageRef`` to a ``bpmn:message`` of the file, the parser
+    makes it a plain event, which runs on at once instead of waiting for (or sending) the message, and a
+    ``messageRef`` to nothing fails inside SpiffWorkflow's parser with an unhelpful TypeError — so
+    :func:`engine.definitions.load_catalog` runs this before it asks the parser for the processes."""
+    messages = {el.get("id") for el in tree.xpath("//bpmn:message", namespaces=NS)}
+    for el in tree.xpath("//bpmn:messageEventDefinition", namespaces=NS):
+        ref = el.get("messageRef")
+        event = el.getparent()
+        if not ref or ref not in messages:
+            what = f"names the message '{ref}', which the file does not define" if ref else "names no message"
+            bag.add(file, event.get("id") if event is not None else _owner_id(el), el.sourceline,
+                    f"the message event {what} (messageRef to a bpmn:message): it would run as a plain event "
+                    "without waiting for a message")
 
 
 def _lint_dmn(catalog: Catalog, file: str, tree: etree._ElementTree, bag: ErrorBag) -> None:

@@ -192,3 +192,36 @@ def test_every_lint_problem_is_reported_at_once(shipped_files):
         ("disclosure.bpmn", "task_publish", line_of(disclosure_text, "<bpmn:script>import os")),
     }
     assert {(p.file, p.element_id, p.line) for p in problems} == expected
+
+
+@pytest.mark.parametrize("definition", ['<bpmn:messageEventDefinition id="m_def"/>',
+                                        '<bpmn:messageEventDefinition id="m_def" messageRef="no_such_message"/>'])
+def test_a_message_event_without_its_message_is_refused_at_its_line(shipped_files, definition):
+    """SpiffWorkflow parses such an event as a plain one, which would not wait: the deploy names it instead."""
+    old = ('      <bpmn:timerEventDefinition id="timer_review_overdue_definition">\n'
+           '        <bpmn:timeDate xsi:type="bpmn:tFormalExpression">review_due + "T23:59:59+08:00"</bpmn:timeDate>\n'
+           '      </bpmn:timerEventDefinition>\n')
+    edit = Edit(shipped_files).replace("legal_review.bpmn", old, f"      {definition}\n")
+    problem = only(edit.problems(), "timer_review_overdue")
+    assert problem.file == "legal_review.bpmn"
+    assert problem.line == line_of(edit.text("legal_review.bpmn"), 'id="m_def"')
+    assert "message" in problem.message
+
+
+def test_a_message_event_with_its_message_passes_this_rule(shipped_files):
+    old = '<bpmn:timerEventDefinition id="timer_review_overdue_definition">'
+    edit = (Edit(shipped_files)
+            .replace("legal_review.bpmn", old, '<bpmn:messageEventDefinition id="m_def" messageRef="m_reply"/>'
+                     '<bpmn:timerEventDefinition id="timer_review_overdue_definition">'))
+    text = edit.text("legal_review.bpmn")
+    first_process = text.index("<bpmn:process")
+    edit.files["legal_review.bpmn"] = (text[:first_process] + '<bpmn:message id="m_reply" name="reply"/>\n  '
+                                       + text[first_process:]).encode("utf-8")
+    bag = ErrorBag()
+    try:
+        catalog = load_catalog(edit.files)
+    except DefinitionInvalid as exc:
+        assert not [p for p in exc.problems if "message event" in p.message], exc.problems
+    else:
+        lint_catalog(catalog, bag)
+        assert not [p for p in bag.problems if "message event" in p.message]
