@@ -21,7 +21,7 @@ from .errors import NotFound, ScriptError, StateConflict
 from .proposal import DECISION_KEY
 from .roles import role_for_lane
 from .specs import SpecBundle, UserTaskMeta
-from .walk import ready_user_tasks
+from .walk import DEPTH_LIMIT, ready_beyond_reach, ready_user_tasks
 
 ENGINE_STEP_TYPES = {
     "StartEvent": "start",
@@ -188,6 +188,12 @@ def run_engine(workflow: BpmnWorkflow, views: bool = False, recorder: _StepRecor
         raise ScriptError(f"the diagram ran {MAX_ENGINE_STEPS} engine steps without reaching a user task, a timer "
                           "or its end (a loop among scripts and gateways?)", element_id=exc.task.task_spec.name) from None
     recorder.check_subprocesses()
+    beyond = ready_beyond_reach(workflow)
+    if beyond is not None:  # SpiffWorkflow would leave it ready for ever: the case would stall without a word
+        task, depth = beyond
+        raise ScriptError(f"the case's history is {depth} levels deep, deeper than the engine follows "
+                          f"({DEPTH_LIMIT}): '{task.task_spec.bpmn_name or task.task_spec.name}' would never run "
+                          "(a loop that went round several hundred times)", element_id=task.task_spec.name)
     return recorder.records
 
 

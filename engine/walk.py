@@ -401,6 +401,8 @@ _original_get_tasks = BpmnBaseWorkflow.get_tasks
 _original_update_waiting = Workflow.update_waiting_tasks
 #: SpiffWorkflow's iterator does not descend below this depth (util/task.py TaskIterator max_depth)
 _SPIFF_MAX_DEPTH = 1000
+#: the deepest a task can lie and still be found and run by the engine
+DEPTH_LIMIT = _SPIFF_MAX_DEPTH
 #: the fast ``get_tasks(state=READY)`` keeps this far from it (BpmnTaskIterator's depth through subprocesses)
 _ITERATOR_MAX_DEPTH = 900
 
@@ -458,6 +460,15 @@ def _update_waiting_tasks(self) -> None:  # noqa: ANN001
 
 BpmnBaseWorkflow.get_tasks = _get_tasks  # type: ignore[method-assign]
 Workflow.update_waiting_tasks = _update_waiting_tasks  # type: ignore[method-assign]
+
+
+def ready_beyond_reach(workflow: BpmnWorkflow) -> tuple[Task, int] | None:
+    """A ready task deeper than SpiffWorkflow's searches go (with its depth), which the engine would therefore
+    never run nor show: a loop that went round some hundreds of times. None when there is none."""
+    for task, depth in _depths(workflow):
+        if depth > _SPIFF_MAX_DEPTH and task._state == _READY:
+            return task, depth
+    return None
 
 
 def ready_user_tasks(workflow: BpmnWorkflow) -> list[Task]:

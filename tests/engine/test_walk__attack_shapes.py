@@ -14,6 +14,7 @@ import pytest
 from SpiffWorkflow.task import TaskState
 
 from engine import clock, replay, runtime, serializer, snapshots
+from engine.errors import ScriptError
 from engine.replay import Recorded, RecordedView
 from engine.scripting import make_script_engine
 from engine.specs import SpecBundle, build_bundle
@@ -217,17 +218,22 @@ def test_a_marked_workflow_and_its_serialized_copy_go_on_alike(name):
         assert all(wf.is_completed() for wf in run.workflows)
 
 
-def test_a_loop_deeper_than_spiffworkflows_iterator_goes():
-    """Beyond depth 1000 SpiffWorkflow's iterator stops descending; the fast searches must say what it says.
+def test_a_loop_deeper_than_spiffworkflows_iterator_goes_is_refused_in_words():
+    """Beyond depth 1000 SpiffWorkflow's iterator stops descending; the fast searches say what it says, and the
+    step that would leave a ready task out of reach is refused naming it (the case would otherwise stall silently).
 
     walk_plain_loop_shifted adds three tasks a round; in round 332 its gateway ``merge`` is at depth 1000 (the
     deepest the iterator still yields and do_engine_steps runs) and makes ``task_a`` READY at depth 1001, where
     SpiffWorkflow's ``get_tasks(state=READY, manual=True)`` no longer looks."""
     run = Driver("walk_plain_loop_shifted", check=_light_check)
-    for _ in range(340):
-        if not run.ready():
-            break
-        run.complete("task_a", again=True)
+    rounds = 0
+    with pytest.raises(ScriptError) as info:
+        for _ in range(340):
+            run.complete("task_a", again=True)
+            rounds += 1
+    assert 300 < rounds < 340
+    assert info.value.element_id == "task_a"
+    assert "deeper than the engine follows (1000)" in info.value.message
     assert _deepest(run.workflow) > 1000
 
 
