@@ -28,9 +28,12 @@ INTERNAL_SPECS = frozenset({"Start", "End", "Root"})
 INTERNAL_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin")
 
 
-def _is_internal(name: str) -> bool:
+def is_internal(name: str) -> bool:
     """SpiffWorkflow's own helper specs, which are not diagram elements."""
     return name in INTERNAL_SPECS or name.endswith(INTERNAL_SUFFIXES)
+
+
+_is_internal = is_internal
 
 
 def _element(task: Task) -> list[str] | None:

@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from SpiffWorkflow.task import TaskState
 from sqlalchemy import select
 
 from engine.clock import BEIJING
 from engine.errors import FormDataInvalid, NotFound, SanxiangError
 from engine.roles import ROLES
-from engine.snapshots import element_states
+from engine.snapshots import is_internal
+from engine.walk import tasks_in_order
 
 from ... import permissions
 from ...errors import status_of
@@ -27,6 +29,7 @@ from ...services.deadlines import warning_for
 from ...services.definitions import check_startable, current_catalog, version_of
 from ...services.history import instance_stream
 from ...services.instances import load_workflow, open_tasks
+from ...services.snapshots import load_blob
 from ...services.starts import declared_start_data, start_instance
 from .. import nav, web_blp
 from ..error_pages import render_error
@@ -202,10 +205,16 @@ def diagram_xml(instance: Instance) -> str:
 def element_markers(instance: Instance) -> dict[str, str]:
     """Element id of the case's own diagram → ``done`` | ``active`` | ``waiting`` (a loop's element takes its
     latest state: active or waiting wins over done)."""
-    _, workflow = load_workflow(instance, for_update=False)
+    # the element states the last step stored (its snapshot): the committed state, without touching a workflow
+    # another request of this process may be stepping
+    elements = load_blob(instance.state_ref) if instance.state_ref else None
+    if not isinstance(elements, list):
+        _, workflow = load_workflow(instance, for_update=False)
+        elements = [[t.workflow.spec.name, t.task_spec.name, TaskState.get_name(t.state)]
+                    for t in tasks_in_order(workflow) if not is_internal(t.task_spec.name)]
     rank = {"done": 0, "waiting": 1, "active": 2}
     out: dict[str, str] = {}
-    for process_id, element_id, state in element_states(workflow):
+    for process_id, element_id, state in elements:
         marker = MARKERS.get(state)
         if process_id != instance.definition_key or marker is None:
             continue
