@@ -21,6 +21,7 @@ from api import create_app  # noqa: E402
 from api.cli import deploy_dirs, init_db, seed_demo  # noqa: E402
 from api.extensions import db  # noqa: E402
 from api.services import settings  # noqa: E402
+from bench.common import RUN_FILES  # noqa: E402 - this run's checkpoint file and evidence store
 from tests import cases as c  # noqa: E402
 
 STEPS = [
@@ -45,7 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     url = args.db or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     # demo users on a throwaway database: demo mode, with a random key
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_urlsafe(48), "DEMO": True, "LOG_JSON": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_urlsafe(48), "DEMO": True, "LOG_JSON": False, **RUN_FILES})
     with app.app_context():
         db.drop_all()
         init_db()

@@ -30,6 +30,7 @@ from api.extensions import db  # noqa: E402
 from api.models import Event, Instance  # noqa: E402
 from api.services import hot, settings  # noqa: E402
 from api.services.audit import audit_checkpoints, verify_instance  # noqa: E402
+from bench.common import RUN_FILES  # noqa: E402 - this run's checkpoint file and evidence store
 from engine import serializer  # noqa: E402
 from tests import cases as c  # noqa: E402
 
@@ -139,7 +140,7 @@ def main() -> None:
     parser.add_argument("--db", default=None)
     args = parser.parse_args()
     url = args.db or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_urlsafe(48), "DEMO": True, "LOG_JSON": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_urlsafe(48), "DEMO": True, "LOG_JSON": False, **RUN_FILES})
     with app.app_context():
         db.drop_all()
         init_db()

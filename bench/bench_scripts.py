@@ -25,6 +25,7 @@ from api.cli import deploy_dirs, init_db, seed_demo  # noqa: E402
 from api.extensions import db  # noqa: E402
 from api.services import runtime, settings  # noqa: E402
 from bench.bench_complete import STEPS  # noqa: E402
+from bench.common import RUN_FILES  # noqa: E402 - this run's checkpoint file and evidence store
 from engine import sandbox  # noqa: E402
 from engine.scripting import make_script_engine  # noqa: E402
 
@@ -37,7 +38,7 @@ def main() -> None:
     url = args.db or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     # demo users on a throwaway database: demo mode, with a random key; no periodic settings re-check (it would
     # drop the engines the benchmark switches between)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_urlsafe(48), "DEMO": True, "LOG_JSON": False,
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_urlsafe(48), "DEMO": True, "LOG_JSON": False, **RUN_FILES,
                       "SETTINGS_RECHECK_SECONDS": None})
     with app.app_context():
         db.drop_all()

@@ -31,6 +31,7 @@ from api.cli import deploy_dirs, init_db, seed_demo  # noqa: E402
 from api.extensions import db  # noqa: E402
 from api.models import Event  # noqa: E402
 from api.models.types import as_utc, utcnow  # noqa: E402
+from bench.common import RUN_FILES  # noqa: E402 - this run's checkpoint file and evidence store
 
 FIXTURES = ROOT / "tests" / "api" / "fixtures"
 
@@ -46,7 +47,7 @@ def main() -> None:
     url = args.db or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     key = secrets.token_urlsafe(48)
     config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": key, "DEMO": True, "CHECKPOINT_SECONDS": 3600,
-              "LOG_JSON": False}
+              "LOG_JSON": False, **RUN_FILES}
     if args.mode == "celery":
         import redis
 

@@ -6,6 +6,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,6 +24,11 @@ def free_port() -> int:
 def server_env(app, **extra: str) -> dict[str, str]:
     """The environment of a production process on the test database (demo mode: the test data has demo users)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SANXIANG_")}
+    # never the checkout's instance/ files: a test server's checkpoints in the demo's export file would make the
+    # demo's checkpoint export and verify fail after `make test` (the evidence goes where the test app keeps it)
+    scratch = Path(tempfile.mkdtemp(prefix="sanxiang-test-server-"))
+    env.update({"SANXIANG_CHECKPOINT_FILE": str(scratch / "checkpoints.jsonl"),
+                "SANXIANG_EVIDENCE_DIR": str(app.config.get("EVIDENCE_DIR") or scratch / "evidence")})
     env.update({"SANXIANG_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
                 "SANXIANG_SECRET_KEY": app.config["SECRET_KEY"] * 2 if len(app.config["SECRET_KEY"]) >= 32
                 else secrets.token_urlsafe(48), "SANXIANG_DEMO": "1", "PYTHONUNBUFFERED": "1"}, **extra)
