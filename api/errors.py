@@ -22,6 +22,7 @@ from engine.errors import (
     ScriptError,
     StateConflict,
 )
+from engine.masking import DEFAULT_RULES, mask_text
 
 from .extensions import db
 from .request_log import note_refusal
@@ -65,8 +66,27 @@ STATUS: dict[type[SanxiangError], int] = {
 CONTENTION_SQLSTATES = {"40P01", "40001", "55P03"}
 
 
-def error_body(code: int, message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"code": code, "status": HTTPStatus(code).phrase, "message": message, "errors": errors or {}}
+#: the masks applied to every error body: an ID number typed into a request (a path, a header, a key, a value) is
+#: never echoed back whole in the refusal (nor in a log line quoting it)
+ECHO_MASKS = tuple(rule for rule in DEFAULT_RULES if rule.name in ("id_number", "id_number_15"))
+
+
+def _unechoed(value: Any) -> Any:
+    """``value`` (a message, or an ``errors`` tree) with every ID number masked, keys included."""
+    if isinstance(value, str):
+        return mask_text(value, ECHO_MASKS)
+    if isinstance(value, dict):
+        return {_unechoed(k): _unechoed(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_unechoed(v) for v in value]
+    return value
+
+
+def error_body(code: int, message: str, errors: dict[str, Any] | None = None,
+               status: str | None = None) -> dict[str, Any]:
+    """The one error body; an ID number the client typed is never echoed whole (``ECHO_MASKS``)."""
+    return {"code": code, "status": status or HTTPStatus(code).phrase, "message": _unechoed(message),
+            "errors": _unechoed(errors or {})}
 
 
 def _errors_of(exc: SanxiangError) -> dict[str, Any]:

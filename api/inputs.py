@@ -20,6 +20,7 @@ Sane date ranges: :class:`Date` and :class:`AwareDateTime` are marshmallow field
 from __future__ import annotations
 
 import json
+import math
 from datetime import date, datetime
 from typing import Any
 
@@ -81,6 +82,9 @@ def _walk(value: Any, where: str, depth: int, limit: int) -> None:
             problem = text_problem(item)
             if problem:
                 raise InputRefused(400, f"{path or 'body'}: {problem}", {path or "body": [problem]})
+        elif isinstance(item, float) and not math.isfinite(item):  # NaN, Infinity, 1e999: not JSON, not storable
+            problem = "must be a finite number (not NaN or Infinity)"
+            raise InputRefused(400, f"{path or 'body'}: {problem}", {path or "body": [problem]})
         elif isinstance(item, dict):
             for key, child in item.items():
                 problem = text_problem(key)

@@ -17,7 +17,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task, TaskState
 
 from . import sandbox, snapshots
-from .errors import NotFound, ScriptError, StateConflict
+from .data_keys import edit_problems
+from .errors import FormDataInvalid, NotFound, ScriptError, StateConflict
 from .proposal import DECISION_KEY
 from .roles import role_for_lane
 from .specs import SpecBundle, UserTaskMeta
@@ -292,8 +293,12 @@ def edit_data(workflow: BpmnWorkflow, changes: dict[str, Any]) -> dict[str, Any]
     """Set ``changes`` on the data of every ready task; returns the previous values.
 
     Raises:
+        FormDataInvalid: a key is not a data key or holds the serializer's marker (engine/data_keys.py).
         StateConflict: no task is ready (a finished instance's data is not edited).
     """
+    problems = edit_problems(changes)
+    if problems:
+        raise FormDataInvalid({"changes": problems}, "the request is invalid: changes")
     ready = workflow.get_tasks(state=TaskState.READY)
     if not ready:
         raise StateConflict("no ready task carries the instance's data; nothing to edit")

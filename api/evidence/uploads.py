@@ -54,7 +54,7 @@ def _tus_headers(resp: Response) -> Response:
 @upload_blp.errorhandler(TusError)
 def _tus_error(exc: TusError):
     if exc.status == 460:
-        body = {"code": 460, "status": "Checksum Mismatch", "message": exc.message, "errors": exc.errors}
+        body = error_body(460, exc.message, exc.errors, status="Checksum Mismatch")
     else:
         body = error_body(exc.status, exc.message, exc.errors)
     headers = {"Tus-Version": TUS_VERSION} if exc.status == 412 else {}
@@ -156,11 +156,15 @@ class UploadResource(MethodView):
         checksum = resumable.parse_checksum(request.headers.get("Upload-Checksum"))
         with resumable.writing(upload):
             upload = _upload(upload_id, user)  # as it is now that this request holds it
-            request.max_content_length = upload.length - upload.offset
-            if upload.offset < upload.length or request.content_length:
+            if offset != upload.offset:
+                raise StateConflict(f"Upload-Offset is {offset} but the upload is at {upload.offset}; send HEAD and "
+                                    "resume there")
+            remaining = upload.length - upload.offset
+            if request.content_length is not None and request.content_length > remaining:
+                raise resumable.past_length(upload)  # refused before a byte is read
+            request.max_content_length = remaining
+            if remaining or request.content_length:
                 resumable.append(upload, offset, request.stream, checksum)
-            elif offset != upload.offset:
-                raise StateConflict(f"Upload-Offset is {offset} but the upload is at {upload.offset}")
             if upload.offset == upload.length:
                 resumable.complete(upload, user, client_addr())
         return Response(status=204, headers=_state_headers(upload))

@@ -1,9 +1,17 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
+from engine.data_keys import edit_problems
+
 
 def _not_empty(value: dict) -> None:
     if not value:
         raise ValidationError("at least one change is required")
+
+
+def _data_keys(value: dict) -> None:
+    problems = edit_problems(value)
+    if problems:
+        raise ValidationError(problems)
 
 
 def _a_reason(value: str) -> None:
@@ -61,7 +69,9 @@ class VerifySchema(Schema):
 
 
 class DataEditSchema(Schema):
-    changes = fields.Dict(required=True, validate=_not_empty)
+    changes = fields.Dict(required=True, validate=[_not_empty, _data_keys], metadata={
+        "description": "data key → new value; a key is a letter, then letters, digits or _ (at most 64), and "
+                       "'typename' is reserved at any depth"})
     reason = fields.String(required=True, validate=_a_reason)
 
 

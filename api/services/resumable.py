@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.errors import FormDataInvalid, NotFound, SanxiangError, StateConflict
 
@@ -60,6 +61,9 @@ FILETYPE_KEYS = ("filetype", "type")
 CLIENT_KEYS = frozenset({*FILENAME_KEYS, *FILETYPE_KEYS, "relativePath"})
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 METADATA_KEY = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+#: a byte count in a tus header: ASCII digits only (str.isdigit also takes '²' and other scripts' digits, which
+#: int() then refuses or reads as a number the client did not write)
+BYTE_COUNT = re.compile(r"[0-9]{1,19}")
 
 
 class TusError(SanxiangError):
@@ -156,7 +160,7 @@ def check_version(value: str | None) -> None:
 
 
 def parse_length(value: str | None) -> int:
-    if value is None or not value.isdigit() or len(value) > 19:
+    if value is None or not BYTE_COUNT.fullmatch(value):
         raise BadRequest("Upload-Length: a non-negative integer is required (Upload-Defer-Length is not supported)",
                          {"Upload-Length": ["a non-negative integer is required"]})
     length, limit = int(value), int(current_app.config["EVIDENCE_UPLOAD_MAX_BYTES"])
@@ -169,7 +173,7 @@ def parse_length(value: str | None) -> int:
 
 
 def parse_offset(value: str | None) -> int:
-    if value is None or not value.isdigit() or len(value) > 19:
+    if value is None or not BYTE_COUNT.fullmatch(value):
         raise BadRequest("Upload-Offset: a non-negative integer is required",
                          {"Upload-Offset": ["a non-negative integer is required"]})
     return int(value)
@@ -346,6 +350,12 @@ def writing(upload: Upload) -> Iterator[None]:
         os.close(fd)
 
 
+def past_length(upload: Upload) -> TusError:
+    """413 for a chunk longer than what the upload still lacks (nothing of it is kept)."""
+    return TusError(413, f"the chunk goes past the declared Upload-Length {upload.length} (the upload is at "
+                         f"{upload.offset})", {"Upload-Length": [f"{upload.length} bytes were declared"]})
+
+
 def append(upload: Upload, offset: int, stream: IO[bytes], checksum: tuple[str, bytes] | None) -> int:
     """Write a chunk at ``offset`` (which must be the upload's offset); returns the new offset. Call inside
     :func:`writing`. A chunk cut short (the client went away) keeps what arrived, unless it came with a
@@ -368,14 +378,15 @@ def append(upload: Upload, offset: int, stream: IO[bytes], checksum: tuple[str, 
         try:
             while chunk := stream.read(CHUNK):
                 if written + len(chunk) > remaining:
-                    raise TusError(413, f"the chunk goes past the declared Upload-Length {upload.length}",
-                                   {"Upload-Length": [f"{upload.length} bytes were declared"]})
+                    raise past_length(upload)
                 out.write(chunk)
                 written += len(chunk)
                 if hasher is not None:
                     hasher.update(chunk)
                 if check is not None:
                     check.update(chunk)
+        except RequestEntityTooLarge:  # a body without Content-Length ran past what the upload lacks
+            error = past_length(upload)
         except BaseException as exc:  # noqa: BLE001 - re-raised below, after the part file is made whole
             error = exc
         mismatch = error is None and check is not None and check.digest() != checksum[1]
