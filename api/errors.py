@@ -71,22 +71,22 @@ CONTENTION_SQLSTATES = {"40P01", "40001", "55P03"}
 ECHO_MASKS = tuple(rule for rule in DEFAULT_RULES if rule.name in ("id_number", "id_number_15"))
 
 
-def _unechoed(value: Any) -> Any:
+def unechoed(value: Any) -> Any:
     """``value`` (a message, or an ``errors`` tree) with every ID number masked, keys included."""
     if isinstance(value, str):
         return mask_text(value, ECHO_MASKS)
     if isinstance(value, dict):
-        return {_unechoed(k): _unechoed(v) for k, v in value.items()}
+        return {unechoed(k): unechoed(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_unechoed(v) for v in value]
+        return [unechoed(v) for v in value]
     return value
 
 
 def error_body(code: int, message: str, errors: dict[str, Any] | None = None,
                status: str | None = None) -> dict[str, Any]:
     """The one error body; an ID number the client typed is never echoed whole (``ECHO_MASKS``)."""
-    return {"code": code, "status": status or HTTPStatus(code).phrase, "message": _unechoed(message),
-            "errors": _unechoed(errors or {})}
+    return {"code": code, "status": status or HTTPStatus(code).phrase, "message": unechoed(message),
+            "errors": unechoed(errors or {})}
 
 
 def _errors_of(exc: SanxiangError) -> dict[str, Any]:

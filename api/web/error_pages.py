@@ -11,6 +11,7 @@ from flask import render_template, request
 
 from engine.errors import RuleViolation
 
+from ..errors import unechoed
 from .i18n import lang, t
 from .messages import known, translate
 from .strings.rules import refusal
@@ -46,4 +47,6 @@ def render_error(code: int, message: str | None = None, exc: BaseException | Non
     if exc is None:
         handled = _handled()
         exc = handled if isinstance(handled, RuleViolation) else None
-    return render_template("error.html", status=code, title=title, message=page_message(message, exc)), code
+    shown = page_message(message, exc)  # an ID number typed into the address is never shown whole
+    return render_template("error.html", status=code, title=title,
+                           message=unechoed(shown) if shown else shown), code

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from engine.clock import BEIJING
 
+from ..errors import unechoed
 from . import forms
 from .message_table import ROWS, WORDS
 
@@ -51,7 +52,12 @@ def match(message: str) -> tuple[re.Pattern[str], str] | None:
 
 def translate(message: str, lang: str) -> str:
     """``message`` (an engine or service message, English) in ``lang``: zh by the table, English as it is (field
-    messages in the wording of api/web/forms.py); an unknown message is returned unchanged."""
+    messages in the wording of api/web/forms.py); an unknown message is returned unchanged. An ID number the
+    message quotes from the request is masked, as in the API's error bodies (api/errors.py ``unechoed``)."""
+    return unechoed(_translate(message, lang))
+
+
+def _translate(message: str, lang: str) -> str:
     text = str(message).strip()
     field = forms.translate(text, lang)
     if field != text:
