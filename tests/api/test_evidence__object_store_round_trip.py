@@ -6,9 +6,6 @@ case whose evidence is in a bucket restores onto a fresh system with another buc
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-
-import pytest
 
 from api.cli import deploy_dirs, init_db, seed_demo
 from api.extensions import db
@@ -26,25 +23,13 @@ from tests.api.evidence_support import (
     upload,
 )
 from tests.api.migration_support import app_on, close
-from tests.api.s3_support import client, new_bucket, object_keys, s3_server
+from tests.api.s3_support import client, new_bucket, object_keys
 from tests.api.tus_support import create, patch
 from tests.api.walk import run_minor_case
 
 MiB = 1 << 20
 
 
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with s3_server() as url:
-        yield url
-
-
-@pytest.fixture
-def bucket(app, endpoint, monkeypatch) -> dict[str, str]:
-    config = new_bucket(endpoint)
-    for key, value in config.items():
-        monkeypatch.setitem(app.config, key, value)
-    return config
 
 
 def _verify(http, iid: int) -> dict:

@@ -6,28 +6,13 @@ Against the local S3 server the object-store tests start (SANXIANG_TEST_S3_PORT)
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import pytest
 
 from api.evidence import resources
 from api.services.evidence_store import key_of
 from tests.api.evidence_support import PNG, media, new_case, photo_meta, upload
-from tests.api.s3_support import client, new_bucket, s3_server
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with s3_server() as url:
-        yield url
-
-
-@pytest.fixture
-def bucket(app, endpoint, monkeypatch) -> dict[str, str]:
-    config = new_bucket(endpoint)
-    for key, value in config.items():
-        monkeypatch.setitem(app.config, key, value)
-    return config
+from tests.api.s3_support import client
 
 
 def _replace_before_serving(monkeypatch, endpoint: str, bucket: str, sha: str, body: bytes) -> list[bool]:

@@ -7,9 +7,8 @@ import hashlib
 
 import pytest
 
-from tests import cases as c
-from tests.api.evidence_support import MP4, checkout, media, new_device
-from tests.browser.test_browser__task import LiveApi, _open_task
+from tests.api.evidence_support import MP4, media
+from tests.browser.test_browser__task import LiveApi, record_start_page
 
 CHUNK = 16 * 1024
 
@@ -25,15 +24,7 @@ def small_chunks(live_app, monkeypatch):
 
 
 def _record_start_page(visit, live_http):
-    iid = live_http.start("enforcement_case")["id"]
-    live_http.complete(iid, "task_register", c.REGISTER, "officer1")
-    live_http.complete(iid, "task_recusal", c.RECUSAL_NONE, "officer1")
-    device = new_device(live_http)
-    checkout(live_http, device, "officer1")
-    task = live_http.open_task(iid, "task_record_start")
-    tab = visit("officer")
-    tab.login("officer1")
-    _open_task(tab, task["id"])
+    iid, task, tab, device = record_start_page(visit, live_http)
     tab.page.select_option("#ev-device", device)
     tab.page.fill("#ev-opening", "现在是9时30分，地点宁晋县某村，执法人员officer1、officer2，依法进行现场检查。")
     return iid, task, tab

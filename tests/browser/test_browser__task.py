@@ -31,6 +31,21 @@ def _open_task(tab, task_id: str) -> None:
     tab.page.wait_for_selector("body[data-task-ready=true]")
 
 
+def record_start_page(visit, live_http) -> tuple[int, dict, object, str]:
+    """A major case walked to 现场检查 over the API, a recording device checked out to officer1, and officer1's tab
+    on that task's page: (case id, task, tab, device code)."""
+    iid = live_http.start("enforcement_case")["id"]
+    live_http.complete(iid, "task_register", c.REGISTER, "officer1")
+    live_http.complete(iid, "task_recusal", c.RECUSAL_NONE, "officer1")
+    device = new_device(live_http)
+    checkout(live_http, device, "officer1")
+    task = live_http.open_task(iid, "task_record_start")
+    tab = visit("officer")
+    tab.login("officer1")
+    _open_task(tab, task["id"])
+    return iid, task, tab, device
+
+
 def _submit(tab) -> None:
     tab.page.click("#task-submit")
 
@@ -71,15 +86,7 @@ def test_a_conditional_field_is_hidden_until_its_condition_holds_and_text_is_mar
 
 def test_an_av_act_is_refused_in_chinese_keeping_the_typed_values_then_goes_through_after_an_upload(
         visit, live_http):
-    iid = live_http.start("enforcement_case")["id"]
-    live_http.complete(iid, "task_register", c.REGISTER, "officer1")
-    live_http.complete(iid, "task_recusal", c.RECUSAL_NONE, "officer1")
-    device = new_device(live_http)
-    checkout(live_http, device, "officer1")
-    task = live_http.open_task(iid, "task_record_start")
-    tab = visit("officer")
-    tab.login("officer1")
-    _open_task(tab, task["id"])
+    iid, task, tab, device = record_start_page(visit, live_http)
     tab.check("record-start-empty")
     page = tab.page
     for label in ("已向当事人或者有关人员出示执法证件", "已告知当事人执法事由（理由）", "已告知当事人执法依据",
