@@ -1,6 +1,6 @@
 """Benchmark: what the script limits cost per task completion on the shipped enforcement case.
 
-Walks the same major enforcement case as bench_complete.py over HTTP (Flask test client), alternating
+Walks the same major enforcement case as bench_steps.py over HTTP (Flask test client), alternating
 case by case between the app's script engine with the sandbox (code that is not cheap runs in a limited
 worker process) and the same engine without it (everything in process, as before the limits), and
 prints the median completion time of each, their ratio and the sandbox round trips per completion.
@@ -24,7 +24,7 @@ from api import create_app  # noqa: E402
 from api.cli import deploy_dirs, init_db, seed_demo  # noqa: E402
 from api.extensions import db  # noqa: E402
 from api.services import runtime, settings  # noqa: E402
-from bench.bench_complete import STEPS  # noqa: E402
+from bench.bench_steps import ENFORCEMENT as STEPS  # noqa: E402
 from bench.common import RUN_FILES  # noqa: E402 - this run's checkpoint file and evidence store
 from engine import sandbox  # noqa: E402
 from engine.scripting import make_script_engine  # noqa: E402
@@ -45,7 +45,7 @@ def main() -> None:
         init_db()
         deploy_dirs()
         seed_demo()
-        table = settings.get("recording_requirements")  # acts need no A/V here (as in bench_complete.py)
+        table = settings.get("recording_requirements")  # acts need no A/V here (as in bench_steps.py)
         settings.put("recording_requirements", {**table, "acts": dict.fromkeys(table["acts"], "text")}, "bench")
         db.session.commit()
     # the app builds one script engine per organisation on first use (api/services/runtime.py); each mode keeps
