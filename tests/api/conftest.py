@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,13 @@ def bucket(app, endpoint, monkeypatch) -> dict[str, str]:
     for key, value in config.items():
         monkeypatch.setitem(app.config, key, value)
     return config
+
+
+@pytest.fixture
+def pin(monkeypatch):
+    """``pin(when)``: the engine clock reads ``when`` (every request and service reads ``clock.now()``)."""
+    from engine import clock
+
+    def at(when) -> None:
+        monkeypatch.setattr(clock, "now", lambda: when.astimezone(UTC))
+    return at

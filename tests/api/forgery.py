@@ -103,3 +103,30 @@ def rewrite_checkpoints(app, signature: str) -> None:
         raw(app, f"UPDATE checkpoints SET heads = {value}, prev_hash = :p, hash = :h, signature = :s WHERE id = :id",
             v=json.dumps(heads), p=prev, h=digest, s=sig, id=row["id"])
         prev = digest
+
+
+def new_checkpoint(app) -> Checkpoint:
+    """A checkpoint made and committed now, detached from its session (its columns readable afterwards)."""
+    from api.services.checkpoints import create_checkpoint
+
+    with app.app_context():
+        cp = create_checkpoint()
+        db.session.commit()
+        db.session.refresh(cp)
+        db.session.expunge(cp)
+        return cp
+
+
+def configure_bureau_key(app, folder: Path, monkeypatch) -> tuple[Path, Path]:
+    """The bureau's key configured (private for the writer, public for verify); the checkpoints already in the shared
+    test database (unsigned, made by other tests) are declared legacy; no export file."""
+    from sqlalchemy import func
+
+    private, public = write_key(folder)
+    with app.app_context():
+        floor = db.session.scalar(select(func.max(Checkpoint.id))) or 0
+    monkeypatch.setitem(app.config, "CHECKPOINT_KEY", str(private))
+    monkeypatch.setitem(app.config, "CHECKPOINT_PUBLIC_KEY", str(public))
+    monkeypatch.setitem(app.config, "CHECKPOINT_UNSIGNED_UNTIL", floor)
+    monkeypatch.setitem(app.config, "CHECKPOINT_FILE", None)
+    return private, public

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from pathlib import Path
+
+from engine import clock
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -45,3 +48,8 @@ def csrf_of(client, path: str = "/login") -> str:
 def web_login(client, username: str, password: str = "demo"):
     """Log ``client`` in through the login form (with its CSRF token); returns the response."""
     return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_of(client)})
+
+
+def beijing(*args: int) -> datetime:
+    """A time in Beijing (``datetime(*args)`` at UTC+8), as the engine clock's tests pin it."""
+    return datetime(*args, tzinfo=clock.BEIJING)

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from api.extensions import db
 from api.models import Checkpoint
-from api.services.audit import create_checkpoint, current_heads, verify_checkpoints, verify_instance
+from api.services.audit import current_heads, verify_checkpoints, verify_instance
 from api.services.checkpoints import DELTA
 from tests import cases as c
-from tests.api.forgery import restore_checkpoints, saved_checkpoints
+from tests.api.forgery import new_checkpoint, restore_checkpoints, saved_checkpoints
 from tests.api.tamper import raw
 
 
@@ -27,15 +27,6 @@ def saved(app, monkeypatch):
     restore_checkpoints(app, rows)
 
 
-def _checkpoint(app) -> Checkpoint:
-    with app.app_context():
-        cp = create_checkpoint()
-        db.session.commit()
-        db.session.refresh(cp)
-        db.session.expunge(cp)
-        return cp
-
-
 def _json(app) -> str:
     with app.app_context():
         return "CAST(:v AS JSONB)" if db.engine.dialect.name == "postgresql" else ":v"
@@ -44,9 +35,9 @@ def _json(app) -> str:
 def _two_checkpoints(app, http) -> tuple[int, int, Checkpoint, Checkpoint]:
     first = http.start("enforcement_case")["id"]
     http.complete(first, "task_register", c.REGISTER, "officer1")
-    older = _checkpoint(app)
+    older = new_checkpoint(app)
     second = http.start("enforcement_case")["id"]
-    newer = _checkpoint(app)
+    newer = new_checkpoint(app)
     return first, second, older, newer
 
 
@@ -61,7 +52,7 @@ def test_a_checkpoint_holds_only_the_heads_that_moved(app, http, saved):
         for iid in (first, second):
             result = verify_instance(iid)
             assert result["ok"], result["problems"]
-    assert _checkpoint(app).heads == {}  # nothing moved: nothing recorded
+    assert new_checkpoint(app).heads == {}  # nothing moved: nothing recorded
 
 
 def test_an_older_checkpoints_head_still_anchors_its_stream(app, http, saved):

@@ -7,18 +7,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import func, select
 
-from api.extensions import db
-from api.models import Checkpoint
-from api.services.audit import create_checkpoint, verify_checkpoints, verify_instance
+from api.services.audit import verify_checkpoints, verify_instance
 from tests import cases as c
 from tests.api.forgery import (
     _checkpoint_hash,
+    configure_bureau_key,
+    new_checkpoint,
     rehash_stream,
     restore_checkpoints,
     saved_checkpoints,
-    write_key,
 )
 from tests.api.tamper import raw
 
@@ -26,34 +24,19 @@ from tests.api.tamper import raw
 @pytest.fixture
 def signed(app, tmp_path, monkeypatch):
     rows = saved_checkpoints(app)
-    private, public = write_key(tmp_path)
-    with app.app_context():
-        floor = db.session.scalar(select(func.max(Checkpoint.id))) or 0
-    monkeypatch.setitem(app.config, "CHECKPOINT_KEY", str(private))
-    monkeypatch.setitem(app.config, "CHECKPOINT_PUBLIC_KEY", str(public))
-    monkeypatch.setitem(app.config, "CHECKPOINT_UNSIGNED_UNTIL", floor)
-    monkeypatch.setitem(app.config, "CHECKPOINT_FILE", None)
+    configure_bureau_key(app, tmp_path, monkeypatch)
     yield
     restore_checkpoints(app, rows)
-
-
-def _checkpoint(app) -> Checkpoint:
-    with app.app_context():
-        cp = create_checkpoint()
-        db.session.commit()
-        db.session.refresh(cp)
-        db.session.expunge(cp)
-        return cp
 
 
 def test_a_case_whose_only_checkpoint_was_forged_is_not_reported_clean(app, http, signed, monkeypatch):
     first = http.start("enforcement_case")["id"]
     http.complete(first, "task_register", c.REGISTER, "officer1")
-    older = _checkpoint(app)  # the only checkpoint recording the first case's head
+    older = new_checkpoint(app)  # the only checkpoint recording the first case's head
     second = http.start("enforcement_case")["id"]
-    _checkpoint(app)
+    new_checkpoint(app)
     http.start("enforcement_case")
-    _checkpoint(app)
+    new_checkpoint(app)
     stream = f"instance:{first}"
     assert stream in older.heads
     assert second  # a later case moved other heads only

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from api.extensions import db
 from api.models import Checkpoint, Event
@@ -14,6 +14,7 @@ from api.services.audit import create_checkpoint, verify_checkpoints, verify_ins
 from tests import cases as c
 from tests.api.forgery import (
     ATTACKER_SEED,
+    configure_bureau_key,
     rehash_stream,
     restore_checkpoints,
     rewrite_checkpoints,
@@ -27,14 +28,7 @@ from tests.api.tamper import raw
 def keys(app, tmp_path, monkeypatch):
     """The bureau's key configured (private for the writer, public for verify); older checkpoints of the
     shared test database (unsigned, made by other tests) are declared legacy."""
-    private, public = write_key(tmp_path)
-    with app.app_context():
-        floor = db.session.scalar(select(func.max(Checkpoint.id))) or 0
-    monkeypatch.setitem(app.config, "CHECKPOINT_KEY", str(private))
-    monkeypatch.setitem(app.config, "CHECKPOINT_PUBLIC_KEY", str(public))
-    monkeypatch.setitem(app.config, "CHECKPOINT_UNSIGNED_UNTIL", floor)
-    monkeypatch.setitem(app.config, "CHECKPOINT_FILE", None)
-    return private, public
+    return configure_bureau_key(app, tmp_path, monkeypatch)
 
 
 @pytest.fixture

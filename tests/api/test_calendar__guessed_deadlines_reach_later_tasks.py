@@ -7,12 +7,8 @@ Every test pins the engine clock: nothing depends on today's date."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
-import pytest
-
-from engine import clock
-from tests.api.helpers import upload
+from tests.api.helpers import beijing, upload
 from tests.api.test_calendar__settings_history_and_guessed_deadlines import calendar_settings  # noqa: F401
 from tests.api.test_calendar__unknown_years_flagged_and_loaded import FLAG_2027, SCHEDULE_2027
 from tests.api.test_process__permit_application import ACCEPT, APPLY
@@ -20,17 +16,6 @@ from tests.api.test_registry__permit_limits_per_item import REVIEW_APPROVE
 from tests.api.walk import instance_data
 
 RECHECK_2027 = "deadline computed before the 2027 calendar was loaded — check it"
-
-
-def _beijing(*args: int) -> datetime:
-    return datetime(*args, tzinfo=clock.BEIJING)
-
-
-@pytest.fixture
-def pin(monkeypatch):
-    def at(when: datetime) -> None:
-        monkeypatch.setattr(clock, "now", lambda: when.astimezone(UTC))
-    return at
 
 
 def _case(http, iid: int) -> dict:
@@ -54,7 +39,7 @@ def _load_2027(http) -> None:
 
 def _accepted_permit(http, pin) -> int:
     """A venue_construction permit accepted on 2026-12-15: 20 working days, 2027 unknown."""
-    pin(_beijing(2026, 12, 15, 10))
+    pin(beijing(2026, 12, 15, 10))
     iid = http.start("permit_application")["id"]
     http.complete(iid, "task_permit_apply", {**APPLY, "permit_item": "venue_construction"}, "officer1")
     http.complete(iid, "task_permit_accept", ACCEPT, "officer1")
@@ -148,7 +133,7 @@ def _two_step_probe(http) -> str:
 def test_a_guess_kept_only_in_case_data_is_flagged_when_a_task_uses_it__calendar_load_year(
         http, pin, calendar_settings):  # noqa: F811
     pid = _two_step_probe(http)
-    pin(_beijing(2026, 12, 31, 10))
+    pin(beijing(2026, 12, 31, 10))
     iid = http.start(pid)["id"]
     assert instance_data(http, iid)["reply_due"] == "2027-01-01"  # a guess: 元旦 is a holiday
     assert _open(http, iid, "task_first")["due_at"] is None  # nothing open carries the guess at load time

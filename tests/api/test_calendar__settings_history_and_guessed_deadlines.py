@@ -7,26 +7,13 @@ recorded, and a deadline computed while its year was unknown stays flagged until
 Every test pins the engine clock: nothing depends on today's date."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from engine import clock
+from tests.api.helpers import beijing
 from tests.api.test_calendar__unknown_years_flagged_and_loaded import FLAG_2027, SCHEDULE_2027, _probe, _task
 
 RECHECK_2027 = "deadline computed before the 2027 calendar was loaded — check it"
 KEYS = ("calendar_years", "calendar_unknown_year", "calendar_overrides")
-
-
-def _beijing(*args: int) -> datetime:
-    return datetime(*args, tzinfo=clock.BEIJING)
-
-
-@pytest.fixture
-def pin(monkeypatch):
-    def at(when: datetime) -> None:
-        monkeypatch.setattr(clock, "now", lambda: when.astimezone(UTC))
-    return at
 
 
 @pytest.fixture
@@ -62,7 +49,7 @@ def test_settings_route_checks_and_stores_years_as_the_loader_does__calendar_loa
     stored = resp.get_json()["value"]["2027"]
     assert stored["holidays"][0] == {"from": "2027-01-01", "to": "2027-01-01", "name": None}
     pid = _probe(http, 1)
-    pin(_beijing(2026, 12, 31, 10))
+    pin(beijing(2026, 12, 31, 10))
     started = http.call("POST", "/api/v1/instances", "officer1", json={"definition_key": pid, "data": {}})
     assert started.status_code == 201, started.get_json()
     assert _task(http, started.get_json()["id"])["due_at"].startswith("2027-01-04")
@@ -80,7 +67,7 @@ def test_settings_route_cannot_replace_a_year_the_package_has__calendar_load_yea
     assert http.call("PUT", "/api/v1/settings/calendar_years", "admin", json={"value": complete}).status_code == 409
     assert _version(http) == version
     pid = _probe(http, 1)
-    pin(_beijing(2025, 9, 30, 10))  # the package's 国庆/中秋 2025 still counts
+    pin(beijing(2025, 9, 30, 10))  # the package's 国庆/中秋 2025 still counts
     assert _task(http, http.start(pid)["id"])["due_at"].startswith("2025-10-09")
 
 
@@ -103,11 +90,11 @@ def test_a_partial_year_is_refused_naming_the_missing_holidays__calendar_load_ye
 def test_loading_a_year_keeps_honest_cases_verifiable__whole_process_record(http, pin, calendar_settings):
     """The replay computes each event on the calendar in force when it was recorded, not today's."""
     pid = _probe(http, 1)
-    pin(_beijing(2026, 12, 31, 10))
+    pin(beijing(2026, 12, 31, 10))
     iid = http.start(pid)["id"]  # 1 working day from 2026-12-31: 2027-01-01, a guess (2027 unknown)
     assert http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1").get_json()["ok"] is True
     assert http.call("PUT", "/api/v1/calendar/years/2027", "admin", json=SCHEDULE_2027).status_code == 200
-    pin(_beijing(2026, 12, 31, 11))
+    pin(beijing(2026, 12, 31, 11))
     later = http.start(pid)["id"]  # started after the load: 2027-01-04
     assert _task(http, later)["due_at"].startswith("2027-01-04")
     for case in (iid, later):
@@ -121,7 +108,7 @@ def test_loading_a_year_keeps_honest_cases_verifiable__whole_process_record(http
 
 def test_a_guessed_deadline_stays_flagged_until_a_person_checks_it__calendar_load_year(http, pin, calendar_settings):
     pid = _probe(http, 1)
-    pin(_beijing(2026, 12, 31, 10))
+    pin(beijing(2026, 12, 31, 10))
     before = _task(http, http.start(pid)["id"])
     iid = before["instance_id"]
     assert before["due_at"].startswith("2027-01-01") and before["calendar_warning"] == FLAG_2027

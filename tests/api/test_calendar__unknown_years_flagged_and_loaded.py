@@ -8,13 +8,11 @@ Every test pins the engine clock: nothing depends on today's date."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 
-from engine import clock
 from tests import cases as c
-from tests.api.helpers import upload, web_login
+from tests.api.helpers import beijing, upload, web_login
 
 FLAG_2027 = "calendar for 2027 not loaded"
 FLAG_2027_ZH = "2027年节假日安排未载入"
@@ -29,17 +27,6 @@ SCHEDULE_2027 = {
                  {"from": "2027-10-01", "to": "2027-10-07", "name": "国庆节"}],
     "workdays": [{"date": "2027-02-20", "name": "春节调休"}],
 }
-
-
-def _beijing(*args: int) -> datetime:
-    return datetime(*args, tzinfo=clock.BEIJING)
-
-
-@pytest.fixture
-def pin(monkeypatch):
-    def at(when: datetime) -> None:
-        monkeypatch.setattr(clock, "now", lambda: when.astimezone(UTC))
-    return at
 
 
 @pytest.fixture
@@ -102,7 +89,7 @@ def _task(http, iid: int) -> dict:
 
 
 def test_shipped_case_with_90_day_limit_into_2027_is_flagged__APL_60_calendar_unknown_year(http, pin):
-    pin(_beijing(2026, 11, 30, 10))  # 立案 today: 90 days (APL 60) run to 2027-02-28
+    pin(beijing(2026, 11, 30, 10))  # 立案 today: 90 days (APL 60) run to 2027-02-28
     iid = http.start("enforcement_case")["id"]
     http.complete(iid, "task_register", c.REGISTER, "officer1")
     case = http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()
@@ -113,7 +100,7 @@ def test_shipped_case_with_90_day_limit_into_2027_is_flagged__APL_60_calendar_un
     items = items["items"] if isinstance(items, dict) else items
     assert next(i for i in items if i["id"] == iid)["calendar_warning"] == FLAG_2027
     # the same case filed in mid-2025 ends within known years: no flag
-    pin(_beijing(2025, 6, 2, 10))
+    pin(beijing(2025, 6, 2, 10))
     iid = http.start("enforcement_case")["id"]
     http.complete(iid, "task_register", c.REGISTER, "officer1")
     assert http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()["calendar_warning"] is None
@@ -121,7 +108,7 @@ def test_shipped_case_with_90_day_limit_into_2027_is_flagged__APL_60_calendar_un
 
 def test_task_inbox_and_pages_show_the_flag__calendar_unknown_year(http, client, pin):
     pid = _probe(http, 20)
-    pin(_beijing(2026, 12, 15, 10))  # 20 working days on: January 2027
+    pin(beijing(2026, 12, 15, 10))  # 20 working days on: January 2027
     iid = http.start(pid)["id"]
     task = _task(http, iid)
     assert task["due_at"].startswith("2027-01") and task["calendar_warning"] == FLAG_2027
@@ -134,14 +121,14 @@ def test_task_inbox_and_pages_show_the_flag__calendar_unknown_year(http, client,
     assert FLAG_2027_ZH in client.get("/inbox").get_data(as_text=True)
     assert FLAG_2027_ZH in client.get(f"/tasks/{task['id']}").get_data(as_text=True)
     assert FLAG_2027 in client.get(f"/tasks/{task['id']}?lang=en").get_data(as_text=True)
-    pin(_beijing(2026, 6, 1, 10))  # within 2026: no flag
+    pin(beijing(2026, 6, 1, 10))  # within 2026: no flag
     quiet = _task(http, http.start(pid)["id"])
     assert quiet["due_at"].startswith("2026-06") and quiet["calendar_warning"] is None
 
 
 def test_admins_are_told_which_unknown_years_deadlines_reach__calendar_unknown_year(http, client, pin):
     pid = _probe(http, 30)
-    pin(_beijing(2026, 12, 10, 10))
+    pin(beijing(2026, 12, 10, 10))
     http.start(pid)
     status = http.call("GET", "/api/v1/calendar/status", "admin").get_json()
     assert status["next_year_known"] is False and status["unknown_year_policy"] == "weekends"
@@ -156,7 +143,7 @@ def test_admins_are_told_which_unknown_years_deadlines_reach__calendar_unknown_y
 def test_loading_2027_in_one_request_clears_the_flag_and_deadlines_use_it__calendar_load_year(
         http, pin, calendar_settings):
     pid = _probe(http, 1)
-    pin(_beijing(2026, 12, 31, 10))
+    pin(beijing(2026, 12, 31, 10))
     before = _task(http, http.start(pid)["id"])
     assert before["due_at"].startswith("2027-01-01") and before["calendar_warning"] == FLAG_2027  # a guess
     version = http.call("GET", "/api/v1/settings/calendar_years", "admin").get_json()["version"]
@@ -206,7 +193,7 @@ def test_loading_a_year_is_validated_naming_the_field__calendar_load_year(http, 
 
 def test_unknown_year_policy_is_a_setting__calendar_unknown_year(http, pin, calendar_settings):
     pid = _probe(http, 1)
-    pin(_beijing(2026, 12, 31, 10))
+    pin(beijing(2026, 12, 31, 10))
     flagged = _task(http, http.start(pid)["id"])
     bad = http.call("PUT", "/api/v1/settings/calendar_unknown_year", "admin", json={"value": "guess"})
     assert bad.status_code == 422

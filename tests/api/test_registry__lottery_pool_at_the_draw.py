@@ -7,9 +7,8 @@ plan."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from api.extensions import db
@@ -30,13 +29,6 @@ from tests.api.walk import instance_data as _data
 from tests.api.walk import open_ids as _open
 
 START = datetime(2026, 6, 1, 10, tzinfo=clock.BEIJING)  # a Monday
-
-
-@pytest.fixture
-def pin(monkeypatch):
-    def at(when: datetime) -> None:
-        monkeypatch.setattr(clock, "now", lambda: when.astimezone(UTC))
-    return at
 
 
 def _officer(http, valid_to: date) -> str:

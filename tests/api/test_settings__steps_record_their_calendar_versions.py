@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -21,26 +20,14 @@ from api import create_app
 from api.extensions import db
 from api.models import Event
 from api.services.audit import create_checkpoint, verify_instance
-from engine import clock
 from tests import cases as c
 from tests.api.forgery import rehash_stream, restore_checkpoints, rewrite_checkpoints, saved_checkpoints
-from tests.api.helpers import upload
+from tests.api.helpers import beijing, upload
 from tests.api.tamper import set_event_data
 from tests.conftest import Api
 
 KEYS = ("calendar_overrides", "calendar_years", "calendar_unknown_year")
 HOLIDAY = "2099-12-02"  # a Wednesday: one working day after Tuesday 2099-12-01, unless made a holiday
-
-
-def _beijing(*args: int) -> datetime:
-    return datetime(*args, tzinfo=clock.BEIJING)
-
-
-@pytest.fixture
-def pin(monkeypatch):
-    def at(when: datetime) -> None:
-        monkeypatch.setattr(clock, "now", lambda: when.astimezone(UTC))
-    return at
 
 
 @pytest.fixture
@@ -158,14 +145,14 @@ def test_a_step_on_a_stale_calendar_of_another_process_verifies_and_records_its_
         app, http, other_app, pin, overrides):
     other = Api(other_app.test_client())
     pid = _probe(http)
-    pin(_beijing(2099, 12, 1, 10))
+    pin(beijing(2099, 12, 1, 10))
     iid = other.start(pid)["id"]  # the other process builds its calendar now (and checks the version marker)
     before = _versions(http)
     _add_holiday(http, overrides)  # this process makes 2099-12-02 a holiday
     assert _versions(http) != before
     # the other process checked the marker a moment ago: for SETTINGS_RECHECK_SECONDS it keeps its calendar
     other_app.extensions["sanxiang_settings"]["checked_at"] = time.monotonic()
-    pin(_beijing(2099, 12, 1, 10, 0, 2))  # two seconds after the change
+    pin(beijing(2099, 12, 1, 10, 0, 2))  # two seconds after the change
     other.complete(iid, "task_first", c.ARCHIVE, "officer1")
     # the deadline the other process computed is the old calendar's (the change had not reached it) ...
     assert _reply_due(http, iid).startswith(HOLIDAY)
@@ -188,14 +175,14 @@ def test_a_step_that_began_before_a_change_committed_under_it_runs_on_the_calend
     before the change but read the settings after the commit must not run on the change (its time precedes it),
     else verify would find a version from the step's future."""
     pid = _probe(http)
-    pin(_beijing(2099, 12, 8, 9))
+    pin(beijing(2099, 12, 8, 9))
     iid = http.start(pid)["id"]
     before = _versions(http)
-    pin(_beijing(2099, 12, 8, 10, 0, 5))  # the change's request starts at 10:00:05 ...
+    pin(beijing(2099, 12, 8, 10, 0, 5))  # the change's request starts at 10:00:05 ...
     resp = http.call("PUT", "/api/v1/settings/calendar_overrides", "admin",
                      json={"value": {**overrides, "2099-12-09": False}})
     assert resp.status_code == 200, resp.get_json()
-    pin(_beijing(2099, 12, 8, 10))  # ... the step's at 10:00:00, and it reads the settings after the commit
+    pin(beijing(2099, 12, 8, 10))  # ... the step's at 10:00:00, and it reads the settings after the commit
     http.complete(iid, "task_first", c.ARCHIVE, "officer1")
     assert _reply_due(http, iid).startswith("2099-12-09")  # the calendar in force at the step's time
     assert _completion(app, iid).data["calendar_versions"] == before
@@ -204,7 +191,7 @@ def test_a_step_that_began_before_a_change_committed_under_it_runs_on_the_calend
 
 def test_every_step_records_its_versions_in_its_cause_event(app, http, pin):
     pid = _probe(http)
-    pin(_beijing(2100, 1, 1, 10))
+    pin(beijing(2100, 1, 1, 10))
     iid = http.start(pid)["id"]
     http.complete(iid, "task_first", c.ARCHIVE, "officer1")
     with app.app_context():
@@ -218,7 +205,7 @@ def test_every_step_records_its_versions_in_its_cause_event(app, http, pin):
 
 def test_an_edited_recorded_version_breaks_the_chain(app, http, pin):
     pid = _probe(http)
-    pin(_beijing(2100, 1, 8, 10))
+    pin(beijing(2100, 1, 8, 10))
     iid = http.start(pid)["id"]
     http.complete(iid, "task_first", c.ARCHIVE, "officer1")
     completed = _completion(app, iid)
@@ -241,10 +228,10 @@ def test_a_rehashed_version_from_after_the_event_is_reported(app, http, pin, ove
     for key in ("CHECKPOINT_KEY", "CHECKPOINT_PUBLIC_KEY", "CHECKPOINT_FILE"):
         monkeypatch.setitem(app.config, key, None)
     pid = _probe(http)
-    pin(_beijing(2100, 1, 15, 10))
+    pin(beijing(2100, 1, 15, 10))
     iid = http.start(pid)["id"]
     http.complete(iid, "task_first", c.ARCHIVE, "officer1")
-    pin(_beijing(2100, 1, 15, 11))
+    pin(beijing(2100, 1, 15, 11))
     resp = http.call("PUT", "/api/v1/settings/calendar_overrides", "admin", json={"value": overrides})
     assert resp.status_code == 200, resp.get_json()
     later = resp.get_json()["version"]
@@ -271,7 +258,7 @@ def test_a_recorded_version_that_does_not_exist_is_reported(app, http, pin, save
     for key in ("CHECKPOINT_KEY", "CHECKPOINT_PUBLIC_KEY", "CHECKPOINT_FILE"):
         monkeypatch.setitem(app.config, key, None)
     pid = _probe(http)
-    pin(_beijing(2100, 1, 22, 10))
+    pin(beijing(2100, 1, 22, 10))
     iid = http.start(pid)["id"]
     http.complete(iid, "task_first", c.ARCHIVE, "officer1")
     with app.app_context():

@@ -5,24 +5,9 @@ data today, so a decision made in January does not rewrite the previous year's p
 Every test pins the engine clock: nothing depends on today's date."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-import pytest
-
-from engine import clock
 from tests import cases as c
+from tests.api.helpers import beijing
 from tests.api.walk import Acts, decision_number, to_proposal
-
-
-def _beijing(*args: int) -> datetime:
-    return datetime(*args, tzinfo=clock.BEIJING)
-
-
-@pytest.fixture
-def pin(monkeypatch):
-    def at(when: datetime) -> None:
-        monkeypatch.setattr(clock, "now", lambda: when.astimezone(UTC))
-    return at
 
 
 def _publish(http, year: int) -> dict:
@@ -36,15 +21,15 @@ def _act(content: dict) -> dict:
 
 
 def test_a_decision_made_after_the_year_end_does_not_change_that_years_report__DOMAIN_1_annual(http, pin):
-    pin(_beijing(2026, 12, 28, 10))
+    pin(beijing(2026, 12, 28, 10))
     acts = Acts(http)
     iid = to_proposal(http, acts)
     acts.complete(iid, "task_proposal", c.PROPOSAL_MINOR)
-    pin(_beijing(2027, 1, 1, 0, 5))
+    pin(beijing(2027, 1, 1, 0, 5))
     january = _publish(http, 2026)
-    pin(_beijing(2027, 1, 10, 10))
+    pin(beijing(2027, 1, 10, 10))
     acts.complete(iid, "task_head_decision", {**c.DECISION, "decision_number": decision_number(iid)}, "head1")
-    pin(_beijing(2027, 3, 1, 10))
+    pin(beijing(2027, 3, 1, 10))
     march = _publish(http, 2026)
     assert march["as_of"] == january["as_of"] == "2026-12-31T16:00:00+00:00"
     assert march["cases"] == january["cases"]
@@ -55,14 +40,14 @@ def test_a_decision_made_after_the_year_end_does_not_change_that_years_report__D
 
 
 def test_a_decision_made_before_the_year_end_is_counted_from_the_history__DOMAIN_1_annual(http, pin):
-    pin(_beijing(2026, 12, 20, 10))
+    pin(beijing(2026, 12, 20, 10))
     acts = Acts(http)
     iid = to_proposal(http, acts)
     acts.complete(iid, "task_proposal", c.PROPOSAL_MINOR)
-    pin(_beijing(2026, 12, 30, 10))
+    pin(beijing(2026, 12, 30, 10))
     before = _act(http.call("GET", "/api/v1/statistics/2026", "auditor1").get_json())["by_decision"]
     acts.complete(iid, "task_head_decision", {**c.DECISION, "decision_number": decision_number(iid)}, "head1")
-    pin(_beijing(2027, 1, 2, 10))
+    pin(beijing(2027, 1, 2, 10))
     after = _act(_publish(http, 2026))["by_decision"]
     assert after.get("approve", 0) == before.get("approve", 0) + 1
     assert after.get("none", 0) == before.get("none", 0) - 1

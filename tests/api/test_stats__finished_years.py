@@ -2,29 +2,13 @@
 year that has ended): a running year shows provisional figures, is never published and never public."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-import pytest
-
 from api.extensions import db
 from api.models import AnnualReport
-from engine import clock
-
-
-def _beijing(*args: int) -> datetime:
-    return datetime(*args, tzinfo=clock.BEIJING)
-
-
-@pytest.fixture
-def pin(monkeypatch):
-    """Pin the engine clock (every request and service reads clock.now())."""
-    def at(when: datetime) -> None:
-        monkeypatch.setattr(clock, "now", lambda: when.astimezone(UTC))
-    return at
+from tests.api.helpers import beijing
 
 
 def test_running_year_report_is_refused_until_the_year_ends__DOMAIN_1_annual(http, pin):
-    pin(_beijing(2019, 12, 31, 23, 59, 30))  # last minute of 2019 in Beijing (15:59 UTC)
+    pin(beijing(2019, 12, 31, 23, 59, 30))  # last minute of 2019 in Beijing (15:59 UTC)
     resp = http.call("POST", "/api/v1/statistics/2019/publish", "head1")
     assert resp.status_code == 403, resp.get_json()
     body = resp.get_json()
@@ -32,7 +16,7 @@ def test_running_year_report_is_refused_until_the_year_ends__DOMAIN_1_annual(htt
     assert "2019" in body["message"] and "2020-01-01" in body["message"]
     assert http.call("GET", "/api/v1/public/statistics/2019").status_code == 404
     assert 2019 not in {y["year"] for y in http.call("GET", "/api/v1/public/statistics").get_json()}
-    pin(_beijing(2020, 1, 1, 0, 0, 30))  # the year has ended in Beijing (still 2019 in UTC)
+    pin(beijing(2020, 1, 1, 0, 0, 30))  # the year has ended in Beijing (still 2019 in UTC)
     resp = http.call("POST", "/api/v1/statistics/2019/publish", "admin")
     assert resp.status_code == 201, resp.get_json()
     assert resp.get_json()["content"]["provisional"] is False
@@ -41,7 +25,7 @@ def test_running_year_report_is_refused_until_the_year_ends__DOMAIN_1_annual(htt
 
 
 def test_running_year_figures_are_marked_provisional__DOMAIN_1_annual(http, pin):
-    pin(_beijing(2018, 6, 30, 12))
+    pin(beijing(2018, 6, 30, 12))
     running = http.call("GET", "/api/v1/statistics/2018", "auditor1").get_json()
     assert running["provisional"] is True
     assert "2018-12-31" in running["provisional_note"]
@@ -51,14 +35,14 @@ def test_running_year_figures_are_marked_provisional__DOMAIN_1_annual(http, pin)
 
 def test_report_generated_before_year_end_is_never_public__DOMAIN_1_annual(app, http, pin):
     """A premature report stored earlier (e.g. by an older version) is not shown, even after the year ends."""
-    early = _beijing(2016, 7, 1, 9)
+    early = beijing(2016, 7, 1, 9)
     with app.app_context():
         db.session.add(AnnualReport(year=2016, version=1, content={"year": 2016}, generated_at=early,
                                     generated_by="head1", published_at=early))
         db.session.commit()
-    pin(_beijing(2016, 7, 2, 9))
+    pin(beijing(2016, 7, 2, 9))
     assert http.call("GET", "/api/v1/public/statistics/2016").status_code == 404
-    pin(_beijing(2017, 2, 1, 9))
+    pin(beijing(2017, 2, 1, 9))
     assert http.call("GET", "/api/v1/public/statistics/2016").status_code == 404
     assert 2016 not in {y["year"] for y in http.call("GET", "/api/v1/public/statistics").get_json()}
     resp = http.call("POST", "/api/v1/statistics/2016/publish", "head1")
@@ -73,12 +57,12 @@ def test_finished_year_figures_are_as_of_its_end_whenever_republished__DOMAIN_1_
     from tests.api.test_calendar__unknown_years_flagged_and_loaded import _probe
 
     pid = _probe(http, 5)
-    pin(_beijing(2026, 12, 28, 10))
+    pin(beijing(2026, 12, 28, 10))
     http.start(pid)
-    pin(_beijing(2027, 1, 1, 0, 5))
+    pin(beijing(2027, 1, 1, 0, 5))
     first = http.call("POST", "/api/v1/statistics/2026/publish", "head1")
     assert first.status_code == 201, first.get_json()
-    pin(_beijing(2027, 3, 1, 10))
+    pin(beijing(2027, 3, 1, 10))
     again = http.call("POST", "/api/v1/statistics/2026/publish", "head1")
     assert again.status_code == 201, again.get_json()
     a, b = first.get_json()["content"], again.get_json()["content"]
