@@ -160,9 +160,14 @@ def upgrade_state(dct: dict) -> dict:
     return dct
 
 
-def load_state(bundle: SpecBundle, state: dict | str, script_engine: object | None = None) -> BpmnWorkflow:
-    """Rebuild a workflow from a stored state and its (cached) bundle."""
-    dct = json.loads(state) if isinstance(state, str) else deepcopy(state)
+def load_state(bundle: SpecBundle, state: dict | str, script_engine: object | None = None, *,
+               consume: bool = False) -> BpmnWorkflow:
+    """Rebuild a workflow from a stored state and its (cached) bundle.
+
+    A dict ``state`` is left alone (the serializer restores objects in place, so it works on a deep copy), unless
+    ``consume``: a caller that built the dict fresh from the stored JSON hands it over and saves the copy, a walk
+    of the whole tree (a fifth of a cold load of a long case)."""
+    dct = json.loads(state) if isinstance(state, str) else state if consume else deepcopy(state)
     upgrade_state(dct)
     dct.pop("state_version", None)
     dct["_bundle_specs"] = (bundle.spec, bundle.subprocess_specs)

@@ -287,7 +287,7 @@ def check_row(instance: Instance, own: list[Event], bundle: Any, workflow: Any) 
     try:
         from .instances import stored_state  # instances -> hooks -> … -> audit: import late
 
-        saved = load_state(bundle, stored_state(instance), script_engine())
+        saved = load_state(bundle, stored_state(instance), script_engine(), consume=True)
         saved_view = state_view(saved, runtime.instance_data(saved))
     except Exception as exc:  # noqa: BLE001 - any unreadable saved state is a finding, not a crash
         differs("state", f"the row's saved workflow cannot be read: {type(exc).__name__}")

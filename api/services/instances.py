@@ -89,7 +89,7 @@ def stored_workflow(instance: Instance, bundle: SpecBundle) -> BpmnWorkflow:
     """A cold load: the workflow rebuilt from the database, with a tracker that knows what is stored."""
     head = json.loads(instance.state)
     if head.get("layout") != PER_TASK:
-        workflow = load_state(bundle, head, script_engine())
+        workflow = load_state(bundle, head, script_engine(), consume=True)
         ChangeTracker(workflow, None, 0)  # its next save writes every task as a row
         return workflow
     tasks: dict[str, list[tuple[str, dict]]] = {}
@@ -100,7 +100,7 @@ def stored_workflow(instance: Instance, bundle: SpecBundle) -> BpmnWorkflow:
             .order_by(WorkflowTask.ordinal)):
         tasks.setdefault(key, []).append((task_id, json.loads(entry)))
         ordinals[UUID(task_id)] = ordinal
-    workflow = load_state(bundle, assemble(head, tasks), script_engine())
+    workflow = load_state(bundle, assemble(head, tasks), script_engine(), consume=True)
     ChangeTracker(workflow, ordinals, head.get("next_ordinal", len(ordinals)))
     return workflow
 

@@ -35,9 +35,9 @@ def loads(monkeypatch) -> list[int]:
         calls.append(instance.id)
         return original(instance, bundle)
 
-    def counting(bundle, state, script_engine=None):
+    def counting(bundle, state, script_engine=None, **options):
         assert calls, "the deserializer ran outside a cold load"
-        return deserialize(bundle, state, script_engine)
+        return deserialize(bundle, state, script_engine, **options)
 
     monkeypatch.setattr(instances_service, "stored_workflow", cold)
     monkeypatch.setattr(instances_service, "load_state", counting)

@@ -132,6 +132,9 @@ def test_load_state_accepts_a_dict_and_leaves_it_alone(case_bundle, answers):
     assert serializer.dumps_state(restored) == snapshot
     restored_again = serializer.load_state(case_bundle, state, make_script_engine())
     assert serializer.dumps_state(restored_again) == snapshot
+    handed_over = serializer.load_state(case_bundle, serializer.dump_state(workflow), make_script_engine(),
+                                        consume=True)
+    assert serializer.dumps_state(handed_over) == snapshot
 
 
 def test_the_review_overdue_timer_survives_a_restore(case_bundle, answers):
