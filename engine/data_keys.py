@@ -23,6 +23,11 @@ def _holds_marker(value: Any) -> bool:
     return False
 
 
+def holds_marker(value: Any) -> bool:
+    """Whether ``value`` holds the serializer's marker as a key at any depth."""
+    return _holds_marker(value)
+
+
 def edit_problems(changes: dict[Any, Any]) -> list[str]:
     """Why ``changes`` cannot be written into case data (empty: they can). Keys are quoted at most 64
     characters long."""

@@ -11,8 +11,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine import runtime
+from engine.data_keys import SERIALIZER_MARKER, holds_marker
 from engine.deadlines import due_from
-from engine.errors import NotFound
+from engine.errors import NotFound, ScriptError
 from engine.serializer import (
     PER_TASK,
     STATE_VERSION,
@@ -127,6 +128,12 @@ def save_workflow(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow
     for the next step once the transaction commits."""
     tracker = tracker_of(workflow) or ChangeTracker(workflow, None, 0)
     changes = tracker.changes()
+    if holds_marker(workflow.data):
+        raise ScriptError(f"the data key {SERIALIZER_MARKER!r} is reserved by the workflow serializer (at any depth)")
+    for _, task, _ in changes.write:  # a script can build the key however it likes: refused before it is stored
+        if holds_marker(task.data):
+            raise ScriptError(f"{task.task_spec.bpmn_id or task.task_spec.name}: the data key "
+                              f"{SERIALIZER_MARKER!r} is reserved by the workflow serializer (at any depth)")
     _write_tasks(instance.id, changes)
     tracker.saved(changes)
     instance.state = dumps_json({**dump_header(workflow), "next_ordinal": tracker.next_ordinal})

@@ -78,3 +78,22 @@ def test_not_logged_in_is_401(client):
     resp = client.get("/api/v1/tasks")
     assert resp.status_code == 401
     assert set(resp.get_json()) >= {"code", "status", "message", "errors"}
+
+
+def test_a_form_field_named_after_the_serializer_marker_is_refused(http):
+    """A field keyed ``typename`` would put SpiffWorkflow's serializer marker into the task data; the saved
+    workflow could not be read back. Refused at validate and deploy, at any depth, naming the component."""
+    import json
+
+    form = json.loads(fixture("fixture_note.form"))
+    form["id"] = "marker_form"
+    form["components"].append({"type": "group", "key": "details", "path": "details", "id": "grp_details",
+                               "components": [{"type": "textfield", "key": "typename", "id": "fld_marker",
+                                               "label": "类型"}]})
+    files = {"marker_form.form": json.dumps(form, ensure_ascii=False).encode()}
+    for url in ("/api/v1/definitions/validate", "/api/v1/definitions"):
+        resp = upload(http, url, files)
+        assert resp.status_code == 400, resp.get_json()
+        problems = resp.get_json()["errors"]["problems"]
+        assert any("typename" in p["message"] and p["element_id"] == "fld_marker" for p in problems), problems
+    assert http.call("GET", "/api/v1/definitions/marker_form", "owner1").status_code == 404

@@ -137,3 +137,25 @@ def test_others_are_answered_while_a_hostile_script_runs(http, app, monkeypatch)
     status, body = answers["hostile"]
     assert status == 422 and "time limit" in body["message"], body
     check_untouched(http, iid, before)
+
+
+#: scripts that write SpiffWorkflow's serializer marker into case data, by a name, a built key, a nested value
+MARKER = {
+    "marker_built_key": 'd = {}\nd["type" + "name"] = "BpmnWorkflow"\nreport = d',
+    "marker_nested": 'inner = {}\ninner["typename".lower()] = "x"\nreport = {"a": 1}\nreport["a"] = inner',
+}
+
+
+@pytest.mark.parametrize("key", sorted(MARKER))
+def test_a_script_writing_the_serializer_marker_is_refused_and_stores_nothing(http, key):
+    deploy(http, key, MARKER[key])
+    iid = http.start(key)["id"]
+    before = snapshot(http, iid)
+    task = http.open_task(iid, "task_note")
+    resp = http.call("POST", f"/api/v1/tasks/{task['id']}/complete", "officer1", json={"data": {"note": "记录"}})
+    body = resp.get_json()
+    assert resp.status_code == 422, body
+    assert "typename" in body["message"] and "reserved" in body["message"], body
+    check_untouched(http, iid, before)
+    # the case still loads and its first task can still be worked (the saved state was never touched)
+    assert http.open_task(iid, "task_note")["id"] == task["id"]
