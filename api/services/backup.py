@@ -20,6 +20,13 @@ format, malformed, or recording problems of the backup itself) and a backup whos
 listed file missing or of another size or sha256, an unlisted file in ``evidence/``) — all before anything is
 installed or loaded; then it installs the evidence files into the configured store (either backend, each re-hashed
 again as it is copied), then loads the database (PostgreSQL: ``pg_restore --single-transaction``). Run ``flask --app api audit verify --all`` afterwards.
+
+Signed manifests: where the checkpoint signing key is configured (``CHECKPOINT_KEY``, api/services/signing.py), the
+backup signs the manifest (``signature``, ``signer``: Ed25519 over the sha256 of its canonical JSON without those two
+fields, in its own domain, so a checkpoint signature can never pass for a manifest's). Where a key is configured for
+the restore (``CHECKPOINT_PUBLIC_KEY``, or the private key), a manifest that is unsigned, signed by another key or
+whose signature does not verify is refused before anything is read: whoever rewrites a dump and re-hashes the
+manifest cannot sign it. Without any key configured the manifest is checked as before, unsigned.
 """
 from __future__ import annotations
 
@@ -43,8 +50,12 @@ from ..extensions import db
 from ..models.types import utc_iso, utcnow
 from ..schema import VERSION_TABLE
 from .evidence_store import CHUNK, ObjectChanged, key_of, staging_dir, store
+from .signing import SigningKeyError, public_key, sign, signature_problem
 
 FORMAT = "sanxiang-backup/1"
+#: what a manifest signature signs: this prefix and the manifest's digest (never a checkpoint's, see signing.DOMAIN)
+SIGNING_DOMAIN = "sanxiang-backup-manifest-v1:"
+_SIGNATURE_FIELDS = ("signature", "signer")
 MANIFEST = "manifest.json"
 DUMPS = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -177,6 +188,9 @@ def _backup(folder: Path) -> Report:
     manifest = {"format": FORMAT, "created_at": utc_iso(utcnow()),
                 "database": {"kind": kind, "file": dump.name, "sha256": _file_sha256(dump), "revision": revision},
                 "evidence": entries, "problems": report.problems}
+    signed = sign(manifest_digest(manifest), SIGNING_DOMAIN)
+    if signed is not None:
+        manifest["signature"], manifest["signer"] = signed
     partial = folder / (MANIFEST + ".partial")
     partial.write_text(json.dumps(manifest, indent=1))
     os.replace(partial, folder / MANIFEST)
@@ -198,7 +212,24 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     problems = _manifest_problems(manifest)
     if problems:
         raise StateConflict(f"{path} is not a valid backup manifest: " + "; ".join(problems[:10]))
+    try:
+        key = public_key()
+    except SigningKeyError as exc:
+        raise StateConflict(f"{path} cannot be checked: {exc}") from exc
+    if key is not None:
+        problem = signature_problem(key, manifest_digest(manifest), manifest.get("signature"),
+                                    manifest.get("signer"), SIGNING_DOMAIN)
+        if problem:
+            raise StateConflict(f"{path} {problem}: the backup is not one this platform's key signed; nothing was "
+                                "restored")
     return manifest
+
+
+def manifest_digest(manifest: dict[str, Any]) -> str:
+    """sha256 (hex) of the manifest's canonical JSON, without its signature fields: what the signature signs."""
+    body = {k: v for k, v in manifest.items() if k not in _SIGNATURE_FIELDS}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _is_sha256(value: Any) -> bool:
@@ -237,6 +268,9 @@ def _manifest_problems(manifest: Any) -> list[str]:
                 problems.append(f"evidence[{index}]: {entry['sha256']} is listed twice")
             else:
                 seen.add(entry["sha256"])
+    for name in _SIGNATURE_FIELDS:
+        if name in manifest and not isinstance(manifest[name], str):
+            problems.append(f"{name}: a string is required")
     recorded = manifest.get("problems", [])
     if not isinstance(recorded, list):
         problems.append("problems: a list is required")

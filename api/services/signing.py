@@ -80,22 +80,24 @@ def key_id(key: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def sign(digest: str) -> tuple[str, str] | None:
-    """(signature hex, key id) of a checkpoint hash, or None when no signing key is configured."""
+def sign(digest: str, domain: str = DOMAIN) -> tuple[str, str] | None:
+    """(signature hex, key id) of a checkpoint hash (or, with another ``domain``, of another digest: a backup's
+    manifest), or None when no signing key is configured."""
     key = private_key()
     if key is None:
         return None
-    return key.sign((DOMAIN + digest).encode()).hex(), key_id(key.public_key())
+    return key.sign((domain + digest).encode()).hex(), key_id(key.public_key())
 
 
-def signature_problem(key: Ed25519PublicKey, digest: str, signature: str | None, signer: str | None) -> str | None:
+def signature_problem(key: Ed25519PublicKey, digest: str, signature: str | None, signer: str | None,
+                      domain: str = DOMAIN) -> str | None:
     """Why ``signature`` is not the configured key's signature of ``digest``; None when it is."""
     if not signature:
         return "is not signed"
     if signer and signer != key_id(key):
         return f"is signed by another key ({signer[:16]}…), not the configured one ({key_id(key)[:16]}…)"
     try:
-        key.verify(bytes.fromhex(signature), (DOMAIN + digest).encode())
+        key.verify(bytes.fromhex(signature), (domain + digest).encode())
     except (InvalidSignature, ValueError):
         return "has a signature that does not verify with the configured public key"
     return None

@@ -56,10 +56,11 @@ def run_cli(app, *args: str):
 
 
 @contextmanager
-def backed_up_system(kind: str, folder: Path, name: str = "bk") -> Iterator[dict]:
+def backed_up_system(kind: str, folder: Path, name: str = "bk", source_config: dict | None = None,
+                     target_config: dict | None = None) -> Iterator[dict]:
     """A source system of ``kind`` with a finished case (A/V evidence) and a checkpoint, its backup in
     ``folder / "backup"``, and an empty target system (new databases named after ``name``, and evidence
-    folders)."""
+    folders; ``source_config`` and ``target_config`` add app settings, e.g. the signing keys)."""
     from sqlalchemy import select
 
     from api.cli import deploy_dirs, init_db, seed_demo
@@ -69,8 +70,8 @@ def backed_up_system(kind: str, folder: Path, name: str = "bk") -> Iterator[dict
     from tests.api.walk import run_minor_case
 
     with database(kind, folder, f"{name}_src") as src_url, database(kind, folder, f"{name}_dst") as dst_url:
-        source = app_on(src_url, EVIDENCE_DIR=str(folder / "src-evidence"))
-        target = app_on(dst_url, EVIDENCE_DIR=str(folder / "dst-evidence"))
+        source = app_on(src_url, EVIDENCE_DIR=str(folder / "src-evidence"), **(source_config or {}))
+        target = app_on(dst_url, EVIDENCE_DIR=str(folder / "dst-evidence"), **(target_config or {}))
         try:
             with source.app_context():
                 init_db()
