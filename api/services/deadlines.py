@@ -25,9 +25,11 @@ from .calendar_years import message
 from .runtime import calendar
 
 
-def warning_for(due_at: datetime | None, now: datetime | None = None, org_id: int | None = None) -> str | None:
+def warning_for(due_at: datetime | None, now: datetime | None = None, org_id: int | None = None,
+                cal: Any = None) -> str | None:
     """The inbox warning for a deadline (yellow when <= the bureau's warning days remain, red when overdue);
-    ``org_id``: the case's bureau (default: the case being worked, else the caller's bureau).
+    ``org_id``: the case's bureau (default: the case being worked, else the caller's bureau); ``cal``: its
+    calendar when the caller has it at hand (a page of rows looks each bureau's up once).
 
     Under the ``strict`` policy a deadline in an unknown year still gets a warning, counted Monday–Friday
     (the deadline carries the calendar flag); the inbox never fails on it.
@@ -37,10 +39,11 @@ def warning_for(due_at: datetime | None, now: datetime | None = None, org_id: in
     days = g.setdefault("warning_days", {})
     if org_id not in days:
         days[org_id] = int(settings.get("warning_days", org_id))
+    cal = cal or calendar(org_id)
     try:
-        return warning(due_at, now or clock.now(), calendar(org_id), days[org_id])
+        return warning(due_at, now or clock.now(), cal, days[org_id])
     except CalendarError:
-        return warning(due_at, now or clock.now(), calendar(org_id).with_policy("weekends"), days[org_id])
+        return warning(due_at, now or clock.now(), cal.with_policy("weekends"), days[org_id])
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -72,7 +75,7 @@ def calendar_warning(due_at: datetime | None, lang: str = "en", org_id: int | No
     return ("、" if lang == "zh" else "; ").join(message(y, lang) for y in years)
 
 
-def calendar_warning_of(obj: Any, open_field: str, open_value: str, lang: str = "en") -> str | None:
+def calendar_warning_of(obj: Any, open_field: str, open_value: str, lang: str = "en", cal: Any = None) -> str | None:
     """The calendar flag of a task row / instance (or its dict form) while it is still open: the year is not
     loaded, or the deadline was computed before it was and nobody has checked it since."""
     if _get(obj, open_field) != open_value:
@@ -81,7 +84,7 @@ def calendar_warning_of(obj: Any, open_field: str, open_value: str, lang: str = 
     if isinstance(due, str):
         due = datetime.fromisoformat(due)
     org_id = _get(obj, "org_id")
-    cal = calendar(org_id) if due is not None else None
+    cal = (cal or calendar(org_id)) if due is not None else None
     flag = calendar_warning(due, lang, org_id, cal)
     if flag or due is None:
         return flag

@@ -72,8 +72,8 @@ def process_names() -> dict[str, str]:
     return dict(current_catalog().process_names)
 
 
-def role_label(role: str | None) -> str:
-    return ROLES.get(role or "", {}).get(lang(), role or "")
+def role_label(role: str | None, language: str | None = None) -> str:
+    return ROLES.get(role or "", {}).get(language or lang(), role or "")
 
 
 def display_names(usernames: set[str]) -> dict[str, str]:

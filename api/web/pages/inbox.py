@@ -18,6 +18,7 @@ from ...models import DefinitionVersion, Event, Instance, TaskRow
 from ...security import client_addr, current_user
 from ...services import tasks as task_service
 from ...services.deadlines import calendar_warning_of, warning_for
+from ...services.runtime import calendar
 from ...tasks.queries import inbox_rows_statement
 from .. import web_blp
 from ..error_pages import page_message
@@ -88,8 +89,12 @@ def _task_rows(user, tab: str, filters: dict[str, str]) -> list[dict[str, Any]]:
     names = process_names()
     language = lang()
     rows = []
+    calendars: dict[int | None, Any] = {}  # each bureau's calendar looked up once for the page, not twice a row
     for task, definition_key, case_title in db.session.execute(stmt).all():
-        warning = warning_for(task.due_at, org_id=task.org_id)
+        if task.org_id not in calendars:
+            calendars[task.org_id] = calendar(task.org_id)
+        cal = calendars[task.org_id]
+        warning = warning_for(task.due_at, org_id=task.org_id, cal=cal)
         if not _deadline_ok(warning, filters["deadline"]):
             continue
         title = task.title
@@ -100,9 +105,9 @@ def _task_rows(user, tab: str, filters: dict[str, str]) -> list[dict[str, Any]]:
             continue
         rows.append({"id": task.id, "name": task.name, "instance_id": task.instance_id, "title": title,
                      "process": names.get(definition_key, definition_key),
-                     "role": role_label(task.role), "assignee": task.assignee, "warning": warning,
+                     "role": role_label(task.role, language), "assignee": task.assignee, "warning": warning,
                      "due": local(task.due_at, "%Y-%m-%d"),
-                     "calendar_warning": calendar_warning_of(task, "state", "ready", language)})
+                     "calendar_warning": calendar_warning_of(task, "state", "ready", language, cal)})
     return rows
 
 
