@@ -399,3 +399,30 @@ def test_http_import_refuses_hostile_zips(http, app, bureau_owners, hostile):
     if hostile == "tampered":
         assert problems[0]["file"] == "processes/legal_review/v1.bpmn"
     assert _counts(app) == before
+
+
+def test_http_import_cannot_make_a_new_key_the_provinces(http, app, bureau_owners):
+    """A bureau owner's folder naming a new key as the province's (which every bureau would then run): 403."""
+    form = {"fixture_note.form": fixture("fixture_note.form")}  # the probe's form (no new version if deployed)
+    assert upload(http, "/api/v1/definitions", form, as_user="owner_scj").status_code == 201
+    files = _unzip(http.call("GET", "/api/v1/definitions/export.zip", "owner_scj").data)
+    manifest = _manifest(files)
+    probe = _probe("province_claim_probe")
+    content = probe["province_claim_probe.bpmn"]
+    path = "processes/province_claim_probe/v1.bpmn"
+    manifest["versions"].append({"kind": "bpmn", "key": "province_claim_probe", "version": 1, "name": "探针",
+                                 "filename": "province_claim_probe.bpmn", "path": path,
+                                 "sha256": folders.sha256(content), "size": len(content), "org": "hebei",
+                                 "deployment": max(e["deployment"] for e in manifest["versions"]) + 1,
+                                 "deployed_at": None, "deployed_by": "owner1"})
+    files[path] = content
+    files["manifest.json"] = json.dumps(manifest).encode()
+    before = _counts(app)
+    resp = _post_zip(http, _zip(files), "owner_scj")
+    assert resp.status_code == 403 and resp.get_json()["errors"] == {"rule": "definition_owner"}
+    assert _counts(app) == before
+    resp = _post_zip(http, _zip(files), "owner1")  # the province's own owner may
+    assert resp.status_code == 200, resp.get_json()
+    assert [v["key"] for v in resp.get_json()["versions"]] == ["province_claim_probe"]
+    with app.app_context():
+        assert deploys.version_of("province_claim_probe").org_id == orgs.by_code("hebei").id
