@@ -270,6 +270,7 @@ class Entry:
     deployment: int
     deployed_at: str | None
     deployed_by: str | None
+    size: int | None = None
     org_id: int | None = None
 
     @property
@@ -360,7 +361,8 @@ def _read_manifest(files: dict[str, bytes]) -> tuple[list[Entry], list[Problem]]
             continue
         entries.append(Entry(i, kind, key, version, item["name"], filename, expected, item["sha256"],
                              item.get("org"), item["deployment"], _text(item.get("deployed_at")),
-                             _text(item.get("deployed_by"))))
+                             _text(item.get("deployed_by")),
+                             item["size"] if isinstance(item.get("size"), int) else None))
     return entries, problems
 
 
@@ -389,6 +391,9 @@ def _check_folder(entries: list[Entry], files: dict[str, bytes]) -> list[Problem
         elif sha256(content) != e.sha256:
             problems.append(Problem(e.path, None, None, f"sha256 {sha256(content)} differs from {MANIFEST} "
                                                         f"({e.sha256}): the file was changed after the export"))
+        elif e.size is not None and e.size != len(content):
+            problems.append(Problem(e.path, None, None, f"{MANIFEST} gives its size as {e.size}, the file has "
+                                                        f"{len(content)} bytes"))
     for (key, kind), versions in sorted(by_key.items()):
         versions.sort(key=lambda e: e.version)
         numbers = [e.version for e in versions]
