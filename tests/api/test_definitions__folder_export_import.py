@@ -214,7 +214,7 @@ def test_a_version_that_differs_from_the_servers_is_refused(servers, tmp_path):
     assert _counts(target) == before
 
 
-@pytest.mark.parametrize("hostile", ["gap", "path", "unlisted", "org", "format", "wrong_key"])
+@pytest.mark.parametrize("hostile", ["gap", "path", "key", "unlisted", "org", "format", "wrong_key"])
 def test_a_hostile_manifest_is_refused(servers, tmp_path, hostile):
     source, target = servers
     files = _export(source, tmp_path / "a")
@@ -226,6 +226,9 @@ def test_a_hostile_manifest_is_refused(servers, tmp_path, hostile):
     elif hostile == "path":  # a path out of the folder
         versions[0]["path"] = "../../etc/passwd"
         want = "must be"
+    elif hostile == "key":  # a key that would name a folder outside
+        versions[0].update(key="../../outside", path="processes/../../outside/v1.bpmn")
+        want = "path separator"
     elif hostile == "unlisted":
         _write(tmp_path / "a", {"processes/extra/v1.bpmn": files["processes/enforcement_case/v1.bpmn"]})
         want = "not listed in manifest.json"
@@ -289,9 +292,9 @@ def bureau_owners(app):
     return "owner_scj", "owner_mzj"
 
 
-def _zip(files: dict[str, bytes], prefix: str = "") -> bytes:
+def _zip(files: dict[str, bytes], prefix: str = "", compress: bool = False) -> bytes:
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED) as zf:
         for name, content in files.items():
             zf.writestr(prefix + name, content)
     return buf.getvalue()
@@ -358,6 +361,11 @@ def test_http_import_adds_a_new_version_within_the_bureau_only(http, app, bureau
     assert resp.status_code == 200, resp.get_json()
     assert [(v["key"], v["version"]) for v in resp.get_json()["versions"]] == [("scj_http_probe", 2)]
     assert _counts(app) == (before[0] + 1, before[1] + 1)
+    with app.app_context():
+        event = db.session.scalars(select(Event).where(Event.stream == "definitions")
+                                   .order_by(Event.seq.desc()).limit(1)).one()
+        assert event.actor == "owner_scj" and event.type == "deploy"
+        assert event.data["import"]["source"][0]["version"] == 2
     assert _post_zip(http, data, "owner_scj").get_json()["versions"] == []  # idempotent
 
 
@@ -378,13 +386,17 @@ def test_http_import_refuses_a_province_key_from_a_bureau_owner(http, app, burea
     assert _counts(app) == before
 
 
-@pytest.mark.parametrize("hostile", ["not_zip", "traversal", "tampered", "no_manifest"])
+@pytest.mark.parametrize("hostile", ["not_zip", "traversal", "tampered", "no_manifest", "oversized"])
 def test_http_import_refuses_hostile_zips(http, app, bureau_owners, hostile):
     files = _unzip(http.call("GET", "/api/v1/definitions/export.zip", "owner1").data)
     if hostile == "not_zip":
         data = b"PK\x03\x04 not really"
     elif hostile == "traversal":
         data = _zip({**files, "../../evil.bpmn": b"<x/>"})
+    elif hostile == "oversized":  # a small zip that unpacks to more than a definition file may be
+        files["processes/legal_review/v1.bpmn"] = b" " * (deploys.MAX_FILE_BYTES + 1)
+        data = _zip(files, compress=True)
+        assert len(data) < 1_000_000
     elif hostile == "tampered":
         files["processes/legal_review/v1.bpmn"] = files["processes/legal_review/v1.bpmn"] + b"\n"
         data = _zip(files)
@@ -396,7 +408,7 @@ def test_http_import_refuses_hostile_zips(http, app, bureau_owners, hostile):
     assert resp.status_code == 400, resp.get_json()
     problems = resp.get_json()["errors"]["problems"]
     assert problems and all(p["message"] for p in problems)
-    if hostile == "tampered":
+    if hostile in ("tampered", "oversized"):
         assert problems[0]["file"] == "processes/legal_review/v1.bpmn"
     assert _counts(app) == before
 
