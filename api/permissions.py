@@ -46,6 +46,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     # definitions, settings, registers
     "definition.deploy": frozenset({"process_owner"}),
     "definition.validate": frozenset({"process_owner"}),
+    "definition.export": frozenset({"process_owner"}),
+    "definition.import": frozenset({"process_owner"}),
     "setting.edit": frozenset({"admin", "process_owner"}),
     "calendar.edit": frozenset({"admin", "process_owner"}),
     "calendar.confirm": frozenset({"officer", "head", "admin", "process_owner"}),

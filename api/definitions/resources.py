@@ -12,10 +12,19 @@ from ..extensions import db
 from ..inputs import filename_problem
 from ..models import DefinitionFile, DefinitionVersion
 from ..security import client_addr, current_user
+from ..services import definition_files as folders
 from ..services import definitions as service
 from ..services import orgs
 from . import blp
-from .schemas import DeployResultSchema, UploadSchema, ValidateResultSchema, VersionSchema
+from .schemas import (
+    DeployResultSchema,
+    DryRunSchema,
+    FolderUploadSchema,
+    ImportResultSchema,
+    UploadSchema,
+    ValidateResultSchema,
+    VersionSchema,
+)
 
 
 def _uploads(args: dict) -> dict[str, bytes]:
@@ -62,6 +71,39 @@ class Validate(MethodView):
         catalog = service.validate(_uploads(args))
         return {"valid": True, "processes": sorted(catalog.processes), "decisions": sorted(catalog.decisions),
                 "forms": sorted(catalog.forms)}
+
+
+@blp.route("/export.zip")
+class Export(MethodView):
+    @blp.response(200, content_type="application/zip")
+    def get(self):
+        """Every version of every key the caller's bureau runs, as a definition folder in a zip (manifest.json,
+        processes/<key>/v<N>.bpmn, decisions/<key>/v<N>.dmn, forms/<key>/v<N>.form)."""
+        user = permissions.require("definition.export")
+        versions = service.visible(user, list(db.session.scalars(
+            select(DefinitionVersion).order_by(DefinitionVersion.id))))
+        return Response(folders.zip_folder(folders.export_folder(versions)), mimetype="application/zip",
+                        headers={"Content-Disposition": 'attachment; filename="sanxiang-definitions.zip"'})
+
+
+@blp.route("/import")
+class Import(MethodView):
+    @blp.arguments(FolderUploadSchema, location="files")
+    @blp.arguments(DryRunSchema, location="form")
+    @blp.response(200, ImportResultSchema)
+    def post(self, args, form):
+        """Import a zipped definition folder: deploy the versions this server lacks, in order (200 with them; the
+        same folder again deploys nothing), or 400 with every problem and nothing changed."""
+        user = permissions.require("definition.import")
+        scope, seen = orgs.write_scope(user), orgs.visible_definition_orgs(user)
+        upload = args["file"]
+        dry_run = form["dry_run"]
+        report = folders.import_folder(
+            folders.read_zip(upload.read()), user.username, client_addr=client_addr(), dry_run=dry_run,
+            may_read=lambda org: org is None or org in seen,
+            may_write=lambda org: org in scope if org is not None else orgs.is_root(user))
+        db.session.commit()
+        return report.as_dict()
 
 
 @blp.route("/<key>")

@@ -26,3 +26,18 @@ class ValidateResultSchema(Schema):
     processes = fields.List(fields.String())
     decisions = fields.List(fields.String())
     forms = fields.List(fields.String())
+
+
+class FolderUploadSchema(Schema):
+    file = Upload(required=True, metadata={"description": "a zip of a definition folder (GET /definitions/export.zip)"})
+
+
+class DryRunSchema(Schema):
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "check and report; deploy nothing"})
+
+
+class ImportResultSchema(Schema):
+    versions = fields.List(fields.Dict(), metadata={"description": "the versions deployed (dry run: that would be)"})
+    present = fields.Integer(metadata={"description": "versions of the folder this server already has"})
+    deployments = fields.Integer(metadata={"description": "deployments replayed (dry run: that would be)"})
+    dry_run = fields.Boolean()

@@ -88,12 +88,15 @@ def validate(uploads: dict[str, bytes]) -> Catalog:
 
 
 def deploy(uploads: dict[str, bytes], actor: str, client_addr: str | None = None,
-           org_id: int | None = None, may_write: Callable[[int | None], bool] | None = None) -> list[dict]:
+           org_id: int | None = None, may_write: Callable[[int | None], bool] | None = None,
+           lint: bool = True, event_data: dict | None = None) -> list[dict]:
     """Validate and store new versions of every changed key; no commit.
 
     ``org_id`` is the organisation that owns a new key (None: the whole platform). ``may_write`` says whether
     the deployer may add a version to a key owned by an organisation (a bureau's owner cannot change the
-    province's processes or another bureau's); None lets the platform's own deploy through.
+    province's processes or another bureau's); None lets the platform's own deploy through. ``lint`` False
+    validates the files without the lint rules (an import of a definition folder lints only what ends up latest,
+    api/services/definition_files.py); ``event_data`` is added to the deploy event's data.
 
     Returns one dict per new version ``{"key", "kind", "version", "filename", "sha256"}``;
     an unchanged file creates no version.
@@ -103,7 +106,7 @@ def deploy(uploads: dict[str, bytes], actor: str, client_addr: str | None = None
         may not change.
     """
     cleaned, merged = _merge(uploads)
-    catalog = load_catalog(merged, lint=cleaned)
+    catalog = load_catalog(merged, lint=cleaned if lint else ())
     latest = {(v.key, v.kind): v for v in _latest_versions()}
     deployment_id = str(uuid.uuid4())
     created: list[dict] = []
@@ -128,7 +131,8 @@ def deploy(uploads: dict[str, bytes], actor: str, client_addr: str | None = None
             created.append({"key": key, "kind": kind, "version": version, "filename": name, "sha256": digest})
     if created:
         append_event("definitions", None, "deploy", actor=actor, role="process_owner",
-                     data={"deployment_id": deployment_id, "versions": created}, client_addr=client_addr)
+                     data={**(event_data or {}), "deployment_id": deployment_id, "versions": created},
+                     client_addr=client_addr)
     db.session.flush()
     return created
 

@@ -162,6 +162,10 @@ def _bad_bpmn() -> dict[str, Any]:
     return {"files": (io.BytesIO(b"<not-bpmn/>"), "matrix.bpmn")}
 
 
+def _not_a_zip() -> dict[str, Any]:
+    return {"file": (io.BytesIO(b"<not-a-zip/>"), "definitions.zip")}
+
+
 def _photo_form(w: World, case: str, user: Who) -> dict[str, Any]:
     from tests.api.evidence_support import PNG, media, photo_meta
 
@@ -325,6 +329,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/definitions/<key>"): Row(logged_in(200), path="/api/v1/definitions/enforcement_case"),
     ("GET", "/api/v1/definitions/<key>/versions/<int:version>/bpmn"): Row(
         logged_in(200), path="/api/v1/definitions/enforcement_case/versions/1/bpmn"),
+    ("GET", "/api/v1/definitions/export.zip"): Row(by_role(200, "process_owner")),
+    ("POST", "/api/v1/definitions/import"): Row(by_role(400, "process_owner"), files=lambda *a: _not_a_zip()),
     # --- calendar, settings, statistics ---
     ("GET", "/api/v1/calendar/status"): Row(logged_in(200)),
     ("GET", "/api/v1/calendar/years/<int:year>"): Row(logged_in(404), path="/api/v1/calendar/years/2031"),
