@@ -15,9 +15,10 @@ from api.services.history import append_event, instance_stream
 from api.services.supervision_export import FIELDS, FILES
 from engine import clock
 from tests import cases as c
-from tests.api.disclosure_support import published
+from tests.api.disclosure_support import decided, published
 from tests.api.export_support import csv_rows, errors_of, jsonl, schema, unzip, validator
 from tests.api.helpers import fixture, upload
+from tests.api.orgs_support import make_user
 
 PROBE_FILES = ("case_data_probe.bpmn", "fixture_note.form")
 RAW_ID = "130528198001011234"
@@ -230,3 +231,32 @@ def test_the_cli_writes_the_same_files_and_is_recorded(app, http, tmp_path):
         count = db.session.scalar(select(func.count()).select_from(Event).where(Event.stream == "exports",
                                                                                Event.actor == "cli"))
     assert count == 1
+
+
+def test_an_auditor_above_the_bureaus_exports_the_subtree_and_one_of_another_bureau_only_theirs__ACCESS(app, http):
+    """docs/ACCESS.md: a user at a node above any bureau works on that node's subtree; a bureau's auditor on theirs."""
+    county = make_user(app, "auditor-county", ["auditor"], "ningjin")
+    market = make_user(app, "auditor-scj", ["auditor"], "nj-scj")
+    ours, theirs = _probe(http), _probe(http, as_user="officer4")
+    assert {ours, theirs} <= _case_ids(_files(http, county))
+    only = _case_ids(_files(http, county, org="nj-scj"))
+    assert theirs in only and ours not in only
+    assert _export(http, county, org="hebei").status_code == 404  # above the county: not theirs
+    mine = _case_ids(_files(http, market))
+    assert theirs in mine and ours not in mine
+    assert _export(http, market, org="nj-mzj").status_code == 404
+
+
+def test_the_period_is_made_of_beijing_days(app, http, pin):
+    """A decision at 23:30 Beijing time (15:30 UTC) belongs to that Beijing day, not to the UTC one after it."""
+    yesterday = clock.today() - timedelta(days=1)
+    late = datetime.combine(yesterday, datetime.min.time().replace(hour=23, minute=30), clock.BEIJING)
+    pin(late)
+    iid, _ = decided(http)
+    pin(datetime.now(UTC))
+    on_the_day = _files(http, **{"from": yesterday.isoformat(), "to": yesterday.isoformat()})
+    decisions = [r for r in jsonl(on_the_day, "decisions") if r["case_id"] == iid]
+    assert [r["decision_date"] for r in decisions] == [yesterday.isoformat()]
+    assert decisions[0]["decided_at"] == late.astimezone(UTC).isoformat()
+    next_day = _files(http, **{"from": clock.today().isoformat(), "to": clock.today().isoformat()})
+    assert iid not in {r["case_id"] for r in jsonl(next_day, "decisions")}
