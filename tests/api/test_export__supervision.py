@@ -248,9 +248,10 @@ def test_an_auditor_above_the_bureaus_exports_the_subtree_and_one_of_another_bur
 
 
 def test_the_period_is_made_of_beijing_days(app, http, pin):
-    """A decision at 23:30 Beijing time (15:30 UTC) belongs to that Beijing day, not to the UTC one after it."""
+    """A decision at 00:30 Beijing time (16:30 UTC the day before) belongs to that Beijing day, not to the UTC one
+    before it."""
     yesterday = clock.today() - timedelta(days=1)
-    late = datetime.combine(yesterday, datetime.min.time().replace(hour=23, minute=30), clock.BEIJING)
+    late = datetime.combine(yesterday, datetime.min.time().replace(minute=30), clock.BEIJING)
     pin(late)
     iid, _ = decided(http)
     pin(datetime.now(UTC))
@@ -258,5 +259,6 @@ def test_the_period_is_made_of_beijing_days(app, http, pin):
     decisions = [r for r in jsonl(on_the_day, "decisions") if r["case_id"] == iid]
     assert [r["decision_date"] for r in decisions] == [yesterday.isoformat()]
     assert decisions[0]["decided_at"] == late.astimezone(UTC).isoformat()
-    next_day = _files(http, **{"from": clock.today().isoformat(), "to": clock.today().isoformat()})
-    assert iid not in {r["case_id"] for r in jsonl(next_day, "decisions")}
+    day_before = (yesterday - timedelta(days=1)).isoformat()
+    utc_day = _files(http, **{"from": day_before, "to": day_before})
+    assert iid not in {r["case_id"] for r in jsonl(utc_day, "decisions")}
