@@ -44,6 +44,7 @@ from .disclosure_content import PENALTY_LABELS, PERMIT_LABELS, fixed_value, is_h
 from .disclosures import STATUSES as DISCLOSURE_STATUSES
 from .disclosures import _as_date, check_not_minor, states_of
 from .history import append_event
+from .locks import hold
 from .public_masking import masker_for
 from .runtime import calendar
 
@@ -315,6 +316,7 @@ def report(org_id: int, date_from: date, date_to: date, actor: str, role: str | 
         IntegrityError: a concurrent batch reported one of the decisions (409)."""
     from .supervision_export import schema_bytes
 
+    hold(f"credit:{org_id}")  # one batch of a bureau at a time: the next one sees what this one reported
     now = clock.now()
     due = [item for item in items(orgs.subtree(org_id), date_from, date_to)
            if item.report is None and item.disclosure is not None]
@@ -331,6 +333,7 @@ def report(org_id: int, date_from: date, date_to: date, actor: str, role: str | 
                                     due_date=item.due_date, batch=digest, record=record, reported_by=actor[:64],
                                     reported_at=now))
     db.session.flush()  # a decision another batch reported meanwhile: unique key clash (409)
+    hold(EXPORTS_STREAM)  # exports of every bureau share the stream: its head is taken in turn
     append_event(EXPORTS_STREAM, None, "credit_reported", actor=actor, role=role,
                  data={"org": manifest["org"], "from": date_from.isoformat(), "to": date_to.isoformat(),
                        "cases": [item.instance.id for item in due], "sha256": digest}, client_addr=client_addr)

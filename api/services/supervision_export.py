@@ -376,6 +376,7 @@ def build(org_id: int, date_from: date, date_to: date, actor: str, role: str | N
     export = Export(manifest, records)
     files = export.files()
     digest = hashlib.sha256(files["manifest.json"]).hexdigest()
+    hold(EXPORTS_STREAM)  # concurrent exports take the shared stream's head in turn
     event = append_event(EXPORTS_STREAM, None, "supervision_exported", actor=actor, role=role,
                          data={"org": manifest["org"], "from": date_from.isoformat(), "to": date_to.isoformat(),
                                "counts": manifest["counts"], "manifest_sha256": digest}, client_addr=client_addr)

@@ -14,6 +14,7 @@ from engine import clock
 from tests.api.disclosure_support import decided, published, release
 from tests.api.export_support import csv_rows, errors_of, unzip, validator
 from tests.api.test_public__disclosures import published as publish_probe
+from tests.api.test_races__one_winner_never_500 import live, race  # noqa: F401 - live is a fixture
 
 USCC = "91130528MA0A1B2C3D"
 
@@ -174,3 +175,20 @@ def test_reports_are_append_only(app, http):
         row = db.session.scalar(select(CreditReport).where(CreditReport.instance_id == iid))
         assert row.reported_by == "publicity1" and row.reported_at.tzinfo is not None
         assert row.reported_at <= datetime.now(UTC)
+
+
+def test_racing_batches_report_each_decision_once_and_racing_exports_all_succeed(app, http, live):  # noqa: F811
+    item = published(http)
+    iid = _case_of(app, item["id"])
+    period = _period()
+    answers = race(live, http, [(user, "POST", "/api/v1/exports/credit", {"json": period})
+                                for user in ("publicity1", "head1", "admin")])
+    assert all(status in (201, 409) for status, _ in answers), [s for s, _ in answers]
+    sent = [r["case_id"] for status, body in answers if status == 201
+            for r in json.loads(unzip(body)["credit.json"])["records"]]
+    assert sent.count(iid) == 1
+    with app.app_context():
+        assert len(db.session.scalars(select(CreditReport).where(CreditReport.instance_id == iid)).all()) == 1
+    exports = race(live, http, [(user, "GET", "/api/v1/exports/supervision", {"params": period})
+                                for user in ("auditor1", "auditor1", "supervisor1", "supervisor1")])
+    assert [status for status, _ in exports] == [200] * 4
