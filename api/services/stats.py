@@ -250,8 +250,13 @@ def annual_statistics(year: int, org_id: int | None = None) -> dict[str, Any]:
         "overdue": _overdue(year, at, nodes),
         **_disclosures(year, at, nodes),
         # 执法双公示: the year's permit and penalty decisions by their credit-platform report status (as of ``at``)
-        "credit_reports": credit_reports.figures(set(nodes), date(year, 1, 1), date(year, 12, 31), at),
+        "credit_reports": annual_credit(year, at, nodes),
     }
+
+
+def annual_credit(year: int, at: datetime, nodes: list[int]) -> dict[str, Any]:
+    """The 执法双公示 figures of ``year``: its permit and penalty decisions by report status as of ``at``."""
+    return credit_reports.figures(set(nodes), date(year, 1, 1), date(year, 12, 31), at)
 
 
 def publish_report(year: int, actor: str, org_id: int | None = None) -> AnnualReport:

@@ -3,6 +3,7 @@ platform by the publication deadline (7 working days), as records its importer r
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import chinese_calendar
@@ -192,3 +193,19 @@ def test_racing_batches_report_each_decision_once_and_racing_exports_all_succeed
     exports = race(live, http, [(user, "GET", "/api/v1/exports/supervision", {"params": period})
                                 for user in ("auditor1", "auditor1", "supervisor1", "supervisor1")])
     assert [status for status, _ in exports] == [200] * 4
+
+
+def test_the_supervision_dashboard_shows_the_report_status_as_the_statistics_count_it(app, http):
+    from tests.api.helpers import web_login
+
+    published(http)
+    client = app.test_client()
+    assert web_login(client, "auditor1").status_code == 302
+    page = client.get("/dashboard").get_data(as_text=True)
+    shown = dict(re.findall(r'<tr data-credit="(\w+)"><th scope="row">[^<]*</th><td class="num">(\d+)</td>', page))
+    year = clock.today().year
+    figures = http.call("GET", f"/api/v1/statistics/{year}", "auditor1").get_json()["credit_reports"]
+    assert shown and {k: int(v) for k, v in shown.items()} == {k: figures[k] for k in shown}
+    assert int(shown["pending"]) >= 1 and "执法双公示" in page
+    english = client.get("/dashboard?lang=en").get_data(as_text=True)
+    assert "Double publicity (credit platform reports)" in english and "Reported in time" in english
