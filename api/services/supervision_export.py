@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -200,9 +201,10 @@ def _decisions(start: datetime, end: datetime, nodes: list[int], cases: _Cases) 
         penalty = submitted.get("penalty_kind", case.get("penalty_kind"))
         fine = submitted.get("fine_amount", case.get("fine_amount"))
         try:
-            fine_text = None if fine in (None, "") else f"{float(fine):.2f}"
+            amount = None if fine in (None, "") or isinstance(fine, bool) else float(fine)
         except (TypeError, ValueError):
-            fine_text = None
+            amount = None
+        fine_text = f"{amount:.2f}" if amount is not None and math.isfinite(amount) else None
         records.append({
             "kind": "decision", "case_id": instance.id, "org": org_scope.code_of(instance.org_id),
             "decided_at": _iso(ev.at), "decision_date": _beijing_date(ev.at).isoformat(),

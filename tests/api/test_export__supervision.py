@@ -262,3 +262,19 @@ def test_the_period_is_made_of_beijing_days(app, http, pin):
     day_before = (yesterday - timedelta(days=1)).isoformat()
     utc_day = _files(http, **{"from": day_before, "to": day_before})
     assert iid not in {r["case_id"] for r in jsonl(utc_day, "decisions")}
+
+
+def test_hostile_case_data_still_gives_records_valid_against_the_schema(app, http):
+    """An act type and a penalty kind off their lists, a decision number with a control character and a phone number
+    (an amount that is no number is refused at the decision itself): the records stay valid (fixed-list values)
+    and nothing raw leaks."""
+    iid, _ = decided(http, act_type="<script>", penalty_kind="130528198001011234",
+                     decision_number="宁民宗罚\u0007〔2026〕13912345678号")
+    files = _files(http)
+    record = validator("supervision.schema.json")
+    rows = [r for stem in FILES.values() for r in jsonl(files, stem) if r.get("case_id") == iid]
+    assert rows and all(errors_of(record, r) == [] for r in rows)
+    decision = next(r for r in rows if r["kind"] == "decision")
+    assert (decision["fine_amount"], decision["act_type"], decision["penalty_kind"]) == ("0.00", "other", "other")
+    every = b"".join(files.values()).decode("utf-8")
+    assert "<script>" not in every and RAW_ID not in every and "13912345678" not in every
