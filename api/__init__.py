@@ -14,6 +14,7 @@ from .extensions import api, db, migrate
 def _blueprints() -> list:
     from . import auth, definitions, equipment, evidence, history, instances, me, public, settings, tasks
     from .calendar import blp as calendar_blp
+    from .exports import blp as exports_blp
     from .health import blp as health_blp
     from .orgs import blp as orgs_blp
     from .registry import blp as registry_blp
@@ -23,7 +24,7 @@ def _blueprints() -> list:
     return [auth.blp, me.blp, definitions.blp, instances.blp, tasks.blp, history.blp, public.blp,
             registry_blp, stats_blp,
             evidence.blp, evidence.upload_blp, equipment.blp, settings.blp, calendar_blp, users_blp, orgs_blp,
-            health_blp]
+            health_blp, exports_blp]
 
 
 def _install_step_clock(app: Flask) -> None:

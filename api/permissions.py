@@ -60,11 +60,16 @@ ACTIONS: dict[str, frozenset[str]] = {
     "stats.publish": frozenset({"head", "admin"}),
     "withdrawal.start": frozenset({"publicity_officer", "head"}),
     "user.manage": frozenset({"admin"}),
+    # exports: the supervision export (auditors, the supervising justice bureau) and the 双公示 credit reports
+    "export.supervision": frozenset({"auditor", "supervisor"}),
+    "credit.read": frozenset({"publicity_officer", "head", "admin", "auditor", "supervisor"}),
+    "credit.report": frozenset({"publicity_officer", "head", "admin"}),
 }
 
 #: actions that only read: a supervising organisation may perform them on its subtree
 READ_ONLY_ACTIONS = frozenset({"instance.list", "instance.history", "instance.verify", "instance.archive", "evidence.read",
-                               "certificate.read", "stats.read", "task.oversee"})
+                               "certificate.read", "stats.read", "task.oversee", "export.supervision",
+                               "credit.read"})
 
 #: roles that read every case of their bureau (heads decide, admins correct, auditors audit)
 BUREAU_READERS = frozenset({"head", "chief", "admin", "auditor"})

@@ -1,4 +1,5 @@
 """Flask-SQLAlchemy models. Import from here."""
+from .credit import CreditReport
 from .definitions import DefinitionFile, DefinitionVersion
 from .disclosures import AnnualReport, CorrectionRequest, Disclosure, DisclosureWithdrawal
 from .events import Blob, Checkpoint, Event
@@ -17,6 +18,7 @@ __all__ = [
     "Checkpoint",
     "Certificate",
     "CorrectionRequest",
+    "CreditReport",
     "DefinitionFile",
     "DefinitionVersion",
     "Device",

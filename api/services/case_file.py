@@ -39,6 +39,7 @@ EVENT_LABELS: dict[str, dict[str, str]] = {
     "engine_call_activity_entered": {"zh": "进入子流程", "en": "Sub-process entered"},
     "engine_call_activity_left": {"zh": "子流程结束", "en": "Sub-process finished"},
     "archive_exported": {"zh": "导出案卷", "en": "Archive exported"},
+    "supervision_export_read": {"zh": "导出供执法监督", "en": "Exported for supervision"},
 }
 
 STATUS_LABELS: dict[str, dict[str, str]] = {

@@ -38,7 +38,7 @@ from ..models import (
     TaskRow,
 )
 from ..models.disclosures import WITHDRAWAL_BASES
-from . import org_scope, orgs
+from . import credit_reports, org_scope, orgs
 from .disclosure_content import CATEGORIES, DECISIONS, fixed_value
 from .disclosures import CORRECTION_PROCESS
 from .history import append_event
@@ -225,7 +225,8 @@ def annual_statistics(year: int, org_id: int | None = None) -> dict[str, Any]:
     by_definition, each act type split by ``decision`` and status), ``legal_reviews`` (by
     ``review_outcome``), ``overdue`` (tasks completed late or open past due; cases ended late
     or running past due), ``disclosures`` (published, corrected, withdrawn) and
-    ``correction_requests``. Cases, tasks and requests count in the year they started / were
+    ``correction_requests``, ``credit_reports`` (the 双公示 report of permit and penalty decisions decided in the
+    year: due, reported, reported_late, pending, overdue, withheld). Cases, tasks and requests count in the year they started / were
     made; disclosures and withdrawals in the year they happened.
     """
     org_id = org_id if org_id is not None else org_scope.platform_root()
@@ -248,7 +249,14 @@ def annual_statistics(year: int, org_id: int | None = None) -> dict[str, Any]:
         "legal_reviews": _legal_reviews(year, nodes),
         "overdue": _overdue(year, at, nodes),
         **_disclosures(year, at, nodes),
+        # 执法双公示: the year's permit and penalty decisions by their credit-platform report status (as of ``at``)
+        "credit_reports": annual_credit(year, at, nodes),
     }
+
+
+def annual_credit(year: int, at: datetime, nodes: list[int]) -> dict[str, Any]:
+    """The 执法双公示 figures of ``year``: its permit and penalty decisions by report status as of ``at``."""
+    return credit_reports.figures(set(nodes), date(year, 1, 1), date(year, 12, 31), at)
 
 
 def publish_report(year: int, actor: str, org_id: int | None = None) -> AnnualReport:

@@ -100,4 +100,6 @@ def dashboard_figures(year: int, org_id: int | None = None) -> dict[str, Any]:
                                                                        key=lambda k: (k not in OUTCOMES, k))},
         "overdue_by_person": _overdue_by_person(year, at, nodes),
         "publicity": _publicity(year, at, nodes),
+        # 执法双公示: the year's permit and penalty decisions by credit-platform report status (as the statistics)
+        "credit": stats.annual_credit(year, at, nodes),
     }

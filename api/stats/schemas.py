@@ -20,6 +20,8 @@ class StatisticsSchema(Schema):
     overdue = fields.Dict(metadata={"description": "tasks and cases past their deadlines"})
     disclosures = fields.Dict(metadata={"description": "published, corrected, withdrawn"})
     correction_requests = fields.Dict(metadata={"description": "received, cases_started"})
+    credit_reports = fields.Dict(metadata={"description": "执法双公示: the year's permit and penalty decisions by "
+                                                          "credit-platform report status"})
 
 
 class AnnualReportSchema(Schema):

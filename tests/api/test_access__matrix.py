@@ -344,6 +344,13 @@ EXPECTED: dict[tuple[str, str], Row] = {
                                                   path="/api/v1/statistics/2025"),
     ("POST", "/api/v1/statistics/<int:year>/publish"): Row(by_role(422, "head", "admin"),
                                                            path="/api/v1/statistics/1999/publish"),
+    # --- exports (supervision, 双公示) ---
+    ("GET", "/api/v1/exports/supervision"): Row(by_role(200, "auditor", "supervisor"),
+                                                path="/api/v1/exports/supervision?from=2025-01-01&to=2025-01-31"),
+    ("GET", "/api/v1/exports/credit"): Row(by_role(200, "publicity_officer", "head", "admin", "auditor", "supervisor"),
+                                           path="/api/v1/exports/credit?from=2025-01-01&to=2025-01-31"),
+    ("POST", "/api/v1/exports/credit"): Row(by_role(201, "publicity_officer", "head", "admin"),
+                                            body=lambda w, c, u: {"from": "2025-01-01", "to": "2025-01-31"}),
     # --- registers ---
     ("GET", "/api/v1/powers"): Row(logged_in(200)),
     ("POST", "/api/v1/powers"): Row(anyone(422), body=lambda w, c, u: {}),

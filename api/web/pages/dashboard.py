@@ -16,6 +16,7 @@ from engine.errors import FormDataInvalid
 from ... import permissions
 from ...models import User
 from ...services import org_scope, orgs, stats
+from ...services.credit_reports import STATUSES as CREDIT_STATES
 from ...stats.dashboard import ACT_TYPES, PUBLICITY_STATES, UNCLAIMED, dashboard_figures
 from .. import nav, web_blp
 from ..i18n import t
@@ -73,7 +74,7 @@ def dashboard():
     figures = dashboard_figures(year, org_id)
     cases_total = {act: sum(figures["cases_by_month"].get(act, [])) for act in ACT_TYPES}
     return render_template("admin/dashboard.html", figures=figures, chart=_chart_data(figures), acts=ACT_TYPES,
-                           cases_total=cases_total, states=PUBLICITY_STATES, year=year, years=range(
+                           cases_total=cases_total, states=PUBLICITY_STATES, credit_states=CREDIT_STATES, year=year, years=range(
                                max(stats.FIRST_YEAR, clock.today().year - 9), clock.today().year + 1)[::-1],
                            choices=choices, org_code=org_scope.code_of(org_id), unclaimed=UNCLAIMED,
                            org_name=org_scope.name_of(org_id) or "", as_of=local_time(figures["as_of"]))

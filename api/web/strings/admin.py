@@ -215,4 +215,14 @@ STRINGS = {
     "dash_pub_met": {"zh": "按期公示", "en": "Met"},
     "dash_pub_missed": {"zh": "逾期", "en": "Missed"},
     "dash_pub_pending": {"zh": "未到期", "en": "Not yet due"},
+    "dash_credit": {"zh": "执法双公示（信用平台报送）", "en": "Double publicity (credit platform reports)"},
+    "dash_credit_note": {"zh": "本年作出的行政许可、行政处罚决定，应自决定之日起7个工作日内报送信用信息平台。",
+                         "en": "Permit and penalty decisions of the year, due at the credit platform 7 working days "
+                               "after the decision."},
+    "dash_credit_status": {"zh": "报送情况", "en": "Report status"},
+    "dash_credit_reported": {"zh": "按期报送", "en": "Reported in time"},
+    "dash_credit_reported_late": {"zh": "逾期报送", "en": "Reported late"},
+    "dash_credit_pending": {"zh": "待报送（未到期）", "en": "To report (not yet due)"},
+    "dash_credit_overdue": {"zh": "逾期未报送", "en": "Overdue"},
+    "dash_credit_withheld": {"zh": "依法不公示", "en": "Withheld by law"},
 }

@@ -119,6 +119,7 @@ STRINGS = {
     "case_ev_lottery_revealed": {"zh": "公开抽取", "en": "Draw revealed"},
     "case_ev_lottery_plan_abandoned": {"zh": "放弃抽查方案", "en": "Inspection plan abandoned"},
     "case_ev_archive_exported": {"zh": "导出案卷", "en": "Archive exported"},
+    "case_ev_supervision_export_read": {"zh": "导出供执法监督", "en": "Exported for supervision"},
     "case_ev_correction_requested": {"zh": "收到纠错申请", "en": "Correction requested"},
     "case_ev_deadline_confirmed": {"zh": "核对期限", "en": "Deadlines checked"},
     "case_ev_engine_start": {"zh": "流程开始", "en": "Process started"},
