@@ -26,3 +26,24 @@ class ValidateResultSchema(Schema):
     processes = fields.List(fields.String())
     decisions = fields.List(fields.String())
     forms = fields.List(fields.String())
+
+
+class ImportFormSchema(Schema):
+    mapping = fields.String(load_default=None, metadata={
+        "description": "JSON object: lane or candidate-group name -> role key (\"\": user tasks with neither)"})
+
+
+class ImportResultSchema(Schema):
+    files = fields.List(fields.Dict())
+    roles = fields.List(fields.Dict())
+    forms = fields.List(fields.Dict())
+    deadlines = fields.List(fields.Dict())
+    ignored = fields.List(fields.Dict())
+    problems = fields.List(fields.Dict())
+    validation = fields.List(fields.Dict())
+    acceptable = fields.Boolean()
+
+
+class ImportAcceptSchema(Schema):
+    versions = fields.List(fields.Dict())
+    proposal = fields.Dict()
