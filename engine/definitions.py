@@ -191,13 +191,14 @@ def load_catalog(files: dict[str, bytes], lint: Collection[str] | None = None) -
         raise
 
 
+_ID = re.compile(rb"\sid\s*=\s*[\"']([^\"'<>]+)[\"']")
 _TAG = re.compile(rb"<\s*([?!]?[A-Za-z_][\w.:-]*)")
 
 
 def name_everything(problem: Problem, files: dict[str, bytes], trees: dict[str, etree._ElementTree]) -> Problem:
     """Fill in what a problem leaves out: the line of its element, or the element at its line — the id of the
-    nearest element with one, else the tag written on that line (a root without an id, a file that does not
-    parse)."""
+    nearest element with one, else (a root without an id, a file that does not parse) the id or else the tag
+    written on that line."""
     file, element, line = problem.file, problem.element_id, problem.line
     tree = trees.get(file or "")
     if line is None and element:
@@ -206,7 +207,8 @@ def name_everything(problem: Problem, files: dict[str, bytes], trees: dict[str, 
         element = _element_at_line(tree, line) if tree is not None else None
         if element is None and file in files and file_kind(file) != "form":
             text = files[file].splitlines()
-            found = _TAG.search(text[line - 1]) if 0 < line <= len(text) else None
+            at = text[line - 1] if 0 < line <= len(text) else b""
+            found = _ID.search(at) or _TAG.search(at)
             if found is not None:
                 element = found.group(1).decode("utf-8", "replace")
     return Problem(file, element, line, problem.message) if (file, element, line) != (
