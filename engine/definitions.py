@@ -203,6 +203,11 @@ def name_everything(problem: Problem, files: dict[str, bytes], trees: dict[str, 
     tree = trees.get(file or "")
     if line is None and element:
         line = element_line(tree, element)
+    if line is None and file in files and file_kind(file) == "form":  # a form's component, by its id or key
+        needle = re.compile(rb'"(?:id|key)"\s*:\s*"' + re.escape((element or "").encode()) + rb'"') if element else None
+        lines = files[file].splitlines()
+        line = next((n for n, text in enumerate(lines, 1) if needle is not None and needle.search(text)), 1)
+        element = element or "form"
     if element is None and line is not None:
         element = _element_at_line(tree, line) if tree is not None else None
         if element is None and file in files and file_kind(file) != "form":
@@ -211,6 +216,8 @@ def name_everything(problem: Problem, files: dict[str, bytes], trees: dict[str, 
             found = _ID.search(at) or _TAG.search(at)
             if found is not None:
                 element = found.group(1).decode("utf-8", "replace")
+    if element is None and file_kind(file or "") == "form":
+        element = "form"  # the form file as a whole (it is not valid JSON, or not an object)
     return Problem(file, element, line, problem.message) if (file, element, line) != (
         problem.file, problem.element_id, problem.line) else problem
 
