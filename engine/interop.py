@@ -62,7 +62,8 @@ IGNORED = {
     "followUpDate", "variablesForLanguage",
 }
 #: Zeebe elements whose mapped attributes were taken out; what is left of them is a problem or ignored
-MAPPED_ELEMENTS = {"assignmentDefinition", "taskSchedule", "calledElement", "formDefinition", "calledDecision"}
+MAPPED_ELEMENTS = {"assignmentDefinition", "taskSchedule", "calledElement", "formDefinition", "calledDecision",
+                   "loopCharacteristics"}
 #: common group names of other modelers' diagrams -> role
 GROUP_SYNONYMS = {
     "officers": "officer", "staff": "officer", "clerk": "officer", "clerks": "officer", "users": "officer",
@@ -119,6 +120,8 @@ class Proposal:
     forms: list[FormChoice] = field(default_factory=list)
     deadlines: list[DeadlineChoice] = field(default_factory=list)
     ignored: list[Problem] = field(default_factory=list)
+    #: changes the import makes beyond the mapping (e.g. a process made executable)
+    notes: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -128,6 +131,7 @@ class Proposal:
             "forms": [asdict(f) for f in self.forms],
             "deadlines": [asdict(d) for d in self.deadlines],
             "ignored": [p.as_dict() for p in self.ignored],
+            "notes": [p.as_dict() for p in self.notes],
             "problems": [p.as_dict() for p in self.problems],
         }
 
@@ -250,6 +254,13 @@ class _Importer:
 
     def process(self, proc: etree._Element) -> None:
         pid = proc.get("id") or "process"
+        if proc.get("isExecutable") != "true":
+            self.out.notes.append(Problem(self.file, pid, proc.sourceline,
+                                          f"isExecutable=\"{proc.get('isExecutable') or ''}\" (bpmn.io's default) is "
+                                          "set to true so the process can run"))
+            proc.set("isExecutable", "true")
+        for loop in proc.iter(f"{{{BPMN}}}multiInstanceLoopCharacteristics"):
+            self.multi_instance(loop)
         placed: dict[str, str] = {}  # user task id -> role
         for task in list(proc.iter(f"{{{BPMN}}}userTask")):
             placed[task.get("id")] = self.task_role(proc, task)
@@ -257,7 +268,7 @@ class _Importer:
             self.task_due(task)
         self.place_in_lanes(proc, placed)
         for el in proc.iter(f"{{{BPMN}}}conditionExpression", f"{{{BPMN}}}timeDate", f"{{{BPMN}}}timeDuration",
-                            f"{{{BPMN}}}timeCycle", f"{{{BPMN}}}completionCondition"):
+                            f"{{{BPMN}}}timeCycle", f"{{{BPMN}}}completionCondition", f"{{{BPMN}}}loopCardinality"):
             self.expression(el)
         for script in proc.iter(f"{{{BPMN}}}scriptTask"):
             fmt = (script.get("scriptFormat") or "python").strip().lower()
@@ -280,6 +291,46 @@ class _Importer:
                 if ref.get("processId") and not call.get("calledElement"):
                     call.set("calledElement", ref.get("processId"))
                 ref.attrib.pop("processId", None)
+
+    def multi_instance(self, loop: etree._Element) -> None:
+        """camunda:collection / camunda:elementVariable (Zeebe: zeebe:loopCharacteristics inputCollection /
+        inputElement / outputCollection / outputElement) as the standard loop data references."""
+        collection = loop.attrib.pop(f"{{{CAMUNDA}}}collection", None)
+        element = loop.attrib.pop(f"{{{CAMUNDA}}}elementVariable", None)
+        output = output_element = None
+        for zeebe in list(loop.iter(f"{{{ZEEBE}}}loopCharacteristics")):
+            collection = zeebe.attrib.pop("inputCollection", None) or collection
+            element = zeebe.attrib.pop("inputElement", None) or element
+            output = zeebe.attrib.pop("outputCollection", None)
+            output_element = zeebe.attrib.pop("outputElement", None)
+        if not collection:
+            return
+        names = []
+        for what, value in (("collection", collection), ("element", element), ("output collection", output),
+                            ("output element", output_element)):
+            text = (value or "").strip()
+            inner = re.fullmatch(r"(?:[$#]\{\s*([A-Za-z_]\w*)\s*\}|=?\s*([A-Za-z_]\w*))", text) if text else None
+            if text and inner is None:
+                self.problem(loop, f"multi-instance {what} '{value}' is an expression: name a variable of the case data")
+                return
+            names.append((inner.group(1) or inner.group(2)) if inner else None)
+        if loop.find(f"{{{BPMN}}}loopCardinality") is not None:
+            self.problem(loop, "the multi-instance task has both a cardinality and a collection; keep one")
+            return
+        owner = _owner(loop).get("id") or "task"
+        index = sum(1 for c in loop if _local(c.tag) in ("documentation", "extensionElements"))
+        new: list[etree._Element] = [etree.Element(f"{{{BPMN}}}loopDataInputRef")]
+        new[0].text = names[0]
+        if names[2]:
+            out_ref = etree.Element(f"{{{BPMN}}}loopDataOutputRef")
+            out_ref.text = names[2]
+            new.append(out_ref)
+        if names[1]:
+            new.append(etree.Element(f"{{{BPMN}}}inputDataItem", id=f"{owner}_{names[1]}", name=names[1]))
+        if names[3]:
+            new.append(etree.Element(f"{{{BPMN}}}outputDataItem", id=f"{owner}_{names[3]}", name=names[3]))
+        for offset, el in enumerate(new):
+            loop.insert(index + offset, el)
 
     # -- roles ----------------------------------------------------------------------------------------
     def task_role(self, proc: etree._Element, task: etree._Element) -> str:

@@ -39,6 +39,7 @@ class ImportResultSchema(Schema):
     forms = fields.List(fields.Dict())
     deadlines = fields.List(fields.Dict())
     ignored = fields.List(fields.Dict())
+    notes = fields.List(fields.Dict())
     problems = fields.List(fields.Dict())
     validation = fields.List(fields.Dict())
     acceptable = fields.Boolean()

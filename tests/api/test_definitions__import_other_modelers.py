@@ -137,6 +137,8 @@ def test_bpmnio_lanes_take_the_owners_choice_and_tasks_get_generated_forms(http)
     assert lanes["Clerk"][:2] == ("officer", "name")
     assert lanes["Approvals"] == ("officer", "default", "Lane_boss", _line("bpmnio_leave.bpmn", 'id="Lane_boss"'))
     assert {f["source"] for f in proposed["forms"]} == {"generated"}
+    (note,) = proposed["notes"]  # bpmn.io saves a new diagram as not executable; the import says it changes that
+    assert (note["element_id"], note["line"]) == ("bpmnio_rectify", _line("bpmnio_leave.bpmn", 'id="bpmnio_rectify"'))
     resp = _post(http, "/api/v1/definitions/import/accept", files, {"Approvals": "head"})
     assert resp.status_code == 201, resp.get_json()
     iid = http.start("bpmnio_rectify", {})["id"]

@@ -35,6 +35,7 @@ STRINGS = {
     "import_problems": {"zh": "无法映射的内容（须先在建模工具中修改）", "en": "What cannot be mapped (change it in the modeler first)"},
     "import_validation": {"zh": "映射后的校验问题", "en": "Problems of the mapped files"},
     "import_ignored": {"zh": "不起作用而略去的设置", "en": "Settings with no effect, left out"},
+    "import_notes": {"zh": "导入时所作的调整", "en": "Changes the import makes"},
     "import_files_out": {"zh": "将部署的文件", "en": "Files to deploy"},
     "import_element": {"zh": "元素", "en": "Element"},
     "import_line": {"zh": "行", "en": "Line"},
