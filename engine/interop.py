@@ -188,6 +188,7 @@ class _Importer:
         self.roles: dict[tuple[str, str], RoleChoice] = {}
         self.file = ""
         self.lines: list[bytes] = []
+        self.used_forms: set[str] = set()  # uploaded .form files some task links
 
     # -- problems ---------------------------------------------------------------------------------
     def problem(self, el: etree._Element, message: str, attribute: str | None = None) -> None:
@@ -231,6 +232,11 @@ class _Importer:
             return None
         _, form, _ = found
         key = _key(str(form.get("id") or form_id))
+        self.used_forms.add(found[0])
+        if key in self.catalog_forms and f"{key}.form" not in self.out.files:
+            self.out.notes.append(Problem(self.file, task.get("id"), task.sourceline,
+                                          f"the linked form '{key}' is already deployed: accepting deploys a new "
+                                          "version of it, which every process showing it then uses"))
         self.out.files[f"{key}.form"] = json.dumps(form, ensure_ascii=False, indent=2).encode()
         keys = [c.get("key") for c in _components(form) if c.get("key")]
         self.out.forms.append(FormChoice(task.get("id"), task.sourceline, key, source, keys))
@@ -246,9 +252,14 @@ class _Importer:
             self.out.problems.extend(exc.problems)
             return
         root = tree.getroot()
-        for proc in root.iter(f"{{{BPMN}}}process"):
-            self.process(proc)
-        self.attributes_and_elements(root)
+        try:
+            for proc in root.iter(f"{{{BPMN}}}process"):
+                self.process(proc)
+            self.attributes_and_elements(root)
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:  # a shape the mapping does not expect
+            self.problem(root, f"the diagram could not be mapped ({type(exc).__name__}: {exc}); check it in the "
+                               "modeler (every element needs an id)")
+            return
         etree.cleanup_namespaces(root, top_nsmap={"spiffworkflow": SPIFF})
         self.out.files[name] = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
 
@@ -593,7 +604,7 @@ class _Importer:
     def foreign_element(self, el: etree._Element) -> None:
         prefix, local = FOREIGN[_ns(el.tag)], _local(el.tag)
         parent = el.getparent()
-        if local == "properties":
+        if local == "properties" and _owner(el) is not None:
             owner = _owner(el)
             for prop in el:
                 if _local(prop.tag) == "property" and prop.get("name"):
@@ -782,6 +793,10 @@ def propose(uploads: dict[str, bytes], catalog_forms: set[str] | frozenset[str] 
             importer.out.problems.append(Problem(name, None, None, "expected a .bpmn, .dmn or .form file"))
     if not any(file_kind(n) == "bpmn" for n in uploads):
         importer.out.problems.append(Problem(None, None, None, "no .bpmn diagram was sent"))
+    for name in sorted(uploads):
+        if file_kind(name) == "form" and name not in importer.used_forms and not any(
+                p.file == name for p in importer.out.problems):
+            importer.out.notes.append(Problem(name, "form", 1, "no user task links this form: it is not deployed"))
     trees = {}
     for name, content in uploads.items():
         if file_kind(name) == "bpmn":

@@ -95,3 +95,15 @@ def test_a_direct_deploy_names_what_it_would_drop():
         ("task_plan", "zeebe:formDefinition"), ("task_plan", "zeebe:assignmentDefinition"),
         ("task_review", "zeebe:taskSchedule"), ("UserTaskForm_review", "zeebe:userTaskForm")}
     assert all(p.line for p in found)
+
+
+def test_a_form_nothing_links_and_a_form_replacing_a_deployed_one_are_told():
+    uploads = {"c7.bpmn": (FIXTURES / "c7_complaint.bpmn").read_bytes(),
+               "complaint_accept.form": (FIXTURES / "complaint_accept.form").read_bytes(),
+               "spare.form": b'{"type": "default", "id": "spare", "components": []}'}
+    quiet = interop.propose(uploads)
+    assert [(n.file, n.element_id, n.line) for n in quiet.notes] == [("spare.form", "form", 1)]
+    assert "spare.form" not in quiet.files
+    told = interop.propose(uploads, {"complaint_accept"})
+    (replacing,) = [n for n in told.notes if n.file == "c7.bpmn"]
+    assert replacing.element_id == "task_accept" and "new version" in replacing.message
