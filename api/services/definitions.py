@@ -88,8 +88,12 @@ def validate(uploads: dict[str, bytes]) -> Catalog:
 
 
 def deploy(uploads: dict[str, bytes], actor: str, client_addr: str | None = None,
-           org_id: int | None = None, may_write: Callable[[int | None], bool] | None = None) -> list[dict]:
+           org_id: int | None = None, may_write: Callable[[int | None], bool] | None = None,
+           imported: dict | None = None) -> list[dict]:
     """Validate and store new versions of every changed key; no commit.
+
+    ``imported`` (an accepted import, :func:`accept_import`) is recorded in the deploy event: the uploaded files'
+    sha256 and the accepted mapping, so the history ties the deployed files to what the owner brought in.
 
     ``org_id`` is the organisation that owns a new key (None: the whole platform). ``may_write`` says whether
     the deployer may add a version to a key owned by an organisation (a bureau's owner cannot change the
@@ -127,8 +131,11 @@ def deploy(uploads: dict[str, bytes], actor: str, client_addr: str | None = None
                                              org_id=owner))
             created.append({"key": key, "kind": kind, "version": version, "filename": name, "sha256": digest})
     if created:
-        append_event("definitions", None, "deploy", actor=actor, role="process_owner",
-                     data={"deployment_id": deployment_id, "versions": created}, client_addr=client_addr)
+        data = {"deployment_id": deployment_id, "versions": created}
+        if imported is not None:
+            data["import"] = imported
+        append_event("definitions", None, "deploy", actor=actor, role="process_owner", data=data,
+                     client_addr=client_addr)
     db.session.flush()
     return created
 
@@ -206,8 +213,14 @@ def accept_import(uploads: dict[str, bytes], mapping: dict[str, str] | None, act
     """
     from engine import interop
 
-    proposal = interop.propose(_import_uploads(uploads), set(current_catalog().forms), mapping)
+    cleaned = _import_uploads(uploads)
+    proposal = interop.propose(cleaned, set(current_catalog().forms), mapping)
     if proposal.problems:
         raise DefinitionInvalid(proposal.problems, "the diagram has parts that cannot be mapped")
-    created = deploy(proposal.files, actor, client_addr, org_id=org_id, may_write=may_write)
+    imported = {"sources": [{"filename": n, "sha256": sha256(c)} for n, c in sorted(cleaned.items())],
+                "roles": [{"source": r.source, "name": r.name, "role": r.role, "reason": r.reason}
+                          for r in proposal.roles],
+                "forms": [{"task_id": f.task_id, "form_key": f.form_key, "source": f.source} for f in proposal.forms],
+                "deadlines": [{"task_id": d.task_id, "data_key": d.data_key} for d in proposal.deadlines]}
+    created = deploy(proposal.files, actor, client_addr, org_id=org_id, may_write=may_write, imported=imported)
     return proposal.as_dict(), created

@@ -4,9 +4,14 @@ element and line and cannot be accepted; only process owners reach the page."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import re
 
+from sqlalchemy import select
+
+from api.extensions import db
+from api.models import Event
 from tests.api.helpers import csrf_of, fixture, web_login
 
 
@@ -46,6 +51,12 @@ def test_upload_propose_choose_and_accept(app, http):
     assert accepted.status_code == 302 and "deployed=c7_web" in accepted.headers["Location"], re.findall(r"<td[^>]*>([^<]*)</td>", accepted.get_data(as_text=True))[:12]
     xml = http.call("GET", "/api/v1/definitions/c7_web/versions/1/bpmn", "owner1").get_data(as_text=True)
     assert 'name="主要负责人"' in xml and "camunda:" not in xml  # the owner's choice: managers -> chief
+    with app.app_context():  # the deploy event records what was uploaded and the mapping accepted
+        event = db.session.scalars(select(Event).where(Event.stream == "definitions", Event.type == "deploy")
+                                   .order_by(Event.seq.desc()).limit(1)).one()
+        imported = event.data["import"]
+    assert {"filename": bpmn[0], "sha256": hashlib.sha256(bpmn[1]).hexdigest()} in imported["sources"]
+    assert {"source": "candidateGroups", "name": "managers", "role": "chief", "reason": "chosen"} in imported["roles"]
 
 
 def test_unmappable_parts_are_listed_and_accepting_is_refused(app, http):
