@@ -237,8 +237,10 @@ class _Importer:
             self.out.notes.append(Problem(self.file, task.get("id"), task.sourceline,
                                           f"the linked form '{key}' is already deployed: accepting deploys a new "
                                           "version of it, which every process showing it then uses"))
-        self.out.files[f"{key}.form"] = json.dumps(form, ensure_ascii=False, indent=2).encode()
-        keys = [c.get("key") for c in _components(form) if c.get("key")]
+        uploaded = self.uploads.get(found[0]) if file_kind(found[0]) == "form" else None
+        same = uploaded is not None and found[0] == f"{key}.form"  # kept byte for byte: problems' lines match
+        self.out.files[f"{key}.form"] = uploaded if same else json.dumps(form, ensure_ascii=False, indent=2).encode()
+        keys = [str(c.get("key")) for c in _components(form) if c.get("key")]
         self.out.forms.append(FormChoice(task.get("id"), task.sourceline, key, source, keys))
         return key
 
@@ -650,12 +652,14 @@ def _refusal(prefix: str, local: str, value: str | None) -> str:
 
 def _components(form: dict) -> list[dict]:
     found: list[dict] = []
-    todo = list(form.get("components") or [])
+    todo = [form]
     while todo:
         c = todo.pop(0)
-        if isinstance(c, dict):
+        children = c.get("components") if isinstance(c, dict) else None
+        if isinstance(children, list):
+            todo.extend(x for x in children if isinstance(x, dict))
+        if c is not form:
             found.append(c)
-            todo.extend(c.get("components") or [])
     return found
 
 
