@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from api.models import User
 from api.security import hash_password
 from api.services import orgs
 from tests.api.helpers import fixture, upload
-from tests.api.walk import BEIJING, due_date, today
+from tests.api.walk import due_date, today
 
 
 def _files(*names: str) -> dict[str, bytes]:
@@ -46,7 +47,6 @@ def _line(name: str, needle: str) -> int:
 
 
 def _add_days(n: int) -> str:
-    from datetime import date, timedelta
     return (date.fromisoformat(today()) + timedelta(days=n)).isoformat()
 
 
@@ -104,6 +104,7 @@ def test_camunda7_accepted_import_runs_with_roles_and_deadlines(http):
     bad = http.call("POST", f"/api/v1/tasks/{decide['id']}/complete", "head1",
                     json={"data": {"opinion": "x" * 201, "measure": "jail"}})
     assert bad.status_code in (400, 422) and {"opinion", "measure"} <= set(json.dumps(bad.get_json()).split('"'))
+    # (the generated form holds the camunda:formData constraints: maxlength 200, the enum's values)
     done = http.complete(iid, "task_decide", {"approved": True, "opinion": "同意", "measure": "warn"}, "head1")
     assert done["status"] == "completed"
 
@@ -226,5 +227,3 @@ def test_a_data_store_without_implementation_is_named_with_its_element_and_line(
     line = next(n for n, ln in enumerate(text.splitlines(), 1) if "DataStore_ledger" in ln)
     assert [(p["element_id"], p["line"]) for p in store] == [("DataStore_ledger", line)]
 
-
-_ = BEIJING
