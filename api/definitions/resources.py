@@ -75,15 +75,23 @@ class Validate(MethodView):
                 "forms": sorted(catalog.forms)}
 
 
+#: the longest ``mapping`` field accepted (a name and a role key per lane or group)
+MAX_MAPPING_CHARS = 64 * 1024
+
+
 def _mapping(form: dict) -> dict[str, str] | None:
     """The owner's role per lane or candidate group: a JSON object of names to role keys."""
     raw = form.get("mapping")
     if raw in (None, ""):
         return None
+    if len(raw) > MAX_MAPPING_CHARS:
+        raise BadRequest("mapping is too long", {"mapping": [f"at most {MAX_MAPPING_CHARS} characters"]})
     try:
         mapping = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise BadRequest("mapping is not JSON", {"mapping": [f"not JSON: {exc.msg}"]}) from None
+    except RecursionError:
+        raise BadRequest("mapping is nested too deeply", {"mapping": ["expected {name: role}"]}) from None
     if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
         raise BadRequest("mapping must be an object of names to role keys", {"mapping": ["expected {name: role}"]})
     unknown = sorted({v for v in mapping.values() if v not in ROLES})

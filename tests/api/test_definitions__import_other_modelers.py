@@ -227,3 +227,9 @@ def test_a_data_store_without_implementation_is_named_with_its_element_and_line(
     line = next(n for n, ln in enumerate(text.splitlines(), 1) if "DataStore_ledger" in ln)
     assert [(p["element_id"], p["line"]) for p in store] == [("DataStore_ledger", line)]
 
+
+
+@pytest.mark.parametrize("mapping", ["[" * 60_000, "[" * 100_000, '{"a": "officer", ' + '"b": "head", ' * 9000 + "}"])
+def test_a_deeply_nested_or_huge_mapping_is_400_not_a_crash(http, mapping):
+    resp = _post(http, "/api/v1/definitions/import", _files("bpmnio_leave.bpmn"), mapping)
+    assert resp.status_code == 400 and "mapping" in resp.get_json()["errors"]
