@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from . import decisions as _decisions  # noqa: F401 - installs the no-matching-row fallback (engine/decisions.py)
 from . import xml
-from .errors import DefinitionInvalid, ErrorBag
+from .errors import DefinitionInvalid, ErrorBag, Problem
 from .forms import lint_form
 
 NS = {
@@ -75,10 +76,10 @@ def element_line(tree: etree._ElementTree | None, element_id: str | None) -> int
 
 
 def _element_at_line(tree: etree._ElementTree, line: int | None) -> str | None:
-    """The id of the nearest element with an id at or above ``line``."""
+    """The id of the nearest element with an id at or above ``line``; else the tag of the element at ``line``."""
     if line is None:
         return None
-    best = None
+    best = at_line = None
     for el in tree.iter():
         if not isinstance(el.tag, str):
             continue
@@ -86,7 +87,9 @@ def _element_at_line(tree: etree._ElementTree, line: int | None) -> str | None:
             best = el.get("id")
         elif el.sourceline is not None and el.sourceline > line:
             break
-    return best
+        if el.sourceline == line and at_line is None:
+            at_line = etree.QName(el).localname
+    return best or at_line
 
 
 def _parse_xml(filename: str, content: bytes, bag: ErrorBag) -> etree._ElementTree | None:
@@ -124,6 +127,30 @@ def _check_flow_refs(filename: str, tree: etree._ElementTree, bag: ErrorBag) -> 
     return ok
 
 
+def _check_data_stores(filename: str, tree: etree._ElementTree, parser: SpiffBpmnParser, bag: ErrorBag) -> bool:
+    """Every data store has an id, a name and an implementation the engine knows; False after reporting one that
+    does not (on the data store, at its line: SpiffWorkflow's own message names neither)."""
+    ok = True
+    known = getattr(parser, "DATA_STORE_CLASSES", {}) or {}
+    for store in tree.xpath("//bpmn:dataStore", namespaces=NS):
+        name = store.get("name")
+        if store.get("id") and name in known:
+            continue
+        ok = False
+        what = f"data store '{name}'" if name else "a data store without a name"
+        bag.add(filename, store.get("id") or _owner_of(store), store.sourceline,
+                f"{what} has no implementation in Sanxiang: case data lives in the case; remove the data store "
+                "(and its references) or keep the data in a form or script")
+    return ok
+
+
+def _owner_of(el: etree._Element) -> str | None:
+    el = el.getparent()
+    while el is not None and not el.get("id"):
+        el = el.getparent()
+    return el.get("id") if el is not None else None
+
+
 def _check_unique_processes(filename: str, tree: etree._ElementTree, catalog: Catalog, bag: ErrorBag) -> bool:
     """No process id of this file is defined by another file of the set; False after reporting one that is."""
     ok = True
@@ -155,6 +182,47 @@ def _spiff_problem(exc: Exception, trees: dict[str, etree._ElementTree], bag: Er
 
 
 def load_catalog(files: dict[str, bytes], lint: Collection[str] | None = None) -> Catalog:
+    """:func:`_load_catalog`, with every problem naming an element and a line (:func:`name_everything`)."""
+    trees: dict[str, etree._ElementTree] = {}
+    try:
+        return _load_catalog(files, lint, trees)
+    except DefinitionInvalid as exc:
+        exc.problems = [name_everything(p, files, trees) for p in exc.problems]
+        raise
+
+
+_ID = re.compile(rb"\sid\s*=\s*[\"']([^\"'<>]+)[\"']")
+_TAG = re.compile(rb"<\s*([?!]?[A-Za-z_][\w.:-]*)")
+
+
+def name_everything(problem: Problem, files: dict[str, bytes], trees: dict[str, etree._ElementTree]) -> Problem:
+    """Fill in what a problem leaves out: the line of its element, or the element at its line — the id of the
+    nearest element with one, else (a root without an id, a file that does not parse) the id or else the tag
+    written on that line."""
+    file, element, line = problem.file, problem.element_id, problem.line
+    tree = trees.get(file or "")
+    if line is None and element:
+        line = element_line(tree, element)
+    if line is None and file in files and file_kind(file) == "form":  # a form's component, by its id or key
+        needle = re.compile(rb'"(?:id|key)"\s*:\s*"' + re.escape((element or "").encode()) + rb'"') if element else None
+        lines = files[file].splitlines()
+        line = next((n for n, text in enumerate(lines, 1) if needle is not None and needle.search(text)), 1)
+        element = element or "form"
+    if element is None and line is not None:
+        element = _element_at_line(tree, line) if tree is not None else None
+        if element is None and file in files and file_kind(file) != "form":
+            text = files[file].splitlines()
+            at = text[line - 1] if 0 < line <= len(text) else b""
+            found = _ID.search(at) or _TAG.search(at)
+            if found is not None:
+                element = found.group(1).decode("utf-8", "replace")
+    if element is None and file_kind(file or "") == "form":
+        element = "form"  # the form file as a whole (it is not valid JSON, or not an object)
+    return Problem(file, element, line, problem.message) if (file, element, line) != (
+        problem.file, problem.element_id, problem.line) else problem
+
+
+def _load_catalog(files: dict[str, bytes], lint: Collection[str] | None, trees: dict) -> Catalog:
     """Validate all files together and describe them.
 
     ``lint`` names the files the lint rules run on (None: all). A deploy lints what it uploads; files
@@ -168,6 +236,7 @@ def load_catalog(files: dict[str, bytes], lint: Collection[str] | None = None) -
 
     bag = ErrorBag()
     catalog = Catalog(files=dict(files))
+    catalog.trees = trees
     parser = SpiffBpmnParser()  # XSD is checked by _xsd_check, collecting every error
     for filename in sorted(files):
         content = files[filename]
@@ -187,7 +256,8 @@ def load_catalog(files: dict[str, bytes], lint: Collection[str] | None = None) -
         if kind == "bpmn":
             flows_ok = _check_flow_refs(filename, tree, bag)
             ids_ok = _check_unique_processes(filename, tree, catalog, bag)
-            if not (flows_ok and ids_ok):
+            stores_ok = _check_data_stores(filename, tree, parser, bag)
+            if not (flows_ok and ids_ok and stores_ok):
                 continue  # SpiffWorkflow's own message for these names neither the flow nor the other file
         try:
             if kind == "bpmn":

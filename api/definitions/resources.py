@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import json
+
 from flask import Response
 from flask.views import MethodView
 from sqlalchemy import select
 
 from engine.errors import NotFound
+from engine.roles import ROLES
 
 from .. import permissions
 from ..errors import BadRequest
@@ -19,7 +22,10 @@ from . import blp
 from .schemas import (
     DeployResultSchema,
     DryRunSchema,
+    FolderImportResultSchema,
     FolderUploadSchema,
+    ImportAcceptSchema,
+    ImportFormSchema,
     ImportResultSchema,
     UploadSchema,
     ValidateResultSchema,
@@ -86,11 +92,37 @@ class Export(MethodView):
                         headers={"Content-Disposition": 'attachment; filename="sanxiang-definitions.zip"'})
 
 
-@blp.route("/import")
-class Import(MethodView):
+#: the longest ``mapping`` field accepted (a name and a role key per lane or group)
+MAX_MAPPING_CHARS = 64 * 1024
+
+
+def _mapping(form: dict) -> dict[str, str] | None:
+    """The owner's role per lane or candidate group: a JSON object of names to role keys."""
+    raw = form.get("mapping")
+    if raw in (None, ""):
+        return None
+    if len(raw) > MAX_MAPPING_CHARS:
+        raise BadRequest("mapping is too long", {"mapping": [f"at most {MAX_MAPPING_CHARS} characters"]})
+    try:
+        mapping = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise BadRequest("mapping is not JSON", {"mapping": [f"not JSON: {exc.msg}"]}) from None
+    except RecursionError:
+        raise BadRequest("mapping is nested too deeply", {"mapping": ["expected {name: role}"]}) from None
+    if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
+        raise BadRequest("mapping must be an object of names to role keys", {"mapping": ["expected {name: role}"]})
+    unknown = sorted({v for v in mapping.values() if v not in ROLES})
+    if unknown:
+        raise BadRequest(f"unknown role {', '.join(unknown)}",
+                         {"mapping": [f"unknown role '{r}' (one of {', '.join(ROLES)})" for r in unknown]})
+    return mapping
+
+
+@blp.route("/import.zip")
+class ImportFolder(MethodView):
     @blp.arguments(FolderUploadSchema, location="files")
     @blp.arguments(DryRunSchema, location="form")
-    @blp.response(200, ImportResultSchema)
+    @blp.response(200, FolderImportResultSchema)
     def post(self, args, form):
         """Import a zipped definition folder: deploy the versions this server lacks, in order (200 with them; the
         same folder again deploys nothing), or 400 with every problem and nothing changed."""
@@ -104,6 +136,34 @@ class Import(MethodView):
             may_write=lambda org: org in scope if org is not None else orgs.is_root(user))
         db.session.commit()
         return report.as_dict()
+
+
+@blp.route("/import")
+class Import(MethodView):
+    @blp.arguments(UploadSchema, location="files")
+    @blp.arguments(ImportFormSchema, location="form")
+    @blp.response(200, ImportResultSchema)
+    def post(self, args, form):
+        """Propose how diagrams from another modeler (Camunda 7/8, bpmn.io) and their Camunda forms map onto
+        roles, forms and deadlines; changes nothing."""
+        permissions.require("definition.validate")
+        return service.propose_import(_uploads(args), _mapping(form))
+
+
+@blp.route("/import/accept")
+class ImportAccept(MethodView):
+    @blp.arguments(UploadSchema, location="files")
+    @blp.arguments(ImportFormSchema, location="form")
+    @blp.response(201, ImportAcceptSchema)
+    def post(self, args, form):
+        """Accept the proposal (with the owner's mapping) and deploy the mapped files: 201, or 400 with problems."""
+        user = permissions.require("definition.deploy")
+        scope = orgs.write_scope(user)
+        proposal, created = service.accept_import(
+            _uploads(args), _mapping(form), user.username, client_addr(), org_id=orgs.user_bureau(user),
+            may_write=lambda org: org in scope if org is not None else orgs.is_root(user))
+        db.session.commit()
+        return {"versions": created, "proposal": proposal}
 
 
 @blp.route("/<key>")

@@ -36,8 +36,30 @@ class DryRunSchema(Schema):
     dry_run = fields.Boolean(load_default=False, metadata={"description": "check and report; deploy nothing"})
 
 
-class ImportResultSchema(Schema):
+class FolderImportResultSchema(Schema):
     versions = fields.List(fields.Dict(), metadata={"description": "the versions deployed (dry run: that would be)"})
     present = fields.Integer(metadata={"description": "versions of the folder this server already has"})
     deployments = fields.Integer(metadata={"description": "deployments replayed (dry run: that would be)"})
     dry_run = fields.Boolean()
+
+
+class ImportFormSchema(Schema):
+    mapping = fields.String(load_default=None, metadata={
+        "description": "JSON object: lane or candidate-group name -> role key (\"\": user tasks with neither)"})
+
+
+class ImportResultSchema(Schema):
+    files = fields.List(fields.Dict())
+    roles = fields.List(fields.Dict())
+    forms = fields.List(fields.Dict())
+    deadlines = fields.List(fields.Dict())
+    ignored = fields.List(fields.Dict())
+    notes = fields.List(fields.Dict())
+    problems = fields.List(fields.Dict())
+    validation = fields.List(fields.Dict())
+    acceptable = fields.Boolean()
+
+
+class ImportAcceptSchema(Schema):
+    versions = fields.List(fields.Dict())
+    proposal = fields.Dict()

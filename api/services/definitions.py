@@ -89,8 +89,11 @@ def validate(uploads: dict[str, bytes]) -> Catalog:
 
 def deploy(uploads: dict[str, bytes], actor: str, client_addr: str | None = None,
            org_id: int | None = None, may_write: Callable[[int | None], bool] | None = None,
-           lint: bool = True, event_data: dict | None = None) -> list[dict]:
+           lint: bool = True, event_data: dict | None = None, imported: dict | None = None) -> list[dict]:
     """Validate and store new versions of every changed key; no commit.
+
+    ``imported`` (an accepted import, :func:`accept_import`) is recorded in the deploy event: the uploaded files'
+    sha256 and the accepted mapping, so the history ties the deployed files to what the owner brought in.
 
     ``org_id`` is the organisation that owns a new key (None: the whole platform). ``may_write`` says whether
     the deployer may add a version to a key owned by an organisation (a bureau's owner cannot change the
@@ -130,8 +133,10 @@ def deploy(uploads: dict[str, bytes], actor: str, client_addr: str | None = None
                                              org_id=owner))
             created.append({"key": key, "kind": kind, "version": version, "filename": name, "sha256": digest})
     if created:
-        append_event("definitions", None, "deploy", actor=actor, role="process_owner",
-                     data={**(event_data or {}), "deployment_id": deployment_id, "versions": created},
+        data = {**(event_data or {}), "deployment_id": deployment_id, "versions": created}
+        if imported is not None:
+            data["import"] = imported
+        append_event("definitions", None, "deploy", actor=actor, role="process_owner", data=data,
                      client_addr=client_addr)
     db.session.flush()
     return created
@@ -164,3 +169,60 @@ def visible(user: User, versions: list[DefinitionVersion]) -> list[DefinitionVer
     """The versions of keys the user's bureau runs or owns."""
     seen = orgs.visible_definition_orgs(user)
     return [v for v in versions if v.org_id is None or v.org_id in seen]
+
+
+def _import_uploads(uploads: dict[str, bytes]) -> dict[str, bytes]:
+    if not uploads:
+        raise DefinitionInvalid([Problem(None, None, None, "no files were sent (multipart field 'files')")])
+    cleaned: dict[str, bytes] = {}
+    for filename, content in uploads.items():
+        name = _clean_name(filename)
+        if len(content) > MAX_FILE_BYTES:
+            raise DefinitionInvalid([Problem(name, None, None, f"file is larger than {MAX_FILE_BYTES} bytes")])
+        cleaned[name] = content
+    return cleaned
+
+
+def propose_import(uploads: dict[str, bytes], mapping: dict[str, str] | None = None) -> dict:
+    """The import proposal for diagrams from another modeler (engine/interop.py) and what validating its files
+    with the deployed catalog finds: ``problems`` cannot be mapped, ``validation`` lists what the bureau's rules
+    refuse in the mapped files. Changes nothing."""
+    from engine import interop
+
+    proposal = interop.propose(_import_uploads(uploads), set(current_catalog().forms), mapping)
+    body = proposal.as_dict()
+    validation: list[Problem] = []
+    if not proposal.problems:
+        merged = latest_files()
+        merged.update(proposal.files)
+        try:
+            load_catalog(merged, lint=set(proposal.files))
+        except DefinitionInvalid as exc:
+            validation = exc.problems
+    body["validation"] = [p.as_dict() for p in validation]
+    body["acceptable"] = not proposal.problems and not validation
+    return body
+
+
+def accept_import(uploads: dict[str, bytes], mapping: dict[str, str] | None, actor: str,
+                  client_addr: str | None = None, org_id: int | None = None,
+                  may_write: Callable[[int | None], bool] | None = None) -> tuple[dict, list[dict]]:
+    """Map the uploads as :func:`propose_import` does, with the owner's ``mapping``, and deploy what that gives
+    (every rule of :func:`deploy` applies); no commit.
+
+    Raises:
+        DefinitionInvalid: something cannot be mapped, or the mapped files do not validate.
+    """
+    from engine import interop
+
+    cleaned = _import_uploads(uploads)
+    proposal = interop.propose(cleaned, set(current_catalog().forms), mapping)
+    if proposal.problems:
+        raise DefinitionInvalid(proposal.problems, "the diagram has parts that cannot be mapped")
+    imported = {"sources": [{"filename": n, "sha256": sha256(c)} for n, c in sorted(cleaned.items())],
+                "roles": [{"source": r.source, "name": r.name, "role": r.role, "reason": r.reason}
+                          for r in proposal.roles],
+                "forms": [{"task_id": f.task_id, "form_key": f.form_key, "source": f.source} for f in proposal.forms],
+                "deadlines": [{"task_id": d.task_id, "data_key": d.data_key} for d in proposal.deadlines]}
+    created = deploy(proposal.files, actor, client_addr, org_id=org_id, may_write=may_write, imported=imported)
+    return proposal.as_dict(), created

@@ -245,6 +245,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/decisions/<key>/edit"): Row(web(by_role(200, "process_owner")), kind="web",
                                           path="/decisions/major_decision/edit"),
     ("GET", "/forms/<key>/edit"): Row(web(by_role(200, "process_owner")), kind="web", path="/forms/record_start/edit"),
+    ("GET", "/processes/import"): Row(web(by_role(200, "process_owner")), kind="web"),
+    ("POST", "/processes/import"): Row(web(by_role(400, "process_owner")), kind="web", body=lambda w, c, u: {}),
     ("POST", "/tasks/<task_id>/<action>"): Row(web(task_route(302, work=True)), case=True, kind="web",
                                                path=_task_path("/claim", prefix="/tasks")),
     ("GET", "/api/docs"): Row(anyone(200)),
@@ -330,7 +332,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/definitions/<key>/versions/<int:version>/bpmn"): Row(
         logged_in(200), path="/api/v1/definitions/enforcement_case/versions/1/bpmn"),
     ("GET", "/api/v1/definitions/export.zip"): Row(by_role(200, "process_owner")),
-    ("POST", "/api/v1/definitions/import"): Row(by_role(400, "process_owner"), files=lambda *a: _not_a_zip()),
+    ("POST", "/api/v1/definitions/import.zip"): Row(by_role(400, "process_owner"), files=lambda *a: _not_a_zip()),
+    ("POST", "/api/v1/definitions/import"): Row(by_role(200, "process_owner"), files=lambda *a: _bad_bpmn()),
+    ("POST", "/api/v1/definitions/import/accept"): Row(by_role(400, "process_owner"), files=lambda *a: _bad_bpmn()),
     # --- calendar, settings, statistics ---
     ("GET", "/api/v1/calendar/status"): Row(logged_in(200)),
     ("GET", "/api/v1/calendar/years/<int:year>"): Row(logged_in(404), path="/api/v1/calendar/years/2031"),

@@ -309,7 +309,7 @@ def _post_zip(http, data: bytes, as_user: str, dry_run: bool = False):
     form = {"file": (io.BytesIO(data), "definitions.zip")}
     if dry_run:
         form["dry_run"] = "true"
-    return http.call("POST", "/api/v1/definitions/import", as_user, data=form, content_type="multipart/form-data")
+    return http.call("POST", "/api/v1/definitions/import.zip", as_user, data=form, content_type="multipart/form-data")
 
 
 def test_http_export_is_for_process_owners_and_holds_their_bureaus_keys_only(http, app, bureau_owners):
