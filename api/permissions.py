@@ -46,6 +46,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     # definitions, settings, registers
     "definition.deploy": frozenset({"process_owner"}),
     "definition.validate": frozenset({"process_owner"}),
+    "definition.migrate": frozenset({"process_owner", "admin"}),  # move running cases to a newer version
     "setting.edit": frozenset({"admin", "process_owner"}),
     "calendar.edit": frozenset({"admin", "process_owner"}),
     "calendar.confirm": frozenset({"officer", "head", "admin", "process_owner"}),

@@ -1,0 +1,215 @@
+"""Running cases move onto a newer version of their process (docs/API.md "Instance migration"): a changed form and
+a task added after the current one migrate; a removed active task is refused with the reason; the migration is an
+event of the case's history that ``verify`` replays (and a forged one fails it); only a process owner or admin of
+the case's bureau sees and moves its cases; a completion racing the migration never lands on a stale version."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from api.extensions import db
+from api.models import Event
+from tests import cases
+from tests.api.forgery import rehash_stream
+from tests.api.helpers import upload
+from tests.api.instance_migration_support import case_files, new_key
+from tests.api.orgs_support import make_user
+from tests.api.tamper import set_event_data
+
+PREVIEW = "/api/v1/definitions/{key}/migrations/preview"
+MIGRATE = "/api/v1/definitions/{key}/migrations"
+
+
+def _deploy(http, files: dict[str, bytes]) -> dict[str, int]:
+    resp = upload(http, "/api/v1/definitions", files)
+    assert resp.status_code == 201, resp.get_json()
+    return {v["key"]: v["version"] for v in resp.get_json()["versions"]}
+
+
+def _case(http) -> tuple[str, int]:
+    """A new process of its own (version 1) and a case of it waiting at 立案登记."""
+    key = new_key()
+    assert _deploy(http, case_files(key))[key] == 1
+    iid = http.start(key)["id"]
+    http.open_task(iid, "task_register")
+    return key, iid
+
+
+def _post(http, url: str, body: dict, user: str = "owner1", expect: int = 200) -> dict:
+    resp = http.call("POST", url, user, json=body)
+    assert resp.status_code == expect, resp.get_json()
+    return resp.get_json()
+
+
+def _instance(http, iid: int) -> dict:
+    return http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()
+
+
+def _events(app, iid: int) -> list[Event]:
+    with app.app_context():
+        rows = list(db.session.scalars(select(Event).where(Event.stream == f"instance:{iid}").order_by(Event.seq)))
+        db.session.expunge_all()
+        return rows
+
+
+def _verify(http, iid: int) -> dict:
+    return http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1").get_json()
+
+
+def test_a_changed_form_and_a_task_after_the_current_one_migrate_and_replay(http, app):
+    key, iid = _case(http)
+    assert _deploy(http, case_files(key, extra_field=True, check_task=True))[key] == 2
+    body = {"from_version": 1, "to_version": 2, "instance_ids": [iid]}
+
+    preview = _post(http, PREVIEW.format(key=key), body)
+    [row] = preview["instances"]
+    assert row["migratable"] is True and row["reasons"] == [], row
+    assert [t["element_id"] for t in row["added_tasks"]] == ["task_register_check"]
+    assert row["changed_forms"] == [{"process_id": key, "element_id": "task_register", "form_key": f"{key}_register"}]
+    assert f"{key}.bpmn" in row["changed_files"] and f"{key}_register.form" in row["changed_files"]
+    assert _instance(http, iid)["version"] == 1  # a preview changes nothing
+    before = _events(app, iid)[-1]
+
+    result = _post(http, MIGRATE.format(key=key), body)
+    assert result["migrated"] == 1 and result["instances"][0]["migrated"] is True, result
+    assert _instance(http, iid)["version"] == 2
+    moved = _events(app, iid)[-1]
+    assert moved.type == "instance_migrated" and moved.actor == "owner1" and moved.role == "process_owner"
+    assert moved.data["from_version"] == 1 and moved.data["to_version"] == 2
+    assert moved.data["state_before"] == {"state_ref": before.state_ref, "data_ref": before.data_ref}
+    assert moved.state_ref != before.state_ref  # the state after: the new task is predicted after the register
+
+    # the open register task now asks for the new form's required field
+    task = http.open_task(iid, "task_register")
+    resp = http.call("POST", f"/api/v1/tasks/{task['id']}/complete", "officer1", json={"data": cases.REGISTER})
+    assert resp.status_code == 422 and "case_source" in resp.get_json()["errors"], resp.get_json()
+    http.complete(iid, "task_register", {**cases.REGISTER, "case_source": "群众举报"}, "officer1")
+    http.complete(iid, "task_register_check", {"check_note": "立案材料齐全。"}, "officer1")
+    http.open_task(iid, "task_recusal")
+
+    report = _verify(http, iid)
+    assert report["ok"] is True, report["problems"]
+    assert report["replayed"] == len(_events(app, iid))
+    # a second migration finds nothing to do
+    again = _post(http, PREVIEW.format(key=key), {"from_version": 2, "to_version": 2, "instance_ids": [iid]})
+    assert again["instances"][0]["migratable"] is False
+
+
+def test_a_removed_active_task_is_refused_with_the_reason(http, app):
+    key, iid = _case(http)
+    assert _deploy(http, case_files(key, without_register=True))[key] == 2
+    body = {"from_version": 1, "to_version": 2}  # selected by version (running cases of the caller's bureau)
+
+    preview = _post(http, PREVIEW.format(key=key), body)
+    [row] = [r for r in preview["instances"] if r["instance_id"] == iid]
+    assert row["migratable"] is False
+    assert row["problems"][0]["kind"] == "removed" and row["problems"][0]["element_id"] == "task_register"
+    assert "立案登记" in row["reasons"][0] and "not in the new version" in row["reasons"][0]
+    count = len(_events(app, iid))
+
+    result = _post(http, MIGRATE.format(key=key), body)
+    [done] = [r for r in result["instances"] if r["instance_id"] == iid]
+    assert done["migrated"] is False and "立案登记" in done["reasons"][0], done
+    assert len(_events(app, iid)) == count and _instance(http, iid)["version"] == 1
+    http.complete(iid, "task_register", cases.REGISTER, "officer1")  # the case runs on, on its version
+    assert _verify(http, iid)["ok"] is True
+
+
+def test_a_completed_or_cancelled_case_does_not_move(http):
+    key, iid = _case(http)
+    _deploy(http, case_files(key, check_task=True))
+    _post(http, f"/api/v1/instances/{iid}/cancel", {"reason": "立案前撤回"}, user="admin")
+    body = {"from_version": 1, "to_version": 2, "instance_ids": [iid]}
+    row = _post(http, PREVIEW.format(key=key), body)["instances"][0]
+    assert row["migratable"] is False and "cancelled" in row["reasons"][0]
+    assert _post(http, MIGRATE.format(key=key), body)["migrated"] == 0
+    assert _instance(http, iid)["version"] == 1
+
+
+def test_a_forged_migration_event_fails_verify(http, app):
+    key, iid = _case(http)
+    _deploy(http, case_files(key, check_task=True))
+    _post(http, MIGRATE.format(key=key), {"from_version": 1, "to_version": 2, "instance_ids": [iid]})
+    http.complete(iid, "task_register", cases.REGISTER, "officer1")
+    assert _verify(http, iid)["ok"] is True
+    moved = next(e for e in _events(app, iid) if e.type == "instance_migrated")
+    # the chain re-hashed after the forgery links again: the replay has to catch it
+    set_event_data(app, moved.id, {**moved.data, "to_manifest": moved.data["from_manifest"]})
+    rehash_stream(app, f"instance:{iid}", {})
+    report = _verify(http, iid)
+    assert report["ok"] is False and report["chain_ok"] is True, report
+    assert any(p["kind"] == "replay" and p.get("seq") == moved.seq for p in report["problems"]), report["problems"]
+    assert any(p["kind"] == "row" and p.get("field") == "manifest" for p in report["problems"]), report["problems"]
+
+
+def test_another_bureau_and_other_roles_cannot_preview_or_migrate(http, app):
+    key, iid = _case(http)
+    _deploy(http, case_files(key, check_task=True))
+    body = {"from_version": 1, "to_version": 2, "instance_ids": [iid]}
+    other = make_user(app, "owner-scj", ["process_owner"], "nj-scj")
+    for url in (PREVIEW, MIGRATE):
+        resp = http.call("POST", url.format(key=key), other, json=body)
+        assert resp.status_code == 404, resp.get_json()  # another bureau's case is not there for them
+        assert _post(http, url.format(key=key), {"from_version": 1, "to_version": 2}, user=other)["total"] == 0
+        for user in ("officer1", "head1", "auditor1"):
+            assert http.call("POST", url.format(key=key), user, json=body).status_code == 403
+    assert _instance(http, iid)["version"] == 1
+    # the bureau's own admin may
+    assert _post(http, MIGRATE.format(key=key), body, user="admin")["migrated"] == 1
+
+
+@pytest.mark.parametrize("body", [
+    {"from_version": 1, "to_version": 1, "instance_ids": [1]},  # not the newest version
+    {"from_version": 9, "to_version": 2},  # no such version
+    {"from_version": 1, "to_version": 2, "instance_ids": [1], "status": "running"},  # both selections
+    {"from_version": 1, "to_version": 2, "status": "paused"},
+    {"from_version": "1", "to_version": 2},
+    {"to_version": 2},
+])
+def test_bad_requests_are_refused_naming_the_field(http, body):
+    key, iid = _case(http)
+    _deploy(http, case_files(key, check_task=True))
+    body = {**body, **({"instance_ids": [iid]} if "instance_ids" in body else {})}
+    for url in (PREVIEW, MIGRATE):
+        resp = http.call("POST", url.format(key=key), "owner1", json=body)
+        assert resp.status_code == 422, resp.get_json()
+        assert resp.get_json()["errors"], resp.get_json()
+    assert _instance(http, iid)["version"] == 1
+
+
+@pytest.mark.parametrize("n", range(3))
+def test_a_completion_racing_the_migration_lands_before_or_after_it_never_on_a_stale_version(http, app, n):
+    key, iid = _case(http)
+    _deploy(http, case_files(key, extra_field=True, check_task=True))
+    task = http.open_task(iid, "task_register")
+    tokens = {u: http.token(u) for u in ("officer1", "owner1")}
+    calls = [("officer1", f"/api/v1/tasks/{task['id']}/complete", {"data": cases.REGISTER}),
+             ("owner1", MIGRATE.format(key=key), {"from_version": 1, "to_version": 2, "instance_ids": [iid]})]
+    out: list = [None, None]
+    barrier = threading.Barrier(2)
+
+    def go(i: int) -> None:
+        user, url, body = calls[i]
+        client = app.test_client()
+        barrier.wait()
+        resp = client.post(url, json=body, headers={"Authorization": f"Bearer {tokens[user]}"})
+        out[i] = (resp.status_code, resp.get_json())
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    (completed, _), (migrated, result) = out
+    assert migrated == 200 and result["migrated"] == 1, out  # either way the case may move
+    types = [e.type for e in _events(app, iid)]
+    if completed == 200:  # the completion went first, on version 1's form; the migration judged what it left
+        assert types.index("task_completed") < types.index("instance_migrated")
+        http.open_task(iid, "task_recusal")
+    else:  # the migration went first: the completion met the new form, which asks for the case source
+        assert completed == 422 and "task_completed" not in types, out
+        http.open_task(iid, "task_register")
+    assert _instance(http, iid)["version"] == 2
+    assert _verify(http, iid)["ok"] is True
