@@ -5,12 +5,14 @@ the case's bureau sees and moves its cases; a completion racing the migration ne
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import select
 
 from api.extensions import db
 from api.models import Event
+from engine import migration, runtime
 from tests import cases
 from tests.api.forgery import rehash_stream
 from tests.api.helpers import upload
@@ -179,37 +181,61 @@ def test_bad_requests_are_refused_naming_the_field(http, body):
     assert _instance(http, iid)["version"] == 1
 
 
-@pytest.mark.parametrize("n", range(3))
-def test_a_completion_racing_the_migration_lands_before_or_after_it_never_on_a_stale_version(http, app, n):
+@pytest.mark.parametrize("first", ["completion", "migration", None])
+def test_a_completion_racing_the_migration_lands_before_or_after_it_never_on_a_stale_version(http, app, monkeypatch,
+                                                                                          first):
+    """The two requests at once, each on its own client. ``first``: that one is sent first and works slowly while
+    holding the case (its engine call sleeps), so the other arrives in the middle of it and must wait for it and
+    judge what it left; None: a plain race."""
     key, iid = _case(http)
     _deploy(http, case_files(key, extra_field=True, check_task=True))
     task = http.open_task(iid, "task_register")
     tokens = {u: http.token(u) for u in ("officer1", "owner1")}
-    calls = [("officer1", f"/api/v1/tasks/{task['id']}/complete", {"data": cases.REGISTER}),
-             ("owner1", MIGRATE.format(key=key), {"from_version": 1, "to_version": 2, "instance_ids": [iid]})]
-    out: list = [None, None]
+    _post(http, PREVIEW.format(key=key), {"from_version": 1, "to_version": 2, "instance_ids": [iid]})  # parsed once
+    calls = [("completion", "officer1", f"/api/v1/tasks/{task['id']}/complete", {"data": cases.REGISTER}),
+             ("migration", "owner1", MIGRATE.format(key=key), {"from_version": 1, "to_version": 2,
+                                                                 "instance_ids": [iid]})]
+    slow = {"on": True}
+
+    def slowed(real):
+        def call(*args, **kwargs):
+            if slow["on"]:
+                time.sleep(1.0)
+            return real(*args, **kwargs)
+        return call
+
+    if first == "completion":
+        monkeypatch.setattr(runtime, "complete", slowed(runtime.complete))
+    elif first == "migration":
+        monkeypatch.setattr(migration, "migrate", slowed(migration.migrate))
+    out: dict[str, tuple[int, dict]] = {}
     barrier = threading.Barrier(2)
 
-    def go(i: int) -> None:
-        user, url, body = calls[i]
+    def go(name: str, user: str, url: str, body: dict) -> None:
         client = app.test_client()
         barrier.wait()
+        if first is not None and name != first:
+            time.sleep(0.3)  # the first one has the case by now, and sleeps in its engine call
         resp = client.post(url, json=body, headers={"Authorization": f"Bearer {tokens[user]}"})
-        out[i] = (resp.status_code, resp.get_json())
+        out[name] = (resp.status_code, resp.get_json())
 
-    threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
+    threads = [threading.Thread(target=go, args=call) for call in calls]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    (completed, _), (migrated, result) = out
+    slow["on"] = False
+    (completed, _), (migrated, result) = out["completion"], out["migration"]
     assert migrated == 200 and result["migrated"] == 1, out  # either way the case may move
     types = [e.type for e in _events(app, iid)]
     if completed == 200:  # the completion went first, on version 1's form; the migration judged what it left
+        assert first != "migration", out
         assert types.index("task_completed") < types.index("instance_migrated")
         http.open_task(iid, "task_recusal")
     else:  # the migration went first: the completion met the new form, which asks for the case source
-        assert completed == 422 and "task_completed" not in types, out
+        assert first != "completion", out
+        assert completed == 422 and "case_source" in out["completion"][1]["errors"], out
+        assert "task_completed" not in types
         http.open_task(iid, "task_register")
     assert _instance(http, iid)["version"] == 2
     assert _verify(http, iid)["ok"] is True
