@@ -8,52 +8,22 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select
 
-from api.extensions import db
-from api.models import Event
 from engine import migration, runtime
 from tests import cases
 from tests.api.forgery import rehash_stream
-from tests.api.helpers import upload
-from tests.api.instance_migration_support import case_files, new_key
+from tests.api.instance_migration_support import (
+    MIGRATE,
+    PREVIEW,
+    case,
+    case_files,
+    deploy,
+    events,
+    instance,
+    post,
+)
 from tests.api.orgs_support import make_user
 from tests.api.tamper import set_event_data
-
-PREVIEW = "/api/v1/definitions/{key}/migrations/preview"
-MIGRATE = "/api/v1/definitions/{key}/migrations"
-
-
-def _deploy(http, files: dict[str, bytes]) -> dict[str, int]:
-    resp = upload(http, "/api/v1/definitions", files)
-    assert resp.status_code == 201, resp.get_json()
-    return {v["key"]: v["version"] for v in resp.get_json()["versions"]}
-
-
-def _case(http) -> tuple[str, int]:
-    """A new process of its own (version 1) and a case of it waiting at 立案登记."""
-    key = new_key()
-    assert _deploy(http, case_files(key))[key] == 1
-    iid = http.start(key)["id"]
-    http.open_task(iid, "task_register")
-    return key, iid
-
-
-def _post(http, url: str, body: dict, user: str = "owner1", expect: int = 200) -> dict:
-    resp = http.call("POST", url, user, json=body)
-    assert resp.status_code == expect, resp.get_json()
-    return resp.get_json()
-
-
-def _instance(http, iid: int) -> dict:
-    return http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()
-
-
-def _events(app, iid: int) -> list[Event]:
-    with app.app_context():
-        rows = list(db.session.scalars(select(Event).where(Event.stream == f"instance:{iid}").order_by(Event.seq)))
-        db.session.expunge_all()
-        return rows
 
 
 def _verify(http, iid: int) -> dict:
@@ -61,23 +31,23 @@ def _verify(http, iid: int) -> dict:
 
 
 def test_a_changed_form_and_a_task_after_the_current_one_migrate_and_replay(http, app):
-    key, iid = _case(http)
-    assert _deploy(http, case_files(key, extra_field=True, check_task=True))[key] == 2
+    key, iid = case(http)
+    assert deploy(http, case_files(key, extra_field=True, check_task=True))[key] == 2
     body = {"from_version": 1, "to_version": 2, "instance_ids": [iid]}
 
-    preview = _post(http, PREVIEW.format(key=key), body)
+    preview = post(http, PREVIEW.format(key=key), body)
     [row] = preview["instances"]
     assert row["migratable"] is True and row["reasons"] == [], row
     assert [t["element_id"] for t in row["added_tasks"]] == ["task_register_check"]
     assert row["changed_forms"] == [{"process_id": key, "element_id": "task_register", "form_key": f"{key}_register"}]
     assert f"{key}.bpmn" in row["changed_files"] and f"{key}_register.form" in row["changed_files"]
-    assert _instance(http, iid)["version"] == 1  # a preview changes nothing
-    before = _events(app, iid)[-1]
+    assert instance(http, iid)["version"] == 1  # a preview changes nothing
+    before = events(app, iid)[-1]
 
-    result = _post(http, MIGRATE.format(key=key), body)
+    result = post(http, MIGRATE.format(key=key), body)
     assert result["migrated"] == 1 and result["instances"][0]["migrated"] is True, result
-    assert _instance(http, iid)["version"] == 2
-    moved = _events(app, iid)[-1]
+    assert instance(http, iid)["version"] == 2
+    moved = events(app, iid)[-1]
     assert moved.type == "instance_migrated" and moved.actor == "owner1" and moved.role == "process_owner"
     assert moved.data["from_version"] == 1 and moved.data["to_version"] == 2
     assert moved.data["state_before"] == {"state_ref": before.state_ref, "data_ref": before.data_ref}
@@ -93,50 +63,50 @@ def test_a_changed_form_and_a_task_after_the_current_one_migrate_and_replay(http
 
     report = _verify(http, iid)
     assert report["ok"] is True, report["problems"]
-    assert report["replayed"] == len(_events(app, iid))
+    assert report["replayed"] == len(events(app, iid))
     # a second migration finds nothing to do
-    again = _post(http, PREVIEW.format(key=key), {"from_version": 2, "to_version": 2, "instance_ids": [iid]})
+    again = post(http, PREVIEW.format(key=key), {"from_version": 2, "to_version": 2, "instance_ids": [iid]})
     assert again["instances"][0]["migratable"] is False
 
 
 def test_a_removed_active_task_is_refused_with_the_reason(http, app):
-    key, iid = _case(http)
-    assert _deploy(http, case_files(key, without_register=True))[key] == 2
+    key, iid = case(http)
+    assert deploy(http, case_files(key, without_register=True))[key] == 2
     body = {"from_version": 1, "to_version": 2}  # selected by version (running cases of the caller's bureau)
 
-    preview = _post(http, PREVIEW.format(key=key), body)
+    preview = post(http, PREVIEW.format(key=key), body)
     [row] = [r for r in preview["instances"] if r["instance_id"] == iid]
     assert row["migratable"] is False
     assert row["problems"][0]["kind"] == "removed" and row["problems"][0]["element_id"] == "task_register"
     assert "立案登记" in row["reasons"][0] and "not in the new version" in row["reasons"][0]
-    count = len(_events(app, iid))
+    count = len(events(app, iid))
 
-    result = _post(http, MIGRATE.format(key=key), body)
+    result = post(http, MIGRATE.format(key=key), body)
     [done] = [r for r in result["instances"] if r["instance_id"] == iid]
     assert done["migrated"] is False and "立案登记" in done["reasons"][0], done
-    assert len(_events(app, iid)) == count and _instance(http, iid)["version"] == 1
+    assert len(events(app, iid)) == count and instance(http, iid)["version"] == 1
     http.complete(iid, "task_register", cases.REGISTER, "officer1")  # the case runs on, on its version
     assert _verify(http, iid)["ok"] is True
 
 
 def test_a_completed_or_cancelled_case_does_not_move(http):
-    key, iid = _case(http)
-    _deploy(http, case_files(key, check_task=True))
-    _post(http, f"/api/v1/instances/{iid}/cancel", {"reason": "立案前撤回"}, user="admin")
+    key, iid = case(http)
+    deploy(http, case_files(key, check_task=True))
+    post(http, f"/api/v1/instances/{iid}/cancel", {"reason": "立案前撤回"}, user="admin")
     body = {"from_version": 1, "to_version": 2, "instance_ids": [iid]}
-    row = _post(http, PREVIEW.format(key=key), body)["instances"][0]
+    row = post(http, PREVIEW.format(key=key), body)["instances"][0]
     assert row["migratable"] is False and "cancelled" in row["reasons"][0]
-    assert _post(http, MIGRATE.format(key=key), body)["migrated"] == 0
-    assert _instance(http, iid)["version"] == 1
+    assert post(http, MIGRATE.format(key=key), body)["migrated"] == 0
+    assert instance(http, iid)["version"] == 1
 
 
 def test_a_forged_migration_event_fails_verify(http, app):
-    key, iid = _case(http)
-    _deploy(http, case_files(key, check_task=True))
-    _post(http, MIGRATE.format(key=key), {"from_version": 1, "to_version": 2, "instance_ids": [iid]})
+    key, iid = case(http)
+    deploy(http, case_files(key, check_task=True))
+    post(http, MIGRATE.format(key=key), {"from_version": 1, "to_version": 2, "instance_ids": [iid]})
     http.complete(iid, "task_register", cases.REGISTER, "officer1")
     assert _verify(http, iid)["ok"] is True
-    moved = next(e for e in _events(app, iid) if e.type == "instance_migrated")
+    moved = next(e for e in events(app, iid) if e.type == "instance_migrated")
     # the chain re-hashed after the forgery links again: the replay has to catch it
     set_event_data(app, moved.id, {**moved.data, "to_manifest": moved.data["from_manifest"]})
     rehash_stream(app, f"instance:{iid}", {})
@@ -147,19 +117,19 @@ def test_a_forged_migration_event_fails_verify(http, app):
 
 
 def test_another_bureau_and_other_roles_cannot_preview_or_migrate(http, app):
-    key, iid = _case(http)
-    _deploy(http, case_files(key, check_task=True))
+    key, iid = case(http)
+    deploy(http, case_files(key, check_task=True))
     body = {"from_version": 1, "to_version": 2, "instance_ids": [iid]}
     other = make_user(app, "owner-scj", ["process_owner"], "nj-scj")
     for url in (PREVIEW, MIGRATE):
         resp = http.call("POST", url.format(key=key), other, json=body)
         assert resp.status_code == 404, resp.get_json()  # another bureau's case is not there for them
-        assert _post(http, url.format(key=key), {"from_version": 1, "to_version": 2}, user=other)["total"] == 0
+        assert post(http, url.format(key=key), {"from_version": 1, "to_version": 2}, user=other)["total"] == 0
         for user in ("officer1", "head1", "auditor1"):
             assert http.call("POST", url.format(key=key), user, json=body).status_code == 403
-    assert _instance(http, iid)["version"] == 1
+    assert instance(http, iid)["version"] == 1
     # the bureau's own admin may
-    assert _post(http, MIGRATE.format(key=key), body, user="admin")["migrated"] == 1
+    assert post(http, MIGRATE.format(key=key), body, user="admin")["migrated"] == 1
 
 
 @pytest.mark.parametrize("body", [
@@ -171,14 +141,14 @@ def test_another_bureau_and_other_roles_cannot_preview_or_migrate(http, app):
     {"to_version": 2},
 ])
 def test_bad_requests_are_refused_naming_the_field(http, body):
-    key, iid = _case(http)
-    _deploy(http, case_files(key, check_task=True))
+    key, iid = case(http)
+    deploy(http, case_files(key, check_task=True))
     body = {**body, **({"instance_ids": [iid]} if "instance_ids" in body else {})}
     for url in (PREVIEW, MIGRATE):
         resp = http.call("POST", url.format(key=key), "owner1", json=body)
         assert resp.status_code == 422, resp.get_json()
         assert resp.get_json()["errors"], resp.get_json()
-    assert _instance(http, iid)["version"] == 1
+    assert instance(http, iid)["version"] == 1
 
 
 @pytest.mark.parametrize("first", ["completion", "migration", None])
@@ -187,11 +157,11 @@ def test_a_completion_racing_the_migration_lands_before_or_after_it_never_on_a_s
     """The two requests at once, each on its own client. ``first``: that one is sent first and works slowly while
     holding the case (its engine call sleeps), so the other arrives in the middle of it and must wait for it and
     judge what it left; None: a plain race."""
-    key, iid = _case(http)
-    _deploy(http, case_files(key, extra_field=True, check_task=True))
+    key, iid = case(http)
+    deploy(http, case_files(key, extra_field=True, check_task=True))
     task = http.open_task(iid, "task_register")
     tokens = {u: http.token(u) for u in ("officer1", "owner1")}
-    _post(http, PREVIEW.format(key=key), {"from_version": 1, "to_version": 2, "instance_ids": [iid]})  # parsed once
+    post(http, PREVIEW.format(key=key), {"from_version": 1, "to_version": 2, "instance_ids": [iid]})  # parsed once
     calls = [("completion", "officer1", f"/api/v1/tasks/{task['id']}/complete", {"data": cases.REGISTER}),
              ("migration", "owner1", MIGRATE.format(key=key), {"from_version": 1, "to_version": 2,
                                                                  "instance_ids": [iid]})]
@@ -227,7 +197,7 @@ def test_a_completion_racing_the_migration_lands_before_or_after_it_never_on_a_s
     slow["on"] = False
     (completed, _), (migrated, result) = out["completion"], out["migration"]
     assert migrated == 200 and result["migrated"] == 1, out  # either way the case may move
-    types = [e.type for e in _events(app, iid)]
+    types = [e.type for e in events(app, iid)]
     if completed == 200:  # the completion went first, on version 1's form; the migration judged what it left
         assert first != "migration", out
         assert types.index("task_completed") < types.index("instance_migrated")
@@ -237,5 +207,5 @@ def test_a_completion_racing_the_migration_lands_before_or_after_it_never_on_a_s
         assert completed == 422 and "case_source" in out["completion"][1]["errors"], out
         assert "task_completed" not in types
         http.open_task(iid, "task_register")
-    assert _instance(http, iid)["version"] == 2
+    assert instance(http, iid)["version"] == 2
     assert _verify(http, iid)["ok"] is True
