@@ -38,6 +38,14 @@ MAX_SELECTED = 500
 STATUSES = ("running", "completed", "cancelled")
 
 
+class NotMovable(StateConflict):
+    """The case cannot move whatever its tasks (409); ``code`` as :func:`_refusal` gives it."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 @dataclass
 class Target:
     key: str
@@ -98,15 +106,17 @@ def select_instances(user: User, key: str, from_version: int, instance_ids: list
     return list(db.session.scalars(stmt))
 
 
-def _refusal(instance: Instance, target_: Target, from_version: int) -> str | None:
+def _refusal(instance: Instance, target_: Target, from_version: int) -> tuple[str, str] | None:
+    """(code, message) when the case cannot move whatever its tasks; codes: ``not_running``, ``other_version``,
+    ``newer``, ``current``."""
     if instance.status != "running":
-        return f"the case is {instance.status}: only running cases move"
+        return "not_running", f"the case is {instance.status}: only running cases move"
     if instance.version != from_version:
-        return f"the case runs version {instance.version}, not {from_version}"
+        return "other_version", f"the case runs version {instance.version}, not {from_version}"
     if instance.version > target_.version:
-        return f"the case runs version {instance.version}, newer than {target_.version}"
+        return "newer", f"the case runs version {instance.version}, newer than {target_.version}"
     if instance.manifest == target_.manifest:
-        return "the case already runs the target version and forms"
+        return "current", "the case already runs the target version and forms"
     return None
 
 
@@ -118,11 +128,12 @@ def assess(instance: Instance, target_: Target, from_version: int) -> dict[str, 
     """Whether ``instance`` can move to ``target_`` and why not; reads the stored workflow, changes nothing."""
     result: dict[str, Any] = {"instance_id": instance.id, "title": instance.title, "status": instance.status,
                               "version": instance.version, "migratable": False, "reasons": [], "problems": [],
-                              "added_tasks": [], "changed_forms": [],
+                              "added_tasks": [], "changed_forms": [], "refusal": None,
                               "changed_files": _changed_files(instance.manifest, target_.manifest)}
     refusal = _refusal(instance, target_, from_version)
     if refusal:
-        result["reasons"].append(refusal)
+        result["refusal"], message = refusal
+        result["reasons"].append(message)
         return result
     bind_case(instance.org_id)
     old = bundle_for(instance)
@@ -161,7 +172,7 @@ def migrate_one(instance_id: int, target_: Target, from_version: int, user: User
         raise NotFound(f"instance {instance_id} not found")
     refusal = _refusal(instance, target_, from_version)
     if refusal:
-        raise StateConflict(refusal)
+        raise NotMovable(*refusal)
     case = steps.load(instance)
     old = case.bundle
     before = {"version": instance.version, "manifest": dict(instance.manifest), "state_ref": instance.state_ref,
@@ -208,8 +219,8 @@ def migrate(user: User, role: str | None, key: str, from_version: int, to_versio
             db.session.commit()
         except SanxiangError as exc:
             db.session.rollback()
-            problems = [p.as_dict() for p in getattr(exc, "problems", [])]
+            problems = [p.as_dict() for p in exc.problems] if isinstance(exc, migration.MigrationRefused) else []
             results.append({"instance_id": iid, "migrated": False, "reasons": [p["message"] for p in problems]
-                            or [exc.message], "problems": problems})
+                            or [exc.message], "problems": problems, "refusal": getattr(exc, "code", None)})
     return {"definition_key": key, "from_version": from_version, "to_version": target_.version,
             "instances": results, "migrated": sum(1 for r in results if r["migrated"]), "total": len(results)}
