@@ -10,12 +10,13 @@ subprocess whose called process is no longer called (or gone) refuses the move: 
 their parent, never left on specs the new version does not have.
 
 :func:`migrate` applies the move (``migrate_workflow`` per workflow: active branches are reset and predicted
-again on the new specs) and refuses (:class:`MigrationRefused`) exactly what :func:`plan` refuses, so a
+again on the new specs; the open tasks keep their data and their timers' fire times) and refuses (:class:`MigrationRefused`) exactly what :func:`plan` refuses, so a
 preview and the migration agree. It runs no engine step: the tasks that were active are active again, on the
 new specs. Pure: no IO, the caller saves the workflow.
 """
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,8 @@ from .specs import SpecBundle
 #: states of a task the move must keep meaningful: done, or holding the case now
 _ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 _KEPT = TaskState.COMPLETED | _ACTIVE
+#: the states whose branches the move resets (SpiffWorkflow's default for migrate_workflow)
+_OPEN = TaskState.READY | TaskState.WAITING
 #: spec attributes that only say how a task is connected: a task added next to it changes them, not the task
 _CONNECTIONS = frozenset({"inputs", "outputs"})
 
@@ -155,7 +158,13 @@ def migrate(workflow: BpmnWorkflow, old: SpecBundle, new: SpecBundle) -> Plan:
     pairs, _ = _diffs(workflow, new)
     workflow.subprocess_specs = dict(new.subprocess_specs)
     for wf, target, diff in pairs:
-        migrate_workflow(WorkflowDiff(wf, diff), wf, target)
+        kept = {t.id: (deepcopy(t.data), deepcopy(t.internal_data))
+                for t in wf.get_tasks(state=_OPEN, skip_subprocesses=True)}
+        migrate_workflow(WorkflowDiff(wf, diff), wf, target, reset_mask=_OPEN)
+        for task_id, (data, internal) in kept.items():  # the reset re-predicts what follows the open tasks, and
+            task = wf.tasks.get(task_id)  # resets their data and timers: a data edit and a running timer stay
+            if task is not None:
+                task.data, task.internal_data = data, internal
     stale = [t for wf, target, _ in pairs for t in wf.get_tasks(skip_subprocesses=True)
              if target.task_specs.get(t.task_spec.name) is not t.task_spec]
     if stale:
