@@ -146,8 +146,8 @@ PREVIEW = "/api/v1/definitions/{key}/migrations/preview"
 MIGRATE = "/api/v1/definitions/{key}/migrations"
 
 
-def deploy(http, files: dict[str, bytes]) -> dict[str, int]:
-    resp = upload(http, "/api/v1/definitions", files)
+def deploy(http, files: dict[str, bytes], as_user: str = "owner1") -> dict[str, int]:
+    resp = upload(http, "/api/v1/definitions", files, as_user)
     assert resp.status_code == 201, resp.get_json()
     return {v["key"]: v["version"] for v in resp.get_json()["versions"]}
 

@@ -9,6 +9,9 @@ import time
 
 import pytest
 
+from api.extensions import db
+from api.models import Instance
+from api.services import hot
 from engine import migration, runtime
 from tests import cases
 from tests.api.forgery import rehash_stream
@@ -20,6 +23,7 @@ from tests.api.instance_migration_support import (
     deploy,
     events,
     instance,
+    new_key,
     post,
 )
 from tests.api.orgs_support import make_user
@@ -43,10 +47,16 @@ def test_a_changed_form_and_a_task_after_the_current_one_migrate_and_replay(http
     assert f"{key}.bpmn" in row["changed_files"] and f"{key}_register.form" in row["changed_files"]
     assert instance(http, iid)["version"] == 1  # a preview changes nothing
     before = events(app, iid)[-1]
+    with app.app_context():
+        before_bundle = db.session.get(Instance, iid).bundle_key
 
     result = post(http, MIGRATE.format(key=key), body)
     assert result["migrated"] == 1 and result["instances"][0]["migrated"] is True, result
     assert instance(http, iid)["version"] == 2
+    with app.app_context():  # the migrated workflow is the hot one, under the new files and row version
+        row = db.session.get(Instance, iid)
+        assert hot.cache().peek(iid, row.row_version, row.bundle_key) is not None
+        assert hot.cache().peek(iid, row.row_version, before_bundle) is None
     moved = events(app, iid)[-1]
     assert moved.type == "instance_migrated" and moved.actor == "owner1" and moved.role == "process_owner"
     assert moved.data["from_version"] == 1 and moved.data["to_version"] == 2
@@ -130,6 +140,16 @@ def test_another_bureau_and_other_roles_cannot_preview_or_migrate(http, app):
     assert instance(http, iid)["version"] == 1
     # the bureau's own admin may
     assert post(http, MIGRATE.format(key=key), body, user="admin")["migrated"] == 1
+
+
+def test_a_process_of_another_bureau_is_not_found(http, app):
+    owner = make_user(app, "owner-scj", ["process_owner"], "nj-scj")
+    key = new_key()
+    assert deploy(http, case_files(key), owner)[key] == 1  # owned by nj-scj
+    deploy(http, case_files(key, check_task=True), owner)
+    for user in ("admin", owner):  # nj-mzj's admin does not run nj-scj's process
+        resp = http.call("POST", PREVIEW.format(key=key), user, json={"from_version": 1, "to_version": 2})
+        assert resp.status_code == (404 if user == "admin" else 200), resp.get_json()
 
 
 @pytest.mark.parametrize("body", [
