@@ -24,7 +24,7 @@ from .schemas import (
     VersionSchema,
 )
 
-MIGRATE = "definition.migrate"
+MIGRATE = migrations.ACTION
 
 
 def _uploads(args: dict) -> dict[str, bytes]:

@@ -33,6 +33,8 @@ from .org_scope import bind_case
 from .runtime import script_engine, spec_cache
 
 EVENT = "instance_migrated"
+#: the permission to preview and migrate (api/permissions.py)
+ACTION = "definition.migrate"
 #: the most cases one request selects by version and status
 MAX_SELECTED = 500
 STATUSES = ("running", "completed", "cancelled")

@@ -229,3 +229,23 @@ def test_a_completion_racing_the_migration_lands_before_or_after_it_never_on_a_s
         http.open_task(iid, "task_register")
     assert instance(http, iid)["version"] == 2
     assert _verify(http, iid)["ok"] is True
+
+
+def test_the_command_line_previews_and_migrates_as_a_named_owner(http, app):
+    key, iid = case(http)
+    deploy(http, case_files(key, check_task=True))
+    runner = app.test_cli_runner()
+    args = ["migrate-instances", key, "--from-version", "1", "--to-version", "2", "--id", str(iid)]
+    out = runner.invoke(args=[*args, "--as", "officer1"])
+    assert out.exit_code == 2 and "neither a process owner nor an admin" in out.output, out.output
+    out = runner.invoke(args=[*args, "--as", make_user(app, "owner-scj", ["process_owner"], "nj-scj"), "--preview"])
+    assert out.exit_code != 0 and f"instance {iid} not found" in out.output, out.output  # another bureau's case
+    out = runner.invoke(args=[*args, "--as", "owner1", "--preview"])
+    assert out.exit_code == 0 and f"instance {iid}: can move" in out.output, out.output
+    assert instance(http, iid)["version"] == 1
+    out = runner.invoke(args=[*args, "--as", "owner1"])
+    assert out.exit_code == 0 and f"instance {iid}: moved" in out.output, out.output
+    assert instance(http, iid)["version"] == 2
+    assert events(app, iid)[-1].type == "instance_migrated"
+    out = runner.invoke(args=[*args, "--as", "owner1"])  # again: nothing to do, said why
+    assert out.exit_code == 1 and "runs version 2, not 1" in out.output, out.output
