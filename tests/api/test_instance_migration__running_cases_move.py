@@ -4,8 +4,10 @@ event of the case's history that ``verify`` replays (and a forged one fails it);
 the case's bureau sees and moves its cases; a completion racing the migration never lands on a stale version."""
 from __future__ import annotations
 
+import io
 import threading
 import time
+import zipfile
 
 import pytest
 
@@ -28,6 +30,7 @@ from tests.api.instance_migration_support import (
 )
 from tests.api.orgs_support import make_user
 from tests.api.tamper import set_event_data
+from tools.verify_archive import main as verify_archive
 
 
 def _verify(http, iid: int) -> dict:
@@ -249,3 +252,19 @@ def test_the_command_line_previews_and_migrates_as_a_named_owner(http, app):
     assert events(app, iid)[-1].type == "instance_migrated"
     out = runner.invoke(args=[*args, "--as", "owner1"])  # again: nothing to do, said why
     assert out.exit_code == 1 and "runs version 2, not 1" in out.output, out.output
+
+
+def test_the_archive_of_a_migrated_case_holds_the_files_of_both_versions_and_verifies_offline(http, app, tmp_path):
+    key, iid = case(http)
+    deploy(http, case_files(key, check_task=True))
+    post(http, MIGRATE.format(key=key), {"from_version": 1, "to_version": 2, "instance_ids": [iid]})
+    moved = events(app, iid)[-1]
+    resp = http.call("GET", f"/api/v1/instances/{iid}/archive", "auditor1")
+    assert resp.status_code == 200
+    names = set(zipfile.ZipFile(io.BytesIO(resp.data)).namelist())
+    old_sha, new_sha = moved.data["from_manifest"][f"{key}.bpmn"], moved.data["to_manifest"][f"{key}.bpmn"]
+    assert old_sha != new_sha
+    assert {f"definitions/{key}.bpmn", f"definitions/earlier/{old_sha}/{key}.bpmn"} <= names
+    path = tmp_path / "case.zip"
+    path.write_bytes(resp.data)
+    assert verify_archive([str(path)]) == 0
