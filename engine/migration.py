@@ -5,7 +5,8 @@ every subprocess it is running (call activity children), SpiffWorkflow's ``SpecD
 with the new ones by BPMN id (then by structure). The workflow can move when no task it has **completed** or
 holds **active** (ready, waiting, started) lost its spec or had it changed. A change of a task's connections
 alone (``inputs``/``outputs``: a task added after or before it) is not a change of the task; everything else
-the serializer records of a spec (type, script, form key, lane, properties, conditions …) is. A running
+the serializer records of a spec (type, script, form key, lane, properties, conditions …) is, and so are
+boundary events newly attached to an open task (the case's tree has no place for them). A running
 subprocess whose called process is no longer called (or gone) refuses the move: its children are migrated with
 their parent, never left on specs the new version does not have.
 
@@ -119,6 +120,13 @@ def _diffs(workflow: BpmnWorkflow, new: SpecBundle) -> tuple[list[tuple[Any, Any
     return pairs, problems
 
 
+def _boundary_added(task: Task, new_spec: Any, target: Any) -> bool:
+    """The new version attaches boundary events (a timer, a message) to the open ``task``: SpiffWorkflow runs them
+    from a split before the task, which the case's tree does not have."""
+    split = f"{new_spec.name}.BoundaryEventSplit"
+    return split in target.task_specs and (task.parent is None or task.parent.task_spec.name != split)
+
+
 def plan(workflow: BpmnWorkflow, old: SpecBundle, new: SpecBundle) -> Plan:
     """What moving ``workflow`` (running on ``old``) onto ``new`` would do; changes nothing."""
     pairs, problems = _diffs(workflow, new)
@@ -133,6 +141,8 @@ def plan(workflow: BpmnWorkflow, old: SpecBundle, new: SpecBundle) -> Plan:
                 problems.append(Obstacle("removed", wf.spec.name, spec.name, spec.bpmn_name, state))
                 continue
             fields = _changed_fields(diff, spec)
+            if task.has_state(_OPEN) and _boundary_added(task, diff.alignment[spec], target):
+                fields.append("boundary events")  # the case would wait without them: its tree has no split
             if fields:
                 problems.append(Obstacle("changed", wf.spec.name, spec.name, spec.bpmn_name, state, fields))
         added += [(target.name, s.name, s.bpmn_name) for s in diff.added if not is_internal(s.name)]

@@ -73,3 +73,17 @@ def test_a_removed_open_task_refuses_and_leaves_the_workflow_unchanged():
     else:
         raise AssertionError("the move was not refused")
     assert workflow.spec is old.spec and runtime.ready_tasks(old, workflow)[0].id == before[0].id
+
+
+def test_boundary_events_attached_to_the_open_task_refuse_the_move():
+    without = BPMN.format(after=V1)
+    for piece in ('<bpmn:boundaryEvent', '<bpmn:userTask id="task_remind"', '<bpmn:endEvent id="end_remind"'):
+        start = without.index(piece)
+        closing = {"<bpmn:boundaryEvent": "</bpmn:boundaryEvent>", '<bpmn:userTask id="task_remind"': "</bpmn:userTask>",
+                   '<bpmn:endEvent id="end_remind"': "</bpmn:endEvent>"}[piece]
+        without = without[:start] + without[without.index(closing, start) + len(closing):]
+    without = "\n".join(line for line in without.splitlines() if 'id="f3"' not in line and 'id="f4"' not in line)
+    old, new = build_bundle("waiting_case", {"waiting_case.bpmn": without.encode()}), _bundle(V1)
+    workflow, _ = runtime.start(old, {}, make_script_engine(WorkingCalendar(), sandboxed=False))
+    [problem] = migration.plan(workflow, old, new).problems
+    assert (problem.kind, problem.element_id, problem.fields) == ("changed", "task_wait", ["boundary events"])
