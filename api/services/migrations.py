@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from engine import migration, runtime
 from engine.errors import FormDataInvalid, NotFound, SanxiangError, StateConflict
+from engine.roles import role_for_lane
 from engine.serializer import load_state
 from engine.specs import SpecBundle, bundle_manifest
 
@@ -194,6 +195,7 @@ def migrate_one(instance_id: int, target_: Target, from_version: int, user: User
             meta = target_.bundle.user_tasks.get((task.workflow.spec.name, task.task_spec.name))
             if meta is not None:
                 row.name, row.form_key, row.lane, row.element_id = meta.name, meta.form_key, meta.lane, meta.element_id
+                row.role, row.kind = role_for_lane(meta.lane), meta.kind
         return steps.Outcome(event={
             "type_": EVENT, "actor": user.username, "role": role, "client_addr": client_addr,
             "data": {"definition_key": instance.definition_key, "from_version": before["version"],
