@@ -424,6 +424,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(deactivate_demo_users_command)
+    from .instance_migration_cli import migrate_instances_command  # issue 11: instance migration
+
+    app.cli.add_command(migrate_instances_command)
 
     register_worker_cli(app)
 

@@ -48,6 +48,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "definition.validate": frozenset({"process_owner"}),
     "definition.export": frozenset({"process_owner"}),
     "definition.import": frozenset({"process_owner"}),
+    "definition.migrate": frozenset({"process_owner", "admin"}),  # move running cases to a newer version
     "setting.edit": frozenset({"admin", "process_owner"}),
     "calendar.edit": frozenset({"admin", "process_owner"}),
     "calendar.confirm": frozenset({"officer", "head", "admin", "process_owner"}),

@@ -5,6 +5,10 @@ recorded events, each with the snapshot view stored after it. The replay
 starts a fresh workflow, feeds it the recorded user inputs, data edits and
 rewinds in order, and compares every engine step and every resulting view
 with the recorded ones. It stops at the first divergence and reports it.
+
+A migration event (``instance_migrated``, api/services/migrations.py) switches the replay to the bundle the
+event names (``bundles(event data)``, the caller's loader): the replayed workflow is moved as the case was
+(engine/migration.py) and replays on the new specs from there.
 """
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 
-from . import clock, runtime, snapshots
+from . import clock, migration, runtime, snapshots
 from .errors import SanxiangError
 from .specs import SpecBundle
 
@@ -56,6 +60,7 @@ class ReplayResult:
     problem: dict[str, Any] | None = None
     mapping: dict[str, str] = field(default_factory=dict)  # recorded task id -> replay task id
     workflow: BpmnWorkflow | None = None  # the replayed workflow after the last event (to compare with the row)
+    bundle: SpecBundle | None = None  # the specs it ran on last (another than the start's after a migration)
 
 
 class Divergence(Exception):
@@ -66,8 +71,10 @@ class Divergence(Exception):
 
 
 class _Replay:
-    def __init__(self, bundle: SpecBundle, script_engine: Any) -> None:
+    def __init__(self, bundle: SpecBundle, script_engine: Any,
+                 bundles: Callable[[dict[str, Any]], SpecBundle] | None = None) -> None:
         self.bundle = bundle
+        self.bundles = bundles
         self.script_engine = script_engine
         self.workflow: BpmnWorkflow | None = None
         self.queue: deque[runtime.StepRecord] = deque()
@@ -141,6 +148,20 @@ class _Replay:
         self._expect_idle(ev)
         self._take(runtime.fire_timers(self.workflow, views=True), ev)
 
+    def migrated(self, ev: Recorded) -> None:
+        self._expect_idle(ev)
+        if ev.data.get("from_manifest") != self.bundle.manifest:
+            raise Divergence(ev.seq, f"migration event {ev.seq} says the case ran other files than the replay did")
+        if self.bundles is None:
+            raise Divergence(ev.seq, f"migration event {ev.seq} cannot be replayed without its target files")
+        new = self.bundles(ev.data)
+        try:
+            migration.migrate(self.workflow, self.bundle, new)
+        except migration.MigrationRefused as exc:
+            raise Divergence(ev.seq, f"migration event {ev.seq} does not apply in the replay: {exc.message}") from None
+        self.bundle = new
+        self._check_view(ev, self._current_view())
+
     def passive(self, ev: Recorded) -> None:
         """Events that change no state (claims, evidence, publication): the state must still match."""
         if self.workflow is not None and not self.queue:
@@ -153,18 +174,20 @@ HANDLERS = {
     "data_edited": _Replay.data_edited,
     "rewound": _Replay.rewound,
     "timer_tick": _Replay.timers,
+    "instance_migrated": _Replay.migrated,
 }
 
 
 def replay(bundle: SpecBundle, events: list[Recorded], script_engine: Any,
-           engine_at: Callable[[datetime | None, dict[str, Any]], Any] | None = None) -> ReplayResult:
+           engine_at: Callable[[datetime | None, dict[str, Any]], Any] | None = None,
+           bundles: Callable[[dict[str, Any]], SpecBundle] | None = None) -> ReplayResult:
     """Re-run ``events`` on ``bundle``; the result names the first divergence, if any.
 
     ``engine_at(event time, event data)``, when given, is the script engine each event ran on (e.g. the
     working-day calendar the event's data names, or the one in force at its time); otherwise ``script_engine``
-    runs every event.
+    runs every event. ``bundles(migration event data)``: the bundle a migration event moved the case to.
     """
-    run = _Replay(bundle, script_engine)
+    run = _Replay(bundle, script_engine, bundles)
     count = 0
     try:
         for ev in events:
@@ -190,4 +213,4 @@ def replay(bundle: SpecBundle, events: list[Recorded], script_engine: Any,
     except SanxiangError as exc:
         seq = events[count].seq if count < len(events) else None
         return ReplayResult(False, count, {"seq": seq, "problem": f"replay failed: {exc.message}"}, run.mapping)
-    return ReplayResult(True, count, None, run.mapping, run.workflow)
+    return ReplayResult(True, count, None, run.mapping, run.workflow, run.bundle)

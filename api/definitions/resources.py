@@ -17,7 +17,7 @@ from ..models import DefinitionFile, DefinitionVersion
 from ..security import client_addr, current_user
 from ..services import definition_files as folders
 from ..services import definitions as service
-from ..services import orgs
+from ..services import migrations, orgs
 from . import blp
 from .schemas import (
     DeployResultSchema,
@@ -27,10 +27,14 @@ from .schemas import (
     ImportAcceptSchema,
     ImportFormSchema,
     ImportResultSchema,
+    MigrationRequestSchema,
+    MigrationResultSchema,
     UploadSchema,
     ValidateResultSchema,
     VersionSchema,
 )
+
+MIGRATE = migrations.ACTION
 
 
 def _uploads(args: dict) -> dict[str, bytes]:
@@ -191,3 +195,30 @@ class DefinitionXml(MethodView):
             raise NotFound(f"definition '{key}' version {version} not found")
         content = db.session.get(DefinitionFile, ver.sha256).content
         return Response(content, mimetype="application/xml")
+
+
+def _selection(args: dict) -> tuple[int, int, list[int] | None, str | None]:
+    return args["from_version"], args["to_version"], args.get("instance_ids"), args.get("status")
+
+
+@blp.route("/<key>/migrations/preview")
+class MigrationPreview(MethodView):
+    @blp.arguments(MigrationRequestSchema)
+    @blp.response(200, MigrationResultSchema)
+    def post(self, args, key):
+        """Whether each selected running case of ``key`` (of the caller's bureau) can move to the newest version,
+        and why not (process owner or admin); changes nothing."""
+        user = permissions.require(MIGRATE)
+        return migrations.preview(user, key, *_selection(args))
+
+
+@blp.route("/<key>/migrations")
+class Migrations(MethodView):
+    @blp.arguments(MigrationRequestSchema)
+    @blp.response(200, MigrationResultSchema)
+    def post(self, args, key):
+        """Move the selected cases to the newest version, each in its own transaction; a case that cannot move is
+        reported with the reason and left as it was (process owner or admin)."""
+        user = permissions.require(MIGRATE)
+        return migrations.migrate(user, permissions.acting_role(user, MIGRATE), key, *_selection(args),
+                                  client_addr())

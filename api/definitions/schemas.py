@@ -1,5 +1,5 @@
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 
 class UploadSchema(Schema):
@@ -63,3 +63,26 @@ class ImportResultSchema(Schema):
 class ImportAcceptSchema(Schema):
     versions = fields.List(fields.Dict())
     proposal = fields.Dict()
+class MigrationRequestSchema(Schema):
+    """Which cases of a process move, and to which version (docs/API.md, "Instance migration")."""
+
+    from_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1_000_000))
+    to_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1_000_000))
+    instance_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)),
+                               validate=validate.Length(min=1, max=500))
+    status = fields.String(validate=validate.OneOf(["running", "completed", "cancelled"]))
+
+    @validates_schema
+    def _one_selection(self, data, **_kwargs) -> None:
+        if "instance_ids" in data and "status" in data:
+            raise ValidationError("give instance_ids or status, not both", "status")
+
+
+class MigrationResultSchema(Schema):
+    definition_key = fields.String()
+    from_version = fields.Integer()
+    to_version = fields.Integer()
+    total = fields.Integer()
+    migratable = fields.Integer(metadata={"description": "preview: how many of the selected cases can move"})
+    migrated = fields.Integer(metadata={"description": "migration: how many moved"})
+    instances = fields.List(fields.Dict(), metadata={"description": "one entry per selected case (docs/API.md)"})

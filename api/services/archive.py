@@ -70,6 +70,18 @@ def case_file_context(instance: Instance, events: list[Event], files: dict[str, 
     }
 
 
+def earlier_files(own: list[Event], current: dict[str, str]) -> list[tuple[str, str]]:
+    """(filename, sha256) of the files a migrated case ran on before (its start's and each migration's ``from``
+    files) that its current files do not include, sorted."""
+    found = set()
+    for ev in own:
+        if ev.type in ("instance_started", "instance_migrated") and isinstance(ev.data, dict):
+            manifest = ev.data.get("manifest" if ev.type == "instance_started" else "from_manifest")
+            if isinstance(manifest, dict):
+                found |= {(name, sha) for name, sha in manifest.items() if current.get(name) != sha}
+    return sorted(found)
+
+
 def build_archive(instance: Instance, actor: str, client_addr: str | None) -> bytes:
     """The zip bytes; logs an ``archive_exported`` event on the instance's access stream (no commit)."""
     events = list(db.session.scalars(select(Event).where(Event.instance_id == instance.id)
@@ -77,8 +89,9 @@ def build_archive(instance: Instance, actor: str, client_addr: str | None) -> by
     own = [e for e in events if e.stream == f"instance:{instance.id}"]
     refs = {r for e in events for r in (e.state_ref, e.data_ref) if r}
     blobs = {b.sha256: b.content for b in db.session.scalars(select(Blob).where(Blob.sha256.in_(refs)))} if refs else {}
-    definitions = {f.sha256: f for f in db.session.scalars(
-        select(DefinitionFile).where(DefinitionFile.sha256.in_(list(instance.manifest.values()))))}
+    earlier = earlier_files(own, instance.manifest)  # the files the case ran on before a migration
+    definitions = {f.sha256: f for f in db.session.scalars(select(DefinitionFile).where(
+        DefinitionFile.sha256.in_(list(instance.manifest.values()) + [sha for _, sha in earlier])))}
     files = {name: definitions[sha].content for name, sha in instance.manifest.items() if sha in definitions}
     evidence = items_of(instance.id)
 
@@ -89,6 +102,11 @@ def build_archive(instance: Instance, actor: str, client_addr: str | None) -> by
             path = f"definitions/{name}"
             zf.writestr(path, content)
             def_entries.append({"path": path, "sha256": instance.manifest[name]})
+        for name, sha in earlier:
+            if sha in definitions:
+                path = f"definitions/earlier/{sha}/{name}"
+                zf.writestr(path, definitions[sha].content)
+                def_entries.append({"path": path, "sha256": sha})
         ev_entries, seen = [], set()
         for item in evidence:
             ext = mimetypes.guess_extension(item.media_type) or ".bin"

@@ -99,6 +99,11 @@ def undeployed_files(manifest: dict[str, str]) -> list[dict[str, Any]]:
             for name, sha in sorted(manifest.items()) if sha not in deployed]
 
 
+def migrated_manifests(own: list[Event]) -> list[dict[str, str]]:
+    """The manifests the case's migration events moved it to, in order."""
+    return [ev.data.get("to_manifest") or {} for ev in own if ev.type == "instance_migrated" and ev.data]
+
+
 _VERSION_FIELDS = ("key", "kind", "version", "filename", "sha256")
 
 
@@ -169,6 +174,11 @@ def verify_instance(instance_id: int, checkpoints: CheckpointAudit | None = None
     manifest = started.get("manifest") or instance.manifest
     definition_problems, files = check_definitions(manifest)
     definition_problems += undeployed_files(manifest)
+    by_sha = {manifest[name]: content for name, content in files.items()}
+    for moved in migrated_manifests(own):  # the files each migration moved the case to (replayed from there)
+        found, moved_files = check_definitions(moved)
+        definition_problems += [p for p in found + undeployed_files(moved) if p not in definition_problems]
+        by_sha.update({moved[name]: content for name, content in moved_files.items()})
     snapshot_problems, values = check_snapshots(own)
     evidence_problems = check_evidence(instance_id) + check_evidence_rows(instance_id, own)
     calendar_problems = calendar_versions.problems(own, instance.org_id)
@@ -179,7 +189,6 @@ def verify_instance(instance_id: int, checkpoints: CheckpointAudit | None = None
         replay_problems.append({"kind": "replay", "problem": "not replayed: the definition files do not verify"})
     else:
         # every file matched its sha256 above, so the parsed bundle for this manifest may come from the cache
-        by_sha = {manifest[name]: content for name, content in files.items()}
         try:
             bundle = spec_cache().get(key, manifest, by_sha.__getitem__)
         except Exception as exc:  # noqa: BLE001 - e.g. a manifest without the process: a finding, not a crash
@@ -190,11 +199,14 @@ def verify_instance(instance_id: int, checkpoints: CheckpointAudit | None = None
                                  _view(e, values), e.at) for e in own]
             # the calendar each step ran on (recorded in its event), else as it stood at the event's time; not
             # today's (a year loaded since then)
-            result = replay(bundle, recorded, script_engine(), engine_at=script_engines_by_time())
+            result = replay(bundle, recorded, script_engine(), engine_at=script_engines_by_time(),
+                            bundles=lambda data: spec_cache().get(key, data.get("to_manifest") or {},
+                                                                  by_sha.__getitem__))
             replayed = result.steps
             if not result.ok:
                 replay_problems.append({"kind": "replay", **result.problem})
             workflow = result.workflow
+            bundle = result.bundle or bundle
     row_problems = check_row(instance, own, bundle, workflow)
     problems = (chain + definition_problems + snapshot_problems + evidence_problems + calendar_problems
                 + replay_problems + row_problems)
@@ -265,6 +277,9 @@ def check_row(instance: Instance, own: list[Event], bundle: Any, workflow: Any) 
     if started is not None:
         fixed = {"definition_key": started.data.get("definition_key"), "version": started.data.get("version"),
                  "manifest": started.data.get("manifest"), "started_by": started.actor}
+        for ev in own:  # a migration moved the case to another version and files (api/services/migrations.py)
+            if ev.type == "instance_migrated":
+                fixed.update(version=ev.data.get("to_version"), manifest=ev.data.get("to_manifest"))
         for column, recorded in fixed.items():
             if recorded is not None and getattr(instance, column) != recorded:
                 differs(column, f"the row's {column} is {getattr(instance, column)!r}, the history recorded "

@@ -114,7 +114,8 @@ def definitions_list():
     exists = any(v.key == key and v.version == number for v in versions)
     deployed = {"key": key, "version": number} if exists else None
     return render_template("definitions/list.html", groups=groups, deployed=deployed,
-                           can_edit=permissions.can(user, "definition.validate"))
+                           can_edit=permissions.can(user, "definition.validate"),
+                           can_migrate=permissions.can(user, "definition.migrate"))
 
 
 @web_blp.route("/processes/<kind>/<key>/versions/<int:version>/file")

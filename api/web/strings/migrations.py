@@ -1,0 +1,43 @@
+"""UI strings of the instance migration page (process owners: move running cases to the newest version)."""
+from __future__ import annotations
+
+STRINGS = {
+    "migrate_link": {"zh": "迁移运行中的案件", "en": "Migrate running cases"},
+    "migrate_title": {"zh": "迁移运行中的案件：{process}", "en": "Migrate running cases: {process}"},
+    "migrate_intro": {"zh": "将本局运行中的案件迁移到最新版本（第 {version} 版）及其最新表单。已完成或正在办理的任务被修改或删除的案件不能迁移。",
+                      "en": "Move your bureau's running cases to the newest version ({version}) and its newest forms. "
+                            "A case whose completed or active task changed or was removed cannot move."},
+    "migrate_from": {"zh": "当前所在版本", "en": "Cases on version"},
+    "migrate_ids": {"zh": "案件编号（可选，以逗号分隔）", "en": "Case numbers (optional, comma-separated)"},
+    "migrate_preview": {"zh": "预览", "en": "Preview"},
+    "migrate_go": {"zh": "迁移可迁移的 {n} 件案件", "en": "Migrate the {n} movable cases"},
+    "migrate_none_movable": {"zh": "没有可以迁移的案件", "en": "No case can move"},
+    "migrate_none": {"zh": "没有符合条件的运行中案件", "en": "No running case matches"},
+    "migrate_case": {"zh": "案件", "en": "Case"},
+    "migrate_title_col": {"zh": "案件名称", "en": "Title"},
+    "migrate_version_col": {"zh": "版本", "en": "Version"},
+    "migrate_result": {"zh": "结果", "en": "Result"},
+    "migrate_detail": {"zh": "说明", "en": "Details"},
+    "migrate_movable": {"zh": "可以迁移", "en": "Can move"},
+    "migrate_not_movable": {"zh": "不能迁移", "en": "Cannot move"},
+    "migrate_moved": {"zh": "已迁移", "en": "Moved"},
+    "migrate_not_moved": {"zh": "未迁移", "en": "Not moved"},
+    "migrate_done": {"zh": "已迁移 {n} / {total} 件案件", "en": "Moved {n} of {total} cases"},
+    "migrate_added": {"zh": "新增任务：{names}", "en": "New tasks: {names}"},
+    "migrate_form_changed": {"zh": "当前任务「{name}」的表单已更新，下一次提交使用新表单",
+                             "en": "The form of the open task '{name}' changed: the next submission uses it"},
+    "migrate_state_completed": {"zh": "已完成的", "en": "completed"},
+    "migrate_state_active": {"zh": "正在办理的", "en": "active"},
+    "migrate_problem_removed": {"zh": "{state}任务「{name}」（{process}）在新版本中已删除",
+                                "en": "the {state} task '{name}' ({process}) is not in the new version"},
+    "migrate_problem_changed": {"zh": "{state}任务「{name}」（{process}）在新版本中被修改：{fields}",
+                                "en": "the {state} task '{name}' ({process}) changed in the new version: {fields}"},
+    "migrate_problem_subprocess": {"zh": "正在运行的调用活动「{name}」所调用的流程 {process} 在新版本中不再被调用",
+                                   "en": "the running call activity '{name}' calls {process}, which the new version "
+                                         "no longer calls"},
+    "migrate_refusal_not_running": {"zh": "案件已结束，只迁移运行中的案件", "en": "the case has ended: only running cases move"},
+    "migrate_refusal_other_version": {"zh": "案件不在所选版本上", "en": "the case runs another version"},
+    "migrate_refusal_newer": {"zh": "案件所在版本比目标版本新", "en": "the case runs a newer version"},
+    "migrate_refusal_current": {"zh": "案件已在最新版本及表单上", "en": "the case already runs the newest version and forms"},
+    "migrate_bad_ids": {"zh": "案件编号应为以逗号分隔的数字", "en": "case numbers are comma-separated numbers"},
+}
