@@ -246,6 +246,10 @@ EXPECTED: dict[tuple[str, str], Row] = {
                                           path="/decisions/major_decision/edit"),
     ("GET", "/forms/<key>/edit"): Row(web(by_role(200, "process_owner")), kind="web", path="/forms/record_start/edit"),
     ("GET", "/processes/import"): Row(web(by_role(200, "process_owner")), kind="web"),
+    ("GET", "/processes/<key>/migrate"): Row(web(by_role(200, "process_owner", "admin")), kind="web",
+                                             path="/processes/recording/migrate"),
+    ("POST", "/processes/<key>/migrate"): Row(web(by_role(200, "process_owner", "admin")), kind="web",
+                                              path="/processes/recording/migrate", body=lambda w, c, u: {}),
     ("POST", "/processes/import"): Row(web(by_role(400, "process_owner")), kind="web", body=lambda w, c, u: {}),
     ("POST", "/tasks/<task_id>/<action>"): Row(web(task_route(302, work=True)), case=True, kind="web",
                                                path=_task_path("/claim", prefix="/tasks")),
@@ -335,6 +339,12 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/definitions/import.zip"): Row(by_role(400, "process_owner"), files=lambda *a: _not_a_zip()),
     ("POST", "/api/v1/definitions/import"): Row(by_role(200, "process_owner"), files=lambda *a: _bad_bpmn()),
     ("POST", "/api/v1/definitions/import/accept"): Row(by_role(400, "process_owner"), files=lambda *a: _bad_bpmn()),
+    ("POST", "/api/v1/definitions/<key>/migrations/preview"): Row(
+        by_role(200, "process_owner", "admin"), path="/api/v1/definitions/recording/migrations/preview",
+        body=lambda w, c, u: {"from_version": 1, "to_version": 1}),
+    ("POST", "/api/v1/definitions/<key>/migrations"): Row(  # onto the version the cases run on: nothing moves
+        by_role(200, "process_owner", "admin"), path="/api/v1/definitions/recording/migrations",
+        body=lambda w, c, u: {"from_version": 1, "to_version": 1}),
     # --- calendar, settings, statistics ---
     ("GET", "/api/v1/calendar/status"): Row(logged_in(200)),
     ("GET", "/api/v1/calendar/years/<int:year>"): Row(logged_in(404), path="/api/v1/calendar/years/2031"),
