@@ -52,6 +52,9 @@ def _register_service_hooks(app: Flask) -> None:
     from .services import calendar_rechecks, hooks, settings, steps
 
     steps.register_hooks(app, hooks.apply)
+    from .services import parties
+
+    steps.register_hooks(app, parties.record_links)  # cases linked to their party (审批与监管信息交换共享)
     settings.before_put(app, "calendar_years", calendar_rechecks.record_rechecks)
 
 

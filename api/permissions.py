@@ -58,11 +58,13 @@ ACTIONS: dict[str, frozenset[str]] = {
     "stats.publish": frozenset({"head", "admin"}),
     "withdrawal.start": frozenset({"publicity_officer", "head"}),
     "user.manage": frozenset({"admin"}),
+    "training.read": frozenset({"admin", "head", "auditor", "supervisor"}),
+    "training.edit": frozenset({"admin"}),
 }
 
 #: actions that only read: a supervising organisation may perform them on its subtree
 READ_ONLY_ACTIONS = frozenset({"instance.list", "instance.history", "instance.verify", "instance.archive", "evidence.read",
-                               "certificate.read", "stats.read", "task.oversee"})
+                               "certificate.read", "stats.read", "task.oversee", "training.read"})
 
 #: roles that read every case of their bureau (heads decide, admins correct, auditors audit)
 BUREAU_READERS = frozenset({"head", "chief", "admin", "auditor"})

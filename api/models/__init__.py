@@ -6,6 +6,7 @@ from .evidence import Device, DeviceMovement, EvidenceItem
 from .instances import Instance, TaskRow, WorkflowTask
 from .locks import Lock
 from .orgs import Organisation
+from .parties import PartyLink, TrainingRecord
 from .registry import PowerItem
 from .settings import Setting
 from .users import ApiToken, Certificate, LoginAttempt, User
@@ -29,9 +30,11 @@ __all__ = [
     "Lock",
     "LoginAttempt",
     "Organisation",
+    "PartyLink",
     "PowerItem",
     "Setting",
     "TaskRow",
+    "TrainingRecord",
     "User",
     "WorkflowTask",
 ]

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..models import TaskRow
 from ..registry.service import form_registry_values
 from ..security import client_addr, current_user
+from ..services import parties, training
 from ..services import tasks as service
 from ..services.instances import get_instance, load_workflow, open_tasks
 from ..services.public_masking import review_task_data
@@ -57,6 +58,10 @@ class TaskDetail(MethodView):
             result["data"] = review_task_data(task.form_key, result["data"])
         result["data"] = permissions.shown(result["data"], view)
         result["title"] = permissions.shown({"t": task.title}, view)["t"]
+        # the party's earlier permits / inspections and penalties (no shared records in the masked view)
+        result["party_history"] = parties.history_for(user, task, instance, client_addr()) if view == "full" else []
+        result["reviewer_training"] = training.for_task(task)
+        db.session.commit()  # the reads of the shared records
         return result
 
 
