@@ -15,7 +15,14 @@ from ..services.instances import get_instance, load_workflow, open_tasks
 from ..services.public_masking import review_task_data
 from . import blp
 from .queries import page_statement
-from .schemas import CompleteResultSchema, CompleteSchema, TaskDetailSchema, TaskQuerySchema, TaskSchema
+from .schemas import (
+    ClaimResultSchema,
+    CompleteResultSchema,
+    CompleteSchema,
+    TaskDetailSchema,
+    TaskQuerySchema,
+    TaskSchema,
+)
 
 
 @blp.route("")
@@ -67,12 +74,13 @@ class TaskDetail(MethodView):
 
 @blp.route("/<task_id>/claim")
 class Claim(MethodView):
-    @blp.response(200, TaskSchema)
+    @blp.response(200, ClaimResultSchema)
     def post(self, task_id):
-        """Claim a ready task for yourself."""
+        """Claim a ready task for yourself (a legal review: with the reviewers' training, ``reviewer_training``)."""
         task = service.claim(task_id, current_user(), client_addr())
         db.session.commit()
-        return task
+        return {**{c.key: getattr(task, c.key) for c in TaskRow.__table__.columns},
+                "reviewer_training": training.for_task(task)}
 
 
 @blp.route("/<task_id>/unclaim")

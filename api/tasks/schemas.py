@@ -57,6 +57,12 @@ class TaskDetailSchema(TaskSchema):
                        "reviewer_training_months (定期培训)"})
 
 
+class ClaimResultSchema(TaskSchema):
+    reviewer_training = fields.List(fields.Dict(), metadata={
+        "description": "on a legal-review task: the reviewers' training (as on GET /tasks/<id>), the claimer marked "
+                       "assignee"})
+
+
 class CompleteSchema(Schema):
     data = fields.Dict(required=True)
 
