@@ -18,7 +18,7 @@ from tests.api.walk import Acts, to_proposal, today, waive_hearing
 def _reviewer(http) -> str:
     """A fresh legal reviewer of the demo bureau (no training yet)."""
     name = f"rev-{uuid.uuid4().hex[:8]}"
-    body = {"username": name, "display_name": "法制审核员（培训）", "password": "a-long-password-1",
+    body = {"username": name, "display_name": f"审核员{name}", "password": "a-long-password-1",
             "roles": ["legal_reviewer"], "legal_qualified": True, "org": "nj-mzj"}
     resp = http.call("POST", "/api/v1/users", "admin", json=body)
     assert resp.status_code == 201, resp.get_json()
