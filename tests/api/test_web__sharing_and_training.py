@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 
 from tests.api.helpers import csrf_of, web_login
-from tests.api.test_sharing__party_records_across_cases import _approved_permit, _open_task, _reads, _registered_case
+from tests.api.test_sharing__party_records_across_cases import (
+    _approved_permit,
+    _open_task,
+    _reads,
+    _registered_case,
+)
 from tests.api.test_training__reviewers_records import _reviewer, _to_legal_review, _train
 
 
