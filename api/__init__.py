@@ -18,12 +18,13 @@ def _blueprints() -> list:
     from .orgs import blp as orgs_blp
     from .registry import blp as registry_blp
     from .stats import blp as stats_blp
+    from .training import blp as training_blp
     from .users import blp as users_blp
 
     return [auth.blp, me.blp, definitions.blp, instances.blp, tasks.blp, history.blp, public.blp,
             registry_blp, stats_blp,
             evidence.blp, evidence.upload_blp, equipment.blp, settings.blp, calendar_blp, users_blp, orgs_blp,
-            health_blp]
+            health_blp, training_blp]
 
 
 def _install_step_clock(app: Flask) -> None:

@@ -9,14 +9,10 @@ from flask.views import MethodView
 from .. import permissions
 from ..extensions import db
 from ..security import client_addr
-from ..services import orgs, training
 from . import blp
 from . import service as users
 from .schemas import (
     PasswordSchema,
-    TrainingEntrySchema,
-    TrainingInSchema,
-    TrainingSchema,
     UserCertificateInSchema,
     UserChangeSchema,
     UserCreateSchema,
@@ -93,25 +89,3 @@ class UserLockout(MethodView):
         admin = permissions.require("user.manage")
         return _commit_and_show(users.lift_lockout(admin, username, None, client_addr()))
 
-
-@blp.route("/<username>/training")
-class UserTraining(MethodView):
-    @blp.response(200, TrainingSchema)
-    def get(self, username: str):
-        """The reviewer's training record (定期培训): summary, entries in force, every entry recorded (admin, head,
-        auditor; a supervisor read-only); 404 for a user outside the caller's reach."""
-        reader = permissions.require("training.read")
-        user = training.user_in(username, orgs.read_scope(reader))
-        return training.record_of(user)
-
-    @blp.arguments(TrainingInSchema)
-    @blp.response(201, TrainingEntrySchema)
-    def post(self, args, username: str):
-        """Record a training of a user of the admin's bureau; with ``corrects`` (and a ``reason``) a correction or
-        (``withdrawn``) a withdrawal of an entry in force: nothing recorded changes. 409 when the entry was corrected
-        meanwhile."""
-        admin = permissions.require("training.edit")
-        user = training.user_in(username, orgs.write_scope(admin))
-        row = training.add(user, args, admin.username, client_addr())
-        db.session.commit()
-        return training.as_dict(row, user)

@@ -35,13 +35,13 @@ def _train(http, who: str, expect: int = 201, as_user: str = "admin", **values):
     body = {"trained_on": today(), "topic": "行政处罚法修订要点", "hours": 4, "organiser": "河北省司法厅",
             "certificate": "冀培〔2026〕12号", **values}
     body = {k: v for k, v in body.items() if v is not None}  # None: the field left out
-    resp = http.call("POST", f"/api/v1/users/{who}/training", as_user, json=body)
+    resp = http.call("POST", f"/api/v1/training/{who}", as_user, json=body)
     assert resp.status_code == expect, resp.get_json()
     return resp.get_json()
 
 
 def _record(http, who: str, as_user: str = "admin"):
-    return http.call("GET", f"/api/v1/users/{who}/training", as_user)
+    return http.call("GET", f"/api/v1/training/{who}", as_user)
 
 
 def test_training_is_recorded_and_corrected_by_new_entries_only(http):

@@ -63,16 +63,16 @@ def test_the_admin_records_and_corrects_training_on_the_user_page(app, http):
         follow_redirects=True).get_data(as_text=True)
     assert f"已登记 {who} 的培训记录" in page
     assert "行政复议法" in re.search(r'<section class="card" aria-labelledby="training-h">.*?</section>', page, re.S).group(0)
-    (entry,) = http.call("GET", f"/api/v1/users/{who}/training", "admin").get_json()["records"]
+    (entry,) = http.call("GET", f"/api/v1/training/{who}", "admin").get_json()["records"]
     # a correction without a reason is refused in the page, and nothing is recorded
     page = client.post(f"/admin/users/{who}/training", data={
         "csrf_token": token, "trained_on": "2026-01-05", "topic": "行政复议法", "hours": "6", "organiser": "县司法局",
         "corrects": str(entry["id"])}, follow_redirects=True).get_data(as_text=True)
     assert 'class="flash bad"' in page
-    assert len(http.call("GET", f"/api/v1/users/{who}/training", "admin").get_json()["history"]) == 1
+    assert len(http.call("GET", f"/api/v1/training/{who}", "admin").get_json()["history"]) == 1
     client.post(f"/admin/users/{who}/training", data={
         "csrf_token": token, "trained_on": "2026-01-05", "topic": "行政复议法", "hours": "6", "organiser": "县司法局",
         "corrects": str(entry["id"]), "reason": "学时应为6"}, follow_redirects=True)
-    body = http.call("GET", f"/api/v1/users/{who}/training", "admin").get_json()
+    body = http.call("GET", f"/api/v1/training/{who}", "admin").get_json()
     assert [r["hours"] for r in body["records"]] == [6] and len(body["history"]) == 2
     assert client.post(f"/admin/users/{who}/training", data={"trained_on": "2026-01-05"}).status_code == 400  # CSRF

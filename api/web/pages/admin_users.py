@@ -19,8 +19,9 @@ from ...extensions import db
 from ...models import Organisation
 from ...security import client_addr
 from ...services import orgs, training
+from ...training.schemas import TrainingInSchema
 from ...users import service as users
-from ...users.schemas import TrainingInSchema, UserCertificateInSchema, UserChangeSchema, UserCreateSchema
+from ...users.schemas import UserCertificateInSchema, UserChangeSchema, UserCreateSchema
 from .. import nav, web_blp
 from .admin_common import load, local_time, page_user, run_change, to_login
 
