@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine import parties as engine_parties
 
@@ -76,14 +78,55 @@ def _parties_of(instance: Instance) -> dict[str, str]:
     return {}
 
 
+# --- this process's memory of committed links ----------------------------------------------------------------------
+# A step must stay a handful of statements (tests/api/test_tasks__completion_cost.py): the links a case has are read
+# once per process and remembered, and a link this process adds is remembered only once its transaction commits (a
+# rolled-back step leaves nothing remembered). A random inspection's drawn targets are final: once its links are
+# committed (none, too), its directory is not read again.
+_KNOWN = "sanxiang_party_links"
+_KNOWN_MAX = 100_000
+_PENDING = "sanxiang_party_links_pending"
+
+
+def _known() -> dict[int, frozenset[str]]:
+    """The app's memory: instance id -> the party digests committed for it."""
+    return current_app.extensions.setdefault(_KNOWN, {})
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, {})
+    if not pending or not has_app_context():
+        return
+    known = _known()
+    if len(known) + len(pending) > _KNOWN_MAX:
+        known.clear()
+    known.update(pending)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
 def record_links(instance: Instance, steps: list, actor: str) -> None:
     """Step hook: link the case to the parties its data names that it is not linked to yet; no commit."""
     if instance.definition_key not in SHOWS:
         return
-    found = _parties_of(instance)
-    if not found:
-        return
-    known = set(db.session.scalars(select(PartyLink.party_key).where(PartyLink.instance_id == instance.id)))
+    known_here = _known().get(instance.id)
+    if instance.definition_key == INSPECTION:
+        if known_here is not None or not (instance.data or {}).get("drawn_targets"):
+            return
+        found = _parties_of(instance)
+    else:
+        found = _parties_of(instance)
+        if not found or (known_here is not None and set(found) <= known_here):
+            return
+    if known_here is None:
+        known = set(db.session.scalars(select(PartyLink.party_key).where(PartyLink.instance_id == instance.id)))
+    else:
+        known = set(known_here)
+    db.session.info.setdefault(_PENDING, {})[instance.id] = frozenset(known | set(found))
     for key, masked in found.items():
         if key not in known:
             db.session.add(PartyLink(instance_id=instance.id, org_id=instance.org_id, party_key=key,
