@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from engine import clock
 from engine.errors import FormDataInvalid, NotFound, StateConflict
@@ -92,7 +93,7 @@ def add(user: User, values: dict[str, Any], actor: str, client_addr: str | None 
     try:
         with db.session.begin_nested():
             db.session.flush()
-    except Exception as exc:  # noqa: BLE001 - the unique corrects_id: a concurrent correction of the same entry
+    except IntegrityError as exc:  # the unique corrects_id: a concurrent correction of the same entry
         raise StateConflict(f"entry {corrects} was corrected meanwhile; reload and correct its latest version") \
             from exc
     append_event(STREAM, None, "training_recorded", actor=actor, client_addr=client_addr, data=as_dict(row, user))

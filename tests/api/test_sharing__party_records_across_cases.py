@@ -185,3 +185,18 @@ def test_a_target_with_a_bad_identifier_is_refused_naming_the_field(http):
     body = {"code": f"bad-{uuid.uuid4().hex[:6]}", "name": "某堂", "category": "x", "party_id_number": "1234"}
     resp = http.call("POST", "/api/v1/inspection-targets", "owner1", json=body)
     assert resp.status_code == 422 and "party_id_number" in str(resp.get_json())
+
+
+def test_a_corrected_party_moves_the_permit_to_the_right_party(http):
+    wrong, right = "130528198001011238", PERSON_X
+    permit = _permit_to_review(http, {"party_type": "person", "party_name": "李四", "party_id_number": wrong})
+    # before the decision the admin corrects the typed identifier (an attributed data edit; a decided case refuses it)
+    resp = http.call("PATCH", f"/api/v1/instances/{permit}/data", "admin",
+                     json={"changes": {"party_id_number": right}, "reason": "身份证号录入错误"})
+    assert resp.status_code == 200, resp.get_json()
+    http.complete(permit, "task_permit_review", REVIEW, "officer1")
+    http.complete(permit, "task_permit_decision", {**APPROVE, "decision_number": f"宁民宗许〔2026〕{permit}号"}, "head1")
+    of_wrong = _registered_case(http, {"party_type": "person", "party_name": "张三", "party_id_number": wrong})
+    of_right = _registered_case(http, {"party_type": "person", "party_name": "李四", "party_id_number": right.lower()})
+    assert permit not in _records(_task(http, of_wrong, "task_recusal", "officer1"))  # linked once, no longer its
+    assert permit in _records(_task(http, of_right, "task_recusal", "officer1"))
