@@ -21,6 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import parties as engine_parties
+from engine.masking import mask_text
+from engine.masking_rules import DEFAULT_RULES
 
 from ..extensions import db
 from ..models import Instance, PartyLink, TaskRow, User
@@ -167,6 +169,12 @@ def _penalty(instance: Instance) -> dict[str, Any] | None:
 
 
 SUMMARIES = {PERMIT: _permit, INSPECTION: _inspection, ENFORCEMENT: _penalty}
+#: the statutory ID-number rules: a text of another case (its title, a follow-up) shows no ID number typed into it
+_ID_RULES = [r for r in DEFAULT_RULES if r.name.startswith("id_number")]
+
+
+def _id_numbers_masked(summary: dict[str, Any]) -> dict[str, Any]:
+    return {k: mask_text(v, _ID_RULES) if isinstance(v, str) else v for k, v in summary.items()}
 
 
 def history_for(user: User, task: TaskRow, instance: Instance, client_addr: str | None = None) -> list[dict[str, Any]]:
@@ -193,7 +201,7 @@ def history_for(user: User, task: TaskRow, instance: Instance, client_addr: str 
             continue
         record_read(user, other.id, "party_history", view="summary", client_addr=client_addr,
                     detail={"for_instance": instance.id, "task_id": task.id})
-        found[key].append({"instance_id": other.id, "process": other.definition_key, **summary})
+        found[key].append({"instance_id": other.id, "process": other.definition_key, **_id_numbers_masked(summary)})
     return [{"party": link.party_masked, "party_kind": link.party_kind,
              "records": sorted(found[key], key=lambda r: str(r.get("date") or ""), reverse=True)}
             for key, link in mine.items()]
