@@ -50,11 +50,9 @@ def _register_service_hooks(app: Flask) -> None:
     """What the service does after every engine step (disclosures, withdrawals: api/services/hooks.py) and before a
     calendar year is loaded (the deadline rechecks), registered here so that neither the step pipeline
     (api/services/steps.py) nor the settings (api/services/settings.py) import what depends on them."""
-    from .services import calendar_rechecks, hooks, settings, steps
+    from .services import calendar_rechecks, hooks, parties, settings, steps
 
     steps.register_hooks(app, hooks.apply)
-    from .services import parties
-
     steps.register_hooks(app, parties.record_links)  # cases linked to their party (审批与监管信息交换共享)
     settings.before_put(app, "calendar_years", calendar_rechecks.record_rechecks)
 
