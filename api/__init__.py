@@ -19,12 +19,13 @@ def _blueprints() -> list:
     from .orgs import blp as orgs_blp
     from .registry import blp as registry_blp
     from .stats import blp as stats_blp
+    from .training import blp as training_blp
     from .users import blp as users_blp
 
     return [auth.blp, me.blp, definitions.blp, instances.blp, tasks.blp, history.blp, public.blp,
             registry_blp, stats_blp,
             evidence.blp, evidence.upload_blp, equipment.blp, settings.blp, calendar_blp, users_blp, orgs_blp,
-            health_blp, exports_blp]
+            health_blp, exports_blp, training_blp]
 
 
 def _install_step_clock(app: Flask) -> None:
@@ -50,9 +51,10 @@ def _register_service_hooks(app: Flask) -> None:
     """What the service does after every engine step (disclosures, withdrawals: api/services/hooks.py) and before a
     calendar year is loaded (the deadline rechecks), registered here so that neither the step pipeline
     (api/services/steps.py) nor the settings (api/services/settings.py) import what depends on them."""
-    from .services import calendar_rechecks, hooks, settings, steps
+    from .services import calendar_rechecks, hooks, parties, settings, steps
 
     steps.register_hooks(app, hooks.apply)
+    steps.register_hooks(app, parties.record_links)  # cases linked to their party (审批与监管信息交换共享)
     settings.before_put(app, "calendar_years", calendar_rechecks.record_rechecks)
 
 

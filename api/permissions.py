@@ -65,12 +65,14 @@ ACTIONS: dict[str, frozenset[str]] = {
     "export.supervision": frozenset({"auditor", "supervisor"}),
     "credit.read": frozenset({"publicity_officer", "head", "admin", "auditor", "supervisor"}),
     "credit.report": frozenset({"publicity_officer", "head", "admin"}),
+    "training.read": frozenset({"admin", "head", "auditor", "supervisor"}),
+    "training.edit": frozenset({"admin"}),
 }
 
 #: actions that only read: a supervising organisation may perform them on its subtree
 READ_ONLY_ACTIONS = frozenset({"instance.list", "instance.history", "instance.verify", "instance.archive", "evidence.read",
                                "certificate.read", "stats.read", "task.oversee", "export.supervision",
-                               "credit.read"})
+                               "credit.read", "training.read"})
 
 #: roles that read every case of their bureau (heads decide, admins correct, auditors audit)
 BUREAU_READERS = frozenset({"head", "chief", "admin", "auditor"})

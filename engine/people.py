@@ -53,6 +53,17 @@ def birth_date(id_number: str | None) -> date | None:
         return None
 
 
+def is_resident_id(value: str | None) -> bool:
+    """Whether ``value`` (any spelling) is a person's resident ID number: 18 digits (or X) with a real birth date and
+    the right check character, or a 15-digit first-generation number with a real birth date."""
+    digits = id_digits(value)
+    if birth_date(digits) is None:
+        return False
+    if len(digits) == 15:
+        return True
+    return digits[17] == _CHECK[sum(int(d) * w for d, w in zip(digits[:17], _WEIGHTS, strict=True)) % 11]
+
+
 def id_number_problem(value: str | None) -> str | None:
     """Why ``value`` is not a resident ID number or a unified social credit code (None when it is one).
 

@@ -7,6 +7,7 @@ from .evidence import Device, DeviceMovement, EvidenceItem
 from .instances import Instance, TaskRow, WorkflowTask
 from .locks import Lock
 from .orgs import Organisation
+from .parties import PartyLink, TrainingRecord
 from .registry import PowerItem
 from .settings import Setting
 from .users import ApiToken, Certificate, LoginAttempt, User
@@ -31,9 +32,11 @@ __all__ = [
     "Lock",
     "LoginAttempt",
     "Organisation",
+    "PartyLink",
     "PowerItem",
     "Setting",
     "TaskRow",
+    "TrainingRecord",
     "User",
     "WorkflowTask",
 ]

@@ -105,6 +105,10 @@ class InspectionTarget(_OwnedByOrg, db.Model):
     retired: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     changed_by: Mapped[str] = mapped_column(String(64), nullable=False)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    #: the target's party identifier as a keyed digest and masked (engine/parties.py; revision 0007): the
+    #: inspection case of a drawn target is linked to the party's permits (审批与监管信息交换共享)
+    party_key: Mapped[str | None] = mapped_column(String(64))
+    party_masked: Mapped[str | None] = mapped_column(String(32))
 
 
 @append_only

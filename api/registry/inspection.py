@@ -45,6 +45,13 @@ def put(model: Model, code: str, values: dict[str, Any], actor: str, client_addr
     fields = ITEM_FIELDS if model is InspectionItem else TARGET_FIELDS
     org_id = org_id if org_id is not None else org_scope.effective_org()
     data = {k: values[k] for k in fields if values.get(k) is not None}
+    if model is InspectionTarget:  # the party identifier: a keyed digest and the masked spelling, never the number
+        from ..services.parties import target_identity  # registry -> services: import late
+
+        try:
+            data.update(target_identity(values.get("party_id_number")))
+        except ValueError as exc:
+            raise FormDataInvalid({"party_id_number": [str(exc)]}, "party_id_number invalid") from None
     row = model(code=code, org_id=org_id, version=lists.next_version(model, code, org_id), changed_by=actor,
                 changed_at=clock.now(), **data)
     db.session.add(row)

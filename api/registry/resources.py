@@ -108,6 +108,10 @@ class Certificates(MethodView):
         return _certificate_dict(cert, holder)
 
 
+#: fields of a registry entry the public list never shows (an inspection target's masked party identifier)
+PRIVATE_FIELDS = frozenset({"party_masked"})
+
+
 def _versioned_list(model, path: str, in_schema, out_schema, what: str) -> None:
     """GET (login) / POST (admin, process_owner) ``path``, GET ``path/<code>`` versions, public GET of the list."""
 
@@ -138,7 +142,8 @@ def _versioned_list(model, path: str, in_schema, out_schema, what: str) -> None:
         @blp.response(200, out_schema(many=True))
         def get(self, query):
             org_id = org_scope.by_code(query["org"]).id if query.get("org") else None
-            return public_records(lists.every_bureau(model, org_id), out_schema().fields)
+            names = [n for n in out_schema().fields if n not in PRIVATE_FIELDS]  # the party identifier stays inside
+            return public_records(lists.every_bureau(model, org_id), names)
 
     for view, doc in ((Entries, f"The {what} list of the caller's bureau (``?org=<code>``: a node the caller "
                                 "reads), entries set at the platform root included; POST a new version to the "

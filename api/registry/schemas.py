@@ -116,6 +116,10 @@ class InspectionTargetInSchema(Schema):
     category = fields.String(required=True, validate=[not_blank, validate.Length(max=64)])
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
     retired = fields.Boolean(load_default=False)
+    party_id_number = fields.String(allow_none=True, load_only=True, validate=validate.Length(max=64), metadata={
+        "description": "the target's unified social credit code (or a person's ID number), any spelling: stored only "
+                       "as a keyed digest and masked, it links the target's inspections to its permits "
+                       "(审批与监管信息交换共享); never shown unmasked, never on the public list"})
 
 
 class InspectionTargetSchema(Schema):
@@ -125,6 +129,8 @@ class InspectionTargetSchema(Schema):
     name = fields.String()
     category = fields.String()
     note = fields.String(allow_none=True)
+    party_masked = fields.String(allow_none=True, metadata={
+        "description": "the party identifier, masked (not on the public list)"})
     retired = fields.Boolean()
     changed_by = fields.String()
     changed_at = UtcDateTime()

@@ -145,6 +145,11 @@ def _default_policy() -> str:
     return str(current_app.config.get("CALENDAR_UNKNOWN_YEAR", "weekends"))
 
 
+def _validate_training_months(value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 60:
+        raise FormDataInvalid({"value": ["an integer number of months from 1 to 60"]})
+
+
 SETTINGS: dict[str, tuple[Callable[[], Any], Callable[[Any], Any], str]] = {
     "recording_requirements": (_recording_default, _validate_recording,
                                "which enforcement acts need audio/video evidence (seed 四(二)2)"),
@@ -163,7 +168,11 @@ SETTINGS: dict[str, tuple[Callable[[], Any], Callable[[Any], Any], str]] = {
     "calendar_unknown_year": (_default_policy, _validate_policy,
                               "working days in a year nobody has the holidays of: 'weekends' (Mon-Fri, flagged) "
                               "or 'strict' (refused)"),
+    "reviewer_training_months": (lambda: 12, _validate_training_months,
+                                 "warn where a legal review is assigned when the reviewer has no training recorded "
+                                 "in this many months (定期培训, seed 四(三)2)"),
 }
+
 
 
 def _spec(key: str) -> tuple[Callable[[], Any], Callable[[Any], Any], str]:

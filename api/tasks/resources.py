@@ -9,12 +9,20 @@ from ..extensions import db
 from ..models import TaskRow
 from ..registry.service import form_registry_values
 from ..security import client_addr, current_user
+from ..services import parties, training
 from ..services import tasks as service
 from ..services.instances import get_instance, load_workflow, open_tasks
 from ..services.public_masking import review_task_data
 from . import blp
 from .queries import page_statement
-from .schemas import CompleteResultSchema, CompleteSchema, TaskDetailSchema, TaskQuerySchema, TaskSchema
+from .schemas import (
+    ClaimResultSchema,
+    CompleteResultSchema,
+    CompleteSchema,
+    TaskDetailSchema,
+    TaskQuerySchema,
+    TaskSchema,
+)
 
 
 @blp.route("")
@@ -57,17 +65,22 @@ class TaskDetail(MethodView):
             result["data"] = review_task_data(task.form_key, result["data"])
         result["data"] = permissions.shown(result["data"], view)
         result["title"] = permissions.shown({"t": task.title}, view)["t"]
+        # the party's earlier permits / inspections and penalties (no shared records in the masked view)
+        result["party_history"] = parties.history_for(user, task, instance, client_addr()) if view == "full" else []
+        result["reviewer_training"] = training.for_task(task)
+        db.session.commit()  # the reads of the shared records
         return result
 
 
 @blp.route("/<task_id>/claim")
 class Claim(MethodView):
-    @blp.response(200, TaskSchema)
+    @blp.response(200, ClaimResultSchema)
     def post(self, task_id):
-        """Claim a ready task for yourself."""
+        """Claim a ready task for yourself (a legal review: with the reviewers' training, ``reviewer_training``)."""
         task = service.claim(task_id, current_user(), client_addr())
         db.session.commit()
-        return task
+        return {**{c.key: getattr(task, c.key) for c in TaskRow.__table__.columns},
+                "reviewer_training": training.for_task(task)}
 
 
 @blp.route("/<task_id>/unclaim")

@@ -46,6 +46,21 @@ class TaskSchema(Schema):
 class TaskDetailSchema(TaskSchema):
     form = fields.Dict()
     data = fields.Dict()
+    party_history = fields.List(fields.Dict(), metadata={
+        "description": "the party's earlier results in the case's bureau (审批与监管信息交换共享): on an inspection or "
+                       "enforcement case its permit decisions, on a permit application its inspection results and "
+                       "penalties; one entry per party ({party (masked), party_kind, records}); each case shown is a "
+                       "recorded read"})
+    reviewer_training = fields.List(fields.Dict(), metadata={
+        "description": "on a legal-review task: the training of the reviewers who may claim it (and its assignee): "
+                       "last training date, hours this year, warning when none in the bureau's "
+                       "reviewer_training_months (定期培训)"})
+
+
+class ClaimResultSchema(TaskSchema):
+    reviewer_training = fields.List(fields.Dict(), metadata={
+        "description": "on a legal-review task: the reviewers' training (as on GET /tasks/<id>), the claimer marked "
+                       "assignee"})
 
 
 class CompleteSchema(Schema):

@@ -88,3 +88,4 @@ class UserLockout(MethodView):
         """Lift the user's login lock (recorded with the failures it cleared)."""
         admin = permissions.require("user.manage")
         return _commit_and_show(users.lift_lockout(admin, username, None, client_addr()))
+

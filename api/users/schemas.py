@@ -111,3 +111,4 @@ class UserSchema(Schema):
     locked_until = fields.DateTime(allow_none=True, metadata={"description": "null: until an admin lifts it"})
     failed_logins = fields.Integer(metadata={"description": "failures in a row since the last success or lift"})
     created_at = fields.DateTime()
+

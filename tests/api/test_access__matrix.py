@@ -437,6 +437,18 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/v1/users/<username>/lockout"): Row(
         lambda u, c=None: 401 if u is None else (404 if c == U4 else 200) if has(u, "admin") else 403,
         case=True, path="/api/v1/users/{user}/lockout"),
+    # --- reviewers' training records: read by the user's bureau (the supervisor both), written by its admin ---
+    ("GET", "/api/v1/training/<username>"): Row(
+        lambda u, c=None: 401 if u is None else 403 if not has(u, "admin", "head", "auditor", "supervisor")
+        else 200 if USERS[u][1] == "nj-sfj" or USERS[u][1] == USERS[c][1] else 404,
+        case=True, path="/api/v1/training/{user}"),
+    ("POST", "/api/v1/training/<username>"): Row(
+        lambda u, c=None: 401 if u is None else (404 if c == U4 else 201) if has(u, "admin") else 403,
+        case=True, path="/api/v1/training/{user}", body=lambda w, c, u: {
+            "trained_on": "2026-01-05", "topic": "行政处罚法", "hours": 2, "organiser": "县司法局"}),
+    ("POST", "/admin/users/<username>/training"): Row(  # an empty form: refused with a message, nothing recorded
+        lambda u, c=None: 302 if u is None else (404 if c == U4 else 302) if has(u, "admin") else 403,
+        case=True, kind="web", path="/admin/users/{user}/training", body=lambda w, c, u: {}),
 }
 
 #: user routes are tried on a user of the admin's bureau and one of the other bureau instead of cases

@@ -18,7 +18,8 @@ from ... import permissions
 from ...extensions import db
 from ...models import Organisation
 from ...security import client_addr
-from ...services import orgs
+from ...services import orgs, training
+from ...training.schemas import TrainingInSchema
 from ...users import service as users
 from ...users.schemas import UserCertificateInSchema, UserChangeSchema, UserCreateSchema
 from .. import nav, web_blp
@@ -83,7 +84,8 @@ def admin_user(username: str):
     shown["locked_until"] = local_time(shown["locked_until"])
     shown["created_at"] = local_time(shown["created_at"])
     return render_template("admin/user.html", u=shown, certs=_certificates(user), all_roles=ROLES,
-                           org=orgs.get(user.org_id), today=clock.today().isoformat())
+                           org=orgs.get(user.org_id), today=clock.today().isoformat(),
+                           training=training.record_of(user))
 
 
 @web_blp.route("/admin/users/<username>", methods=["POST"])
@@ -131,3 +133,20 @@ def admin_user_unlock(username: str):
     reason = request.form.get("reason", "").strip() or None
     return run_change(lambda: users.lift_lockout(admin, user.username, reason, client_addr()),
                       "admin_unlocked", url_for("web.admin_user", username=user.username), username=user.username)
+
+
+@web_blp.route("/admin/users/<username>/training", methods=["POST"])
+def admin_user_training(username: str):
+    """Record a training of the user, or correct / withdraw an entry (定期培训): the API's schema and service."""
+    if page_user() is None:
+        return to_login()
+    admin = permissions.require("training.edit")
+    user = training.user_in(username, orgs.write_scope(admin))
+    form = request.form
+    values: dict[str, Any] = {k: v for k, v in _blank_to_none(
+        form, "trained_on", "topic", "hours", "organiser", "certificate", "corrects", "reason").items() if v is not None}
+    if form.get("withdrawn") == "1":
+        values["withdrawn"] = True
+    return run_change(lambda: training.add(user, load(TrainingInSchema(), values), admin.username, client_addr()),
+                      "admin_training_added", url_for("web.admin_user", username=user.username), "error_409",
+                      username=user.username)

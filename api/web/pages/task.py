@@ -19,6 +19,7 @@ from ...extensions import db
 from ...models import Instance, TaskRow, User
 from ...registry.service import form_registry_values
 from ...security import client_addr, current_user
+from ...services import parties, training
 from ...services import tasks as task_service
 from ...services.instances import get_instance, load_workflow
 from ...services.public_masking import REVIEW_FORMS, review_task_data
@@ -85,9 +86,14 @@ def _page(task, view, instance, bundle, workflow, user: User, errors: dict, stat
             "rules": {code: refusal(code, lang()) for code in RULES},
             "messages": [[pattern.pattern, zh if lang() == "zh" else en] for pattern, zh, en in MESSAGES],
             "widget_texts": {english: t(key) for english, key in WIDGET_TEXTS.items()}}
+    # the party's earlier records (recorded reads, committed before the page is sent) and the reviewers' training
+    party_history = parties.history_for(user, task, instance, client_addr()) if view == "full" else []
+    reviewer_training = training.for_task(task)
+    db.session.commit()
     return render_template("task/task.html", task=task, instance=shown_case, form=form, values=values,
                            errors=errors, user=user, data=data, rounds=rounds, evidence=evidence,
-                           summary=summary), status
+                           summary=summary, party_history=party_history,
+                           reviewer_training=reviewer_training), status
 
 
 def _json_safe(values: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """执法双公示: the decisions reported to the credit-information platform (issue 11 item 7a), append-only.
 
-Revision ID: 0006_export
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-30
 """
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = "0006_export"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
@@ -59,5 +59,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise RuntimeError("revision 0006_export cannot be downgraded: it would drop what the credit platform was sent "
+    raise RuntimeError("revision 0006 cannot be downgraded: it would drop what the credit platform was sent "
                        "(legal records are never dropped)")
