@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from api.cli import deploy_dirs, seed_demo
 from api.extensions import db
 from api.models import Checkpoint, WorkflowTask
+from api.models.parties import PartyLink
 from api.models.types import utcnow
 from api.schema import MIGRATIONS_DIR, alembic_config, current_revision, head_revision, upgrade
 from api.services.checkpoints import checkpoint_hash, current_heads
@@ -27,6 +28,9 @@ from engine.history import GENESIS, canonical_time
 from tests.api.migration_support import app_on, close, fresh_database
 from tests.api.walk import run_major_case
 from tests.conftest import Api
+
+#: the inspection targets' columns revision 0007 adds (today's models write them)
+_TARGET_COLUMNS_0007 = (("party_key", 64), ("party_masked", 32))
 
 
 def _old_checkpoint() -> None:
@@ -98,6 +102,11 @@ def at_0001(tmp_path_factory) -> Iterator[tuple]:
             with app.app_context():
                 upgrade("0001")
                 assert current_revision() == "0001"
+                # today's code links a case to its party and writes the targets' party columns (revision 0007)
+                PartyLink.__table__.create(db.engine)
+                with db.engine.begin() as conn:
+                    for column, width in _TARGET_COLUMNS_0007:
+                        conn.exec_driver_sql(f"ALTER TABLE inspection_targets ADD COLUMN {column} VARCHAR({width})")
                 deploy_dirs()
                 seed_demo()
                 WorkflowTask.__table__.create(db.engine)  # today's code saves workflows there (revision 0003)
@@ -109,6 +118,9 @@ def at_0001(tmp_path_factory) -> Iterator[tuple]:
                 with db.engine.begin() as conn:  # as the release before 0003 left it: each workflow whole
                     _revision("0003").fold_into_state(conn)
                     WorkflowTask.__table__.drop(conn)
+                    PartyLink.__table__.drop(conn)  # as the release before 0007 had none of it
+                    for column, _ in _TARGET_COLUMNS_0007:
+                        conn.exec_driver_sql(f"ALTER TABLE inspection_targets DROP COLUMN {column}")
             app.extensions.pop("sanxiang_hot", None)  # a new release starts with new processes
             yield app, http, iid
         finally:
@@ -171,3 +183,17 @@ def test_downgrade_of_0002_is_harmless_and_of_0001_refused(upgraded):
         upgrade()
         assert current_revision() == head_revision()
     assert _kept(before, _rows(app))
+
+
+def test_downgrade_of_0007_is_refused_once_a_party_link_is_recorded(upgraded):
+    """Revisions 0006 and 0007 go back only while their tables are empty (above); a recorded link is history."""
+    app, _, iid, _ = upgraded
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(insert(PartyLink.__table__).values(
+                instance_id=iid, org_id=None, party_key="k" * 64, party_kind="person", party_masked="1301**********12",
+                process_key="enforcement_case", recorded_by="officer1", recorded_at=utcnow()))
+        with pytest.raises(RuntimeError, match="never dropped"):
+            command.downgrade(alembic_config(), "0006")
+        assert current_revision() == head_revision()
+        assert "party_links" in inspect(db.engine).get_table_names()

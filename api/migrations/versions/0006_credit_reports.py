@@ -59,5 +59,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise RuntimeError("revision 0006 cannot be downgraded: it would drop what the credit platform was sent "
-                       "(legal records are never dropped)")
+    """Only while no report was recorded: what the credit platform was sent is never dropped."""
+    if op.get_bind().exec_driver_sql("SELECT 1 FROM credit_reports LIMIT 1").first() is not None:
+        raise RuntimeError("revision 0006 cannot be downgraded: it would drop what the credit platform was sent "
+                           "(legal records are never dropped)")
+    op.drop_table("credit_reports")

@@ -87,5 +87,18 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise RuntimeError("revision 0007 cannot be downgraded: it would drop recorded links and training "
-                       "records (history is never dropped)")
+    """Only while nothing was recorded in what it added: a link, a training record or a target's party identifier
+    is history, never dropped (the tables' guards go with them)."""
+    conn = op.get_bind()
+    held = [name for name, sql in (
+        ("party_links", "SELECT 1 FROM party_links LIMIT 1"),
+        ("training_records", "SELECT 1 FROM training_records LIMIT 1"),
+        ("inspection_targets.party_key", "SELECT 1 FROM inspection_targets WHERE party_key IS NOT NULL LIMIT 1"))
+        if conn.exec_driver_sql(sql).first() is not None]
+    if held:
+        raise RuntimeError(f"revision 0007 cannot be downgraded: {', '.join(held)} hold recorded links or training "
+                           "records (history is never dropped)")
+    op.drop_column("inspection_targets", "party_masked")
+    op.drop_column("inspection_targets", "party_key")
+    op.drop_table("training_records")
+    op.drop_table("party_links")
