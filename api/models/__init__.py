@@ -6,6 +6,7 @@ from .evidence import Device, DeviceMovement, EvidenceItem
 from .instances import Instance, TaskRow, WorkflowTask
 from .locks import Lock
 from .orgs import Organisation
+from .recording import RecordingItem
 from .registry import PowerItem
 from .settings import Setting
 from .users import ApiToken, Certificate, LoginAttempt, User
@@ -30,6 +31,7 @@ __all__ = [
     "LoginAttempt",
     "Organisation",
     "PowerItem",
+    "RecordingItem",
     "Setting",
     "TaskRow",
     "User",
