@@ -24,11 +24,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine.duties import duty_keys
 from engine.errors import FormDataInvalid, RuleViolation
+from engine.forms import input_components
 
 from ..extensions import db
 from ..models import Event, Instance, TaskRow, User
 from . import recording_list
+from .case_rules import UNDECLARED_ACT
 from .history import instance_stream
 
 PROCESS = "legality_argument"
@@ -41,7 +44,21 @@ CLOSED = ("completed", "terminated", "cancelled")
 def _act_kind(task: TaskRow, case: Instance) -> str | None:
     from .instances import bundle_for  # instances -> steps -> rules: import late
 
-    return bundle_for(case).task_meta(task.process_id, task.element_id).properties.get("actKind")
+    bundle = bundle_for(case)
+    kind = bundle.task_meta(task.process_id, task.element_id).properties.get("actKind")
+    if kind:
+        return kind
+    form = bundle.forms.get(task.form_key or "") or {}
+    # a task without actKind whose form records the on-site duties is an act all the same, and always needs A/V
+    # (case_rules.check_undeclared_act)
+    return UNDECLARED_ACT if duty_keys(c.get("key") for c in input_components(form)) else None
+
+
+def _needs_av(task: TaskRow, case: Instance) -> recording_list.Requirement:
+    kind = _act_kind(task, case)
+    if kind == UNDECLARED_ACT:
+        return recording_list.Requirement(True, ("an act without actKind that records the on-site duties",))
+    return recording_list.requirement(kind, case)
 
 
 def _case_id(value: Any) -> int | None:
@@ -89,7 +106,7 @@ def check_completion(kind: str | None, user: User, instance: Instance, submitted
         if user.username not in case_officers(case):
             raise RuleViolation("legality_argument",
                                 f"{user.username} is not an officer of case {case.id}: only its officers ask to record")
-        needed = recording_list.requirement(_act_kind(task, case), case)
+        needed = _needs_av(task, case)
         if needed.needs_av:
             raise FormDataInvalid({"act_task_id": [
                 f"'{task.name}' needs audio/video anyway ({'; '.join(needed.reasons)}): no argument is needed"]})
@@ -135,7 +152,7 @@ def check_av_upload(instance: Instance, meta: dict[str, Any]) -> None:
     task = db.session.get(TaskRow, meta["task_id"])
     if task is None or task.instance_id != instance.id:
         return  # _check_references refuses it (422 task_id)
-    if recording_list.requirement(_act_kind(task, instance), instance).needs_av:
+    if _needs_av(task, instance).needs_av:
         return
     if not approved(instance, task.id):
         raise RuleViolation(

@@ -98,7 +98,7 @@ def test_the_request_names_a_case_and_open_act_of_its_own_bureau(app, http):
     resp = http.call("POST", url, "officer1", json={"data": {**REQUEST, "case_id": iid2, "act_task_id": site["id"]}})
     assert resp.status_code == 422 and "act_task_id" in resp.get_json()["errors"]
     # another bureau's officer cannot aim an argument of theirs at nj-mzj's case: it is no case of their bureau
-    officer_scj = make_user(app, "officer-scj-la", ["officer"], "nj-scj", cert="HB-NJ-2024-LA01")
+    officer_scj = make_user(app, "officer-scj-la", ["officer"], "nj-scj")  # no certificate: the lists stay as they are
     theirs = http.start("legality_argument", as_user=officer_scj)["id"]
     body = http.call("GET", f"/api/v1/instances/{theirs}", officer_scj).get_json()
     their_task = next(t for t in body["tasks"] if t["element_id"] == "task_la_request")
@@ -116,12 +116,19 @@ def test_only_an_officer_of_the_case_asks_and_none_of_them_argues(app, http):
     resp = http.call("POST", f"/api/v1/tasks/{request['id']}/complete", "officer3",
                      json={"data": {**REQUEST, "case_id": iid, "act_task_id": task["id"]}})
     assert resp.status_code == 403 and resp.get_json()["errors"]["rule"] == "legality_argument"
-    # a legal reviewer who is an officer of the case may not argue its recording (APL 58, as in the legal review)
-    both = make_user(app, "officer-reviewer-la", ["officer", "legal_reviewer"], "nj-mzj", cert="HB-NJ-2024-LA02")
+    # a legal reviewer who is an officer of the case (he worked one of its officer tasks) may not argue its recording
+    # (APL 58, as in the legal review); no certificate, so the bureau's officer lists stay as they are
+    both = make_user(app, "officer-reviewer-la", ["officer", "legal_reviewer"], "nj-mzj")
     with app.app_context():
         db.session.scalar(select(User).where(User.username == both)).legal_qualified = True
         db.session.commit()
-    iid2, task2 = to_right_notice(http, acts, {"officers": ["officer1", "officer2", both]})
+    iid2 = http.start("enforcement_case")["id"]
+    acts.complete(iid2, "task_register", c.REGISTER)
+    acts.complete(iid2, "task_recusal", c.RECUSAL_NONE, both)
+    acts.complete(iid2, "task_record_start", c.RECORD_START)
+    acts.complete(iid2, "task_investigation", c.INVESTIGATION, "officer2")
+    acts.complete(iid2, "task_proposal", c.PROPOSAL_MAJOR)
+    task2 = http.open_task(iid2, "task_hearing_notice_right")
     arg2 = http.start("legality_argument")["id"]
     http.complete(arg2, "task_la_request", {**REQUEST, "case_id": iid2, "act_task_id": task2["id"]}, "officer1")
     argument = http.open_task(arg2, "task_la_argument")

@@ -62,4 +62,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise RuntimeError("revision 0006_avitems cannot be downgraded: it would drop the recording list's history")
+    """Drop the list only while it records nothing (its triggers go with it); a list with entries is history, and
+    legal records are never dropped."""
+    if op.get_bind().execute(sa.text(f"SELECT 1 FROM {TABLE} LIMIT 1")).first() is not None:
+        raise RuntimeError(f"revision 0006_avitems cannot be downgraded: {TABLE} holds the recording list's history "
+                           "(legal records are never dropped)")
+    with op.batch_alter_table(TABLE, schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recording_items_org_id'))
+        batch_op.drop_index(batch_op.f('ix_recording_items_code'))
+    op.drop_table(TABLE)
