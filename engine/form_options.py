@@ -19,6 +19,8 @@ REGISTRY_VALUES_KEYS: dict[str, str] = {
     "registry_legal_counsel": "active legal counsel (法律顾问/公职律师)",
     "registry_permit_items": "permit items of the list of powers (权责清单)",
     "registry_inspection_items": "items of the random-inspection list (随机抽查事项清单)",
+    "registry_service_items": "permit and penalty items of the A/V recording list (音像记录事项清单)",
+    "registry_service_posts": "posts of the A/V recording list (音像记录岗位清单)",
 }
 NO_OPTIONS_MESSAGE = "no options are available for this field"
 

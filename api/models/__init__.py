@@ -8,6 +8,7 @@ from .instances import Instance, TaskRow, WorkflowTask
 from .locks import Lock
 from .orgs import Organisation
 from .parties import PartyLink, TrainingRecord
+from .recording import RecordingItem
 from .registry import PowerItem
 from .settings import Setting
 from .users import ApiToken, Certificate, LoginAttempt, User
@@ -34,6 +35,7 @@ __all__ = [
     "Organisation",
     "PartyLink",
     "PowerItem",
+    "RecordingItem",
     "Setting",
     "TaskRow",
     "TrainingRecord",

@@ -4,4 +4,4 @@ from ..blueprint import Blueprint
 blp = Blueprint("registry", __name__, url_prefix="/api/v1",
                 description="List of powers (权责清单) and enforcement certificates (执法证)")
 
-from . import guard, resources  # noqa: E402,F401  (guard: the Instance.data checks)
+from . import guard, recording_resources, resources  # noqa: E402,F401  (guard: the Instance.data checks)

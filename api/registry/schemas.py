@@ -8,6 +8,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from .. import inputs
 from ..models.registry import POWER_CATEGORIES, POWER_OUTCOMES
 from ..models.types import utc_iso
+from ..services.settings import ACT_KINDS
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
                        error="1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
@@ -205,3 +206,41 @@ class CertificateRecordSchema(Schema):
     valid_from = fields.Date()
     valid_to = fields.Date(allow_none=True)
     valid_today = fields.Boolean()
+
+
+class RecordingItemInSchema(Schema):
+    """One whole version of an entry of the A/V recording list (音像记录事项和岗位清单)."""
+
+    class Meta:
+        unknown = RAISE
+
+    code = fields.String(required=True, validate=CODE, metadata={
+        "description": "what a case records: a permit item's key (permit_item), a penalty item's code "
+                       "(service_item) or a post's code (service_post)"})
+    kind = fields.String(required=True, validate=validate.OneOf(("permit", "penalty", "post")))
+    name = fields.String(required=True, validate=[not_blank, validate.Length(max=255)])
+    av_required = fields.Boolean(required=True, metadata={"description": "acts of the item / post need A/V"})
+    av_acts = fields.List(fields.String(validate=validate.OneOf(ACT_KINDS)), load_default=list,
+                          validate=validate.Length(max=len(ACT_KINDS)),
+                          metadata={"description": "the act kinds that need it; empty: every act"})
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    retired = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _acts_only_when_required(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("av_acts") and not data.get("av_required"):
+            raise ValidationError({"av_acts": ["acts are listed only for an entry that requires A/V"]})
+
+
+class RecordingItemSchema(Schema):
+    code = fields.String()
+    org = fields.String(allow_none=True, metadata={"description": "code of the organisation whose list it is on"})
+    version = fields.Integer()
+    kind = fields.String()
+    name = fields.String()
+    av_required = fields.Boolean()
+    av_acts = fields.List(fields.String())
+    note = fields.String(allow_none=True)
+    retired = fields.Boolean()
+    changed_by = fields.String()
+    changed_at = UtcDateTime()

@@ -18,7 +18,7 @@ from engine.forms import values_keys
 from ..extensions import db
 from ..models import Certificate, PowerItem, User
 from ..models.registry import DEFAULT_REMEDIES
-from ..services import org_scope
+from ..services import org_scope, recording_list
 from ..services.history import append_event
 from . import inspection, lists
 
@@ -165,6 +165,8 @@ REGISTRY_LISTS: dict[str, Any] = {
     "registry_legal_counsel": lambda org: _people("legal_counsel", org_id=org),
     "registry_permit_items": _permit_items,
     "registry_inspection_items": inspection.item_options,
+    "registry_service_items": lambda org: recording_list.options(("permit", "penalty"), org),
+    "registry_service_posts": lambda org: recording_list.options(("post",), org),
 }
 
 

@@ -42,7 +42,7 @@ from ..errors import BadRequest
 from ..extensions import db
 from ..models import EvidenceItem, Instance, TaskRow, User
 from ..models.types import as_utc, utc_iso, utcnow
-from . import case_rules, locks
+from . import case_rules, legality, locks
 from .access import record_read
 from .equipment import check_recording_device
 from .evidence_store import key_of, staging_dir, store
@@ -294,6 +294,7 @@ def admit(instance_id: int, meta: dict[str, Any], user: User) -> Admitted:
     captured_at = as_utc(meta["captured_at"]) if meta.get("captured_at") else None
     if meta["kind"] == "audio_video":
         check_recording_device(instance, meta["device_id"], captured_at)
+        legality.check_av_upload(instance, meta)  # an act off the recording list: after a legality argument
     return Admitted(role, captured_at)
 
 

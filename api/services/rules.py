@@ -16,7 +16,7 @@ from engine.errors import RuleViolation
 
 from ..extensions import db
 from ..models import Event, EvidenceItem, Instance, TaskRow, User
-from . import org_scope, settings
+from . import org_scope, recording_list
 from .history import instance_stream
 from .recusal import recused_officers
 
@@ -83,18 +83,17 @@ def check_two_officers(act_kind: str | None, submitted: dict[str, Any], instance
 
 
 def check_recording(act_kind: str | None, task: TaskRow, instance: Instance) -> None:
-    """Acts the recording table marks 'av' need an audio/video item attached to this task (seed 四(二)2)."""
-    if not act_kind:
-        return
-    table = settings.get("recording_requirements")
-    flag = table.get("full_process_flag")
-    needs_av = table.get("acts", {}).get(act_kind) == "av" or bool(flag and instance.data.get(flag))
-    if not needs_av:
+    """Acts that need A/V (the setting ``recording_requirements``, the full-process flag, the case's item and post
+    on the bureau's recording list: :func:`recording_list.requirement`) need an audio/video item attached to this
+    task (seed 四(二)1, 四(二)2)."""
+    needed = recording_list.requirement(act_kind, instance)
+    if not needed.needs_av:
         return
     found = db.session.scalar(select(EvidenceItem.id).where(
         EvidenceItem.instance_id == instance.id, EvidenceItem.task_id == task.id,
         EvidenceItem.kind == "audio_video").limit(1))
     if found is None:
         raise RuleViolation("av_required",
-                            f"'{task.name}' is a {act_kind} act: attach an audio/video record to this task first "
+                            f"'{task.name}' is a {act_kind} act that needs audio/video ({'; '.join(needed.reasons)}): "
+                            f"attach an audio/video record to this task first "
                             f"(POST /api/v1/instances/{instance.id}/evidence with task_id={task.id})")

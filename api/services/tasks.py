@@ -22,7 +22,7 @@ from ..models import Instance, TaskRow, User
 from ..models.types import utcnow
 from ..registry import inject as registry_inject
 from ..registry import service as registry
-from . import case_rules, gate, locks, rules
+from . import case_rules, gate, legality, locks, rules
 from . import steps as steps_pipeline
 from .history import append_event, instance_stream
 
@@ -142,6 +142,7 @@ def _advance(task: TaskRow, user: User, data: dict[str, Any], client_addr: str |
     case_rules.check_completion(user, task, instance, act_kind, submitted, current)
     rules.check_two_officers(act_kind, submitted, instance)
     rules.check_recording(act_kind, task, instance)
+    legality.check_completion(meta.kind, user, instance, submitted)
 
     records = runtime.complete(workflow, task.spiff_task_id, submitted, views=True)
     ran, steps = records[0], records[1:]

@@ -217,6 +217,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/admin/devices/<code>/<action>"): Row(web(in_bureau(302, write=True)), kind="web",
                                                     path="/admin/devices/{device_out}/checkout",
                                                     body=lambda w, c, u: {}),
+    ("GET", "/admin/recording-items"): Row(web(logged_in(200)), kind="web"),
+    ("POST", "/admin/recording-items"): Row(web(by_role(302, "admin", "process_owner")), kind="web",
+                                            body=lambda w, c, u: {}),
     ("GET", "/admin/settings"): Row(web(by_role(200, "admin", "process_owner")), kind="web"),
     ("POST", "/admin/settings/<key>"): Row(web(by_role(302, "admin", "process_owner")), kind="web",
                                            path="/admin/settings/warning_days", body=lambda w, c, u: {}),
@@ -370,6 +373,10 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/powers"): Row(anyone(422), body=lambda w, c, u: {}),
     ("GET", "/api/v1/powers/<code>"): Row(in_bureau(200, supervised=False),
                                                 path="/api/v1/powers/{power}"),
+    ("GET", "/api/v1/recording-items"): Row(logged_in(200)),
+    ("POST", "/api/v1/recording-items"): Row(anyone(422), body=lambda w, c, u: {}),
+    ("GET", "/api/v1/recording-items/<code>"): Row(in_bureau(200, supervised=False),
+                                                   path="/api/v1/recording-items/{recording}"),
     ("GET", "/api/v1/inspection-items"): Row(logged_in(200)),
     # the shape of a body is checked before the role (422 for anyone): it tells nothing about any record
     ("POST", "/api/v1/inspection-items"): Row(anyone(422), body=lambda w, c, u: {}),
@@ -531,6 +538,8 @@ def _names(app, http, world: World) -> dict[str, Any]:
     items = http.call("GET", "/api/v1/inspection-items", "admin").get_json()
     targets = http.call("GET", "/api/v1/inspection-targets", "admin").get_json()
     settings = http.call("GET", "/api/v1/settings", "admin").get_json()
+    recording = http.call("POST", "/api/v1/recording-items", "admin", json={
+        "code": "matrix-post", "kind": "post", "name": "现场执法岗", "av_required": False}).get_json()
     run_minor_case(http)
     disclosures = http.call("GET", "/api/v1/public/disclosures").get_json()
     # the bureau's own lists (another test may have put items on the province's list, which every bureau reads)
@@ -538,7 +547,7 @@ def _names(app, http, world: World) -> dict[str, Any]:
     targets = [t for t in targets if t.get("org") == "nj-mzj"] or targets
     return {"device_out": device_out, "device_in": device_in, "power": powers[0]["code"], "item": items[0]["code"],
             "target": targets[0]["code"] if targets else "none", "setting": settings[0]["key"],
-            "disclosure": disclosures[0]["id"]}
+            "disclosure": disclosures[0]["id"], "recording": recording["code"]}
 
 
 def outcome(resp) -> int:

@@ -31,14 +31,16 @@ def problems_of(files: dict[str, bytes]) -> list[Problem]:
 def test_shipped_files_make_a_catalog(shipped_files):
     catalog = load_catalog(shipped_files)
     assert set(catalog.processes) == {"enforcement_case", "recording", "legal_review", "disclosure",
-                                      "permit_application", "random_inspection", "disclosure_correction"}
+                                      "permit_application", "random_inspection", "disclosure_correction",
+                                      "legality_argument"}
     assert catalog.processes == {pid: f"{pid}.bpmn" for pid in catalog.processes}  # one process per file
     assert catalog.decisions == {"major_decision": "major_decision.dmn"}
     form_files = {name for name in shipped_files if name.endswith(".form")}
     # 11 forms of the first release; 7 for recusal, hearing and collective discussion; 2 for the review's
     # extension and escalation; 8 for the permit; 2 for the random inspection; 3 for disclosure corrections;
-    # 10 for counsel opinion, evidence preservation (3), referral (2) and execution (4); the lottery draw
-    assert len(form_files) == 44
+    # 10 for counsel opinion, evidence preservation (3), referral (2) and execution (4); the lottery draw;
+    # 3 for the legality argument before A/V
+    assert len(form_files) == 47
     assert {"case_recusal", "recusal_decision", "hearing_right_notice", "hearing_request", "collective_discussion",
             "review_extension", "review_escalation", "permit_apply", "lottery_plan", "correction_review"} <= set(
         catalog.forms)
@@ -47,6 +49,7 @@ def test_shipped_files_make_a_catalog(shipped_files):
     assert catalog.process_names["permit_application"] == "行政许可"
     assert catalog.process_names["random_inspection"] == "双随机抽查"
     assert catalog.process_names["disclosure_correction"] == "公示纠错"
+    assert catalog.process_names["legality_argument"] == "音像记录合法性论证"
 
 
 def test_xml_syntax_error_reports_the_line(shipped_files):

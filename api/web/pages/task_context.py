@@ -12,7 +12,7 @@ from engine.forms import input_components
 from ... import permissions
 from ...extensions import db
 from ...models import Event, Instance, TaskRow, User
-from ...services import rules, settings
+from ...services import recording_list, rules
 from ...services.history import instance_stream
 from ...services.snapshots import load_blob
 from ..forms import display
@@ -23,12 +23,8 @@ _ROUND_KEYS = frozenset({"fix_description", "proposal_changes", "proposal_change
 
 
 def needs_av(act_kind: str | None, instance: Instance) -> bool:
-    """The same reading of the recording table as the service's check (api/services/rules.check_recording)."""
-    if not act_kind:
-        return False
-    table = settings.get("recording_requirements")
-    flag = table.get("full_process_flag")
-    return table.get("acts", {}).get(act_kind) == "av" or bool(flag and instance.data.get(flag))
+    """The same reading as the service's check (api/services/rules.check_recording)."""
+    return recording_list.requirement(act_kind, instance).needs_av
 
 
 def evidence_panel(user: User, task: TaskRow, instance: Instance, act_kind: str | None) -> dict[str, Any] | None:

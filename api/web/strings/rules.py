@@ -46,6 +46,13 @@ RULES: dict[str, tuple[str, str, str, str]] = {
         "Another user has claimed this task.",
         "请返回待办任务列表；如需接手，请联系认领人放回或由管理员改派。",
         "Go back to the inbox; ask the assignee to release it or an administrator to reassign it."),
+    "legality_argument": (
+        "该执法行为不在本局音像记录事项清单内，须经合法性论证并经负责人同意后，方可保存其音像记录；合法性论证只能由本案承办执法人员申请。",
+        "This act is not on the bureau's A/V recording list: its audio/video is kept only after a legality argument "
+        "approved by the head, requested by an officer of the case.",
+        "请由本案承办执法人员发起“音像记录合法性论证”流程（填写案件编号和本环节任务编号），经法制审核人员论证、负责人同意后再上传。",
+        "Let an officer of the case start the process \"legality argument\" (case number and this step's task id); "
+        "upload after the legal reviewer's argument and the head's approval."),
     "separation_of_duties": (
         "承办本案的执法人员不得担任本案的法制审核人员（行政处罚法第58条）。",
         "An officer of the case may not review it (APL 58).",
