@@ -194,6 +194,8 @@ def test_downgrade_of_0007_is_refused_once_a_party_link_is_recorded(upgraded):
                 instance_id=iid, org_id=None, party_key="k" * 64, party_kind="person", party_masked="1301**********12",
                 process_key="enforcement_case", recorded_by="officer1", recorded_at=utcnow()))
         with pytest.raises(RuntimeError, match="never dropped"):
-            command.downgrade(alembic_config(), "0006")
-        assert current_revision() == head_revision()
+            command.downgrade(alembic_config(), "0006")  # later revisions, still empty, may go back first
+        assert current_revision() not in ("0006", "0005")
         assert "party_links" in inspect(db.engine).get_table_names()
+        upgrade()
+        assert current_revision() == head_revision()
