@@ -29,6 +29,7 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -56,6 +57,13 @@ EXPORTS_STREAM = "exports"
 FORMAT = "sanxiang-credit-double-publicity"
 FORMAT_VERSION = 1
 SCHEMA_FILE = "credit.schema.json"
+#: the exports' schema files (docs/export), shipped with every export
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "docs" / "export"
+
+
+def schema_file(name: str) -> bytes:
+    """A schema file of docs/export."""
+    return (SCHEMA_DIR / name).read_bytes()
 
 #: the record the platform's importer reads, in file (CSV column) order: the national 双公示 fields the product has
 RECORD_FIELDS = (
@@ -314,8 +322,6 @@ def report(org_id: int, date_from: date, date_to: date, actor: str, role: str | 
 
     Raises:
         IntegrityError: a concurrent batch reported one of the decisions (409)."""
-    from .supervision_export import schema_bytes
-
     hold(f"credit:{org_id}")  # one batch of a bureau at a time: the next one sees what this one reported
     now = clock.now()
     due = [item for item in items(orgs.subtree(org_id), date_from, date_to)
@@ -338,7 +344,7 @@ def report(org_id: int, date_from: date, date_to: date, actor: str, role: str | 
                  data={"org": manifest["org"], "from": date_from.isoformat(), "to": date_to.isoformat(),
                        "cases": [item.instance.id for item in due], "sha256": digest}, client_addr=client_addr)
     files = {"credit.json": body, "credit.csv": csv_text(records, RECORD_FIELDS).encode(),
-             SCHEMA_FILE: schema_bytes(SCHEMA_FILE)}
+             SCHEMA_FILE: schema_file(SCHEMA_FILE)}
     return Batch(files, [item.instance.id for item in due], digest)
 
 

@@ -60,7 +60,7 @@ from .runtime import calendar
 FORMAT = "sanxiang-supervision-export"
 FORMAT_VERSION = 1
 SCHEMA_FILE = "supervision.schema.json"
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "docs" / "export"
+SCHEMA_DIR = credit_reports.SCHEMA_DIR
 EXPORTS_STREAM = credit_reports.EXPORTS_STREAM
 NONE = "none"
 
@@ -68,7 +68,7 @@ NONE = "none"
 
 def schema_bytes(name: str = SCHEMA_FILE) -> bytes:
     """A schema file of docs/export (shipped with every export)."""
-    return (SCHEMA_DIR / name).read_bytes()
+    return credit_reports.schema_file(name)
 
 
 #: record kind -> the columns of its CSV, in the schema's order (the JSON Lines objects have the same keys): the
