@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask import Response, abort, redirect, render_template, request, url_for
 
+from engine.clock import BEIJING
+
 from ... import permissions
 from ...definitions.schemas import ElementStatsSchema
 from ...extensions import db
@@ -17,7 +19,7 @@ from ..i18n import t
 
 #: the strings the page's script shows
 SCRIPT_STRINGS = ("heatmap_active", "heatmap_passed", "heatmap_median", "heatmap_none", "heatmap_hours",
-                  "heatmap_minutes", "heatmap_days")
+                  "heatmap_minutes", "heatmap_days", "heatmap_seconds")
 
 
 @web_blp.route("/processes/<key>/versions/<int:version>/heatmap")
@@ -42,4 +44,5 @@ def definitions_heatmap(key: str, version: int):
             "strings": {k: t(k) for k in SCRIPT_STRINGS}}
     rows = [e for e in stats["elements"] if e["active"] or e["passed"]]
     return render_template("definitions/heatmap.html", ver=ver, data=data, stats=stats, rows=rows,
-                           org_name=org_scope.name_of(org_id))
+                           org_name=org_scope.name_of(org_id),
+                           as_of=figures["as_of"].astimezone(BEIJING).strftime("%Y-%m-%d %H:%M"))

@@ -14,6 +14,7 @@ STRINGS = {
     "heatmap_minutes": {"zh": "分钟", "en": "min"},
     "heatmap_hours": {"zh": "小时", "en": "h"},
     "heatmap_days": {"zh": "天", "en": "d"},
+    "heatmap_seconds": {"zh": "秒", "en": "s"},
     "heatmap_legend": {"zh": "颜色越深，停留时间中位数越长；蓝色角标为当前停留的案件数，绿色为已经过的案件数。",
                        "en": "The darker, the longer the median time spent there; the blue badge counts the cases "
                              "now there, the green one those that passed."},

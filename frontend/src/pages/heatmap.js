@@ -15,6 +15,7 @@ const LEVELS = 5;
 
 function duration(seconds) {
   if (seconds === null || seconds === undefined) return S.heatmap_none;
+  if (seconds < 60) return `${Math.round(seconds)} ${S.heatmap_seconds}`;
   if (seconds < 3600) return `${Math.round(seconds / 60)} ${S.heatmap_minutes}`;
   if (seconds < 86400) return `${(seconds / 3600).toFixed(1)} ${S.heatmap_hours}`;
   return `${(seconds / 86400).toFixed(1)} ${S.heatmap_days}`;
