@@ -16,15 +16,15 @@ in the organisation nodes asked for:
   arrives; it is counted as passed when the event fires).
 
 Times are the recorded ones: a task row's ``created_at``/``completed_at`` are stamped with the step's clock, as
-the step's events are. Five queries whatever the number of cases (no workflow is loaded): the cases' statuses,
+the step's events are. Six queries whatever the number of cases (no workflow is loaded): the cases' statuses,
 the task rows grouped by element, their medians (a window query: no median aggregate exists on both databases),
-the engine step events grouped by element, and the call activity spans.
+the engine step events grouped by element, and the call activity spans (two: the cases inside, the medians).
 """
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, Integer, and_, case, cast, distinct, func, select
+from sqlalchemy import Float, Integer, case, cast, distinct, func, select
 from sqlalchemy.sql import ColumnElement, Select
 
 from engine import clock, version_diff
@@ -101,23 +101,22 @@ def _engine_steps(cases: Select, process_ids: set[str]) -> dict[str, list[int]]:
 
 
 def _call_spans(cases: Select) -> tuple[dict[str, int], dict[str, float]]:
-    """Call activities: running cases inside each (entered, not left), and the median time inside."""
+    """Call activities: running cases inside each (entered, not left), and the median time inside. Each entered
+    event is paired with the event after it of the same case and element (a window ``lead``, one pass: no
+    self-join): a left event closes the span, none means the case is still inside."""
+    partition = {"partition_by": (Event.instance_id, Event.element_id), "order_by": Event.seq}
     spans = (select(Event.instance_id, Event.element_id, Event.type, Event.at,
-                    func.row_number().over(partition_by=(Event.instance_id, Event.element_id, Event.type),
-                                           order_by=Event.seq).label("rn"))
-             .where(Event.instance_id.in_(cases), Event.type.in_((ENTERED, LEFT))).cte("spans"))
-    entered, left = spans.alias("entered"), spans.alias("left_")
-    joined = entered.outerjoin(left, and_(left.c.instance_id == entered.c.instance_id,
-                                          left.c.element_id == entered.c.element_id, left.c.type == LEFT,
-                                          left.c.rn == entered.c.rn))
+                    func.lead(Event.type).over(**partition).label("next_type"),
+                    func.lead(Event.at).over(**partition).label("next_at"))
+             .where(Event.instance_id.in_(cases), Event.type.in_((ENTERED, LEFT))).subquery())
     active = dict(db.session.execute(
-        select(entered.c.element_id, func.count(distinct(entered.c.instance_id)))
-        .select_from(joined.join(Instance, Instance.id == entered.c.instance_id))
-        .where(entered.c.type == ENTERED, left.c.instance_id.is_(None), Instance.status == "running")
-        .group_by(entered.c.element_id)).all())
-    medians = _medians(select(entered.c.element_id.label("element_id"),
-                              _seconds(entered.c.at, left.c.at).label("d"))
-                       .select_from(joined).where(entered.c.type == ENTERED, left.c.instance_id.is_not(None)))
+        select(spans.c.element_id, func.count(distinct(spans.c.instance_id)))
+        .join(Instance, Instance.id == spans.c.instance_id)
+        .where(spans.c.type == ENTERED, spans.c.next_type.is_(None), Instance.status == "running")
+        .group_by(spans.c.element_id)).all())
+    medians = _medians(select(spans.c.element_id.label("element_id"),
+                              _seconds(spans.c.at, spans.c.next_at).label("d"))
+                       .where(spans.c.type == ENTERED, spans.c.next_type == LEFT))
     return active, medians
 
 
