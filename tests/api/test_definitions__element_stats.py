@@ -143,3 +143,13 @@ def test_unknown_version_org_and_anonymous(http, walked):
     assert _stats(http, "head1", "?org=no-such-org", expect=422)
     assert _stats(http, "head1", "?org=" + "x" * 40, expect=422)
     assert http.call("GET", f"/api/v1/definitions/{KEY}/versions/1/stats").status_code == 401
+
+
+def test_a_cancelled_case_is_no_longer_at_its_element(http, walked):
+    """Run last: mzj-3 (at 立案登记) is cancelled; it stops counting there, and counts under its status."""
+    before = _stats(http, "head1")
+    resp = http.call("POST", f"/api/v1/instances/{walked['mzj'][2]}/cancel", "admin", json={"reason": "热力图测试"})
+    assert resp.status_code == 200, resp.get_json()
+    after = _stats(http, "head1")
+    assert _figures(before)["task_register"][0] == 1 and _figures(after)["task_register"][0] == 0
+    assert after["cases"] == {"running": 2, "cancelled": 1, "total": 3}

@@ -64,6 +64,8 @@ def test_the_heatmap_page_shows_the_stats_of_the_callers_bureau(app, http, deplo
     figures = {e["element_id"]: (e["active"], e["passed"]) for e in data["stats"]["elements"]}
     assert figures["task_register"] == (0, 1) and figures["task_recusal"] == (1, 0)
     assert '<tr data-element="task_recusal">' in html
+    # the case runs on version 2: version 1 counts none of it
+    assert http.call("GET", f"/api/v1/definitions/{KEY}/versions/1/stats", "head1").get_json()["cases"] == {"total": 0}
     # the other bureau's head sees none of these cases; an officer may not see the figures at all
     theirs = _page_data(_logged_in(app, "head3").get(f"/processes/{KEY}/versions/2/heatmap").get_data(as_text=True))
     assert theirs["stats"]["cases"] == {"total": 0}
