@@ -49,6 +49,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "definition.export": frozenset({"process_owner"}),
     "definition.import": frozenset({"process_owner"}),
     "definition.migrate": frozenset({"process_owner", "admin"}),  # move running cases to a newer version
+    # per-element counts of a version's cases (the heatmap): figures, no case data
+    "definition.stats": frozenset({"process_owner", "head", "chief", "auditor", "admin", "supervisor"}),
     "setting.edit": frozenset({"admin", "process_owner"}),
     "calendar.edit": frozenset({"admin", "process_owner"}),
     "calendar.confirm": frozenset({"officer", "head", "admin", "process_owner"}),
@@ -72,7 +74,7 @@ ACTIONS: dict[str, frozenset[str]] = {
 #: actions that only read: a supervising organisation may perform them on its subtree
 READ_ONLY_ACTIONS = frozenset({"instance.list", "instance.history", "instance.verify", "instance.archive", "evidence.read",
                                "certificate.read", "stats.read", "task.oversee", "export.supervision",
-                               "credit.read", "training.read"})
+                               "credit.read", "training.read", "definition.stats"})
 
 #: roles that read every case of their bureau (heads decide, admins correct, auditors audit)
 BUREAU_READERS = frozenset({"head", "chief", "admin", "auditor"})

@@ -15,13 +15,17 @@ from ..extensions import db
 from ..inputs import filename_problem
 from ..models import DefinitionFile, DefinitionVersion
 from ..security import client_addr, current_user
+from ..services import definition_compare, element_stats, migrations, org_scope, orgs
 from ..services import definition_files as folders
 from ..services import definitions as service
-from ..services import migrations, orgs
 from . import blp
 from .schemas import (
+    CompareQuerySchema,
+    CompareResultSchema,
     DeployResultSchema,
     DryRunSchema,
+    ElementStatsQuerySchema,
+    ElementStatsSchema,
     FolderImportResultSchema,
     FolderUploadSchema,
     ImportAcceptSchema,
@@ -222,3 +226,31 @@ class Migrations(MethodView):
         user = permissions.require(MIGRATE)
         return migrations.migrate(user, permissions.acting_role(user, MIGRATE), key, *_selection(args),
                                   client_addr())
+@blp.route("/<key>/compare")
+class DefinitionCompare(MethodView):
+    @blp.arguments(CompareQuerySchema, location="query")
+    @blp.response(200, CompareResultSchema)
+    def get(self, query, key):
+        """What changed from version ``a`` to version ``b``: elements added, removed and changed (name,
+        documentation, scripts, conditions, timers, lanes, properties, the forms and decision tables they use),
+        each change with its before and after; 404 for a version the caller's bureau does not run, 422 without
+        ``a`` or ``b``."""
+        return definition_compare.compare(current_user(), key, query["a"], query["b"])
+
+
+@blp.route("/<key>/versions/<int:version>/stats")
+class DefinitionStats(MethodView):
+    @blp.arguments(ElementStatsQuerySchema, location="query")
+    @blp.response(200, ElementStatsSchema)
+    def get(self, query, key, version):
+        """Per element of the version: cases now there, cases that passed it, and the median time spent there
+        (for a heatmap), over the caller's bureau's cases (``?org=<code>``: a node the caller reads, e.g. the
+        county a justice bureau supervises); 404 for a version or organisation the caller does not reach."""
+        user = permissions.require("definition.stats")
+        ver = service.version_of(key, version)
+        if not service.visible(user, [ver]):
+            raise NotFound(f"definition '{key}' version {version} not found")
+        org_id = org_scope.readable_org(user, query.get("org")) or org_scope.write_org(user)
+        permissions.check_org(user, org_id, "definition.stats", "organisation")
+        figures = element_stats.element_stats(ver, orgs.subtree(org_id))
+        return {**figures, "org": org_scope.code_of(org_id)}

@@ -86,3 +86,79 @@ class MigrationResultSchema(Schema):
     migratable = fields.Integer(metadata={"description": "preview: how many of the selected cases can move"})
     migrated = fields.Integer(metadata={"description": "migration: how many moved"})
     instances = fields.List(fields.Dict(), metadata={"description": "one entry per selected case (docs/API.md)"})
+class CompareQuerySchema(Schema):
+    a = fields.Integer(required=True, validate=validate.Range(min=1),
+                       metadata={"description": "the version compared from (before)"})
+    b = fields.Integer(required=True, validate=validate.Range(min=1),
+                       metadata={"description": "the version compared to (after)"})
+
+
+class CompareSideSchema(Schema):
+    version = fields.Integer()
+    filename = fields.String()
+    sha256 = fields.String()
+    deployed_at = fields.DateTime()
+    deployed_by = fields.String()
+    forms = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                        metadata={"description": "form key -> the form version this version was deployed with"})
+    decisions = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                            metadata={"description": "decision id -> the table version it was deployed with"})
+
+
+class DiffElementSchema(Schema):
+    id = fields.String()
+    type = fields.String(metadata={"description": "BPMN element type, e.g. userTask, sequenceFlow, lane"})
+    name = fields.String(allow_none=True)
+    process = fields.String(allow_none=True)
+
+
+class ElementChangeSchema(Schema):
+    what = fields.String(metadata={"description": "name, documentation, type, script, condition, timer, event, "
+                                                  "loop, lane, members, property:<name>, extension:<name>, form, "
+                                                  "decision, or an attribute (sourceRef, default ...)"})
+    before = fields.Raw(allow_none=True)
+    after = fields.Raw(allow_none=True)
+    detail = fields.Dict(metadata={"description": "form: fields added/removed/changed; decision: rules "
+                                                  "added/removed/changed, hit_policy, inputs, outputs"})
+
+
+class ChangedElementSchema(DiffElementSchema):
+    changes = fields.List(fields.Nested(ElementChangeSchema))
+
+
+class CompareResultSchema(Schema):
+    key = fields.String()
+    a = fields.Nested(CompareSideSchema)
+    b = fields.Nested(CompareSideSchema)
+    added = fields.List(fields.Nested(DiffElementSchema), metadata={"description": "elements only in b"})
+    removed = fields.List(fields.Nested(DiffElementSchema), metadata={"description": "elements only in a"})
+    changed = fields.List(fields.Nested(ChangedElementSchema))
+    layout = fields.List(fields.Nested(DiffElementSchema), metadata={"description": "elements only moved"})
+
+
+class ElementStatsQuerySchema(Schema):
+    org = fields.String(validate=validate.Length(min=1, max=32), metadata={
+        "description": "organisation code: the cases of that node's subtree (a bureau, or a node above: its bureaus "
+                       "together; a supervising justice bureau: the county it supervises); default the caller's "
+                       "bureau"})
+
+
+class ElementFiguresSchema(Schema):
+    element_id = fields.String()
+    type = fields.String()
+    name = fields.String(allow_none=True)
+    active = fields.Integer(metadata={"description": "cases now at the element"})
+    passed = fields.Integer(metadata={"description": "cases that completed the element at least once"})
+    completions = fields.Integer(metadata={"description": "completions in all (each round of a loop)"})
+    median_seconds = fields.Float(allow_none=True, metadata={
+        "description": "median time from opening to completion (user tasks, call activities); null otherwise"})
+
+
+class ElementStatsSchema(Schema):
+    key = fields.String()
+    version = fields.Integer()
+    org = fields.String(allow_none=True, metadata={"description": "the organisation counted (its subtree)"})
+    as_of = fields.DateTime()
+    cases = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                        metadata={"description": "cases of the version by status, and total"})
+    elements = fields.List(fields.Nested(ElementFiguresSchema))

@@ -23,6 +23,8 @@ from tests.api.helpers import csrf_of, web_login
 from tests.api.walk import run_minor_case
 
 CASES = ("A", "C", "B")
+#: who reads the per-element figures of a process version (the heatmap): docs/ACCESS.md ``definition.stats``
+STATS_ROLES = ("process_owner", "head", "chief", "auditor", "admin", "supervisor")
 Who = str | None
 
 
@@ -254,6 +256,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/processes/<key>/migrate"): Row(web(by_role(200, "process_owner", "admin")), kind="web",
                                               path="/processes/recording/migrate", body=lambda w, c, u: {}),
     ("POST", "/processes/import"): Row(web(by_role(400, "process_owner")), kind="web", body=lambda w, c, u: {}),
+    ("GET", "/processes/<key>/versions/<int:version>/heatmap"): Row(
+        web(by_role(200, *STATS_ROLES)), kind="web", path="/processes/enforcement_case/versions/1/heatmap"),
     ("POST", "/tasks/<task_id>/<action>"): Row(web(task_route(302, work=True)), case=True, kind="web",
                                                path=_task_path("/claim", prefix="/tasks")),
     ("GET", "/api/docs"): Row(anyone(200)),
@@ -348,6 +352,10 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/definitions/<key>/migrations"): Row(  # onto the version the cases run on: nothing moves
         by_role(200, "process_owner", "admin"), path="/api/v1/definitions/recording/migrations",
         body=lambda w, c, u: {"from_version": 1, "to_version": 1}),
+    ("GET", "/api/v1/definitions/<key>/compare"): Row(
+        logged_in(200), path="/api/v1/definitions/enforcement_case/compare?a=1&b=1"),
+    ("GET", "/api/v1/definitions/<key>/versions/<int:version>/stats"): Row(
+        by_role(200, *STATS_ROLES), path="/api/v1/definitions/enforcement_case/versions/1/stats"),
     # --- calendar, settings, statistics ---
     ("GET", "/api/v1/calendar/status"): Row(logged_in(200)),
     ("GET", "/api/v1/calendar/years/<int:year>"): Row(logged_in(404), path="/api/v1/calendar/years/2031"),

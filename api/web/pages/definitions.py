@@ -16,9 +16,11 @@ from engine.clock import BEIJING
 from engine.roles import ROLES
 
 from ... import permissions
+from ...definitions.schemas import CompareResultSchema
 from ...extensions import db
 from ...models import DefinitionFile, DefinitionVersion, User
 from ...security import current_user
+from ...services import definition_compare
 from ...services import definitions as service
 from ...services.settings import ACT_KINDS
 from .. import nav, web_blp
@@ -38,6 +40,13 @@ SCRIPT_STRINGS = (
     "definitions_removed", "definitions_changed", "definitions_layout", "definitions_no_changes",
     "definitions_element", "definitions_change", "definitions_detail",
 )
+
+
+def _compare_strings() -> dict[str, str]:
+    """The strings the compare page shows for a changed form or decision table (api/web/strings/heatmap.py)."""
+    from ..strings.heatmap import STRINGS
+
+    return {key: t(key) for key in STRINGS if key.startswith("compare_")}
 
 
 def _user() -> User:
@@ -115,7 +124,8 @@ def definitions_list():
     deployed = {"key": key, "version": number} if exists else None
     return render_template("definitions/list.html", groups=groups, deployed=deployed,
                            can_edit=permissions.can(user, "definition.validate"),
-                           can_migrate=permissions.can(user, "definition.migrate"))
+                           can_migrate=permissions.can(user, "definition.migrate"),
+                           can_stats=permissions.can(user, "definition.stats"))
 
 
 @web_blp.route("/processes/<kind>/<key>/versions/<int:version>/file")
@@ -170,7 +180,10 @@ def definitions_compare(key: str):
     a = request.args.get("a", type=int) or (numbers[1] if len(numbers) > 1 else numbers[0])
     old, new = _version(user, "bpmn", key, min(a, b)), _version(user, "bpmn", key, max(a, b))
     data = {"key": key, "old": {"version": old.version, "xml": _content(old)},
-            "new": {"version": new.version, "xml": _content(new)}, "strings": _strings()}
+            "new": {"version": new.version, "xml": _content(new)}, "strings": {**_strings(), **_compare_strings()},
+            # what GET /api/v1/definitions/<key>/compare answers: the page marks and lists it
+            "compare_url": f"/api/v1/definitions/{key}/compare?a={old.version}&b={new.version}",
+            "diff": CompareResultSchema().dump(definition_compare.compare(user, key, old.version, new.version))}
     return render_template("definitions/compare.html", key=key, old=old, new=new, numbers=numbers, data=data,
                            same=old.version == new.version, deployers=_deployers([old, new]), old_at=_local(old),
                            new_at=_local(new))

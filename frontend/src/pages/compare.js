@@ -1,20 +1,22 @@
-// Two versions of a process side by side (bpmn-js viewers); bpmn-js-differ finds the added, removed and changed
-// elements, which are coloured in the diagrams and listed below them.
+// Two versions of a process side by side (bpmn-js viewers). What changed is the server's answer — the page
+// carries what GET /api/v1/definitions/<key>/compare answers (engine/version_diff.py): elements added, removed and
+// changed (names, scripts, conditions, timers, lanes, properties, and the forms and decision tables they use),
+// coloured in the diagrams and listed below them with each change's before and after.
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
 import '../modeler/editor.css';
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
-import { diff } from 'bpmn-js-differ';
 import { pageData } from './common.js';
 import spiffworkflow from '../modeler/spiffworkflow.json';
-import { getProperty } from '../modeler/properties.js';
 
 const data = pageData();
 const S = data.strings;
+const diff = data.diff;
 const viewers = {
   old: new NavigatedViewer({ container: '#canvas-old', moddleExtensions: { spiffworkflow } }),
   new: new NavigatedViewer({ container: '#canvas-new', moddleExtensions: { spiffworkflow } }),
 };
+const LONGEST = 160;
 
 function mark(side, id, cls) {
   const viewer = viewers[side];
@@ -22,18 +24,49 @@ function mark(side, id, cls) {
 }
 
 function show(value) {
-  if (value === undefined || value === null) return '—';
-  if (typeof value === 'object') return value.id || value.name || value.body || value.$type || '…';
-  return String(value);
+  if (value === undefined || value === null || value === '') return '—';
+  if (Array.isArray(value)) return value.length ? value.join(', ') : '—';
+  if (typeof value === 'object') return JSON.stringify(value);
+  const text = String(value).replace(/\s+/g, ' ').trim();
+  return text.length > LONGEST ? `${text.slice(0, LONGEST)}…` : text;
 }
 
-function row(kind, cls, element, detail) {
+function version(ref) {
+  return ref && ref.version ? S.compare_version_short.replace('{version}', ref.version) : '—';
+}
+
+function keys(list, field = 'key') {
+  return list.map((item) => (typeof item === 'string' ? item : item[field] || item.id)).join(', ');
+}
+
+/** One change as text: "name: before → after"; a form or decision table with the fields or rules it changed. */
+function describe(change) {
+  const what = change.what.replace(/^(property|extension|child):/, '');
+  const d = change.detail || {};
+  if (change.what === 'form') {
+    const parts = [['added', S.compare_fields_added], ['removed', S.compare_fields_removed],
+      ['changed', S.compare_fields_changed]].filter(([k]) => d[k]).map(([k, label]) => `${label} ${keys(d[k])}`);
+    return `${S.compare_form} ${change.after.key}: ${version(change.before)} → ${version(change.after)}`
+      + (parts.length ? ` (${parts.join('; ')})` : '');
+  }
+  if (change.what === 'decision') {
+    const rules = d.rules || {};
+    const parts = [['added', S.compare_rules_added], ['removed', S.compare_rules_removed],
+      ['changed', S.compare_rules_changed]].filter(([k]) => rules[k]).map(([k, label]) => `${label} ${keys(rules[k], 'id')}`);
+    ['hit_policy', 'inputs', 'outputs', 'name'].filter((k) => d[k]).forEach((k) => parts.push(k));
+    return `${S.compare_decision} ${change.after.id}: ${version(change.before)} → ${version(change.after)}`
+      + (parts.length ? ` (${parts.join('; ')})` : '');
+  }
+  return `${what}: ${show(change.before)} → ${show(change.after)}`;
+}
+
+function row(kind, element, detail) {
   const tr = document.createElement('tr');
   tr.className = `change change-${kind}`;
   tr.dataset.element = element.id;
   const cells = [
-    [S.definitions_change, S[`definitions_${cls}`]],
-    [S.definitions_element, `${element.name ? `${element.name} ` : ''}(${element.id}, ${(element.$type || '').replace('bpmn:', '')})`],
+    [S.definitions_change, S[`definitions_${kind}`]],
+    [S.definitions_element, `${element.name ? `${element.name} ` : ''}(${element.id}, ${element.type || ''})`],
     [S.definitions_detail, detail],
   ];
   cells.forEach(([label, text], i) => {
@@ -46,78 +79,20 @@ function row(kind, cls, element, detail) {
   return tr;
 }
 
-const TIMER_KINDS = ['timeDate', 'timeDuration', 'timeCycle'];
-
-/** id -> {setting: value} of what the differ does not look into: spiffworkflow properties and timer expressions. */
-function settings(viewer) {
-  const out = {};
-  viewer.get('elementRegistry').forEach((shape) => {
-    const bo = shape.businessObject;
-    if (!bo || !bo.id || shape.type === 'label') return;
-    const found = {};
-    const ext = bo.extensionElements;
-    const props = ext ? (ext.values || []).find((v) => v.$type === 'spiffworkflow:Properties') : null;
-    (props ? props.properties || [] : []).forEach((p) => { found[p.name] = getProperty(bo, p.name); });
-    (bo.eventDefinitions || []).filter((d) => d.$type === 'bpmn:TimerEventDefinition').forEach((timer) => {
-      TIMER_KINDS.filter((k) => timer[k]).forEach((k) => { found[k] = timer[k].body; });
-    });
-    out[bo.id] = { bo, found };
-  });
-  return out;
-}
-
-function settingChanges(before, after) {
-  const changes = {};
-  for (const [id, { bo, found }] of Object.entries(after)) {
-    if (!before[id]) continue;
-    const old = before[id].found;
-    const keys = new Set([...Object.keys(old), ...Object.keys(found)]);
-    const attrs = {};
-    keys.forEach((k) => { if (old[k] !== found[k]) attrs[k] = { before: old[k], after: found[k] }; });
-    if (Object.keys(attrs).length) changes[id] = { model: bo, attrs };
-  }
-  return changes;
-}
-
 async function run() {
   await viewers.old.importXML(data.old.xml);
   await viewers.new.importXML(data.new.xml);
   Object.values(viewers).forEach((v) => v.get('canvas').zoom('fit-viewport'));
-  const changes = diff(viewers.old.getDefinitions(), viewers.new.getDefinitions());
   const body = document.querySelector('#changes tbody');
-  let count = 0;
-  for (const [id, element] of Object.entries(changes._added)) {
-    mark('new', id, 'diff-added');
-    body.append(row('added', 'added', element, ''));
-    count += 1;
-  }
-  for (const [id, element] of Object.entries(changes._removed)) {
-    mark('old', id, 'diff-removed');
-    body.append(row('removed', 'removed', element, ''));
-    count += 1;
-  }
-  // bpmn-js-differ 3 reports an attribute's values the other way round (oldValue holds the newer diagram's)
-  const changed = {};
-  for (const [id, change] of Object.entries(changes._changed)) {
-    changed[id] = { model: change.model, attrs: Object.fromEntries(Object.entries(change.attrs || {})
-      .map(([attr, v]) => [attr, { before: v.newValue, after: v.oldValue }])) };
-  }
-  for (const [id, change] of Object.entries(settingChanges(settings(viewers.old), settings(viewers.new)))) {
-    changed[id] = { model: change.model, attrs: { ...(changed[id] ? changed[id].attrs : {}), ...change.attrs } };
-  }
-  for (const [id, change] of Object.entries(changed)) {
-    mark('old', id, 'diff-changed');
-    mark('new', id, 'diff-changed');
-    const detail = Object.entries(change.attrs)
-      .map(([attr, v]) => `${attr}: ${show(v.before)} → ${show(v.after)}`).join('; ');
-    body.append(row('changed', 'changed', change.model, detail));
-    count += 1;
-  }
-  for (const element of Object.values(changes._layoutChanged)) {
-    if (changed[element.id]) continue;
-    body.append(row('layout', 'layout', element, ''));
-    count += 1;
-  }
+  diff.added.forEach((element) => { mark('new', element.id, 'diff-added'); body.append(row('added', element, '')); });
+  diff.removed.forEach((element) => { mark('old', element.id, 'diff-removed'); body.append(row('removed', element, '')); });
+  diff.changed.forEach((element) => {
+    mark('old', element.id, 'diff-changed');
+    mark('new', element.id, 'diff-changed');
+    body.append(row('changed', element, element.changes.map(describe).join('; ')));
+  });
+  diff.layout.forEach((element) => body.append(row('layout', element, '')));
+  const count = diff.added.length + diff.removed.length + diff.changed.length + diff.layout.length;
   document.getElementById('no-changes').hidden = count > 0;
   document.body.dataset.compared = 'true';
 }
