@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from engine import runtime
+from engine import clock, runtime
 from engine.deadlines import due_from
 from engine.errors import NotFound
 from engine.serializer import (
@@ -184,7 +184,8 @@ def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known: 
         row = TaskRow(spiff_task_id=ready.id, instance_id=instance.id, process_id=ready.meta.process_id,
                       element_id=ready.meta.element_id, name=ready.meta.name, title=instance.title,
                       lane=ready.meta.lane, role=ready.role, form_key=ready.meta.form_key, kind=ready.meta.kind,
-                      state="ready", due_at=due, org_id=instance.org_id)
+                      state="ready", due_at=due, org_id=instance.org_id,
+                      created_at=clock.now())  # the step's instant, as its events (engine/clock.py)
         db.session.add(row)
         new_rows.append(row)
     return new_rows

@@ -13,13 +13,12 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
-from engine import runtime
+from engine import clock, runtime
 from engine.errors import NotFound, RuleViolation, StateConflict
 from engine.forms import input_components, validate_form_data
 
 from ..extensions import db
 from ..models import Instance, TaskRow, User
-from ..models.types import utcnow
 from ..registry import inject as registry_inject
 from ..registry import service as registry
 from . import case_rules, gate, locks, rules
@@ -157,7 +156,7 @@ def _advance(task: TaskRow, user: User, data: dict[str, Any], client_addr: str |
     implicit_claim = task.assignee is None
     task.state = "completed"
     task.assignee = user.username
-    task.completed_at = utcnow()
+    task.completed_at = clock.now()  # the step's instant, as its events (engine/clock.py)
     task.completed_by = user.username
     return steps_pipeline.Outcome(
         event={"type_": "task_completed", "actor": user.username, "role": task.role, "task_id": task.id,

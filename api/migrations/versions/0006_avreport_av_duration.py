@@ -1,0 +1,31 @@
+"""The running time of an audio/video recording (issue 11 item 7e: the A/V analysis per case).
+
+``evidence_items.duration_seconds``: the recording's length as the officer declares it at upload (the playing
+time, pauses not included); NULL for the items recorded before this revision and for photos and documents — the
+analysis reports those as unknown, it never guesses. A pause's end (``resumed_at``) lives in the item's ``pauses``
+JSON and needs no column.
+
+Revision ID: 0006_avreport
+Revises: 0005
+Create Date: 2026-11-30
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "0006_avreport"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # a nullable column added in place: the rows stay as they are and the append-only triggers stay on the table
+    op.add_column("evidence_items", sa.Column("duration_seconds", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    raise RuntimeError("revision 0006_avreport cannot be downgraded: it would drop the recorded durations of "
+                       "A/V evidence (legal records are never dropped)")
