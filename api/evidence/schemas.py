@@ -19,6 +19,8 @@ from marshmallow import (
 )
 from werkzeug.datastructures import FileStorage
 
+from engine import clock
+
 from ..inputs import MAX_ID, AwareDateTime
 from ..models.types import as_utc, utc_iso
 
@@ -96,7 +98,7 @@ class EvidenceMetadataSchema(Schema):
         errors: dict[str, list[str]] = {}
         kind = data.get("kind")
         captured = data.get("captured_at")
-        latest = datetime.now(UTC) + CLOCK_SKEW
+        latest = clock.now() + CLOCK_SKEW  # the request's instant (engine/clock.py), as the ledger's movements
         if kind in ("audio_video", "photo") and captured is None:
             errors["captured_at"] = [f"required for {kind}"]
         if captured is not None and as_utc(captured) > latest:

@@ -35,12 +35,12 @@ class EvidenceItem(db.Model):
     officers: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
     opening_statement: Mapped[str | None] = mapped_column(Text)
     pauses: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)  # [{"at", "reason"[, "resumed_at"]}]
-    #: an audio_video recording's playing time in seconds as declared at upload (pauses not included); None: not
-    #: recorded (items before revision 0006_avreport, photos, documents) — reported as unknown, never guessed
-    duration_seconds: Mapped[int | None] = mapped_column(Integer)
     task_id: Mapped[str | None] = mapped_column(String(36))
     uploaded_by: Mapped[str] = mapped_column(String(64), nullable=False)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    #: an audio_video recording's playing time in seconds as declared at upload (pauses not included); None: not
+    #: recorded (items before revision 0006_avreport, photos, documents) — reported as unknown, never guessed
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
 
     def metadata_dict(self) -> dict:
         """The capture metadata as JSON values (times in UTC ISO 8601)."""

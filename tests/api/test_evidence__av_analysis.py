@@ -59,14 +59,17 @@ def walked(http, pin):
     pin(B + timedelta(minutes=5))
     iid = new_case(http)  # 启动记录 opens at 09:05
     start = http.open_task(iid, "task_record_start")
-    rec1 = _record(http, iid, start, d1, 10, 1200, [{"at": at(15), "resumed_at": at(17), "reason": "更换电池"}])
-    rec2 = _record(http, iid, start, d2, 20, 600, as_user="officer2")
     pin(B + timedelta(minutes=25))
     give_back(http, d2)
+    pin(B + timedelta(minutes=33))  # each recording is uploaded after it ended
+    rec1 = _record(http, iid, start, d1, 10, 1200, [{"at": at(15), "resumed_at": at(17), "reason": "更换电池"}])
+    rec2 = _record(http, iid, start, d2, 20, 600, as_user="officer2")
     pin(B + timedelta(minutes=40))
     http.complete(iid, "task_record_start", c.RECORD_START, "officer1")  # 调查取证 opens at 09:40
     investigation = http.open_task(iid, "task_investigation")
+    pin(B + timedelta(minutes=45))
     rec3 = _record(http, iid, investigation, d1, 31, 300)
+    pin(B + timedelta(minutes=60))
     rec4 = _record(http, iid, investigation, d1, 50, pauses=[{"at": at(55), "reason": "设备过热"}])
     pin(B + timedelta(hours=2))
     http.complete(iid, "task_investigation", c.INVESTIGATION, "officer2")
@@ -246,6 +249,7 @@ def test_the_bureau_summary_counts_the_case_and_the_other_bureau_sees_none_of_it
     pin(B + timedelta(minutes=5))
     iid = new_case(http)
     start = http.open_task(iid, "task_record_start")
+    pin(B + timedelta(minutes=30))
     _record(http, iid, start, device, 10, 900, [{"at": at(12), "resumed_at": at(13), "reason": "更换电池"}])
     _record(http, iid, start, device, 14, None)
     after = http.call("GET", "/api/v1/statistics/2026/av-analysis", "head1").get_json()

@@ -86,6 +86,7 @@ def test_a_database_made_before_migrations_is_refused_until_stamped_0001_then_up
                     conn.exec_driver_sql("DROP TABLE workflow_tasks")  # revision 0003
                     conn.exec_driver_sql("ALTER TABLE checkpoints DROP COLUMN form")  # revision 0004
                     conn.exec_driver_sql("DROP INDEX ix_tasks_claimable_role_due")  # revision 0005
+                    conn.exec_driver_sql("ALTER TABLE evidence_items DROP COLUMN duration_seconds")  # 0006_avreport
                 command.stamp(alembic_config(), "0001")
                 upgrade()
                 assert current_revision() == head_revision()

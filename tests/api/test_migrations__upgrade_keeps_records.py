@@ -101,6 +101,8 @@ def at_0001(tmp_path_factory) -> Iterator[tuple]:
                 deploy_dirs()
                 seed_demo()
                 WorkflowTask.__table__.create(db.engine)  # today's code saves workflows there (revision 0003)
+                with db.engine.begin() as conn:  # today's code records A/V durations there (0006_avreport)
+                    conn.exec_driver_sql("ALTER TABLE evidence_items ADD COLUMN duration_seconds INTEGER")
             _OwnApi._tokens.clear()
             http = _OwnApi(app.test_client())
             iid = run_major_case(http)
@@ -109,6 +111,7 @@ def at_0001(tmp_path_factory) -> Iterator[tuple]:
                 with db.engine.begin() as conn:  # as the release before 0003 left it: each workflow whole
                     _revision("0003").fold_into_state(conn)
                     WorkflowTask.__table__.drop(conn)
+                    conn.exec_driver_sql("ALTER TABLE evidence_items DROP COLUMN duration_seconds")
             app.extensions.pop("sanxiang_hot", None)  # a new release starts with new processes
             yield app, http, iid
         finally:
