@@ -4,13 +4,14 @@ enforcement_case walked through the API with the clock pinned; the case's reader
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, timedelta
 
 import pytest
 
 from tests import cases as c
 from tests.api.evidence_support import MP4, av_meta, checkout, give_back, media, new_case, new_device, upload
-from tests.api.helpers import beijing
+from tests.api.helpers import beijing, web_login
 from tests.api.orgs_support import make_user
 
 #: the morning of the on-site inspection (Beijing 09:00 = 01:00 UTC), well before the real clock
@@ -265,3 +266,55 @@ def test_the_bureau_summary_counts_the_case_and_the_other_bureau_sees_none_of_it
     assert other == {**other_before, "as_of": other["as_of"]}
     assert http.call("GET", "/api/v1/statistics/2026/av-analysis", "officer1").status_code == 403
     assert http.call("GET", "/api/v1/statistics/2026/av-analysis?org=nj-mzj", "head3").status_code == 404
+
+
+def _web(app, username: str):
+    client = app.test_client()
+    assert web_login(client, username).status_code == 302
+    return client
+
+
+def test_the_case_page_shows_the_analysis_in_chinese_and_english(app, http, walked):
+    iid = walked["iid"]
+    rec1, rec2, rec3, rec4, rec5 = walked["recs"]
+    client = _web(app, "auditor1")
+    zh = client.get(f"/cases/{iid}").get_data(as_text=True)
+    assert "音像记录分析" in zh
+    assert ("共 5 段音像记录，已记录时长 36分0秒，1 段时长未记录；暂停 2 次，已知暂停时长 2分0秒，"
+            "1 次暂停时长未知。") in zh  # 2160 s recorded, 120 s paused
+    assert "2026-11-20 09:15 2分0秒（更换电池）" in zh  # the pause, Beijing time, its length and reason
+    assert "环节完成后 2小时20分0秒" in zh and "环节开启前 9分0秒" in zh
+    assert f'data-evidence="{rec4}"' in zh and "未记录" in zh
+    codes = re.findall(r'<li data-code="([a-z_]+)"', zh)
+    assert sorted(codes) == ["captured_long_after_task", "device_not_held_by_case_officer", "duration_unknown",
+                             "pause_length_unknown", "same_device_overlap"]
+    en = client.get(f"/cases/{iid}?lang=en").get_data(as_text=True)
+    assert ("5 recordings, 36 min 0 s of recorded running time, 1 without a recorded duration; 2 pauses, "
+            "2 min 0 s of known paused time, 1 of unknown length.") in en
+    assert f"recordings {rec1} and {rec3} overlap by 1 min 0 s" in en
+    assert "2 h 20 min 0 s after the task was completed" in en
+    # one recorded read for the page, analysis included
+    reads = http.call("GET", f"/api/v1/instances/{iid}/history?stream=access&per_page=500", "auditor1").get_json()
+    events = reads["items"] if isinstance(reads, dict) else reads
+    assert [e["type"] for e in events if e["actor"] == "auditor1" and e["type"].startswith("case_page")] == [
+        "case_page_read", "case_page_read"]
+
+
+def test_the_publicity_officer_and_other_bureaus_see_no_analysis_on_the_page(app, walked):
+    iid = walked["iid"]
+    assert _web(app, "head3").get(f"/cases/{iid}").status_code == 404
+    page = _web(app, "auditor1").get(f"/cases/{iid}").get_data(as_text=True)
+    assert 'id="av-analysis"' in page
+
+
+def test_the_dashboard_shows_the_bureau_figures(app, http, walked):
+    expected = http.call("GET", "/api/v1/statistics/2026/av-analysis", "head1").get_json()
+    page = _web(app, "head1").get("/dashboard?year=2026&lang=en").get_data(as_text=True)
+    assert "A/V analysis (cases started this year)" in page
+    assert f'<tr data-key="recordings"><th scope="row">Recordings</th><td class="num">{expected["recordings"]}</td>' \
+           in page
+    assert (f'<tr data-key="cases_with_gaps"><th scope="row">Cases with A/V gaps</th><td class="num">'
+            f'{expected["cases_with_gaps"]}</td>') in page
+    assert f'data-instance="{walked["iid"]}"' in page
+    other = _web(app, "head3").get("/dashboard?year=2026").get_data(as_text=True)
+    assert f'data-instance="{walked["iid"]}"' not in other
