@@ -13,6 +13,7 @@ from tests import cases as c
 from tests.api.evidence_support import MP4, av_meta, checkout, give_back, media, new_case, new_device, upload
 from tests.api.helpers import beijing, web_login
 from tests.api.orgs_support import make_user
+from tests.api.tamper import raw
 
 #: the morning of the on-site inspection (Beijing 09:00 = 01:00 UTC), well before the real clock
 B = beijing(2026, 11, 20, 9)
@@ -318,3 +319,21 @@ def test_the_dashboard_shows_the_bureau_figures(app, http, walked):
     assert f'data-instance="{walked["iid"]}"' in page
     other = _web(app, "head3").get("/dashboard?year=2026").get_data(as_text=True)
     assert f'data-instance="{walked["iid"]}"' not in other
+
+
+@pytest.mark.parametrize("sql", [
+    "UPDATE evidence_items SET duration_seconds = 30 WHERE id = :e",  # a long recording made to look short
+    "UPDATE evidence_items SET duration_seconds = NULL WHERE id = :e",  # a recorded length made unknown
+])
+def test_a_duration_changed_in_sql_is_reported_by_verify(http, app, pin, sql):
+    pin(B)
+    device = new_device(http)
+    checkout(http, device, "officer1")
+    iid = new_case(http)
+    pin(B + timedelta(minutes=30))
+    item = _record(http, iid, http.open_task(iid, "task_record_start"), device, 5, 1200)
+    assert http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1").get_json()["evidence_ok"]
+    raw(app, sql, e=item)
+    result = http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1").get_json()
+    found = [p for p in result["problems"] if p["kind"] == "evidence" and p.get("evidence_id") == item]
+    assert not result["evidence_ok"] and found and "duration_seconds" in found[0]["problem"], result["problems"]
