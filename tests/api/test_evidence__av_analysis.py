@@ -188,6 +188,7 @@ def test_the_case_readers_only_and_every_read_recorded(http, app, walked):
     resp = _analysis(http, iid, other_auditor)
     assert resp.status_code == 404, resp.get_json()
     assert _analysis(http, iid, "head3").status_code == 404  # the other bureau's head
+    assert _analysis(http, iid, "supervisor1").status_code == 200  # the supervising justice bureau reads it
     assert _analysis(http, iid, "publicity1").status_code == 403
     assert http.call("GET", f"/api/v1/instances/{iid}/av-analysis").status_code == 401
     assert _analysis(http, 10 ** 9, "auditor1").status_code == 404
@@ -195,7 +196,7 @@ def test_the_case_readers_only_and_every_read_recorded(http, app, walked):
     events = reads["items"] if isinstance(reads, dict) else reads
     mine = [(e["actor"], e["type"]) for e in events if e["type"] == "av_analysis_read"]
     assert mine == [("officer1", "av_analysis_read"), ("head1", "av_analysis_read"),
-                    ("auditor1", "av_analysis_read")]
+                    ("auditor1", "av_analysis_read"), ("supervisor1", "av_analysis_read")]
 
 
 def test_old_items_report_unknown_and_the_evidence_list_shows_the_new_fields(http, walked):
