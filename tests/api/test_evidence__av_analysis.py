@@ -78,6 +78,7 @@ def walked(http, pin):
     pin(B + timedelta(hours=3, minutes=10))
     rec5 = _record(http, iid, start, d1, 180, 60)
     return {"iid": iid, "d1": d1, "d2": d2, "start": start["id"], "investigation": investigation["id"],
+            "start_name": start["name"],
             "recs": [rec1, rec2, rec3, rec4, rec5]}
 
 
@@ -116,7 +117,7 @@ def test_totals_per_act_devices_overlaps_and_findings(http, walked):
     acts = {a["element_id"]: a for a in body["per_act"]}
     assert set(acts) == {"task_record_start", "task_investigation"}
     assert acts["task_record_start"] | {} == {
-        "task_id": walked["start"], "task_name": "启动记录", "element_id": "task_record_start",
+        "task_id": walked["start"], "task_name": walked["start_name"], "element_id": "task_record_start",
         "act_kind": "site_inspection", "state": "completed", "needs_av": True, "recordings": 3,
         "duration_seconds": 1860, "durations_unknown": 0, "pauses": 1, "paused_seconds": 120, "pauses_unknown": 0}
     inv = acts["task_investigation"]
@@ -165,7 +166,7 @@ def test_an_open_act_is_pending_and_an_act_done_without_av_is_a_finding_once_the
     # done when the table asked no A/V of a site inspection: not a gap (the later change does not reach back)
     assert (acts["task_record_start"]["needs_av"], acts["task_record_start"]["recordings"]) == (False, 0)
     investigation = http.open_task(iid, "task_investigation")
-    assert body["acts_without_av"] == [{"task_id": investigation["id"], "task_name": "调查取证",
+    assert body["acts_without_av"] == [{"task_id": investigation["id"], "task_name": investigation["name"],
                                         "element_id": "task_investigation", "act_kind": "evidence_collection",
                                         "state": "ready", "needs_av": True}]
     assert body["findings"] == [] and body["has_gaps"] is False  # still open: pending, not a gap
@@ -175,7 +176,7 @@ def test_an_open_act_is_pending_and_an_act_done_without_av_is_a_finding_once_the
     assert edit.status_code == 200, edit.get_json()
     body = _analysis(http, iid).get_json()
     start = next(a for a in body["per_act"] if a["element_id"] == "task_record_start")
-    assert body["findings"] == [{"code": "act_without_av", "task_id": start["task_id"], "task_name": "启动记录"}]
+    assert body["findings"] == [{"code": "act_without_av", "task_id": start["task_id"], "task_name": start["task_name"]}]
     assert [a["state"] for a in body["acts_without_av"]] == ["completed", "ready"]
     assert body["has_gaps"] is True
 
