@@ -18,10 +18,10 @@ from .. import permissions
 from ..errors import error_body
 from ..extensions import db
 from ..security import client_addr, current_user
+from ..services import av_analysis, evidence_store
 from ..services import evidence as service
-from ..services import evidence_store
 from . import blp
-from .schemas import EvidenceItemSchema, EvidenceUploadSchema, ReadQuerySchema
+from .schemas import AVAnalysisSchema, EvidenceItemSchema, EvidenceUploadSchema, ReadQuerySchema
 
 #: room for the metadata fields and multipart framing on top of the file itself
 FORM_SLACK = 1 << 20
@@ -130,6 +130,16 @@ class InstanceEvidence(MethodView):
                                        meta, current_user(), client_addr())
         db.session.commit()
         return item, 201 if created else 200
+
+
+@blp.route("/instances/<int:instance_id>/av-analysis")
+class InstanceAVAnalysis(MethodView):
+    @blp.response(200, AVAnalysisSchema)
+    def get(self, instance_id):
+        """The case's A/V analysis: durations, pauses with reasons, capture against task, devices, acts without
+        A/V, overlaps (who may read the case's evidence; recorded on its access stream as ``av_analysis_read``)."""
+        _, instance, _ = permissions.open_case(instance_id, "evidence.read", what="av_analysis")
+        return av_analysis.analyse(instance)
 
 
 @blp.route("/evidence/<sha256>")

@@ -19,11 +19,15 @@ from marshmallow import (
 )
 from werkzeug.datastructures import FileStorage
 
+from engine import clock
+
 from ..inputs import MAX_ID, AwareDateTime
 from ..models.types import as_utc, utc_iso
 
 KINDS = ("audio_video", "photo", "document")
 CLOCK_SKEW = timedelta(minutes=5)
+#: the longest recording one item may declare (24 hours, in seconds)
+MAX_DURATION = 24 * 3600
 
 
 def not_blank(value: str) -> None:
@@ -40,6 +44,9 @@ class PauseSchema(Schema):
                               metadata={"description": "when recording paused (no offset = UTC)"})
     reason = fields.String(required=True, validate=[not_blank, validate.Length(max=500)],
                            metadata={"description": "why (technical reasons only; docs/DOMAIN.md §2.3)"})
+    resumed_at = AwareDateTime(default_timezone=UTC,
+                               metadata={"description": "when recording resumed (no offset = UTC); without it the "
+                                                        "pause's length is reported as unknown"})
 
 
 class EvidenceMetadataSchema(Schema):
@@ -64,6 +71,9 @@ class EvidenceMetadataSchema(Schema):
                                       metadata={"description": "required for audio_video: time, place, officers "
                                                                "and act stated at the start"})
     pauses = fields.List(fields.Nested(PauseSchema), load_default=list)
+    duration_seconds = fields.Integer(strict=False, validate=validate.Range(min=1, max=MAX_DURATION),
+                                      metadata={"description": "audio_video only: the recording's playing time in "
+                                                               "seconds, pauses not included (at most 24 hours)"})
     task_id = fields.String(validate=validate.Length(max=36),
                             metadata={"description": "the user task (of this instance) it belongs to"})
 
@@ -88,7 +98,7 @@ class EvidenceMetadataSchema(Schema):
         errors: dict[str, list[str]] = {}
         kind = data.get("kind")
         captured = data.get("captured_at")
-        latest = datetime.now(UTC) + CLOCK_SKEW
+        latest = clock.now() + CLOCK_SKEW  # the request's instant (engine/clock.py), as the ledger's movements
         if kind in ("audio_video", "photo") and captured is None:
             errors["captured_at"] = [f"required for {kind}"]
         if captured is not None and as_utc(captured) > latest:
@@ -107,6 +117,12 @@ class EvidenceMetadataSchema(Schema):
                     if isinstance(p.get("at"), datetime) and not as_utc(captured) <= as_utc(p["at"]) <= latest]
             if late:
                 errors["pauses"] = [f"pause {', '.join(late)}: must be between captured_at and now"]
+            else:
+                problems = _pause_problems(as_utc(captured), pauses, data.get("duration_seconds"), latest)
+                if problems:
+                    errors["pauses"] = problems
+        if data.get("duration_seconds") is not None and kind != "audio_video":
+            errors["duration_seconds"] = ["only audio_video recordings have a duration"]
         if errors:
             raise ValidationError(errors)
 
@@ -121,6 +137,37 @@ class EvidenceUploadSchema(EvidenceMetadataSchema):
     ``pauses`` is a JSON list of ``{"at", "reason"}``. Times without an offset are UTC."""
 
     file = Upload(required=True, metadata={"description": "the evidence file (at most EVIDENCE_MAX_BYTES)"})
+
+
+def _pause_problems(captured: datetime, pauses: list[dict[str, Any]], duration: int | None,
+                    latest: datetime) -> list[str]:
+    """What is wrong with the pauses' times: each resumes after it began and not in the future, none begins
+    before the one before it resumed (pauses are listed in order and do not overlap), and with a declared
+    ``duration`` none begins after the recording ended (capture start + recorded time + the pauses before it)."""
+    problems: list[str] = []
+    previous_end: datetime | None = None
+    paused = timedelta(0)
+    lengths_known = True
+    for i, pause in enumerate(pauses):
+        at = pause.get("at")
+        if not isinstance(at, datetime):
+            return problems
+        at = as_utc(at)
+        resumed = pause.get("resumed_at")
+        resumed = as_utc(resumed) if isinstance(resumed, datetime) else None
+        if resumed is not None and not at < resumed <= latest:
+            problems.append(f"pause {i}: resumed_at must be after its at and not in the future")
+        if previous_end is not None and at < previous_end:
+            problems.append(f"pause {i}: begins before pause {i - 1} ended (list pauses in order, without overlap)")
+        if duration is not None and lengths_known and at > captured + timedelta(seconds=duration) + paused:
+            problems.append(f"pause {i}: begins after the recording ended (captured_at + duration_seconds + the "
+                            "pauses before it)")
+        previous_end = resumed or at
+        if resumed is None:
+            lengths_known = False
+        elif resumed > at:
+            paused += resumed - at
+    return problems
 
 
 def _pauses(value: Any) -> Any:
@@ -164,6 +211,7 @@ class EvidenceItemSchema(Schema):
     officers = fields.List(fields.String())
     opening_statement = fields.String(allow_none=True)
     pauses = fields.List(fields.Dict())
+    duration_seconds = fields.Integer(allow_none=True, metadata={"description": "null: not recorded (unknown)"})
     task_id = fields.String(allow_none=True)
     uploaded_by = fields.String()
     uploaded_at = fields.Method("get_uploaded_at")
@@ -184,3 +232,32 @@ class ReadQuerySchema(Schema):
         unknown = EXCLUDE  # e.g. a player's cache-busting parameter
 
     instance_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID), metadata={"description": "log and serve the read for this instance only"})
+
+
+class AVAnalysisSchema(Schema):
+    """A case's A/V analysis (api/services/av_analysis.py; times UTC ISO 8601, lengths in seconds, ``null`` where
+    a length was not recorded — never guessed)."""
+
+    instance_id = fields.Integer()
+    tolerance_seconds = fields.Integer(metadata={"description": "captures further than this from their task's "
+                                                                "window are flagged"})
+    recordings = fields.List(fields.Dict(), metadata={
+        "description": "per audio_video item: duration_seconds, duration (recorded|unknown), ended_at, pauses "
+                       "[{at, resumed_at, seconds, reason}], pause_count, paused_seconds, pauses_unknown, task "
+                       "{position: before_opened|while_open|after_completed|no_task, gap_seconds, flagged, "
+                       "opened_at, completed_at}, device_at_start / device_at_end {at, checked_out_to, "
+                       "case_officer}, device_in_ledger"})
+    totals = fields.Dict(metadata={"description": "recordings, duration_seconds (known), durations_unknown, pauses, "
+                                                  "paused_seconds (known), pauses_unknown"})
+    per_act = fields.List(fields.Dict(), metadata={"description": "each task with an actKind or a recording: "
+                                                                  "needs_av, state and its recordings' totals"})
+    acts_without_av = fields.List(fields.Dict(), metadata={
+        "description": "acts that needed A/V with none attached (state ready: still open; completed: a finding)"})
+    devices = fields.List(fields.Dict())
+    overlaps = fields.List(fields.Dict(), metadata={"description": "pairs of recordings whose times overlap"})
+    findings = fields.List(fields.Dict(), metadata={
+        "description": "code: act_without_av, captured_long_before_task, captured_long_after_task, "
+                       "not_attached_to_task, device_not_held_by_case_officer, device_not_in_ledger, "
+                       "same_device_overlap, duration_unknown, pause_length_unknown"})
+    finding_counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    has_gaps = fields.Boolean()

@@ -34,16 +34,20 @@ class EvidenceItem(db.Model):
     device_id: Mapped[str | None] = mapped_column(String(48))  # Device.code
     officers: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
     opening_statement: Mapped[str | None] = mapped_column(Text)
-    pauses: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)  # [{"at", "reason"}]
+    pauses: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)  # [{"at", "reason"[, "resumed_at"]}]
     task_id: Mapped[str | None] = mapped_column(String(36))
     uploaded_by: Mapped[str] = mapped_column(String(64), nullable=False)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    #: an audio_video recording's playing time in seconds as declared at upload (pauses not included); None: not
+    #: recorded (items before revision 0006_avreport, photos, documents) — reported as unknown, never guessed
+    duration_seconds: Mapped[int | None] = mapped_column(Integer)
 
     def metadata_dict(self) -> dict:
         """The capture metadata as JSON values (times in UTC ISO 8601)."""
         captured = self.captured_at
+        extra = {} if self.duration_seconds is None else {"duration_seconds": self.duration_seconds}
         return {
-            "kind": self.kind, "title": self.title, "place": self.place, "device_id": self.device_id,
+            **extra, "kind": self.kind, "title": self.title, "place": self.place, "device_id": self.device_id,
             "captured_at": utc_iso(captured) if captured else None, "officers": list(self.officers or []),
             "opening_statement": self.opening_statement, "pauses": list(self.pauses or []),
             "task_id": self.task_id, "filename": self.filename,

@@ -227,6 +227,8 @@ def verify_instance(instance_id: int, checkpoints: CheckpointAudit | None = None
 
 #: what an ``evidence_uploaded`` event records of its item besides the capture metadata
 _EVIDENCE_FILE_FIELDS = ("sha256", "size", "media_type")
+#: capture metadata an ``evidence_uploaded`` event holds only when it was given (revision 0006_avreport)
+_EVIDENCE_OPTIONAL_FIELDS = ("duration_seconds",)
 
 
 def check_evidence_rows(instance_id: int, own: list[Event]) -> list[dict[str, Any]]:
@@ -244,8 +246,11 @@ def check_evidence_rows(instance_id: int, own: list[Event]) -> list[dict[str, An
                              "problem": f"evidence item {item_id} is on the case but no event recorded its "
                                         "upload (added, or moved here from another case)"})
             continue
-        row = {"sha256": item.sha256, "size": item.size, "media_type": item.media_type, **item.metadata_dict()}
-        expected = {k: event.data.get(k) for k in (*_EVIDENCE_FILE_FIELDS, *item.metadata_dict())}
+        # a field recorded only when given (older events lack it): compared when the event or the row has it
+        optional = [k for k in _EVIDENCE_OPTIONAL_FIELDS if k in event.data or getattr(item, k) is not None]
+        row = {"sha256": item.sha256, "size": item.size, "media_type": item.media_type, **item.metadata_dict(),
+               **{k: getattr(item, k) for k in optional}}
+        expected = {k: event.data.get(k) for k in (*_EVIDENCE_FILE_FIELDS, *item.metadata_dict(), *optional)}
         keys = _differing_keys(row, expected)
         if keys:
             problems.append({"kind": "evidence", "evidence_id": item_id, "seq": event.seq, "sha256": item.sha256,

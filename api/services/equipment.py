@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from engine import clock
 from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflict
 
 from ..extensions import db
@@ -113,7 +114,8 @@ def holder_at(device_code: str, when: datetime) -> str | None:
 
 def _movement(device: Device, action: str, officer: str, user: User, role: str | None, note: str | None,
               client_addr: str | None) -> DeviceMovement:
-    move = DeviceMovement(device_id=device.id, action=action, officer=officer, at=utcnow(), by=user.username,
+    # the step's instant (engine/clock.py: the request's server time), the same as the movement's event
+    move = DeviceMovement(device_id=device.id, action=action, officer=officer, at=clock.now(), by=user.username,
                           note=note)
     db.session.add(move)
     db.session.flush()

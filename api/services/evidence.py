@@ -311,7 +311,7 @@ def record(instance_id: int, stored: Stored, filename: str | None, meta: dict[st
         filename=(filename or None) and filename[:255], kind=meta["kind"], title=meta.get("title"),
         captured_at=admitted.captured_at, place=meta.get("place"), device_id=meta.get("device_id"),
         officers=list(meta["officers"]), opening_statement=meta.get("opening_statement"),
-        pauses=[{"at": utc_iso(p["at"]), "reason": p["reason"]} for p in meta.get("pauses") or []],
+        pauses=[_pause(p) for p in meta.get("pauses") or []], duration_seconds=meta.get("duration_seconds"),
         task_id=meta.get("task_id"), uploaded_by=user.username, uploaded_at=utcnow())
     for earlier in db.session.scalars(select(EvidenceItem).where(EvidenceItem.instance_id == instance.id,
                                                                  EvidenceItem.sha256 == stored.sha256)):
@@ -324,6 +324,14 @@ def record(instance_id: int, stored: Stored, filename: str | None, meta: dict[st
                  data={"evidence_id": item.id, "sha256": item.sha256, "size": item.size,
                        "media_type": item.media_type, **item.metadata_dict()})
     return item, True
+
+
+def _pause(pause: dict[str, Any]) -> dict[str, Any]:
+    """A pause as stored: its times in UTC ISO 8601; ``resumed_at`` only when it was given."""
+    out = {"at": utc_iso(pause["at"]), "reason": pause["reason"]}
+    if pause.get("resumed_at") is not None:
+        out["resumed_at"] = utc_iso(pause["resumed_at"])
+    return out
 
 
 def upload(instance_id: int, stream: IO[bytes], filename: str | None, declared: str | None,

@@ -4,9 +4,9 @@ from flask.views import MethodView
 
 from .. import permissions
 from ..extensions import db
-from ..services import org_scope, stats
+from ..services import av_analysis, org_scope, stats
 from . import blp
-from .schemas import AnnualReportSchema, StatisticsSchema, StatsQuerySchema
+from .schemas import AnnualReportSchema, AVSummarySchema, StatisticsSchema, StatsQuerySchema
 
 
 @blp.route("/<int:year>")
@@ -33,3 +33,17 @@ class PublishStatistics(MethodView):
         report = stats.publish_report(stats.check_year(year), user.username, org_scope.write_org(user))
         db.session.commit()  # a concurrent publication of the same version: 409 (api/errors.py)
         return report
+
+
+@blp.route("/<int:year>/av-analysis")
+class AVSummary(MethodView):
+    @blp.arguments(StatsQuerySchema, location="query")
+    @blp.response(200, AVSummarySchema)
+    def get(self, query, year):
+        """The bureau's A/V figures for the cases started in the year (head, auditor, admin; the supervising
+        justice bureau: ``?org=<code>``): recordings, running and paused time, unknown lengths, the cases with A/V
+        gaps and each finding's count (every case analysed as ``GET /instances/<id>/av-analysis``)."""
+        user = permissions.require("stats.read")
+        org_id = org_scope.readable_org(user, query.get("org")) or org_scope.write_org(user)
+        permissions.check_org(user, org_id, "stats.read", "organisation")
+        return av_analysis.bureau_summary(stats.check_year(year), org_id)

@@ -57,3 +57,23 @@ def _code(report: object) -> str | None:
     from ..services.org_scope import code_of
 
     return code_of(report.get("org_id") if isinstance(report, dict) else getattr(report, "org_id", None))
+
+
+class AVSummarySchema(Schema):
+    """A bureau's A/V figures of a year (api/services/av_analysis.py ``bureau_summary``)."""
+
+    year = fields.Integer()
+    org = fields.String(allow_none=True)
+    as_of = fields.String()
+    cases = fields.Integer(metadata={"description": "cases started in the year"})
+    cases_with_av = fields.Integer()
+    recordings = fields.Integer()
+    duration_seconds = fields.Integer(metadata={"description": "known running time"})
+    durations_unknown = fields.Integer()
+    pauses = fields.Integer()
+    paused_seconds = fields.Integer(metadata={"description": "known paused time"})
+    pauses_unknown = fields.Integer()
+    cases_with_gaps = fields.Integer()
+    gap_cases = fields.List(fields.Dict(), metadata={"description": "instance_id, definition_key, findings"})
+    findings = fields.Dict(keys=fields.String(), values=fields.Integer())
+    tolerance_seconds = fields.Integer()

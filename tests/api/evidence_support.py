@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import UTC, datetime
 
+from engine import clock
 from tests import cases as c
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
@@ -21,7 +21,8 @@ def media(magic: bytes, size: int = 4096) -> bytes:
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat()
+    """The engine clock's now (a test's ``pin`` moves it, and with it the equipment ledger's movements)."""
+    return clock.now().isoformat()
 
 
 def new_case(http) -> int:

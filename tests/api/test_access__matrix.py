@@ -314,6 +314,9 @@ EXPECTED: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/instances/<int:instance_id>/evidence"): Row(
         on_case(201, "officer", "admin", write=True, role_first=True), case=True, path=_instance_path("/evidence"),
         files=_photo_form),
+    ("GET", "/api/v1/instances/<int:instance_id>/av-analysis"): Row(
+        on_case(200, "officer", "legal_reviewer", "legal_counsel", "head", "auditor", "admin", "supervisor"),
+        case=True, path=_instance_path("/av-analysis")),
     ("GET", "/api/v1/evidence/<sha256>"): Row(
         on_case(200, "officer", "legal_reviewer", "legal_counsel", "head", "auditor", "admin", "supervisor",
                 role_first=True), case=True, path=lambda w, case: f"/api/v1/evidence/{w.sha[case]}"),
@@ -367,6 +370,8 @@ EXPECTED: dict[tuple[str, str], Row] = {
                                            body=lambda w, c, u: {"value": {"matrix": "not a valid value"}}),
     ("GET", "/api/v1/statistics/<int:year>"): Row(by_role(200, "head", "auditor", "admin", "supervisor"),
                                                   path="/api/v1/statistics/2025"),
+    ("GET", "/api/v1/statistics/<int:year>/av-analysis"): Row(by_role(200, "head", "auditor", "admin", "supervisor"),
+                                                              path="/api/v1/statistics/2025/av-analysis"),
     ("POST", "/api/v1/statistics/<int:year>/publish"): Row(by_role(422, "head", "admin"),
                                                            path="/api/v1/statistics/1999/publish"),
     # --- exports (supervision, 双公示) ---

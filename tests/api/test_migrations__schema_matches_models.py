@@ -92,6 +92,7 @@ def test_a_database_made_before_migrations_is_refused_until_stamped_0001_then_up
                     conn.exec_driver_sql("ALTER TABLE inspection_targets DROP COLUMN party_key")  # 0007
                     conn.exec_driver_sql("ALTER TABLE inspection_targets DROP COLUMN party_masked")  # 0007
                     conn.exec_driver_sql("DROP TABLE recording_items")  # revision 0008
+                    conn.exec_driver_sql("ALTER TABLE evidence_items DROP COLUMN duration_seconds")  # 0009
                 command.stamp(alembic_config(), "0001")
                 upgrade()
                 assert current_revision() == head_revision()

@@ -110,6 +110,8 @@ def at_0001(tmp_path_factory) -> Iterator[tuple]:
                 deploy_dirs()
                 seed_demo()
                 WorkflowTask.__table__.create(db.engine)  # today's code saves workflows there (revision 0003)
+                with db.engine.begin() as conn:  # today's code records A/V durations there (0009)
+                    conn.exec_driver_sql("ALTER TABLE evidence_items ADD COLUMN duration_seconds INTEGER")
             _OwnApi._tokens.clear()
             http = _OwnApi(app.test_client())
             iid = run_major_case(http)
@@ -121,6 +123,7 @@ def at_0001(tmp_path_factory) -> Iterator[tuple]:
                     PartyLink.__table__.drop(conn)  # as the release before 0007 had none of it
                     for column, _ in _TARGET_COLUMNS_0007:
                         conn.exec_driver_sql(f"ALTER TABLE inspection_targets DROP COLUMN {column}")
+                    conn.exec_driver_sql("ALTER TABLE evidence_items DROP COLUMN duration_seconds")
             app.extensions.pop("sanxiang_hot", None)  # a new release starts with new processes
             yield app, http, iid
         finally:

@@ -311,6 +311,12 @@ def evidence_rows(instance: Instance) -> list[dict[str, Any]]:
     return out
 
 
+def _av_section(instance: Instance) -> dict[str, Any]:
+    from .av_section import case_section  # av_section imports this module's helpers
+
+    return case_section(instance)
+
+
 @web_blp.route("/cases/<int:instance_id>")
 def case_page(instance_id: int):
     user, bounce = login_required()
@@ -347,6 +353,8 @@ def case_page(instance_id: int):
         "records": record_rows(instance, names) if full else None,
         "deadlines": deadline_rows(instance, tasks, data),
         "evidence": evidence_rows(instance) if full and permissions.can(user, "evidence.read") else None,
+        # the A/V analysis (api/web/pages/av_section.py), part of the one recorded read of the page
+        "av": _av_section(instance) if full and permissions.can(user, "evidence.read") else None,
         "tasks": task_rows,
         # the current steps: the open tasks (of the called processes too) and the main diagram's ready elements
         "active": list(dict.fromkeys([r.name for r in tasks] + [names.get(k, k) for k, v in markers.items()

@@ -55,6 +55,12 @@ def _chart_data(figures: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _av_rows(year: int, org_id: int) -> dict[str, Any]:
+    from .av_section import dashboard_rows  # the case page's module, loaded with the pages
+
+    return dashboard_rows(year, org_id)
+
+
 @web_blp.route("/dashboard")
 def dashboard():
     user = page_user()
@@ -77,4 +83,5 @@ def dashboard():
                            cases_total=cases_total, states=PUBLICITY_STATES, credit_states=CREDIT_STATES, year=year, years=range(
                                max(stats.FIRST_YEAR, clock.today().year - 9), clock.today().year + 1)[::-1],
                            choices=choices, org_code=org_scope.code_of(org_id), unclaimed=UNCLAIMED,
-                           org_name=org_scope.name_of(org_id) or "", as_of=local_time(figures["as_of"]))
+                           org_name=org_scope.name_of(org_id) or "", as_of=local_time(figures["as_of"]),
+                           av=_av_rows(year, org_id))
