@@ -39,7 +39,7 @@ class EvidenceItem(db.Model):
     uploaded_by: Mapped[str] = mapped_column(String(64), nullable=False)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     #: an audio_video recording's playing time in seconds as declared at upload (pauses not included); None: not
-    #: recorded (items before revision 0006_avreport, photos, documents) — reported as unknown, never guessed
+    #: recorded (items before revision 0009, photos, documents) — reported as unknown, never guessed
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
 
     def metadata_dict(self) -> dict:

@@ -227,7 +227,7 @@ def verify_instance(instance_id: int, checkpoints: CheckpointAudit | None = None
 
 #: what an ``evidence_uploaded`` event records of its item besides the capture metadata
 _EVIDENCE_FILE_FIELDS = ("sha256", "size", "media_type")
-#: capture metadata an ``evidence_uploaded`` event holds only when it was given (revision 0006_avreport)
+#: capture metadata an ``evidence_uploaded`` event holds only when it was given (revision 0009)
 _EVIDENCE_OPTIONAL_FIELDS = ("duration_seconds",)
 
 
