@@ -1,0 +1,284 @@
+"""Red team of the issue-11 routes, from outside: another bureau's keys, ids, codes and users; hostile numbers,
+types and files. Every refusal is a 4xx naming what is wrong, never a 500, and changes nothing."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+
+from tests.api.helpers import upload
+
+HUGE = 10**20  # beyond a 64-bit integer column
+
+
+def _problem(resp) -> str:
+    return json.dumps(resp.get_json(), ensure_ascii=False)
+
+
+# --- compare and stats: numbers beyond any column ---------------------------------------------------------------
+
+@pytest.mark.parametrize("query", [f"a={HUGE}&b=1", f"a=1&b={HUGE}", "a=1&b=-1", "a=NaN&b=1", "a=1e3&b=1",
+                                   "a=1&b=0x10", "a=&b=1"])
+def test_compare_with_a_number_no_version_has_is_a_refusal(http, query):
+    resp = http.call("GET", f"/api/v1/definitions/enforcement_case/compare?{query}", "head1")
+    assert resp.status_code == 422, (resp.status_code, resp.get_data(as_text=True)[:300])
+    field = "b" if query.startswith("a=1&") else "a"
+    assert field in resp.get_json()["errors"], resp.get_json()
+
+
+def test_stats_of_a_version_beyond_any_column_is_404(http):
+    resp = http.call("GET", f"/api/v1/definitions/enforcement_case/versions/{HUGE}/stats", "head1")
+    assert resp.status_code == 404, (resp.status_code, resp.get_data(as_text=True)[:300])
+
+
+def test_bpmn_of_a_version_beyond_any_column_is_404(http):
+    resp = http.call("GET", f"/api/v1/definitions/enforcement_case/versions/{HUGE}/bpmn", "head1")
+    assert resp.status_code == 404, (resp.status_code, resp.get_data(as_text=True)[:300])
+
+
+# --- stats and exports: another bureau's organisation -----------------------------------------------------------
+
+@pytest.mark.parametrize("user", ["head1", "auditor1", "admin"])
+def test_stats_of_another_bureau_is_404(http, user):
+    resp = http.call("GET", "/api/v1/definitions/enforcement_case/versions/1/stats?org=nj-scj", user)
+    assert resp.status_code == 404, (resp.status_code, _problem(resp))
+
+
+def test_stats_of_the_platform_root_is_not_the_whole_platform_for_a_bureau(http):
+    resp = http.call("GET", "/api/v1/definitions/enforcement_case/versions/1/stats?org=hebei", "head1")
+    assert resp.status_code in (403, 404), (resp.status_code, _problem(resp))
+
+
+@pytest.mark.parametrize("url", ["/api/v1/exports/supervision?from=2025-01-01&to=2025-01-31&org=nj-scj",
+                                 "/api/v1/exports/credit?from=2025-01-01&to=2025-01-31&org=nj-scj",
+                                 "/api/v1/exports/credit?from=2025-01-01&to=2025-01-31&org=hebei"])
+def test_exports_of_another_bureau_are_404(http, url):
+    resp = http.call("GET", url, "auditor1")
+    assert resp.status_code in (403, 404), (resp.status_code, _problem(resp))
+
+
+@pytest.mark.parametrize("query", ["from=2025-02-30&to=2025-03-01", "from=0001-01-01&to=0001-01-02",
+                                   "from=9999-12-31&to=9999-12-31", "from=2025-03-01&to=2025-01-01",
+                                   "from=2020-01-01&to=2025-01-01", "from=NaN&to=2025-01-01",
+                                   "from=2025-01-01", f"from={'9' * 5000}&to=2025-01-01",
+                                   "from=2025-01-01&to=2025-01-31&org=" + "x" * 5000])
+def test_export_periods_that_are_not_periods_are_422(http, query):
+    for url in ("/api/v1/exports/supervision", "/api/v1/exports/credit"):
+        resp = http.call("GET", f"{url}?{query}", "auditor1")
+        assert resp.status_code == 422, (url, query, resp.status_code, resp.get_data(as_text=True)[:300])
+
+
+@pytest.mark.parametrize("body", [{"from": "2025-01-01", "to": "2025-01-31", "org": "nj-scj"}, {"from": 1, "to": 2},
+                                  {"from": None, "to": None}, [], "x", {"from": "2025-01-01", "to": ["2025-01-31"]}])
+def test_credit_report_with_a_hostile_body_is_422(http, body):
+    resp = http.call("POST", "/api/v1/exports/credit", "head1", json=body)
+    assert resp.status_code == 422, (body, resp.status_code, resp.get_data(as_text=True)[:300])
+
+
+# --- migrations: another bureau's cases, numbers beyond any column, wrong types ---------------------------------
+
+@pytest.mark.parametrize("body", [
+    {"from_version": 1, "to_version": 1, "instance_ids": [HUGE]},
+    {"from_version": 1, "to_version": 1, "instance_ids": [1.5]},
+    {"from_version": 1, "to_version": 1, "instance_ids": ["1"]},
+    {"from_version": 1, "to_version": 1, "instance_ids": [True]},
+    {"from_version": 1, "to_version": 1, "instance_ids": 1},
+    {"from_version": HUGE, "to_version": 1},
+    {"from_version": "1", "to_version": 1},
+    {"from_version": 1, "to_version": 1, "status": "running", "instance_ids": [1]},
+    {"from_version": 1, "to_version": 1, "instance_ids": list(range(1, 1000))},
+])
+@pytest.mark.parametrize("route", ["migrations/preview", "migrations"])
+def test_migration_with_hostile_numbers_is_refused_naming_the_field(http, body, route):
+    resp = http.call("POST", f"/api/v1/definitions/enforcement_case/{route}", "admin", json=body)
+    assert resp.status_code == 422, (body, resp.status_code, resp.get_data(as_text=True)[:300])
+    named = set(resp.get_json()["errors"])
+    assert named & {"instance_ids", "from_version", "status"}, resp.get_json()
+
+
+def test_migration_of_another_bureaus_case_is_404_and_names_nothing_of_it(http):
+    theirs = http.start("enforcement_case", {}, as_user="officer4")["id"]
+    for route in ("migrations/preview", "migrations"):
+        resp = http.call("POST", f"/api/v1/definitions/enforcement_case/{route}", "admin",
+                         json={"from_version": 1, "to_version": 1, "instance_ids": [theirs]})
+        assert resp.status_code == 404, (route, resp.status_code, _problem(resp))
+    # selecting by status never counts the other bureau's case
+    resp = http.call("POST", "/api/v1/definitions/enforcement_case/migrations/preview", "admin",
+                     json={"from_version": 1, "to_version": 1, "status": "running"})
+    assert resp.status_code in (200, 422), _problem(resp)
+    if resp.status_code == 200:
+        assert theirs not in [i.get("id", i.get("instance_id")) for i in resp.get_json()["instances"]]
+
+
+# --- training: another bureau's users ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("username", ["officer4", "head3", "nobody", "../admin", "x" * 5000])
+def test_training_of_a_user_outside_the_bureau_is_404(http, username):
+    assert http.call("GET", f"/api/v1/training/{username}", "admin").status_code == 404
+    resp = http.call("POST", f"/api/v1/training/{username}", "admin", json={
+        "trained_on": "2025-01-01", "topic": "t", "hours": 2, "organiser": "o"})
+    assert resp.status_code == 404, (resp.status_code, _problem(resp))
+
+
+@pytest.mark.parametrize("body", [{"trained_on": "2025-01-01", "topic": "t", "hours": "NaN", "organiser": "o"},
+                                  {"trained_on": "2025-01-01", "topic": "t", "hours": 1e308, "organiser": "o"},
+                                  {"trained_on": "9999-01-01", "topic": "t", "hours": 2, "organiser": "o"},
+                                  {"trained_on": "2025-01-01", "topic": "t", "hours": 2, "organiser": "o",
+                                   "corrects": HUGE},
+                                  {"trained_on": "2025-01-01", "topic": "t", "hours": 2, "organiser": "o",
+                                   "corrects": 1, "reason": "x"},
+                                  {"trained_on": "2025-01-01", "topic": {"a": 1}, "hours": 2, "organiser": "o"}])
+def test_training_with_hostile_values_is_422(http, body):
+    resp = http.call("POST", "/api/v1/training/reviewer1", "admin", json=body)
+    assert resp.status_code == 422, (body, resp.status_code, resp.get_data(as_text=True)[:300])
+
+
+# --- recording items: hostile input ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("code", ["x" * 5000, "..%2F..%2Fetc", "%00"])
+def test_recording_item_lookup_with_hostile_codes_is_404(http, code):
+    resp = http.call("GET", f"/api/v1/recording-items/{code}", "head1")
+    assert resp.status_code in (400, 404), (resp.status_code, resp.get_data(as_text=True)[:300])
+    if resp.status_code == 400:
+        assert "code" in resp.get_json()["errors"]
+
+
+# --- folder import: hostile zips ---------------------------------------------------------------------------------
+
+def _zip(entries: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as zf:
+        for name, content in entries.items():
+            zf.writestr(name, content)
+    return buf.getvalue()
+
+
+def _import_zip(http, payload: bytes, user="owner1"):
+    return http.call("POST", "/api/v1/definitions/import.zip", user,
+                     data={"file": (io.BytesIO(payload), "defs.zip")}, content_type="multipart/form-data")
+
+
+def _versions(app) -> int:
+    from sqlalchemy import func, select
+
+    from api.extensions import db
+    from api.models import DefinitionVersion
+
+    with app.app_context():
+        n = db.session.scalar(select(func.count()).select_from(DefinitionVersion))
+        db.session.remove()
+    return n
+
+
+@pytest.mark.parametrize("entries", [
+    {"../../etc/passwd": b"x", "manifest.json": b"{}"},
+    {"/abs/manifest.json": b"{}"},
+    {"manifest.json": b"[" * 100_000 + b"]" * 100_000},
+    {"manifest.json": b'{"format": NaN}'},
+    {"manifest.json": b"\xff\xfe not utf-8"},
+    {"manifest.json": b"0" * (30 * 1024 * 1024)},  # a bomb: 30 MB that deflates to ~30 KB
+])
+def test_hostile_folder_zips_are_400_and_deploy_nothing(app, http, entries):
+    before = _versions(app)
+    resp = _import_zip(http, _zip(entries))
+    assert resp.status_code in (400, 413, 422), (resp.status_code, resp.get_data(as_text=True)[:300])
+    assert _versions(app) == before
+
+
+def test_a_folder_zip_of_many_tiny_entries_is_refused(app, http):
+    before = _versions(app)
+    resp = _import_zip(http, _zip({f"forms/x/v{i}.form": b"{}" for i in range(20_000)}, zipfile.ZIP_STORED))
+    assert resp.status_code in (400, 413, 422), (resp.status_code, resp.get_data(as_text=True)[:300])
+    assert _versions(app) == before
+
+
+# --- Camunda import: hostile XML ---------------------------------------------------------------------------------
+
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+<bpmn:process id="xxe" isExecutable="true"><bpmn:startEvent id="s" name="&x;"/></bpmn:process>
+</bpmn:definitions>"""
+LAUGH = b"""<?xml version="1.0"?>
+<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+<!ENTITY e "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+<bpmn:process id="laugh" isExecutable="true"><bpmn:startEvent id="s" name="&f;"/></bpmn:process>
+</bpmn:definitions>"""
+
+
+@pytest.mark.parametrize("content", [XXE, LAUGH, b"<" * 100_000, b"\x00\x01", b"<a>" * 50_000])
+@pytest.mark.parametrize("route", ["/api/v1/definitions/import", "/api/v1/definitions/import/accept"])
+def test_hostile_bpmn_is_refused_and_never_read_out(app, http, content, route):
+    before = _versions(app)
+    resp = upload(http, route, {"hostile.bpmn": content})
+    assert resp.status_code in (200, 400, 422), (resp.status_code, resp.get_data(as_text=True)[:300])
+    text = resp.get_data(as_text=True)
+    assert "root:" not in text and "aaaaaaaaaaaaaaaaaaaa" not in text
+    if resp.status_code == 200:
+        assert resp.get_json()["acceptable"] is False
+    assert _versions(app) == before
+
+
+@pytest.mark.parametrize("mapping", ["[" * 100_000, '{"a": NaN}', '{"a": 1}', '"x"', '{"lane": "superuser"}'])
+def test_import_mapping_that_is_not_a_mapping_is_400(http, mapping):
+    from tests.api.helpers import fixture
+
+    resp = http.call("POST", "/api/v1/definitions/import", "owner1", content_type="multipart/form-data", data={
+        "files": [(io.BytesIO(fixture("case_data_probe.bpmn")), "p.bpmn")], "mapping": mapping})
+    assert resp.status_code in (400, 422), (mapping[:20], resp.status_code, resp.get_data(as_text=True)[:300])
+    assert "mapping" in resp.get_data(as_text=True)
+
+
+DEEP_FORM = b'{"components": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+
+
+@pytest.mark.parametrize("route", ["/api/v1/definitions/import", "/api/v1/definitions/import/accept"])
+def test_a_camunda_form_nested_too_deeply_is_refused_naming_the_file(app, http, route):
+    from tests.api.helpers import fixture
+
+    before = _versions(app)
+    resp = upload(http, route, {"p.bpmn": fixture("case_data_probe.bpmn"), "deep.form": DEEP_FORM})
+    assert resp.status_code in (200, 400), (resp.status_code, resp.get_data(as_text=True)[:300])
+    assert "deep.form" in resp.get_data(as_text=True)
+    if resp.status_code == 200:
+        assert resp.get_json()["acceptable"] is False
+    assert _versions(app) == before
+
+
+ZEEBE_DEEP = ("""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"
+  id="defs_zdeep" targetNamespace="http://x">
+  <bpmn:process id="zdeep" name="深表单" isExecutable="true">
+    <bpmn:extensionElements><zeebe:userTaskForm id="f1">""" + "[" * 100_000 + "]" * 100_000 + """</zeebe:userTaskForm>
+    </bpmn:extensionElements>
+    <bpmn:startEvent id="start" name="开始"><bpmn:outgoing>f_a</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f_a" sourceRef="start" targetRef="task_a"/>
+    <bpmn:userTask id="task_a" name="登记">
+      <bpmn:extensionElements><zeebe:formDefinition formKey="camunda-forms:bpmn:f1"/></bpmn:extensionElements>
+      <bpmn:incoming>f_a</bpmn:incoming><bpmn:outgoing>f_b</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f_b" sourceRef="task_a" targetRef="end"/>
+    <bpmn:endEvent id="end" name="结束"><bpmn:incoming>f_b</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>""").encode()
+
+
+@pytest.mark.parametrize("route", ["/api/v1/definitions/import", "/api/v1/definitions/import/accept"])
+def test_an_embedded_zeebe_form_nested_too_deeply_is_refused(app, http, route):
+    before = _versions(app)
+    resp = upload(http, route, {"zdeep.bpmn": ZEEBE_DEEP})
+    assert resp.status_code in (200, 400), (resp.status_code, resp.get_data(as_text=True)[:300])
+    if resp.status_code == 200:
+        assert resp.get_json()["acceptable"] is False
+    assert _versions(app) == before
+
+
+def test_a_folder_form_nested_too_deeply_is_refused(app, http):
+    manifest = json.dumps({"format": "x"}).encode()
+    before = _versions(app)
+    resp = _import_zip(http, _zip({"manifest.json": manifest, "forms/deep/v1.form": DEEP_FORM}))
+    assert resp.status_code in (400, 422), (resp.status_code, resp.get_data(as_text=True)[:300])
+    assert _versions(app) == before
