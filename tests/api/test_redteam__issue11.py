@@ -282,3 +282,57 @@ def test_a_folder_form_nested_too_deeply_is_refused(app, http):
     resp = _import_zip(http, _zip({"manifest.json": manifest, "forms/deep/v1.form": DEEP_FORM}))
     assert resp.status_code in (400, 422), (resp.status_code, resp.get_data(as_text=True)[:300])
     assert _versions(app) == before
+
+
+# --- exports: a person's ID number typed where an organisation's code belongs -----------------------------------
+
+#: an ID number as typed (its check character wrong: a typo is still a person's number) and the real one
+PERSON_IDS = ["110101199003074578", "110101199003074573"]
+
+
+@pytest.mark.parametrize("PERSON_ID", PERSON_IDS)
+def test_a_persons_id_number_filed_as_an_organisations_code_is_not_reported_in_clear(http, PERSON_ID):
+
+    from engine import clock
+    from tests.api.disclosure_support import published
+    from tests.api.export_support import unzip
+
+    published(http, party_type="organisation", party_name="张三五金店", party_id_number=PERSON_ID)
+    day = clock.today().isoformat()
+    resp = http.call("POST", "/api/v1/exports/credit", "publicity1", json={"from": day, "to": day})
+    assert resp.status_code == 201, resp.get_data(as_text=True)[:300]
+    files = unzip(resp.get_data())
+    for name in ("credit.json", "credit.csv"):
+        assert PERSON_ID not in files[name].decode("utf-8-sig"), name
+    records = json.loads(files["credit.json"])["records"]
+    assert any(r["party_name"] for r in records) and all(r["credit_code"] is None for r in records), records
+    supervision = http.call("GET", f"/api/v1/exports/supervision?from={day}&to={day}", "auditor1")
+    assert supervision.status_code == 200
+    for name, content in unzip(supervision.get_data()).items():
+        assert PERSON_ID not in content.decode("utf-8-sig", "replace"), name
+
+
+def test_id_numbers_typed_into_a_case_stay_out_of_the_supervision_export(http):
+    from engine import clock
+    from tests import cases as c
+    from tests.api.export_support import unzip
+    from tests.api.walk import Acts, decision_number
+
+    acts = Acts(http)
+    typed = "、".join(PERSON_IDS)
+    iid = http.start("enforcement_case", {})["id"]
+    acts.complete(iid, "task_register", {**c.REGISTER, "case_title": f"李四（身份证{typed}）违规案",
+                                         "summary": f"当事人身份证号{typed}"})
+    acts.complete(iid, "task_recusal", c.RECUSAL_NONE)
+    acts.complete(iid, "task_record_start", c.RECORD_START)
+    acts.complete(iid, "task_investigation", c.INVESTIGATION, "officer2")
+    acts.complete(iid, "task_proposal", c.PROPOSAL_MINOR)
+    acts.complete(iid, "task_head_decision", {**c.DECISION, "decision_number": decision_number(iid)}, "head1")
+    day = clock.today().isoformat()
+    resp = http.call("GET", f"/api/v1/exports/supervision?from={day}&to={day}", "auditor1")
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+    files = unzip(resp.get_data())
+    assert any("李" in content.decode("utf-8-sig", "replace") for content in files.values())
+    for name, content in files.items():
+        for number in PERSON_IDS:
+            assert number not in content.decode("utf-8-sig", "replace"), (name, number)
