@@ -9,6 +9,7 @@ import zipfile
 import pytest
 
 from tests.api.helpers import upload
+from tests.api.test_races__one_winner_never_500 import live  # noqa: F401 - a fixture
 
 HUGE = 10**20  # beyond a 64-bit integer column
 
@@ -336,3 +337,23 @@ def test_id_numbers_typed_into_a_case_stay_out_of_the_supervision_export(http):
     for name, content in files.items():
         for number in PERSON_IDS:
             assert number not in content.decode("utf-8-sig", "replace"), (name, number)
+
+
+# --- concurrency: two migrations of one case, two credit reports -------------------------------------------------
+
+def test_two_migrations_of_one_case_at_once_move_it_once_and_never_500(app, http, live):  # noqa: F811
+    from tests.api.instance_migration_support import MIGRATE, case, case_files, deploy, events, instance
+    from tests.api.test_races__one_winner_never_500 import race
+
+    key, iid = case(http)
+    deploy(http, case_files(key, check_task=True))
+    body = {"from_version": 1, "to_version": 2, "instance_ids": [iid]}
+    answers = race(live, http, [(user, "POST", MIGRATE.format(key=key), {"json": body})
+                                for user in ("owner1", "admin", "owner1")])
+    assert all(status in (200, 409) for status, _ in answers), answers
+    moved = sum(b["migrated"] for status, b in answers if status == 200)
+    assert moved == 1, answers
+    assert [e.type for e in events(app, iid)].count("instance_migrated") == 1
+    assert instance(http, iid)["version"] == 2
+    verify = http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1")
+    assert verify.status_code == 200 and verify.get_json()["ok"] is True, verify.get_json()
