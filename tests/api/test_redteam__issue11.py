@@ -357,3 +357,56 @@ def test_two_migrations_of_one_case_at_once_move_it_once_and_never_500(app, http
     assert instance(http, iid)["version"] == 2
     verify = http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1")
     assert verify.status_code == 200 and verify.get_json()["ok"] is True, verify.get_json()
+
+
+# --- web pages: hostile query strings and forms ------------------------------------------------------------------
+
+def _web(app, user: str):
+    from tests.api.helpers import web_login
+
+    client = app.test_client()
+    assert web_login(client, user).status_code in (200, 302)
+    return client
+
+
+@pytest.mark.parametrize("path", [
+    f"/processes/enforcement_case/compare?a={HUGE}&b=1", "/processes/enforcement_case/compare?a=-1&b=1",
+    "/processes/enforcement_case/compare?a=NaN", f"/processes/enforcement_case/versions/{HUGE}/heatmap",
+    "/processes/enforcement_case/versions/1/heatmap?org=nj-scj", "/processes/enforcement_case/versions/1/heatmap?org="
+    + "x" * 5000, "/processes/enforcement_case/versions/1/heatmap?org=hebei",
+    f"/processes/enforcement_case/migrate?from_version={HUGE}&preview=1",
+    "/processes/enforcement_case/migrate?from_version=-5&preview=1",
+    "/processes/enforcement_case/migrate?instance_ids=%C2%B2&preview=1",
+    f"/processes/enforcement_case/migrate?instance_ids={HUGE}&preview=1",
+    "/processes/%00/migrate", "/processes/" + "k" * 5000 + "/versions/1/heatmap",
+])
+def test_pages_with_hostile_queries_are_refusals_never_500(app, path):
+    client = _web(app, "admin")
+    resp = client.get(path)
+    assert resp.status_code in (200, 400, 403, 404, 422), (path, resp.status_code)
+    if "org=nj-scj" in path or "org=hebei" in path:
+        assert resp.status_code in (403, 404), (path, resp.status_code)
+
+
+def test_the_migrate_page_moves_no_case_of_another_bureau(app, http):
+    from tests.api.helpers import csrf_of
+
+    theirs = http.start("enforcement_case", {}, as_user="officer4")["id"]
+    before = http.call("GET", f"/api/v1/instances/{theirs}", "supervisor1").get_json()["version"]
+    client = _web(app, "admin")
+    resp = client.post("/processes/enforcement_case/migrate", data={
+        "from_version": 1, "instance_ids": str(theirs), "csrf_token": csrf_of(client, "/processes/enforcement_case/migrate")})
+    assert resp.status_code in (200, 400, 404), resp.status_code
+    assert http.call("GET", f"/api/v1/instances/{theirs}", "supervisor1").get_json()["version"] == before
+
+
+@pytest.mark.parametrize("changes", [{"name": "摄\x00像"}, {"note": "\x00"}, {"code": "a\x00"}, {"name": 5},
+                                     {"av_acts": ["inspection"] * 50}, {"av_acts": "all"}, {"note": "x" * 5000},
+                                     {"kind": ["permit"]}, {"av_required": "maybe"}, {"retired": None}])
+def test_recording_items_with_hostile_values_are_422_and_add_nothing(http, changes):
+    body = {"code": "rt_item", "kind": "post", "name": "执法岗", "av_required": True, **changes}
+    before = http.call("GET", "/api/v1/recording-items", "admin").get_json()
+    resp = http.call("POST", "/api/v1/recording-items", "admin", json=body)
+    assert resp.status_code in (400, 422), (changes, resp.status_code, resp.get_data(as_text=True)[:300])
+    assert set(resp.get_json()["errors"]) & set(changes), resp.get_json()
+    assert http.call("GET", "/api/v1/recording-items", "admin").get_json() == before
