@@ -410,3 +410,69 @@ def test_recording_items_with_hostile_values_are_422_and_add_nothing(http, chang
     assert resp.status_code in (400, 422), (changes, resp.status_code, resp.get_data(as_text=True)[:300])
     assert set(resp.get_json()["errors"]) & set(changes), resp.get_json()
     assert http.call("GET", "/api/v1/recording-items", "admin").get_json() == before
+
+
+# --- import: a bureau's owner cannot take over a platform key or another bureau's key -----------------------------
+
+def _probe_as(key: str) -> bytes:
+    from tests.api.helpers import fixture
+
+    return (fixture("case_data_probe.bpmn").decode().replace('id="case_data_probe"', f'id="{key}"')
+            .replace("defs_case_data_probe", f"defs_{key}").encode())
+
+
+def _newest(app, key: str) -> int:
+    from sqlalchemy import func, select
+
+    from api.extensions import db
+    from api.models import DefinitionVersion
+
+    with app.app_context():
+        n = db.session.scalar(select(func.max(DefinitionVersion.version)).where(DefinitionVersion.key == key))
+        db.session.remove()
+    return n or 0
+
+
+def test_a_bureau_owner_cannot_import_over_a_platform_key_or_another_bureaus_key(app, http):
+    from tests.api.helpers import fixture
+    from tests.api.orgs_support import make_user
+
+    scj = make_user(app, "rt_owner_scj", ["process_owner"], "nj-scj")
+    mzj = make_user(app, "rt_owner_mzj", ["process_owner"], "nj-mzj")
+    files = {"rt_theirs.bpmn": _probe_as("rt_theirs"), "fixture_note.form": fixture("fixture_note.form")}
+    assert upload(http, "/api/v1/definitions/import/accept", files, mzj).status_code == 201
+    for key in ("enforcement_case", "rt_theirs"):
+        before = _newest(app, key)
+        # a changed file (an unchanged one is answered 201 with no version: see the red-team report)
+        for xml in (_probe_as(key).replace(b'name="', b'name="rt', 1),):
+            for route in ("/api/v1/definitions/import/accept", "/api/v1/definitions"):
+                resp = upload(http, route, {f"{key}.bpmn": xml, "fixture_note.form": fixture("fixture_note.form")}, scj)
+                assert resp.status_code in (400, 403, 404), (key, route, resp.status_code, _problem(resp))
+                assert "another organisation" in _problem(resp) or key == "enforcement_case", _problem(resp)
+                assert _newest(app, key) == before, key
+
+
+@pytest.mark.parametrize("route", ["/api/v1/definitions/import/accept", "/api/v1/definitions"])
+def test_three_deploys_of_one_new_key_at_once_make_one_version_never_500(app, http, live, route):  # noqa: F811
+    from tests.api.helpers import fixture
+    from tests.api.test_races__one_winner_never_500 import race
+
+    key = "rt_race_" + route.rsplit("/", 1)[-1]
+    files = [("files", (f"{key}.bpmn", _probe_as(key))), ("files", ("fixture_note.form",
+                                                                     fixture("fixture_note.form")))]
+    answers = race(live, http, [("owner1", "POST", route, {"files": files})] * 3)
+    assert all(status in (201, 409) for status, _ in answers), answers
+    assert _newest(app, key) == 1
+    created = [v for status, body in answers if status == 201 for v in body["versions"] if v["key"] == key]
+    assert len(created) == 1, answers
+    from sqlalchemy import select
+
+    from api.extensions import db
+    from api.models import Event
+
+    with app.app_context():
+        rows = list(db.session.scalars(select(Event).where(Event.stream == "definitions").order_by(Event.seq)))
+        assert [e.seq for e in rows] == list(range(1, len(rows) + 1))
+        deploys = [e for e in rows if any(v["key"] == key for v in (e.data or {}).get("versions", []))]
+        assert len(deploys) == 1
+        db.session.remove()
