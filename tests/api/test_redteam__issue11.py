@@ -476,3 +476,45 @@ def test_three_deploys_of_one_new_key_at_once_make_one_version_never_500(app, ht
         deploys = [e for e in rows if any(v["key"] == key for v in (e.data or {}).get("versions", []))]
         assert len(deploys) == 1
         db.session.remove()
+
+
+def test_the_folder_export_of_one_bureau_holds_nothing_of_another(app, http):
+    from tests.api.helpers import fixture
+    from tests.api.orgs_support import make_user
+
+    mzj = make_user(app, "rt_owner_mzj", ["process_owner"], "nj-mzj")
+    scj = make_user(app, "rt_owner_scj", ["process_owner"], "nj-scj")
+    files = {"rt_mine.bpmn": _probe_as("rt_mine"), "fixture_note.form": fixture("fixture_note.form")}
+    assert upload(http, "/api/v1/definitions", files, mzj).status_code in (200, 201)
+    resp = http.call("GET", "/api/v1/definitions/export.zip", scj)
+    assert resp.status_code == 200
+    zf = zipfile.ZipFile(io.BytesIO(resp.get_data()))
+    assert not [n for n in zf.namelist() if "rt_mine" in n]
+    manifest = zf.read("manifest.json").decode()
+    assert "rt_mine" not in manifest and mzj not in manifest
+    ours = zipfile.ZipFile(io.BytesIO(http.call("GET", "/api/v1/definitions/export.zip", mzj).get_data()))
+    assert [n for n in ours.namelist() if "rt_mine" in n]
+
+
+def test_migrating_finished_cases_moves_none_of_them(app, http):
+    from tests.api.instance_migration_support import MIGRATE, case, case_files, deploy, instance
+
+    key, iid = case(http)
+    other_key, other = case(http)
+    from api.extensions import db
+    from api.models import Instance
+
+    with app.app_context():  # the cases ended (as a correction's cancellation leaves them)
+        for row_id, status in ((iid, "completed"), (other, "cancelled")):
+            db.session.get(Instance, row_id).status = status
+        db.session.commit()
+        db.session.remove()
+    deploy(http, case_files(key, check_task=True))
+    deploy(http, case_files(other_key, check_task=True))
+    for which, ended, status in ((key, iid, "completed"), (other_key, other, "cancelled")):
+        resp = http.call("POST", MIGRATE.format(key=which), "owner1",
+                         json={"from_version": 1, "to_version": 2, "status": status})
+        assert resp.status_code in (200, 422), (status, resp.status_code, _problem(resp))
+        if resp.status_code == 200:
+            assert resp.get_json()["migrated"] == 0 and resp.get_json()["total"] == 1, resp.get_json()
+        assert instance(http, ended)["version"] == 1
