@@ -518,3 +518,17 @@ def test_migrating_finished_cases_moves_none_of_them(app, http):
         if resp.status_code == 200:
             assert resp.get_json()["migrated"] == 0 and resp.get_json()["total"] == 1, resp.get_json()
         assert instance(http, ended)["version"] == 1
+
+
+def test_three_corrections_of_one_training_entry_at_once_make_one(http, live):  # noqa: F811
+    from tests.api.test_races__one_winner_never_500 import race
+
+    entry = {"trained_on": "2025-03-01", "topic": "行政复议法培训", "hours": 4, "organiser": "县司法局"}
+    first = http.call("POST", "/api/v1/training/reviewer1", "admin", json=entry)
+    assert first.status_code == 201, _problem(first)
+    fix = {**entry, "hours": 6, "corrects": first.get_json()["id"], "reason": "学时登记有误"}
+    answers = race(live, http, [("admin", "POST", "/api/v1/training/reviewer1", {"json": fix})] * 3)
+    assert sorted(status for status, _ in answers)[0] == 201 and all(s in (201, 409, 422) for s, _ in answers), answers
+    assert sum(1 for s, _ in answers if s == 201) == 1, answers
+    record = http.call("GET", "/api/v1/training/reviewer1", "admin").get_json()
+    assert [r["hours"] for r in record["records"] if r["topic"] == entry["topic"]] == [6]
