@@ -532,3 +532,33 @@ def test_three_corrections_of_one_training_entry_at_once_make_one(http, live):  
     assert sum(1 for s, _ in answers if s == 201) == 1, answers
     record = http.call("GET", "/api/v1/training/reviewer1", "admin").get_json()
     assert [r["hours"] for r in record["records"] if r["topic"] == entry["topic"]] == [6]
+
+
+@pytest.mark.parametrize("carried", [
+    {"carried_name": "../../etc/x.bpmn", "carried_content": "PGE+"},
+    {"carried_name": "a\\b.bpmn", "carried_content": "PGE+"},
+    {"carried_name": "p.bpmn", "carried_content": "not base64!"},
+    {"carried_name": [f"f{i}.form" for i in range(50)], "carried_content": ["e30="] * 50},
+    {"carried_name": "p.bpmn", "carried_content": "PGE+", "role_name": "x", "role_value": "superuser"},
+])
+def test_the_import_page_refuses_hostile_carried_files(app, carried):
+    from tests.api.helpers import csrf_of
+
+    client = _web(app, "owner1")
+    before = _versions(app)
+    resp = client.post("/processes/import", data={**carried, "action": "accept",
+                                                  "csrf_token": csrf_of(client, "/processes/import")})
+    assert resp.status_code == 400, (carried, resp.status_code)
+    assert _versions(app) == before
+
+
+def test_the_import_page_without_a_csrf_token_changes_nothing(app):
+    import base64
+
+    client = _web(app, "owner1")
+    before = _versions(app)
+    resp = client.post("/processes/import", data={
+        "carried_name": "rt_csrf.bpmn", "carried_content": base64.b64encode(_probe_as("rt_csrf")).decode(),
+        "action": "accept"})
+    assert resp.status_code in (400, 403), resp.status_code
+    assert _versions(app) == before
