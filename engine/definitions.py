@@ -288,6 +288,11 @@ def _load_catalog(files: dict[str, bytes], lint: Collection[str] | None, trees: 
 FORM_MAX_DEPTH = 64
 
 
+def form_too_deep(text: str) -> str | None:
+    """Why the JSON ``text`` of a form is refused before it is parsed (nested deeper than any form), or None."""
+    return f"form is nested deeper than {FORM_MAX_DEPTH} levels" if _json_depth(text) > FORM_MAX_DEPTH else None
+
+
 def _json_depth(text: str) -> int:
     """The deepest nesting of ``[``/``{`` in JSON ``text``, brackets inside strings not counted (no recursion)."""
     depth = deepest = 0

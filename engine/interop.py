@@ -40,7 +40,7 @@ from typing import Any
 from lxml import etree
 
 from . import xml
-from .definitions import NS, file_kind, name_everything
+from .definitions import NS, file_kind, form_too_deep, name_everything
 from .errors import DefinitionInvalid, Problem
 from .roles import ROLES, role_for_lane
 from .scripting import check_source
@@ -209,6 +209,10 @@ class _Importer:
                 continue
             try:
                 text = content.decode("utf-8")
+                too_deep = form_too_deep(text)
+                if too_deep:
+                    self.out.problems.append(Problem(name, None, 1, too_deep))
+                    continue
                 form = json.loads(text)
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 self.out.problems.append(Problem(name, None, getattr(exc, "lineno", 1) or 1,
@@ -458,6 +462,10 @@ class _Importer:
         root = task.getroottree().getroot()
         for el in root.iter(f"{{{ZEEBE}}}userTaskForm"):
             if el.get("id") == form_id:
+                too_deep = form_too_deep(el.text or "")
+                if too_deep:
+                    self.problem(el, f"the embedded form '{form_id}': {too_deep}")
+                    return None
                 try:
                     form = json.loads(el.text or "")
                 except json.JSONDecodeError as exc:

@@ -1,6 +1,8 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..inputs import MAX_ID
+
 
 class UploadSchema(Schema):
     files = fields.List(Upload(), required=True, metadata={"description": "one or more .bpmn, .dmn, .form files"})
@@ -68,7 +70,7 @@ class MigrationRequestSchema(Schema):
 
     from_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1_000_000))
     to_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1_000_000))
-    instance_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1)),
+    instance_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID)),
                                validate=validate.Length(min=1, max=500))
     status = fields.String(validate=validate.OneOf(["running", "completed", "cancelled"]))
 
@@ -87,9 +89,9 @@ class MigrationResultSchema(Schema):
     migrated = fields.Integer(metadata={"description": "migration: how many moved"})
     instances = fields.List(fields.Dict(), metadata={"description": "one entry per selected case (docs/API.md)"})
 class CompareQuerySchema(Schema):
-    a = fields.Integer(required=True, validate=validate.Range(min=1),
+    a = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID),
                        metadata={"description": "the version compared from (before)"})
-    b = fields.Integer(required=True, validate=validate.Range(min=1),
+    b = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID),
                        metadata={"description": "the version compared to (after)"})
 
 

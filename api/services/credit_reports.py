@@ -222,8 +222,9 @@ def record_of(item: CreditItem) -> dict[str, Any] | None:
         "decision_number": d.decision_number,
         "party_name": d.party,
         "party_category": "法人及非法人组织" if organisation else "自然人",
+        # a person's ID number typed where the organisation's code belongs is never a credit code in clear
         "credit_code": (raw_id if organisation and people.id_number_problem(raw_id) is None and len(raw_id) == 18
-                        else None),
+                        and not people.is_resident_id(raw_id) else None),
         "id_type": None if organisation else ("身份证" if raw_id else None),
         "id_number": None if organisation or not raw_id else mask_text(raw_id),
         "category": (PERMIT_LABELS.get(str(data.get("decision")), "行政许可") if permit

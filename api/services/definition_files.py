@@ -315,6 +315,9 @@ def _read_manifest(files: dict[str, bytes]) -> tuple[list[Entry], list[Problem]]
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         problems.append(Problem(MANIFEST, None, getattr(exc, "lineno", None), f"not valid JSON: {exc}"))
         return [], problems
+    except RecursionError:
+        bad(None, "not a definition folder manifest (nested too deeply)")
+        return [], problems
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         bad(None, f"not a definition folder manifest (\"format\" must be \"{FORMAT}\")")
         return [], problems
