@@ -46,7 +46,7 @@ RECORDING_KEY = "recording_requirements"
 GAP_FINDINGS = ("act_without_av", "captured_long_before_task", "captured_long_after_task",
                 "device_not_held_by_case_officer", "device_not_in_ledger", "same_device_overlap",
                 "not_attached_to_task")
-UNKNOWN_FINDINGS = ("duration_unknown", "pause_length_unknown")
+UNKNOWN_FINDINGS = ("duration_unknown", "pause_length_unknown", "definitions_unreadable")
 
 
 def tolerance_seconds() -> int:
@@ -140,7 +140,10 @@ def analyse(instance: Instance) -> dict[str, Any]:
                                     .order_by(TaskRow.created_at, TaskRow.id)))
     by_id = {t.id: t for t in tasks}
     officers = case_officers(instance)
-    bundle = bundle_for(instance)
+    try:
+        bundle = bundle_for(instance)
+    except Exception:  # noqa: BLE001 - a case whose definitions cannot be rebuilt is a finding, never a crash
+        bundle = None  # (the acts' kinds are then unknown; verify reports the case's definitions)
     findings: list[dict[str, Any]] = []
     recordings, spans = [], []
     now = clock.now()
@@ -174,6 +177,8 @@ def analyse(instance: Instance) -> dict[str, Any]:
     overlaps = _overlaps([s for s in spans if s is not None])
     findings += [{"code": "same_device_overlap", "evidence_ids": o["evidence_ids"], "device_id": o["device_id"]}
                  for o in overlaps if o["same_device"]]
+    if bundle is None:
+        findings.append({"code": "definitions_unreadable", "manifest": instance.manifest})
     counts = Counter(f["code"] for f in findings)
     return {
         "instance_id": instance.id,
@@ -239,7 +244,8 @@ def _acts(tasks: list[TaskRow], items: list[EvidenceItem], recordings: list[dict
         if task.state == "cancelled":
             continue
         try:
-            act_kind = bundle.task_meta(task.process_id, task.element_id).properties.get("actKind")
+            act_kind = (bundle.task_meta(task.process_id, task.element_id).properties.get("actKind")
+                        if bundle is not None else None)
         except NotFound:
             act_kind = None
         rows = attached.get(task.id, [])

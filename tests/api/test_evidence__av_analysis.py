@@ -339,3 +339,27 @@ def test_a_duration_changed_in_sql_is_reported_by_verify(http, app, pin, sql):
     result = http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1").get_json()
     found = [p for p in result["problems"] if p["kind"] == "evidence" and p.get("evidence_id") == item]
     assert not result["evidence_ok"] and found and "duration_seconds" in found[0]["problem"], result["problems"]
+
+
+def test_a_case_whose_definitions_cannot_be_read_is_a_finding_not_a_500(http, app):
+    """One case whose process files cannot be rebuilt (a manifest naming a file the store never held) must not take
+    the bureau's summary and dashboard down with it: its analysis says so, the others are counted as before."""
+    iid = new_case(http)
+    broken = json.dumps({"gone.bpmn": "0" * 64})
+    with app.app_context():
+        from api.extensions import db
+        from api.models import Instance
+
+        saved = json.dumps(db.session.get(Instance, iid).manifest)
+        db.session.remove()
+    raw(app, "UPDATE instances SET manifest = :m WHERE id = :i", m=broken, i=iid)
+    app.extensions.pop("sanxiang_hot", None)
+    try:
+        resp = _analysis(http, iid, "auditor1")
+        assert resp.status_code == 200, resp.get_json()
+        assert resp.get_json()["finding_counts"].get("definitions_unreadable") == 1
+        summary = http.call("GET", "/api/v1/statistics/2026/av-analysis", "head1")
+        assert summary.status_code == 200, summary.get_json()
+        assert summary.get_json()["findings"].get("definitions_unreadable", 0) >= 1
+    finally:
+        raw(app, "UPDATE instances SET manifest = :m WHERE id = :i", m=saved, i=iid)

@@ -38,6 +38,9 @@ STRINGS = {
     "av_finding_device_not_in_ledger": {"zh": "设备不在设备台账中", "en": "the device is not in the equipment ledger"},
     "av_finding_same_device_overlap": {"zh": "同一设备的两段记录时间重叠", "en": "two recordings of one device overlap"},
     "av_finding_duration_unknown": {"zh": "时长未记录", "en": "duration not recorded"},
+    "av_finding_definitions_unreadable": {"zh": "案件所用的流程定义无法读取，执法行为是否须音像记录未知",
+                                          "en": "the case's process definitions cannot be read: which acts needed "
+                                                "A/V is unknown"},
     "av_finding_pause_length_unknown": {"zh": "暂停时长未知（未记录恢复时间）", "en": "pause length unknown (no resume time)"},
     "av_dash_title": {"zh": "音像记录分析（本年立案）", "en": "A/V analysis (cases started this year)"},
     "av_dash_cases": {"zh": "案件数", "en": "Cases"},
