@@ -5,38 +5,45 @@ For every flow node of the version's process (``key``; elements inside its embed
 called processes of its call activities not — they have diagrams of their own), over the cases of that version
 in the organisation nodes asked for:
 
-* ``active``: cases now at the element — an open (ready) user task row, or a call activity entered and not yet
-  left in a running case;
+* ``active``: cases now at the element — an open (ready) user task row, a call activity entered and not yet
+  left in a running case, or an intermediate catch event (timer, message, signal, …) or receive task the running
+  case's saved workflow waits at;
 * ``passed``: cases that completed the element at least once (a completed user task row; the engine's step event
   for a script, gateway, decision, event, end, or a call activity left), ``completions`` how many times in all
   (a loop counts each round);
 * ``median_seconds``: the median time from a user task's opening to its completion, or from entering a call
-  activity to leaving it, over every completed round. Engine steps take no time of their own: None. A case
-  waiting at an intermediate timer or message event is not counted as active there (nothing is recorded when it
-  arrives; it is counted as passed when the event fires).
+  activity to leaving it, over every completed round. Engine steps take no time of their own: None (a catch
+  event's wait has no recorded start: nothing is recorded when the case arrives; it is passed when it fires).
 
 Times are the recorded ones: a task row's ``created_at``/``completed_at`` are stamped with the step's clock, as
 the step's events are. Six queries whatever the number of cases (no workflow is loaded): the cases' statuses,
 the task rows grouped by element, their medians (a window query: no median aggregate exists on both databases),
-the engine step events grouped by element, and the call activity spans (two: the cases inside, the medians).
+the engine step events grouped by element, the call activity spans (two: the cases inside, the medians), and
+the saved task entries of running cases in the waiting state (narrowed in SQL, read only for catch events).
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import Float, Integer, case, cast, distinct, func, select
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import Float, Integer, case, cast, distinct, func, or_, select
 from sqlalchemy.sql import ColumnElement, Select
 
 from engine import clock, version_diff
 
 from ..extensions import db
-from ..models import DefinitionFile, DefinitionVersion, Event, Instance, TaskRow
+from ..models import DefinitionFile, DefinitionVersion, Event, Instance, TaskRow, WorkflowTask
 
 #: the engine step events that mean an element was passed (engine/runtime.py ENGINE_STEP_TYPES)
 PASSED_EVENTS = ("engine_start", "engine_gateway", "engine_decision", "engine_script", "engine_event",
                  "engine_timer_fired", "engine_end", "engine_call_activity_left")
 ENTERED, LEFT = "engine_call_activity_entered", "engine_call_activity_left"
 _NODE_TYPES = ("task", "callActivity", "subProcess", "transaction")
+#: elements a case waits at without a task row (the engine holds them WAITING until their event comes)
+_CATCHING = ("intermediateCatchEvent", "receiveTask")
+#: how a waiting entry reads in the saved JSON (engine/serializer.dumps_json: compact separators)
+_WAITING_TEXT = (f'%"state":{int(TaskState.WAITING)},%', f'%"state":{int(TaskState.WAITING)}}}%')
 
 
 def _is_node(kind: str) -> bool:
@@ -121,6 +128,22 @@ def _call_spans(cases: tuple[Any, ...]) -> tuple[dict[str, int], dict[str, float
     return active, medians
 
 
+def _waiting(cases: tuple[Any, ...], catching: set[str]) -> dict[str, int]:
+    """Running cases whose saved workflow waits at each catch event of ``catching`` (element ids): the saved task
+    entries in the waiting state, narrowed by their text in SQL, then read."""
+    if not catching:
+        return {}
+    at: dict[str, set[int]] = {}
+    for instance_id, entry in db.session.execute(
+            select(WorkflowTask.instance_id, WorkflowTask.entry)
+            .join(Instance, Instance.id == WorkflowTask.instance_id)
+            .where(*cases, Instance.status == "running", or_(*(WorkflowTask.entry.like(t) for t in _WAITING_TEXT)))):
+        task = json.loads(entry)
+        if task.get("state") == TaskState.WAITING and task.get("task_spec") in catching:
+            at.setdefault(task["task_spec"], set()).add(instance_id)
+    return {element: len(ids) for element, ids in at.items()}
+
+
 def element_stats(ver: DefinitionVersion, nodes: set[int]) -> dict[str, Any]:
     """The figures of version ``ver`` over the cases of organisation ``nodes`` (see the module docstring):
     ``{"key", "version", "as_of", "cases": {status: n, "total": n}, "elements": [{"element_id", "type", "name",
@@ -134,12 +157,14 @@ def element_stats(ver: DefinitionVersion, nodes: set[int]) -> dict[str, Any]:
     rows, row_medians = _task_rows(cases, process_ids)
     steps = _engine_steps(cases, process_ids)
     in_calls, call_medians = _call_spans(cases)
+    waiting = _waiting(cases, {i for i, el in elements.items() if el.type in _CATCHING})
     out = []
     for element_id, el in elements.items():
         active, passed, done = rows.get(element_id, [0, 0, 0])
         step_passed, step_done = steps.get(element_id, [0, 0])
         out.append({"element_id": element_id, "type": el.type, "name": el.name,
-                    "active": active + in_calls.get(element_id, 0), "passed": passed + step_passed,
+                    "active": active + in_calls.get(element_id, 0) + waiting.get(element_id, 0),
+                    "passed": passed + step_passed,
                     "completions": done + step_done,
                     "median_seconds": row_medians.get(element_id, call_medians.get(element_id))})
     return {"key": ver.key, "version": ver.version, "as_of": clock.now(),
