@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from api.migrations.ddl import append_only_guards
+
 # revision identifiers, used by Alembic.
 revision = "0001"
 down_revision = None
@@ -37,22 +39,6 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql
 """
-
-
-def append_only_guards(dialect: str, name: str) -> list[str]:
-    """The statements that make table ``name`` append-only on ``dialect`` (the same as append_only.py's)."""
-    if dialect == "postgresql":
-        return [
-            f"CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {name} "
-            "FOR EACH ROW EXECUTE FUNCTION sanxiang_append_only()",
-            f"CREATE TRIGGER {name}_no_truncate BEFORE TRUNCATE ON {name} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION sanxiang_append_only()",
-        ]
-    if dialect == "sqlite":
-        return [f"CREATE TRIGGER {name}_no_{op_.lower()} BEFORE {op_} ON {name} "
-                f"BEGIN SELECT RAISE(ABORT, '{name} are append-only: {op_} refused'); END"
-                for op_ in ("UPDATE", "DELETE")]
-    raise NotImplementedError(f"no append-only guards for {dialect}: only PostgreSQL and SQLite are supported")
 
 
 def upgrade() -> None:

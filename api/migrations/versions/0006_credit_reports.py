@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from api.migrations.ddl import append_only_guards
+
 # revision identifiers, used by Alembic.
 revision = "0006"
 down_revision = "0005"
@@ -18,17 +20,6 @@ depends_on = None
 
 JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 TABLE = "credit_reports"
-
-
-def _guards(dialect: str) -> list[str]:
-    """The same guards as api/models/append_only.py (revision 0001 made the PostgreSQL function)."""
-    if dialect == "postgresql":
-        return [f"CREATE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE ON {TABLE} "
-                "FOR EACH ROW EXECUTE FUNCTION sanxiang_append_only()",
-                f"CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION sanxiang_append_only()"]
-    return [f"CREATE TRIGGER {TABLE}_no_{op_.lower()} BEFORE {op_} ON {TABLE} "
-            f"BEGIN SELECT RAISE(ABORT, '{TABLE} are append-only: {op_} refused'); END" for op_ in ("UPDATE", "DELETE")]
 
 
 def upgrade() -> None:
@@ -54,7 +45,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_credit_reports_org_id"), ["org_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_credit_reports_batch"), ["batch"], unique=False)
         batch_op.create_index(batch_op.f("ix_credit_reports_reported_at"), ["reported_at"], unique=False)
-    for statement in _guards(op.get_context().dialect.name):
+    for statement in append_only_guards(op.get_context().dialect.name, TABLE):
         op.execute(statement)
 
 

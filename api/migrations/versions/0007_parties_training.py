@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from api.migrations.ddl import append_only_guards
+
 # revision identifiers, used by Alembic.
 revision = "0007"
 down_revision = "0006"
@@ -18,19 +20,6 @@ depends_on = None
 
 #: the append-only tables this revision creates (their guards are the same as 0001's)
 APPEND_ONLY_TABLES = ("party_links", "training_records")
-
-
-def _guards(dialect: str, name: str) -> list[str]:
-    if dialect == "postgresql":
-        return [f"CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {name} "
-                "FOR EACH ROW EXECUTE FUNCTION sanxiang_append_only()",
-                f"CREATE TRIGGER {name}_no_truncate BEFORE TRUNCATE ON {name} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION sanxiang_append_only()"]
-    if dialect == "sqlite":
-        return [f"CREATE TRIGGER {name}_no_{op_.lower()} BEFORE {op_} ON {name} "
-                f"BEGIN SELECT RAISE(ABORT, '{name} are append-only: {op_} refused'); END"
-                for op_ in ("UPDATE", "DELETE")]
-    raise NotImplementedError(f"no append-only guards for {dialect}")
 
 
 def upgrade() -> None:
@@ -82,7 +71,7 @@ def upgrade() -> None:
     op.add_column("inspection_targets", sa.Column("party_masked", sa.String(length=32), nullable=True))
     dialect = op.get_context().dialect.name
     for name in APPEND_ONLY_TABLES:
-        for statement in _guards(dialect, name):
+        for statement in append_only_guards(dialect, name):
             op.execute(statement)
 
 

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from api.migrations.ddl import append_only_guards
+
 # revision identifiers, used by Alembic.
 revision = "0008"
 down_revision = "0007"
@@ -19,20 +21,6 @@ depends_on = None
 
 JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 TABLE = "recording_items"
-
-
-def _append_only_guards(dialect: str, name: str) -> list[str]:
-    """0001's statements (a revision never imports another): sanxiang_append_only() exists since 0001."""
-    if dialect == "postgresql":
-        return [f"CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {name} "
-                "FOR EACH ROW EXECUTE FUNCTION sanxiang_append_only()",
-                f"CREATE TRIGGER {name}_no_truncate BEFORE TRUNCATE ON {name} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION sanxiang_append_only()"]
-    if dialect == "sqlite":
-        return [f"CREATE TRIGGER {name}_no_{op_.lower()} BEFORE {op_} ON {name} "
-                f"BEGIN SELECT RAISE(ABORT, '{name} are append-only: {op_} refused'); END"
-                for op_ in ("UPDATE", "DELETE")]
-    raise NotImplementedError(f"no append-only guards for {dialect}: only PostgreSQL and SQLite are supported")
 
 
 def upgrade() -> None:
@@ -57,7 +45,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_recording_items_code'), ['code'], unique=False)
         batch_op.create_index(batch_op.f('ix_recording_items_org_id'), ['org_id'], unique=False)
     # history: the database refuses UPDATE and DELETE (and TRUNCATE) of its rows, as 0001 does for its tables
-    for statement in _append_only_guards(op.get_context().dialect.name, TABLE):
+    for statement in append_only_guards(op.get_context().dialect.name, TABLE):
         op.execute(statement)
 
 
