@@ -50,6 +50,12 @@ _PACKAGE_YEARS = range(
 )
 
 
+#: per-year cumulative tables shared between calendars with the same data for that year (see
+#: :meth:`WorkingCalendar._table`); never mutated once built
+_SHARED_TABLES: dict[tuple, list[int]] = {}
+_SHARED_TABLES_MAX = 512
+
+
 def package_years() -> range:
     """The years ``chinese_calendar`` has official data for (e.g. ``range(2004, 2027)``)."""
     return _PACKAGE_YEARS
@@ -233,15 +239,25 @@ class WorkingCalendar:
         return table[-1] if table else 0
 
     def _table(self, year: int) -> list[int] | None:
-        """The cumulative departures of ``year`` by day of the year (index 0: none yet); None when none."""
+        """The cumulative departures of ``year`` by day of the year (index 0: none yet); None when none.
+
+        A year's table depends only on that year's overrides, its loaded schedule and the package's data, so
+        calendars built with the same ones (a replay builds one per calendar version it meets) share it."""
         if year not in self._tables:
             table = None
             if year in self._special_set:
-                table = [0]
-                day = dt.date(year, 1, 1)
-                while day.year == year:
-                    table.append(table[-1] + int(self.is_working_day(day)) - int(day.weekday() < 5))
-                    day += dt.timedelta(days=1)
+                key = (year, self.unknown_year, tuple(sorted((d, v) for d, v in self._overrides.items() if d.year == year)),
+                       tuple(sorted(self._schedules[year].items())) if year in self._schedules else None)
+                table = _SHARED_TABLES.get(key)
+                if table is None:
+                    table = [0]
+                    day = dt.date(year, 1, 1)
+                    while day.year == year:
+                        table.append(table[-1] + int(self.is_working_day(day)) - int(day.weekday() < 5))
+                        day += dt.timedelta(days=1)
+                    if len(_SHARED_TABLES) >= _SHARED_TABLES_MAX:
+                        _SHARED_TABLES.clear()
+                    _SHARED_TABLES[key] = table
             self._tables[year] = table
         return self._tables[year]
 

@@ -93,3 +93,36 @@ def calendar_warning_of(obj: Any, open_field: str, open_value: str, lang: str = 
         return None  # only a loaded year the deadline reaches can have been guessed (no query)
     instance_id = _get(obj, "instance_id") if open_field == "state" else _get(obj, "id")
     return recheck_warning(instance_id, due, lang)
+
+
+class PageFlags:
+    """:func:`warning_for` and :func:`calendar_warning_of` for the open task rows of one page: the clock read
+    once, each bureau's calendar and warning days looked up once, and the calendar flag's years part computed
+    once per bureau and deadline year (it depends on nothing else); the per-case recheck is asked per row as
+    :func:`calendar_warning_of` does."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.now = clock.now()
+        self._calendars: dict[int | None, Any] = {}
+        self._years: dict[tuple[int | None, int], tuple[str | None, bool]] = {}
+
+    def calendar(self, org_id: int | None) -> Any:
+        if org_id not in self._calendars:
+            self._calendars[org_id] = calendar(org_id)
+        return self._calendars[org_id]
+
+    def warning(self, due_at: datetime | None, org_id: int | None) -> str | None:
+        return warning_for(due_at, self.now, org_id, self.calendar(org_id)) if due_at is not None else None
+
+    def calendar_flag(self, due_at: datetime | None, org_id: int | None, instance_id: int) -> str | None:
+        if due_at is None:
+            return None
+        due = due_at if due_at.tzinfo else due_at.replace(tzinfo=UTC)
+        key = (org_id, due.astimezone(clock.BEIJING).year)
+        if key not in self._years:
+            cal = self.calendar(org_id)
+            flag = calendar_warning(due, self.lang, org_id, cal)
+            self._years[key] = (flag, not flag and any(y <= key[1] for y in cal.loaded_years()))
+        flag, may_be_guessed = self._years[key]
+        return recheck_warning(instance_id, due, self.lang) if may_be_guessed else flag

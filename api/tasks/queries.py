@@ -78,6 +78,11 @@ def page_statement(user, state: str, scope: str, instance_id: int | None, limit:
     return tasks_statement(user, state, scope, instance_id).limit(limit).offset(offset)
 
 
+#: what a web inbox row shows and checks (permissions.task_view reads org_id, id, assignee, role, instance_id, name)
+INBOX_COLUMNS = (TaskRow.id, TaskRow.name, TaskRow.instance_id, TaskRow.title, TaskRow.role, TaskRow.assignee,
+                 TaskRow.due_at, TaskRow.org_id)
+
+
 def inbox_rows_statement(user, tab: str, limit: int, narrow: Callable[[Select], Select] | None = None) -> Select:
     """The web inbox's ready rows with their cases' process keys and titles, at most ``limit``: ``mine`` (claimed by me) or claimable (my
     roles, nobody's), each role read on its own; ``narrow`` adds the page's filters on ``TaskRow`` and ``Instance``
@@ -95,7 +100,8 @@ def inbox_rows_statement(user, tab: str, limit: int, narrow: Callable[[Select], 
     else:
         ids = union(per_role(list(user.roles or []), lambda role: rows((TaskRow.id,)).where(
             TaskRow.role == role, TaskRow.assignee.is_(None)), limit))
-    # the page shows the case's process and title: those two columns, not the case row (its state and data)
-    return order_by_due(select(TaskRow, Instance.definition_key, Instance.title)
+    # the page's columns (rows, not ORM objects: a page of 200 is read, never changed) and the case's process
+    # and title, not the case row (its state and data)
+    return order_by_due(select(*INBOX_COLUMNS, Instance.definition_key, Instance.title.label("case_title"))
                         .join(Instance, Instance.id == TaskRow.instance_id)
                         .where(TaskRow.id.in_(ids))).limit(limit)

@@ -6,9 +6,10 @@ the inbox and the case until a person confirms the case's deadlines against the 
 Every test pins the engine clock: nothing depends on today's date."""
 from __future__ import annotations
 
+import re
 import uuid
 
-from tests.api.helpers import beijing, upload
+from tests.api.helpers import beijing, upload, web_login
 from tests.api.test_calendar__settings_history_and_guessed_deadlines import calendar_settings  # noqa: F401
 from tests.api.test_calendar__unknown_years_flagged_and_loaded import FLAG_2027, SCHEDULE_2027
 from tests.api.test_process__permit_application import ACCEPT, APPLY
@@ -32,6 +33,17 @@ def _inbox_flag(http, user: str, task_id: str) -> str | None:
     return next(t for t in rows if t["id"] == task_id)["calendar_warning"]
 
 
+def _web_flag(app, user: str, task_id: str) -> str | None:
+    """The calendar flag the web inbox (claimable tab) shows on the task's row, None when the row has none."""
+    client = app.test_client()
+    assert web_login(client, user).status_code == 302
+    page = client.get("/inbox?tab=claimable").get_data(as_text=True)
+    row = re.search(r'<tr[^>]*data-task="' + re.escape(task_id) + r'".*?</tr>', page, re.S)
+    assert row is not None, "the task is not in the web inbox"
+    flag = re.search(r'<em class="calendar-warning">(.*?)</em>', row.group(0), re.S)
+    return flag.group(1) if flag else None
+
+
 def _load_2027(http) -> None:
     resp = http.call("PUT", "/api/v1/calendar/years/2027", "admin", json=SCHEDULE_2027)
     assert resp.status_code == 200, resp.get_json()
@@ -50,7 +62,7 @@ def _accepted_permit(http, pin) -> int:
 
 
 def test_a_guessed_deadline_reaches_a_task_opened_after_the_load__calendar_load_year(
-        http, pin, calendar_settings):  # noqa: F811
+        app, http, pin, calendar_settings):  # noqa: F811
     iid = _accepted_permit(http, pin)
     _load_2027(http)
     http.complete(iid, "task_permit_review", REVIEW_APPROVE, "officer1")
@@ -58,12 +70,14 @@ def test_a_guessed_deadline_reaches_a_task_opened_after_the_load__calendar_load_
     assert task["due_at"].startswith("2027-01-12")  # the guess, carried in the case's data
     assert task["calendar_warning"] == RECHECK_2027
     assert _inbox_flag(http, "head1", task["id"]) == RECHECK_2027
+    assert "2027" in (_web_flag(app, "head1", task["id"]) or "")  # the web inbox flags the guess as well
     assert _case(http, iid)["calendar_warning"] == RECHECK_2027
     done = http.call("POST", "/api/v1/calendar/confirmations", "officer1",
                      json={"instance_id": iid, "note": "决定期限已按2027年节假日安排核对"})
     assert done.status_code == 201, done.get_json()
     assert _open(http, iid, "task_permit_decision")["calendar_warning"] is None
     assert _inbox_flag(http, "head1", task["id"]) is None
+    assert _web_flag(app, "head1", task["id"]) is None
     assert _case(http, iid)["calendar_warning"] is None
 
 

@@ -75,6 +75,6 @@ def test_the_web_inbox_claimable_rows_are_the_single_querys_rows(app, spread_row
             user.roles = ["head", "chief", "legal_reviewer"]
         expected = _reference(user, claimable_only=True)
         for limit in (1, 4, 200):
-            got = [row[0].id for row in db.session.execute(inbox_rows_statement(user, "claimable", limit)).all()]
+            got = [row.id for row in db.session.execute(inbox_rows_statement(user, "claimable", limit)).all()]
             assert got == expected[:limit]
         db.session.rollback()

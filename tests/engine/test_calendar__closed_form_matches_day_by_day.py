@@ -100,3 +100,28 @@ def test_every_pair_within_two_year_ends_matches():
     for a in days:
         for b in days:
             assert cal.working_days_between(a, b) == day_by_day_between(cal, a, b), (a, b)
+
+
+def test_calendars_share_a_years_table_only_when_that_years_data_is_the_same():
+    """A replay builds one calendar per calendar version it meets; their per-year tables are shared by content,
+    so two calendars that differ in one year's overrides or loaded schedule must still count that year apart."""
+    holiday = dt.date(2025, 10, 13)  # a Monday the bureau closed
+    plain = WorkingCalendar()
+    again = WorkingCalendar()
+    closed = WorkingCalendar({holiday: False})
+    loaded_a = WorkingCalendar(schedules={2031: {dt.date(2031, 1, 2): False}})
+    loaded_b = WorkingCalendar(schedules={2031: {dt.date(2031, 1, 3): False}})
+    a, b = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
+    assert plain.working_days_between(a, b) == day_by_day_between(plain, a, b)
+    assert again.working_days_between(a, b) == day_by_day_between(again, a, b)
+    assert closed.working_days_between(a, b) == day_by_day_between(closed, a, b) == \
+        plain.working_days_between(a, b) - 1
+    assert plain._table(2025) is again._table(2025)  # the same data: built once
+    assert closed._table(2025) is not plain._table(2025)
+    # the other years of the calendar with a 2025 override are the plain ones
+    assert closed._table(2024) is plain._table(2024)
+    c, d = dt.date(2031, 1, 1), dt.date(2031, 1, 10)
+    assert loaded_a.working_days_between(c, d) == day_by_day_between(loaded_a, c, d)
+    assert loaded_b.working_days_between(c, d) == day_by_day_between(loaded_b, c, d)
+    assert loaded_a.add_working_days(c, 1) == dt.date(2031, 1, 3)
+    assert loaded_b.add_working_days(c, 1) == dt.date(2031, 1, 2)

@@ -17,8 +17,7 @@ from ...extensions import db
 from ...models import DefinitionVersion, Event, Instance, TaskRow
 from ...security import client_addr, current_user
 from ...services import tasks as task_service
-from ...services.deadlines import calendar_warning_of, warning_for
-from ...services.runtime import calendar
+from ...services.deadlines import PageFlags, warning_for
 from ...tasks.queries import inbox_rows_statement
 from .. import web_blp
 from ..error_pages import page_message
@@ -88,26 +87,23 @@ def _task_rows(user, tab: str, filters: dict[str, str]) -> list[dict[str, Any]]:
     stmt = inbox_rows_statement(user, tab, LIMIT, narrow if narrowed else None)
     names = process_names()
     language = lang()
+    flags = PageFlags(language)  # the clock, each bureau's calendar and the deadline years' flags once a page
     rows = []
-    calendars: dict[int | None, Any] = {}  # each bureau's calendar looked up once for the page, not twice a row
-    for task, definition_key, case_title in db.session.execute(stmt).all():
-        if task.org_id not in calendars:
-            calendars[task.org_id] = calendar(task.org_id)
-        cal = calendars[task.org_id]
-        warning = warning_for(task.due_at, org_id=task.org_id, cal=cal)
+    for task in db.session.execute(stmt).all():
+        warning = flags.warning(task.due_at, task.org_id)
         if not _deadline_ok(warning, filters["deadline"]):
             continue
         title = task.title
         if masked and permissions.task_view(user, task) != "full":  # the same masked titles as GET /api/v1/tasks
             title = permissions.shown({"t": title}, "masked")["t"]
         if masked and filters["q"] and not _matches(
-                filters["q"], task.instance_id, title, permissions.shown({"t": case_title}, "masked")["t"]):
+                filters["q"], task.instance_id, title, permissions.shown({"t": task.case_title}, "masked")["t"]):
             continue
         rows.append({"id": task.id, "name": task.name, "instance_id": task.instance_id, "title": title,
-                     "process": names.get(definition_key, definition_key),
+                     "process": names.get(task.definition_key, task.definition_key),
                      "role": role_label(task.role, language), "assignee": task.assignee, "warning": warning,
                      "due": local(task.due_at, "%Y-%m-%d"),
-                     "calendar_warning": calendar_warning_of(task, "state", "ready", language, cal)})
+                     "calendar_warning": flags.calendar_flag(task.due_at, task.org_id, task.instance_id)})
     return rows
 
 
