@@ -215,6 +215,7 @@ class _Worker:
     def __init__(self, ctx: Any, memory_mb: int) -> None:
         self.memory_mb = memory_mb
         self.used = 0.0  # the CPU seconds of the last call
+        self._cpu_after: float | None = None  # the worker's CPU time when its last reply came
         self.envs: set[str] = set()
         fd, self.dump_path = tempfile.mkstemp(prefix="sanxiang-sandbox-", suffix=".txt")
         os.close(fd)
@@ -245,12 +246,15 @@ class _Worker:
         """Wait for the reply until the worker used ``seconds`` of CPU (or WALL_FACTOR times that on the wall
         clock); whether it came. ``self.used`` is the CPU time the call took (the wall time where /proc cannot
         tell)."""
-        start, started = self.cpu_seconds(), time.monotonic()
+        # an idle worker uses no CPU between calls: the reading that ended the last call starts this one
+        start = self._cpu_after if self._cpu_after is not None else self.cpu_seconds()
+        started = time.monotonic()
         ceiling = started + seconds * WALL_FACTOR
         deadline = started + seconds
         while True:
             ready = self.conn.poll(max(0.0, deadline - time.monotonic()))
             now, cpu = time.monotonic(), self.cpu_seconds()
+            self._cpu_after = cpu
             self.used = (cpu - start) if cpu is not None and start is not None else now - started
             if ready:
                 return True

@@ -136,7 +136,10 @@ def check_versions() -> list[dict[str, Any]]:
 
 def check_snapshots(events: list[Event]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     refs = {r for e in events for r in (e.state_ref, e.data_ref) if r}
-    blobs = {b.sha256: b.content for b in db.session.scalars(select(Blob).where(Blob.sha256.in_(refs)))} if refs else {}
+    blobs: dict[str, str] = {}
+    if refs:  # columns, not Blob objects: a long history has hundreds of snapshots
+        blobs = {sha: content for sha, content in db.session.execute(
+            select(Blob.sha256, Blob.content).where(Blob.sha256.in_(refs)))}
     problems, values = [], {}
     for ref in sorted(refs):
         content = blobs.get(ref)
