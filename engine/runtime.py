@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task, TaskState
 
-from . import sandbox, snapshots
+from . import sandbox, snapshots, task_data  # noqa: F401 - task_data: a new task's data copied in one pass
 from .data_keys import edit_problems
 from .errors import FormDataInvalid, NotFound, ScriptError, StateConflict
 from .proposal import DECISION_KEY

@@ -20,9 +20,11 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
 from .errors import StateConflict
 from .specs import SpecBundle
+from .task_data import DeltaTaskConverter
 
 STATE_VERSION = 1
 #: from-version -> function upgrading a state dict in place to from-version + 1
@@ -56,6 +58,7 @@ class SpecByReferenceConverter(BpmnWorkflowConverter):
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = deepcopy(SPIFF_CONFIG)
     config[BpmnWorkflow] = SpecByReferenceConverter
+    config[Task] = DeltaTaskConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
