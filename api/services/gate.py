@@ -14,9 +14,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import Select, bindparam, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 
 from engine import decision_text, decisions, proposal, runtime
@@ -300,12 +301,17 @@ def routed_back_to_review(instance: Instance, ready: list[runtime.ReadyTask]) ->
     return done is not None
 
 
-def latest_decision_gate(instance: Instance) -> dict[str, Any] | None:
-    """The gate record of the case's latest decision completion (None if it has none)."""
-    stmt = (select(Event.data).where(Event.instance_id == instance.id, Event.type == "task_completed",
+@cache
+def _decision_gates_statement() -> Select:
+    """The head's completions with a gate record, newest first (``instance_id`` bound at execution), built once."""
+    return (select(Event.data).where(Event.instance_id == bindparam("instance_id"), Event.type == "task_completed",
                                      Event.role == "head", Event.data["gate"].as_string().is_not(None))
             .order_by(Event.seq.desc()))
-    for (data,) in db.session.execute(stmt):
+
+
+def latest_decision_gate(instance: Instance) -> dict[str, Any] | None:
+    """The gate record of the case's latest decision completion (None if it has none)."""
+    for (data,) in db.session.execute(_decision_gates_statement(), {"instance_id": instance.id}):
         if (data or {}).get("gate"):
             return data["gate"]
     return None

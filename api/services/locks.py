@@ -8,9 +8,12 @@ two withdrawals of one disclosure cannot both pass.
 """
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from functools import cache
+
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.expression import Executable
 
 from ..extensions import db
 from ..models import Instance, TaskRow
@@ -28,12 +31,17 @@ def lock_case_of_task(task_id: str) -> None:
     """Take the write lock of the instance ``task_id`` belongs to, as :func:`instance_for_update` does, in one
     statement (the task's instance found by a subquery: a task never moves to another instance). Read what the
     lock guards after this call."""
-    of_task = select(TaskRow.instance_id).where(TaskRow.id == task_id).scalar_subquery()
-    if db.engine.dialect.name == "sqlite":
-        db.session.execute(update(Instance).where(Instance.id == of_task)
-                           .values(row_version=Instance.row_version).execution_options(synchronize_session=False))
-    else:
-        db.session.execute(select(Instance.id).where(Instance.id == of_task).with_for_update())
+    db.session.execute(_case_lock_statement(db.engine.dialect.name == "sqlite"), {"task_id": task_id})
+
+
+@cache
+def _case_lock_statement(sqlite: bool) -> Executable:
+    """The statement of :func:`lock_case_of_task`, built once per dialect (``task_id`` bound at execution)."""
+    of_task = select(TaskRow.instance_id).where(TaskRow.id == bindparam("task_id")).scalar_subquery()
+    if sqlite:
+        return (update(Instance).where(Instance.id == of_task)
+                .values(row_version=Instance.row_version).execution_options(synchronize_session=False))
+    return select(Instance.id).where(Instance.id == of_task).with_for_update()
 
 
 def instance_for_update(instance_id: int) -> Instance | None:

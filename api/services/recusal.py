@@ -13,9 +13,10 @@ nor count as an officer of the case for the recording-device rule (``rules.case_
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from engine.errors import RuleViolation
 
@@ -37,12 +38,19 @@ def names(value: Any) -> list[str]:
     return []
 
 
+@cache
+def _recusals_statement() -> Select:
+    """The recusal completions of a case (``instance_id`` bound at execution), built once: every claim and
+    completion asks."""
+    return select(Event.data).where(Event.instance_id == bindparam("instance_id"), Event.type == "task_completed",
+                                    Event.data[("submitted", "recusal_outcome")].as_string() == RECUSE)
+
+
 def recused_officers(instance: Instance) -> set[str]:
     """Everyone a recusal decision of the case's history took off it."""
     gone: set[str] = set()
-    stmt = select(Event.data).where(Event.instance_id == instance.id, Event.type == "task_completed",
-                                    Event.data[("submitted", "recusal_outcome")].as_string() == RECUSE)
-    for (data,) in db.session.execute(stmt):  # the database picks the recusals: a long history is a short scan
+    # the database picks the recusals: a long history is a short scan
+    for (data,) in db.session.execute(_recusals_statement(), {"instance_id": instance.id}):
         submitted = (data or {}).get("submitted") or {}
         if submitted.get("recusal_outcome") != RECUSE:
             continue

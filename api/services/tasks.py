@@ -7,10 +7,10 @@ database unchanged.
 """
 from __future__ import annotations
 
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import aliased
 
 from engine import clock, runtime
@@ -33,6 +33,18 @@ def get_task(task_id: str) -> TaskRow:
     return task
 
 
+@cache
+def _for_update_statement() -> Select:
+    """The read of :func:`_for_update`, built once (``task_id`` bound at execution): building a select with an
+    alias and a subquery costs more than running it."""
+    of_task = aliased(TaskRow)
+    task_id = bindparam("task_id")
+    case_id = select(of_task.instance_id).where(of_task.id == task_id).scalar_subquery()
+    return (select(TaskRow, Instance).join(Instance, Instance.id == TaskRow.instance_id)
+            .where(TaskRow.instance_id == case_id, or_(TaskRow.id == task_id, TaskRow.state == "ready"))
+            .execution_options(populate_existing=True))
+
+
 def _for_update(task_id: str) -> tuple[TaskRow, Instance, dict[str, TaskRow]]:
     """The task, its instance and the instance's ready rows (by SpiffWorkflow task id), read in one query after
     taking the instance's write lock (:func:`locks.lock_case_of_task`): two statements.
@@ -42,12 +54,7 @@ def _for_update(task_id: str) -> tuple[TaskRow, Instance, dict[str, TaskRow]]:
     second finds it completed (409), and parallel tasks of one case complete one after the other.
     """
     locks.lock_case_of_task(task_id)
-    of_task = aliased(TaskRow)
-    case_id = select(of_task.instance_id).where(of_task.id == task_id).scalar_subquery()
-    rows = db.session.execute(
-        select(TaskRow, Instance).join(Instance, Instance.id == TaskRow.instance_id)
-        .where(TaskRow.instance_id == case_id, or_(TaskRow.id == task_id, TaskRow.state == "ready"))
-        .execution_options(populate_existing=True)).all()
+    rows = db.session.execute(_for_update_statement(), {"task_id": task_id}).all()
     task = next((row for row, _ in rows if row.id == task_id), None)
     if task is None:
         raise NotFound(f"task {task_id} not found")
