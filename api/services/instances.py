@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.expression import Executable
 
 from engine import clock, runtime
 from engine.data_keys import SERIALIZER_MARKER, holds_marker
@@ -114,13 +116,18 @@ def _write_tasks(instance_id: int, changes: Changes) -> None:
     rows += [{"instance_id": instance_id, "task_id": str(task_id), "workflow": "", "ordinal": -1, "entry": DROPPED}
              for task_id in changes.delete]
     if rows:
-        table = WorkflowTask.__table__
-        ins = (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(table)
         with db.session.no_autoflush:  # the instance row is written once, by the flush at the commit
-            db.session.execute(ins.on_conflict_do_update(
-                index_elements=[table.c.instance_id, table.c.task_id],
-                set_={"workflow": ins.excluded.workflow, "ordinal": ins.excluded.ordinal,
-                      "entry": ins.excluded.entry}), rows)
+            db.session.execute(_task_upsert(db.engine.dialect.name == "postgresql"), rows)
+
+
+@cache
+def _task_upsert(postgresql: bool) -> Executable:
+    """The upsert of :func:`_write_tasks`, built once per dialect."""
+    table = WorkflowTask.__table__
+    ins = (pg_insert if postgresql else sqlite_insert)(table)
+    return ins.on_conflict_do_update(index_elements=[table.c.instance_id, table.c.task_id],
+                                     set_={"workflow": ins.excluded.workflow, "ordinal": ins.excluded.ordinal,
+                                           "entry": ins.excluded.entry})
 
 
 def save_workflow(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow) -> None:
@@ -212,5 +219,12 @@ def ready_rows(instance_id: int) -> dict[str, TaskRow]:
 
 
 def open_tasks(instance_id: int) -> list[TaskRow]:
-    return list(db.session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id,
-                                                         TaskRow.state == "ready").order_by(TaskRow.created_at)))
+    return list(db.session.scalars(_open_tasks_statement(), {"instance_id": instance_id}))
+
+
+@cache
+def _open_tasks_statement() -> Select:
+    """The ready rows of a case in the order they opened (``instance_id`` bound at execution), built once: every
+    start and completion answers with them."""
+    return (select(TaskRow).where(TaskRow.instance_id == bindparam("instance_id"), TaskRow.state == "ready")
+            .order_by(TaskRow.created_at))

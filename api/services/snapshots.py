@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.expression import Executable
 
 from engine.errors import NotFound
 from engine.snapshots import blob_ref
@@ -33,9 +35,15 @@ def flush_blobs() -> None:
     pending: dict[str, str] = db.session.info.pop(_PENDING, {})
     if not pending:
         return
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(Blob.__table__).on_conflict_do_nothing(index_elements=["sha256"])
-    db.session.connection().execute(stmt, [{"sha256": sha, "content": text} for sha, text in sorted(pending.items())])
+    db.session.connection().execute(_blob_insert(db.engine.dialect.name == "postgresql"),
+                                    [{"sha256": sha, "content": text} for sha, text in sorted(pending.items())])
+
+
+@cache
+def _blob_insert(postgresql: bool) -> Executable:
+    """``INSERT … ON CONFLICT DO NOTHING`` of snapshot blobs, built once per dialect."""
+    return (pg_insert if postgresql else sqlite_insert)(Blob.__table__).on_conflict_do_nothing(
+        index_elements=["sha256"])
 
 
 def discard_staged() -> None:
