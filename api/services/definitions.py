@@ -184,7 +184,7 @@ def _import_uploads(uploads: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def propose_import(uploads: dict[str, bytes], mapping: dict[str, str] | None = None) -> dict:
-    """The import proposal for diagrams from another modeler (engine/interop.py) and what validating its files
+    """The import proposal for diagrams from another modeler (engine/interop/) and what validating its files
     with the deployed catalog finds: ``problems`` cannot be mapped, ``validation`` lists what the bureau's rules
     refuse in the mapped files. Changes nothing."""
     from engine import interop
