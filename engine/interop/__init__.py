@@ -42,7 +42,7 @@ from .proposal import DeadlineChoice, FormChoice, Proposal, RoleChoice
 from .role_mapping import DEFAULT_ROLE, GROUP_SYNONYMS, proposed_role
 
 __all__ = [
-    "ACTIVITI", "BPMN", "CAMUNDA", "DEFAULT_ROLE", "FOREIGN", "GROUP_SYNONYMS", "IGNORED", "MAPPED_ELEMENTS", "SPIFF",
-    "ZEEBE", "DeadlineChoice", "FormChoice", "Proposal", "RoleChoice", "attribute_line", "foreign_problems", "propose",
-    "proposed_role",
+    "ACTIVITI", "BPMN", "CAMUNDA", "DEFAULT_ROLE", "FOREIGN", "GROUP_SYNONYMS", "IGNORED", "MAPPED_ELEMENTS",
+    "SPIFF", "ZEEBE", "DeadlineChoice", "FormChoice", "Proposal", "RoleChoice", "attribute_line",
+    "foreign_problems", "propose", "proposed_role",
 ]
