@@ -99,7 +99,7 @@ def deploy(uploads: dict[str, bytes], actor: str, client_addr: str | None = None
     the deployer may add a version to a key owned by an organisation (a bureau's owner cannot change the
     province's processes or another bureau's); None lets the platform's own deploy through. ``lint`` False
     validates the files without the lint rules (an import of a definition folder lints only what ends up latest,
-    api/services/definition_files.py); ``event_data`` is added to the deploy event's data.
+    api/services/definition_files/); ``event_data`` is added to the deploy event's data.
 
     Returns one dict per new version ``{"key", "kind", "version", "filename", "sha256"}``;
     an unchanged file creates no version.
