@@ -13,7 +13,7 @@
 * on-site acts (APL 55, docs/DOMAIN.md §1.2): a user task whose form collects the on-site duties
   (``duty_*`` keys) is an enforcement act and carries an ``actKind``;
 * every message event names a message the file defines (else it would run as a plain event);
-* no Camunda or Zeebe extension is left for the engine to ignore (the import of engine/interop.py maps them).
+* no Camunda or Zeebe extension is left for the engine to ignore (the import of engine/interop/ maps them).
 """
 from __future__ import annotations
 
@@ -200,7 +200,7 @@ def _lint_dmn(catalog: Catalog, file: str, tree: etree._ElementTree, bag: ErrorB
 
 
 def _lint_foreign(catalog: Catalog, file: str, tree: etree._ElementTree, bag: ErrorBag) -> None:
-    """Camunda/Zeebe extensions are never dropped silently on a direct deploy (engine/interop.py maps them)."""
+    """Camunda/Zeebe extensions are never dropped silently on a direct deploy (engine/interop/ maps them)."""
     from .interop import foreign_problems  # local import: interop needs engine.definitions
 
     bag.problems.extend(foreign_problems(file, tree, catalog.files.get(file, b"")))

@@ -99,7 +99,7 @@ def deploy(uploads: dict[str, bytes], actor: str, client_addr: str | None = None
     the deployer may add a version to a key owned by an organisation (a bureau's owner cannot change the
     province's processes or another bureau's); None lets the platform's own deploy through. ``lint`` False
     validates the files without the lint rules (an import of a definition folder lints only what ends up latest,
-    api/services/definition_files.py); ``event_data`` is added to the deploy event's data.
+    api/services/definition_files/); ``event_data`` is added to the deploy event's data.
 
     Returns one dict per new version ``{"key", "kind", "version", "filename", "sha256"}``;
     an unchanged file creates no version.
@@ -184,7 +184,7 @@ def _import_uploads(uploads: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def propose_import(uploads: dict[str, bytes], mapping: dict[str, str] | None = None) -> dict:
-    """The import proposal for diagrams from another modeler (engine/interop.py) and what validating its files
+    """The import proposal for diagrams from another modeler (engine/interop/) and what validating its files
     with the deployed catalog finds: ``problems`` cannot be mapped, ``validation`` lists what the bureau's rules
     refuse in the mapped files. Changes nothing."""
     from engine import interop

@@ -21,7 +21,7 @@ ID_DIGITS = "130528198001011238"
 REGISTER = {**c.REGISTER, "case_title": f"张三（身份证号{ID_X}）未经批准举办大型宗教活动案", "party_id_number": ID_X,
             "summary": f"当事人张三，公民身份号码{ID_X}，另一当事人身份证{ID_DIGITS}，住宁晋县某村。"}
 
-#: every demo user (None: no credentials) with their roles and bureau, as the demo seeds them (api/cli.py)
+#: every demo user (None: no credentials) with their roles and bureau, as the demo seeds them (api/cli/database.py)
 USERS: dict[str | None, tuple[frozenset[str], str | None]] = {
     None: (frozenset(), None),
     "officer1": (frozenset({"officer"}), "nj-mzj"),

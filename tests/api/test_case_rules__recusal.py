@@ -44,7 +44,7 @@ def _deactivate(app, username: str) -> None:
 @pytest.fixture
 def officer3(app):
     _user(app, "officer3", ["officer"], "HB-NJ-2024-0003")
-    yield "officer3"  # a demo user (api/cli.py): left active for the tests after this one
+    yield "officer3"  # a demo user (api/cli/database.py): left active for the tests after this one
 
 
 @pytest.fixture

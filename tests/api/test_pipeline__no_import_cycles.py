@@ -9,21 +9,32 @@ from pathlib import Path
 SERVICES = Path(__file__).resolve().parents[2] / "api" / "services"
 
 
+def _sources() -> dict[str, list[tuple[Path, int]]]:
+    """service module -> its files, each with the relative import level that names api.services from it (a
+    package such as definition_files is one module: its files' imports of each other stay inside it)."""
+    found = {p.stem: [(p, 1)] for p in SERVICES.glob("*.py") if p.stem != "__init__"}
+    for package in sorted(p for p in SERVICES.iterdir() if (p / "__init__.py").is_file()):
+        found[package.name] = [(p, 2) for p in sorted(package.glob("*.py"))]
+    return found
+
+
 def _graph() -> dict[str, set[str]]:
     """module -> the api.services modules it imports (anywhere in the file)."""
-    names = {p.stem for p in SERVICES.glob("*.py") if p.stem != "__init__"}
+    sources = _sources()
+    names = set(sources)
     graph: dict[str, set[str]] = {}
-    for name in names:
+    for name, files in sources.items():
         deps: set[str] = set()
-        for node in ast.walk(ast.parse((SERVICES / f"{name}.py").read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.ImportFrom):
-                continue
-            if node.level == 1 and node.module is None:
-                deps |= {alias.name for alias in node.names if alias.name in names}
-            elif node.level == 1 and node.module:
-                deps.add(node.module.split(".")[0])
-            elif node.level == 0 and (node.module or "").startswith("api.services."):
-                deps.add(node.module.split(".")[2])
+        for path, level in files:
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.ImportFrom):
+                    continue
+                if node.level == level and node.module is None:
+                    deps |= {alias.name for alias in node.names if alias.name in names}
+                elif node.level == level and node.module:
+                    deps.add(node.module.split(".")[0])
+                elif node.level == 0 and (node.module or "").startswith("api.services."):
+                    deps.add(node.module.split(".")[2])
         graph[name] = (deps & names) - {name}
     return graph
 

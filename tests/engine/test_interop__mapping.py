@@ -1,4 +1,4 @@
-"""engine/interop.py on its own: the pieces of the mapping the HTTP tests do not walk through, and hostile uploads
+"""engine/interop/ on its own: the pieces of the mapping the HTTP tests do not walk through, and hostile uploads
 that must come back as problems with element and line, never as an exception."""
 from __future__ import annotations
 

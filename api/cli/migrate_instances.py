@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from engine.errors import SanxiangError
 
-from .extensions import db
-from .models import User
+from ..extensions import db
+from ..models import User
 
 
 @click.command("migrate-instances")
@@ -25,8 +25,8 @@ def migrate_instances_command(key: str, from_version: int, to_version: int, inst
                               username: str, preview: bool) -> None:
     """Preview or migrate running cases of KEY to its newest version; one line per case. Exit 1 when a case
     did not (or could not) move."""
-    from . import permissions
-    from .services import migrations
+    from .. import permissions
+    from ..services import migrations
 
     user = db.session.scalar(select(User).where(User.username == username, User.active.is_(True)))
     if user is None:
