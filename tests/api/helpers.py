@@ -59,7 +59,8 @@ def one_lane_bpmn(key: str, name: str, nodes: list[str], body: str, *, propertie
                   xsi: bool = False, lane_set_id: str | None = None) -> str:
     """A test diagram with process ``key`` whose flow ``nodes`` all sit in the officer lane.
 
-    ``body`` is the process's elements and sequence flows, inserted verbatim (indented by four spaces);
+    ``key`` may be a ``str.format`` placeholder such as ``"{key}"`` for a template. ``body`` is the process's
+    elements and sequence flows, inserted verbatim (its lines indented by four spaces, ending in a newline);
     ``properties`` become process-level spiffworkflow properties (e.g. ``startData``, ``dueDate``); ``xsi``
     declares the XMLSchema-instance namespace (for ``xsi:type`` on timer expressions); the lane set's id is
     ``lanes_{key}`` unless ``lane_set_id`` is given."""
