@@ -8,15 +8,13 @@ api/services/recording_list.py.
 """
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .append_only import append_only
-from .registry import _OwnedByOrg
-from .types import JSONType, UTCDateTime, utcnow
+from .types import JSONType
+from .versioned_list import VersionedListEntry
 
 #: what an entry of the list is: a permit item, a penalty item (the case's ``permit_item`` / ``service_item``), or a
 #: post (岗位, the case's ``service_post``)
@@ -24,19 +22,13 @@ RECORDING_ENTRY_KINDS = ("permit", "penalty", "post")
 
 
 @append_only
-class RecordingItem(_OwnedByOrg, db.Model):
+class RecordingItem(VersionedListEntry, db.Model):
     """One version of an entry of the A/V recording list."""
 
     __tablename__ = "recording_items"
-    __table_args__ = (UniqueConstraint("org_id", "code", "version", name="uq_recording_items_org_code_version"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    #: the bureau whose list the entry is on (the platform root: every bureau's, until a bureau changes it)
-    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
-    #: the value a case records: a permit item's key (``permit_item``), a penalty item's code (``service_item``),
-    #: a post's code (``service_post``)
-    code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # ``code`` (VersionedListEntry) is the value a case records: a permit item's key (``permit_item``), a penalty
+    # item's code (``service_item``), a post's code (``service_post``)
     kind: Mapped[str] = mapped_column(String(16), nullable=False)  # one of RECORDING_ENTRY_KINDS
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     #: whether acts of the item / post need an audio/video record
@@ -44,6 +36,3 @@ class RecordingItem(_OwnedByOrg, db.Model):
     #: the act kinds (api/services/settings.ACT_KINDS) that need it; empty: every act of the item / post
     av_acts: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
     note: Mapped[str | None] = mapped_column(Text)
-    retired: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    changed_by: Mapped[str] = mapped_column(String(64), nullable=False)
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)

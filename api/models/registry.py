@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .append_only import append_only
 from .types import JSONType, UTCDateTime, utcnow
+from .versioned_list import LATER_COLUMNS, VersionedListEntry
 
 POWER_CATEGORIES = ("permit", "penalty", "inspection", "compulsion", "other")
 #: what the bureau does on a permit item: decide it, or give a preliminary opinion forwarded upwards (RRA 21)
@@ -27,25 +28,10 @@ DEFAULT_REMEDIES = ("对本行政行为不服的，可以自知道之日起60日
                     "或者自知道或者应当知道之日起6个月内依法提起行政诉讼。")
 
 
-class _OwnedByOrg:
-    @property
-    def org(self) -> str | None:
-        """The code of the organisation whose list the row is on."""
-        from ..services.org_scope import code_of  # models -> services: import late
-
-        return code_of(self.org_id)
-
-
 @append_only
-class PowerItem(_OwnedByOrg, db.Model):
+class PowerItem(VersionedListEntry, db.Model):
     __tablename__ = "power_items"
-    __table_args__ = (UniqueConstraint("org_id", "code", "version", name="uq_power_items_org_code_version"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    #: the bureau whose list the entry is on (the platform root: every bureau's, until a bureau changes it)
-    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
-    code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     category: Mapped[str] = mapped_column(String(16), nullable=False)  # one of POWER_CATEGORIES
     legal_basis: Mapped[str] = mapped_column(Text, nullable=False)
@@ -60,55 +46,34 @@ class PowerItem(_OwnedByOrg, db.Model):
     outcome: Mapped[str] = mapped_column(String(16), nullable=False, default="decision")  # one of POWER_OUTCOMES
     #: for outcome "forward": the authority the preliminary opinion goes to
     forward_to: Mapped[str | None] = mapped_column(String(255))
-    retired: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    changed_by: Mapped[str] = mapped_column(String(64), nullable=False)
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 @append_only
-class InspectionItem(_OwnedByOrg, db.Model):
+class InspectionItem(VersionedListEntry, db.Model):
     """One version of an item of the random-inspection list (随机抽查事项清单)."""
 
     __tablename__ = "inspection_items"
-    __table_args__ = (UniqueConstraint("org_id", "code", "version", name="uq_inspection_items_org_code_version"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    #: the bureau whose list the entry is on (the platform root: every bureau's, until a bureau changes it)
-    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
-    code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     legal_basis: Mapped[str] = mapped_column(Text, nullable=False)
     #: which part of the target directory the item inspects (InspectionTarget.category)
     target_category: Mapped[str] = mapped_column(String(64), nullable=False)
     method: Mapped[str | None] = mapped_column(Text)
-    retired: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    changed_by: Mapped[str] = mapped_column(String(64), nullable=False)
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 @append_only
-class InspectionTarget(_OwnedByOrg, db.Model):
+class InspectionTarget(VersionedListEntry, db.Model):
     """One version of an entry of the directory of inspection targets (检查对象名录)."""
 
     __tablename__ = "inspection_targets"
-    __table_args__ = (UniqueConstraint("org_id", "code", "version", name="uq_inspection_targets_org_code_version"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    #: the bureau whose list the entry is on (the platform root: every bureau's, until a bureau changes it)
-    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
-    code: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     category: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     note: Mapped[str | None] = mapped_column(Text)
-    retired: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    changed_by: Mapped[str] = mapped_column(String(64), nullable=False)
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     #: the target's party identifier as a keyed digest and masked (engine/parties.py; revision 0007): the
     #: inspection case of a drawn target is linked to the party's permits (审批与监管信息交换共享)
-    party_key: Mapped[str | None] = mapped_column(String(64))
-    party_masked: Mapped[str | None] = mapped_column(String(32))
+    party_key: Mapped[str | None] = mapped_column(String(64), sort_order=LATER_COLUMNS)
+    party_masked: Mapped[str | None] = mapped_column(String(32), sort_order=LATER_COLUMNS)
 
 
 @append_only

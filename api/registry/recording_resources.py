@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from ..extensions import db
-from ..security import client_addr
 from . import blp, recording
-from .resources import _read_org, _write_org
+from .resources import _put_version, _read_org
 from .schemas import OrgQuerySchema, RecordingItemInSchema, RecordingItemSchema
 
 
@@ -25,11 +23,7 @@ class RecordingItems(MethodView):
     def post(self, args, query):
         """A new version of an entry of the caller's bureau list (admin or process_owner; ``?org=<code>``: a node
         within reach, 404 another bureau's, 403 a supervisor); the earlier versions stay. 422 when invalid."""
-        user, org_id = _write_org(query)
-        code = args.pop("code")
-        row = recording.put(code, args, user.username, client_addr(), org_id=org_id)
-        db.session.commit()
-        return row
+        return _put_version(recording.put, args, query)
 
 
 @blp.route("/recording-items/<code>")

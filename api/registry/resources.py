@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
+
 from flask.views import MethodView
 
 from engine import clock
@@ -28,6 +32,8 @@ from .schemas import (
     PowerSchema,
 )
 
+T = TypeVar("T")
+
 #: a public lottery plan's values that are not text (hashes and the random value) are shown as they are; the
 #: drawn inspectors are officers, named by law (name and certificate number); every other text (targets, notes) is masked
 PLAN_KEPT = frozenset({"plan_digest", "commitment", "reveal", "seed", "drawn_inspectors", "inspectors", "inspector",
@@ -52,6 +58,16 @@ def _write_org(args: dict, action: str = "power.edit") -> tuple[User, int | None
     return user, org_scope.writable_org(user, args.get("org"), action)
 
 
+def _put_version(put: Callable[..., T], args: dict, query: dict) -> T:
+    """A new version of the entry ``args["code"]`` in the bureau list ``query`` names (``_write_org``), made by
+    ``put(code, values, username, client_addr, org_id=...)`` and committed; returns what ``put`` returns."""
+    user, org_id = _write_org(query)
+    code = args.pop("code")
+    row = put(code, args, user.username, client_addr(), org_id=org_id)
+    db.session.commit()
+    return row
+
+
 @blp.route("/powers")
 class Powers(MethodView):
     @blp.arguments(OrgQuerySchema, location="query")
@@ -68,11 +84,7 @@ class Powers(MethodView):
         """A new version of an item in the caller's bureau list (admin or process_owner; a platform user at the
         root: the platform's, every bureau's until it changes its own); ``?org=<code>``: a node within reach
         (404 another bureau's, 403 a supervisor). 422 when invalid."""
-        user, org_id = _write_org(query)
-        code = args.pop("code")
-        row = service.put_power(code, args, user.username, client_addr(), org_id=org_id)
-        db.session.commit()
-        return row
+        return _put_version(service.put_power, args, query)
 
 
 @blp.route("/powers/<code>")
@@ -125,11 +137,7 @@ def _versioned_list(model, path: str, in_schema, out_schema, what: str) -> None:
         @blp.arguments(OrgQuerySchema, location="query")
         @blp.response(201, out_schema)
         def post(self, args, query):
-            user, org_id = _write_org(query)
-            code = args.pop("code")
-            row = inspection.put(model, code, args, user.username, client_addr(), org_id=org_id)
-            db.session.commit()
-            return row
+            return _put_version(partial(inspection.put, model), args, query)
 
     class Versions(MethodView):
         @blp.arguments(OrgQuerySchema, location="query")

@@ -26,14 +26,34 @@ class UtcDateTime(fields.DateTime):
         return None if value is None else utc_iso(value)
 
 
-class PowerInSchema(Schema):
-    """One whole version of an item: the fields not given take their defaults, not the previous version's."""
+class ListEntryInSchema(Schema):
+    """One whole version of an entry of a bureau's list (api/models/versioned_list.py): the fields not given take
+    their defaults, not the previous version's. A list's schema adds its own fields."""
 
     class Meta:
         unknown = RAISE
 
     code = fields.String(required=True, validate=CODE)
     name = fields.String(required=True, validate=[not_blank, validate.Length(max=255)])
+    retired = fields.Boolean(load_default=False)
+
+
+class ListEntrySchema(Schema):
+    """One version of an entry of a bureau's list as answered: which entry and version, whose list, who changed it
+    and when. A list's schema adds its own fields."""
+
+    code = fields.String()
+    org = fields.String(allow_none=True, metadata={"description": "code of the organisation whose list it is on"})
+    version = fields.Integer()
+    name = fields.String()
+    retired = fields.Boolean()
+    changed_by = fields.String()
+    changed_at = UtcDateTime()
+
+
+class PowerInSchema(ListEntryInSchema):
+    """One whole version of an item: the fields not given take their defaults, not the previous version's."""
+
     category = fields.String(required=True, validate=validate.OneOf(POWER_CATEGORIES))
     legal_basis = fields.String(required=True, validate=[not_blank, validate.Length(max=5000)])
     procedure = fields.String(allow_none=True, validate=validate.Length(max=10000))
@@ -58,11 +78,7 @@ class PowerInSchema(Schema):
             raise ValidationError({"forward_to": ["an item whose opinion is forwarded names where it goes"]})
 
 
-class PowerSchema(Schema):
-    code = fields.String()
-    org = fields.String(allow_none=True, metadata={"description": "code of the organisation whose list it is on"})
-    version = fields.Integer()
-    name = fields.String()
+class PowerSchema(ListEntrySchema):
     category = fields.String()
     legal_basis = fields.String()
     procedure = fields.String(allow_none=True)
@@ -73,68 +89,39 @@ class PowerSchema(Schema):
     item_key = fields.String(allow_none=True)
     outcome = fields.String()
     forward_to = fields.String(allow_none=True)
-    retired = fields.Boolean()
-    changed_by = fields.String()
-    changed_at = UtcDateTime()
 
 
-class InspectionItemInSchema(Schema):
+class InspectionItemInSchema(ListEntryInSchema):
     """One whole version of a random-inspection item (随机抽查事项)."""
 
-    class Meta:
-        unknown = RAISE
-
-    code = fields.String(required=True, validate=CODE)
-    name = fields.String(required=True, validate=[not_blank, validate.Length(max=255)])
     legal_basis = fields.String(required=True, validate=[not_blank, validate.Length(max=5000)])
     target_category = fields.String(required=True, validate=[not_blank, validate.Length(max=64)],
                                     metadata={"description": "the part of the target directory it inspects"})
     method = fields.String(allow_none=True, validate=validate.Length(max=5000))
-    retired = fields.Boolean(load_default=False)
 
 
-class InspectionItemSchema(Schema):
-    code = fields.String()
-    org = fields.String(allow_none=True, metadata={"description": "code of the organisation whose list it is on"})
-    version = fields.Integer()
-    name = fields.String()
+class InspectionItemSchema(ListEntrySchema):
     legal_basis = fields.String()
     target_category = fields.String()
     method = fields.String(allow_none=True)
-    retired = fields.Boolean()
-    changed_by = fields.String()
-    changed_at = UtcDateTime()
 
 
-class InspectionTargetInSchema(Schema):
+class InspectionTargetInSchema(ListEntryInSchema):
     """One whole version of an entry of the target directory (检查对象名录)."""
 
-    class Meta:
-        unknown = RAISE
-
-    code = fields.String(required=True, validate=CODE)
-    name = fields.String(required=True, validate=[not_blank, validate.Length(max=255)])
     category = fields.String(required=True, validate=[not_blank, validate.Length(max=64)])
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    retired = fields.Boolean(load_default=False)
     party_id_number = fields.String(allow_none=True, load_only=True, validate=validate.Length(max=64), metadata={
         "description": "the target's unified social credit code (or a person's ID number), any spelling: stored only "
                        "as a keyed digest and masked, it links the target's inspections to its permits "
                        "(审批与监管信息交换共享); never shown unmasked, never on the public list"})
 
 
-class InspectionTargetSchema(Schema):
-    code = fields.String()
-    org = fields.String(allow_none=True, metadata={"description": "code of the organisation whose list it is on"})
-    version = fields.Integer()
-    name = fields.String()
+class InspectionTargetSchema(ListEntrySchema):
     category = fields.String()
     note = fields.String(allow_none=True)
     party_masked = fields.String(allow_none=True, metadata={
         "description": "the party identifier, masked (not on the public list)"})
-    retired = fields.Boolean()
-    changed_by = fields.String()
-    changed_at = UtcDateTime()
 
 
 class OrgQuerySchema(Schema):
@@ -208,23 +195,18 @@ class CertificateRecordSchema(Schema):
     valid_today = fields.Boolean()
 
 
-class RecordingItemInSchema(Schema):
+class RecordingItemInSchema(ListEntryInSchema):
     """One whole version of an entry of the A/V recording list (音像记录事项和岗位清单)."""
-
-    class Meta:
-        unknown = RAISE
 
     code = fields.String(required=True, validate=CODE, metadata={
         "description": "what a case records: a permit item's key (permit_item), a penalty item's code "
                        "(service_item) or a post's code (service_post)"})
     kind = fields.String(required=True, validate=validate.OneOf(("permit", "penalty", "post")))
-    name = fields.String(required=True, validate=[not_blank, validate.Length(max=255)])
     av_required = fields.Boolean(required=True, metadata={"description": "acts of the item / post need A/V"})
     av_acts = fields.List(fields.String(validate=validate.OneOf(ACT_KINDS)), load_default=list,
                           validate=validate.Length(max=len(ACT_KINDS)),
                           metadata={"description": "the act kinds that need it; empty: every act"})
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
-    retired = fields.Boolean(load_default=False)
 
     @validates_schema
     def _acts_only_when_required(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -232,15 +214,8 @@ class RecordingItemInSchema(Schema):
             raise ValidationError({"av_acts": ["acts are listed only for an entry that requires A/V"]})
 
 
-class RecordingItemSchema(Schema):
-    code = fields.String()
-    org = fields.String(allow_none=True, metadata={"description": "code of the organisation whose list it is on"})
-    version = fields.Integer()
+class RecordingItemSchema(ListEntrySchema):
     kind = fields.String()
-    name = fields.String()
     av_required = fields.Boolean()
     av_acts = fields.List(fields.String())
     note = fields.String(allow_none=True)
-    retired = fields.Boolean()
-    changed_by = fields.String()
-    changed_at = UtcDateTime()

@@ -53,3 +53,34 @@ def web_login(client, username: str, password: str = "demo"):
 def beijing(*args: int) -> datetime:
     """A time in Beijing (``datetime(*args)`` at UTC+8), as the engine clock's tests pin it."""
     return datetime(*args, tzinfo=clock.BEIJING)
+
+
+def one_lane_bpmn(key: str, name: str, nodes: list[str], body: str, *, properties: dict[str, str] | None = None,
+                  xsi: bool = False, lane_set_id: str | None = None) -> str:
+    """A test diagram with process ``key`` whose flow ``nodes`` all sit in the officer lane.
+
+    ``key`` may be a ``str.format`` placeholder such as ``"{key}"`` for a template. ``body`` is the process's
+    elements and sequence flows, inserted verbatim (its lines indented by four spaces, ending in a newline);
+    ``properties`` become process-level spiffworkflow properties (e.g. ``startData``, ``dueDate``); ``xsi``
+    declares the XMLSchema-instance namespace (for ``xsi:type`` on timer expressions); the lane set's id is
+    ``lanes_{key}`` unless ``lane_set_id`` is given."""
+    xsi_ns = '\n                  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"' if xsi else ""
+    extension = ""
+    if properties:
+        extension = ("    <bpmn:extensionElements><spiffworkflow:properties>\n"
+                     + "".join(f'      <spiffworkflow:property name="{k}" value="{v}" />\n'
+                               for k, v in properties.items())
+                     + "    </spiffworkflow:properties></bpmn:extensionElements>\n")
+    refs = "".join(f"        <bpmn:flowNodeRef>{node}</bpmn:flowNodeRef>\n" for node in nodes)
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"{xsi_ns}
+                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+                  id="defs_{key}" targetNamespace="http://sanxiang.local/bpmn">
+  <bpmn:process id="{key}" name="{name}" isExecutable="true">
+{extension}    <bpmn:laneSet id="{lane_set_id or f'lanes_{key}'}">
+      <bpmn:lane id="lane_officer" name="执法人员">
+{refs}      </bpmn:lane>
+    </bpmn:laneSet>
+{body}  </bpmn:process>
+</bpmn:definitions>
+"""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from tests.api.helpers import beijing, upload, web_login
+from tests.api.helpers import beijing, one_lane_bpmn, upload, web_login
 from tests.api.test_calendar__settings_history_and_guessed_deadlines import calendar_settings  # noqa: F401
 from tests.api.test_calendar__unknown_years_flagged_and_loaded import FLAG_2027, SCHEDULE_2027
 from tests.api.test_process__permit_application import ACCEPT, APPLY
@@ -99,20 +99,7 @@ def test_a_deadline_derived_from_a_guess_stays_flagged__calendar_load_year(http,
 def _two_step_probe(http) -> str:
     """A diagram that computes a deadline at the start but uses it only on its second task (no case deadline)."""
     pid = f"later_due_probe_{uuid.uuid4().hex[:8]}"
-    bpmn = f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
-                  id="defs_{pid}" targetNamespace="http://sanxiang.local/bpmn">
-  <bpmn:process id="{pid}" name="后续期限探针" isExecutable="true">
-    <bpmn:laneSet id="lanes_{pid}">
-      <bpmn:lane id="lane_officer" name="执法人员">
-        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>task_compute</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>task_first</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>task_reply</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
-      </bpmn:lane>
-    </bpmn:laneSet>
+    bpmn = one_lane_bpmn(pid, "后续期限探针", ["start", "task_compute", "task_first", "task_reply", "end"], """\
     <bpmn:startEvent id="start" name="开始"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:scriptTask id="task_compute" name="起算期限"><bpmn:incoming>f1</bpmn:incoming>
       <bpmn:outgoing>f2</bpmn:outgoing>
@@ -136,9 +123,7 @@ def _two_step_probe(http) -> str:
     <bpmn:sequenceFlow id="f2" sourceRef="task_compute" targetRef="task_first" />
     <bpmn:sequenceFlow id="f3" sourceRef="task_first" targetRef="task_reply" />
     <bpmn:sequenceFlow id="f4" sourceRef="task_reply" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
+""")
     resp = upload(http, "/api/v1/definitions", {f"{pid}.bpmn": bpmn.encode()})
     assert resp.status_code == 201, resp.get_json()
     return pid

@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from tests import cases as c
-from tests.api.helpers import beijing, upload, web_login
+from tests.api.helpers import beijing, one_lane_bpmn, upload, web_login
 
 FLAG_2027 = "calendar for 2027 not loaded"
 FLAG_2027_ZH = "2027年节假日安排未载入"
@@ -44,22 +44,7 @@ def calendar_settings(http):
 def _probe(http, working_days: int) -> str:
     """A deployed diagram whose task and case deadline is ``working_days`` working days from today."""
     pid = f"deadline_probe_{uuid.uuid4().hex[:8]}"
-    bpmn = f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
-                  id="defs_{pid}" targetNamespace="http://sanxiang.local/bpmn">
-  <bpmn:process id="{pid}" name="期限探针" isExecutable="true">
-    <bpmn:extensionElements><spiffworkflow:properties>
-      <spiffworkflow:property name="dueDate" value="reply_due" />
-    </spiffworkflow:properties></bpmn:extensionElements>
-    <bpmn:laneSet id="lanes_{pid}">
-      <bpmn:lane id="lane_officer" name="执法人员">
-        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>task_compute</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>task_reply</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
-      </bpmn:lane>
-    </bpmn:laneSet>
+    bpmn = one_lane_bpmn(pid, "期限探针", ["start", "task_compute", "task_reply", "end"], f"""\
     <bpmn:startEvent id="start" name="开始"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:scriptTask id="task_compute" name="起算期限"><bpmn:incoming>f1</bpmn:incoming>
       <bpmn:outgoing>f2</bpmn:outgoing>
@@ -76,9 +61,7 @@ def _probe(http, working_days: int) -> str:
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task_compute" />
     <bpmn:sequenceFlow id="f2" sourceRef="task_compute" targetRef="task_reply" />
     <bpmn:sequenceFlow id="f3" sourceRef="task_reply" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
+""", properties={"dueDate": "reply_due"})
     resp = upload(http, "/api/v1/definitions", {f"{pid}.bpmn": bpmn.encode()})
     assert resp.status_code == 201, resp.get_json()
     return pid

@@ -11,24 +11,11 @@ import engine.lint
 from tests import cases as c
 from tests.api.evidence_support import MP4, av_meta, checkout, media, new_device
 from tests.api.evidence_support import upload as upload_evidence
-from tests.api.helpers import upload
+from tests.api.helpers import one_lane_bpmn, upload
 from tests.api.walk import Acts, open_ids
 
-NOACT = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
-                  id="defs_{pid}" targetNamespace="http://sanxiang.local/bpmn">
-  <bpmn:process id="{pid}" name="未声明执法行为" isExecutable="true">
-    <bpmn:extensionElements><spiffworkflow:properties>
-      <spiffworkflow:property name="startData" value="officers" />
-    </spiffworkflow:properties></bpmn:extensionElements>
-    <bpmn:laneSet id="lanes">
-      <bpmn:lane id="lane_officer" name="执法人员">
-        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>task_investigation</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
-      </bpmn:lane>
-    </bpmn:laneSet>
+#: a template: the tests fill in ``{pid}``
+NOACT = one_lane_bpmn("{pid}", "未声明执法行为", ["start", "task_investigation", "end"], """\
     <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:userTask id="task_investigation" name="调查取证">
       <bpmn:extensionElements><spiffworkflow:properties>
@@ -39,9 +26,7 @@ NOACT = """<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task_investigation" />
     <bpmn:sequenceFlow id="f2" sourceRef="task_investigation" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
+""", properties={"startData": "officers"}, lane_set_id="lanes")
 TASK_LINE = NOACT.splitlines().index('    <bpmn:userTask id="task_investigation" name="调查取证">') + 1
 
 

@@ -5,24 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.api.helpers import beijing, fixture, upload
+from tests.api.helpers import beijing, fixture, one_lane_bpmn, upload
 
 KEY = "stats_waiting_timer"
-DIAGRAM = f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
-                  id="defs_{KEY}" targetNamespace="http://sanxiang.local/bpmn">
-  <bpmn:process id="{KEY}" name="等待期限（测试）" isExecutable="true">
-    <bpmn:laneSet id="lanes_{KEY}">
-      <bpmn:lane id="lane_officer" name="执法人员">
-        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>task_note</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>wait_week</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>task_after</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
-      </bpmn:lane>
-    </bpmn:laneSet>
+DIAGRAM = one_lane_bpmn(KEY, "等待期限（测试）", ["start", "task_note", "wait_week", "task_after", "end"], """\
     <bpmn:startEvent id="start" name="开始"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:userTask id="task_note" name="登记">
       <bpmn:extensionElements><spiffworkflow:properties>
@@ -47,9 +33,7 @@ DIAGRAM = f"""<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:sequenceFlow id="f2" sourceRef="task_note" targetRef="wait_week" />
     <bpmn:sequenceFlow id="f3" sourceRef="wait_week" targetRef="task_after" />
     <bpmn:sequenceFlow id="f4" sourceRef="task_after" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
+""", xsi=True)
 
 
 def _figures(http) -> dict[str, tuple[int, int]]:

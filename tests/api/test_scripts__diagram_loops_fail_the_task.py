@@ -2,23 +2,10 @@
 the element, instead of spinning in the server (each step is cheap; the engine's step budget stops the loop)."""
 from __future__ import annotations
 
-from tests.api.helpers import fixture, upload
+from tests.api.helpers import fixture, one_lane_bpmn, upload
 
 KEY = "endless_loop_probe"
-DIAGRAM = f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
-                  id="defs_{KEY}" targetNamespace="http://sanxiang.local/bpmn">
-  <bpmn:process id="{KEY}" name="无限循环（测试）" isExecutable="true">
-    <bpmn:laneSet id="lanes_{KEY}">
-      <bpmn:lane id="lane_officer" name="执法人员">
-        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>task_note</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>task_count</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>gw_again</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
-      </bpmn:lane>
-    </bpmn:laneSet>
+DIAGRAM = one_lane_bpmn(KEY, "无限循环（测试）", ["start", "task_note", "task_count", "gw_again", "end"], """\
     <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:userTask id="task_note" name="登记">
       <bpmn:extensionElements><spiffworkflow:properties>
@@ -41,9 +28,7 @@ DIAGRAM = f"""<?xml version="1.0" encoding="UTF-8"?>
       <bpmn:conditionExpression>rounds == 1</bpmn:conditionExpression>
     </bpmn:sequenceFlow>
     <bpmn:sequenceFlow id="f_end" sourceRef="gw_again" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
+""")
 
 
 def test_a_loop_without_a_wait_state_fails_its_task_and_changes_nothing(http):

@@ -9,22 +9,10 @@ from xml.sax.saxutils import escape
 import pytest
 
 from engine import sandbox
-from tests.api.helpers import fixture, upload
+from tests.api.helpers import fixture, one_lane_bpmn, upload
 
-DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
-                  id="defs_{key}" targetNamespace="http://sanxiang.local/bpmn">
-  <bpmn:process id="{key}" name="恶意脚本（测试）" isExecutable="true">
-    <bpmn:laneSet id="lanes_{key}">
-      <bpmn:lane id="lane_officer" name="执法人员">
-        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>task_note</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>task_hostile</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>task_after</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
-      </bpmn:lane>
-    </bpmn:laneSet>
+#: a template: ``deploy`` fills in ``{key}`` and ``{script}``
+DIAGRAM = one_lane_bpmn("{key}", "恶意脚本（测试）", ["start", "task_note", "task_hostile", "task_after", "end"], """\
     <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:userTask id="task_note" name="登记">
       <bpmn:extensionElements><spiffworkflow:properties>
@@ -47,9 +35,7 @@ DIAGRAM = """<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:sequenceFlow id="f2" sourceRef="task_note" targetRef="task_hostile" />
     <bpmn:sequenceFlow id="f3" sourceRef="task_hostile" targetRef="task_after" />
     <bpmn:sequenceFlow id="f4" sourceRef="task_after" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
+""")
 
 #: key -> (script, what the error says, the script line it names)
 HOSTILE = {

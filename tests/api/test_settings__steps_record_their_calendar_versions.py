@@ -22,7 +22,7 @@ from api.models import Event
 from api.services.audit import create_checkpoint, verify_instance
 from tests import cases as c
 from tests.api.forgery import rehash_stream, restore_checkpoints, rewrite_checkpoints, saved_checkpoints
-from tests.api.helpers import beijing, upload
+from tests.api.helpers import beijing, one_lane_bpmn, upload
 from tests.api.tamper import set_event_data
 from tests.conftest import Api
 
@@ -68,20 +68,7 @@ def other_app(app, recheck):
 def _probe(http) -> str:
     """A diagram whose second task's deadline is one working day after the first task's completion."""
     pid = f"versions_probe_{uuid.uuid4().hex[:8]}"
-    bpmn = f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-                  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
-                  id="defs_{pid}" targetNamespace="http://sanxiang.local/bpmn">
-  <bpmn:process id="{pid}" name="日历版本探针" isExecutable="true">
-    <bpmn:laneSet id="lanes_{pid}">
-      <bpmn:lane id="lane_officer" name="执法人员">
-        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>task_first</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>task_compute</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>task_reply</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
-      </bpmn:lane>
-    </bpmn:laneSet>
+    bpmn = one_lane_bpmn(pid, "日历版本探针", ["start", "task_first", "task_compute", "task_reply", "end"], """\
     <bpmn:startEvent id="start" name="开始"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:userTask id="task_first" name="登记">
       <bpmn:extensionElements><spiffworkflow:properties>
@@ -105,9 +92,7 @@ def _probe(http) -> str:
     <bpmn:sequenceFlow id="f2" sourceRef="task_first" targetRef="task_compute" />
     <bpmn:sequenceFlow id="f3" sourceRef="task_compute" targetRef="task_reply" />
     <bpmn:sequenceFlow id="f4" sourceRef="task_reply" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>
-"""
+""")
     resp = upload(http, "/api/v1/definitions", {f"{pid}.bpmn": bpmn.encode()})
     assert resp.status_code == 201, resp.get_json()
     return pid
