@@ -84,6 +84,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_verify.py $(BENCH_ARGS_VERIFY)
 	$(PY) bench/bench_serving.py $(BENCH_ARGS_SERVING)
 	$(PY) bench/load_fault.py $(BENCH_ARGS_FAULT)
+	$(PY) bench/bench_instructions.py
 
 bench-quick: $(STAMP)
 	$(MAKE) bench BENCH_ARGS_STEPS="--cases 3 --loop-cases 1" BENCH_ARGS_INBOX="--repeat 10" \
