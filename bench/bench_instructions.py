@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -37,24 +36,12 @@ def _toggle(on: bool) -> None:
 
 
 def _measured_verify() -> str:
-    from api import create_app
-    from api.cli import deploy_dirs, init_db, seed_demo
     from api.extensions import db
-    from api.services import settings
     from api.services.audit import audit_checkpoints, verify_instance
     from bench.bench_hot import Walker
-    from bench.common import RUN_FILES
+    from bench.common import make_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tempfile.mkdtemp()}/bench.db",
-                      "SECRET_KEY": secrets.token_urlsafe(48), "DEMO": True, "LOG_JSON": False, **RUN_FILES})
-    with app.app_context():
-        db.drop_all()
-        init_db()
-        deploy_dirs()
-        seed_demo()
-        table = settings.get("recording_requirements")
-        settings.put("recording_requirements", {**table, "acts": dict.fromkeys(table["acts"], "text")}, "bench")
-        db.session.commit()
+    app = make_app(f"sqlite:///{tempfile.mkdtemp()}/bench.db")
     iid, events = Walker(app).case_with_events(200)
     with app.app_context():
         anchors = audit_checkpoints()
