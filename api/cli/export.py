@@ -1,6 +1,7 @@
 """``flask --app api export supervision | credit``."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -24,47 +25,64 @@ def _export_scope(org: str, date_from, date_to):
         raise click.UsageError(f"{exc.message}: {getattr(exc, 'errors', '')}") from exc
 
 
+def _export_options(org_help: str, out_help: str) -> Callable[[Callable], Callable]:
+    """The options every export command takes: the period (Beijing days), the organisation and the output folder."""
+    options = (
+        click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]),
+                     help="first day (Beijing)"),
+        click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]), help="last day (Beijing)"),
+        click.option("--org", required=True, help=org_help),
+        click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help=out_help),
+    )
+
+    def apply(command: Callable) -> Callable:
+        for option in reversed(options):  # listed in the help in the order above
+            command = option(command)
+        return command
+
+    return apply
+
+
+def _refuse_non_empty(out: Path) -> None:
+    if out.exists() and any(out.iterdir()):
+        raise click.UsageError(f"{out} is not empty")
+
+
+def _write_files(out: Path, files: dict[str, bytes]) -> None:
+    """Write an export's files (relative paths) into ``out``, after its access was committed."""
+    out.mkdir(parents=True, exist_ok=True)
+    for path, content in files.items():
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_bytes(content)
+
+
 @export_cli.command("supervision")
-@click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]), help="first day (Beijing)")
-@click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]), help="last day (Beijing)")
-@click.option("--org", required=True, help="organisation code: its subtree is exported")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="folder for manifest.json, jsonl/, csv/ and the schema (new or empty)")
+@_export_options("organisation code: its subtree is exported",
+                 "folder for manifest.json, jsonl/, csv/ and the schema (new or empty)")
 def export_supervision(date_from, date_to, org: str, out: Path) -> None:
     """Write the supervision export of ORG for the period into OUT; recorded on the exports stream (actor 'cli')."""
     from ..services import supervision_export
 
     org_id, first, last = _export_scope(org, date_from, date_to)
-    if out.exists() and any(out.iterdir()):
-        raise click.UsageError(f"{out} is not empty")
+    _refuse_non_empty(out)
     export = supervision_export.build(org_id, first, last, "cli", None)
     files = export.files()
     db.session.commit()  # the access is recorded before the data leaves
-    out.mkdir(parents=True, exist_ok=True)
-    for path, content in files.items():
-        (out / path).parent.mkdir(parents=True, exist_ok=True)
-        (out / path).write_bytes(content)
+    _write_files(out, files)
     counts = ", ".join(f"{kind} {n}" for kind, n in export.manifest["counts"].items())
     click.echo(f"exported {org} {first}..{last} into {out}: {counts}")
 
 
 @export_cli.command("credit")
-@click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]), help="first day (Beijing)")
-@click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]), help="last day (Beijing)")
-@click.option("--org", required=True, help="the bureau's organisation code")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="folder for credit.json, credit.csv and the schema (new or empty)")
+@_export_options("the bureau's organisation code", "folder for credit.json, credit.csv and the schema (new or empty)")
 def export_credit(date_from, date_to, org: str, out: Path) -> None:
     """Report ORG's published, unreported permit and penalty decisions of the period to the credit platform (执法双公示):
     files for its importer in OUT; each decision recorded as reported (actor 'cli')."""
     from ..services import credit_reports
 
     org_id, first, last = _export_scope(org, date_from, date_to)
-    if out.exists() and any(out.iterdir()):
-        raise click.UsageError(f"{out} is not empty")
+    _refuse_non_empty(out)
     batch = credit_reports.report(org_id, first, last, "cli", None)
     db.session.commit()
-    out.mkdir(parents=True, exist_ok=True)
-    for path, content in batch.files.items():
-        (out / path).write_bytes(content)
+    _write_files(out, batch.files)
     click.echo(f"reported {len(batch.reported)} decision(s) of {org} {first}..{last} into {out} (batch {batch.sha256})")
