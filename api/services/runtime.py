@@ -115,7 +115,7 @@ def script_engine(org_id: int | None = None):
         built[org_id] = (_make_engine(found.calendar, found.versions, MaskWith(rules)), found.newest)
     engine, newest = built[org_id]
     now = clock.now()
-    if newest is None or newest <= now:
+    if newest is None or newest < now:  # strictly before, as settings.at: a change at the step's instant is later
         return engine
     timelines = _built("timelines")  # the versions change only with the generation: one query per generation
     if org_id not in timelines:

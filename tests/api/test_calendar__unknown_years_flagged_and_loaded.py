@@ -140,6 +140,7 @@ def test_loading_2027_in_one_request_clears_the_flag_and_deadlines_use_it__calen
     # the guess is not "not loaded" any more, but it was computed on a guess: it stays flagged until checked
     assert _task(http, before["instance_id"])["calendar_warning"] == (
         "deadline computed before the 2027 calendar was loaded — check it")
+    pin(beijing(2026, 12, 31, 11))  # a later step: a change counts from after its own instant (settings.at)
     after = _task(http, http.start(pid)["id"])
     assert after["due_at"].startswith("2027-01-04") and after["calendar_warning"] is None  # 元旦 1-3 January
     status = http.call("GET", "/api/v1/calendar/status", "admin").get_json()
@@ -183,8 +184,23 @@ def test_unknown_year_policy_is_a_setting__calendar_unknown_year(http, pin, cale
     resp = http.call("PUT", "/api/v1/settings/calendar_unknown_year", "admin", json={"value": "strict"})
     assert resp.status_code == 200, resp.get_json()
     assert http.call("GET", "/api/v1/calendar/status", "admin").get_json()["unknown_year_policy"] == "strict"
+    pin(beijing(2026, 12, 31, 11))  # a later step: a change counts from after its own instant (settings.at)
     refused = http.call("POST", "/api/v1/instances", "officer1", json={"definition_key": pid, "data": {}})
     assert refused.status_code == 422 and "2027" in refused.get_json()["message"]
     # the inbox never fails on a deadline already in an unknown year: it stays flagged
     assert _task(http, flagged["instance_id"])["calendar_warning"] == FLAG_2027
     assert http.call("GET", "/api/v1/tasks?per_page=200", "officer1").status_code == 200
+
+
+def test_a_change_at_the_steps_own_instant_is_not_in_force_for_it__calendar_unknown_year(http, pin, calendar_settings):
+    """settings.at counts changes strictly before a step; the engine cache must agree at the exact instant."""
+    pid = _probe(http, 1)
+    pin(beijing(2026, 12, 31, 10))
+    resp = http.call("PUT", "/api/v1/settings/calendar_unknown_year", "admin", json={"value": "strict"})
+    assert resp.status_code == 200, resp.get_json()
+    same = http.call("POST", "/api/v1/instances", "officer1", json={"definition_key": pid, "data": {}})
+    assert same.status_code == 201, same.get_json()  # the change came after this step: still "weekends"
+    assert _task(http, same.get_json()["id"])["calendar_warning"] == FLAG_2027
+    pin(beijing(2026, 12, 31, 10, 0, 1))
+    later = http.call("POST", "/api/v1/instances", "officer1", json={"definition_key": pid, "data": {}})
+    assert later.status_code == 422 and "2027" in later.get_json()["message"]
