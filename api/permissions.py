@@ -309,6 +309,14 @@ def check_task_work(user: User, task: TaskRow) -> None:
     check_org(user, task.org_id, "task.work", f"task {task.id}")
 
 
+def clause_key(user: User) -> tuple:
+    """Everything :func:`tasks_clause` and :func:`visible_instances_clause` are built from (the user's name, roles
+    and organisation scopes): two users with the same key get the same clauses, so a statement built from them can
+    be kept by this key (the org tree's changes change the scopes, so they change the key)."""
+    return (user.username, tuple(user.roles or []), frozenset(orgs.read_scope(user)),
+            frozenset(orgs.write_scope(user)), tuple(orgs.ancestors(orgs.user_org(user))))
+
+
 def tasks_clause(user: User):
     """WHERE clause: the task rows of organisations the user sees (overseers: read scope; others: own bureau)."""
     if can(user, "task.oversee"):

@@ -126,3 +126,13 @@ class PageFlags:
             self._years[key] = (flag, not flag and any(y <= key[1] for y in cal.loaded_years()))
         flag, may_be_guessed = self._years[key]
         return recheck_warning(instance_id, due, self.lang) if may_be_guessed else flag
+
+
+def page_flags(lang: str = "en") -> PageFlags:
+    """The request's :class:`PageFlags` for ``lang`` (one per request: the rows of one response share the clock
+    reading and each bureau's calendar)."""
+    flags = g.setdefault("page_flags", {})
+    if lang not in flags:
+        flags[lang] = PageFlags(lang)
+    return flags[lang]
+

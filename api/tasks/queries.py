@@ -8,7 +8,8 @@ roles. Which rows a user may see is :func:`api.permissions.tasks_clause`, checke
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 
 from sqlalchemy import Select, false, or_, select, union_all
 
@@ -37,9 +38,33 @@ def union(parts: list[Select]) -> Select:
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
+#: statements built for a user's clause key (permissions.clause_key), most recently used last; building one (the
+#: visibility clause per role part) cost more than running it
+_BUILT: OrderedDict[Hashable, Select] = OrderedDict()
+_BUILT_MAX = 512
+
+
+def _kept(key: Hashable, build: Callable[[], Select]) -> Select:
+    """The statement kept for ``key``, built by ``build`` the first time (statements are immutable)."""
+    stmt = _BUILT.get(key)
+    if stmt is None:
+        stmt = _BUILT[key] = build()
+        while len(_BUILT) > _BUILT_MAX:
+            _BUILT.popitem(last=False)
+    else:
+        _BUILT.move_to_end(key)
+    return stmt
+
+
 def candidate_statement(user, limit: int, offset: int = 0) -> Select:
     """The ready rows open to ``user``'s roles (claimable, or claimed by them), a page in deadline order: per role,
-    the claimable rows (index ``ix_tasks_claimable_role_due``) and the user's own (``ix_tasks_assignee_state``)."""
+    the claimable rows (index ``ix_tasks_claimable_role_due``) and the user's own (``ix_tasks_assignee_state``).
+    Kept per user clause key and page (:func:`_kept`)."""
+    return _kept(("candidate", permissions.clause_key(user), limit, offset),
+                 lambda: _candidate_statement(user, limit, offset))
+
+
+def _candidate_statement(user, limit: int, offset: int) -> Select:
     visible = permissions.tasks_clause(user)  # built once, shared by every part
 
     def ready(role: str, who) -> Select:
@@ -75,7 +100,8 @@ def page_statement(user, state: str, scope: str, instance_id: int | None, limit:
     cases) goes per role through the partial index (:func:`candidate_statement`)."""
     if scope == "candidate" and state == "ready" and not instance_id:
         return candidate_statement(user, limit, offset)
-    return tasks_statement(user, state, scope, instance_id).limit(limit).offset(offset)
+    return _kept(("page", permissions.clause_key(user), state, scope, instance_id, limit, offset),
+                 lambda: tasks_statement(user, state, scope, instance_id).limit(limit).offset(offset))
 
 
 #: what a web inbox row shows and checks (permissions.task_view reads org_id, id, assignee, role, instance_id, name)
@@ -87,6 +113,13 @@ def inbox_rows_statement(user, tab: str, limit: int, narrow: Callable[[Select], 
     """The web inbox's ready rows with their cases' process keys and titles, at most ``limit``: ``mine`` (claimed by me) or claimable (my
     roles, nobody's), each role read on its own; ``narrow`` adds the page's filters on ``TaskRow`` and ``Instance``
     (without filters the rows are found from the task rows alone, and joined to their cases for the page)."""
+    if narrow is None:  # the inbox without filters: kept per user clause key (filters make each one new)
+        return _kept(("inbox", permissions.clause_key(user), tab, limit),
+                     lambda: _inbox_rows_statement(user, tab, limit, None))
+    return _inbox_rows_statement(user, tab, limit, narrow)
+
+
+def _inbox_rows_statement(user, tab: str, limit: int, narrow: Callable[[Select], Select] | None) -> Select:
     visible = permissions.tasks_clause(user)  # built once, shared by every part
 
     def rows(columns) -> Select:

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..flat_dump import FlatDumpMixin
 from ..inputs import MAX_ID
-from ..services.deadlines import calendar_warning_of, warning_of
+from ..services.deadlines import calendar_warning_of, page_flags, warning_of
 
 
 class TaskQuerySchema(Schema):
@@ -14,7 +15,7 @@ class TaskQuerySchema(Schema):
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
-class TaskSchema(Schema):
+class TaskSchema(FlatDumpMixin, Schema):
     id = fields.String()
     instance_id = fields.Integer()
     process_id = fields.String()
@@ -37,10 +38,14 @@ class TaskSchema(Schema):
     completed_by = fields.String(allow_none=True)
 
     def get_warning(self, obj) -> str | None:
-        return warning_of(obj, "state", "ready")
+        if isinstance(obj, dict):  # a masked row
+            return warning_of(obj, "state", "ready")
+        return page_flags().warning(obj.due_at, obj.org_id) if obj.state == "ready" else None
 
     def get_calendar_warning(self, obj) -> str | None:
-        return calendar_warning_of(obj, "state", "ready")
+        if isinstance(obj, dict):
+            return calendar_warning_of(obj, "state", "ready")
+        return page_flags().calendar_flag(obj.due_at, obj.org_id, obj.instance_id) if obj.state == "ready" else None
 
 
 class TaskDetailSchema(TaskSchema):
