@@ -10,6 +10,8 @@ stored once.
 from __future__ import annotations
 
 import hashlib
+from itertools import takewhile
+from operator import eq
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -57,6 +59,59 @@ def blob_ref(value: Any) -> tuple[str, str]:
     """(sha256, canonical JSON text) of a JSON-ready value."""
     text = canonical_json(value)
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), text
+
+
+#: canonical JSON of an element entry, by its (process id, element id, state name); bounded (see elements_json)
+_ENTRY_TEXT: dict[tuple[str, str, str], str] = {}
+_ENTRY_TEXT_LIMIT = 50_000
+#: the last element list :func:`elements_json` encoded (a copy) and its entries' texts
+_LAST_ELEMENTS: tuple[list, list[str]] = ([], [])
+
+
+def _entry_text(entry: Any) -> str | None:
+    """The canonical JSON of an entry of three strings (remembered); None for any other entry."""
+    if entry.__class__ is list and len(entry) == 3:
+        a, b, c = entry
+        if a.__class__ is str and b.__class__ is str and c.__class__ is str:
+            key = (a, b, c)
+            text = _ENTRY_TEXT.get(key)
+            if text is None:
+                text = canonical_json(entry)
+                if len(_ENTRY_TEXT) >= _ENTRY_TEXT_LIMIT:
+                    _ENTRY_TEXT.clear()
+                _ENTRY_TEXT[key] = text
+            return text
+    return None
+
+
+def _common_prefix(a: list, b: list) -> int:
+    """How many leading items of ``a`` and ``b`` are equal (compared in C, without a Python loop per item)."""
+    return len(list(takewhile(bool, map(eq, a, b))))
+
+
+def elements_json(elements: Any) -> str:
+    """``canonical_json(elements)``, faster for a view's element list: the text of a list is its entries' texts
+    joined by commas in brackets. An entry of three strings has few distinct values (an element of a process in a
+    state), so their texts are remembered; and a step changes a few entries of the list (the open part of the
+    tree), so the entries equal to the last list's at its start and end take that list's texts (the last list is
+    remembered only when all its entries are three strings: an entry equal to one of those has the same text).
+    Anything else is encoded by :func:`canonical_json` itself."""
+    global _LAST_ELEMENTS
+    if elements.__class__ is not list:
+        return canonical_json(elements)
+    last, last_parts = _LAST_ELEMENTS
+    head = _common_prefix(elements, last)
+    room = min(len(elements), len(last)) - head
+    tail = min(_common_prefix(elements[::-1], last[::-1]), room) if room > 0 else 0
+    middle = list(map(_entry_text, elements[head:len(elements) - tail]))
+    if None in middle:  # an entry of another shape: nothing is remembered of this list
+        _LAST_ELEMENTS = ([], [])
+        return canonical_json(elements)
+    parts = last_parts[:head] + middle
+    if tail:
+        parts += last_parts[len(last) - tail:]
+    _LAST_ELEMENTS = (list(elements), parts)
+    return "[" + ",".join(parts) + "]"
 
 
 def diff_views(expected: dict[str, Any], actual: dict[str, Any]) -> str | None:

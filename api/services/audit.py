@@ -392,7 +392,8 @@ def _view(ev: Event, values: dict[str, str]) -> RecordedView | None:
         return None
     state_ref, data_ref = ev.state_ref, ev.data_ref
     return RecordedView(state_ref, data_ref, lambda: {"elements": json.loads(values[state_ref]),
-                                                      "data": json.loads(values[data_ref])})
+                                                      "data": json.loads(values[data_ref])},
+                        values[state_ref], values[data_ref])
 
 
 def state_after(instance_id: int, seq: int) -> dict[str, Any]:
