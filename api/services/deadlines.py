@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import g
+from flask import g, has_request_context
 
 from engine import clock
 from engine.deadlines import warning
@@ -130,7 +130,10 @@ class PageFlags:
 
 def page_flags(lang: str = "en") -> PageFlags:
     """The request's :class:`PageFlags` for ``lang`` (one per request: the rows of one response share the clock
-    reading and each bureau's calendar)."""
+    reading and each bureau's calendar); outside a request (a command, a worker's long app context) a new one, so
+    no clock reading outlives the moment it was taken for."""
+    if not has_request_context():
+        return PageFlags(lang)
     flags = g.setdefault("page_flags", {})
     if lang not in flags:
         flags[lang] = PageFlags(lang)

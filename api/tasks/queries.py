@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from threading import Lock
 
 from sqlalchemy import Select, false, or_, select, union_all
 
@@ -44,15 +45,21 @@ _BUILT: OrderedDict[Hashable, Select] = OrderedDict()
 _BUILT_MAX = 512
 
 
+_BUILT_LOCK = Lock()  # a server's threads share the kept statements
+
+
 def _kept(key: Hashable, build: Callable[[], Select]) -> Select:
     """The statement kept for ``key``, built by ``build`` the first time (statements are immutable)."""
-    stmt = _BUILT.get(key)
-    if stmt is None:
-        stmt = _BUILT[key] = build()
+    with _BUILT_LOCK:
+        stmt = _BUILT.get(key)
+        if stmt is not None:
+            _BUILT.move_to_end(key)
+            return stmt
+    stmt = build()  # outside the lock: two threads may both build it, and either copy is right
+    with _BUILT_LOCK:
+        _BUILT[key] = stmt
         while len(_BUILT) > _BUILT_MAX:
             _BUILT.popitem(last=False)
-    else:
-        _BUILT.move_to_end(key)
     return stmt
 
 

@@ -71,3 +71,21 @@ def test_two_users_with_the_same_roles_and_bureau_each_get_their_own_claims(app,
     for scope in ("candidate", "mine"):
         assert rows[0] in _seen(http, a, scope)
         assert rows[0] not in _seen(http, b, scope)  # another's claim, though the roles and bureau are the same
+
+
+def test_kept_statements_stay_bounded_and_right_per_key_under_threads(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from api.tasks import queries
+
+    monkeypatch.setattr(queries, "_BUILT", type(queries._BUILT)())
+    monkeypatch.setattr(queries, "_BUILT_MAX", 8)
+
+    def ask(i: int) -> bool:  # 20 keys through 8 places: kept, found and evicted at once by 8 threads
+        key = ("test", i % 20)
+        stmt = queries._kept(key, lambda: select(TaskRow.id).where(TaskRow.instance_id == key[1]))
+        return stmt.whereclause.right.value == key[1]  # built or kept, it is this key's statement
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(pool.map(ask, range(2000)))
+    assert len(queries._BUILT) <= 8
