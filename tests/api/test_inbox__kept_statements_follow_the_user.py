@@ -3,6 +3,8 @@
 bureau, and a user of another bureau with the same roles must never get a kept statement of this one's."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from api.extensions import db
@@ -12,11 +14,12 @@ from tests.api.orgs_support import make_user, org_id
 
 
 def _ready_rows_as(app, ids: list[int], role: str) -> set[str]:
-    """Give the ready rows of cases ``ids`` to ``role``; their ids."""
+    """Give the ready rows of cases ``ids`` to ``role``, due long ago (first in deadline order, whatever other
+    tests left in the shared database); their ids."""
     with app.app_context():
         rows = list(db.session.scalars(select(TaskRow).where(TaskRow.instance_id.in_(ids), TaskRow.state == "ready")))
         for row in rows:
-            row.role, row.assignee = role, None
+            row.role, row.assignee, row.due_at = role, None, datetime(1990, 1, 1, tzinfo=UTC)
         db.session.commit()
         return {row.id for row in rows}
 
