@@ -1,12 +1,13 @@
 """The Flask app factory: the one wiring place."""
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from .config import Config, check_secret_key
+from .config import Config, check_secret_key, gc_threshold
 from .errors import register_error_handlers
 from .extensions import api, db, migrate
 
@@ -65,6 +66,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     check_secret_key(app.config, Path(app.instance_path))
+    threshold = gc_threshold(app.config.get("GC_THRESHOLD"))
+    if threshold is not None:
+        gc.set_threshold(*threshold)  # process-wide; see Config.GC_THRESHOLD
     if app.config.get("SESSION_COOKIE_SECURE") is None:
         app.config["SESSION_COOKIE_SECURE"] = not (app.config.get("TESTING") or app.config.get("DEMO"))
     app.json.ensure_ascii = False

@@ -73,6 +73,12 @@ class Config:
     #: a checked token is trusted this many seconds in the process that checked it (no table read); a revocation
     #: there ends it at once, one made by another process within this time (0: check every request)
     TOKEN_CACHE_SECONDS = 2.0
+    #: the garbage collector's thresholds (gc.set_threshold), "a,b,c"; empty: Python's own (700, 10, 10). A
+    #: process keeps ~250,000 long-lived objects (parsed diagrams, the ORM, the sandbox's helpers); with Python's
+    #: young threshold a workflow's short-lived objects reach the old generation and a full collection (~100 ms
+    #: here, stopping the request that triggers it) runs every few replays. A larger young generation lets them
+    #: die young.
+    GC_THRESHOLD = os.environ.get("SANXIANG_GC_THRESHOLD", "20000,20,10")
     JSON_AS_ASCII = False
     #: every request body (evidence uploads set their own larger limit, EVIDENCE_MAX_BYTES); JSON bodies are
     #: limited further, in size and nesting (api/inputs.py)
@@ -157,6 +163,25 @@ def demo_secret_key(instance_dir: Path) -> str:
             with os.fdopen(fd, "w") as out:
                 out.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def gc_threshold(value: str | tuple[int, ...] | None) -> tuple[int, int, int] | None:
+    """GC_THRESHOLD as three positive integers, or None (empty: keep Python's).
+
+    Raises:
+        ConfigurationError: anything else.
+    """
+    if value is None or value == "" or value == ():
+        return None
+    parts = value.split(",") if isinstance(value, str) else list(value)
+    try:
+        numbers = tuple(int(str(p).strip()) for p in parts)
+    except ValueError:
+        numbers = ()
+    if len(numbers) != 3 or min(numbers) < 1:
+        raise ConfigurationError(f"SANXIANG_GC_THRESHOLD must be three positive integers like 20000,20,10 "
+                                 f"(or empty for Python's own), not {value!r}")
+    return numbers  # type: ignore[return-value]
 
 
 def check_secret_key(config: dict[str, Any], instance_dir: Path) -> None:

@@ -13,6 +13,13 @@ from typing import Any
 DATA_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 #: the key SpiffWorkflow's DictionaryConverter restores as a registered type
 SERIALIZER_MARKER = "typename"
+#: the names scripts call the helpers by (engine/scripting.py): a script refuses to run on data holding one as a
+#: key (it would hide the helper), so forms and data edits may not use them
+HELPER_NAMES = frozenset({
+    "add_working_days", "working_days_between", "add_days", "is_working_day", "today", "now_iso", "mask_text",
+    "draw_lottery", "derive_lottery_seed", "birth_date", "is_minor", "field_changes", "describe_changes", "var",
+    "pick",
+})
 
 
 def _holds_marker(value: Any) -> bool:
@@ -35,6 +42,8 @@ def edit_problems(changes: dict[Any, Any]) -> list[str]:
     for key, value in changes.items():
         if not isinstance(key, str) or not DATA_KEY.fullmatch(key):
             problems.append(f"{str(key)[:64]!r} is not a data key (a letter, then letters, digits or _; at most 64)")
+        elif key in HELPER_NAMES:
+            problems.append(f"{key}: the name of a script helper; scripts could not run on data holding it")
         elif key == SERIALIZER_MARKER or _holds_marker(value):
             problems.append(f"{key}: the key {SERIALIZER_MARKER!r} is reserved by the workflow serializer, at any "
                             "depth")

@@ -42,7 +42,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
 
 from engine import people
-from engine.data_keys import SERIALIZER_MARKER
+from engine.data_keys import HELPER_NAMES, SERIALIZER_MARKER
 from engine.errors import DefinitionInvalid, FormDataInvalid, Problem
 from engine.form_options import REGISTRY_VALUES_KEYS, registry_errors
 
@@ -262,6 +262,8 @@ def _lint_scope(scope: dict[str, Any], add: Callable[[Any, str], None], where: s
             add(c, f"key {key!r}: dotted paths are not supported; use a group with a path")
         if key == SERIALIZER_MARKER:
             add(c, f"key {key!r} is reserved by the workflow serializer (engine/data_keys.py)")
+        if key in HELPER_NAMES:
+            add(c, f"key {key!r} is the name of a script helper: scripts could not run on this case's data")
         if key in seen:
             add(c, f"duplicate key {where}{key!r}")
         seen.add(key)

@@ -108,8 +108,10 @@ def _script_line(tb: Any) -> int | None:
     return lines[-1] if lines else None
 
 
-def result_size_problem(value: Any) -> str | None:
-    """Why ``value`` is too large to hand back (expanded as JSON would expand it) or is not plain data, or None."""
+def result_size_problem(value: Any, max_nodes: int = MAX_RESULT_NODES, max_chars: int = MAX_RESULT_CHARS) -> str | None:
+    """Why ``value`` is too large to hand back (expanded as JSON would expand it: over ``max_nodes`` values or
+    ``max_chars`` characters of text) or is not plain data, or None. Stops as soon as it knows (at most
+    ``max_nodes`` values are visited, however often a shared part repeats)."""
     nodes = chars = 0
     stack = [value]
     while stack:
@@ -126,10 +128,14 @@ def result_size_problem(value: Any) -> str | None:
             stack.extend(item.values())
         elif isinstance(item, list | tuple | set | frozenset):
             stack.extend(item)
-        if nodes > MAX_RESULT_NODES or chars > MAX_RESULT_CHARS:
-            return (f"its result is too large (over {MAX_RESULT_NODES:,} values or {MAX_RESULT_CHARS // 2 ** 20} MB "
-                    "of text when written out)")
+        if nodes > max_nodes or chars > max_chars:
+            return (f"its result is too large (over {max_nodes:,} values or {_size(max_chars)} of text when "
+                    "written out)")
     return None
+
+
+def _size(chars: int) -> str:
+    return f"{chars // 2 ** 20} MB" if chars >= 2 ** 20 else f"{chars // 2 ** 10} KB"
 
 
 def _set_cpu_backstop(seconds: float) -> None:

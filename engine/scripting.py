@@ -128,7 +128,74 @@ def _helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
         "derive_lottery_seed": lottery.derive_seed,
         "birth_date": lambda id_number: (lambda d: d.isoformat() if d else None)(people.birth_date(id_number)),
         "is_minor": lambda id_number, on=None: people.is_minor(id_number, as_date(on) if on else clock.today()),
+        "field_changes": field_changes,
+        "describe_changes": describe_changes,
     }
+
+
+# -- helpers that build values out of case data, bounded instead of sandboxed ---------------------------------------
+#
+# A display holding data or a comprehension is not cheap (see below): such code can double a value with every
+# statement. These helpers build what a diagram commonly needs (keep some fields, list what changed, say it in
+# words) and refuse a result over MAX_HELPER_NODES values or MAX_HELPER_CHARS characters (expanded as JSON writes
+# it), so code calling them stays cheap: a chain of them, or of them and ``str``, stops at that size.
+
+#: the largest result pick, field_changes and describe_changes give (over it: ScriptError)
+MAX_HELPER_NODES = 5_000
+MAX_HELPER_CHARS = 256 * 1024
+#: names bound to the case data of each run (like the helpers, a data key may not take them)
+DATA_BOUND = ("var", "pick")
+
+
+def _bounded(name: str, value: Any) -> Any:
+    from .sandbox import result_size_problem  # the sandbox imports this module
+
+    problem = result_size_problem(value, MAX_HELPER_NODES, MAX_HELPER_CHARS)
+    if problem:
+        raise ScriptError(f"{name}(): {problem}")
+    return value
+
+
+def field_changes(before: Any, after: Any) -> list[dict[str, Any]]:
+    """``field_changes(before, after)``: ``{"field", "before", "after"}`` for each key of the dict ``after`` whose
+    value differs from the dict ``before``'s (an absent key: None), in ``after``'s order."""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        raise ScriptError("field_changes(before, after) compares two dicts (e.g. two pick(...) results)")
+    return _bounded("field_changes", [{"field": key, "before": before.get(key), "after": value}
+                                      for key, value in after.items() if value != before.get(key)])
+
+
+def describe_changes(changes: Any, labels: Any) -> str:
+    """``describe_changes(changes, labels)``: "label：before → after" for each change of a ``field_changes``
+    result, joined with "；" ("" when there is none); a field without a label is named by its key."""
+    if not isinstance(changes, list):
+        raise ScriptError("describe_changes(changes, labels) takes a list of changes (a field_changes result)")
+    if not isinstance(labels, dict):
+        raise ScriptError("describe_changes(changes, labels): labels must be a dict of field -> label")
+    parts, length = [], 0
+    for change in changes:
+        if not isinstance(change, dict) or not {"field", "before", "after"} <= change.keys():
+            raise ScriptError("describe_changes(): each change must be a dict with field, before and after")
+        part = f"{labels.get(change['field'], change['field'])}：{change['before']} → {change['after']}"
+        length += len(part) + 1
+        if length > MAX_HELPER_CHARS:
+            break  # refused below, without writing the rest
+        parts.append(part)
+    return _bounded("describe_changes", "；".join(parts) + ("x" * MAX_HELPER_CHARS if length > MAX_HELPER_CHARS
+                                                            else ""))
+
+
+def _pick(context: dict) -> Callable[..., dict[str, Any]]:
+    """``pick("a", "b", ...)``: a new dict of the named data keys' values (None for an absent key), as ``var``
+    reads them."""
+    var = _var(context)
+
+    def pick(*names: str) -> dict[str, Any]:
+        if not all(isinstance(name, str) for name in names):
+            raise ScriptError("pick() takes data key names as text")
+        return _bounded("pick", {name: var(name) for name in names})
+
+    return pick
 
 
 def _var(context: dict) -> Callable[..., Any]:
@@ -166,6 +233,7 @@ class MaskWith:
 CHEAP_FUNCTIONS = frozenset({
     "len", "bool", "str", "int", "float", "abs", "min", "max", "any", "all", "sum", "isinstance",
     "today", "now_iso", "var", "add_days", "is_working_day", "add_working_days", "birth_date", "is_minor",
+    "pick", "field_changes", "describe_changes",  # bounded by MAX_HELPER_NODES / MAX_HELPER_CHARS (see above)
 })
 CHEAP_METHODS = frozenset({
     "get", "keys", "values", "items", "startswith", "endswith", "strip", "lstrip", "rstrip", "lower", "upper",
@@ -264,7 +332,7 @@ def _plan(source: str, mode: str, callables: frozenset[str]) -> tuple[Any, bool]
 
 
 def _callable_names(env: Mapping[str, Any]) -> frozenset[str]:
-    return frozenset({*SAFE_BUILTINS, *(k for k, v in env.items() if callable(v)), "var"})
+    return frozenset({*SAFE_BUILTINS, *(k for k, v in env.items() if callable(v)), *DATA_BOUND})
 
 
 class RestrictedEnvironment(TaskDataEnvironment):
@@ -296,10 +364,12 @@ class RestrictedEnvironment(TaskDataEnvironment):
             my_globals.update(context)
             my_globals["__builtins__"] = self.globals["__builtins__"]
             my_globals["var"] = _var(context)
+            my_globals["pick"] = _pick(context)
             return eval(code, my_globals)  # noqa: S307 - checked by check_source
         context.update(self.globals)
         context.update(external_context or {})
         context["var"] = _var(context)
+        context["pick"] = _pick(context)
         try:
             exec(code, context)  # noqa: S102 - checked by check_source
         finally:
@@ -322,6 +392,15 @@ class RestrictedEnvironment(TaskDataEnvironment):
         key, blob = self._sandbox_spec()
         return sandbox.pool().call(key, blob, mode, source, context, external_context, clock.CLOCK.get(),
                                    "script" if mode == "exec" else "expression")
+
+    def check_for_overwrite(self, context: dict, external_context: dict) -> None:
+        """SpiffWorkflow's check (a data key named like a helper is refused), and the same for ``var`` and
+        ``pick``: they are bound to the data for the run and removed after it, with the data key of that name."""
+        taken = set(DATA_BOUND).intersection(context)
+        if taken:
+            raise ValueError(f"You have task data that overwrites a predefined function(s). Please change the "
+                             f"following variable or field name(s) to something else: {taken}")
+        super().check_for_overwrite(context, external_context)
 
     # -- SpiffWorkflow's interface ------------------------------------------------------------------------------
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:

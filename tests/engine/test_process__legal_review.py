@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from engine import clock, runtime
+from engine import clock, runtime, sandbox
 from engine.calendar import WorkingCalendar
 from engine.scripting import make_script_engine
 
@@ -142,11 +142,13 @@ def test_a_second_round_starts_blank_and_shows_the_fix_and_the_changes(review_bu
                 "proposal_text": "罚款贰万元。"}
     review.data.update(proposal)  # the case's proposal, as the calling process hands it over
     data = answers(review_rounds=2)
+    calls = sandbox.pool().calls
     runtime.complete(workflow, review.id, data["task_legal_review"][0])
     fix = only_ready(review_bundle, workflow)
     runtime.complete(workflow, fix.id, {**data["task_fix_resubmit"][0], "fine_amount": 15000,
                                         "proposal_text": "罚款壹万伍仟元。", "facts": ""})  # blank keeps the facts
     again = only_ready(review_bundle, workflow)
+    assert sandbox.pool().calls == calls  # a round's scripts are cheap: a looping review costs no sandbox call
     assert again.meta.element_id == "task_legal_review"
     assert again.data["review_round"] == 2
     assert again.data["review_outcome"] is None and again.data["problem_code"] is None
@@ -157,7 +159,20 @@ def test_a_second_round_starts_blank_and_shows_the_fix_and_the_changes(review_bu
     assert again.data["proposal_changes"] == [
         {"field": "fine_amount", "before": 20000, "after": 15000},
         {"field": "proposal_text", "before": "罚款贰万元。", "after": "罚款壹万伍仟元。"}]
-    assert "20000 → 15000" in again.data["proposal_changes_text"]
+    assert again.data["proposal_changes_text"] == "罚款金额（元）：20000 → 15000；拟处理意见：罚款贰万元。 → 罚款壹万伍仟元。"
+
+
+def test_a_round_that_changes_nothing_says_so(review_bundle, answers, at_review):
+    workflow, review = at_review
+    review.data.update({"facts": "事实。", "fine_amount": 20000})
+    data = answers(review_rounds=2)
+    runtime.complete(workflow, review.id, data["task_legal_review"][0])
+    fix = only_ready(review_bundle, workflow)
+    runtime.complete(workflow, fix.id, {**data["task_fix_resubmit"][0], "facts": "", "fine_amount": None})
+    again = only_ready(review_bundle, workflow)
+    assert again.data["facts"] == "事实。" and again.data["fine_amount"] == 20000  # blanks keep the values
+    assert again.data["proposal_changes"] == []
+    assert again.data["proposal_changes_text"] == "拟处理意见未变更"
 
 
 def test_the_reviewer_asks_the_legal_counsel_and_sees_the_opinion(review_bundle, answers, at_review):
