@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from threading import Lock
 
-from sqlalchemy import Select, false, or_, select, union_all
+from sqlalchemy import Select, Subquery, false, or_, select, union_all
 
 from .. import permissions
 from ..models import Instance, TaskRow
@@ -25,18 +25,24 @@ def order_by_due(stmt: Select) -> Select:
     return stmt.order_by(*DUE_ORDER)
 
 
-def per_role(roles: list[str], rows_of: Callable[[str], Select], window: int) -> list[Select]:
-    """For each role, the ids of the first ``window`` rows (in :data:`DUE_ORDER`) of ``rows_of(role)``, which
-    selects ``TaskRow.id`` of the ready rows of one role with every filter applied."""
-    return [select(part.c.id) for part in
-            (order_by_due(rows_of(role)).limit(window).subquery() for role in sorted(set(roles)))]
+def per_role(roles: list[str], rows_of: Callable[[str], Select], window: int) -> list[Subquery]:
+    """For each role, the first ``window`` rows (in :data:`DUE_ORDER`: id, due_at, created_at) of ``rows_of(role)``,
+    which selects ``TaskRow.id`` of the ready rows of one role with every filter applied."""
+    return [order_by_due(rows_of(role).add_columns(TaskRow.due_at, TaskRow.created_at)).limit(window).subquery()
+            for role in sorted(set(roles))]
 
 
-def union(parts: list[Select]) -> Select:
-    """The parts as one UNION ALL (no rows when there are none)."""
+def first_ids(parts: list[Subquery], window: int) -> Select:
+    """The ids of the first ``window`` rows (in :data:`DUE_ORDER`) of the parts together (no rows when there are
+    none). The parts are ordered and cut together before a page's rows are read: the page then reads ``window``
+    rows, not ``window`` per part (600 for a user with three roles and a page of 200)."""
     if not parts:
         return select(TaskRow.id).where(false())
-    return parts[0] if len(parts) == 1 else union_all(*parts)
+    if len(parts) == 1:
+        return select(parts[0].c.id)
+    both = union_all(*(select(p.c.id, p.c.due_at, p.c.created_at) for p in parts)).subquery()
+    return select(both.c.id).order_by(both.c.due_at.asc().nulls_last(), both.c.created_at.asc(),
+                                      both.c.id.asc()).limit(window)
 
 
 #: statements built for a user's clause key (permissions.clause_key), most recently used last; building one (the
@@ -83,8 +89,9 @@ def _candidate_statement(user, limit: int, offset: int) -> Select:
     # rows): one part fewer per role keeps the statement short enough for psycopg to prepare it
     own = select(TaskRow.id).where(TaskRow.state == "ready", TaskRow.role.in_(roles),
                                    TaskRow.assignee == user.username, visible)
-    ids = union(per_role(roles, lambda role: ready(role, TaskRow.assignee.is_(None)), window)
-                + ([select(part.c.id) for part in [order_by_due(own).limit(window).subquery()]] if roles else []))
+    own_part = order_by_due(own.add_columns(TaskRow.due_at, TaskRow.created_at)).limit(window).subquery()
+    ids = first_ids(per_role(roles, lambda role: ready(role, TaskRow.assignee.is_(None)), window)
+                    + ([own_part] if roles else []), window)
     return order_by_due(select(TaskRow).where(TaskRow.id.in_(ids))).limit(limit).offset(offset)
 
 
@@ -142,8 +149,8 @@ def _inbox_rows_statement(user, tab: str, limit: int, narrow: Callable[[Select],
     if tab == "mine":
         ids = order_by_due(rows((TaskRow.id,)).where(TaskRow.assignee == user.username)).limit(limit)
     else:
-        ids = union(per_role(list(user.roles or []), lambda role: rows((TaskRow.id,)).where(
-            TaskRow.role == role, TaskRow.assignee.is_(None)), limit))
+        ids = first_ids(per_role(list(user.roles or []), lambda role: rows((TaskRow.id,)).where(
+            TaskRow.role == role, TaskRow.assignee.is_(None)), limit), limit)
     # the page's columns (rows, not ORM objects: a page of 200 is read, never changed) and the case's process
     # and title, not the case row (its state and data)
     return order_by_due(select(*INBOX_COLUMNS, Instance.definition_key, Instance.title.label("case_title"))
