@@ -20,11 +20,25 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
 from SpiffWorkflow.task import Task
 
 _SHALLOW_COPIED = (dict, list, set)
+#: the classes of most case values: kept as they are, known by one set lookup
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_COPY = {dict: dict.copy, list: list.copy, set: set.copy}
 
 
 def copy_of_parent(data: dict[str, Any]) -> dict[str, Any]:
-    """``DeepMerge.merge({}, data)``: the keys of ``data``, lists, dicts and sets copied shallowly."""
-    return {key: copy(value) if isinstance(value, _SHALLOW_COPIED) else value for key, value in data.items()}
+    """``DeepMerge.merge({}, data)``: the keys of ``data``, lists, dicts and sets copied shallowly (their
+    subclasses too, as ``copy`` copies them). One C-level copy of the dict, then the containers replaced."""
+    copied = dict(data)
+    for key, value in data.items():
+        cls = value.__class__
+        if cls in _PLAIN:
+            continue
+        exact = _COPY.get(cls)
+        if exact is not None:
+            copied[key] = exact(value)
+        elif isinstance(value, _SHALLOW_COPIED):
+            copied[key] = copy(value)
+    return copied
 
 
 _original_inherit_data = Task._inherit_data
