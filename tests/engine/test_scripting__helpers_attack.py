@@ -2,15 +2,18 @@
 
 A process owner writes the diagram's scripts; these tests try, as a hostile one would, to reach what the helpers
 must not give: the environment's own builtins (shared by every later run of the environment, in a sandbox worker
-every case's), a data key named like a helper that stalls the case and values nested too deep to be saved.
+every case's), a data key named like a helper that stalls the case, values nested too deep to be saved, and a
+whole number in a form that the web process would spend minutes writing out.
 """
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
-from engine.errors import ScriptError
+from engine.errors import FormDataInvalid, ScriptError
+from engine.forms import validate_form_data
 from engine.scripting import MAX_HELPER_DEPTH, check_source, is_cheap, make_script_engine
 
 BUILTINS = '"_" + "_builtins_" + "_"'  # no string constant holds "__", so check_source lets it through
@@ -59,3 +62,11 @@ def test_helpers_do_not_nest_values_deeper_than_the_case_data_can_be_saved():
         depth, value = depth + 1, value["a"]
     assert depth <= MAX_HELPER_DEPTH
 
+
+def test_a_form_whole_number_with_a_huge_exponent_is_refused_at_once():
+    form = {"type": "default", "id": "f", "components": [{"type": "number", "key": "n", "decimalDigits": 0}]}
+    assert validate_form_data(form, {"n": "2e4"}) == {"n": 20000}
+    started = time.process_time()
+    with pytest.raises(FormDataInvalid):
+        validate_form_data(form, {"n": "1e1000000"})  # int() of it ran for minutes in the web process
+    assert time.process_time() - started < 1
