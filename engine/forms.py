@@ -79,6 +79,11 @@ class _StrictBoolean(fields.Field):
         return value
 
 
+#: the most digits a whole number in a form may have: int() of "1e999999999" runs for minutes, and an int over 4,300
+#: digits cannot be written as JSON (engine/sandbox.py: MAX_RESULT_INT_BITS)
+MAX_WHOLE_DIGITS = 4_000
+
+
 class _WholeNumber(fields.Integer):
     """An integer; refuses 1.5 and "1.5" instead of truncating them."""
 
@@ -89,7 +94,7 @@ class _WholeNumber(fields.Integer):
             number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
         except (InvalidOperation, TypeError, ValueError) as exc:
             raise self.make_error("invalid") from exc
-        if not number.is_finite() or number != number.to_integral_value():
+        if not number.is_finite() or number.adjusted() >= MAX_WHOLE_DIGITS or number != number.to_integral_value():
             raise self.make_error("invalid")
         return int(number)
 

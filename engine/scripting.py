@@ -143,6 +143,9 @@ def _helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
 #: the largest result pick, field_changes and describe_changes give (over it: ScriptError)
 MAX_HELPER_NODES = 5_000
 MAX_HELPER_CHARS = 256 * 1024
+#: and the deepest: ``a = pick("a")`` nests a value one level deeper each time (a loop in the diagram would make it
+#: thousands of levels deep within MAX_HELPER_NODES, and the case data could no longer be copied or saved)
+MAX_HELPER_DEPTH = 64
 #: names bound to the case data of each run (like the helpers, a data key may not take them)
 DATA_BOUND = ("var", "pick")
 
@@ -153,6 +156,14 @@ def _bounded(name: str, value: Any) -> Any:
     problem = result_size_problem(value, MAX_HELPER_NODES, MAX_HELPER_CHARS)
     if problem:
         raise ScriptError(f"{name}(): {problem}")
+    stack = [(value, 1)]  # at most MAX_HELPER_NODES values (checked above)
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list | tuple | set | frozenset):
+            if depth > MAX_HELPER_DEPTH:
+                raise ScriptError(f"{name}(): its result is nested deeper than {MAX_HELPER_DEPTH} levels")
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
     return value
 
 
@@ -203,7 +214,9 @@ def _var(context: dict) -> Callable[..., Any]:
     (diagram code cannot catch NameError, and ``globals()`` does not exist here)."""
 
     def var(name: str, default: Any = None) -> Any:
-        value = context.get(str(name), default)
+        name = str(name)
+        # no data key starts with "_": "_" + "_builtins_" + "_" would be the environment's own builtins dict
+        value = default if name.startswith("_") else context.get(name, default)
         return default if callable(value) else value
 
     return var
@@ -374,6 +387,8 @@ class RestrictedEnvironment(TaskDataEnvironment):
             exec(code, context)  # noqa: S102 - checked by check_source
         finally:
             self._remove_globals_and_functions_from_context(context, external_context)
+            for name in DATA_BOUND:  # also when the script assigned them (as a helper's name assigned to is)
+                context.pop(name, None)
         return context
 
     # -- in the sandbox -----------------------------------------------------------------------------------------
