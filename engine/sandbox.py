@@ -15,7 +15,8 @@ time-limit failure (nor a replay into a false "altered"), and a starved or block
   C operation such as ``10 ** 10 ** 10``);
 * ``MemoryError`` in the worker: :class:`ScriptError` "... exceeded its memory limit";
 * a result whose expanded size is over :data:`MAX_RESULT_NODES` / :data:`MAX_RESULT_CHARS` (e.g. a list
-  that holds itself twice forty times over, small in memory but terabytes as JSON) is refused in the worker.
+  that holds itself twice forty times over, small in memory but terabytes as JSON), or nested deeper than
+  :data:`MAX_RESULT_DEPTH`, is refused in the worker.
 
 Each call checks a worker out of the pool (concurrent requests get their own; the pool grows to
 ``LIMITS.workers`` and callers wait beyond that). A worker keeps the helper environments it was sent
@@ -51,6 +52,8 @@ from .errors import ScriptError
 #: the largest result a sandboxed call may hand back, counted as if written out as JSON (shared objects count each time)
 MAX_RESULT_NODES = 200_000
 MAX_RESULT_CHARS = 64 * 1024 * 1024
+#: and the deepest: case data deeper than Python's recursion limit (1,000) can be neither copied nor saved
+MAX_RESULT_DEPTH = 200
 #: integers longer than this cannot be written as JSON (4,300 digits) and make ``//`` in cheap code quadratic
 MAX_RESULT_INT_BITS = 14_000
 #: what a result may hold: plain data. Lazy objects (``range(10 ** 15)``, ``map``, ``zip``, iterators) are small
@@ -108,14 +111,15 @@ def _script_line(tb: Any) -> int | None:
     return lines[-1] if lines else None
 
 
-def result_size_problem(value: Any, max_nodes: int = MAX_RESULT_NODES, max_chars: int = MAX_RESULT_CHARS) -> str | None:
-    """Why ``value`` is too large to hand back (expanded as JSON would expand it: over ``max_nodes`` values or
-    ``max_chars`` characters of text) or is not plain data, or None. Stops as soon as it knows (at most
-    ``max_nodes`` values are visited, however often a shared part repeats)."""
+def result_size_problem(value: Any, max_nodes: int = MAX_RESULT_NODES, max_chars: int = MAX_RESULT_CHARS,
+                        max_depth: int = MAX_RESULT_DEPTH) -> str | None:
+    """Why ``value`` is too large to hand back (expanded as JSON would expand it: over ``max_nodes`` values,
+    ``max_chars`` characters of text or ``max_depth`` levels of nesting) or is not plain data, or None. Stops as
+    soon as it knows (at most ``max_nodes`` values are visited, however often a shared part repeats)."""
     nodes = chars = 0
-    stack = [value]
+    stack = [(value, 1)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
         nodes += 1
         if type(item) not in _SCALARS and type(item) not in _CONTAINERS:
             return f"its result holds a {type(item).__name__} value; case data can hold only plain data"
@@ -123,11 +127,11 @@ def result_size_problem(value: Any, max_nodes: int = MAX_RESULT_NODES, max_chars
             return f"its result holds an integer of over {MAX_RESULT_INT_BITS:,} bits"
         if isinstance(item, str | bytes):
             chars += len(item)
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list | tuple | set | frozenset):
-            stack.extend(item)
+        elif isinstance(item, dict | list | tuple | set | frozenset):
+            if depth > max_depth:
+                return f"its result is nested deeper than {max_depth} levels"
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
         if nodes > max_nodes or chars > max_chars:
             return (f"its result is too large (over {max_nodes:,} values or {_size(max_chars)} of text when "
                     "written out)")

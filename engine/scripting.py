@@ -153,17 +153,9 @@ DATA_BOUND = ("var", "pick")
 def _bounded(name: str, value: Any) -> Any:
     from .sandbox import result_size_problem  # the sandbox imports this module
 
-    problem = result_size_problem(value, MAX_HELPER_NODES, MAX_HELPER_CHARS)
+    problem = result_size_problem(value, MAX_HELPER_NODES, MAX_HELPER_CHARS, MAX_HELPER_DEPTH)
     if problem:
         raise ScriptError(f"{name}(): {problem}")
-    stack = [(value, 1)]  # at most MAX_HELPER_NODES values (checked above)
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list | tuple | set | frozenset):
-            if depth > MAX_HELPER_DEPTH:
-                raise ScriptError(f"{name}(): its result is nested deeper than {MAX_HELPER_DEPTH} levels")
-            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
     return value
 
 

@@ -150,3 +150,17 @@ def test_var_reads_a_data_key_or_its_default():
     data = {"a": 2}
     env.execute("b = var('a') + var('missing', 10)", data)
     assert data["b"] == 12 and "var" not in data
+
+
+def test_a_sandboxed_result_nested_too_deep_for_the_case_data_is_refused():
+    # 500 levels: small and under every size limit, but past what case data can be copied or saved at
+    deep = "a = []\nfor n in range(500):\n    a = [a]"
+    with pytest.raises(ScriptError, match="nested deeper than 200 levels"):
+        make_script_engine().environment.execute(deep, {})
+    shallow = "a = []\nfor n in range(150):\n    a = [a]"
+    context: dict = {}
+    make_script_engine().environment.execute(shallow, context)
+    depth, value = 0, context["a"]
+    while value:
+        depth, value = depth + 1, value[0]
+    assert depth == 150
