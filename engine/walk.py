@@ -30,10 +30,15 @@ _FINAL = TaskState.COMPLETED | TaskState.CANCELLED
 
 
 
+_CHECK_WALKS: list[bool] = []  # read once, at the first walk (a replay asks about a thousand times)
+
+
 def _checking() -> bool:
     """Whether to check every fast search against SpiffWorkflow's iterator (SANXIANG_CHECK_WALKS=1: the test
-    suite sets it; slow)."""
-    return os.environ.get("SANXIANG_CHECK_WALKS") == "1"
+    suite sets it; slow). Read from the environment at the first walk of the process."""
+    if not _CHECK_WALKS:
+        _CHECK_WALKS.append(os.environ.get("SANXIANG_CHECK_WALKS") == "1")
+    return _CHECK_WALKS[0]
 
 
 def tasks_in_order(workflow: BpmnWorkflow, definite_only: bool = False) -> Iterator[Task]:
