@@ -181,11 +181,11 @@ def describe_changes(changes: Any, labels: Any) -> str:
             raise ScriptError("describe_changes(): each change must be a dict with field, before and after")
         part = f"{labels.get(change['field'], change['field'])}：{change['before']} → {change['after']}"
         length += len(part) + 1
-        if length > MAX_HELPER_CHARS:
-            break  # refused below, without writing the rest
+        if length > MAX_HELPER_CHARS:  # refused without writing the rest
+            raise ScriptError(f"describe_changes(): its result is too large (over {MAX_HELPER_CHARS // 1024} KB "
+                              "of text)")
         parts.append(part)
-    return _bounded("describe_changes", "；".join(parts) + ("x" * MAX_HELPER_CHARS if length > MAX_HELPER_CHARS
-                                                            else ""))
+    return "；".join(parts)
 
 
 def _pick(context: dict) -> Callable[..., dict[str, Any]]:
@@ -238,7 +238,7 @@ class MaskWith:
 CHEAP_FUNCTIONS = frozenset({
     "len", "bool", "str", "int", "float", "abs", "min", "max", "any", "all", "sum", "isinstance",
     "today", "now_iso", "var", "add_days", "is_working_day", "add_working_days", "birth_date", "is_minor",
-    "pick", "field_changes", "describe_changes",  # bounded by MAX_HELPER_NODES / MAX_HELPER_CHARS (see above)
+    "pick", "field_changes", "describe_changes",  # bounded by MAX_HELPER_NODES / _CHARS / _DEPTH (see above)
 })
 CHEAP_METHODS = frozenset({
     "get", "keys", "values", "items", "startswith", "endswith", "strip", "lstrip", "rstrip", "lower", "upper",

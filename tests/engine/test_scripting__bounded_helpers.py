@@ -175,3 +175,11 @@ def test_a_form_field_or_a_data_edit_named_like_a_helper_is_refused(key):
     assert any(key in p.message and "script helper" in p.message for p in problems), problems
     assert any("script helper" in p for p in edit_problems({key: 1}))
     assert edit_problems({"ordinary": 1}) == []
+
+
+def test_describe_changes_refuses_a_text_over_the_bound_and_keeps_one_under_it():
+    half = "字" * (MAX_HELPER_CHARS // 2)
+    changes = [{"field": "a", "before": half, "after": ""}, {"field": "b", "before": half, "after": ""}]
+    with pytest.raises(ScriptError, match=r"describe_changes\(\).*too large"):
+        run("t = describe_changes(c, {})", {"c": changes})
+    assert run("t = describe_changes(c, {})", {"c": changes[:1]})["t"] == f"a：{half} → "
