@@ -32,6 +32,7 @@ import pickle
 import textwrap
 import traceback
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -137,10 +138,12 @@ def _helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
 #
 # A display holding data or a comprehension is not cheap (see below): such code can double a value with every
 # statement. These helpers build what a diagram commonly needs (keep some fields, list what changed, say it in
-# words) and refuse a result over MAX_HELPER_NODES values or MAX_HELPER_CHARS characters (expanded as JSON writes
-# it), so code calling them stays cheap: a chain of them, or of them and ``str``, stops at that size.
+# words) and, run in this process, refuse a result over MAX_HELPER_NODES values, MAX_HELPER_CHARS characters
+# (expanded as JSON writes it) or MAX_HELPER_DEPTH levels, so code calling them stays cheap: a chain of them, or of
+# them and ``str``, stops at that size. Code stopped there is run again in the sandbox, from the data it started
+# with, where the helpers have the sandbox's result limits (a case with a long text works, only slower).
 
-#: the largest result pick, field_changes and describe_changes give (over it: ScriptError)
+#: the largest result pick, field_changes and describe_changes give in this process (over it: the sandbox)
 MAX_HELPER_NODES = 5_000
 MAX_HELPER_CHARS = 256 * 1024
 #: and the deepest: ``a = pick("a")`` nests a value one level deeper each time (a loop in the diagram would make it
@@ -150,12 +153,24 @@ MAX_HELPER_DEPTH = 64
 DATA_BOUND = ("var", "pick")
 
 
+class HelperBoundExceeded(ScriptError):
+    """A helper's result is over the bound of code run in this process (the code is run again in the sandbox)."""
+
+
+#: the helpers' bounds where code runs now: MAX_HELPER_* in this process, the sandbox's result limits in a worker
+_HELPER_LIMITS: ContextVar[tuple[int, int, int] | None] = ContextVar("sanxiang_helper_limits", default=None)
+
+
+def _limits() -> tuple[int, int, int]:
+    return _HELPER_LIMITS.get() or (MAX_HELPER_NODES, MAX_HELPER_CHARS, MAX_HELPER_DEPTH)
+
+
 def _bounded(name: str, value: Any) -> Any:
     from .sandbox import result_size_problem  # the sandbox imports this module
 
-    problem = result_size_problem(value, MAX_HELPER_NODES, MAX_HELPER_CHARS, MAX_HELPER_DEPTH)
+    problem = result_size_problem(value, *_limits())
     if problem:
-        raise ScriptError(f"{name}(): {problem}")
+        raise HelperBoundExceeded(f"{name}(): {problem}")
     return value
 
 
@@ -181,9 +196,9 @@ def describe_changes(changes: Any, labels: Any) -> str:
             raise ScriptError("describe_changes(): each change must be a dict with field, before and after")
         part = f"{labels.get(change['field'], change['field'])}：{change['before']} → {change['after']}"
         length += len(part) + 1
-        if length > MAX_HELPER_CHARS:  # refused without writing the rest
-            raise ScriptError(f"describe_changes(): its result is too large (over {MAX_HELPER_CHARS // 1024} KB "
-                              "of text)")
+        if length > _limits()[1]:  # refused without writing the rest
+            raise HelperBoundExceeded(f"describe_changes(): its result is too large (over {_limits()[1]:,} "
+                                      "characters of text)")
         parts.append(part)
     return "；".join(parts)
 
@@ -336,6 +351,12 @@ def _plan(source: str, mode: str, callables: frozenset[str]) -> tuple[Any, bool]
     return compile(tree, SCRIPT_FILENAME, mode), is_cheap(tree, callables)
 
 
+def _sandbox_limits() -> tuple[int, int, int]:
+    from .sandbox import MAX_RESULT_CHARS, MAX_RESULT_DEPTH, MAX_RESULT_NODES
+
+    return MAX_RESULT_NODES, MAX_RESULT_CHARS, MAX_RESULT_DEPTH
+
+
 def _callable_names(env: Mapping[str, Any]) -> frozenset[str]:
     return frozenset({*SAFE_BUILTINS, *(k for k, v in env.items() if callable(v)), *DATA_BOUND})
 
@@ -363,6 +384,13 @@ class RestrictedEnvironment(TaskDataEnvironment):
     def run_here(self, mode: str, source: str, context: dict, external_context: dict | None = None) -> Any:
         """Run checked code in this process: an expression's value, or for a script ``context`` itself, updated."""
         code, _ = _plan(source, mode, self._callables)
+        token = _HELPER_LIMITS.set(None if self.sandboxed else _sandbox_limits())
+        try:
+            return self._run(code, mode, context, external_context)
+        finally:
+            _HELPER_LIMITS.reset(token)
+
+    def _run(self, code: Any, mode: str, context: dict, external_context: dict | None) -> Any:
         if mode == "eval":
             my_globals = dict(self.globals)
             my_globals.update(external_context or {})
@@ -414,7 +442,11 @@ class RestrictedEnvironment(TaskDataEnvironment):
         source = expression.strip()
         _, cheap = _plan(source, "eval", self._callables)
         if cheap:
-            return self.run_here("eval", source, context, external_context)
+            try:
+                return self.run_here("eval", source, context, external_context)
+            except HelperBoundExceeded:
+                if not self.sandboxed:
+                    raise  # over the sandbox's own limits
         if self.sandboxed:
             return self._in_sandbox("eval", source, context, external_context)
         return self.run_here("eval", source, copy.deepcopy(context), copy.deepcopy(external_context))
@@ -423,9 +455,17 @@ class RestrictedEnvironment(TaskDataEnvironment):
         source = textwrap.dedent(script)
         _, cheap = _plan(source, "exec", self._callables)
         self.check_for_overwrite(context, external_context or {})
-        if cheap or not self.sandboxed:
+        if not self.sandboxed:
             self.run_here("exec", source, context, external_context)
             return True
+        if cheap:
+            before = dict(context)  # cheap code changes no value in place: a shallow copy is the data it started on
+            try:
+                self.run_here("exec", source, context, external_context)
+                return True
+            except HelperBoundExceeded:
+                context.clear()
+                context.update(before)
         result = self._in_sandbox("exec", source, context, external_context)
         context.clear()
         context.update(result)
