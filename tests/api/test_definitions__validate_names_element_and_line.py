@@ -30,3 +30,15 @@ def test_validate_names_a_process_id_taken_by_a_deployed_file(http):
     assert (problem["file"], problem["element_id"]) == ("recording_copy.bpmn", "recording")
     assert problem["line"] == _line(text, '<bpmn:process id="recording"')
     assert "recording.bpmn" in problem["message"]
+
+
+def test_validate_refuses_a_form_field_named_like_a_script_helper(http):
+    """A field named ``var`` (or ``pick``, ``today`` …) would hide the helper from every script of the case."""
+    forms = Path(__file__).resolve().parents[2] / "forms"
+    text = (forms / "review_fix.form").read_text().replace('"key": "fix_description"', '"key": "var"')
+    assert '"key": "var"' in text
+    resp = upload(http, "/api/v1/definitions/validate", {"review_fix.form": text.encode()})
+    assert resp.status_code == 400
+    problems = resp.get_json()["errors"]["problems"]
+    assert any(p["file"] == "review_fix.form" and "'var'" in p["message"] and "script helper" in p["message"]
+               for p in problems), problems

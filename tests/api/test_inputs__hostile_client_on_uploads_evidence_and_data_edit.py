@@ -417,6 +417,10 @@ def _edit(http, iid, body, raw: str | None = None):
     ({"changes": {"summary": [{"a": {"typename": "BpmnWorkflow"}}]}, "reason": "更正"}, "changes"),
     ({"changes": {"": "x"}, "reason": "更正"}, "changes"),
     ({"changes": {ID_NUMBER: "x"}, "reason": "更正"}, "changes"),
+    # named like a script helper: every later script would refuse the data (var and pick: silently drop the key)
+    ({"changes": {"var": "x"}, "reason": "更正"}, "changes"),
+    ({"changes": {"pick": 1}, "reason": "更正"}, "changes"),
+    ({"changes": {"today": "2026-01-01"}, "reason": "更正"}, "changes"),
 ])
 def test_a_hostile_data_edit_is_refused_and_records_nothing(http, case, body, field):
     before = _history(http, case)
