@@ -10,16 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .script_helpers import HELPER_NAMES
+
 DATA_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 #: the key SpiffWorkflow's DictionaryConverter restores as a registered type
 SERIALIZER_MARKER = "typename"
-#: the names scripts call the helpers by (engine/scripting.py): a script refuses to run on data holding one as a
-#: key (it would hide the helper), so forms and data edits may not use them
-HELPER_NAMES = frozenset({
-    "add_working_days", "working_days_between", "add_days", "is_working_day", "today", "now_iso", "mask_text",
-    "draw_lottery", "derive_lottery_seed", "birth_date", "is_minor", "field_changes", "describe_changes", "var",
-    "pick",
-})
 
 
 def _holds_marker(value: Any) -> bool:
