@@ -79,6 +79,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_input_checks(app)  # before the blueprints: their <int:...> routes bind the bounded converter
     db.init_app(app)
+    from .services import commits
+
+    commits.install()  # read-only transactions end without dropping psycopg's prepared statements
     from .schema import MIGRATIONS_DIR, forget_revision_on_drop
 
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import Instance
 from ..security import client_addr
 from ..services import orgs
+from ..services.commits import commit_keeping
 from ..services.instances import open_tasks
 from ..services.starts import start_instance
 from . import blp
@@ -46,8 +47,10 @@ class Instances(MethodView):
         check_startable(user, args["definition_key"])
         instance = start_instance(args["definition_key"], args["data"], user.username, role, client_addr(),
                                   declared_only=True, org_id=orgs.user_bureau(user), unit_id=orgs.user_org(user))
-        db.session.commit()
-        return _detail(instance)
+        db.session.flush()
+        result = _detail(instance)
+        commit_keeping()  # the answer is what the start wrote: no second transaction (api/services/commits.py)
+        return result
 
     @blp.arguments(InstanceQuerySchema, location="query")
     @blp.response(200, InstanceSchema(many=True))

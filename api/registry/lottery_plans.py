@@ -33,6 +33,7 @@ from ..models import Certificate, Instance, User
 from ..models.registry import InspectionItem, LotteryAbandonment, LotteryPlan, LotteryReveal
 from ..models.types import utc_iso
 from ..services import locks, org_scope
+from ..services.commits import commit_keeping
 from ..services.history import append_event
 from ..services.recusal import names, recused_officers
 from ..services.runtime import calendar
@@ -243,13 +244,7 @@ def _draw_values(row: LotteryPlan, shown: LotteryReveal) -> dict[str, Any]:
 def _commit_reveal() -> None:
     """Commit the reveal now, keeping the request's loaded objects as they are (their optimistic version checks
     still apply to the rest of the completion)."""
-    session = db.session()
-    keep = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()  # a concurrent draw of the plan clashes here: 409 (api/errors.py)
-    finally:
-        session.expire_on_commit = keep
+    commit_keeping()  # a concurrent draw of the plan clashes here: 409 (api/errors.py)
 
 
 def reveal(instance_id: int, data: dict[str, Any], actor: str, client_addr: str | None = None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from tests import cases as c
 
 @contextmanager
 def counting(app):
-    counts = {"statements": 0, "commits": 0, "sql": [], "text": []}
+    counts = {"statements": 0, "commits": 0, "sql": [], "text": [], "order": []}
     with app.app_context():
         engine = db.engine
 
@@ -20,9 +20,11 @@ def counting(app):
         counts["statements"] += 1
         counts["sql"].append(statement.split()[0])
         counts["text"].append(" ".join(statement.split()))
+        counts["order"].append(statement.split()[0])
 
     def commit(conn):  # noqa: ARG001
         counts["commits"] += 1
+        counts["order"].append("COMMIT")
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "commit", commit)
@@ -43,6 +45,10 @@ def test_completing_a_task_costs_a_handful_of_statements_and_one_commit(http, ap
         resp = http.call("POST", f"/api/v1/tasks/{task['id']}/complete", "officer1", json={"data": c.RECUSAL_NONE})
     assert resp.status_code == 200, resp.get_json()
     assert counts["commits"] == 1
+    # one transaction: the answer (the open tasks) is read before the commit and kept, not read again in a second
+    # transaction whose ROLLBACK would drop the connection's prepared statements (api/services/commits.py)
+    assert counts["order"][-1] == "COMMIT", counts["order"]
+    assert resp.get_json()["tasks"] == http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()["tasks"]
     text = counts["text"]
     # the token from the process's cache, the settings from the settings cache: no read of either table
     assert not any("FROM api_tokens" in t or "FROM settings" in t for t in text), text
