@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import psycopg
 from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine, event
 
@@ -72,7 +73,10 @@ def _rolling_back(conn: Connection) -> None:
     driver = conn.connection.dbapi_connection
     if driver is None or driver.info.transaction_status != TransactionStatus.INTRANS:
         return  # idle (nothing to end) or failed: the real ROLLBACK follows
-    driver.commit()
+    try:
+        driver.commit()
+    except psycopg.Error:
+        pass  # the transaction ended anyway (a failed COMMIT rolls back); SQLAlchemy's rollback follows as ever
 
 
 def install() -> None:
