@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from functools import cache
 from typing import Any
 from uuid import UUID
@@ -31,7 +32,7 @@ from engine.tracker import Changes, ChangeTracker, tracker_of
 
 from ..extensions import db
 from ..models import Instance, TaskRow, WorkflowTask
-from ..models.types import utcnow
+from ..models.types import as_utc, utcnow
 from . import hot
 from .definitions import load_files
 from .history import append_event, instance_stream
@@ -180,8 +181,8 @@ def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known: 
         instance.status = "completed"
         instance.ended_at = utcnow()
     timers = runtime.waiting_timers(workflow)
-    instance.next_due = timers[0] if timers else None
-    instance.due_at = due_from(bundle.process_properties.get(bundle.process_id, {}), instance.data)
+    instance.next_due = as_utc(timers[0]) if timers else None
+    instance.due_at = _due(bundle.process_properties.get(bundle.process_id, {}), instance.data)
     new_rows = []
     ready_now = runtime.ready_tasks(bundle, workflow)
     still = {r.id for r in ready_now}
@@ -189,7 +190,7 @@ def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known: 
         if spiff_id not in still and row.state == "ready":
             row.state = "cancelled"
     for ready in ready_now:
-        due = due_from(ready.meta.properties, ready.data)
+        due = _due(ready.meta.properties, ready.data)
         if ready.id in known:
             row = known[ready.id]
             if row.due_at != due:  # e.g. an approved extension moved the deadline (aware datetimes compare instants)
@@ -203,6 +204,13 @@ def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known: 
         db.session.add(row)
         new_rows.append(row)
     return new_rows
+
+
+def _due(properties: dict[str, str], data: dict[str, Any]) -> datetime | None:
+    """The deadline in UTC, as the database gives it back (a Beijing date's end of day is 15:59:59 UTC): a start
+    answers from the objects it wrote (api/services/commits.py), so they must hold what a later read shows."""
+    due = due_from(properties, data)
+    return None if due is None else as_utc(due)
 
 
 def get_instance(instance_id: int) -> Instance:
