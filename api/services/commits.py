@@ -67,6 +67,9 @@ def _committed(conn: Connection) -> None:
 
 
 def _rolling_back(conn: Connection) -> None:
+    if conn.invalidated:
+        return  # the connection was lost: nothing to end (conn.info would try to reconnect and raise); the record's
+        # info is cleared when the pool connects again
     wrote = conn.info.pop(_WROTE, True)
     if wrote is not False or conn.dialect.name != "postgresql":
         return

@@ -1,0 +1,91 @@
+"""A transaction whose database connection was lost (a server restart, a killed backend) rolls back as ever: the
+read-only-transaction listener (api/services/commits.py) must not touch the invalidated connection, where reading
+``conn.info`` tries to reconnect and raises PendingRollbackError from inside the rollback, hiding the real error
+(the request's OperationalError) behind a different one. Runs on a PostgreSQL database of its own (the server CI
+starts, SANXIANG_TEST_PG_SERVER), whatever database the suite runs on."""
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from api import create_app
+from api.cli import init_db, seed_demo
+from api.extensions import db
+from api.services import commits
+
+SERVER = os.environ.get("SANXIANG_TEST_PG_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432")
+
+
+@contextmanager
+def fresh_pg() -> Iterator[tuple[str, Engine]]:
+    """The URL of a new PostgreSQL database and an AUTOCOMMIT engine on it (to end its other backends)."""
+    name = f"sx_lost_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    killer = create_engine(f"{SERVER}/{name}", isolation_level="AUTOCOMMIT")
+    try:
+        yield f"{SERVER}/{name}", killer
+    finally:
+        killer.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _end_other_backends(killer: Engine) -> None:
+    with killer.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+
+
+def test_the_rollback_of_a_lost_connection_does_not_raise():
+    commits.install()
+    with fresh_pg() as (url, killer):
+        engine = create_engine(url, pool_size=1, max_overflow=0)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))  # a read-only transaction: the listener would end it with a COMMIT
+                _end_other_backends(killer)
+                with pytest.raises(OperationalError):
+                    conn.execute(text("SELECT 2"))
+                assert conn.invalidated
+                conn.rollback()  # before the fix: PendingRollbackError from the rollback listener
+                assert conn.execute(text("SELECT 3")).scalar() == 3  # reconnected
+                conn.rollback()
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def pg_app() -> Iterator[tuple[Flask, Engine]]:
+    with fresh_pg() as (url, killer):
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secrets.token_urlsafe(32),
+                          "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 1, "max_overflow": 0, "hide_parameters": True}})
+        with app.app_context():
+            init_db()
+            seed_demo()
+        yield app, killer
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_a_request_on_a_lost_connection_fails_with_its_own_error_and_the_next_one_works(pg_app):
+    app, killer = pg_app
+    client = app.test_client()
+    token = client.post("/api/v1/auth/token", json={"username": "officer1", "password": "demo"}).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+    _end_other_backends(killer)  # the pooled connection's backend is gone
+    with pytest.raises(OperationalError):  # the real cause (TESTING propagates it), not PendingRollbackError
+        client.get("/api/v1/tasks", headers=headers)
+    assert client.get("/api/v1/tasks", headers=headers).status_code == 200
