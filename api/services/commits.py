@@ -39,13 +39,21 @@ def commit_keeping() -> None:
 # whichever way it ends, so on PostgreSQL its rollback is turned into a COMMIT at the driver, just before
 # SQLAlchemy's own rollback (which psycopg then skips: the connection is idle). Any other statement in the
 # transaction (INSERT, UPDATE, DELETE, DDL, SET, SAVEPOINT, a SELECT calling a function that writes or sets
-# something) keeps the real ROLLBACK; so does a transaction in an error state. SQLAlchemy's own state and its
-# session events are those of a rollback either way.
+# something) keeps the real ROLLBACK; so does a transaction in an error state. The statement check sees only what
+# passes through SQLAlchemy, and a SELECT can write (SELECT ... INTO, a function that inserts): before the COMMIT
+# the server is asked whether the transaction was given a transaction id, which it is at its first write however
+# sent (a driver cursor, COPY); if so the real ROLLBACK follows. SQLAlchemy's own state and its session events
+# are those of a rollback either way.
 
 _WROTE = "sanxiang_wrote"
 _PLAIN_READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
 _WRITING_CALL = re.compile(r"\b(nextval|setval|set_config|pg_advisory\w*|lo_\w+|pg_notify|txid_current"
                            r"|pg_current_xact_id)\s*\(", re.IGNORECASE)
+
+
+#: NULL unless the transaction was given a transaction id, which PostgreSQL does at its first write of any kind
+#: (INSERT/UPDATE/DELETE, COPY, DDL, SELECT ... INTO, a row lock, a function that writes), however it was sent
+_ASSIGNED = "SELECT txid_current_if_assigned()"
 
 
 def is_plain_read(statement: str) -> bool:
@@ -77,6 +85,11 @@ def _rolling_back(conn: Connection) -> None:
     if driver is None or driver.info.transaction_status != TransactionStatus.INTRANS:
         return  # idle (nothing to end) or failed: the real ROLLBACK follows
     try:
+        with driver.cursor() as cursor:  # the server's word: a transaction that wrote anything has an id
+            cursor.execute(_ASSIGNED)
+            row = cursor.fetchone()
+        if row is None or row[0] is not None:
+            return  # it wrote past the statement check (a driver cursor, COPY, a SELECT that writes): ROLLBACK
         driver.commit()
     except psycopg.Error:
         pass  # the transaction ended anyway (a failed COMMIT rolls back); SQLAlchemy's rollback follows as ever
