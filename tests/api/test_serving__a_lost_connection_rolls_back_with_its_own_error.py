@@ -89,3 +89,14 @@ def test_a_request_on_a_lost_connection_fails_with_its_own_error_and_the_next_on
     with pytest.raises(OperationalError):  # the real cause (TESTING propagates it), not PendingRollbackError
         client.get("/api/v1/tasks", headers=headers)
     assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+
+
+def test_the_health_check_answers_503_on_a_lost_connection(pg_app):
+    """The load balancer's check: the failed SELECT is rolled back in its except branch, which must not raise."""
+    app, killer = pg_app
+    client = app.test_client()
+    assert client.get("/api/v1/health").status_code == 200
+    _end_other_backends(killer)
+    resp = client.get("/api/v1/health")
+    assert resp.status_code == 503 and resp.get_json()["database"] == "unreachable"
+    assert client.get("/api/v1/health").status_code == 200  # reconnected
