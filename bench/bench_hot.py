@@ -34,16 +34,7 @@ from bench.common import RUN_FILES  # noqa: E402 - this run's checkpoint file an
 from engine import serializer  # noqa: E402
 from tests import cases as c  # noqa: E402
 
-TO_REVIEW = [
-    ("task_register", c.REGISTER, "officer1"),
-    ("task_recusal", c.RECUSAL_NONE, "officer1"),
-    ("task_record_start", c.RECORD_START, "officer1"),
-    ("task_investigation", c.INVESTIGATION, "officer2"),
-    ("task_proposal", c.PROPOSAL_MAJOR, "officer1"),
-    ("task_hearing_notice_right", c.RIGHT_NOTICE, "officer1"),
-    ("task_hearing_request", c.NO_HEARING, "officer1"),
-    ("task_submit_review", c.SUBMIT_REVIEW, "officer1"),
-]
+TO_REVIEW = c.MAJOR_TO_REVIEW
 ROUND = [("task_legal_review", c.REVIEW_PROBLEMS, "reviewer1"), ("task_fix_resubmit", c.FIX, "officer1")]
 
 

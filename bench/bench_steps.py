@@ -34,14 +34,7 @@ from bench.common import StatementCounter, database, goal, make_app, median  # n
 from tests import cases as c  # noqa: E402
 
 ENFORCEMENT = [
-    ("task_register", c.REGISTER, "officer1"),
-    ("task_recusal", c.RECUSAL_NONE, "officer1"),
-    ("task_record_start", c.RECORD_START, "officer1"),
-    ("task_investigation", c.INVESTIGATION, "officer2"),
-    ("task_proposal", c.PROPOSAL_MAJOR, "officer1"),
-    ("task_hearing_notice_right", c.RIGHT_NOTICE, "officer1"),
-    ("task_hearing_request", c.NO_HEARING, "officer1"),
-    ("task_submit_review", c.SUBMIT_REVIEW, "officer1"),
+    *c.MAJOR_TO_REVIEW,
     ("task_legal_review", c.REVIEW_AGREE, "reviewer1"),
     ("task_head_decision", c.DECISION, "head1"),
     ("task_service", c.SERVICE, "officer1"),

@@ -66,6 +66,19 @@ RECUSAL_NONE = {"recusal_needed": False}
 RIGHT_NOTICE = {**DUTIES, "duty_document_issued": "《行政处罚事先告知书》宁民宗罚告〔2026〕1号", "right_notice_number": "宁民宗罚告〔2026〕1号", "right_notice_method": "direct", "statement_right_told": True}
 NO_HEARING = {"hearing_requested": "no"}
 
+#: a major enforcement case from registration up to its legal review: (element, data, user) per step, as the tests
+#: and the benchmarks (bench/) walk it
+MAJOR_TO_REVIEW = [
+    ("task_register", REGISTER, "officer1"),
+    ("task_recusal", RECUSAL_NONE, "officer1"),
+    ("task_record_start", RECORD_START, "officer1"),
+    ("task_investigation", INVESTIGATION, "officer2"),
+    ("task_proposal", PROPOSAL_MAJOR, "officer1"),
+    ("task_hearing_notice_right", RIGHT_NOTICE, "officer1"),
+    ("task_hearing_request", NO_HEARING, "officer1"),
+    ("task_submit_review", SUBMIT_REVIEW, "officer1"),
+]
+
 
 def refresh_today() -> None:
     """Renew TODAY and the forms dated with it before a test, so a run that crosses Beijing midnight

@@ -26,15 +26,7 @@ def test_each_completion_answers_the_open_tasks_a_read_shows(http):
     iid = body["id"]
     assert _differences(body, http.call("GET", f"/api/v1/instances/{iid}", "officer1").get_json()) == {}
     dues = []
-    for element, data, user in (("task_register", c.REGISTER, "officer1"),
-                                ("task_recusal", c.RECUSAL_NONE, "officer1"),
-                                ("task_record_start", c.RECORD_START, "officer1"),
-                                ("task_investigation", c.INVESTIGATION, "officer2"),
-                                ("task_proposal", c.PROPOSAL_MAJOR, "officer1"),
-                                ("task_hearing_notice_right", c.RIGHT_NOTICE, "officer1"),
-                                ("task_hearing_request", c.NO_HEARING, "officer1"),
-                                ("task_submit_review", c.SUBMIT_REVIEW, "officer1"),
-                                ("task_legal_review", c.REVIEW_PROBLEMS, "reviewer1"),
+    for element, data, user in (*c.MAJOR_TO_REVIEW, ("task_legal_review", c.REVIEW_PROBLEMS, "reviewer1"),
                                 ("task_fix_resubmit", c.FIX, "officer1")):
         answer = acts.complete(iid, element, data, user)
         read = http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()
