@@ -14,10 +14,12 @@ fresh case.
 """
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.control import _EndJoin
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnBaseWorkflow
 from SpiffWorkflow.task import Task, TaskState
 from SpiffWorkflow.workflow import Workflow
@@ -463,8 +465,42 @@ def _update_waiting_tasks(self) -> None:  # noqa: ANN001
             task.task_spec._update(task)
 
 
+def _below(task: Task, spec_name: str) -> bool:
+    """Whether a task lies below one of spec ``spec_name`` (walks up: asked only of the few unfinished tasks)."""
+    tasks = task.workflow.tasks
+    node = tasks.get(task._parent)
+    while node is not None:
+        if node.task_spec.name == spec_name:
+            return True
+        node = tasks.get(node._parent)
+    return False
+
+
+def _end_join_may_fire(self, my_task: Task) -> bool:  # noqa: ANN001 - SpiffWorkflow's signature
+    """The end join of a (sub)process fires when no other task of it is unfinished: SpiffWorkflow asks its plain
+    iterator for every task of the tree (not below the join, down to depth 1000), so each process that ends walks
+    its whole history. The same question by the fast search, which skips the settled history; a task it yields
+    that is predicted (MAYBE, LIKELY) is itself unfinished, so not descending below it changes no answer."""
+    may_fire = True
+    for task in definite_tasks(my_task.workflow, subprocesses=False, max_depth=_SPIFF_MAX_DEPTH):
+        if task is not my_task and task._state & TaskState.NOT_FINISHED_MASK and not _below(task, self.name):
+            may_fire = False
+            break
+    if _checking():
+        assert may_fire == _original_end_join_check(self, my_task), "fast end join check differs"
+    return may_fire
+
+
+_original_end_join_check = _EndJoin._check_threshold_unstructured
 BpmnBaseWorkflow.get_tasks = _get_tasks  # type: ignore[method-assign]
 Workflow.update_waiting_tasks = _update_waiting_tasks  # type: ignore[method-assign]
+_EndJoin._check_threshold_unstructured = _end_join_may_fire  # type: ignore[method-assign]
+
+# SpiffWorkflow builds the extras of its "Workflow completed" record (every subprocess that ends) with the id of
+# every task of the tree when its logger's own level is below INFO — and it is unset (0) unless configured: a walk
+# of the whole history, for a record the default WARNING level then drops. WARNING keeps what is emitted the same.
+if logging.getLogger("spiff.workflow").level < logging.INFO:
+    logging.getLogger("spiff.workflow").setLevel(logging.WARNING)
 
 
 def ready_beyond_reach(workflow: BpmnWorkflow) -> tuple[Task, int] | None:

@@ -23,7 +23,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from engine.errors import FormDataInvalid, RuleViolation
 from engine.mask_edits import edit_problem
@@ -79,9 +79,18 @@ def _effective(event: Event) -> bool:
     return ((event.data or {}).get("gate") or {}).get("effective", True) is not False
 
 
-def _completions(instance_id: int) -> list[Event]:
+def _completions(instance_id: int, *where: Any) -> list[Event]:
+    """The case's task completions, oldest first; ``where`` narrows them in SQL (a superset of what the caller
+    keeps, so the rows read do not grow with a review that looped: its rounds are other lanes' completions)."""
     return list(db.session.scalars(
-        select(Event).where(Event.instance_id == instance_id, Event.type == "task_completed").order_by(Event.seq)))
+        select(Event).where(Event.instance_id == instance_id, Event.type == "task_completed", *where)
+        .order_by(Event.seq)))
+
+
+def _may_be_decision() -> Any:
+    """SQL: a completion that may be a head decision or an inspection result (exactly decided in Python)."""
+    return or_(Event.role == DECISION_ROLE, Event.data["kind"].as_string() == RESULT_KIND,
+               Event.data["form_key"].as_string().in_(RESULT_FORMS))
 
 
 def is_head_decision(event: Event) -> bool:
@@ -96,7 +105,8 @@ def is_inspection_result(event: Event) -> bool:
 
 def decision_events(instance_id: int) -> list[Event]:
     """The case's recorded head decisions (effective) and inspection results, oldest first."""
-    return [e for e in _completions(instance_id) if is_head_decision(e) or is_inspection_result(e)]
+    return [e for e in _completions(instance_id, _may_be_decision())
+            if is_head_decision(e) or is_inspection_result(e)]
 
 
 def require_decision(instance_id: int) -> Event:
@@ -141,8 +151,8 @@ def require_release(instance_id: int, basis: Basis) -> Event:
         RuleViolation("disclosure_needs_review"): no such release (a diagram that publishes right after
         the decision, or a release that predates the latest decision).
     """
-    releases = [e for e in _completions(instance_id) if e.seq > basis.seq and e.role == REVIEW_ROLE
-                and ((e.data or {}).get("submitted") or {}).get("publish_choice") == "release"]
+    releases = [e for e in _completions(instance_id, Event.seq > basis.seq, Event.role == REVIEW_ROLE)
+                if ((e.data or {}).get("submitted") or {}).get("publish_choice") == "release"]
     if not releases:
         raise RuleViolation(REVIEW_RULE, "a decision is published only after the publicity officer reviewed the "
                                          "masked text beside the original and chose to release it (OGI 37); "

@@ -31,14 +31,16 @@ def review_bundle(bundle_for):
 
 @pytest.fixture
 def at_review(review_bundle, answers):
-    """A legal_review started on TODAY, waiting for the reviewer."""
+    """A legal_review started on TODAY, waiting for the reviewer; the clock stays at TODAY for the test (a step
+    taken after the review's due date would fire its overdue timer: the answer must not depend on the day the
+    suite runs)."""
     with clock.fixed(AT):
         workflow, _ = runtime.start(review_bundle, {}, make_script_engine())
         (submit,) = runtime.ready_tasks(review_bundle, workflow)
         runtime.complete(workflow, submit.id, answers()["task_submit_review"][0])
-    (review,) = runtime.ready_tasks(review_bundle, workflow)
-    assert (review.meta.element_id, review.role) == ("task_legal_review", "legal_reviewer")
-    return workflow, review
+        (review,) = runtime.ready_tasks(review_bundle, workflow)
+        assert (review.meta.element_id, review.role) == ("task_legal_review", "legal_reviewer")
+        yield workflow, review
 
 
 def only_ready(bundle, workflow):

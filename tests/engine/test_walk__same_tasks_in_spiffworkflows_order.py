@@ -99,3 +99,43 @@ def test_a_rewind_into_the_settled_history_is_seen_by_the_next_search(case_bundl
     assert [t.task_spec.name for t in ready_user_tasks(workflow)] == ["task_recusal"]
     assert ready_user_tasks(workflow) == workflow.get_tasks(state=TaskState.READY, manual=True)
     _check(workflow)
+
+
+def _iterated_at_last_review(case_bundle, answers, monkeypatch, rounds: int) -> tuple[int, int]:
+    """(tasks SpiffWorkflow's own iterator visits while the last legal review is completed, tasks in the tree)."""
+    from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
+    from SpiffWorkflow.util.task import TaskIterator
+
+    plan = answers(review_rounds=rounds)
+    workflow, _ = runtime.start(case_bundle, {}, make_script_engine())
+    visits: dict[str, int] = {}
+    reviews = 0
+    while True:
+        task = runtime.ready_tasks(case_bundle, workflow)[0]
+        if task.meta.element_id == "task_legal_review":
+            reviews += 1
+            if reviews == rounds:
+                break
+        runtime.complete(workflow, task.id, _data_for(task, plan, visits, case_bundle))
+    seen = [0]
+    for iterator in (TaskIterator, BpmnTaskIterator):  # a task visited: each has its own _next
+        def counting(self, original=iterator._next):  # noqa: ANN001, ANN202
+            seen[0] += 1
+            return original(self)
+
+        monkeypatch.setattr(iterator, "_next", counting)
+    monkeypatch.setattr(walk, "_CHECK_WALKS", [False])  # the suite's cross-checks run SpiffWorkflow's iterator
+    runtime.complete(workflow, task.id, _data_for(task, plan, visits, case_bundle))
+    monkeypatch.undo()
+    return seen[0], len(list(tasks_in_order(workflow)))
+
+
+def test_a_step_that_ends_a_subprocess_does_not_walk_the_whole_history(case_bundle, answers, monkeypatch):
+    """Counted, not timed: the review that passes ends subprocesses, and on each end SpiffWorkflow (1) asks whether
+    any other task of the process is unfinished by walking its whole tree and (2) builds a log record's extras with
+    every task id of the tree when its logger's level is unset (below INFO), a record then dropped. The tasks its
+    own iterator visits during the step must be the same after 2 and after 12 rounds."""
+    short_seen, short_total = _iterated_at_last_review(case_bundle, answers, monkeypatch, 2)
+    long_seen, long_total = _iterated_at_last_review(case_bundle, answers, monkeypatch, 12)
+    assert long_total > short_total + 50
+    assert long_seen == short_seen, (short_seen, long_seen, short_total, long_total)
