@@ -61,6 +61,14 @@ def blob_ref(value: Any) -> tuple[str, str]:
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), text
 
 
+def elements_ref(elements: Any) -> tuple[str, str]:
+    """:func:`blob_ref` of a view's element list, encoded by :func:`elements_json` (the same text): every engine
+    step of a request stores its view, and the list grows with the case's history while a step changes a few of
+    its entries."""
+    text = elements_json(elements)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest(), text
+
+
 #: canonical JSON of an element entry, by its (process id, element id, state name); bounded (see elements_json)
 _ENTRY_TEXT: dict[tuple[str, str, str], str] = {}
 _ENTRY_TEXT_LIMIT = 50_000

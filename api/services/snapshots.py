@@ -10,7 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.expression import Executable
 
 from engine.errors import NotFound
-from engine.snapshots import blob_ref
+from engine.snapshots import blob_ref, elements_ref
 
 from ..extensions import db
 from ..models import Blob
@@ -21,7 +21,7 @@ _PENDING = "sanxiang_pending_blobs"
 def stage_view(view: dict[str, Any]) -> tuple[str, str]:
     """(state_ref, data_ref) of a view; its blobs are written by :func:`flush_blobs`."""
     pending: dict[str, str] = db.session.info.setdefault(_PENDING, {})
-    state_ref, state_text = blob_ref(view["elements"])
+    state_ref, state_text = elements_ref(view["elements"])
     data_ref, data_text = blob_ref(view["data"])
     pending.setdefault(state_ref, state_text)
     pending.setdefault(data_ref, data_text)

@@ -42,7 +42,27 @@ def event_rows_read(app):
         event.remove(engine, "after_cursor_execute", after)
 
 
-def _last_steps(app, http, rounds: int) -> dict[str, int]:
+@contextmanager
+def text_encoded(monkeypatch):
+    """Characters of canonical JSON the snapshot module encodes (a step's views: element lists and data)."""
+    import engine.snapshots as snapshots
+
+    counts = {"rows": 0}
+    original = snapshots.canonical_json
+
+    def counting(value):  # noqa: ANN001, ANN202
+        text = original(value)
+        counts["rows"] += len(text)
+        return text
+
+    monkeypatch.setattr(snapshots, "canonical_json", counting)
+    try:
+        yield counts
+    finally:
+        monkeypatch.setattr(snapshots, "canonical_json", original)
+
+
+def _last_steps(app, http, rounds: int, measure=None) -> dict[str, int]:
     acts = Acts(http)
     iid = to_proposal(http, acts)
     acts.complete(iid, "task_proposal", c.PROPOSAL_MAJOR)
@@ -61,7 +81,7 @@ def _last_steps(app, http, rounds: int) -> dict[str, int]:
             detail = http.call("GET", f"/api/v1/tasks/{review['id']}", "publicity1").get_json()
             data[element_id] = ({**c.DISCLOSURE_OK, "masked_text": detail["data"]["masked_text"]}, "publicity1")
         submitted, user = data[element_id]
-        with event_rows_read(app) as counts:
+        with (measure() if measure else event_rows_read(app)) as counts:
             acts.complete(iid, element_id, submitted, user)
         read[element_id] = counts["rows"]
     return read
@@ -71,3 +91,12 @@ def test_the_steps_after_a_long_review_read_no_more_history_than_after_one_round
     one = _last_steps(app, http, 1)
     many = _last_steps(app, http, 9)
     assert one == many, (one, many)
+
+
+def test_the_views_of_a_step_after_a_long_review_encode_no_more_text(app, http, monkeypatch):
+    """Each engine step stores its view, whose element list grows with the history; the list's text is built from
+    the last one's (engine/snapshots.py elements_json), so a step encodes about what it encodes on a fresh case."""
+    one = _last_steps(app, http, 1, lambda: text_encoded(monkeypatch))
+    many = _last_steps(app, http, 9, lambda: text_encoded(monkeypatch))
+    # what still grows a little is the case data the rounds leave (the round number, the last opinion, the fix)
+    assert all(many[step] <= one[step] * 1.2 for step in LAST_STEPS), (one, many)

@@ -27,3 +27,11 @@ def test_element_lists_encode_as_canonical_json_in_any_sequence() -> None:
         for elements in lists:
             assert elements_json(elements) == canonical_json(elements)
     assert elements_json(None) == canonical_json(None)
+
+
+def test_an_element_list_is_stored_under_the_address_of_its_canonical_text() -> None:
+    from engine.snapshots import blob_ref, elements_ref
+
+    base = [["p", f"e{i}", "COMPLETED"] for i in range(30)]
+    for elements in (base, base + [["p", "x", "READY"]], [["p", 1, True]], base):
+        assert elements_ref(elements) == blob_ref(elements)
