@@ -30,8 +30,10 @@ def default_server_cmd() -> str:
     return f"{gunicorn} {config}'api:create_app()'"
 
 
-#: the timer worker as the repository runs it today (helper work may move it to Celery: pass --worker-cmd)
-DEFAULT_WORKER_CMD = f"{VENV_BIN / 'flask'} --app api worker"
+#: the timer worker in the production shape (README "Production"): a Celery worker and the scheduler, on Redis
+DEFAULT_WORKER_CMDS = (f"{VENV_BIN / 'flask'} --app api worker --pool solo", f"{VENV_BIN / 'flask'} --app api scheduler")
+#: the Redis database the benchmarks' workers use (emptied by the benchmark that starts them)
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/4"
 
 
 def environment(db_url: str, secret: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -94,6 +96,8 @@ class Process:
         self.proc = self._start()
 
     def _start(self) -> subprocess.Popen:
+        self.log.flush()
+        self.log_size_at_start = Path(self.log.name).stat().st_size
         return subprocess.Popen(shlex.split(self.cmd), cwd=ROOT, env=self.env, stdout=self.log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -104,6 +108,21 @@ class Process:
 
     def restart(self) -> None:
         self.proc = self._start()
+
+    def log_text(self, offset: int = 0) -> str:
+        """The log written since ``offset`` (bytes)."""
+        with open(self.log.name, "rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
+
+    def log_tail(self, lines: int = 8) -> str:
+        self.log.flush()
+        text = Path(self.log.name).read_text(errors="replace").splitlines()[-lines:]
+        return "\n".join(f"      {line}" for line in text)
+
+    def exited(self) -> int | None:
+        """The exit status if the process ended by itself (a worker that cannot start), else None."""
+        return self.proc.poll()
 
     def stop(self) -> None:
         if self.proc.poll() is None:
