@@ -270,9 +270,9 @@ def main() -> None:
                 for walker in walkers:
                     walker.start()
                 time.sleep(args.seconds / 2)
-                down = [(w, w.exited()) for w in workers if w.exited() is not None]
-                if down:  # nothing would fire a timer: say why instead of counting stuck cases
-                    for worker, status in down:
+                exits = [(w, status) for w in workers if (status := w.exited()) is not None]
+                if exits:  # nothing would fire a timer: say why instead of counting stuck cases
+                    for worker, status in exits:
                         tail = worker.log_tail()
                         print(f"  the timer worker `{worker.cmd}` exited with status {status}:\n{tail}")
                     print("result: FAIL")
@@ -325,9 +325,11 @@ def main() -> None:
             found = problems[name]
             ok &= not found
             print(f"  {label}: {len(found)}" + "".join(f"\n      {p}" for p in found[:5]))
-        down = outage or (None, None)
-        during = [late for due, late in lateness if down[0] is not None and down[0] <= due <= down[1]]
-        running = [late for due, late in lateness if not (down[0] is not None and down[0] <= due <= down[1])]
+        def while_down(due: datetime) -> bool:
+            return outage is not None and outage[0] <= due <= outage[1]
+
+        during = [late for due, late in lateness if while_down(due)]
+        running = [late for due, late in lateness if not while_down(due)]
         for label, values in (("timers due while the timer worker ran", running),
                               ("timers due while it was killed and restarting", during)):
             if values:

@@ -24,7 +24,7 @@ LAST_STEPS = ("task_head_decision", "task_service", "task_review_masked")
 def event_rows_read(app):
     """Rows of ``events`` the statements of a request returned: each SELECT from ``events`` is counted again on the
     same connection as ``SELECT count(*) FROM (<it>)`` (SQLite's cursor gives no row count for a SELECT)."""
-    counts = {"rows": 0}
+    counts = {"count": 0}
     with app.app_context():
         engine = db.engine
 
@@ -32,7 +32,7 @@ def event_rows_read(app):
         if statement.lstrip().upper().startswith("SELECT") and re.search(r"\bFROM events\b", statement) and not executemany:
             counter = cursor.connection.cursor()
             counter.execute(f"SELECT count(*) FROM ({statement}) AS counted", parameters)
-            counts["rows"] += counter.fetchone()[0]
+            counts["count"] += counter.fetchone()[0]
             counter.close()
 
     event.listen(engine, "after_cursor_execute", after)
@@ -47,22 +47,24 @@ def text_encoded(monkeypatch):
     """Characters of canonical JSON the snapshot module encodes (a step's views: element lists and data)."""
     import engine.snapshots as snapshots
 
-    counts = {"rows": 0}
+    counts = {"count": 0}
     original = snapshots.canonical_json
 
     def counting(value):  # noqa: ANN001, ANN202
         text = original(value)
-        counts["rows"] += len(text)
+        counts["count"] += len(text)
         return text
 
     monkeypatch.setattr(snapshots, "canonical_json", counting)
     try:
         yield counts
     finally:
-        monkeypatch.setattr(snapshots, "canonical_json", original)
+        monkeypatch.setattr(snapshots, "canonical_json", original)  # the next step measures afresh
 
 
 def _last_steps(app, http, rounds: int, measure=None) -> dict[str, int]:
+    """What ``measure()`` (default: the ``events`` rows read) counts during each of the last steps of a major case
+    whose legal review took ``rounds`` rounds."""
     acts = Acts(http)
     iid = to_proposal(http, acts)
     acts.complete(iid, "task_proposal", c.PROPOSAL_MAJOR)
@@ -83,7 +85,7 @@ def _last_steps(app, http, rounds: int, measure=None) -> dict[str, int]:
         submitted, user = data[element_id]
         with (measure() if measure else event_rows_read(app)) as counts:
             acts.complete(iid, element_id, submitted, user)
-        read[element_id] = counts["rows"]
+        read[element_id] = counts["count"]
     return read
 
 
