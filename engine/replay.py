@@ -67,7 +67,9 @@ class ReplayResult:
     steps: int
     problem: dict[str, Any] | None = None
     mapping: dict[str, str] = field(default_factory=dict)  # recorded task id -> replay task id
-    workflow: BpmnWorkflow | None = None  # the replayed workflow after the last event (to compare with the row)
+    #: the replayed workflow after the last event (to compare with the row); the caller discards it when done
+    #: (runtime.discard)
+    workflow: BpmnWorkflow | None = None
     bundle: SpecBundle | None = None  # the specs it ran on last (another than the start's after a migration)
 
 
@@ -217,8 +219,10 @@ def replay(bundle: SpecBundle, events: list[Recorded], script_engine: Any,
             last = events[-1].seq if events else 0
             raise Divergence(last, f"replay ran engine step {extra.type} '{extra.element_id}' after the last event")
     except Divergence as div:
+        runtime.discard(run.workflow)  # not handed back: freed now (see runtime.discard)
         return ReplayResult(False, count, {"seq": div.seq, "problem": div.message}, run.mapping)
     except SanxiangError as exc:
+        runtime.discard(run.workflow)
         seq = events[count].seq if count < len(events) else None
         return ReplayResult(False, count, {"seq": seq, "problem": f"replay failed: {exc.message}"}, run.mapping)
     return ReplayResult(True, count, None, run.mapping, run.workflow, run.bundle)

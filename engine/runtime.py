@@ -274,6 +274,24 @@ def instance_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     return data
 
 
+def discard(workflow: BpmnWorkflow | None) -> None:
+    """Take apart a workflow nobody will use again (a verify's replay and reloaded row), so that reference
+    counting frees it at once; it is unusable afterwards.
+
+    A workflow is a web of reference cycles (each task points at its workflow, which holds every task; each
+    subprocess at the top workflow), which only the garbage collector can free: a long case's tens of thousands of
+    objects outlive the young generation's passes made while they are alive and pile up until an older
+    generation's pass walks them all (measured on a 200-event case: about 3 ms per verify, in pauses of 200 ms).
+    The specs and the script engine are shared and left alone.
+    """
+    if workflow is None:
+        return
+    for each in (workflow, *getattr(workflow, "subprocesses", {}).values()):
+        for task in each.tasks.values():
+            task.__dict__.clear()
+        each.__dict__.clear()
+
+
 def waiting_timers(workflow: BpmnWorkflow) -> list[datetime]:
     """The UTC fire times of pending timers (earliest first)."""
     times = []

@@ -215,6 +215,7 @@ def verify_instance(instance_id: int, checkpoints: CheckpointAudit | None = None
             workflow = result.workflow
             bundle = result.bundle or bundle
     row_problems = check_row(instance, own, bundle, workflow)
+    runtime.discard(workflow)
     problems = (chain + definition_problems + snapshot_problems + evidence_problems + calendar_problems
                 + replay_problems + row_problems)
     return {
@@ -319,6 +320,7 @@ def check_row(instance: Instance, own: list[Event], bundle: Any, workflow: Any) 
     except Exception as exc:  # noqa: BLE001 - any unreadable saved state is a finding, not a crash
         differs("state", f"the row's saved workflow cannot be read: {type(exc).__name__}")
     else:
+        runtime.discard(saved)
         diff = diff_views(view, saved_view)
         if diff:
             differs("state", "the row's saved workflow differs from the replayed history: "
