@@ -72,11 +72,13 @@ ECHO_MASKS = tuple(rule for rule in DEFAULT_RULES if rule.name in ("id_number", 
 
 
 def unechoed(value: Any) -> Any:
-    """``value`` (a message, or an ``errors`` tree) with every ID number masked, keys included."""
+    """``value`` (a message, or an ``errors`` tree) with every ID number masked, keys included; every key is text
+    (marshmallow names a list's items by their index: ``{"pauses": {0: {...}, "_schema": [...]}}``, whose mixed keys
+    JSON encoding with sorted keys cannot order)."""
     if isinstance(value, str):
         return mask_text(value, ECHO_MASKS)
     if isinstance(value, dict):
-        return {unechoed(k): unechoed(v) for k, v in value.items()}
+        return {unechoed(str(k)): unechoed(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [unechoed(v) for v in value]
     return value

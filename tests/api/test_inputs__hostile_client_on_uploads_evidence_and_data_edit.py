@@ -134,6 +134,17 @@ def test_an_officers_value_that_is_not_a_list_of_usernames_is_422(http, case, of
     _refused(resp, 422, field)
 
 
+@pytest.mark.parametrize("kind", ["photo", "document"])
+@pytest.mark.parametrize("pauses", ["[1]", '{"at": 1}', '[{"at": "x", "reason": "r"}]', "[" * 200 + "]" * 200,
+                                    '[{"at": 1, "reason": 2}, {"bad": true}]'])
+def test_malformed_pauses_on_a_photo_or_document_are_422_naming_them(http, case, kind, pauses):
+    """Found from outside: marshmallow names a list's bad items by index (int keys beside "_schema"), and the error
+    body could not be encoded: a 500."""
+    resp = _post(http, case, **{"Upload-Length": "4096", "Upload-Metadata": _meta_pairs(kind=kind, pauses=pauses)})
+    _refused(resp, (400, 422), "pauses")
+    assert http.call("GET", f"/api/v1/instances/{case}/evidence", "officer1").get_json() == []
+
+
 def test_huge_metadata_values_and_id_number_keys_are_refused_without_echo(http, case):
     resp = _post(http, case, **{"Upload-Length": "4096", "Upload-Metadata": _meta_pairs(title="标" * 20000)})
     _refused(resp, (400, 413, 422, 431), None)
