@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from .config import Config, check_secret_key, gc_threshold
+from .config import Config, check_numbers, check_secret_key, engine_options, gc_threshold
 from .errors import register_error_handlers
 from .extensions import api, db, migrate
 
@@ -66,6 +66,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     check_secret_key(app.config, Path(app.instance_path))
+    check_numbers(app.config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     threshold = gc_threshold(app.config.get("GC_THRESHOLD"))
     if threshold is not None:
         gc.set_threshold(*threshold)  # process-wide; see Config.GC_THRESHOLD

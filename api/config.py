@@ -31,6 +31,60 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+#: settings that must be at least this (a number of hours, seconds, items); checked at start (:func:`check_numbers`)
+#: whether they came from the environment or from the app factory's overrides
+MINIMUMS: dict[str, float] = {
+    "LOGIN_MAX_FAILURES": 1, "LOGIN_LOCKOUT_SECONDS": 0, "LOGIN_ADDR_MAX_FAILURES": 1, "LOGIN_ADDR_WINDOW_SECONDS": 1,
+    "SCRIPT_TIME_LIMIT_SECONDS": 0.01, "SCRIPT_MEMORY_LIMIT_MB": 16, "HOT_WORKFLOWS": 0, "CHECKPOINT_SECONDS": 0,
+    "ANNUAL_REPORT_SECONDS": 1, "WAKE_CAP_SECONDS": 0.01, "FIRE_RETRY_SECONDS": 0.01, "CHECKPOINT_UNSIGNED_UNTIL": 0,
+    "EVIDENCE_UPLOAD_MAX_BYTES": 1, "EVIDENCE_UPLOAD_EXPIRY_HOURS": 1, "EVIDENCE_CHUNK_BYTES": 1,
+    "EVIDENCE_UPLOAD_MAX_OPEN": 0, "EVIDENCE_UPLOAD_MAX_OPEN_BYTES": 0, "DATABASE_CONNECT_TIMEOUT_SECONDS": 1,
+}
+
+
+def _env_number(key: str, default: str, kind: type = int) -> Any:
+    """The setting ``key`` from ``SANXIANG_<key>``, as ``kind``.
+
+    Raises:
+        ConfigurationError: not a number of that kind (e.g. "72h" for hours).
+    """
+    text = os.environ.get(f"SANXIANG_{key}", default).strip()
+    try:
+        return kind(text)
+    except ValueError:
+        raise ConfigurationError(f"SANXIANG_{key} must be {'an integer' if kind is int else 'a number'}, not "
+                                 f"{text!r}") from None
+
+
+def check_numbers(config: dict[str, Any]) -> None:
+    """Refuse a numeric setting that is not a number or is below its minimum (:data:`MINIMUMS`): an upload
+    expiring after 0 hours is deleted as soon as it is made, a connect timeout of 0 waits forever.
+
+    Raises:
+        ConfigurationError: naming the setting.
+    """
+    for key, least in MINIMUMS.items():
+        if key not in config:
+            continue
+        value = config[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigurationError(f"SANXIANG_{key} must be a number, not {value!r}")
+        if value < least:
+            raise ConfigurationError(f"SANXIANG_{key} must be at least {least:g}, not {value!r}")
+
+
+def engine_options(config: dict[str, Any]) -> dict[str, Any]:
+    """SQLALCHEMY_ENGINE_OPTIONS with, on PostgreSQL, libpq's connect_timeout (DATABASE_CONNECT_TIMEOUT_SECONDS)
+    unless the URL or the options set one."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
+    if url.startswith("postgresql") and "connect_timeout=" not in url:
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", int(config["DATABASE_CONNECT_TIMEOUT_SECONDS"]))
+        options["connect_args"] = connect_args
+    return options
+
+
 class Config:
     #: no default: see check_secret_key
     SECRET_KEY = os.environ.get("SANXIANG_SECRET_KEY")
@@ -47,18 +101,22 @@ class Config:
     #: origins besides the server's own host allowed to send state-changing requests (e.g. "https://sx.example.gov.cn")
     TRUSTED_ORIGINS: list[str] = [o for o in os.environ.get("SANXIANG_TRUSTED_ORIGINS", "").split(",") if o]
     #: login: a username is locked after this many failures in a row (until an admin lifts it, or the lock ends)
-    LOGIN_MAX_FAILURES = int(os.environ.get("SANXIANG_LOGIN_MAX_FAILURES", "5"))
+    LOGIN_MAX_FAILURES = _env_number("LOGIN_MAX_FAILURES", "5")
     #: seconds a lock lasts after the last failure (0: only an admin lifts it)
-    LOGIN_LOCKOUT_SECONDS = int(os.environ.get("SANXIANG_LOGIN_LOCKOUT_SECONDS", "900"))
+    LOGIN_LOCKOUT_SECONDS = _env_number("LOGIN_LOCKOUT_SECONDS", "900")
     #: per client address: at most this many failed logins within LOGIN_ADDR_WINDOW_SECONDS
-    LOGIN_ADDR_MAX_FAILURES = int(os.environ.get("SANXIANG_LOGIN_ADDR_MAX_FAILURES", "20"))
-    LOGIN_ADDR_WINDOW_SECONDS = int(os.environ.get("SANXIANG_LOGIN_ADDR_WINDOW_SECONDS", "300"))
+    LOGIN_ADDR_MAX_FAILURES = _env_number("LOGIN_ADDR_MAX_FAILURES", "20")
+    LOGIN_ADDR_WINDOW_SECONDS = _env_number("LOGIN_ADDR_WINDOW_SECONDS", "300")
     #: the shortest password an admin may set
     PASSWORD_MIN_LENGTH = 12
     SQLALCHEMY_DATABASE_URI = os.environ.get("SANXIANG_DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'sanxiang.db'}")
     #: hide_parameters: a database error's text never carries the statement's values (ID numbers, names) into
     #: a log or an error response
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
+    #: PostgreSQL: the longest a new connection may take to be set up (seconds; libpq's connect_timeout, given
+    #: unless the URL sets one). Without it a database host that accepts the connection and never answers holds
+    #: the request (a health probe, a step) until gunicorn kills the worker
+    DATABASE_CONNECT_TIMEOUT_SECONDS = _env_number("DATABASE_CONNECT_TIMEOUT_SECONDS", "5")
     API_TITLE = "Sanxiang API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -91,19 +149,19 @@ class Config:
     CALENDAR_OVERRIDES: dict[str, bool] = {}
     CALENDAR_UNKNOWN_YEAR = "weekends"
     #: diagram code that is not cheap (engine.scripting.is_cheap) runs in sandbox processes with these limits
-    SCRIPT_TIME_LIMIT_SECONDS = float(os.environ.get("SANXIANG_SCRIPT_TIME_LIMIT_SECONDS", "1.0"))
-    SCRIPT_MEMORY_LIMIT_MB = int(os.environ.get("SANXIANG_SCRIPT_MEMORY_LIMIT_MB", "512"))
+    SCRIPT_TIME_LIMIT_SECONDS = _env_number("SCRIPT_TIME_LIMIT_SECONDS", "1.0", float)
+    SCRIPT_MEMORY_LIMIT_MB = _env_number("SCRIPT_MEMORY_LIMIT_MB", "512")
     #: workflows a server process keeps in memory after a step (least recently used out first; 0: none), so the
     #: next step of a hot case does not deserialize it (api/services/hot.py)
-    HOT_WORKFLOWS = int(os.environ.get("SANXIANG_HOT_WORKFLOWS", "256"))
+    HOT_WORKFLOWS = _env_number("HOT_WORKFLOWS", "256")
     #: background jobs (api/worker): the least seconds between two checkpoints; how often the annual report is
     #: looked for; the longest the timer scheduler sleeps without reading the earliest next_due again (a commit
     #: that sets a sooner one wakes it at once); how long a sent fire_due may run before the scheduler sends
     #: another (a worker killed mid-firing is covered by the next one)
-    CHECKPOINT_SECONDS = int(os.environ.get("SANXIANG_CHECKPOINT_SECONDS", "300"))
-    ANNUAL_REPORT_SECONDS = int(os.environ.get("SANXIANG_ANNUAL_REPORT_SECONDS", "3600"))
-    WAKE_CAP_SECONDS = float(os.environ.get("SANXIANG_WAKE_CAP_SECONDS", "60"))
-    FIRE_RETRY_SECONDS = float(os.environ.get("SANXIANG_FIRE_RETRY_SECONDS", "10"))
+    CHECKPOINT_SECONDS = _env_number("CHECKPOINT_SECONDS", "300")
+    ANNUAL_REPORT_SECONDS = _env_number("ANNUAL_REPORT_SECONDS", "3600")
+    WAKE_CAP_SECONDS = _env_number("WAKE_CAP_SECONDS", "60", float)
+    FIRE_RETRY_SECONDS = _env_number("FIRE_RETRY_SECONDS", "10", float)
     #: production: Redis for the Celery broker and the scheduler's wake-up channel (e.g. redis://127.0.0.1:6379/0);
     #: unset, the jobs run in-process (the embedded default) and no broker is needed
     REDIS_URL = os.environ.get("SANXIANG_REDIS_URL") or None
@@ -118,7 +176,7 @@ class Config:
     CHECKPOINT_PUBLIC_KEY = os.environ.get("SANXIANG_CHECKPOINT_PUBLIC_KEY")
     CHECKPOINT_FILE = os.environ.get("SANXIANG_CHECKPOINT_FILE") or (
         str(ROOT / "instance" / "checkpoints.jsonl") if DEMO else None)
-    CHECKPOINT_UNSIGNED_UNTIL = int(os.environ.get("SANXIANG_CHECKPOINT_UNSIGNED_UNTIL", "0"))
+    CHECKPOINT_UNSIGNED_UNTIL = _env_number("CHECKPOINT_UNSIGNED_UNTIL", "0")
     #: evidence files (A/V, photos, documents), stored by sha256 under this directory
     EVIDENCE_DIR = os.environ.get("SANXIANG_EVIDENCE_DIR", str(ROOT / "instance" / "evidence"))
     #: where evidence bytes are kept: "file" (under EVIDENCE_DIR) or "s3" (a bucket on S3-compatible object
@@ -134,15 +192,15 @@ class Config:
     EVIDENCE_MAX_BYTES = 512 * 1024 * 1024
     #: the largest evidence file accepted by a resumable (tus) upload, sent in as many PATCH requests as the
     #: client likes (bytes; default 64 GiB), and the hours an unfinished upload is kept after its last chunk
-    EVIDENCE_UPLOAD_MAX_BYTES = int(os.environ.get("SANXIANG_EVIDENCE_UPLOAD_MAX_BYTES", str(64 << 30)))
-    EVIDENCE_UPLOAD_EXPIRY_HOURS = int(os.environ.get("SANXIANG_EVIDENCE_UPLOAD_EXPIRY_HOURS", "72"))
+    EVIDENCE_UPLOAD_MAX_BYTES = _env_number("EVIDENCE_UPLOAD_MAX_BYTES", str(64 << 30))
+    EVIDENCE_UPLOAD_EXPIRY_HOURS = _env_number("EVIDENCE_UPLOAD_EXPIRY_HOURS", "72")
     #: the task page sends a file larger than this as a resumable tus upload in chunks of this size (bytes;
     #: default 8 MiB); a smaller file goes in one request
-    EVIDENCE_CHUNK_BYTES = int(os.environ.get("SANXIANG_EVIDENCE_CHUNK_BYTES", str(8 << 20)))
+    EVIDENCE_CHUNK_BYTES = _env_number("EVIDENCE_CHUNK_BYTES", str(8 << 20))
     #: a user's open (unfinished, unexpired) resumable uploads: at most this many (429 beyond) and at most this
     #: many declared bytes together (413 beyond; default 128 GiB); 0 lifts a cap
-    EVIDENCE_UPLOAD_MAX_OPEN = int(os.environ.get("SANXIANG_EVIDENCE_UPLOAD_MAX_OPEN", "5"))
-    EVIDENCE_UPLOAD_MAX_OPEN_BYTES = int(os.environ.get("SANXIANG_EVIDENCE_UPLOAD_MAX_OPEN_BYTES", str(128 << 30)))
+    EVIDENCE_UPLOAD_MAX_OPEN = _env_number("EVIDENCE_UPLOAD_MAX_OPEN", "5")
+    EVIDENCE_UPLOAD_MAX_OPEN_BYTES = _env_number("EVIDENCE_UPLOAD_MAX_OPEN_BYTES", str(128 << 30))
     #: media types accepted as evidence (each is checked against the file's magic bytes)
     EVIDENCE_MEDIA_TYPES = [
         "image/jpeg", "image/png", "video/mp4", "video/quicktime", "audio/mpeg", "audio/mp4", "audio/wav",
