@@ -20,11 +20,17 @@ def _seconds_until(moment: float) -> float:
     return max(0.0, moment - time.monotonic())
 
 
+def retry_after(failures: int) -> float:
+    """Seconds to wait after ``failures`` failed runs in a row: 1, 2, 4, … (the caller caps it)."""
+    return float(2 ** min(failures - 1, 10))
+
+
 def run_forever(app: Flask, stop: LocalWake | RedisWake | threading.Event | None = None) -> None:
     """Run the jobs until ``stop`` is set (a stop flag from :func:`start_in_process`)."""
     wake = waker(app)
     cap = float(app.config["WAKE_CAP_SECONDS"])
     next_checkpoint = next_annual = 0.0  # monotonic times; both run at start
+    failures = 0  # runs failed in a row
 
     def stopped() -> bool:
         return bool(getattr(stop, "stopped", False) or (isinstance(stop, threading.Event) and stop.is_set()))
@@ -41,10 +47,13 @@ def run_forever(app: Flask, stop: LocalWake | RedisWake | threading.Event | None
             with app.app_context():
                 due = earliest_due()
             until_due = cap if due is None else max(0.0, (due - utcnow()).total_seconds())
-        except Exception:  # noqa: BLE001 - a failed run is logged and retried after the cap
-            app.logger.exception("worker run failed")
-            until_due = cap
-        wait = min(cap, until_due, _seconds_until(next_checkpoint), _seconds_until(next_annual))
+            failures = 0
+            wait = min(cap, until_due, _seconds_until(next_checkpoint), _seconds_until(next_annual))
+        except Exception:  # noqa: BLE001 - a failed run (the database down) is logged and retried
+            failures += 1
+            app.logger.exception("worker run failed (%d in a row)", failures)
+            # the jobs that failed are still due: without a wait of its own the loop would retry at once, forever
+            wait = min(cap, retry_after(failures))
         if wait > 0:
             wake.wait(wait)
 
