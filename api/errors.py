@@ -25,7 +25,7 @@ from engine.errors import (
 from engine.masking import DEFAULT_RULES, mask_text
 
 from .extensions import db
-from .request_log import note_refusal
+from .request_log import note_input_refusal, note_refusal
 
 
 class Unauthorized(SanxiangError):
@@ -64,6 +64,8 @@ STATUS: dict[type[SanxiangError], int] = {
 
 #: PostgreSQL: deadlock detected, serialization failure, lock not available
 CONTENTION_SQLSTATES = {"40P01", "40001", "55P03"}
+#: werkzeug's and webargs' refusals that get a refusal log line (not 404 and 405: a scanner's misses)
+LOGGED_HTTP_REFUSALS = frozenset({400, 413, 415, 422})
 
 
 #: the masks applied to every error body: an ID number typed into a request (a path, a header, a key, a value) is
@@ -166,6 +168,8 @@ def register_error_handlers(app: Flask) -> None:
         data = getattr(exc, "data", None) or {}
         errors = data.get("errors") or data.get("messages") or {}
         message = data.get("message") or _describe(errors) or f"{request.method} {request.path}: {exc.description}"
+        if exc.code in LOGGED_HTTP_REFUSALS:  # a query or body the schema refused, a body too large
+            note_input_refusal(exc.code, type(exc).__name__, errors if isinstance(errors, dict) else None, message)
         return jsonify(error_body(exc.code, message, errors)), exc.code, data.get("headers") or {}
 
 

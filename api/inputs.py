@@ -30,6 +30,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.routing import IntegerConverter
 
 from .errors import error_body
+from .request_log import note_input_refusal
 
 #: the largest id an INTEGER column holds on PostgreSQL (int4) — and so on every database we run on
 MAX_ID = 2**31 - 1
@@ -162,6 +163,7 @@ def check_request() -> Any:
             elif request.mimetype == "application/x-www-form-urlencoded":
                 _check_texts(request.form.items(multi=True), "form")
     except InputRefused as exc:
+        note_input_refusal(exc.code, "InputRefused", exc.errors, exc.message)
         return jsonify(error_body(exc.code, exc.message, exc.errors)), exc.code
     return None
 

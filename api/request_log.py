@@ -36,6 +36,8 @@ refusal_log = logging.getLogger("sanxiang.refusal")
 
 #: an incoming X-Request-Id is kept only if it looks like an id (a proxy's); else one is made
 INCOMING_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
+#: a run of digits as long as a phone number: an incoming request id with one is replaced
+LONG_DIGITS = re.compile(r"\d{11,}")
 #: made ids are letters only, so no masking rule (ID numbers, phone numbers: digits) ever touches them
 _ALPHABET = string.ascii_lowercase
 
@@ -56,14 +58,34 @@ def _ids() -> dict[str, Any]:
         out["instance_id"] = instance_id
     task_id = args.get("task_id")
     if task_id is not None:
-        out["task_id"] = int(task_id) if str(task_id).isdigit() else str(task_id)[:64]
+        # the id is typed by the client: masked like any text (an ID number typed as a task id stays out of the
+        # log), a task row's number kept as a number
+        text = str(task_id)[:64]
+        masked = mask_text(text)
+        out["task_id"] = int(text) if text.isdigit() and len(text) <= 10 and masked == text else masked
     return out
 
 
 def _user() -> str | None:
-    # the name noted when the user was loaded: the user row itself expired at the commit, and reading it here would
-    # cost every request one more statement
+    """The user of the request: the name noted when the user was loaded (the user row itself expired at the commit,
+    and reading it here would cost every request one more statement); for a request refused before it loaded its
+    user (a query or path refused first), its token is looked up now — only then, and only if it sent one."""
+    if "username" not in g:
+        from .security import current_user
+
+        try:
+            current_user(required=False)
+        except Exception:  # noqa: BLE001 - the log line is written whatever the database says
+            g.username = None
     return g.get("username")
+
+
+def _incoming_id(value: str) -> str | None:
+    """A proxy's X-Request-Id, if it looks like one and carries nothing the masking rules would hide (an ID or
+    phone number sent as a request id is not written to the log, nor sent back)."""
+    if not INCOMING_ID.fullmatch(value) or mask_text(value) != value or LONG_DIGITS.search(value):
+        return None
+    return value
 
 
 def _emit(logger: logging.Logger, level: int, fields: dict[str, Any]) -> None:
@@ -76,23 +98,34 @@ def note_refusal(exc: SanxiangError, status: int) -> None:
     if not has_request_context():
         return
     rule = exc.rule if isinstance(exc, RuleViolation) else None
-    g.log_error, g.log_rule = type(exc).__name__, rule
-    fields: dict[str, Any] = {"event": "refusal", "request_id": request_id(), "method": request.method,
-                              "path": mask_text(request.path), "status": status, "error": type(exc).__name__,
-                              "rule": rule, "user": _user(), **_ids()}
     errors = getattr(exc, "errors", None)
-    if isinstance(exc, FormDataInvalid) or isinstance(errors, dict):
+    extra = {"element_id": exc.element_id, "line": exc.line} if isinstance(exc, ScriptError) else {}
+    _note(status, type(exc).__name__, rule,
+          errors if isinstance(exc, FormDataInvalid) or isinstance(errors, dict) else None, exc.message, extra)
+
+
+def note_input_refusal(status: int, error: str, errors: dict[str, Any] | None, message: str) -> None:
+    """Log a refusal made before any view ran (the input guards of api/inputs.py, werkzeug's and webargs' 4xx)."""
+    if has_request_context():
+        _note(status, error, None, errors, message, {})
+
+
+def _note(status: int, error: str, rule: str | None, errors: dict[str, Any] | None, message: str,
+          extra: dict[str, Any]) -> None:
+    g.log_error, g.log_rule = error, rule
+    fields: dict[str, Any] = {"event": "refusal", "request_id": request_id(), "method": request.method,
+                              "path": mask_text(request.path), "status": status, "error": error,
+                              "rule": rule, "user": _user(), **_ids()}
+    if errors is not None:
         # the names come from the client (an unknown key may be anything it typed): masked like any text
-        fields["fields"] = sorted(mask_text(str(key))[:100] for key in (errors or {}))
-    if isinstance(exc, ScriptError):
-        fields["element_id"], fields["line"] = exc.element_id, exc.line
-    fields["message"] = mask_text(exc.message)[:500]
+        fields["fields"] = sorted(mask_text(str(key))[:100] for key in errors)
+    fields.update(extra)
+    fields["message"] = mask_text(message)[:500]
     _emit(refusal_log, logging.WARNING if status in (403, 409, 422) else logging.INFO, fields)
 
 
 def _start() -> None:
-    incoming = request.headers.get("X-Request-Id", "")
-    g.request_id = incoming if INCOMING_ID.fullmatch(incoming) else new_request_id()
+    g.request_id = _incoming_id(request.headers.get("X-Request-Id", "")) or new_request_id()
     g.request_started = time.perf_counter()
 
 

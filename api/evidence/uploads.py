@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, g, jsonify, request
 from flask.views import MethodView
 from werkzeug.http import http_date
 
@@ -19,6 +19,7 @@ from .. import permissions
 from ..blueprint import Blueprint
 from ..errors import BadRequest, error_body
 from ..models import User
+from ..request_log import note_refusal
 from ..security import client_addr, current_user
 from ..services import resumable
 from ..services.resumable import TUS_EXTENSIONS, TUS_VERSION, TusError, Upload
@@ -53,6 +54,7 @@ def _tus_headers(resp: Response) -> Response:
 
 @upload_blp.errorhandler(TusError)
 def _tus_error(exc: TusError):
+    note_refusal(exc, exc.status)
     if exc.status == 460:
         body = error_body(460, exc.message, exc.errors, status="Checksum Mismatch")
     else:
@@ -80,6 +82,7 @@ def _upload(upload_id: str, user: User) -> Upload:
         403. StateConflict: 409 the case is closed (an unfinished upload).
     """
     upload = resumable.get(upload_id, user)
+    g.log_instance_id = upload.instance_id  # the request's log line names the case (api/request_log.py)
     permissions.open_case(upload.instance_id, "evidence.upload")
     resumable.recheck(upload, user)
     return upload

@@ -37,8 +37,9 @@ def test_every_request_is_one_json_line_with_the_id_it_returns(http, logs):
 
 
 def test_a_proxy_request_id_is_kept_and_a_hostile_one_replaced(client, logs):
-    resp = client.get("/api/v1/health", headers={"X-Request-Id": "edge-0123456789abcdef"})
-    assert resp.headers["X-Request-Id"] == "edge-0123456789abcdef"
+    proxy_id = "4a7d1ed414474e4033ac29ccb8653d9b"  # nginx's $request_id
+    resp = client.get("/api/v1/health", headers={"X-Request-Id": proxy_id})
+    assert resp.headers["X-Request-Id"] == proxy_id
     for hostile in ("x" * 200, "abc\"}{\"user\":\"admin", "短"):
         resp = client.get("/api/v1/health", headers={"X-Request-Id": hostile})
         assert resp.headers["X-Request-Id"] != hostile
@@ -101,3 +102,73 @@ def test_a_field_name_typed_as_an_id_number_is_masked_in_the_refusal_line(http, 
     [refusal] = lines(logs, "sanxiang.refusal")
     assert refusal["fields"], refusal
     assert all(secret_id not in r.getMessage() for r in logs.records)
+
+
+SECRET_ID = "110101199003077777"
+PHONE = "13812345678"
+
+
+def _leaks(logs, *secrets: str) -> list[str]:
+    return [r.getMessage() for r in logs.records if any(x in r.getMessage() for x in secrets)]
+
+
+def test_a_task_id_typed_as_an_id_number_is_masked_in_every_line(http, logs):
+    """Found from outside: the path was masked but the task id field, made a number, was not."""
+    resp = http.call("GET", f"/api/v1/tasks/{SECRET_ID}", "officer1")
+    assert resp.status_code == 404
+    [line] = [x for x in lines(logs, "sanxiang.request") if x["request_id"] == resp.headers["X-Request-Id"]]
+    assert line["task_id"] != int(SECRET_ID) and "*" in str(line["task_id"])
+    assert _leaks(logs, SECRET_ID) == []
+
+
+@pytest.mark.parametrize("sent", ["110101199003077774", f"tel:{PHONE}", f"req-{PHONE}-1", "id-0123456789abcdef"])
+def test_a_request_id_carrying_a_personal_number_is_replaced(client, logs, sent):
+    resp = client.get("/api/v1/health", headers={"X-Request-Id": sent})
+    assert resp.headers["X-Request-Id"] != sent and resp.headers["X-Request-Id"].isalpha()
+    assert _leaks(logs, sent, PHONE, "110101199003077774") == []
+
+
+def test_a_refusal_made_before_the_view_loaded_its_user_names_the_user(http, logs):
+    """Found from outside: a query the schema refused (422) and a missing task (404) were logged as "user": null."""
+    resp = http.call("GET", f"/api/v1/tasks?scope={PHONE}", "officer1")
+    assert resp.status_code == 422, resp.get_json()
+    [refusal] = [x for x in lines(logs, "sanxiang.refusal") if x["request_id"] == resp.headers["X-Request-Id"]]
+    assert refusal["user"] == "officer1" and refusal["status"] == 422
+    [line] = [x for x in lines(logs, "sanxiang.request") if x["request_id"] == resp.headers["X-Request-Id"]]
+    assert line["user"] == "officer1" and line["error"]
+    assert _leaks(logs, PHONE) == []
+
+
+def test_an_input_guard_refusal_is_logged_with_its_field(http, logs):
+    """Found from outside: a NUL in a submitted value was refused (400) without a refusal line."""
+    iid = http.start("enforcement_case")["id"]
+    task = http.open_task(iid, "task_register")
+    logs.clear()
+    resp = http.call("POST", f"/api/v1/tasks/{task['id']}/complete", "officer1",
+                     json={"data": {"summary": f"a\x00{SECRET_ID}"}})
+    assert resp.status_code == 400, resp.get_json()
+    [refusal] = lines(logs, "sanxiang.refusal")
+    assert refusal["status"] == 400 and refusal["error"] == "InputRefused" and refusal["user"] == "officer1"
+    assert refusal["fields"] == sorted(resp.get_json()["errors"]) and refusal["task_id"] == task["id"]
+    [line] = [x for x in lines(logs, "sanxiang.request") if x["request_id"] == refusal["request_id"]]
+    assert line["error"] == "InputRefused"
+    assert _leaks(logs, SECRET_ID) == []
+
+
+def test_upload_requests_log_their_case_and_their_refusals(http, logs):
+    from tests.api.evidence_support import MP4, av_meta, checkout, media, new_case, new_device
+    from tests.api.tus_support import create, head, patch
+
+    iid = new_case(http)
+    device = new_device(http)
+    checkout(http, device, "officer1")
+    content = media(MP4, 4000)
+    url = create(http, iid, len(content), "a.mp4", av_meta(device)).headers["Location"]
+    logs.clear()
+    assert head(http, url).status_code == 200
+    bad = patch(http, url, 0, content, checksum="sha1 " + "A" * 28)
+    assert bad.status_code == 460
+    by_id = {x["request_id"]: x for x in lines(logs, "sanxiang.request")}
+    assert all(x["instance_id"] == iid for x in by_id.values()), by_id
+    [refusal] = lines(logs, "sanxiang.refusal")
+    assert refusal["status"] == 460 and refusal["instance_id"] == iid and refusal["user"] == "officer1"
