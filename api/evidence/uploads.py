@@ -89,7 +89,7 @@ def _upload(upload_id: str, user: User) -> Upload:
 
 
 def _location(upload: Upload) -> str:
-    return f"/api/v1/evidence/uploads/{upload.id}"
+    return resumable.upload_path(upload)
 
 
 def _encode_metadata(metadata: dict[str, str]) -> str:
@@ -173,8 +173,13 @@ class UploadResource(MethodView):
         return Response(status=204, headers=_state_headers(upload))
 
     def delete(self, upload_id: str):
-        """Forget the upload and the bytes received (tus termination); an evidence item it recorded stays."""
-        upload = _upload(upload_id, current_user())
+        """Forget the upload and the bytes received (tus termination); an evidence item it recorded stays.
+
+        Only its uploader may, but they may whatever became of the case since (closed, moved out of their reach):
+        the bytes were never recorded, terminating them touches no case, and an upload they could no longer end
+        would hold a place of their EVIDENCE_UPLOAD_MAX_OPEN until it expired."""
+        upload = resumable.get(upload_id, current_user())
+        g.log_instance_id = upload.instance_id
         with resumable.writing(upload):
             resumable.terminate(upload)
         return Response(status=204)

@@ -282,6 +282,11 @@ def open_uploads(username: str) -> list[Upload]:
     return found
 
 
+def upload_path(upload: Upload) -> str:
+    """An upload's address (the ``Location`` its creation answered)."""
+    return f"/api/v1/evidence/uploads/{upload.id}"
+
+
 def _check_cap(user: User, length: int) -> None:
     config = current_app.config
     max_open, max_bytes = config.get("EVIDENCE_UPLOAD_MAX_OPEN"), config.get("EVIDENCE_UPLOAD_MAX_OPEN_BYTES")
@@ -289,7 +294,8 @@ def _check_cap(user: User, length: int) -> None:
     if max_open and len(held) >= int(max_open):
         message = (f"{user.username} has {len(held)} open uploads, the most allowed ({max_open}): finish or "
                    "terminate (DELETE) one first")
-        raise TusError(429, message, {"uploads": [message]})
+        # the user's own uploads, so that a client that lost their addresses can end them
+        raise TusError(429, message, {"uploads": [message], "open": [upload_path(u) for u in held]})
     declared = sum(u.length for u in held)
     if max_bytes and declared + length > int(max_bytes):
         message = (f"the open uploads of {user.username} would declare {declared + length} bytes, more than the "

@@ -1,14 +1,14 @@
-"""An upload is no key to a case: every HEAD, GET, PATCH and DELETE of a tus upload re-applies the checks of its
+"""An upload is no key to a case: every HEAD, GET and PATCH of a tus upload re-applies the checks of its
 creation (organisation scope, role, case membership, the case still taking evidence), so an uploader whose access
-ended after creating it is refused and its bytes are neither extended nor recorded as evidence. And no uploader
-reserves unbounded disk: open (unfinished, unexpired) uploads are capped per user, in number and in declared bytes.
+ended after creating it is refused and its bytes are neither extended nor recorded as evidence; only DELETE is left
+to its uploader whatever became of the case (its bytes were never recorded). And no uploader reserves unbounded disk: open (unfinished, unexpired) uploads are capped per user, in number and in declared bytes.
 """
 from __future__ import annotations
 
 import os
 import time
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from api.extensions import db
 from api.models import Organisation
@@ -30,6 +30,18 @@ def _part_size(app, url: str) -> int:
         return (staging_dir("uploads") / f"{url.rsplit('/', 1)[1]}.part").stat().st_size
 
 
+def _part_exists(app, url: str) -> bool:
+    with app.app_context():
+        return (staging_dir("uploads") / f"{url.rsplit('/', 1)[1]}.part").exists()
+
+
+def _events(app, iid: int) -> list[dict]:
+    with app.app_context():
+        rows = db.session.execute(text("SELECT type FROM events WHERE stream = :s ORDER BY seq"),
+                                  {"s": f"instance:{iid}"})
+        return [{"type": t} for (t,) in rows]
+
+
 def _items(http, iid: int, as_user: str = "auditor1") -> list:
     return http.call("GET", f"/api/v1/instances/{iid}/evidence", as_user).get_json()
 
@@ -49,11 +61,16 @@ def test_an_uploader_moved_out_of_the_case_bureau_can_no_longer_touch_the_upload
     with app.app_context():
         other = db.session.scalar(select(Organisation.id).where(Organisation.code == "nj-scj"))
     raw(app, "UPDATE instances SET org_id = :o, unit_id = :o WHERE id = :i", o=other, i=iid)
-    for method in ("HEAD", "GET", "DELETE"):
+    for method in ("HEAD", "GET"):
         _assert_refused(http.call(method, url, "officer1", headers={"Tus-Resumable": "1.0.0"}), (403, 404))
     _assert_refused(patch(http, url, 3000, content[3000:]), (403, 404))
-    assert _part_size(app, url) == 3000  # not extended, not deleted
+    assert _part_size(app, url) == 3000  # not extended
     assert _items(http, iid, "officer4") == []  # nothing recorded
+    # its uploader may still end it (the bytes were never recorded; it would hold one of their open uploads)
+    assert http.call("DELETE", url, "officer2", headers={"Tus-Resumable": "1.0.0"}).status_code == 404  # not theirs
+    assert http.call("DELETE", url, "officer1", headers={"Tus-Resumable": "1.0.0"}).status_code == 204
+    assert not _part_exists(app, url)
+    assert _items(http, iid, "officer4") == []
 
 
 def test_an_ended_case_refuses_every_request_on_its_open_upload(app, http):
@@ -63,11 +80,16 @@ def test_an_ended_case_refuses_every_request_on_its_open_upload(app, http):
     assert patch(http, url, 0, content[:3000]).status_code == 204
     cancel = http.call("POST", f"/api/v1/instances/{iid}/cancel", "admin", json={"reason": "撤销立案"})
     assert cancel.status_code == 200, cancel.get_json()
-    for method in ("HEAD", "GET", "DELETE"):
+    for method in ("HEAD", "GET"):
         _assert_refused(http.call(method, url, "officer1", headers={"Tus-Resumable": "1.0.0"}), (403, 404, 409))
     _assert_refused(patch(http, url, 3000, content[3000:]), (403, 404, 409))
     assert _part_size(app, url) == 3000  # the bytes were not extended
     assert _items(http, iid) == []
+    # found from outside: the uploader could not end it, and it held one of their open uploads for 72 hours
+    assert http.call("DELETE", url, "officer1", headers={"Tus-Resumable": "1.0.0"}).status_code == 204
+    assert not _part_exists(app, url)
+    assert _items(http, iid) == []
+    assert [e["type"] for e in _events(app, iid)][-1] == "instance_cancelled"  # the record gained nothing
 
 
 def test_a_finished_upload_still_answers_its_uploader(app, http):
@@ -99,6 +121,7 @@ def test_open_uploads_are_capped_per_user_in_number(app, http, monkeypatch):
     assert third.status_code == 429, third.get_json()
     body = third.get_json()
     assert body["code"] == 429 and "2" in body["message"] and "uploads" in body["errors"]
+    assert sorted(body["errors"]["open"]) == sorted([first, second])  # theirs, to end them if they lost them
     assert third.headers["Tus-Resumable"] == "1.0.0"
     # another user is not held by officer1's uploads
     assert create(http, iid, len(content), "c.mp4", meta, "officer2").status_code == 201
