@@ -42,7 +42,7 @@ from ..errors import BadRequest
 from ..extensions import db
 from ..models import EvidenceItem, Instance, TaskRow, User
 from ..models.types import as_utc, utc_iso, utcnow
-from . import case_rules, legality, locks
+from . import case_rules, legality, locks, org_scope
 from .access import record_read
 from .equipment import check_recording_device
 from .evidence_store import key_of, staging_dir, store
@@ -249,10 +249,13 @@ def _permissions():
 def _check_references(instance: Instance, meta: dict[str, Any]) -> None:
     errors: dict[str, list[str]] = {}
     officers = meta["officers"]
-    known = set(db.session.scalars(select(User.username).where(User.username.in_(officers))))
-    unknown = [o for o in officers if o not in known]
-    if unknown:
-        errors["officers"] = [f"unknown users: {', '.join(unknown)}"]
+    # officers of the case's own bureau (active, holding the officer role); an unknown name and another bureau's
+    # user get the same answer, so the field tells nobody which usernames exist elsewhere
+    users = db.session.scalars(select(User).where(User.username.in_(officers))) if officers else []
+    fit = {u.username for u in users if u.active and u.has_role("officer") and org_scope.in_bureau(u, instance.org_id)}
+    unfit = [o for o in officers if o not in fit]
+    if unfit:
+        errors["officers"] = [f"not officers of this case's bureau: {', '.join(unfit)}"]
     task_id = meta.get("task_id")
     if task_id and db.session.scalar(select(TaskRow.instance_id).where(TaskRow.id == task_id)) != instance.id:
         errors["task_id"] = [f"task {task_id} is not a task of instance {instance.id}"]
