@@ -149,10 +149,31 @@ def backup(folder: Path) -> Report:
         os.umask(previous)
 
 
+def _check_schema(kind: str) -> None:
+    """Refuse a database that holds no Sanxiang schema (a mistyped URL, a database never upgraded), before any
+    file is made: on SQLite, before connecting makes an empty database file at that path.
+
+    Raises:
+        StateConflict: saying so.
+    """
+    where = db.engine.url.render_as_string(hide_password=True)
+    if kind == "sqlite":
+        path = make_url(str(db.engine.url)).database
+        if not path or path == ":memory:" or not Path(path).is_file():
+            raise StateConflict(f"the database {where} does not exist, so it holds no Sanxiang schema: nothing "
+                                "was backed up (check SANXIANG_DATABASE_URL)")
+    tables = set(inspect(db.engine).get_table_names())
+    if not {"evidence_items", VERSION_TABLE} <= tables:
+        raise StateConflict(f"the database {where} holds no Sanxiang schema (no {VERSION_TABLE} or evidence_items "
+                            "table): nothing was backed up (check SANXIANG_DATABASE_URL; a new database is made "
+                            "with `flask --app api db upgrade`)")
+
+
 def _backup(folder: Path) -> Report:
     kind = db.engine.dialect.name
     if kind not in DUMPS:
         raise StateConflict(f"no backup for a {kind} database (PostgreSQL and SQLite are supported)")
+    _check_schema(kind)
     if folder.exists() and any(folder.iterdir()):
         raise StateConflict(f"{folder} is not empty; back up into a new folder")
     folder.mkdir(parents=True, exist_ok=True)
@@ -365,12 +386,19 @@ def restore(folder: Path) -> Report:
     report.evidence_files, report.evidence_bytes = _restore_evidence(folder, manifest)
     dump = folder / manifest["database"]["file"]
     db.session.remove()
-    if kind == "postgresql":
-        uri, env = _libpq(db.engine.url)
-        _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-              f"--dbname={uri}", str(dump)], env)
-    else:
-        _load_sqlite(dump)
+    try:
+        if kind == "postgresql":
+            uri, env = _libpq(db.engine.url)
+            _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+                  f"--dbname={uri}", str(dump)], env)
+        else:
+            _load_sqlite(dump)
+    except StateConflict as exc:
+        loaded = "the database was not loaded (one transaction: it is still empty)" if kind == "postgresql" else \
+            "the database file may be incomplete: remove it before restoring again"
+        raise StateConflict(f"{exc.message}; {loaded}. The "
+                            f"{report.evidence_files} evidence file(s) already installed are the backup's own, each "
+                            "checked against its sha256, and a later restore reuses them") from None
     db.engine.dispose()
     return report
 
@@ -387,6 +415,8 @@ def _load_sqlite(dump: Path) -> None:
             source.backup(target)
         finally:
             target.close()
+    except sqlite3.Error as exc:  # a damaged dump (one whose manifest was rewritten to match it: unsigned backups)
+        raise StateConflict(f"the database file of the backup does not load: {exc}") from None
     finally:
         source.close()
 

@@ -173,3 +173,34 @@ def test_an_intact_copy_passes_the_checks(backed_up, tmp_path):
     shutil.copytree(backed_up["backup"], folder)
     with backed_up["target"].app_context():
         assert check_backup(folder) == []
+
+
+def test_a_truncated_dump_under_a_rewritten_manifest_is_refused_without_loading(backed_up, tmp_path):
+    """Without a signing key, whoever truncates the dump can write its new sha256 into the manifest: the checks
+    pass, and the database tool refuses the file. Found from outside: the answer was the tool's bare error; it now
+    says what was and was not restored, and nothing of the database is loaded."""
+    import hashlib
+
+    folder = tmp_path / "truncated"
+    shutil.copytree(backed_up["backup"], folder)
+    manifest = _manifest(folder)
+    dump = _writable(folder / manifest["database"]["file"])
+    data = dump.read_bytes()
+    dump.write_bytes(data[: len(data) // 2])
+    manifest["database"]["sha256"] = hashlib.sha256(dump.read_bytes()).hexdigest()
+    manifest.pop("signature", None)
+    _write_manifest(folder, manifest)
+    with database(backed_up["kind"], tmp_path, "bk_truncated") as url:
+        target = app_on(url, EVIDENCE_DIR=str(tmp_path / "target-evidence"))
+        try:
+            result = run_cli(target, "restore", str(folder))
+            assert result.exit_code != 0, result.output
+            assert isinstance(result.exception, SystemExit), result.exception  # a refusal, not a crash
+            if backed_up["kind"] == "postgresql":
+                assert "the database was not loaded" in result.output, result.output
+                with target.app_context():
+                    assert inspect(db.engine).get_table_names() == []
+            else:
+                assert "may be incomplete" in result.output, result.output
+        finally:
+            close(target)
