@@ -133,12 +133,14 @@ class UploadResource(MethodView):
         return Response(status=200, headers=headers)
 
     def get(self, upload_id: str):
-        """The upload's state as JSON (not part of tus): `id`, `instance_id`, `length`, `offset`, `complete`,
-        `evidence_id`, `sha256`, `expires_at`, `url` (the file's download once recorded)."""
+        """The upload's state as JSON (not part of tus): `id`, `instance_id`, `length`, `offset`, `complete` (every
+        byte received), `recorded` (the evidence item recorded: a completion the rules refused is complete but not
+        recorded), `evidence_id`, `sha256`, `expires_at`, `url` (the file's download once recorded)."""
         upload = _upload(upload_id, current_user())
         body: dict[str, Any] = {
             "id": upload.id, "instance_id": upload.instance_id, "length": upload.length, "offset": upload.offset,
-            "complete": upload.offset == upload.length, "evidence_id": upload.evidence_id, "sha256": upload.sha256,
+            "complete": upload.offset == upload.length, "recorded": upload.evidence_id is not None,
+            "evidence_id": upload.evidence_id, "sha256": upload.sha256,
             "expires_at": upload.expires_at().isoformat().replace("+00:00", "Z"),
             "url": (f"/api/v1/evidence/{upload.sha256}?instance_id={upload.instance_id}"
                     if upload.sha256 else None)}

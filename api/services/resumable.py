@@ -356,10 +356,12 @@ def writing(upload: Upload) -> Iterator[None]:
         os.close(fd)
 
 
-def past_length(upload: Upload) -> TusError:
-    """413 for a chunk longer than what the upload still lacks (nothing of it is kept)."""
+def past_length(upload: Upload, at: int | None = None) -> TusError:
+    """413 for a chunk longer than what the upload still lacks (nothing of it is kept); ``at``: the offset the
+    chunk started at (the part file may hold some of it until it is cut back)."""
+    at = upload.offset if at is None else at
     return TusError(413, f"the chunk goes past the declared Upload-Length {upload.length} (the upload is at "
-                         f"{upload.offset})", {"Upload-Length": [f"{upload.length} bytes were declared"]})
+                         f"{at})", {"Upload-Length": [f"{upload.length} bytes were declared"]})
 
 
 def append(upload: Upload, offset: int, stream: IO[bytes], checksum: tuple[str, bytes] | None) -> int:
@@ -384,7 +386,7 @@ def append(upload: Upload, offset: int, stream: IO[bytes], checksum: tuple[str, 
         try:
             while chunk := stream.read(CHUNK):
                 if written + len(chunk) > remaining:
-                    raise past_length(upload)
+                    raise past_length(upload, current)
                 out.write(chunk)
                 written += len(chunk)
                 if hasher is not None:
@@ -392,7 +394,7 @@ def append(upload: Upload, offset: int, stream: IO[bytes], checksum: tuple[str, 
                 if check is not None:
                     check.update(chunk)
         except RequestEntityTooLarge:  # a body without Content-Length ran past what the upload lacks
-            error = past_length(upload)
+            error = past_length(upload, current)
         except BaseException as exc:  # noqa: BLE001 - re-raised below, after the part file is made whole
             error = exc
         mismatch = error is None and check is not None and check.digest() != checksum[1]

@@ -86,7 +86,8 @@ def test_a_file_bigger_than_the_request_limit_arrives_in_chunks_with_a_resume(ap
     assert len(recorded) == 1 and recorded[0]["data"]["sha256"] == sha and recorded[0]["actor"] == "officer1"
     assert http.call("GET", item["url"], "officer1").data == content
     state = http.call("GET", url, "officer1").get_json()
-    assert state["complete"] and state["evidence_id"] == item["id"] and state["offset"] == len(content)
+    assert state["complete"] and state["recorded"] and state["evidence_id"] == item["id"]
+    assert state["offset"] == len(content)
     verify = http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1").get_json()
     assert verify["ok"] and verify["evidence_ok"], verify["problems"]
 
@@ -157,6 +158,8 @@ def test_the_content_is_checked_when_the_upload_completes(app, http):
     assert head(http, url).headers["Upload-Offset"] == str(len(content))  # the bytes are kept
     again = patch(http, url, len(content), b"")  # a retry of the completion meets the same rule
     assert again.status_code == 400
+    state = http.call("GET", url, "officer1").get_json()  # every byte received, nothing recorded
+    assert state["complete"] and not state["recorded"] and state["evidence_id"] is None, state
     items = http.call("GET", f"/api/v1/instances/{iid}/evidence", "officer1").get_json()
     assert hashlib.sha256(content).hexdigest() not in {i["sha256"] for i in items}
 

@@ -243,6 +243,21 @@ def test_a_body_without_content_length_past_the_upload_appends_nothing(http, cas
     assert _offset(http, url) == 0
 
 
+def test_a_413_names_the_offset_the_upload_stays_at(http, case):
+    """Found from outside: a body without Content-Length running past the length was answered "the upload is at
+    <the bytes written before the cut>", while HEAD (rightly) showed the offset before the chunk."""
+    content = media(PNG, 3 << 20)
+    url = _open_upload(http, case, length=len(content))
+    assert patch(http, url, 0, content[:1 << 20]).status_code == 204
+    too_long = content[1 << 20:] + b"\0" * (1 << 20)
+    resp = http.call("PATCH", url, "officer1", headers={**TUS, "Upload-Offset": str(1 << 20)},
+                     content_type=OFFSET_TYPE,
+                     environ_overrides={"wsgi.input": io.BytesIO(too_long), "wsgi.input_terminated": True})
+    body = _refused(resp, 413, "Upload-Length")
+    assert f"(the upload is at {1 << 20})" in body["message"], body["message"]
+    assert _offset(http, url) == 1 << 20
+
+
 def test_an_empty_patch_before_the_end_changes_nothing(http, case):
     url = _open_upload(http, case, length=100)
     resp = patch(http, url, 0, b"")
