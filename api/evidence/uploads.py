@@ -167,9 +167,14 @@ class UploadResource(MethodView):
             remaining = upload.length - upload.offset
             if request.content_length is not None and request.content_length > remaining:
                 raise resumable.past_length(upload)  # refused before a byte is read
-            request.max_content_length = remaining
-            if remaining or request.content_length:
+            # one byte more than the upload lacks: werkzeug refuses any read of a body without Content-Length once
+            # the limit is reached, even at the body's end, so a limit of exactly what is lacking refused a
+            # streamed last chunk that ended there; append() refuses the byte past it itself
+            request.max_content_length = remaining + 1
+            if remaining:
                 resumable.append(upload, offset, request.stream, checksum)
+            elif request.content_length or (request.content_length is None and request.stream.read(1)):
+                raise resumable.past_length(upload)  # a byte past the end of a complete upload
             if upload.offset == upload.length:
                 resumable.complete(upload, user, client_addr())
         return Response(status=204, headers=_state_headers(upload))

@@ -258,6 +258,25 @@ def test_a_413_names_the_offset_the_upload_stays_at(http, case):
     assert _offset(http, url) == 1 << 20
 
 
+@pytest.mark.parametrize("first", [0, 30])
+def test_a_streamed_chunk_that_ends_exactly_at_the_length_completes_the_upload(http, case, first):
+    """Found from outside: a PATCH without Content-Length (a streaming client) that ended exactly at Upload-Length
+    was always answered 413, so such a client could never finish an upload."""
+    content = media(PNG, 80)
+    url = _open_upload(http, case, length=len(content))
+    if first:
+        assert patch(http, url, 0, content[:first]).status_code == 204
+    resp = http.call("PATCH", url, "officer1", headers={**TUS, "Upload-Offset": str(first)}, content_type=OFFSET_TYPE,
+                     environ_overrides={"wsgi.input": io.BytesIO(content[first:]), "wsgi.input_terminated": True})
+    assert resp.status_code == 204, resp.get_data(as_text=True)
+    assert resp.headers["Upload-Offset"] == str(len(content)) and "Evidence-Id" in resp.headers
+    one_more = http.call("PATCH", url, "officer1", headers={**TUS, "Upload-Offset": str(len(content))},
+                         content_type=OFFSET_TYPE,
+                         environ_overrides={"wsgi.input": io.BytesIO(b"x"), "wsgi.input_terminated": True})
+    assert one_more.status_code == 413, one_more.status_code  # nothing past the end is kept
+    assert _offset(http, url) == len(content)
+
+
 def test_an_empty_patch_before_the_end_changes_nothing(http, case):
     url = _open_upload(http, case, length=100)
     resp = patch(http, url, 0, b"")
