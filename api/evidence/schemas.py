@@ -21,7 +21,7 @@ from werkzeug.datastructures import FileStorage
 
 from engine import clock
 
-from ..inputs import MAX_ID, AwareDateTime
+from ..inputs import MAX_ID, AwareDateTime, text_problem
 from ..models.types import as_utc, utc_iso
 
 KINDS = ("audio_video", "photo", "document")
@@ -34,6 +34,21 @@ def not_blank(value: str) -> None:
     if not value.strip():
         raise ValidationError("must not be blank")
 
+
+
+def _text_problem_in(value: Any, depth: int = 0) -> str | None:
+    """Why a text in ``value`` (a string, or lists and objects of them, keys included) cannot be stored, or None."""
+    if isinstance(value, str):
+        return text_problem(value)
+    if depth > 40:
+        return None  # deeper than the schema reads: refused there
+    if isinstance(value, dict):
+        items: list[Any] = [*value.keys(), *value.values()]
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        return None
+    return next((p for item in items if (p := _text_problem_in(item, depth + 1))), None)
 
 
 class PauseSchema(Schema):
@@ -91,6 +106,10 @@ class EvidenceMetadataSchema(Schema):
                 out["officers"] = [o.strip() for o in one.split(",") if o.strip()]
         if "pauses" in out:
             out["pauses"] = _pauses(out["pauses"])
+        problems = {str(key): [problem] for key, value in out.items()
+                    if key != "file" and (problem := _text_problem_in(value))}
+        if problems:  # a NUL or a lone surrogate (JSON's "\ud800") anywhere: it cannot be stored, nor looked up
+            raise ValidationError(problems)
         return {key: value for key, value in out.items() if not (isinstance(value, str) and value == "") and value != [""]}
 
     @validates_schema(skip_on_field_errors=False)

@@ -192,7 +192,7 @@ def parse_metadata(value: str | None) -> dict[str, str]:
                              {"Upload-Metadata": [f"{key[:64]!r} is not a valid or unique key"]})
         try:
             text = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError):  # binascii.Error, and a value with non-ASCII characters
             raise BadRequest(f"Upload-Metadata: the value of {key} is not base64 of UTF-8 text",
                              {key: ["not base64 of UTF-8 text"]}) from None
         problem = text_problem(text)

@@ -145,6 +145,41 @@ def test_malformed_pauses_on_a_photo_or_document_are_422_naming_them(http, case,
     assert http.call("GET", f"/api/v1/instances/{case}/evidence", "officer1").get_json() == []
 
 
+UNSTORABLE = [  # JSON escapes that decode to a lone surrogate or a NUL: text no database column can hold
+    ("officers", r'["\ud800"]'), ("officers", r'["officer1", "\udfff"]'), ("officers", r'["\u0000"]'),
+    ("pauses", r'[{"\ud800": 1}]'), ("pauses", r'{"\udfff": "\ud800"}'),
+    ("pauses", r'[{"at": "2026-01-01T00:00:00Z", "reason": "\u0000"}]'),
+    ("pauses", r'[{"at": "2026-01-01T00:00:00Z", "reason": "\ud800"}]'),
+]
+
+
+@pytest.mark.parametrize(("field", "value"), UNSTORABLE)
+@pytest.mark.parametrize("route", ["tus", "multipart"])
+def test_escaped_nul_or_lone_surrogate_in_upload_metadata_is_422_naming_the_field(http, case, field, value, route):
+    """Found from outside: a lone surrogate reached the database lookup of the officers (500), or an error key the
+    body could not encode (500); a NUL answered an unnamed 400, and in a pause reason it was accepted at creation
+    and refused by the final chunk."""
+    if route == "tus":
+        meta = {"kind": "photo", "captured_at": photo_meta()["captured_at"], "place": "宁晋县某村",
+                "officers": json.dumps(["officer1", "officer2"]), field: value}
+        resp = _post(http, case, **{"Upload-Length": "4096",
+                                    "Upload-Metadata": ",".join(f"{k} {_b64(v)}" for k, v in
+                                                                {"filename": "p.png", **meta}.items())})
+    else:
+        resp = upload(http, case, media(PNG), "p.png", {**photo_meta(), field: value})
+    body = _refused(resp, (400, 422), field)
+    assert "cannot be stored" not in body["message"] or field in body["errors"], body
+    assert http.call("GET", f"/api/v1/instances/{case}/evidence", "officer1").get_json() == []
+
+
+@pytest.mark.parametrize("value", ["cGhvé", "Y\u00e9", "cGhvdG8=\u4e2d"])
+def test_non_ascii_inside_a_base64_metadata_value_is_400(http, case, value):
+    """Found from outside: 500 (base64's ValueError for a non-ASCII str was not caught)."""
+    header = f"filename cC5wbmc=,kind {value}".encode().decode("latin-1")
+    resp = _post(http, case, **{"Upload-Length": "4096", "Upload-Metadata": header})
+    _refused(resp, 400, "kind")
+
+
 def test_huge_metadata_values_and_id_number_keys_are_refused_without_echo(http, case):
     resp = _post(http, case, **{"Upload-Length": "4096", "Upload-Metadata": _meta_pairs(title="标" * 20000)})
     _refused(resp, (400, 413, 422, 431), None)
