@@ -325,12 +325,51 @@ def _load_form(filename: str, content: bytes, catalog: Catalog, bag: ErrorBag) -
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         bag.add(filename, None, getattr(exc, "lineno", None), f"form is not valid JSON: {exc}")
         return
-    problems = lint_form(form, filename) if isinstance(form, dict) else []
     if not isinstance(form, dict):
         bag.add(filename, None, 1, "form must be a JSON object")
         return
+    where = _unstorable_text(form, "")
+    if where is not None:
+        path, key = where
+        line = next((n for n, row in enumerate(text.splitlines(), 1) if "\\u0000" in row.lower()
+                     or re.search(r"\\ud[89a-f][0-9a-f]{2}", row, re.I)), None)
+        bag.add(filename, key, line, f"form {path or 'value'}: a NUL character or a lone surrogate (\\u0000, "
+                                     "\\ud800 … \\udfff) cannot be stored")
+        return
+    problems = lint_form(form, filename)
     bag.problems.extend(problems)
     catalog.forms[catalog.key_of(filename)[0]] = form
+
+
+def _bad_text(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _unstorable_text(value: object, path: str) -> tuple[str, str | None] | None:
+    """(the JSON path, the nearest component id) of the first key or string in a form that no database column can
+    hold (a NUL, a lone surrogate: JSON's ``\\u0000``, ``\\ud800``), or None. Iterative: a form is at most
+    FORM_MAX_DEPTH deep."""
+    stack: list[tuple[object, str, str | None]] = [(value, path, None)]
+    while stack:
+        item, at, owner = stack.pop()
+        if isinstance(item, str):
+            if _bad_text(item):
+                return at, owner
+        elif isinstance(item, dict):
+            owner = item["id"] if isinstance(item.get("id"), str) and not _bad_text(item["id"]) else owner
+            for key, child in item.items():
+                if _bad_text(key):
+                    return f"{at}.<key>", owner
+                stack.append((child, f"{at}.{key}" if at else key, owner))
+        elif isinstance(item, list):
+            stack.extend((child, f"{at}[{i}]", owner) for i, child in enumerate(item))
+    return None
 
 
 def _index(filename: str, kind: str, tree: etree._ElementTree, catalog: Catalog, bag: ErrorBag) -> None:
