@@ -145,3 +145,23 @@ def test_open_uploads_are_capped_per_user_in_declared_bytes(app, http, monkeypat
     assert "10000" in over.get_json()["message"] and "Upload-Length" in over.get_json()["errors"]
     assert create(http, iid, 4000, "b.mp4", meta).status_code == 201  # exactly up to the cap
     assert create(http, iid, 1, "c.mp4", meta).status_code == 413
+
+
+def test_an_uploader_who_lost_the_officer_role_may_still_end_their_upload(app, http):
+    """Found from outside: DELETE needed the uploader's role, so one moved to another post kept the upload (and a
+    place of their cap) until it expired."""
+    iid, meta = _av_case(http)
+    content = media(MP4, 6000)
+    url = create(http, iid, len(content), "a.mp4", meta, "officer2").headers["Location"]
+    assert patch(http, url, 0, content[:3000], as_user="officer2").status_code == 204
+    roles = http.call("GET", "/api/v1/users/officer2", "admin").get_json()["roles"]
+    moved = http.call("PATCH", "/api/v1/users/officer2", "admin", json={"roles": ["auditor"], "reason": "调岗"})
+    assert moved.status_code == 200, moved.get_json()
+    try:
+        _assert_refused(patch(http, url, 3000, content[3000:], as_user="officer2"), (403,))
+        assert http.call("DELETE", url, "auditor1", headers={"Tus-Resumable": "1.0.0"}).status_code == 404
+        assert http.call("DELETE", url, "officer2", headers={"Tus-Resumable": "1.0.0"}).status_code == 204
+        assert not _part_exists(app, url)
+    finally:
+        back = http.call("PATCH", "/api/v1/users/officer2", "admin", json={"roles": roles, "reason": "复岗"})
+        assert back.status_code == 200, back.get_json()
