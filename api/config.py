@@ -6,6 +6,7 @@ without ``SANXIANG_SECRET_KEY`` (see :func:`check_secret_key`); the demo generat
 """
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from pathlib import Path
@@ -42,6 +43,15 @@ MINIMUMS: dict[str, float] = {
 }
 
 
+#: and at most this (hours, seconds: beyond them a date overflows or a wait never ends)
+MAXIMUMS: dict[str, float] = {
+    "EVIDENCE_UPLOAD_EXPIRY_HOURS": 24 * 366, "SCRIPT_TIME_LIMIT_SECONDS": 3600, "WAKE_CAP_SECONDS": 86400,
+    "FIRE_RETRY_SECONDS": 86400, "CHECKPOINT_SECONDS": 366 * 86400, "ANNUAL_REPORT_SECONDS": 366 * 86400,
+    "LOGIN_LOCKOUT_SECONDS": 366 * 86400, "LOGIN_ADDR_WINDOW_SECONDS": 366 * 86400,
+    "DATABASE_CONNECT_TIMEOUT_SECONDS": 600,
+}
+
+
 def _env_number(key: str, default: str, kind: type = int) -> Any:
     """The setting ``key`` from ``SANXIANG_<key>``, as ``kind``.
 
@@ -67,10 +77,12 @@ def check_numbers(config: dict[str, Any]) -> None:
         if key not in config:
             continue
         value = config[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigurationError(f"SANXIANG_{key} must be a number, not {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ConfigurationError(f"SANXIANG_{key} must be a finite number, not {value!r}")
         if value < least:
             raise ConfigurationError(f"SANXIANG_{key} must be at least {least:g}, not {value!r}")
+        if key in MAXIMUMS and value > MAXIMUMS[key]:
+            raise ConfigurationError(f"SANXIANG_{key} must be at most {MAXIMUMS[key]:g}, not {value!r}")
 
 
 def engine_options(config: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,10 @@ from api.config import ROOT, ConfigurationError
     ("EVIDENCE_UPLOAD_EXPIRY_HOURS", 0), ("EVIDENCE_UPLOAD_EXPIRY_HOURS", -1), ("EVIDENCE_UPLOAD_EXPIRY_HOURS", "72"),
     ("EVIDENCE_CHUNK_BYTES", 0), ("LOGIN_MAX_FAILURES", 0), ("DATABASE_CONNECT_TIMEOUT_SECONDS", 0),
     ("SCRIPT_TIME_LIMIT_SECONDS", 0), ("HOT_WORKFLOWS", -1), ("EVIDENCE_UPLOAD_MAX_OPEN", True),
+    # found from outside: nan passed every "below the least" check (the embedded worker then spun on a nan wait),
+    # and an expiry of 10**20 hours overflowed every upload's date
+    ("WAKE_CAP_SECONDS", float("nan")), ("FIRE_RETRY_SECONDS", float("inf")), ("SCRIPT_TIME_LIMIT_SECONDS", float("inf")),
+    ("EVIDENCE_UPLOAD_EXPIRY_HOURS", 10**20), ("WAKE_CAP_SECONDS", 10**9),
 ])
 def test_a_number_below_its_least_value_or_not_a_number_is_refused(key, value, tmp_path):
     with pytest.raises(ConfigurationError, match=f"SANXIANG_{key}"):
