@@ -21,7 +21,8 @@ from engine.masking import mask_text
 
 #: the query string of a request line in werkzeug's access log ("GET /public/disclosures?q=张三 HTTP/1.1"): a search
 #: for a name must not leave the name in the log, so the query is dropped (the path stays)
-QUERY = re.compile(r'(?<=")([A-Z]+ [^ ?"]*)\?[^ "]*')
+#: (werkzeug colours the request of a non-2xx line in a terminal: ANSI escapes may come first)
+QUERY = re.compile(r'(?<=")((?:\x1b\[[0-9;]*m)*[A-Z]+ [^ ?"]*)\?[^ "]*')
 
 
 class RedactPersonalData(logging.Filter):

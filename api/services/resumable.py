@@ -155,7 +155,8 @@ def _remember(upload_id: str, offset: int, hasher: Any) -> None:
 
 def check_version(value: str | None) -> None:
     if value != TUS_VERSION:
-        raise TusError(412, f"Tus-Resumable must be {TUS_VERSION} (got {value!r})",
+        got = "none" if value is None else "another value"  # a header's value is never echoed nor logged
+        raise TusError(412, f"Tus-Resumable must be {TUS_VERSION} (got {got})",
                        {"Tus-Resumable": [f"must be {TUS_VERSION}"]})
 
 

@@ -80,3 +80,17 @@ def test_a_searched_name_never_reaches_the_request_log__access_log_query():
     assert RedactPersonalData().filter(record)
     line = record.getMessage()
     assert "/api/v1/public/disclosures" in line and "%E5%BC%A0" not in line and "q=" not in line, line
+
+
+@pytest.mark.parametrize("colour", ["\x1b[31m\x1b[1m", "\x1b[33m", "\x1b[35m\x1b[1m", "\x1b[37m"])
+def test_a_query_is_dropped_from_a_coloured_access_log_line_too(colour):
+    """Found from outside: werkzeug colours the request of a non-2xx line in a terminal (ANSI escapes after the
+    quote), and the query of a refused request was logged whole."""
+    from api.redact import RedactPersonalData
+
+    request = f"{colour}GET /api/v1/tasks?scope=x&party=%E5%BC%A0%E4%B8%89&phone=138%201234%205678 HTTP/1.1\x1b[0m"
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - [%s] "%s" %s %s',
+                               ("127.0.0.1", "30/Nov/2026 08:00:00", request, "422", "-"), None)
+    assert RedactPersonalData().filter(record)
+    line = record.getMessage()
+    assert "/api/v1/tasks" in line and "party=" not in line and "%E5%BC%A0" not in line and "1234" not in line, line

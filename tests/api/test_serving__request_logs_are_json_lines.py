@@ -172,3 +172,14 @@ def test_upload_requests_log_their_case_and_their_refusals(http, logs):
     assert all(x["instance_id"] == iid for x in by_id.values()), by_id
     [refusal] = lines(logs, "sanxiang.refusal")
     assert refusal["status"] == 460 and refusal["instance_id"] == iid and refusal["user"] == "officer1"
+
+
+def test_a_header_value_is_not_echoed_into_the_refusal_line(http, logs):
+    """Found from outside: the 412 for a wrong Tus-Resumable quoted the header's value, so the refusal line logged
+    whatever the client put there."""
+    iid = http.start("enforcement_case")["id"]
+    resp = http.call("POST", f"/api/v1/instances/{iid}/evidence/uploads", "officer1",
+                     headers={"Tus-Resumable": f"张三丰 {PHONE}", "Upload-Length": "10"})
+    assert resp.status_code == 412
+    assert lines(logs, "sanxiang.refusal"), "the 412 is a refusal line"
+    assert _leaks(logs, PHONE, "张三丰") == [] and "张三丰" not in resp.get_data(as_text=True)
