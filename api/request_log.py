@@ -110,6 +110,13 @@ def note_input_refusal(status: int, error: str, errors: dict[str, Any] | None, m
         _note(status, error, None, errors, message, {})
 
 
+def note_guard_refusal(status: int, rule: str, message: str) -> None:
+    """Log a refusal of the request guards (api/security.py: a cross-site request, a missing CSRF token) with its
+    rule; ``message`` must name no header value (the Origin is the client's text)."""
+    if has_request_context():
+        _note(status, "RuleViolation", rule, None, message, {})
+
+
 def _note(status: int, error: str, rule: str | None, errors: dict[str, Any] | None, message: str,
           extra: dict[str, Any]) -> None:
     g.log_error, g.log_rule = error, rule

@@ -269,6 +269,10 @@ def _foreign_origin() -> str | None:
 
 
 def _refuse(code: int, message: str, rule: str):
+    from .request_log import note_guard_refusal
+
+    note_guard_refusal(code, rule, "cross-site request refused (a foreign Origin)" if rule == "csrf_origin"
+                       else "CSRF check failed")
     if request.path.startswith("/api/"):
         return jsonify(error_body(code, message, {"rule": rule})), code
     from .web.i18n import t

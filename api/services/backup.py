@@ -43,6 +43,7 @@ from typing import Any
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.errors import StateConflict
 
@@ -162,7 +163,11 @@ def _check_schema(kind: str) -> None:
         if not path or path == ":memory:" or not Path(path).is_file():
             raise StateConflict(f"the database {where} does not exist, so it holds no Sanxiang schema: nothing "
                                 "was backed up (check SANXIANG_DATABASE_URL)")
-    tables = set(inspect(db.engine).get_table_names())
+    try:
+        tables = set(inspect(db.engine).get_table_names())
+    except SQLAlchemyError as exc:  # no such database, not a database file, the server down
+        raise StateConflict(f"the database {where} cannot be read ({type(exc.orig or exc).__name__}): nothing was "
+                            "backed up (check SANXIANG_DATABASE_URL)") from None
     if not {"evidence_items", VERSION_TABLE} <= tables:
         raise StateConflict(f"the database {where} holds no Sanxiang schema (no {VERSION_TABLE} or evidence_items "
                             "table): nothing was backed up (check SANXIANG_DATABASE_URL; a new database is made "

@@ -183,3 +183,16 @@ def test_a_header_value_is_not_echoed_into_the_refusal_line(http, logs):
     assert resp.status_code == 412
     assert lines(logs, "sanxiang.refusal"), "the 412 is a refusal line"
     assert _leaks(logs, PHONE, "张三丰") == [] and "张三丰" not in resp.get_data(as_text=True)
+
+
+def test_a_cross_site_refusal_is_logged_with_its_rule_and_not_the_origin(client, logs):
+    """Found from outside: the request guards' 403 had no refusal line and its request line no error nor rule."""
+    origin = f"https://evil.example/{PHONE}"
+    resp = client.post("/api/v1/auth/token", json={"username": "officer1", "password": "demo"},
+                       headers={"Origin": origin})
+    assert resp.status_code == 403
+    [refusal] = lines(logs, "sanxiang.refusal")
+    assert refusal["rule"] == "csrf_origin" and refusal["status"] == 403
+    [line] = [x for x in lines(logs, "sanxiang.request") if x["request_id"] == refusal["request_id"]]
+    assert line["rule"] == "csrf_origin" and line["error"] == "RuleViolation"
+    assert _leaks(logs, PHONE, "evil.example") == []
