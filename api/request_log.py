@@ -83,7 +83,8 @@ def _user() -> str | None:
 def _incoming_id(value: str) -> str | None:
     """A proxy's X-Request-Id, if it looks like one and carries nothing the masking rules would hide (an ID or
     phone number sent as a request id is not written to the log, nor sent back)."""
-    if not INCOMING_ID.fullmatch(value) or mask_text(value) != value or LONG_DIGITS.search(value):
+    joined = re.sub(r"[._:-]", "", value)  # digits split by separators ("110101:19900307:7777") count as one run
+    if not INCOMING_ID.fullmatch(value) or mask_text(value) != value or LONG_DIGITS.search(joined):
         return None
     return value
 

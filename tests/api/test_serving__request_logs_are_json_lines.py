@@ -121,11 +121,12 @@ def test_a_task_id_typed_as_an_id_number_is_masked_in_every_line(http, logs):
     assert _leaks(logs, SECRET_ID) == []
 
 
-@pytest.mark.parametrize("sent", ["110101199003077774", f"tel:{PHONE}", f"req-{PHONE}-1", "id-0123456789abcdef"])
+@pytest.mark.parametrize("sent", ["110101199003077774", f"tel:{PHONE}", f"req-{PHONE}-1", "id-0123456789abcdef",
+                                  "110101:19900307:7777", "138-1234-5678"])
 def test_a_request_id_carrying_a_personal_number_is_replaced(client, logs, sent):
     resp = client.get("/api/v1/health", headers={"X-Request-Id": sent})
     assert resp.headers["X-Request-Id"] != sent and resp.headers["X-Request-Id"].isalpha()
-    assert _leaks(logs, sent, PHONE, "110101199003077774") == []
+    assert _leaks(logs, sent, PHONE, "110101199003077774", "19900307") == []
 
 
 def test_a_refusal_made_before_the_view_loaded_its_user_names_the_user(http, logs):
