@@ -2,7 +2,10 @@
 deserialize them.
 
 An entry is keyed by the instance id and valid for one ``row_version`` of the instance row (SQLAlchemy's
-``version_id_col``: every committed change of the row bumps it, whichever process made it). The rules:
+``version_id_col``: every committed change of the row bumps it, whichever process made it) together with the head of
+the case's history (``last_hash``, chained over every event): a database brought back to an earlier state (a
+failover that lost the last commits, a restore) can reach the same row version again along another history, and the
+workflow cached for the first must not serve the second. The rules:
 
 * a step **takes** the workflow out of the cache (:func:`take`): while it runs, no other request of this
   process can get it, and if the step fails after mutating it, the mutated workflow is simply dropped;
@@ -19,11 +22,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from ..models import Instance
@@ -36,7 +40,7 @@ _CACHE = "sanxiang_hot"
 
 @dataclass
 class Entry:
-    row_version: int
+    row_version: Hashable  # (row_version, last_hash) of the instance row: see the module doc
     bundle_key: str
     workflow: Any
 
@@ -50,7 +54,7 @@ class HotCache:
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def take(self, instance_id: int, row_version: int, bundle_key: str) -> Any | None:
+    def take(self, instance_id: int, row_version: Hashable, bundle_key: str) -> Any | None:
         with self._lock:
             entry = self._entries.pop(instance_id, None)
             if entry is None or entry.row_version != row_version or entry.bundle_key != bundle_key:
@@ -59,7 +63,7 @@ class HotCache:
             self.hits += 1
             return entry.workflow
 
-    def peek(self, instance_id: int, row_version: int, bundle_key: str) -> Any | None:
+    def peek(self, instance_id: int, row_version: Hashable, bundle_key: str) -> Any | None:
         with self._lock:
             entry = self._entries.get(instance_id)
             if entry is None or entry.row_version != row_version or entry.bundle_key != bundle_key:
@@ -67,7 +71,7 @@ class HotCache:
             self._entries.move_to_end(instance_id)
             return entry.workflow
 
-    def put(self, instance_id: int, row_version: int, bundle_key: str, workflow: Any) -> None:
+    def put(self, instance_id: int, row_version: Hashable, bundle_key: str, workflow: Any) -> None:
         if self.size <= 0:
             return
         with self._lock:
@@ -76,7 +80,7 @@ class HotCache:
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
-    def rekey(self, instance_id: int, old: int, new: int) -> None:
+    def rekey(self, instance_id: int, old: Hashable, new: Hashable) -> None:
         with self._lock:
             entry = self._entries.get(instance_id)
             if entry is not None and entry.row_version == old:
@@ -101,14 +105,19 @@ def cache() -> HotCache:
     return found
 
 
+def version_of(instance: Instance) -> tuple[Any, Any]:
+    """The key an entry is valid for: the row's version and its history's head (see the module doc)."""
+    return instance.row_version, instance.last_hash
+
+
 def take(instance: Instance, bundle_key: str) -> Any | None:
     """The cached workflow of this instance row, taken out of the cache; None: load it cold."""
-    return cache().take(instance.id, instance.row_version, bundle_key)
+    return cache().take(instance.id, version_of(instance), bundle_key)
 
 
 def peek(instance: Instance, bundle_key: str) -> Any | None:
     """The cached workflow for reading only (it stays in the cache: do not change it)."""
-    return cache().peek(instance.id, instance.row_version, bundle_key)
+    return cache().peek(instance.id, version_of(instance), bundle_key)
 
 
 def stage(session: Session, instance: Instance, bundle_key: str, workflow: Any) -> None:
@@ -123,7 +132,9 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     touched = session.info.setdefault(_TOUCHED, {})
     for obj in session.dirty:
         if isinstance(obj, Instance) and obj.id not in pending and obj.id not in touched:
-            touched[obj.id] = (obj, obj.__dict__.get("row_version"))
+            # the key as committed: a head appended in this transaction is already in the object's attribute
+            head = inspect(obj).committed_state.get("last_hash", obj.__dict__.get("last_hash"))
+            touched[obj.id] = (obj, (obj.__dict__.get("row_version"), head))
 
 
 @event.listens_for(Session, "after_flush_postexec")
@@ -132,7 +143,7 @@ def _after_flush(session: Session, _context: Any) -> None:
     for iid, (instance, *_rest) in {**session.info.get(_TOUCHED, {}), **session.info.get(_PENDING, {})}.items():
         version = instance.__dict__.get("row_version")
         if version is not None:
-            versions[iid] = version
+            versions[iid] = (version, instance.__dict__.get("last_hash"))
 
 
 @event.listens_for(Session, "after_commit")
@@ -147,7 +158,7 @@ def _after_commit(session: Session) -> None:
         if iid in versions:
             hot.put(iid, versions[iid], bundle_key, workflow)
     for iid, (_instance, old) in touched.items():
-        if iid not in pending and old is not None and iid in versions:
+        if iid not in pending and old[0] is not None and iid in versions:
             hot.rekey(iid, old, versions[iid])
 
 

@@ -19,6 +19,7 @@ from api.models import Instance, WorkflowTask
 from api.services import hot
 from engine import serializer
 from tests import cases as c
+from tests.api.tamper import put_rows_back, rows_of
 from tests.api.walk import Acts, finish, to_proposal, waive_hearing
 from tests.conftest import Api
 
@@ -142,6 +143,45 @@ def test_two_app_instances_step_one_case_in_turn(app, http, loads):
             assert held == cold
         other_acts.complete(iid, "task_legal_review", c.REVIEW_AGREE, "reviewer1")
         finish(other, iid, other_acts)
+        resp = http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1").get_json()
+        assert resp["ok"], resp["problems"]
+    finally:
+        with other_app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_a_database_brought_back_to_an_earlier_state_does_not_revive_a_cached_workflow(app, http, loads):
+    """Found from outside: the cache trusted (instance id, row version) alone. A database that lost its last commits
+    (a failover, a restore) reaches the same row version again along another history; the process still holding the
+    first history's workflow stepped it and saved it over the second. Now the history's head is part of the key."""
+    other_app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                            "SECRET_KEY": secrets.token_urlsafe(32), "EVIDENCE_DIR": app.config["EVIDENCE_DIR"]})
+    other = Api(other_app.test_client())
+    acts, other_acts = Acts(http), Acts(other)
+    iid = to_proposal(http, acts)
+    acts.complete(iid, "task_proposal", c.PROPOSAL_MAJOR)
+    waive_hearing(http, iid, acts)
+    acts.complete(iid, "task_submit_review", c.SUBMIT_REVIEW)
+    stream = f"instance:{iid}"
+    saved = {"instances": rows_of(app, "instances", id=iid), "workflow_tasks": rows_of(app, "workflow_tasks",
+             instance_id=iid), "tasks": rows_of(app, "tasks", instance_id=iid), "events": rows_of(app, "events",
+                                                                                              stream=stream)}
+    try:
+        acts.complete(iid, "task_legal_review", c.REVIEW_PROBLEMS, "reviewer1")  # this process holds it after this
+        for table, where in (("events", {"stream": stream}), ("workflow_tasks", {"instance_id": iid}),
+                             ("tasks", {"instance_id": iid}), ("instances", {"id": iid})):
+            put_rows_back(app, table, saved[table], **where)  # the commit is lost
+        other_acts.complete(iid, "task_legal_review", c.REVIEW_AGREE, "reviewer1")  # the same row version again
+        with app.app_context():
+            assert db.session.get(Instance, iid).row_version == saved["instances"][0]["row_version"] + 1
+            db.session.remove()
+        before = len(loads)
+        edit = http.call("PATCH", f"/api/v1/instances/{iid}/data", "admin",
+                         json={"changes": {"summary": "更正摘要"}, "reason": "更正"})
+        assert edit.status_code == 200, edit.get_json()
+        assert len(loads) == before + 1  # a cold load: the cached workflow belongs to the lost history
+        assert http.open_task(iid, "task_head_decision")
         resp = http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1").get_json()
         assert resp["ok"], resp["problems"]
     finally:
