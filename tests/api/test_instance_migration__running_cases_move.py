@@ -58,8 +58,8 @@ def test_a_changed_form_and_a_task_after_the_current_one_migrate_and_replay(http
     assert instance(http, iid)["version"] == 2
     with app.app_context():  # the migrated workflow is the hot one, under the new files and row version
         row = db.session.get(Instance, iid)
-        assert hot.cache().peek(iid, row.row_version, row.bundle_key) is not None
-        assert hot.cache().peek(iid, row.row_version, before_bundle) is None
+        assert hot.cache().peek(iid, hot.version_of(row), row.bundle_key) is not None
+        assert hot.cache().peek(iid, hot.version_of(row), before_bundle) is None
     moved = events(app, iid)[-1]
     assert moved.type == "instance_migrated" and moved.actor == "owner1" and moved.role == "process_owner"
     assert moved.data["from_version"] == 1 and moved.data["to_version"] == 2
