@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, union
@@ -15,7 +16,8 @@ from engine.serializer import load_state
 from engine.snapshots import blob_ref, diff_views, state_view
 
 from ..extensions import db
-from ..models import Blob, DefinitionFile, DefinitionVersion, Event, EvidenceItem, Instance
+from ..models import Blob, DefinitionFile, DefinitionVersion, Event, EvidenceItem, Instance, TaskRow
+from ..models.types import as_utc
 from . import calendar_versions
 from .checkpoints import (  # noqa: F401 - re-exported: the worker, the CLI and tests import them from here
     Anchor,
@@ -28,7 +30,7 @@ from .checkpoints import (  # noqa: F401 - re-exported: the worker, the CLI and 
 )
 from .evidence import check_evidence
 from .history import instance_stream
-from .instances import case_title
+from .instances import case_title, due_in_utc
 from .org_scope import bind_case
 from .runtime import script_engine, script_engines_by_time, spec_cache
 from .snapshots import load_view
@@ -304,8 +306,14 @@ def check_row(instance: Instance, own: list[Event], bundle: Any, workflow: Any) 
                                 f"{started.data[column]!r}: the case was moved behind the application's back")
     if workflow is None:
         return problems
+    cancelled = False
+    for ev in own:
+        if ev.type in ("instance_cancelled", "rewound"):
+            cancelled = ev.type == "instance_cancelled"
     data = runtime.instance_data(workflow)
     view = state_view(workflow, data)
+    timers = [as_utc(t) for t in runtime.waiting_timers(workflow)]
+    problems += _deadline_problems(instance, bundle, workflow, data, timers, cancelled)
     keys = _differing_keys(instance.data or {}, data)
     if keys:
         differs("data", f"the row's case data differs from the replayed history in {', '.join(keys[:10])}")
@@ -317,24 +325,55 @@ def check_row(instance: Instance, own: list[Event], bundle: Any, workflow: Any) 
 
         saved = load_state(bundle, stored_state(instance), script_engine(), consume=True)
         saved_view = state_view(saved, runtime.instance_data(saved))
+        saved_timers = [as_utc(t) for t in runtime.waiting_timers(saved)]
     except Exception as exc:  # noqa: BLE001 - any unreadable saved state is a finding, not a crash
         differs("state", f"the row's saved workflow cannot be read: {type(exc).__name__}")
     else:
         runtime.discard(saved)
+        if saved_timers != timers:  # the view holds no timer's fire time: a moved one fires early, or never
+            differs("state", f"the row's saved workflow has timers due {_times(saved_timers)}, the history gives "
+                             f"{_times(timers)}")
         diff = diff_views(view, saved_view)
         if diff:
             differs("state", "the row's saved workflow differs from the replayed history: "
                              + diff.replace("recorded", "history").replace("replay ", "row "))
-    cancelled = False
-    for ev in own:
-        if ev.type in ("instance_cancelled", "rewound"):
-            cancelled = ev.type == "instance_cancelled"
     expected = "cancelled" if cancelled else "completed" if workflow.is_completed() else "running"
     if instance.status != expected:
         differs("status", f"the row's status is {instance.status!r}, the history gives {expected!r}")
 
     if instance.title != case_title(data, instance.title):
         differs("title", "the row's title is not the case title in the replayed data")
+    return problems
+
+
+def _times(moments: list[datetime]) -> str:
+    return ", ".join(m.isoformat() for m in moments) or "none"
+
+
+def _deadline_problems(instance: Instance, bundle: Any, workflow: Any, data: dict[str, Any], timers: list[datetime],
+                       cancelled: bool) -> list[dict[str, Any]]:
+    """The row's timer and deadline columns and the case's ready task rows against the replayed workflow: what the
+    timer worker fires (``next_due``), the deadlines the inbox and warnings show (``due_at``), and the tasks offered
+    (a ready row the history does not have is a task nobody was given; one missing strands the case)."""
+    problems: list[dict[str, Any]] = []
+    expected_next = timers[0] if timers and not cancelled else None
+    if (as_utc(instance.next_due) if instance.next_due else None) != expected_next:
+        problems.append({"kind": "row", "field": "next_due", "problem": f"the row's next_due is "
+                         f"{instance.next_due.isoformat() if instance.next_due else 'none'}, the history's earliest "
+                         f"waiting timer is {expected_next.isoformat() if expected_next else 'none'}"})
+    expected_due = due_in_utc(bundle.process_properties.get(bundle.process_id, {}), data)
+    if (as_utc(instance.due_at) if instance.due_at else None) != expected_due:
+        problems.append({"kind": "row", "field": "due_at", "problem": "the row's due_at is not the deadline the "
+                                                                     "replayed case data gives"})
+    rows = sorted((element_id, as_utc(due) if due else None) for element_id, due in db.session.execute(
+        select(TaskRow.element_id, TaskRow.due_at).where(TaskRow.instance_id == instance.id,
+                                                         TaskRow.state == "ready")))
+    ready = [] if cancelled else sorted((t.meta.element_id, due_in_utc(t.meta.properties, t.data))
+                                        for t in runtime.ready_tasks(bundle, workflow))
+    if rows != ready:
+        problems.append({"kind": "row", "field": "tasks", "problem": "the case's ready task rows "
+                         f"({', '.join(e for e, _ in rows) or 'none'}) are not the ready tasks of the replayed "
+                         f"history ({', '.join(e for e, _ in ready) or 'none'}), or not with their deadlines"})
     return problems
 
 

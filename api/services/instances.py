@@ -182,7 +182,7 @@ def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known: 
         instance.ended_at = utcnow()
     timers = runtime.waiting_timers(workflow)
     instance.next_due = as_utc(timers[0]) if timers else None
-    instance.due_at = _due(bundle.process_properties.get(bundle.process_id, {}), instance.data)
+    instance.due_at = due_in_utc(bundle.process_properties.get(bundle.process_id, {}), instance.data)
     new_rows = []
     ready_now = runtime.ready_tasks(bundle, workflow)
     still = {r.id for r in ready_now}
@@ -190,7 +190,7 @@ def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known: 
         if spiff_id not in still and row.state == "ready":
             row.state = "cancelled"
     for ready in ready_now:
-        due = _due(ready.meta.properties, ready.data)
+        due = due_in_utc(ready.meta.properties, ready.data)
         if ready.id in known:
             row = known[ready.id]
             if row.due_at != due:  # e.g. an approved extension moved the deadline (aware datetimes compare instants)
@@ -206,7 +206,7 @@ def save(instance: Instance, bundle: SpecBundle, workflow: BpmnWorkflow, known: 
     return new_rows
 
 
-def _due(properties: dict[str, str], data: dict[str, Any]) -> datetime | None:
+def due_in_utc(properties: dict[str, str], data: dict[str, Any]) -> datetime | None:
     """The deadline in UTC, as the database gives it back (a Beijing date's end of day is 15:59:59 UTC): a start
     answers from the objects it wrote (api/services/commits.py), so they must hold what a later read shows."""
     due = due_from(properties, data)
