@@ -40,6 +40,7 @@ MINIMUMS: dict[str, float] = {
     "ANNUAL_REPORT_SECONDS": 1, "WAKE_CAP_SECONDS": 0.01, "FIRE_RETRY_SECONDS": 0.01, "CHECKPOINT_UNSIGNED_UNTIL": 0,
     "EVIDENCE_UPLOAD_MAX_BYTES": 1, "EVIDENCE_UPLOAD_EXPIRY_HOURS": 1, "EVIDENCE_CHUNK_BYTES": 1,
     "EVIDENCE_UPLOAD_MAX_OPEN": 0, "EVIDENCE_UPLOAD_MAX_OPEN_BYTES": 0, "DATABASE_CONNECT_TIMEOUT_SECONDS": 1,
+    "LOCK_TIMEOUT_SECONDS": 0.01,
 }
 
 
@@ -48,7 +49,7 @@ MAXIMUMS: dict[str, float] = {
     "EVIDENCE_UPLOAD_EXPIRY_HOURS": 24 * 366, "SCRIPT_TIME_LIMIT_SECONDS": 3600, "WAKE_CAP_SECONDS": 86400,
     "FIRE_RETRY_SECONDS": 86400, "CHECKPOINT_SECONDS": 366 * 86400, "ANNUAL_REPORT_SECONDS": 366 * 86400,
     "LOGIN_LOCKOUT_SECONDS": 366 * 86400, "LOGIN_ADDR_WINDOW_SECONDS": 366 * 86400,
-    "DATABASE_CONNECT_TIMEOUT_SECONDS": 600,
+    "DATABASE_CONNECT_TIMEOUT_SECONDS": 600, "LOCK_TIMEOUT_SECONDS": 3600,
 }
 
 
@@ -87,12 +88,16 @@ def check_numbers(config: dict[str, Any]) -> None:
 
 def engine_options(config: dict[str, Any]) -> dict[str, Any]:
     """SQLALCHEMY_ENGINE_OPTIONS with, on PostgreSQL, libpq's connect_timeout (DATABASE_CONNECT_TIMEOUT_SECONDS)
-    unless the URL or the options set one."""
+    and the session's lock_timeout (LOCK_TIMEOUT_SECONDS), unless the URL or the options set them."""
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
-    if url.startswith("postgresql") and "connect_timeout=" not in url:
+    if url.startswith("postgresql"):
         connect_args = dict(options.get("connect_args") or {})
-        connect_args.setdefault("connect_timeout", int(config["DATABASE_CONNECT_TIMEOUT_SECONDS"]))
+        if "connect_timeout=" not in url:
+            connect_args.setdefault("connect_timeout", int(config["DATABASE_CONNECT_TIMEOUT_SECONDS"]))
+        if "lock_timeout" not in url and "lock_timeout" not in str(connect_args.get("options", "")):
+            milliseconds = max(1, round(float(config["LOCK_TIMEOUT_SECONDS"]) * 1000))
+            connect_args["options"] = f"{connect_args.get('options', '')} -c lock_timeout={milliseconds}".strip()
         options["connect_args"] = connect_args
     return options
 
@@ -129,6 +134,9 @@ class Config:
     #: unless the URL sets one). Without it a database host that accepts the connection and never answers holds
     #: the request (a health probe, a step) until gunicorn kills the worker
     DATABASE_CONNECT_TIMEOUT_SECONDS = _env_number("DATABASE_CONNECT_TIMEOUT_SECONDS", "5")
+    #: PostgreSQL: the longest a statement waits for a row lock (seconds; lock_timeout), e.g. a case another
+    #: transaction holds; then the request answers 409 "retry" instead of holding a worker until gunicorn kills it
+    LOCK_TIMEOUT_SECONDS = _env_number("LOCK_TIMEOUT_SECONDS", "10", float)
     API_TITLE = "Sanxiang API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
