@@ -36,6 +36,8 @@ refusal_log = logging.getLogger("sanxiang.refusal")
 
 #: an incoming X-Request-Id is kept only if it looks like an id (a proxy's); else one is made
 INCOMING_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
+#: a task id as the API gives it out (a SpiffWorkflow task's UUID)
+UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 #: a run of digits as long as a phone number: an incoming request id with one is replaced
 LONG_DIGITS = re.compile(r"\d{11,}")
 #: made ids are letters only, so no masking rule (ID numbers, phone numbers: digits) ever touches them
@@ -61,8 +63,11 @@ def _ids() -> dict[str, Any]:
         # the id is typed by the client: masked like any text (an ID number typed as a task id stays out of the
         # log), a task row's number kept as a number
         text = str(task_id)[:64]
-        masked = mask_text(text)
-        out["task_id"] = int(text) if text.isdigit() and len(text) <= 10 and masked == text else masked
+        if UUID_TEXT.fullmatch(text):  # the task ids the API hands out: kept as they are, without the masking scan
+            out["task_id"] = text
+        else:
+            masked = mask_text(text)
+            out["task_id"] = int(text) if text.isdigit() and len(text) <= 10 and masked == text else masked
     return out
 
 
