@@ -91,12 +91,19 @@ def test_a_request_on_a_lost_connection_fails_with_its_own_error_and_the_next_on
     assert client.get("/api/v1/tasks", headers=headers).status_code == 200
 
 
-def test_the_health_check_answers_503_on_a_lost_connection(pg_app):
-    """The load balancer's check: the failed SELECT is rolled back in its except branch, which must not raise."""
+def test_the_health_check_answers_from_its_own_connection_after_the_pool_lost_its_own(pg_app):
+    """The load balancer's check makes its own connection for each probe (api/health): backends ended under the
+    pool (a server restart) do not make it answer 503 while the database answers, and a request on the pool still
+    fails with its own error, then reconnects."""
     app, killer = pg_app
     client = app.test_client()
     assert client.get("/api/v1/health").status_code == 200
+    token = client.post("/api/v1/auth/token", json={"username": "officer1", "password": "demo"}).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/tasks", headers=headers).status_code == 200
     _end_other_backends(killer)
     resp = client.get("/api/v1/health")
-    assert resp.status_code == 503 and resp.get_json()["database"] == "unreachable"
-    assert client.get("/api/v1/health").status_code == 200  # reconnected
+    assert resp.status_code == 200 and resp.get_json()["database"] == "ok"
+    with pytest.raises(OperationalError):  # the pooled connection's backend is gone
+        client.get("/api/v1/tasks", headers=headers)
+    assert client.get("/api/v1/tasks", headers=headers).status_code == 200  # reconnected
