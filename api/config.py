@@ -40,7 +40,7 @@ MINIMUMS: dict[str, float] = {
     "ANNUAL_REPORT_SECONDS": 1, "WAKE_CAP_SECONDS": 0.01, "FIRE_RETRY_SECONDS": 0.01, "CHECKPOINT_UNSIGNED_UNTIL": 0,
     "EVIDENCE_UPLOAD_MAX_BYTES": 1, "EVIDENCE_UPLOAD_EXPIRY_HOURS": 1, "EVIDENCE_CHUNK_BYTES": 1,
     "EVIDENCE_UPLOAD_MAX_OPEN": 0, "EVIDENCE_UPLOAD_MAX_OPEN_BYTES": 0, "DATABASE_CONNECT_TIMEOUT_SECONDS": 1,
-    "LOCK_TIMEOUT_SECONDS": 0.01,
+    "LOCK_TIMEOUT_SECONDS": 0.01, "EVIDENCE_S3_TIMEOUT_SECONDS": 0.1,
 }
 
 
@@ -49,7 +49,7 @@ MAXIMUMS: dict[str, float] = {
     "EVIDENCE_UPLOAD_EXPIRY_HOURS": 24 * 366, "SCRIPT_TIME_LIMIT_SECONDS": 3600, "WAKE_CAP_SECONDS": 86400,
     "FIRE_RETRY_SECONDS": 86400, "CHECKPOINT_SECONDS": 366 * 86400, "ANNUAL_REPORT_SECONDS": 366 * 86400,
     "LOGIN_LOCKOUT_SECONDS": 366 * 86400, "LOGIN_ADDR_WINDOW_SECONDS": 366 * 86400,
-    "DATABASE_CONNECT_TIMEOUT_SECONDS": 600, "LOCK_TIMEOUT_SECONDS": 3600,
+    "DATABASE_CONNECT_TIMEOUT_SECONDS": 600, "LOCK_TIMEOUT_SECONDS": 3600, "EVIDENCE_S3_TIMEOUT_SECONDS": 3600,
 }
 
 
@@ -208,6 +208,9 @@ class Config:
     EVIDENCE_S3_REGION = os.environ.get("SANXIANG_EVIDENCE_S3_REGION", "us-east-1")
     EVIDENCE_S3_ACCESS_KEY = os.environ.get("SANXIANG_EVIDENCE_S3_ACCESS_KEY")
     EVIDENCE_S3_SECRET_KEY = os.environ.get("SANXIANG_EVIDENCE_S3_SECRET_KEY")
+    #: the longest the S3 client waits to connect, and for each read (seconds): a store that stops answering
+    #: then answers 503 instead of holding the request
+    EVIDENCE_S3_TIMEOUT_SECONDS = _env_number("EVIDENCE_S3_TIMEOUT_SECONDS", "10", float)
     #: the largest evidence file accepted in one multipart request (bytes)
     EVIDENCE_MAX_BYTES = 512 * 1024 * 1024
     #: the largest evidence file accepted by a resumable (tus) upload, sent in as many PATCH requests as the

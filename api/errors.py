@@ -21,6 +21,7 @@ from engine.errors import (
     SanxiangError,
     ScriptError,
     StateConflict,
+    Unavailable,
 )
 from engine.masking import DEFAULT_RULES, mask_text
 
@@ -59,6 +60,7 @@ STATUS: dict[type[SanxiangError], int] = {
     FormDataInvalid: 422,
     ScriptError: 422,  # the deployed diagram cannot process this submission: element and line in errors
     CalendarError: 422,
+    Unavailable: 503,  # the evidence store down, misconfigured or refusing the credentials
 }
 
 

@@ -74,6 +74,11 @@ class ScriptError(SanxiangError):
         self.line = line
 
 
+class Unavailable(SanxiangError):
+    """A store or service the request needs cannot be reached, or refuses its credentials (503): nothing is known
+    of what it holds (an object is not "missing" because its bucket could not be read)."""
+
+
 class CalendarError(SanxiangError):
     """A working-day computation cannot be answered (e.g. unknown year with strict policy)."""
 

@@ -34,6 +34,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import tempfile
@@ -45,7 +46,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.errors import StateConflict
+from engine.errors import StateConflict, Unavailable
 
 from ..extensions import db
 from ..models.types import utc_iso, utcnow
@@ -144,8 +145,18 @@ def backup(folder: Path) -> Report:
         StateConflict: the folder is not empty, the database kind has no dump, or the dump tool failed.
     """
     previous = os.umask(0o077)  # the dump tool inherits it too
+    existed = folder.exists()
     try:
         return _backup(folder)
+    except Unavailable:
+        # the evidence store could not be read (down, misconfigured): what was written is no backup, and a
+        # folder without its manifest would only be mistaken for one
+        if existed and folder.is_dir() and not (folder / "manifest.json").exists():
+            for child in folder.iterdir():
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        elif not existed:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
     finally:
         os.umask(previous)
 

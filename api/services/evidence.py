@@ -36,7 +36,7 @@ from typing import IO, Any
 from flask import current_app
 from sqlalchemy import select
 
-from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflict
+from engine.errors import FormDataInvalid, NotFound, RuleViolation, StateConflict, Unavailable
 
 from ..errors import BadRequest
 from ..extensions import db
@@ -429,7 +429,10 @@ def check_evidence(instance_id: int) -> list[dict[str, Any]]:
     seen: dict[str, str | None] = {}
     for item in items_of(instance_id):
         if item.sha256 not in seen:
-            seen[item.sha256] = file_problem(item.sha256)
+            try:
+                seen[item.sha256] = file_problem(item.sha256)
+            except Unavailable as exc:  # nothing is known of the files: one finding, and the rest of verify goes on
+                return [{"kind": "evidence", "problem": "unavailable", "message": exc.message}]
         if seen[item.sha256]:
             problems.append({"kind": "evidence", "sha256": item.sha256, "problem": seen[item.sha256],
                              "evidence_id": item.id})

@@ -12,12 +12,13 @@ import contextlib
 import hashlib
 import io
 import os
+import time
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from flask import current_app
 
-from engine.errors import StateConflict
+from engine.errors import StateConflict, Unavailable
 
 CHUNK = 1 << 20
 
@@ -175,14 +176,31 @@ class S3Store:
         return self.prefix + key_of(sha256)
 
     def _head(self, sha256: str) -> dict[str, Any] | None:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             return self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                self._check_bucket()  # a HEAD says 404 for a missing bucket too: that is no missing object
                 return None
-            raise
+            raise _unavailable(self.bucket, exc) from None
+        except BotoCoreError as exc:  # no connection, a timeout
+            raise _unavailable(self.bucket, exc) from None
+
+    def _check_bucket(self) -> None:
+        """Raise Unavailable if the bucket cannot be read (it does not exist, the credentials are refused); the
+        answer is remembered for a minute."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        key = (id(self.client), self.bucket)
+        if _buckets_seen.get(key, 0.0) > time.monotonic():
+            return
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except (ClientError, BotoCoreError) as exc:
+            raise _unavailable(self.bucket, exc) from None
+        _buckets_seen[key] = time.monotonic() + 60
 
     def _reader(self, sha256: str, head: dict[str, Any]) -> _RangedReader:
         """A reader of exactly the object ``head`` described: every GET carries its ETag (``IfMatch``) and, in a
@@ -230,7 +248,13 @@ class S3Store:
         if self._head(sha256) is None:
             # a managed transfer: multipart from the staged file for large files; at most 4 parts of
             # 16 MiB in memory at once, never the whole file
-            self.client.upload_file(str(staged), self.bucket, self.key(sha256), Config=_transfer_config())
+            from boto3.exceptions import S3UploadFailedError
+            from botocore.exceptions import BotoCoreError, ClientError
+
+            try:
+                self.client.upload_file(str(staged), self.bucket, self.key(sha256), Config=_transfer_config())
+            except (S3UploadFailedError, BotoCoreError, ClientError) as exc:
+                raise _unavailable(self.bucket, exc) from None
             return
         if self.problem(sha256) is not None:
             raise _conflict(sha256)
@@ -289,7 +313,7 @@ class _RangedReader(io.RawIOBase):
         return self.pos
 
     def _stream_at(self, pos: int) -> Any:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         if self._body is None or self._body_pos != pos:
             if self._body is not None:
@@ -303,7 +327,9 @@ class _RangedReader(io.RawIOBase):
                     raise ObjectChanged(f"{self.key} was replaced since it was checked") from None
                 if code in ("NoSuchKey", "404", "NotFound", "NoSuchVersion"):
                     raise FileNotFoundError(self.key) from None
-                raise
+                raise _unavailable(self.bucket, exc) from None
+            except BotoCoreError as exc:
+                raise _unavailable(self.bucket, exc) from None
             self._body, self._body_pos = answer["Body"], pos
         return self._body
 
@@ -317,7 +343,12 @@ class _RangedReader(io.RawIOBase):
         if self.pos >= self.length:
             return 0
         want = min(len(buffer), self.length - self.pos)
-        data = self._stream_at(self.pos).read(want)
+        body = self._stream_at(self.pos)
+        try:
+            data = body.read(want)
+        except Exception as exc:  # noqa: BLE001 - botocore's and urllib3's errors of a body cut off or timed out
+            self._body = None
+            raise _unavailable(self.bucket, exc) from None
         n = len(data)
         buffer[:n] = data
         self.pos += n
@@ -332,6 +363,18 @@ class _RangedReader(io.RawIOBase):
 
 
 _verified: dict[tuple[str, str], tuple] = {}
+#: (client, bucket) -> until when (monotonic) the bucket is known to be readable
+_buckets_seen: dict[tuple[int, str], float] = {}
+
+
+def _unavailable(bucket: str, exc: Exception) -> Unavailable:
+    """The 503 for an S3 call that failed for another reason than the object's absence (a refused connection, a
+    timeout, a missing bucket, refused credentials), naming the store but not its address or keys."""
+    response = getattr(exc, "response", None)  # a ClientError's parsed answer (some timeouts carry None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    why = f"{code}" if code else type(exc).__name__
+    return Unavailable(f"the evidence store (bucket {bucket}) cannot be used now ({why}); nothing was recorded or "
+                       "served, try again later")
 
 
 def _cached(key: tuple[str, str], signature: tuple, check: Any) -> str | None:
@@ -356,18 +399,22 @@ def store() -> EvidenceStore:
 
         raise ConfigurationError(f"EVIDENCE_STORE is {kind!r}; use 'file' or 's3'")
     settings = (config.get("EVIDENCE_S3_ENDPOINT"), config.get("EVIDENCE_S3_REGION"),
-                config.get("EVIDENCE_S3_ACCESS_KEY"), config.get("EVIDENCE_S3_SECRET_KEY"))
+                config.get("EVIDENCE_S3_ACCESS_KEY"), config.get("EVIDENCE_S3_SECRET_KEY"),
+                float(config["EVIDENCE_S3_TIMEOUT_SECONDS"]))
     clients = current_app.extensions.setdefault("sanxiang_s3", {})
     client = clients.get(settings)
     if client is None:
         import boto3
         from botocore.config import Config as BotoConfig
 
-        endpoint, region, access, secret = settings
+        endpoint, region, access, secret, timeout = settings
         client = clients[settings] = boto3.client(
             "s3", endpoint_url=endpoint or None, region_name=region or "us-east-1",
             aws_access_key_id=access or None, aws_secret_access_key=secret or None,
-            config=BotoConfig(s3={"addressing_style": "path"}, retries={"max_attempts": 3}))
+            # a store that accepts the connection and never answers must not hold a request past these (botocore's
+            # own defaults: 60 s a read, 4 attempts)
+            config=BotoConfig(s3={"addressing_style": "path"}, retries={"max_attempts": 2},
+                              connect_timeout=timeout, read_timeout=timeout))
     bucket = config.get("EVIDENCE_S3_BUCKET")
     if not bucket:
         from ..config import ConfigurationError
