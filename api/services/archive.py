@@ -17,6 +17,7 @@ from flask import render_template
 from sqlalchemy import select
 
 from engine.archive import ARCHIVE_FORMAT, MANIFEST
+from engine.errors import StateConflict
 from engine.history import canonical_time
 
 from ..extensions import db
@@ -112,11 +113,14 @@ def build_archive(instance: Instance, actor: str, client_addr: str | None) -> by
             ext = mimetypes.guess_extension(item.media_type) or ".bin"
             path = f"evidence/{item.sha256}{ext}"
             if item.sha256 not in seen:
-                try:
-                    with store().open(item.sha256) as source, zf.open(path, "w", force_zip64=True) as target:
-                        shutil.copyfileobj(source, target, 1 << 20)
-                except FileNotFoundError:
-                    pass
+                # checked as a download is (the bytes re-hashed against the recorded sha256): an altered or missing
+                # file is refused by name, never packed as the evidence (found from outside: altered bytes were)
+                problem, reader = store().open_checked(item.sha256)
+                if problem or reader is None:
+                    raise StateConflict(f"evidence file {item.sha256} is {problem or 'missing'} in the store; the "
+                                        "archive was not made (GET /instances/<id>/verify names every such file)")
+                with reader as source, zf.open(path, "w", force_zip64=True) as target:
+                    shutil.copyfileobj(source, target, 1 << 20)
                 seen.add(item.sha256)
             ev_entries.append({"path": path, "sha256": item.sha256, "size": item.size, "media_type": item.media_type,
                                "metadata": item.metadata_dict()})

@@ -64,3 +64,25 @@ def test_archive_export_is_logged_and_needs_an_audit_role(http):
     _archive(http, iid)
     events = http.call("GET", f"/api/v1/instances/{iid}/history", "auditor1").get_json()
     assert any(e["type"] == "archive_exported" and e["actor"] == "auditor1" for e in events)
+
+
+def test_an_altered_or_missing_evidence_file_is_refused_by_name_not_packed(http, app, evidence_store):
+    """Found from outside: the archive packed the store's altered bytes under the recorded sha256 (only the offline
+    verifier noticed), and left a missing file out without a word."""
+    from api.services.evidence_store import FileStore
+    from tests.api.evidence_support import new_case
+
+    iid = new_case(http)  # running: it takes evidence
+    photo = media(PNG, 1500)
+    resp = upload(http, iid, photo, "site.png", photo_meta())
+    assert resp.status_code == 201, resp.get_json()
+    sha = resp.get_json()["sha256"]
+    with app.app_context():
+        path = FileStore(evidence_store).path(sha)
+    path.chmod(0o644)
+    path.write_bytes(photo[:-1] + b"\x00")  # altered behind the app's back
+    refused = http.call("GET", f"/api/v1/instances/{iid}/archive", "auditor1")
+    assert refused.status_code == 409 and sha in refused.get_json()["message"], refused.get_json()
+    path.unlink()  # removed
+    refused = http.call("GET", f"/api/v1/instances/{iid}/archive", "auditor1")
+    assert refused.status_code == 409 and "missing" in refused.get_json()["message"], refused.get_json()
