@@ -29,3 +29,12 @@ forwarded_allow_ips = os.environ.get("SANXIANG_FORWARDED_ALLOW_IPS", "127.0.0.1"
 proc_name = "sanxiang-web"
 # no control socket (one fixed path per user: two servers on a host would share it)
 control_socket_disable = True
+
+
+def post_worker_init(worker) -> None:  # noqa: ANN001 - gunicorn's hook
+    """A worker serves only a database at this release's schema revision (else it does not boot, and gunicorn
+    exits with the message: run ``flask --app api db upgrade`` first)."""
+    from api.schema import check_revision
+
+    with worker.wsgi.app_context():
+        check_revision()

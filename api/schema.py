@@ -66,6 +66,22 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def check_revision() -> None:
+    """Refuse to serve a database at another revision than this release's (a server started without ``upgrade``
+    answered 500 on every route that reads a newer table or column).
+
+    Raises:
+        ConfigurationError: naming both revisions and the command.
+    """
+    from .config import ConfigurationError
+
+    current, head = current_revision(), head_revision()
+    if current != head:
+        raise ConfigurationError(f"the database is at schema revision {current or 'none'} and this release needs "
+                                 f"{head}: run `flask --app api db upgrade` (or `make serve-production`, which does) "
+                                 "before serving")
+
+
 def forget_revision_on_drop(metadata: MetaData) -> None:
     """``drop_all`` drops the revision stamp too, so a following :func:`upgrade` builds the schema again
     (the test fixtures and the benchmarks start from ``drop_all``)."""

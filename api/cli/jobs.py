@@ -15,9 +15,11 @@ def register_serve_cli(app: Flask) -> None:
         """Serve the app with the worker in-process (the embedded demo default)."""
         from werkzeug.serving import run_simple
 
+        from ..schema import check_revision
         from ..worker import start_in_process
 
         real = current_app._get_current_object()
+        check_revision()
         if real.config.get("REDIS_URL"):
             click.echo("SANXIANG_REDIS_URL is set: the jobs run on the Celery workers and the scheduler "
                        "(flask --app api worker / scheduler), not in this process")
