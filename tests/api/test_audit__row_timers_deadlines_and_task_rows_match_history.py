@@ -14,17 +14,12 @@ from api.extensions import db
 from tests import cases as c
 from tests.api.tamper import raw, rows_of
 from tests.api.test_audit__verify_and_tampering import verify
-from tests.api.walk import Acts, review_with_one_loop, to_proposal, waive_hearing
+from tests.api.walk import Acts, review_with_one_loop, to_legal_review, to_proposal, waive_hearing
 
 
 def _at_review(http) -> int:
     """A major case waiting for its legal review (the review's overdue timer waiting)."""
-    acts = Acts(http)
-    iid = to_proposal(http, acts)
-    acts.complete(iid, "task_proposal", c.PROPOSAL_MAJOR)
-    waive_hearing(http, iid, acts)
-    acts.complete(iid, "task_submit_review", c.SUBMIT_REVIEW)
-    return iid
+    return to_legal_review(http)
 
 
 def _fields(result: dict) -> set[str]:

@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from api.extensions import db
-from tests import cases as c
-from tests.api.walk import Acts, to_proposal, today, waive_hearing
+from tests.api.walk import to_legal_review, today
 
 
 def _reviewer(http) -> str:
@@ -109,12 +108,7 @@ def test_only_the_bureau_reads_and_only_its_admin_writes(http):
 
 
 def _to_legal_review(http) -> int:
-    acts = Acts(http)
-    iid = to_proposal(http, acts)
-    acts.complete(iid, "task_proposal", c.PROPOSAL_MAJOR)
-    waive_hearing(http, iid, acts)
-    acts.complete(iid, "task_submit_review", c.SUBMIT_REVIEW)
-    return iid
+    return to_legal_review(http)
 
 
 def _months(http, value: int) -> None:

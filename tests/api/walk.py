@@ -52,6 +52,16 @@ def waive_hearing(http, iid: int, acts: Acts) -> None:
     acts.complete(iid, "task_hearing_request", c.NO_HEARING)
 
 
+def to_legal_review(http, acts: Acts | None = None) -> int:
+    """A major case walked to its legal review: proposal, hearing right waived, submitted for review."""
+    acts = acts or Acts(http)
+    iid = to_proposal(http, acts)
+    acts.complete(iid, "task_proposal", c.PROPOSAL_MAJOR)
+    waive_hearing(http, iid, acts)
+    acts.complete(iid, "task_submit_review", c.SUBMIT_REVIEW)
+    return iid
+
+
 def review_with_one_loop(http, iid: int, acts: Acts) -> None:
     acts.complete(iid, "task_submit_review", c.SUBMIT_REVIEW)
     acts.complete(iid, "task_legal_review", c.REVIEW_PROBLEMS, "reviewer1")
