@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import json
 import mimetypes
 import os
 import unicodedata
@@ -10,6 +11,7 @@ from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestedRangeNotSatisfiable, RequestEntityTooLarge
+from werkzeug.http import parse_etags
 from werkzeug.wsgi import wrap_file
 
 from engine.errors import StateConflict
@@ -59,9 +61,37 @@ def _file_too_large(exc: service.EvidenceTooLarge):
 
 @blp.errorhandler(RequestedRangeNotSatisfiable)
 def _bad_range(exc: RequestedRangeNotSatisfiable):
-    body = error_body(416, f"the range {request.headers.get('Range')!r} cannot be served from this file")
+    asked = request.headers.get("Range", "")
+    why = "only one range is served per request" if "," in asked else "it cannot be served from this file"
+    body = error_body(416, f"the range {asked!r}: {why}", {"Range": [why]})
     headers = {"Content-Range": f"bytes */{exc.length}"} if exc.length is not None else {}
     return jsonify(body), 416, headers
+
+
+def _conditional(response: Response, sha256: str, length: int) -> Response | None:
+    """``response`` made conditional to the request (Range → 206, If-None-Match → 304), or None when an
+    ``If-Match`` names another file (412: the caller answers with the error body, none of the file's bytes).
+
+    ``If-Match`` is evaluated first, as RFC 9110 §13.2.2 orders it (werkzeug skipped it on a Range request and
+    counted ``*`` a mismatch); a ``Range`` in a unit other than bytes is ignored (§14.2); the ``Date`` header is
+    left to the server (gunicorn adds one whatever the app set).
+    """
+    environ = request.environ
+    if_match = parse_etags(environ.get("HTTP_IF_MATCH"))
+    if environ.get("HTTP_IF_MATCH", "").strip() and not (if_match.star_tag or if_match.is_strong(sha256)):
+        return None
+    unit = environ.get("HTTP_RANGE", "").partition("=")[0].strip(" \t").lower()
+    ignored = {"HTTP_IF_MATCH"} | ({"HTTP_RANGE"} if unit and unit != "bytes" else set())
+    response.make_conditional({key: value for key, value in environ.items() if key not in ignored},
+                              accept_ranges=True, complete_length=length)
+    response.headers.pop("Date", None)
+    return response
+
+
+def _precondition_failed(sha256: str) -> Response:
+    message = f"If-Match does not name evidence file {sha256} (its entity tag is its sha256); nothing is served"
+    return Response(json.dumps(error_body(412, message, {"If-Match": [message]})), 412,
+                    mimetype="application/json")
 
 
 def _send_stored(file: io.BufferedReader, sha256: str, media_type: str, name: str) -> Response:
@@ -72,7 +102,10 @@ def _send_stored(file: io.BufferedReader, sha256: str, media_type: str, name: st
     response.content_length = length
     response.headers.set("Content-Disposition", "inline", **_disposition(name))
     response.set_etag(sha256)
-    return response.make_conditional(request.environ, accept_ranges=True, complete_length=length)
+    if _conditional(response, sha256, length) is None:
+        file.close()
+        return _precondition_failed(sha256)
+    return response
 
 
 def _send_object(reader, sha256: str, media_type: str, name: str) -> Response:
@@ -86,7 +119,9 @@ def _send_object(reader, sha256: str, media_type: str, name: str) -> Response:
     response.content_length = reader.length
     response.headers.set("Content-Disposition", "inline", **_disposition(name))  # as send_file names a file
     response.set_etag(sha256)
-    response = response.make_conditional(request.environ, accept_ranges=True, complete_length=reader.length)
+    if _conditional(response, sha256, reader.length) is None:
+        reader.close()
+        return _precondition_failed(sha256)
     if request.method != "HEAD" and response.status_code in (200, 206):
         try:
             reader.start()
