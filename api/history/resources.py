@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from flask import Response
+import os
+
+from flask import Response, request
 from flask.views import MethodView
 from sqlalchemy import select
+from werkzeug.wsgi import wrap_file
 
 from .. import permissions
 from ..extensions import db
@@ -65,10 +68,18 @@ class Archive(MethodView):
     def get(self, instance_id):
         """The case archive (案卷) as a zip: manifest, BPMN, evidence, case file in Chinese."""
         user, instance, _ = permissions.open_case(instance_id, "instance.archive")
-        payload = build_archive(instance, user.username, client_addr())
-        db.session.commit()
-        return Response(payload, mimetype="application/zip", headers={
-            "Content-Disposition": f'attachment; filename="case-{instance_id}-archive.zip"'})
+        archive = build_archive(instance, user.username, client_addr())
+        try:
+            db.session.commit()
+            size = os.fstat(archive.fileno()).st_size
+        except BaseException:
+            archive.close()
+            raise
+        response = Response(wrap_file(request.environ, archive), mimetype="application/zip",
+                            direct_passthrough=True, headers={
+                                "Content-Disposition": f'attachment; filename="case-{instance_id}-archive.zip"'})
+        response.content_length = size  # streamed from its temporary file, which closes (and goes) with the response
+        return response
 
 
 @blp.route("/<int:instance_id>/data")

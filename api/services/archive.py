@@ -6,12 +6,13 @@ can check the archive offline (see ``engine/archive.py``).
 """
 from __future__ import annotations
 
-import io
 import json
 import mimetypes
 import shutil
+import tempfile
+import time
 import zipfile
-from typing import Any
+from typing import IO, Any
 
 from flask import render_template
 from sqlalchemy import select
@@ -83,8 +84,11 @@ def earlier_files(own: list[Event], current: dict[str, str]) -> list[tuple[str, 
     return sorted(found)
 
 
-def build_archive(instance: Instance, actor: str, client_addr: str | None) -> bytes:
-    """The zip bytes; logs an ``archive_exported`` event on the instance's access stream (no commit)."""
+def build_archive(instance: Instance, actor: str, client_addr: str | None) -> IO[bytes]:
+    """The zip, made in an unnamed temporary file (gone when closed) and returned at its start: a case's
+    recordings may be several GB, so neither they nor the zip are held in memory. The caller streams and closes
+    it. Recordings and other evidence are stored as they are (media does not deflate); the text is deflated.
+    Logs an ``archive_exported`` event on the instance's access stream (no commit)."""
     events = list(db.session.scalars(select(Event).where(Event.instance_id == instance.id)
                                      .order_by(Event.stream.desc(), Event.seq)))
     own = [e for e in events if e.stream == f"instance:{instance.id}"]
@@ -96,7 +100,22 @@ def build_archive(instance: Instance, actor: str, client_addr: str | None) -> by
     files = {name: definitions[sha].content for name, sha in instance.manifest.items() if sha in definitions}
     evidence = items_of(instance.id)
 
-    buf = io.BytesIO()
+    buf = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
+    try:
+        _write_zip(buf, instance, actor, events, own, blobs, earlier, definitions, files, evidence)
+    except BaseException:
+        buf.close()
+        raise
+    hold(f"access:{instance.id}")  # concurrent reads of the case queue on its access stream (services/access.py)
+    append_event(f"access:{instance.id}", None, "archive_exported", actor=actor, role=None, instance_id=instance.id,
+                 data={"events": len(events), "evidence": len(evidence)}, client_addr=client_addr)
+    buf.seek(0)
+    return buf
+
+
+def _write_zip(buf: IO[bytes], instance: Instance, actor: str, events: list[Event], own: list[Event],
+               blobs: dict[str, str], earlier: list[tuple[str, str]], definitions: dict[str, DefinitionFile],
+               files: dict[str, bytes], evidence: list[Any]) -> None:
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         def_entries = []
         for name, content in sorted(files.items()):
@@ -119,7 +138,9 @@ def build_archive(instance: Instance, actor: str, client_addr: str | None) -> by
                 if problem or reader is None:
                     raise StateConflict(f"evidence file {item.sha256} is {problem or 'missing'} in the store; the "
                                         "archive was not made (GET /instances/<id>/verify names every such file)")
-                with reader as source, zf.open(path, "w", force_zip64=True) as target:
+                entry = zipfile.ZipInfo(path, date_time=time.localtime()[:6])  # as writestr dates
+                entry.compress_type, entry.external_attr = zipfile.ZIP_STORED, 0o600 << 16
+                with reader as source, zf.open(entry, "w", force_zip64=True) as target:
                     shutil.copyfileobj(source, target, 1 << 20)
                 seen.add(item.sha256)
             ev_entries.append({"path": path, "sha256": item.sha256, "size": item.size, "media_type": item.media_type,
@@ -145,7 +166,3 @@ def build_archive(instance: Instance, actor: str, client_addr: str | None) -> by
             "archive_case.html", **case_file_context(instance, own, files, evidence, "zh"),
             tr=archive_text, exported_by=case_file.person(actor, names), exported_at=case_file.local_time(utcnow()))
         zf.writestr("案卷.html", page)
-    hold(f"access:{instance.id}")  # concurrent reads of the case queue on its access stream (services/access.py)
-    append_event(f"access:{instance.id}", None, "archive_exported", actor=actor, role=None, instance_id=instance.id,
-                 data={"events": len(events), "evidence": len(ev_entries)}, client_addr=client_addr)
-    return buf.getvalue()

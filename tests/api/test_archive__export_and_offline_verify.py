@@ -86,3 +86,61 @@ def test_an_altered_or_missing_evidence_file_is_refused_by_name_not_packed(http,
     path.unlink()  # removed
     refused = http.call("GET", f"/api/v1/instances/{iid}/archive", "auditor1")
     assert refused.status_code == 409 and "missing" in refused.get_json()["message"], refused.get_json()
+
+
+def test_an_archive_with_a_large_recording_is_streamed_not_held_in_memory(app, http, evidence_store, tmp_path):
+    """Found from outside: the archive was built in memory, so exporting a case with a multi-GB recording held the
+    whole zip (and the recording) in a server worker. The zip is made on disk and streamed; the recording is stored
+    in it as is (media does not deflate)."""
+    import hashlib
+    import random
+    import tracemalloc
+
+    from api.services.evidence_store import key_of
+    from tests.api.evidence_support import PDF, new_case
+    from tests.api.tus_support import Generated, create, patch
+
+    mib = 1 << 20
+
+    class Noise(Generated):
+        """Bytes that do not compress (a recording's), made a MiB at a time."""
+
+        def _at(self, pos: int, n: int) -> bytes:
+            if pos < len(self.head):
+                return self.head[pos:pos + n]
+            block, start = divmod(pos - len(self.head), mib)
+            return random.Random(block).randbytes(mib)[start:start + n]
+
+    iid = new_case(http)
+    size = 96 * mib
+    body = Noise(size, PDF + b"\n")
+    created = create(http, iid, size, "minutes.pdf", {**photo_meta(), "kind": "document", "captured_at": None})
+    assert created.status_code == 201, created.get_json()
+    done = patch(http, created.headers["Location"], 0, body, length=size)
+    assert done.status_code == 204, done.get_json()
+    sha = done.headers["Evidence-Sha256"]
+    out = tmp_path / "case.zip"
+    tracemalloc.start()
+    try:
+        resp = http.call("GET", f"/api/v1/instances/{iid}/archive", "auditor1", buffered=False)
+        assert resp.status_code == 200 and resp.mimetype == "application/zip"
+        with out.open("wb") as target:
+            for chunk in resp.response:
+                target.write(chunk)
+        resp.close()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    print(f"archive of a 96 MiB recording: {out.stat().st_size / mib:.1f} MiB, peak traced memory {peak / mib:.1f} MiB")
+    assert peak < 16 * mib
+    assert int(resp.headers["Content-Length"]) == out.stat().st_size
+    with zipfile.ZipFile(out) as zf:
+        info = next(i for i in zf.infolist() if i.filename.startswith(f"evidence/{sha}"))
+        assert info.compress_type == zipfile.ZIP_STORED and info.file_size == size
+        digest = hashlib.sha256()
+        with zf.open(info) as packed:
+            for piece in iter(lambda: packed.read(mib), b""):
+                digest.update(piece)
+        assert digest.hexdigest() == sha
+    assert verify_archive([str(out)]) == 0
+    (evidence_store / key_of(sha)).unlink()
