@@ -339,7 +339,14 @@ def rewind(workflow: BpmnWorkflow, element_id: str, views: bool = False) -> list
         raise NotFound(f"no completed user task '{element_id}' to rewind to")
     target = max(done, key=lambda t: t.last_state_change)
     workflow.reset_from_task_id(target.id)
-    workflow.completed = False  # SpiffWorkflow leaves it set after a reset
+    # SpiffWorkflow leaves ``completed`` set after a reset, on the workflow and on a called process the target is
+    # in: its call activity, set back to started, would then end again at the next step with the reopened process
+    # still running beside the steps after it (two branches; the parent's gateways run again)
+    reopened = target.workflow
+    while reopened is not None:
+        reopened.completed = False
+        parent = reopened.parent_task_id
+        reopened = workflow.get_task_from_id(parent).workflow if parent is not None else None
     _forget_orphan_waiters(workflow)
     recorder = _StepRecorder(workflow, views)
     if views:

@@ -80,5 +80,5 @@ class CancelSchema(Schema):
 
 
 class RewindSchema(Schema):
-    element_id = fields.String(required=True)
+    element_id = fields.String(required=True, validate=validate.Length(min=1, max=255))
     reason = fields.String(required=True, validate=_a_reason)

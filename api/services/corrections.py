@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from engine import clock, runtime
-from engine.errors import StateConflict
+from engine.errors import RuleViolation, StateConflict
 
 from ..errors import TooManyRequests
 from ..extensions import db
@@ -42,12 +42,50 @@ def edit_data(instance_id: int, changes: dict[str, Any], reason: str, user: User
     return instance
 
 
+#: the rule refusing a rewind that would change a decision already published (APL 48: withdraw or correct it)
+PUBLISHED_RULE = "published_decision_stands"
+
+
+def check_rewind_keeps_publication(instance: Instance, element_id: str) -> None:
+    """A published decision is changed by a withdrawal or a correction, not by a rewind: no rewind to a task
+    completed before the case's first publication (the decision, the masked text, anything they rest on).
+
+    Raises:
+        RuleViolation(PUBLISHED_RULE).
+    """
+    rows = db.session.execute(select(Event.type, Event.element_id, Event.seq, Event.data).where(
+        Event.stream == instance_stream(instance.id), Event.type.in_(("task_completed", "disclosure_published")))
+        .order_by(Event.seq))
+    published: tuple[int, Any] | None = None
+    target_seq = None
+    for type_, element, seq, data in rows:
+        if type_ == "disclosure_published" and published is None:
+            published = (seq, (data or {}).get("disclosure_id"))
+        elif type_ == "task_completed" and element == element_id:
+            target_seq = seq
+    if published is not None and target_seq is not None and target_seq < published[0]:
+        raise RuleViolation(PUBLISHED_RULE, f"case {instance.id} published its decision (disclosure {published[1]}) "
+                                            f"after {element_id} was completed: a published decision is changed by "
+                                            f"a withdrawal (POST /api/v1/disclosures/{published[1]}/withdrawals) or "
+                                            "a correction (process disclosure_correction), not by a rewind (APL 48)")
+
+
 def rewind(instance_id: int, element_id: str, reason: str, user: User, client_addr: str | None) -> Instance:
-    """Make the latest completed user task ``element_id`` ready again. No commit."""
+    """Make the latest completed user task ``element_id`` ready again. No commit.
+
+    Raises:
+        StateConflict: the case was cancelled (for good). RuleViolation: a lottery draw or plan is final, or the
+        decision was published after that task (:func:`check_rewind_keeps_publication`). NotFound: no completed
+        user task ``element_id``.
+    """
     instance = get_instance(instance_id)
 
     def advance(case: steps.Case) -> steps.Outcome:
+        if instance.status == "cancelled":  # read under the case's lock (steps.load)
+            raise StateConflict(f"instance {instance_id} was cancelled for good; a rewind does not revive it (start "
+                                "a new case)")
         registry_guard.check_rewind(instance, element_id)  # a lottery draw is final
+        check_rewind_keeps_publication(instance, element_id)
         before = {"status": instance.status, "open_tasks": sorted(r.element_id for r in case.known.values())}
         records = runtime.rewind(case.workflow, element_id, views=True)
         instance.status = "running"

@@ -66,32 +66,15 @@ def test_events_cannot_be_changed_through_the_database(app):
                 conn.execute(text("DELETE FROM events"))
 
 
-def test_a_rewound_case_is_not_published_twice(http):
+def test_a_published_case_is_not_rewound_to_its_publication_nor_published_twice(http):
+    """A rewind to the masked review once re-published nothing; it is now refused outright (a published decision is
+    withdrawn or corrected, APL 48: tests/api/test_rewind__subprocesses_cancelled_and_published_cases.py)."""
     from tests.api.walk import run_minor_case
 
     iid = run_minor_case(http)
     resp = http.call("POST", f"/api/v1/instances/{iid}/rewind", "admin",
                      json={"element_id": "task_review_masked", "reason": "重新审核公示内容"})
-    assert resp.status_code == 200, resp.get_json()
-    review = http.open_task(iid, "task_review_masked")
-    masked = http.call("GET", f"/api/v1/tasks/{review['id']}", "publicity1").get_json()["data"]["masked_text"]
-    http.complete(iid, "task_review_masked", {**c.DISCLOSURE_OK, "masked_text": masked}, "publicity1")
+    assert resp.status_code == 403 and resp.get_json()["errors"]["rule"] == "published_decision_stands"
     events = http.call("GET", f"/api/v1/instances/{iid}/history?stream=case", "auditor1").get_json()
     assert [e["type"] for e in events].count("disclosure_published") == 1
-    withheld = [e for e in events if e["type"] == "disclosure_withheld"]
-    assert withheld and withheld[-1]["data"]["rule"] == "already_published"
-
-
-def test_an_admin_cancels_a_case_with_a_reason_and_nothing_recorded_is_lost(http):
-    iid = _to_proposal(http)
-    before = http.call("GET", f"/api/v1/instances/{iid}/history?stream=case", "auditor1").get_json()
-    assert http.call("POST", f"/api/v1/instances/{iid}/cancel", "officer1", json={"reason": "撤案"}).status_code == 403
-    assert http.call("POST", f"/api/v1/instances/{iid}/cancel", "admin", json={"reason": ""}).status_code == 422
-    resp = http.call("POST", f"/api/v1/instances/{iid}/cancel", "admin", json={"reason": "当事人已死亡，终止调查"})
-    assert resp.status_code == 200 and resp.get_json()["status"] == "cancelled"
-    after = http.call("GET", f"/api/v1/instances/{iid}/history?stream=case", "auditor1").get_json()
-    assert after[: len(before)] == before and after[-1]["type"] == "instance_cancelled"
-    assert after[-1]["data"]["open_tasks"] == ["task_proposal"]
-    assert http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()["tasks"] == []
-    assert http.call("POST", f"/api/v1/instances/{iid}/cancel", "admin", json={"reason": "再次"}).status_code == 409
-    assert http.call("GET", f"/api/v1/instances/{iid}/verify", "auditor1").get_json()["ok"]
+    assert "rewound" not in [e["type"] for e in events]
