@@ -38,7 +38,8 @@ def edit_problems(changes: dict[Any, Any]) -> list[str]:
         if not isinstance(key, str) or not DATA_KEY.fullmatch(key):
             problems.append(f"{str(key)[:64]!r} is not a data key (a letter, then letters, digits or _; at most 64)")
         elif key in HELPER_NAMES:
-            problems.append(f"{key}: the name of a script helper; scripts could not run on data holding it")
+            problems.append(f"{key}: the name of a script helper, a builtin or a Python keyword; scripts could not "
+                            "run on data holding it")
         elif key == SERIALIZER_MARKER or _holds_marker(value):
             problems.append(f"{key}: the key {SERIALIZER_MARKER!r} is reserved by the workflow serializer, at any "
                             "depth")

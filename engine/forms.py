@@ -268,7 +268,8 @@ def _lint_scope(scope: dict[str, Any], add: Callable[[Any, str], None], where: s
         if key == SERIALIZER_MARKER:
             add(c, f"key {key!r} is reserved by the workflow serializer (engine/data_keys.py)")
         if key in HELPER_NAMES:
-            add(c, f"key {key!r} is the name of a script helper: scripts could not run on this case's data")
+            add(c, f"key {key!r} is the name of a script helper, a builtin or a Python keyword: scripts could not run "
+                   "on this case's data")
         if key in seen:
             add(c, f"duplicate key {where}{key!r}")
         seen.add(key)

@@ -8,6 +8,7 @@ worker (engine/sandbox.py, which gets the calendar and the masking rules pickled
 from __future__ import annotations
 
 import datetime as _dt
+import keyword
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -166,6 +167,15 @@ class MaskWith:
         return mask_text(text, self.rules, names)
 
 
-#: the names diagram code calls the helpers by: a script refuses to run on data holding one as a key (it would hide
-#: the helper), so forms and data edits may not use them (engine/data_keys.py, engine/forms.py)
-HELPER_NAMES = frozenset({*helpers(WorkingCalendar()), *DATA_BOUND})
+#: the builtins diagram code may call (engine/scripting.py's SAFE_BUILTINS)
+SAFE_BUILTIN_NAMES = (
+    "abs", "all", "any", "bool", "dict", "enumerate", "filter", "float", "int", "isinstance",
+    "len", "list", "map", "max", "min", "range", "reversed", "round", "set", "sorted", "str",
+    "sum", "tuple", "zip", "True", "False", "None",
+)
+
+#: the names diagram code calls the helpers and builtins by, and Python's own words: a script refuses to run on data
+#: holding a helper's name as a key (it would hide the helper), data named like a builtin hides it from every later
+#: script of the case (``len = 1``: "'int' object is not callable"), and no script can name a keyword; so forms and
+#: data edits may not use them (engine/data_keys.py, engine/forms.py)
+HELPER_NAMES = frozenset({*helpers(WorkingCalendar()), *DATA_BOUND, *SAFE_BUILTIN_NAMES, *keyword.kwlist})

@@ -46,6 +46,7 @@ from .script_helpers import (
     MAX_HELPER_CHARS,
     MAX_HELPER_DEPTH,
     MAX_HELPER_NODES,
+    SAFE_BUILTIN_NAMES,
     HelperBoundExceeded,
     MaskWith,
     helpers,
@@ -58,14 +59,7 @@ __all__ = [  # the helpers' names used with the engine (tests, api/services/runt
     "make_script_engine", "RestrictedEnvironment", "SAFE_BUILTINS",
 ]
 
-SAFE_BUILTINS: dict[str, Any] = {
-    name: getattr(builtins, name)
-    for name in (
-        "abs", "all", "any", "bool", "dict", "enumerate", "filter", "float", "int", "isinstance",
-        "len", "list", "map", "max", "min", "range", "reversed", "round", "set", "sorted", "str",
-        "sum", "tuple", "zip", "True", "False", "None",
-    )
-}
+SAFE_BUILTINS: dict[str, Any] = {name: getattr(builtins, name) for name in SAFE_BUILTIN_NAMES}
 
 SCRIPT_FILENAME = "<script>"  # the file name of compiled diagram code in tracebacks (lines are found by it)
 FORBIDDEN_ATTRIBUTES = frozenset({"format", "format_map", "mro", "gi_frame", "f_globals", "f_locals"})

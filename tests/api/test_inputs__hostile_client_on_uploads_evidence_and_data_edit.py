@@ -501,6 +501,16 @@ def _edit(http, iid, body, raw: str | None = None):
     ({"changes": {"var": "x"}, "reason": "更正"}, "changes"),
     ({"changes": {"pick": 1}, "reason": "更正"}, "changes"),
     ({"changes": {"today": "2026-01-01"}, "reason": "更正"}, "changes"),
+    # named like a builtin diagram code calls (found from outside: {"len": 1} made the disclosure's masking script
+    # fail with "'int' object is not callable" on every later try, and no edit can remove a key)
+    ({"changes": {"len": 1}, "reason": "更正"}, "changes"),
+    ({"changes": {"str": None}, "reason": "更正"}, "changes"),
+    ({"changes": {"sorted": []}, "reason": "更正"}, "changes"),
+    ({"changes": {"max": 5}, "reason": "更正"}, "changes"),
+    # Python's own words: no script can name them
+    ({"changes": {"None": 1}, "reason": "更正"}, "changes"),
+    ({"changes": {"True": 1}, "reason": "更正"}, "changes"),
+    ({"changes": {"lambda": 1}, "reason": "更正"}, "changes"),
 ])
 def test_a_hostile_data_edit_is_refused_and_records_nothing(http, case, body, field):
     before = _history(http, case)

@@ -125,3 +125,10 @@ def test_build_schema_refuses_an_unsound_form():
     with pytest.raises(DefinitionInvalid) as caught:
         build_schema(form({"type": "radio", "key": "r"}, {"type": "textfield"}))
     assert len(caught.value.problems) == 2
+
+
+@pytest.mark.parametrize("key", ["len", "sorted", "str", "max", "var", "today", "None", "class"])
+def test_a_key_named_like_a_builtin_helper_or_python_word_is_refused(key):
+    """Found from outside: a data key ``len`` hid the builtin from every later script of the case."""
+    problems = messages(lint_form(form({"type": "textfield", "key": key}), "x.form"))
+    assert len(problems) == 1 and repr(key) in problems[0], problems

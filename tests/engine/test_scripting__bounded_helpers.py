@@ -188,10 +188,24 @@ def test_a_data_key_named_like_a_helper_is_refused_not_dropped(key):
         assert context == {key: "kept", "a": 1}
 
 
-def test_the_helper_names_forms_and_data_edits_refuse_are_the_helpers():
+def test_the_helper_names_forms_and_data_edits_refuse_are_the_helpers_builtins_and_keywords():
+    import keyword
+
+    from engine.scripting import SAFE_BUILTINS
+
     environment = make_script_engine().environment
     called = {name for name, value in environment.globals.items() if callable(value)}
-    assert HELPER_NAMES == called | set(DATA_BOUND)
+    assert HELPER_NAMES == called | set(DATA_BOUND) | set(SAFE_BUILTINS) | set(keyword.kwlist)
+
+
+@pytest.mark.parametrize("key", ["len", "sorted", "str"])
+def test_data_named_like_a_builtin_would_hide_it_from_scripts(key):
+    """Why forms and data edits refuse builtin names: the data is the scripts' namespace."""
+    from engine.errors import ScriptError
+
+    context = {key: 1, "items": [1, 2]}
+    with pytest.raises((ScriptError, TypeError), match="not callable"):
+        make_script_engine(sandboxed=False).environment.execute(f"n = {key}(items)", context)
 
 
 @pytest.mark.parametrize("key", ["var", "today", "pick"])
