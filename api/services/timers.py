@@ -15,6 +15,7 @@ so an instance another worker fired meanwhile is never fired twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
@@ -83,6 +84,17 @@ def _tick(now: datetime, case: steps.Case) -> steps.Outcome:
                          view=tick.view, steps=taken)
 
 
+def _more_due(now: datetime) -> bool:
+    """Whether an instance is due at ``now`` that no other transaction holds (one indexed query; PostgreSQL: rows
+    other workers are firing are skipped, so a worker is recruited only for work nobody has taken)."""
+    stmt = select(Instance.id).where(Instance.status == "running", Instance.next_due <= now).limit(1)
+    if db.engine.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    found = db.session.scalar(stmt) is not None
+    db.session.rollback()  # the look takes no lock beyond it
+    return found
+
+
 log = logging.getLogger("sanxiang.worker")
 
 #: a firing that lost a race (a stale row, a unique key another transaction wrote first, a lock it could not get)
@@ -98,8 +110,14 @@ def _conflict(exc: Exception) -> bool:
         getattr(orig, "sqlstate", None) in ("40P01", "40001", "55P03") or "database is locked" in str(orig))
 
 
-def fire_due(now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
+def fire_due(now: datetime | None = None, limit: int | None = None,
+             recruit: Callable[[], None] | None = None) -> dict[str, int]:
     """Take and fire due instances one by one (each in its own transaction) until none is due.
+
+    ``recruit``: called once, after the first firing, when another instance is due beside those being fired
+    (the Celery task sends one more run with it): idle workers share a burst of timers due at one instant
+    instead of one worker firing them one after another. Each run recruits at most one more, so the runs grow
+    with the backlog and stop with it; SKIP LOCKED keeps each firing to one worker.
 
     ``now``: the instant to fire at (tests); None fires each instance at the current time. A firing that fails
     is rolled back: a lost race (:func:`_conflict`) is tried again at once, a refusal of the engine or the rules
@@ -119,6 +137,8 @@ def fire_due(now: datetime | None = None, limit: int | None = None) -> dict[str,
         try:
             done["steps"] += fire(instance_id, at)
             done["instances"] += 1
+            if recruit is not None and done["instances"] == 1 and _more_due(now or utcnow()):
+                recruit()
         except Exception as exc:  # noqa: BLE001 - one case's failure must not stop every other timer
             # anything else (a hook's bug, a value the database refuses) is left for the next run like a refusal:
             # the failing case is the most overdue one, so ending the run here would stop every timer for good

@@ -17,6 +17,7 @@ timer twice, and a worker killed mid-firing leaves the timer to the next run.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import Flask
@@ -61,11 +62,12 @@ def _export(app: Flask) -> int:
         return 0
 
 
-def fire_timers(app: Flask, now: datetime | None = None) -> dict[str, int]:
-    """Fire every due timer (``now``: a fixed instant for tests; None: the current time at each firing)."""
+def fire_timers(app: Flask, now: datetime | None = None, recruit: Callable[[], None] | None = None) -> dict[str, int]:
+    """Fire every due timer (``now``: a fixed instant for tests; None: the current time at each firing;
+    ``recruit``: sends one more run when a burst is due, see :func:`api.services.timers.fire_due`)."""
     with app.app_context():
         try:
-            return fire_due(now)
+            return fire_due(now, recruit=recruit)
         finally:
             db.session.remove()
 

@@ -1,7 +1,8 @@
 """The jobs as Celery tasks on the Redis broker (production: ``flask --app api worker``).
 
-Tasks: ``sanxiang.fire_due`` (every due timer, each taken with SKIP LOCKED; publishes ``done <start>`` on the
-wake channel when it ends, so the scheduler knows which due times were tried), ``sanxiang.checkpoint`` and
+Tasks: ``sanxiang.fire_due`` (every due timer, each taken with SKIP LOCKED; a run that finds a burst due sends one
+more run so that idle workers share it; publishes ``done <start>`` on the wake channel when it ends, so the
+scheduler knows which due times were tried), ``sanxiang.checkpoint`` and
 ``sanxiang.annual_report``. No result backend: the jobs' effects are in the database. A task is acknowledged
 after it ran (``acks_late``) and given back when its worker process dies, and every task is safe to run twice:
 the scheduler also sends ``fire_due`` again when a run does not report back within ``FIRE_RETRY_SECONDS``.
@@ -48,11 +49,17 @@ def make_celery(app: Flask) -> Celery:
         worker_hijack_root_logger=False, worker_send_task_events=False, task_send_sent_event=False,
         enable_utc=True, timezone="UTC")
 
+    def recruit() -> None:  # one more run, for an idle worker to share a burst of due timers
+        try:
+            celery.send_task(FIRE_DUE)
+        except Exception:  # noqa: BLE001 - the broker gone: this run fires the burst alone
+            log.warning("could not send a run to share the due timers", exc_info=True)
+
     @celery.task(name=FIRE_DUE)
     def fire_due_task(now: str | None = None) -> dict[str, int]:
         started = utcnow()
         try:
-            return fire_timers(app, datetime.fromisoformat(now) if now else None)
+            return fire_timers(app, datetime.fromisoformat(now) if now else None, recruit=recruit)
         finally:
             try:
                 waker(app).publish(f"done {started.isoformat()}")
