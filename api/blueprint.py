@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 import flask_smorest
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.datastructures import CombinedMultiDict
 
 from engine.errors import FormDataInvalid
@@ -40,6 +40,13 @@ class FlatErrorParser(FlaskParser):
         if errors:
             raise FormDataInvalid(errors, "the request is invalid: " + ", ".join(errors))
         return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
+
+    def _raw_load_json(self, req: Any) -> Any:
+        """The JSON body as the input check parsed it (api/inputs.py: ``-0.0`` read as 0.0), not parsed again."""
+        checked = getattr(req, "_cached_json", (Ellipsis, Ellipsis))[0]  # werkzeug's "not parsed yet" is Ellipsis
+        if checked is not Ellipsis and is_json_request(req):
+            return checked
+        return super()._raw_load_json(req)
 
     def handle_error(self, error: Any, req: Any, schema: Any, *, error_status_code: int | None,
                      error_headers: Any) -> NoReturn:

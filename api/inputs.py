@@ -29,6 +29,8 @@ from marshmallow import ValidationError, fields
 from sqlalchemy.exc import DataError
 from werkzeug.routing import IntegerConverter
 
+from engine.forms import MAX_FLOAT, NUMBER_TOO_LARGE
+
 from .errors import error_body
 from .request_log import note_input_refusal
 
@@ -71,6 +73,12 @@ def filename_problem(name: str) -> str | None:
     return problem
 
 
+def _float(text: str) -> float:
+    """A JSON number with a fraction or exponent; ``-0.0`` is 0.0 (jsonb keeps no negative zero: an event holding
+    it would read back as another value than the one hashed)."""
+    return float(text) + 0.0
+
+
 def _walk(value: Any, where: str, depth: int, limit: int) -> None:
     """Check a parsed JSON value iteratively: depth, and every key and string."""
     stack = [(value, where, depth)]
@@ -85,6 +93,11 @@ def _walk(value: Any, where: str, depth: int, limit: int) -> None:
                 raise InputRefused(400, f"{path or 'body'}: {problem}", {path or "body": [problem]})
         elif isinstance(item, float) and not math.isfinite(item):  # NaN, Infinity, 1e999: not JSON, not storable
             problem = "must be a finite number (not NaN or Infinity)"
+            raise InputRefused(400, f"{path or 'body'}: {problem}", {path or "body": [problem]})
+        elif isinstance(item, float) and abs(item) >= MAX_FLOAT:
+            # PostgreSQL's jsonb gives 1e16 back as the integer 10000000000000000: a hash taken over what was
+            # written would no longer match what is read (an event that never verifies again)
+            problem = NUMBER_TOO_LARGE
             raise InputRefused(400, f"{path or 'body'}: {problem}", {path or "body": [problem]})
         elif isinstance(item, dict):
             for key, child in item.items():
@@ -136,7 +149,7 @@ def _check_json() -> None:
         raise InputRefused(400, f"the JSON body is nested deeper than {depth} levels",
                            {"body": [f"nested deeper than {depth} levels"]})
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_float=_float)
     except (ValueError, RecursionError) as exc:
         raise InputRefused(400, f"the body is not valid JSON: {exc}", {"body": ["not valid JSON"]}) from None
     _walk(data, "", 0, depth)

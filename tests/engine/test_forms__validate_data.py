@@ -153,6 +153,19 @@ def test_out_of_range_number_is_refused(key, value):
     assert key in errors_for({**VALID, key: value})
 
 
+@pytest.mark.parametrize("value", [1e16, "1e16", -2.5e300])
+def test_a_number_too_large_to_store_as_written_is_refused(value):
+    form = {"type": "default", "id": "form_x", "components": [{"type": "number", "key": "amount"}]}
+    with pytest.raises(FormDataInvalid) as refused:
+        validate_form_data(form, {"amount": value})
+    assert "amount" in refused.value.errors
+
+
+def test_negative_zero_is_zero():
+    form = {"type": "default", "id": "form_x", "components": [{"type": "number", "key": "amount"}]}
+    assert repr(validate_form_data(form, {"amount": -0.0})["amount"]) == "0.0"
+
+
 def test_whole_number_accepts_integral_strings():
     assert validate_form_data(FORM, {**VALID, "officers": "3"})["officers"] == 3
 
