@@ -23,6 +23,7 @@ from ..models import Device, DeviceMovement, Instance, User
 from ..models.types import as_utc, utcnow
 from . import org_scope, orgs
 from .history import append_event
+from .locks import hold
 from .rules import case_officers
 
 DEVICE_KINDS = ("camera", "recorder", "body_cam")
@@ -147,6 +148,7 @@ def checkout(code: str, officer: str, user: User, note: str | None, client_addr:
             or not org_scope.in_bureau(holder, device.org_id)):  # one answer: no oracle for another bureau's users
         raise FormDataInvalid({"officer": [f"'{officer}' is not an active officer of the bureau the device "
                                            "belongs to"]})
+    hold(f"device:{device.id}")  # movements of one device take turns: each reads the last one written before it
     last = last_movement(device)
     if last is not None and last.action == "checkout":
         raise StateConflict(f"device '{code}' is checked out to {last.officer} since {last.at.isoformat()}; "
@@ -164,6 +166,7 @@ def return_device(code: str, user: User, note: str | None, client_addr: str | No
         caller may not record it.
     """
     device = get_device(code, user, "device.return")
+    hold(f"device:{device.id}")  # as checkout: two returns at once record one
     last = last_movement(device)
     if last is None or last.action != "checkout":
         raise StateConflict(f"device '{code}' is not checked out")

@@ -111,3 +111,20 @@ def test_two_withdrawals_at_once_start_one__APL_48(http, app, n):
     assert codes == [201, 409], out
 
 
+
+
+@pytest.mark.parametrize("n", range(2))
+def test_checkouts_and_returns_of_one_device_at_once_record_one_each(http, app, n):
+    """Found from outside: 12 checkouts of one device at once recorded two (to two officers, no return between),
+    and 12 returns at once recorded two returns: each read the last movement before the other wrote."""
+    from tests.api.evidence_support import new_device
+
+    code = new_device(http)
+    url = f"/api/v1/devices/{code}"
+    out = _race(app, http, [("admin", "POST", f"{url}/checkout", {"officer": ("officer1", "officer2")[i % 2]})
+                            for i in range(6)])
+    assert sorted(c for c, _ in out) == [201] + [409] * 5, out
+    out = _race(app, http, [("admin", "POST", f"{url}/return", {}) for _ in range(6)])
+    assert sorted(c for c, _ in out) == [201] + [409] * 5, out
+    moves = http.call("GET", f"{url}/ledger", "admin").get_json()
+    assert [m["action"] for m in moves] == ["checkout", "return"], moves
