@@ -88,10 +88,13 @@ def check_numbers(config: dict[str, Any]) -> None:
 
 def engine_options(config: dict[str, Any]) -> dict[str, Any]:
     """SQLALCHEMY_ENGINE_OPTIONS with, on PostgreSQL, libpq's connect_timeout (DATABASE_CONNECT_TIMEOUT_SECONDS)
-    and the session's lock_timeout (LOCK_TIMEOUT_SECONDS), unless the URL or the options set them."""
+    and the session's lock_timeout (LOCK_TIMEOUT_SECONDS), unless the URL or the options set them, and the pool's
+    check of a connection before it is handed out (``pool_pre_ping``: after a database restart the first request on
+    each pooled connection failed)."""
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     url = str(config.get("SQLALCHEMY_DATABASE_URI") or "")
     if url.startswith("postgresql"):
+        options.setdefault("pool_pre_ping", True)
         connect_args = dict(options.get("connect_args") or {})
         if "connect_timeout=" not in url:
             connect_args.setdefault("connect_timeout", int(config["DATABASE_CONNECT_TIMEOUT_SECONDS"]))

@@ -153,7 +153,11 @@ def register_error_handlers(app: Flask) -> None:
         orig = getattr(exc, "orig", None)
         if getattr(orig, "sqlstate", None) in CONTENTION_SQLSTATES or "database is locked" in str(orig):
             return _answer(409, "another request was changing the same records; retry")
-        raise exc
+        # the database cannot be reached (down, restarting, refusing connections): nothing was kept; the health
+        # check says the same (503). The cause goes to the log, not to the client (it names hosts and ports)
+        app.logger.warning("database unavailable: %s", type(orig or exc).__name__)
+        return _answer(503, "the database cannot be reached just now; nothing was changed, retry shortly",
+                       headers={"Retry-After": "5"})
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
