@@ -83,6 +83,24 @@ def _engine_error(exc: Exception, task: Task | None) -> ScriptError:
                        line=getattr(exc, "line_number", None) or None)
 
 
+def _timer_error(exc: Exception) -> ScriptError | None:
+    """A ScriptError naming the timer whose value SpiffWorkflow could not read, or None when ``exc`` did not come
+    from a timer. SpiffWorkflow parses a timer's value inside the timer (``datetime.fromisoformat``, the ISO
+    duration parser, comparisons) and lets ValueError, TypeError or AttributeError out with no task; the task is
+    the deepest frame's ``my_task`` of the traceback."""
+    task, tb = None, exc.__traceback__
+    while tb is not None:
+        candidate = tb.tb_frame.f_locals.get("my_task")
+        if isinstance(candidate, Task):
+            task = candidate
+        tb = tb.tb_next
+    if task is None or not isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+        return None
+    spec = task.task_spec
+    return ScriptError(f"the timer '{spec.bpmn_name or spec.name}' has a value that is no ISO 8601 instant, "
+                       f"duration or cycle ({type(exc).__name__}: {str(exc)[:200]})", element_id=spec.name)
+
+
 class _StepRecorder:
     """Collects StepRecords through do_engine_steps' callbacks (and a view after each, if asked)."""
 
@@ -188,6 +206,11 @@ def run_engine(workflow: BpmnWorkflow, views: bool = False, recorder: _StepRecor
     except StepBudgetExceeded as exc:
         raise ScriptError(f"the diagram ran {MAX_ENGINE_STEPS} engine steps without reaching a user task, a timer "
                           "or its end (a loop among scripts and gateways?)", element_id=exc.task.task_spec.name) from None
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+        timer = _timer_error(exc)
+        if timer is None:
+            raise
+        raise timer from exc
     recorder.check_subprocesses()
     beyond = ready_beyond_reach(workflow)
     if beyond is not None:  # SpiffWorkflow would leave it ready for ever: the case would stall without a word
@@ -377,4 +400,9 @@ def fire_timers(workflow: BpmnWorkflow, views: bool = False) -> list[StepRecord]
         workflow.refresh_timers()
     except SpiffWorkflowException as exc:
         raise _engine_error(exc, getattr(exc, "task", None)) from exc
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+        timer = _timer_error(exc)
+        if timer is None:
+            raise
+        raise timer from exc
     return run_engine(workflow, views, recorder)
