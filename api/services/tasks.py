@@ -19,9 +19,10 @@ from engine.forms import input_components, validate_form_data
 
 from ..extensions import db
 from ..models import Instance, TaskRow, User
+from ..models.types import as_utc
 from ..registry import inject as registry_inject
 from ..registry import service as registry
-from . import case_rules, gate, legality, locks, rules
+from . import case_rules, gate, legality, locks, rules, timers
 from . import steps as steps_pipeline
 from .history import append_event, instance_stream
 
@@ -117,6 +118,8 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
     """
     task, instance, known = _for_update(task_id)
     rules.check_role(user, task)
+    if _timer_due(instance):
+        task, instance, known = _for_update(task_id)  # re-read after the timer's step (committed)
     _ready(task)
     if task.assignee is not None and task.assignee != user.username:
         raise RuleViolation("assignee", f"task is claimed by {task.assignee}")
@@ -124,6 +127,17 @@ def complete(task_id: str, user: User, data: dict[str, Any], client_addr: str | 
     steps_pipeline.run(steps_pipeline.load(instance, known), partial(_advance, task, user, data, client_addr),
                        user.username)
     return instance
+
+
+def _timer_due(instance: Instance) -> bool:
+    """Fire the case's timers first (and commit) when one fell due before this request: a completion sent after
+    an interrupting timer's due time finds it fired (the task cancelled: 409), whatever the timer worker's lag,
+    as the worker would have had it. Whether it fired."""
+    now = clock.now()
+    if instance.status != "running" or instance.next_due is None or as_utc(instance.next_due) > now:
+        return False
+    timers.fire(instance.id, now)
+    return True
 
 
 def _advance(task: TaskRow, user: User, data: dict[str, Any], client_addr: str | None,
