@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
@@ -37,6 +38,11 @@ def channel(redis_url: str) -> str:
     """The pub/sub channel of this database's timers (Redis channels ignore the db number, so it is in the name)."""
     path = urlparse(redis_url).path.strip("/") or "0"
     return f"sanxiang:wake:{path}"
+
+
+#: how long a web request's wake-up waits for Redis, and how long it stops trying after a failure
+NOTIFY_TIMEOUT_SECONDS = 0.25
+NOTIFY_QUIET_SECONDS = 30.0
 
 
 class LocalWake:
@@ -74,7 +80,13 @@ class LocalWake:
 
 
 class RedisWake:
-    """The Redis wake-up: publish on the channel; ``wait`` returns the next message's text (or None)."""
+    """The Redis wake-up: publish on the channel; ``wait`` returns the next message's text (or None).
+
+    ``notify`` (a web request's commit) publishes with its own short timeout (:data:`NOTIFY_TIMEOUT_SECONDS`) and,
+    after a failure, does not try again for :data:`NOTIFY_QUIET_SECONDS`: a Redis that accepts connections and
+    never answers held every request that set a near timer for the 5 s socket timeout. The scheduler reads the
+    earliest due time at least every WAKE_CAP_SECONDS, so a lost wake-up only delays a timer that much.
+    """
 
     def __init__(self, url: str) -> None:
         import redis
@@ -82,6 +94,9 @@ class RedisWake:
         self.url = url
         self.channel = channel(url)
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self.publisher = redis.Redis.from_url(url, socket_timeout=NOTIFY_TIMEOUT_SECONDS,
+                                              socket_connect_timeout=NOTIFY_TIMEOUT_SECONDS)
+        self._quiet_until = 0.0
         self._pubsub: Any = None
         self.stopped = False
 
@@ -89,7 +104,14 @@ class RedisWake:
         self.client.publish(self.channel, text)
 
     def notify(self, due: datetime | None = None) -> None:
-        self.publish(f"due {due.isoformat()}" if due else "due")
+        if time.monotonic() < self._quiet_until:
+            return
+        try:
+            self.publisher.publish(self.channel, f"due {due.isoformat()}" if due else "due")
+        except Exception:  # noqa: BLE001 - the commit stands; the scheduler finds the timer at its next wake
+            self._quiet_until = time.monotonic() + NOTIFY_QUIET_SECONDS
+            log.warning("could not wake the timer scheduler; not trying again for %g s", NOTIFY_QUIET_SECONDS,
+                        exc_info=True)
 
     def stop(self) -> None:
         self.stopped = True
@@ -108,6 +130,7 @@ class RedisWake:
         if self._pubsub is not None:
             self._pubsub.close()
         self.client.close()
+        self.publisher.close()
 
 
 def waker(app: Flask) -> LocalWake | RedisWake:
