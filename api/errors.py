@@ -4,10 +4,11 @@ Every error body is ``{"code", "status", "message", "errors"}`` (docs/API.md).
 """
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, has_request_context, jsonify, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -75,16 +76,57 @@ LOGGED_HTTP_REFUSALS = frozenset({400, 413, 415, 422})
 ECHO_MASKS = tuple(rule for rule in DEFAULT_RULES if rule.name in ("id_number", "id_number_15"))
 
 
-def unechoed(value: Any) -> Any:
-    """``value`` (a message, or an ``errors`` tree) with every ID number masked, keys included; every key is text
-    (marshmallow names a list's items by their index: ``{"pauses": {0: {...}, "_schema": [...]}}``, whose mixed keys
-    JSON encoding with sorted keys cannot order)."""
+#: the masks for the phone numbers a request carried: applied to what the request typed only (matched exactly), not
+#: to every run of digits, since a sha256 or a task id the server writes may hold one by chance
+PHONE_MASKS = tuple(rule for rule in DEFAULT_RULES if rule.name in ("mobile", "landline"))
+
+
+_HEX_OR_WORD = re.compile(r"[0-9A-Za-z]")
+
+
+def _typed_phones() -> dict[str, str]:
+    """The phone numbers the current request carried (its path, query, JSON body or form) -> their masked form."""
+    if not has_request_context():
+        return {}
+    known = g.get("sanxiang_typed_phones")
+    if known is not None:
+        return known
+    texts = [request.path, request.query_string.decode("utf-8", "replace"), request.headers.get("Origin", "")]
+    # only what was read already: reading here could consume an upload's stream (a tus PATCH) or parse a form
+    body = getattr(request, "_cached_data", None)  # a JSON body, read and checked by api/inputs.py
+    if request.is_json and isinstance(body, bytes):
+        texts.append(body.decode("utf-8", "replace"))
+    if "form" in request.__dict__:  # a form werkzeug parsed for the view
+        texts.extend(f"{k} {v}" for k, v in request.form.items(multi=True))
+    found: dict[str, str] = {}
+    for text in texts:
+        for rule in PHONE_MASKS:
+            for match in rule.regex.finditer(text):
+                before, after = text[match.start() - 1:match.start()], text[match.end():match.end() + 1]
+                if not (_HEX_OR_WORD.fullmatch(before) or _HEX_OR_WORD.fullmatch(after)):  # not inside a sha256
+                    found[match.group(0)] = mask_text(match.group(0), PHONE_MASKS)
+    g.sanxiang_typed_phones = found
+    return found
+
+
+def _masked(text: str, phones: dict[str, str]) -> str:
+    text = mask_text(text, ECHO_MASKS)
+    for phone, masked in phones.items():
+        text = text.replace(phone, masked)
+    return text
+
+
+def unechoed(value: Any, phones: dict[str, str] | None = None) -> Any:
+    """``value`` (a message, or an ``errors`` tree) with every ID number masked, and every phone number the request
+    carried, keys included; every key is text (marshmallow names a list's items by their index:
+    ``{"pauses": {0: {...}, "_schema": [...]}}``, whose mixed keys JSON encoding with sorted keys cannot order)."""
+    phones = _typed_phones() if phones is None else phones
     if isinstance(value, str):
-        return mask_text(value, ECHO_MASKS)
+        return _masked(value, phones)
     if isinstance(value, dict):
-        return {unechoed(str(k)): unechoed(v) for k, v in value.items()}
+        return {unechoed(str(k), phones): unechoed(v, phones) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [unechoed(v) for v in value]
+        return [unechoed(v, phones) for v in value]
     return value
 
 
