@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from engine.definitions import Catalog, file_kind, load_catalog, sha256
-from engine.errors import DefinitionInvalid, NotFound, Problem, RuleViolation
+from engine.errors import DefinitionInvalid, FormDataInvalid, NotFound, Problem, RuleViolation
 
 from ..extensions import db
 from ..models import DefinitionFile, DefinitionVersion, User
@@ -152,16 +152,39 @@ def version_of(key: str, version: int | None = None, kind: str = "bpmn") -> Defi
     return found
 
 
+#: processes the service starts itself (public correction requests, a bureau's withdrawal)
+SERVICE_STARTED = frozenset({"disclosure_correction"})
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+def called_processes() -> set[str]:
+    """Processes other processes call (recording, legal review, disclosure): never started on their own."""
+    called: set[str] = set()
+    for tree in current_catalog().trees.values():
+        if tree is None:
+            continue
+        for node in tree.iter(f"{{{BPMN_NS}}}callActivity"):
+            if node.get("calledElement"):
+                called.add(node.get("calledElement"))
+    return called
+
+
 def check_startable(user: User, key: str) -> DefinitionVersion:
     """The latest version of process ``key`` if the user's bureau runs it (a platform process, one of an
-    ancestor, or one of its own subtree).
+    ancestor, or one of its own subtree) and a client may start it (not a called or service-started process).
 
     Raises:
-        NotFound: no such process, or another organisation's.
+        NotFound: no such process, or another organisation's. FormDataInvalid: a process that only runs called
+        by another or started by the service.
     """
     version = version_of(key)
     if version.org_id is not None and version.org_id not in orgs.visible_definition_orgs(user):
         raise NotFound(f"process '{key}' is not deployed")
+    if key in SERVICE_STARTED or key in called_processes():
+        why = ("it is started by the service itself" if key in SERVICE_STARTED
+               else "it runs only when another process calls it")
+        raise FormDataInvalid({"definition_key": [f"process '{key}' is not started on its own: {why}"]},
+                              f"process '{key}' is not started on its own: {why}")
     return version
 
 

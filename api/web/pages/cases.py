@@ -14,7 +14,7 @@ from SpiffWorkflow.task import TaskState
 from sqlalchemy import select
 
 from engine.clock import BEIJING
-from engine.errors import FormDataInvalid, NotFound, SanxiangError
+from engine.errors import FormDataInvalid, SanxiangError
 from engine.roles import ROLES
 from engine.snapshots import is_internal
 from engine.walk import tasks_in_order
@@ -26,7 +26,13 @@ from ...models import DefinitionFile, Event, Instance, TaskRow, User
 from ...security import client_addr, current_user
 from ...services import orgs
 from ...services.deadlines import warning_for
-from ...services.definitions import check_startable, current_catalog, version_of
+from ...services.definitions import (
+    SERVICE_STARTED,
+    called_processes,
+    check_startable,
+    current_catalog,
+    version_of,
+)
 from ...services.history import instance_stream
 from ...services.instances import load_workflow, open_tasks
 from ...services.snapshots import load_blob
@@ -38,15 +44,12 @@ from ..messages import translate
 
 nav.add("web.new_case", "inbox_new", ("officer", "admin"), 15)
 
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 #: groups of the "new" menu, in order; a process key not listed here goes to "other"
 GROUPS: dict[str, tuple[str, ...]] = {
     "cases": ("enforcement_case",),
     "permits": ("permit_application",),
     "inspections": ("random_inspection",),
 }
-#: processes the service starts itself (public correction requests, a bureau's withdrawal): not in the menu
-SERVICE_STARTED = frozenset({"disclosure_correction"})
 #: SpiffWorkflow task states → the diagram's markers
 MARKERS = {"COMPLETED": "done", "READY": "active", "STARTED": "waiting", "WAITING": "waiting"}
 
@@ -94,18 +97,6 @@ def error_page(exc: SanxiangError):
 
 
 # --- the "new" menu -------------------------------------------------------------------------------------------------
-
-def called_processes() -> set[str]:
-    """Processes other processes call (recording, legal review, disclosure): never started on their own."""
-    called: set[str] = set()
-    for tree in current_catalog().trees.values():
-        if tree is None:
-            continue
-        for node in tree.iter(f"{{{BPMN_NS}}}callActivity"):
-            if node.get("calledElement"):
-                called.add(node.get("calledElement"))
-    return called
-
 
 def startable(user: User) -> list[dict[str, Any]]:
     """The processes the user may start from the menu: the rule of ``POST /api/v1/instances`` (role
@@ -169,9 +160,7 @@ def start_case(key: str):
         return bounce
     try:
         permissions.require("instance.start")
-        if key in SERVICE_STARTED or key in called_processes():
-            raise NotFound(f"process '{key}' is not started on its own")
-        check_startable(user, key)
+        check_startable(user, key)  # 422 for a called or service-started process
         fields = _start_fields(key)
         data = {k: request.form[k] for k in fields if request.form.get(k, "").strip()}
         instance = start_instance(key, data, user.username, permissions.acting_role(user, "instance.start"),
