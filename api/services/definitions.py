@@ -171,7 +171,8 @@ def called_processes() -> set[str]:
 
 def check_startable(user: User, key: str) -> DefinitionVersion:
     """The latest version of process ``key`` if the user's bureau runs it (a platform process, one of an
-    ancestor, or one of its own subtree) and a client may start it (not a called or service-started process).
+    ancestor, or one of its own subtree) and a client may start it (not a service-started process, nor a called one
+    but by an admin).
 
     Raises:
         NotFound: no such process, or another organisation's. FormDataInvalid: a process that only runs called
@@ -180,9 +181,10 @@ def check_startable(user: User, key: str) -> DefinitionVersion:
     version = version_of(key)
     if version.org_id is not None and version.org_id not in orgs.visible_definition_orgs(user):
         raise NotFound(f"process '{key}' is not deployed")
-    if key in SERVICE_STARTED or key in called_processes():
+    # an admin may try a called process on its own (a trial run after a deploy); nobody starts the service's own
+    if key in SERVICE_STARTED or (key in called_processes() and not user.has_role("admin")):
         why = ("it is started by the service itself" if key in SERVICE_STARTED
-               else "it runs only when another process calls it")
+               else "it runs only when another process calls it (an admin may start one to try it)")
         raise FormDataInvalid({"definition_key": [f"process '{key}' is not started on its own: {why}"]},
                               f"process '{key}' is not started on its own: {why}")
     return version

@@ -48,7 +48,7 @@ def test_disclosure_cannot_be_started_by_hand_with_made_up_content__APL_59(http)
     before = len(http.call("GET", "/api/v1/instances?definition_key=disclosure&per_page=200", "auditor1").get_json())
     made_up = case_data(case_title="编造的处罚决定")
     resp = http.call("POST", "/api/v1/instances", "officer1", json={"definition_key": "disclosure", "data": made_up})
-    assert resp.status_code == 422 and set(resp.get_json()["errors"]) == set(made_up)  # it declares no start data
+    assert resp.status_code == 422 and "definition_key" in resp.get_json()["errors"]  # called only, by the case
     resp = http.call("POST", "/api/v1/instances", "officer1", json={"definition_key": "disclosure"})
     assert resp.status_code in (403, 422), resp.get_json()  # no decision (and no case data) to publish
     after = len(http.call("GET", "/api/v1/instances?definition_key=disclosure&per_page=200", "auditor1").get_json())
