@@ -181,6 +181,25 @@ def _spiff_problem(exc: Exception, trees: dict[str, etree._ElementTree], bag: Er
     bag.add(file, element_id, line, str(exc).split("\n")[0])
 
 
+#: the DMN versions SpiffWorkflow reads (1.1, 1.2, 1.3), by their namespace
+DMN_NAMESPACES = ("http://www.omg.org/spec/DMN/20151101/dmn.xsd", "http://www.omg.org/spec/DMN/20180521/MODEL/",
+                  "https://www.omg.org/spec/DMN/20191111/MODEL/")
+
+
+def _dmn_root_check(filename: str, tree: etree._ElementTree, bag: ErrorBag) -> bool:
+    """Whether the file is a DMN document: a ``definitions`` root in a DMN namespace (else the parser fails with
+    "Undefined namespace prefix" or an IndexError, naming nothing)."""
+    root = tree.getroot()
+    name = etree.QName(root)
+    if name.localname == "definitions" and name.namespace in DMN_NAMESPACES:
+        return True
+    bag.add(filename, root.get("id") or name.localname, root.sourceline or 1,
+            f"not a DMN document: the root element is <{name.localname}> in "
+            f"{('namespace ' + name.namespace) if name.namespace else 'no namespace'}; a DMN file's root is "
+            f"<definitions> in the DMN 1.1, 1.2 or 1.3 namespace ({DMN_NAMESPACES[-1]})")
+    return False
+
+
 def load_catalog(files: dict[str, bytes], lint: Collection[str] | None = None) -> Catalog:
     """:func:`_load_catalog`, with every problem naming an element and a line (:func:`name_everything`)."""
     trees: dict[str, etree._ElementTree] = {}
@@ -252,6 +271,8 @@ def _load_catalog(files: dict[str, bytes], lint: Collection[str] | None, trees: 
             continue
         catalog.trees[filename] = tree
         if kind == "bpmn" and not _xsd_check(filename, tree, bag):
+            continue
+        if kind == "dmn" and not _dmn_root_check(filename, tree, bag):
             continue
         if kind == "bpmn":
             flows_ok = _check_flow_refs(filename, tree, bag)
