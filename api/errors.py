@@ -130,10 +130,19 @@ def unechoed(value: Any, phones: dict[str, str] | None = None) -> Any:
     return value
 
 
+#: the longest message an error body carries: a message quoting what the client sent (a 60,000-character path or
+#: id) is cut, with an ellipsis
+MAX_MESSAGE = 1_000
+
+
 def error_body(code: int, message: str, errors: dict[str, Any] | None = None,
                status: str | None = None) -> dict[str, Any]:
-    """The one error body; an ID number the client typed is never echoed whole (``ECHO_MASKS``)."""
-    return {"code": code, "status": status or HTTPStatus(code).phrase, "message": unechoed(message),
+    """The one error body; an ID number the client typed is never echoed whole (``ECHO_MASKS``), nor a message
+    longer than :data:`MAX_MESSAGE` characters."""
+    text = unechoed(message)
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE - 1] + "…"
+    return {"code": code, "status": status or HTTPStatus(code).phrase, "message": text,
             "errors": unechoed(errors or {})}
 
 

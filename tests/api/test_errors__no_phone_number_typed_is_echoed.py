@@ -53,3 +53,13 @@ def test_digits_the_server_writes_are_not_masked(app):
         assert sha in error_body(404, f"evidence file {sha} not found")["message"]
     with app.test_request_context(f"/api/v1/tasks/{PHONE}"):  # typed by the client as such: masked
         assert PHONE not in error_body(404, f"task {PHONE} not found")["message"]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/tasks/" + "x" * 60_000, "/api/v1/" + "y" * 60_000,
+                                 "/api/v1/users/" + "z" * 60_000])
+def test_a_long_path_is_not_echoed_at_length(http, url):
+    """Found from outside: a 404 copied a 60,000-character path whole into its message."""
+    resp = http.call("GET", url, "admin")
+    assert resp.status_code == 404
+    body = resp.get_json()
+    assert set(body) == {"code", "status", "message", "errors"} and len(resp.get_data()) < 3_000
