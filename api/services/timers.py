@@ -28,7 +28,7 @@ from engine.masking import mask_text
 
 from ..extensions import db
 from ..models import Instance
-from ..models.types import utcnow
+from ..models.types import as_utc, utcnow
 from . import org_scope, steps
 from .snapshots import discard_staged
 
@@ -67,10 +67,23 @@ def take_due(now: datetime, skip: frozenset[int] | set[int] = frozenset()) -> In
     return db.session.get(Instance, instance_id, populate_existing=True)
 
 def fire(instance_id: int, now: datetime) -> int:
-    """Fire the instance's due timers at ``now`` and commit; returns the engine steps taken."""
+    """Fire the instance's due timers at ``now`` and commit; returns the engine steps taken.
+
+    When the workflow waits for no timer due by ``now`` (the row's ``next_due`` was written behind the service's
+    back, or is stale), nothing is recorded: the row's ``next_due`` is put back to what the workflow waits for.
+    """
     with clock.fixed(now), org_scope.case(None):  # the case's bureau, for this instance only (load_workflow)
         instance = db.session.get(Instance, instance_id)
-        outcome = steps.run(instance, partial(_tick, now), "system")
+        case = steps.load(instance)
+        waiting = runtime.waiting_timers(case.workflow)
+        if not waiting or as_utc(waiting[0]) > now:
+            found = as_utc(waiting[0]) if waiting else None
+            log.warning("instance %s: next_due %s but its workflow waits for %s; nothing fired, next_due put back",
+                        instance_id, instance.next_due, found)
+            instance.next_due = found
+            db.session.commit()
+            return 0
+        outcome = steps.run(case, partial(_tick, now), "system")
         db.session.commit()
         return len(outcome.steps)
 
