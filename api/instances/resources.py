@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask import g
 from flask.views import MethodView
 from sqlalchemy import select
 
@@ -48,6 +49,7 @@ class Instances(MethodView):
         instance = start_instance(args["definition_key"], args["data"], user.username, role, client_addr(),
                                   declared_only=True, org_id=orgs.user_bureau(user), unit_id=orgs.user_org(user))
         db.session.flush()
+        g.log_instance_id = instance.id  # the request's log line names the case it made (api/request_log.py)
         result = _detail(instance)
         commit_keeping()  # the answer is what the start wrote: no second transaction (api/services/commits.py)
         return result

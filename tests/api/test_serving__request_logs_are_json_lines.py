@@ -59,6 +59,13 @@ def test_instance_and_task_routes_log_their_ids(http, logs):
     assert task_line["task_id"] == task["id"] and task_line["instance_id"] == iid
 
 
+def test_a_start_logs_the_instance_it_made(http, logs):
+    """Found from outside: the line of POST /instances named no instance."""
+    iid = http.start("enforcement_case")["id"]
+    [line] = [x for x in lines(logs, "sanxiang.request") if x["path"] == "/api/v1/instances" and x["method"] == "POST"]
+    assert line["status"] == 201 and line["instance_id"] == iid
+
+
 def test_a_rule_refusal_is_logged_with_its_rule(http, logs):
     resp = upload_files(http, "/api/v1/definitions", {name: fixture(name) for name in ACT_FILES})
     assert resp.status_code == 201, resp.get_json()
