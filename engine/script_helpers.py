@@ -174,8 +174,13 @@ SAFE_BUILTIN_NAMES = (
     "sum", "tuple", "zip", "True", "False", "None",
 )
 
+#: names SpiffWorkflow cannot take as data: a called process starts with ``set_data(**data)``, and a key ``self``
+#: collides with the method's own parameter (TypeError: the case could never enter its legal review)
+ENGINE_SPREAD = ("self",)
+
 #: the names diagram code calls the helpers and builtins by, and Python's own words: a script refuses to run on data
 #: holding a helper's name as a key (it would hide the helper), data named like a builtin hides it from every later
 #: script of the case (``len = 1``: "'int' object is not callable"), and no script can name a keyword; so forms and
 #: data edits may not use them (engine/data_keys.py, engine/forms.py)
-HELPER_NAMES = frozenset({*helpers(WorkingCalendar()), *DATA_BOUND, *SAFE_BUILTIN_NAMES, *keyword.kwlist})
+HELPER_NAMES = frozenset({*helpers(WorkingCalendar()), *DATA_BOUND, *SAFE_BUILTIN_NAMES, *keyword.kwlist,
+                          *ENGINE_SPREAD})

@@ -44,6 +44,8 @@ def edit_data(instance_id: int, changes: dict[str, Any], reason: str, user: User
 
 #: the rule refusing a rewind that would change a decision already published (APL 48: withdraw or correct it)
 PUBLISHED_RULE = "published_decision_stands"
+#: what a case publishes: a decision, a correction of one, a withdrawal (a correction case's outcome is public too)
+PUBLISHING_EVENTS = ("disclosure_published", "disclosure_corrected", "disclosure_withdrawn")
 
 
 def check_rewind_keeps_publication(instance: Instance, element_id: str) -> None:
@@ -54,12 +56,12 @@ def check_rewind_keeps_publication(instance: Instance, element_id: str) -> None:
         RuleViolation(PUBLISHED_RULE).
     """
     rows = db.session.execute(select(Event.type, Event.element_id, Event.seq, Event.data).where(
-        Event.stream == instance_stream(instance.id), Event.type.in_(("task_completed", "disclosure_published")))
+        Event.stream == instance_stream(instance.id), Event.type.in_(("task_completed", *PUBLISHING_EVENTS)))
         .order_by(Event.seq))
     published: tuple[int, Any] | None = None
     target_seq = None
     for type_, element, seq, data in rows:
-        if type_ == "disclosure_published" and published is None:
+        if type_ in PUBLISHING_EVENTS and published is None:
             published = (seq, (data or {}).get("disclosure_id"))
         elif type_ == "task_completed" and element == element_id:
             target_seq = seq

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta, timezone
 
+import pytest
+
 from tests.api.disclosure_support import published as _published
 from tests.api.walk import due_date, today, working_days
 from tests.api.walk import instance_data as _data
@@ -195,3 +197,20 @@ def test_a_public_request_is_dated_by_the_server_not_by_the_requester__APL_48(ht
     data = _data(http, iid)
     assert data["request_date"] == today() and data["withdraw_due"] == working_days(today(), 3)
     assert due_date(http.open_task(iid, "task_correction_review")) == working_days(today(), 3)
+
+
+@pytest.mark.parametrize("target", ["task_correction_edit", "task_correction_review"])
+def test_a_published_correction_is_not_undone_by_a_rewind__APL_48(http, target):
+    """Found from outside: a finished correction case rewound to its review could then 'reject' the request: the
+    requester was told 'not corrected' while the public list kept the correction."""
+    item = published(http)
+    iid = request(http, item, "案件名称中的场所信息不应公开。")
+    review = {"correction_outcome": "correct", "correction_reason": "案件名称中的场所名称予以遮蔽。"}
+    http.complete(iid, "task_correction_review", review, "publicity1")
+    edited = _data(http, iid)["corrected_text"].replace("某场所", "***", 1)
+    http.complete(iid, "task_correction_edit", {"corrected_text": edited}, "publicity1")
+    http.complete(iid, "task_correction_reply", {"reply_text": "已更正。"}, "publicity1")
+    resp = http.call("POST", f"/api/v1/instances/{iid}/rewind", "admin",
+                     json={"element_id": target, "reason": "重新审查更正申请"})
+    assert resp.status_code == 403 and resp.get_json()["errors"]["rule"] == "published_decision_stands"
+    assert public(http, item["id"])["status"] == "superseded"
