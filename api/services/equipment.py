@@ -126,6 +126,20 @@ def _movement(device: Device, action: str, officer: str, user: User, role: str |
     return move
 
 
+def _last_before_now(device: Device, code: str) -> DeviceMovement | None:
+    """The device's last movement, read under its lock; a movement is dated by its request's instant, so one that
+    waited for the lock while a later-started request wrote is refused (409): the ledger's order by time is the
+    order its movements were recorded in (a checkout dated before the one it followed read as the last).
+
+    Raises:
+        StateConflict: the last movement is dated after this request's instant.
+    """
+    last = last_movement(device)
+    if last is not None and as_utc(last.at) > clock.now():
+        raise StateConflict(f"another movement of device '{code}' was recorded at the same time; reload and retry")
+    return last
+
+
 def checkout(code: str, officer: str, user: User, note: str | None, client_addr: str | None) -> DeviceMovement:
     """Check a device out to ``officer``; no commit.
 
@@ -149,7 +163,7 @@ def checkout(code: str, officer: str, user: User, note: str | None, client_addr:
         raise FormDataInvalid({"officer": [f"'{officer}' is not an active officer of the bureau the device "
                                            "belongs to"]})
     hold(f"device:{device.id}")  # movements of one device take turns: each reads the last one written before it
-    last = last_movement(device)
+    last = _last_before_now(device, code)
     if last is not None and last.action == "checkout":
         raise StateConflict(f"device '{code}' is checked out to {last.officer} since {last.at.isoformat()}; "
                             "return it first")
@@ -167,7 +181,7 @@ def return_device(code: str, user: User, note: str | None, client_addr: str | No
     """
     device = get_device(code, user, "device.return")
     hold(f"device:{device.id}")  # as checkout: two returns at once record one
-    last = last_movement(device)
+    last = _last_before_now(device, code)
     if last is None or last.action != "checkout":
         raise StateConflict(f"device '{code}' is not checked out")
     role = _register_role(user)

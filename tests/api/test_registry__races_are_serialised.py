@@ -128,3 +128,19 @@ def test_checkouts_and_returns_of_one_device_at_once_record_one_each(http, app, 
     assert sorted(c for c, _ in out) == [201] + [409] * 5, out
     moves = http.call("GET", f"{url}/ledger", "admin").get_json()
     assert [m["action"] for m in moves] == ["checkout", "return"], moves
+
+
+@pytest.mark.parametrize("n", range(3))
+def test_checkouts_and_returns_mixed_at_once_keep_the_ledger_alternating(http, app, n):
+    """Found by a second attack: mixed checkouts and returns at once recorded two checkouts in a row: a movement is
+    dated by its request's start, and one that waited for the lock was dated before the one it followed."""
+    from tests.api.evidence_support import new_device
+
+    code = new_device(http)
+    url = f"/api/v1/devices/{code}"
+    for _ in range(2):
+        _race(app, http, [("admin", "POST", f"{url}/checkout", {"officer": "officer1"}) if i % 2 == 0
+                          else ("admin", "POST", f"{url}/return", {}) for i in range(8)])
+    actions = [m["action"] for m in http.call("GET", f"{url}/ledger", "admin").get_json()]
+    assert actions and actions[0] == "checkout", actions
+    assert all(a != b for a, b in zip(actions, actions[1:], strict=False)), actions
