@@ -81,7 +81,23 @@ ECHO_MASKS = tuple(rule for rule in DEFAULT_RULES if rule.name in ("id_number", 
 PHONE_MASKS = tuple(rule for rule in DEFAULT_RULES if rule.name in ("mobile", "landline"))
 
 
-_HEX_OR_WORD = re.compile(r"[0-9A-Za-z]")
+#: a run of hex digits and dashes this long is a hash or an id the server wrote (a sha256, a UUID), not a phone
+_HEX_RUN = re.compile(r"[0-9A-Fa-f-]{32,}")
+
+
+def _strings_of(value: Any) -> list[str]:
+    """Every key and string of a parsed JSON value (escaped characters compared as they read, not the raw bytes)."""
+    out, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict):
+            out.extend(str(k) for k in item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return out
 
 
 def _typed_phones() -> dict[str, str]:
@@ -93,17 +109,17 @@ def _typed_phones() -> dict[str, str]:
         return known
     texts = [request.path, request.query_string.decode("utf-8", "replace"), request.headers.get("Origin", "")]
     # only what was read already: reading here could consume an upload's stream (a tus PATCH) or parse a form
-    body = getattr(request, "_cached_data", None)  # a JSON body, read and checked by api/inputs.py
-    if request.is_json and isinstance(body, bytes):
-        texts.append(body.decode("utf-8", "replace"))
+    parsed = getattr(request, "_cached_json", (Ellipsis, Ellipsis))[0]  # a JSON body checked by api/inputs.py
+    if parsed is not Ellipsis:
+        texts.extend(_strings_of(parsed))
     if "form" in request.__dict__:  # a form werkzeug parsed for the view
         texts.extend(f"{k} {v}" for k, v in request.form.items(multi=True))
     found: dict[str, str] = {}
     for text in texts:
+        hashes = [m.span() for m in _HEX_RUN.finditer(text)]
         for rule in PHONE_MASKS:
             for match in rule.regex.finditer(text):
-                before, after = text[match.start() - 1:match.start()], text[match.end():match.end() + 1]
-                if not (_HEX_OR_WORD.fullmatch(before) or _HEX_OR_WORD.fullmatch(after)):  # not inside a sha256
+                if not any(start <= match.start() and match.end() <= end for start, end in hashes):
                     found[match.group(0)] = mask_text(match.group(0), PHONE_MASKS)
     g.sanxiang_typed_phones = found
     return found

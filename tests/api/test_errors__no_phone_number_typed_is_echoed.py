@@ -34,6 +34,18 @@ def test_a_refusal_masks_the_phone_number_it_quotes(http, method, url, body):
     _no_phone(resp)
 
 
+@pytest.mark.parametrize("raw", [
+    '{"definition_key": "\\u0031\\u0033\\u0038\\u0031\\u0032\\u0033\\u0034\\u0035\\u0036\\u0037\\u0038", "data": {}}',
+    '{"definition_key": "tel13812345678", "data": {}}',
+    '{"definition_key": "x13812345678y", "data": {}}',
+])
+def test_a_phone_spelled_with_escapes_or_beside_letters_is_masked(http, raw):
+    """Found by a second attack: JSON escapes and a letter beside the number got past the mask."""
+    resp = http.call("POST", "/api/v1/instances", "officer1", data=raw, content_type="application/json")
+    assert 400 <= resp.status_code < 500
+    _no_phone(resp)
+
+
 def test_a_data_edit_key_that_is_a_phone_number_is_masked_in_the_refusal(http):
     iid = to_proposal(http)
     resp = http.call("PATCH", f"/api/v1/instances/{iid}/data", "admin",
