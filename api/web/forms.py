@@ -165,6 +165,8 @@ MESSAGES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple((re.compile(p), z
      "Must be at least {0}"),
     (r"^(?:Must be less than or equal to|Field must have maximum value of) (\S+?)\.?$", "不得大于 {0}",
      "Must be at most {0}"),
+    (r"^must be less than 10\^16 in size .*$", "数值过大（须小于 10 的 16 次方）",
+     "The number is too large (it must be less than 10^16)"),
     (r"^the year must be between (\d+) and (\d+)$", "年份须在 {0} 至 {1} 之间", "The year must be {0}-{1}"),
     (r"^(?:Not a valid email\.|Field must be a valid email\.)$", "请输入有效的电子邮箱", "Enter a valid e-mail"),
     (r"^(?:Not a valid phone\.|Field must be a valid .*phone number.*)$", "请输入有效的电话号码",

@@ -117,6 +117,9 @@ def test_common_field_messages_are_translated():
     assert translate("Missing data for required field.", "zh") == "此项为必填项"
     assert translate("Must have at most 200 characters.", "zh") == "最多 200 个字"
     assert translate("Not a valid number.", "zh") == "请输入有效的数字"
+    from engine.forms import NUMBER_TOO_LARGE
+
+    assert translate(NUMBER_TOO_LARGE, "zh") == "数值过大（须小于 10 的 16 次方）"  # found untranslated on a zh page
     assert translate("Must be one of: agree, problems.", "zh") == "请从给出的选项中选择"
     assert translate("Field is required.", "en") == "This field is required"
     assert translate("something new", "zh") == "something new"
