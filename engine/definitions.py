@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
@@ -59,6 +60,12 @@ class Catalog:
 
     def form_file(self, key: str) -> str:
         return f"{key}.form"
+
+    @cached_property
+    def called_processes(self) -> frozenset[str]:
+        """The process ids a call activity of these files calls (computed once per catalog)."""
+        return frozenset(node.get("calledElement") for tree in self.trees.values() if tree is not None
+                         for node in tree.iter(f"{{{NS['bpmn']}}}callActivity") if node.get("calledElement"))
 
     def key_of(self, filename: str) -> list[str]:
         """The process/decision ids or form key a file defines."""

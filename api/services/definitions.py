@@ -154,19 +154,11 @@ def version_of(key: str, version: int | None = None, kind: str = "bpmn") -> Defi
 
 #: processes the service starts itself (public correction requests, a bureau's withdrawal)
 SERVICE_STARTED = frozenset({"disclosure_correction"})
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 
-def called_processes() -> set[str]:
+def called_processes() -> frozenset[str]:
     """Processes other processes call (recording, legal review, disclosure): never started on their own."""
-    called: set[str] = set()
-    for tree in current_catalog().trees.values():
-        if tree is None:
-            continue
-        for node in tree.iter(f"{{{BPMN_NS}}}callActivity"):
-            if node.get("calledElement"):
-                called.add(node.get("calledElement"))
-    return called
+    return current_catalog().called_processes
 
 
 def check_startable(user: User, key: str) -> DefinitionVersion:
