@@ -47,7 +47,8 @@ class Instances(MethodView):
 
         check_startable(user, args["definition_key"])
         instance = start_instance(args["definition_key"], args["data"], user.username, role, client_addr(),
-                                  declared_only=True, org_id=orgs.user_bureau(user), unit_id=orgs.user_org(user))
+                                  declared_only=True, org_id=orgs.user_bureau(user), unit_id=orgs.user_org(user),
+                                  trial=user.has_role("admin"))
         db.session.flush()
         g.log_instance_id = instance.id  # the request's log line names the case it made (api/request_log.py)
         result = _detail(instance)

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from engine.definitions import Catalog, file_kind, load_catalog, sha256
-from engine.errors import DefinitionInvalid, FormDataInvalid, NotFound, Problem, RuleViolation
+from engine.errors import DefinitionInvalid, NotFound, Problem, RuleViolation
 
 from ..extensions import db
 from ..models import DefinitionFile, DefinitionVersion, User
@@ -156,29 +156,23 @@ def version_of(key: str, version: int | None = None, kind: str = "bpmn") -> Defi
 SERVICE_STARTED = frozenset({"disclosure_correction"})
 
 
-def called_processes() -> frozenset[str]:
+def called_processes() -> frozenset[str]:  # the web menu's list
     """Processes other processes call (recording, legal review, disclosure): never started on their own."""
     return current_catalog().called_processes
 
 
 def check_startable(user: User, key: str) -> DefinitionVersion:
     """The latest version of process ``key`` if the user's bureau runs it (a platform process, one of an
-    ancestor, or one of its own subtree) and a client may start it (not a service-started process, nor a called one
-    but by an admin).
+    ancestor, or one of its own subtree). Whether a client may start it on its own (not a called or service-started
+    process) is checked by the start itself (``starts.check_client_start``, on the catalog it loads).
 
     Raises:
-        NotFound: no such process, or another organisation's. FormDataInvalid: a process that only runs called
-        by another or started by the service.
+        NotFound: no such process, or another organisation's.
     """
     version = version_of(key)
     if version.org_id is not None and version.org_id not in orgs.visible_definition_orgs(user):
         raise NotFound(f"process '{key}' is not deployed")
     # an admin may try a called process on its own (a trial run after a deploy); nobody starts the service's own
-    if key in SERVICE_STARTED or (key in called_processes() and not user.has_role("admin")):
-        why = ("it is started by the service itself" if key in SERVICE_STARTED
-               else "it runs only when another process calls it (an admin may start one to try it)")
-        raise FormDataInvalid({"definition_key": [f"process '{key}' is not started on its own: {why}"]},
-                              f"process '{key}' is not started on its own: {why}")
     return version
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine import runtime
+from engine.definitions import Catalog
 from engine.errors import FormDataInvalid, NotFound
 from engine.history import GENESIS
 from engine.serializer import STATE_VERSION
@@ -12,7 +13,7 @@ from engine.specs import SpecBundle, bundle_manifest
 from ..extensions import db
 from ..models import Instance
 from . import orgs, steps
-from .definitions import current_catalog, load_files, version_of
+from .definitions import SERVICE_STARTED, current_catalog, load_files, version_of
 from .instances import case_title
 from .org_scope import bind_case
 from .runtime import script_engine, spec_cache
@@ -42,16 +43,32 @@ def check_start_data(bundle: SpecBundle, data: dict[str, Any]) -> None:
                               f"unknown start data for '{bundle.process_id}': {', '.join(unknown)}")
 
 
+def check_client_start(key: str, catalog: Catalog, trial: bool) -> None:
+    """A client starts neither a process the service starts itself nor, unless ``trial`` (an admin trying a
+    deployed version), one that other processes call (the legal review, the recording, the disclosure).
+
+    Raises:
+        FormDataInvalid: naming ``definition_key`` (422).
+    """
+    if key in SERVICE_STARTED or (key in catalog.called_processes and not trial):
+        why = ("it is started by the service itself" if key in SERVICE_STARTED
+               else "it runs only when another process calls it (an admin may start one to try it)")
+        raise FormDataInvalid({"definition_key": [f"process '{key}' is not started on its own: {why}"]},
+                              f"process '{key}' is not started on its own: {why}")
+
+
 def start_instance(key: str, data: dict[str, Any], actor: str, role: str | None, client_addr: str | None,
-                   declared_only: bool = False, org_id: int | None = None, unit_id: int | None = None) -> Instance:
+                   declared_only: bool = False, org_id: int | None = None, unit_id: int | None = None,
+                   trial: bool = False) -> Instance:
     """Start the latest version of ``key`` with ``data``; no commit.
 
     ``org_id``/``unit_id``: the bureau the case belongs to and the starter's own node (the default bureau when
     not given, e.g. a service's start with no case behind it).
 
     ``declared_only``: a client's start (POST /api/v1/instances) may pass only the keys the process declares in
-    its ``startData`` property (:func:`check_start_data`); the service's own starts (public corrections, bureau
-    withdrawals) pass what they composed.
+    its ``startData`` property (:func:`check_start_data`), and only of a process a client starts
+    (:func:`check_client_start`; ``trial``: an admin may try a called one); the service's own starts (public
+    corrections, bureau withdrawals) pass what they composed.
 
     Raises:
         NotFound: no such process. FormDataInvalid: undeclared start data. ScriptError: the first engine steps failed.
@@ -60,6 +77,8 @@ def start_instance(key: str, data: dict[str, Any], actor: str, role: str | None,
     catalog = current_catalog()
     if key not in catalog.processes:
         raise NotFound(f"process '{key}' is not deployed")
+    if declared_only:
+        check_client_start(key, catalog, trial)
     manifest = bundle_manifest(catalog, key)
     bundle = spec_cache().get(key, manifest, lambda d: load_files([d])[d])
     if declared_only:

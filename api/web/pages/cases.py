@@ -160,12 +160,12 @@ def start_case(key: str):
         return bounce
     try:
         permissions.require("instance.start")
-        check_startable(user, key)  # 422 for a called or service-started process
+        check_startable(user, key)
         fields = _start_fields(key)
         data = {k: request.form[k] for k in fields if request.form.get(k, "").strip()}
         instance = start_instance(key, data, user.username, permissions.acting_role(user, "instance.start"),
                                   client_addr(), declared_only=True, org_id=orgs.user_bureau(user),
-                                  unit_id=orgs.user_org(user))
+                                  unit_id=orgs.user_org(user), trial=user.has_role("admin"))
         db.session.commit()
     except FormDataInvalid as exc:
         db.session.rollback()
