@@ -181,6 +181,21 @@ def status_of(exc: SanxiangError) -> int:
     return 500
 
 
+#: PostgreSQL's connection exceptions (class 08) and its shutting down or starting up
+_UNREACHABLE_SQLSTATES = ("57P01", "57P02", "57P03")
+
+
+def _unreachable(exc: OperationalError) -> bool:
+    """Whether the database could not be reached (as against a statement it refused)."""
+    orig = getattr(exc, "orig", None)
+    if exc.connection_invalidated:
+        return True
+    if hasattr(orig, "sqlstate"):  # psycopg: a failed connect has no SQLSTATE
+        state = orig.sqlstate
+        return state is None or state.startswith("08") or state in _UNREACHABLE_SQLSTATES
+    return "unable to open database" in str(orig)  # SQLite: its file is gone or unreadable
+
+
 def register_error_handlers(app: Flask) -> None:
     from .web.error_pages import is_browser_request, render_error
 
@@ -220,11 +235,13 @@ def register_error_handlers(app: Flask) -> None:
         orig = getattr(exc, "orig", None)
         if getattr(orig, "sqlstate", None) in CONTENTION_SQLSTATES or "database is locked" in str(orig):
             return _answer(409, "another request was changing the same records; retry")
-        # the database cannot be reached (down, restarting, refusing connections): nothing was kept; the health
-        # check says the same (503). The cause goes to the log, not to the client (it names hosts and ports)
-        app.logger.warning("database unavailable: %s", type(orig or exc).__name__)
-        return _answer(503, "the database cannot be reached just now; nothing was changed, retry shortly",
-                       headers={"Retry-After": "5"})
+        if _unreachable(exc):
+            # the database cannot be reached (down, restarting, refusing connections): nothing was kept; the health
+            # check says the same (503). The cause goes to the log, not to the client (it names hosts and ports)
+            app.logger.warning("database unavailable: %s", type(orig or exc).__name__)
+            return _answer(503, "the database cannot be reached just now; nothing was changed, retry shortly",
+                           headers={"Retry-After": "5"})
+        raise exc  # anything else (a missing table, a bad statement) is a bug: 500, logged
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -133,6 +133,9 @@ def test_training_of_a_user_outside_the_bureau_is_404(http, username):
                                   {"trained_on": "2025-01-01", "topic": {"a": 1}, "hours": 2, "organiser": "o"}])
 def test_training_with_hostile_values_is_422(http, body):
     resp = http.call("POST", "/api/v1/training/reviewer1", "admin", json=body)
+    if body["hours"] == 1e308:  # refused by the JSON guard before the schema (a number jsonb reads back otherwise)
+        assert resp.status_code == 400 and "hours" in resp.get_json()["errors"], resp.get_json()
+        return
     assert resp.status_code == 422, (body, resp.status_code, resp.get_data(as_text=True)[:300])
 
 

@@ -175,6 +175,11 @@ RULES: dict[str, tuple[str, str, str, str]] = {
         "The inspection plan is fixed and published; it cannot change.",
         "如需调整，请由负责人废止计划后重新制定。",
         "Have a head abandon the plan and make a new one."),
+    "published_decision_stands": (
+        "本案决定已经公示，不能通过回退改变已公示的内容。",
+        "The case's decision has been published; a rewind cannot change what was published.",
+        "如需改变，请撤回公示或启动更正程序（行政处罚法第四十八条）。",
+        "Withdraw the publication or start a correction (APL 48)."),
     "lottery_draw_final": (
         "抽取结果一经产生即为最终结果。",
         "A draw is final.",
