@@ -17,9 +17,9 @@ import pytest
 from tests import cases as c
 from tests.api.walk import (
     Acts,
-    decision_number,
     finish,
     open_ids,
+    publish,
     run_minor_case,
     to_legal_review,
     to_proposal,
@@ -112,12 +112,7 @@ def test_a_step_after_the_publication_may_still_be_rewound(http):
     acts = Acts(http)
     iid = to_proposal(http, acts)
     acts.complete(iid, "task_proposal", c.PROPOSAL_MINOR)
-    acts.complete(iid, "task_head_decision", {**c.DECISION, "decision_number": decision_number(iid)}, "head1")
-    acts.complete(iid, "task_service", c.SERVICE)
-    review = http.open_task(iid, "task_review_masked")
-    detail = http.call("GET", f"/api/v1/tasks/{review['id']}", "publicity1").get_json()
-    acts.complete(iid, "task_review_masked", {**c.DISCLOSURE_OK, "masked_text": detail["data"]["masked_text"]},
-                  "publicity1")
+    publish(http, iid, acts)
     after_publication = _open(http, iid)
     assert after_publication and "task_review_masked" not in after_publication
     step = after_publication[0]

@@ -69,14 +69,21 @@ def review_with_one_loop(http, iid: int, acts: Acts) -> None:
     acts.complete(iid, "task_legal_review", c.REVIEW_AGREE, "reviewer1")
 
 
-def finish(http, iid: int, acts: Acts) -> dict:
-    """From 负责人决定 to the end: decision, service, masked publication, archive; returns the review task."""
+def publish(http, iid: int, acts: Acts) -> dict:
+    """From 负责人决定 to the masked publication: decision, service, the publicity officer's release; returns the
+    review task."""
     acts.complete(iid, "task_head_decision", {**c.DECISION, "decision_number": decision_number(iid)}, "head1")
     acts.complete(iid, "task_service", c.SERVICE)
     review = http.open_task(iid, "task_review_masked")
     detail = http.call("GET", f"/api/v1/tasks/{review['id']}", "publicity1").get_json()
     acts.complete(iid, "task_review_masked", {**c.DISCLOSURE_OK, "masked_text": detail["data"]["masked_text"]},
                   "publicity1")
+    return detail
+
+
+def finish(http, iid: int, acts: Acts) -> dict:
+    """From 负责人决定 to the end: decision, service, masked publication, archive; returns the review task."""
+    detail = publish(http, iid, acts)
     if "task_execution" in open_ids(http.call("GET", f"/api/v1/instances/{iid}", "auditor1").get_json()):
         acts.complete(iid, "task_execution", c.EXECUTION)  # a fine paid in time (APL 67)
     result = acts.complete(iid, "task_archive", c.ARCHIVE)
