@@ -22,14 +22,20 @@ def _types(http, iid: int) -> list[str]:
     return [e["type"] for e in http.call("GET", f"/api/v1/instances/{iid}/history?stream=case", "auditor1").get_json()]
 
 
-def test_a_completion_after_the_due_time_finds_the_timer_fired(http, pin, monkeypatch):
-    now = clock.now
+def _complete_at(http, pin, after_due: timedelta, note: str):
+    """A timer case due in 5 minutes whose waiting task is completed at ``after_due`` from its due time (no worker
+    runs in the tests: nothing fires the timer meanwhile); (the case id, the response)."""
     deploy_timer_case(http)
     due = utcnow() + timedelta(minutes=5)
     iid = start_timer_case(http, due)
     task = http.open_task(iid, "task_wait")
-    pin(due + timedelta(seconds=2))  # the worker has not fired it yet (no worker runs in the tests)
-    resp = http.call("POST", f"/api/v1/tasks/{task['id']}/complete", "officer1", json={"data": {"note": "迟到的办理"}})
+    pin(due + after_due)
+    return iid, http.call("POST", f"/api/v1/tasks/{task['id']}/complete", "officer1", json={"data": {"note": note}})
+
+
+def test_a_completion_after_the_due_time_finds_the_timer_fired(http, pin, monkeypatch):
+    now = clock.now
+    iid, resp = _complete_at(http, pin, timedelta(seconds=2), "迟到的办理")
     assert resp.status_code == 409, resp.get_json()
     assert "cancelled" in resp.get_json()["message"]
     types = _types(http, iid)
@@ -41,12 +47,7 @@ def test_a_completion_after_the_due_time_finds_the_timer_fired(http, pin, monkey
 
 def test_a_completion_before_the_due_time_completes(http, pin, monkeypatch):
     now = clock.now
-    deploy_timer_case(http)
-    due = utcnow() + timedelta(minutes=5)
-    iid = start_timer_case(http, due)
-    task = http.open_task(iid, "task_wait")
-    pin(due - timedelta(seconds=1))
-    resp = http.call("POST", f"/api/v1/tasks/{task['id']}/complete", "officer1", json={"data": {"note": "按时办理"}})
+    iid, resp = _complete_at(http, pin, timedelta(seconds=-1), "按时办理")
     assert resp.status_code == 200, resp.get_json()
     types = _types(http, iid)
     assert "timer_tick" not in types and types.count("task_completed") == 1
