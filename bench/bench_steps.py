@@ -16,7 +16,9 @@ before each step and the data the service recorded for it):
 state, ``runtime.complete`` with the recorded data, ``serializer.dumps_state``. "HTTP" is ``POST
 /api/v1/tasks/<id>/complete`` through the app (Flask test client: no socket), counting SQL statements and
 commits. Prints medians and ratios beside the goals (HTTP >= 1.0x the raw engine; an 80-loop case <= 1.5x a
-fresh one).
+fresh one), and first the floor of any HTTP completion on this machine (an authenticated request that does
+nothing plus one durable row write), which bounds the HTTP/raw-engine ratio any completion through Flask with a
+commit per step can reach.
 
 Usage: python bench/bench_steps.py [--cases N] [--loops N] [--db URL | --sqlite] [--keep]
 (default: a fresh PostgreSQL database on 127.0.0.1, dropped afterwards)
@@ -30,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
 from bench.common import StatementCounter, database, goal, make_app, median  # noqa: E402
 from tests import cases as c  # noqa: E402
@@ -187,7 +189,39 @@ def deploy_bench_processes(app) -> None:
         db.session.commit()
 
 
-def compare(name: str, walker: Walker, steps, cases: int, key: str) -> None:
+def floor(walker: Walker, cases: int) -> tuple[float, float]:
+    """The fixed floor of any HTTP completion on this machine, in seconds (medians): an authenticated
+    ``GET /api/v1/me`` through the same app (token check, request log, the user's row; ``GET`` of a task is no
+    floor: it records the read, a locked write) and one event-sized ``INSERT`` + ``COMMIT`` on the same database
+    (a durable write). A completion does both and more, so the raw engine's step time over their sum
+    bounds the HTTP/raw-engine ratio reachable here with Flask and one commit per step."""
+    from api.extensions import db
+
+    headers = {"Authorization": f"Bearer {walker.token('officer1')}"}
+    reads, writes = [], []
+    with walker.app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, body TEXT)"))
+    row = "x" * 600  # about an event row's size
+    for i in range(max(30, cases * 10)):
+        t0 = time.perf_counter()
+        resp = walker.client.get("/api/v1/me", headers=headers)
+        reads.append(time.perf_counter() - t0)
+        assert resp.status_code == 200, resp.get_json()
+        with walker.app.app_context():
+            with db.engine.connect() as conn:
+                t0 = time.perf_counter()
+                conn.execute(text("INSERT INTO bench_floor (id, body) VALUES (:i, :b)"), {"i": i, "b": row})
+                conn.commit()
+                writes.append(time.perf_counter() - t0)
+    with walker.app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE bench_floor"))
+    return median(reads), median(writes)
+
+
+def compare(name: str, walker: Walker, steps, cases: int, key: str,
+            fixed: tuple[float, float] | None = None) -> None:
     http, engine, statements, commits = [], [], [], []
     for i in range(cases + 1):
         h, e, s, k, _ = walker.walk(steps, key=key)
@@ -204,6 +238,10 @@ def compare(name: str, walker: Walker, steps, cases: int, key: str) -> None:
     print(f"  SQL statements per completion: median {median(statements):.0f}, max {max(statements)};"
           f" commits per completion: max {max(commits)}")
     print("  " + goal("HTTP rate / raw engine rate", e_ms / h_ms, GOAL_HTTP_VS_ENGINE, "x", higher_is_better=True))
+    if fixed:
+        least = sum(fixed) * 1000
+        print(f"  the floor ({least:.2f} ms, below) bounds this ratio at {e_ms / least:.2f}x; the step costs"
+              f" {h_ms - least:.2f} ms above the floor")
 
 
 def looped(walker: Walker, loops: int, cases: int) -> None:
@@ -269,10 +307,13 @@ def main() -> None:
         deploy_bench_processes(app)
         walker = Walker(app)
         print(f"database: {url.split('://')[0]}")
+        fixed = floor(walker, args.cases)
+        print(f"floor of any HTTP completion: authenticated GET /api/v1/me {fixed[0] * 1000:.2f} ms + one row"
+              f" INSERT and COMMIT {fixed[1] * 1000:.2f} ms = {sum(fixed) * 1000:.2f} ms (medians)")
         if "enforcement" in only:
-            compare("shipped enforcement case (major)", walker, ENFORCEMENT, args.cases, "enforcement_case")
+            compare("shipped enforcement case (major)", walker, ENFORCEMENT, args.cases, "enforcement_case", fixed)
         if "three" in only:
-            compare("plain 3-user-task process", walker, THREE, args.cases * 3, "bench_three_tasks")
+            compare("plain 3-user-task process", walker, THREE, args.cases * 3, "bench_three_tasks", fixed)
         if "looped" in only:
             looped(walker, args.loops, args.loop_cases)
 
