@@ -66,6 +66,13 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def known_revisions() -> set[str]:
+    """Every revision in api/migrations/versions (a database at another one was made by a newer release)."""
+    from alembic.script import ScriptDirectory
+
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
 def check_revision() -> None:
     """Refuse to serve a database at another revision than this release's (a server started without ``upgrade``
     answered 500 on every route that reads a newer table or column).

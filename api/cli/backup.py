@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,20 @@ def backup_command(folder: Path) -> None:
 
 @click.command("restore")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def restore_command(folder: Path) -> None:
+@click.option("--accept-missing-evidence", is_flag=True,
+              help="Restore a backup that recorded evidence files missing or altered in the store when it was made "
+                   "(its database is whole; verify names the cases that lack them).")
+def restore_command(folder: Path, accept_missing_evidence: bool) -> None:
     """Restore a backup FOLDER onto this empty database and the configured evidence store."""
     from ..services.backup import restore
 
-    report = _run(restore, folder)
+    report = _run(partial(restore, accept_missing_evidence=accept_missing_evidence), folder)
     click.echo(f"restored the {report.database} database (revision {report.revision}) and "
                f"{report.evidence_files} evidence file(s), {report.evidence_bytes} bytes, from {folder}; "
                "now run `flask --app api db upgrade` if this release is newer, then `flask --app api audit verify "
                "--all`")
+    if report.problems:
+        click.echo(f"{len(report.problems)} evidence file(s) the backup did not hold (accepted; verify names the "
+                   "cases that lack them):")
+        for problem in report.problems:
+            click.echo(f"  - {problem}")

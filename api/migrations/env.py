@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+import click
 from alembic import context
 from flask import current_app
 
@@ -35,7 +36,38 @@ def run_migrations_online() -> None:
     with migrate.db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # one upgrade at a time: a second one started meanwhile (two servers deployed at once) waits, then
+                # finds the schema at the head and does nothing, instead of failing on the first one's tables
+                # (however long the other one takes: the service's lock_timeout is for requests, not for this)
+                connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({UPGRADE_LOCK})")
+            _refuse_pre_migration_database(connection)
             context.run_migrations()
+
+
+#: the advisory lock key of a schema upgrade on PostgreSQL ("sanxiang" in ASCII, as a bigint)
+UPGRADE_LOCK = int.from_bytes(b"sanxiang", "big") & 0x7FFF_FFFF_FFFF_FFFF
+
+
+def _refuse_pre_migration_database(connection) -> None:
+    """An upgrade of a database made before migrations (tables, no revision stamp) would fail on its existing
+    tables with a traceback (and, on SQLite, leave an empty stamp table behind): refuse it first, saying what to
+    run. A ``stamp`` is what that message asks for, so it is let through."""
+    from sqlalchemy import inspect
+
+    from api.schema import VERSION_TABLE
+
+    operation = getattr(getattr(context.get_context(), "_migrations_fn", None), "__name__", None)
+    if operation != "upgrade":
+        return
+    tables = set(inspect(connection).get_table_names())
+    if tables and VERSION_TABLE not in tables:
+        raise click.ClickException(
+            "this database was made before schema migrations (it has tables but no alembic_version); nothing was "
+            "changed. If it was made by the release just before migrations, its schema is revision 0001: run "
+            "`flask --app api db stamp 0001` and then `flask --app api db upgrade`; otherwise start from an empty "
+            "database.")
 
 
 if context.is_offline_mode():

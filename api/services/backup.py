@@ -42,11 +42,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.errors import StateConflict, Unavailable
+from engine.errors import StateConflict
 
 from ..extensions import db
 from ..models.types import utc_iso, utcnow
@@ -147,16 +147,20 @@ def backup(folder: Path) -> Report:
     previous = os.umask(0o077)  # the dump tool inherits it too
     existed = folder.exists()
     try:
-        return _backup(folder)
-    except Unavailable:
-        # the evidence store could not be read (down, misconfigured): what was written is no backup, and a
-        # folder without its manifest would only be mistaken for one
-        if existed and folder.is_dir() and not (folder / "manifest.json").exists():
-            for child in folder.iterdir():
-                shutil.rmtree(child) if child.is_dir() else child.unlink()
-        elif not existed:
-            shutil.rmtree(folder, ignore_errors=True)
-        raise
+        kind = _prepare(folder)
+        try:
+            return _backup(folder, kind)
+        except BaseException:
+            # the dump tool failed, the evidence store could not be read, the command was interrupted: what was
+            # written is no backup, and a folder without its manifest would only be mistaken for one (or refuse
+            # the retry as "not empty")
+            if not (folder / MANIFEST).exists():
+                if existed:
+                    for child in folder.iterdir():
+                        shutil.rmtree(child) if child.is_dir() else child.unlink()
+                else:
+                    shutil.rmtree(folder, ignore_errors=True)
+            raise
     finally:
         os.umask(previous)
 
@@ -185,7 +189,12 @@ def _check_schema(kind: str) -> None:
                             "with `flask --app api db upgrade`)")
 
 
-def _backup(folder: Path) -> Report:
+def _prepare(folder: Path) -> str:
+    """Check the database and make the (new or empty) backup folder, the owner's only; the database's kind.
+
+    Raises:
+        StateConflict: the database kind has no dump, holds no Sanxiang schema, or the folder is not empty.
+    """
     kind = db.engine.dialect.name
     if kind not in DUMPS:
         raise StateConflict(f"no backup for a {kind} database (PostgreSQL and SQLite are supported)")
@@ -194,6 +203,10 @@ def _backup(folder: Path) -> Report:
         raise StateConflict(f"{folder} is not empty; back up into a new folder")
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)  # it holds the case records' personal data: the owner only
+    return kind
+
+
+def _backup(folder: Path, kind: str) -> Report:
     (folder / "evidence").mkdir(exist_ok=True)
     dump = folder / DUMPS[kind]
     db.session.remove()  # no session transaction of ours stands in the dump's way
@@ -234,7 +247,7 @@ def _backup(folder: Path) -> Report:
     return report
 
 
-def _read_manifest(folder: Path) -> dict[str, Any]:
+def _read_manifest(folder: Path, accept_missing_evidence: bool = False) -> dict[str, Any]:
     """The backup's manifest, if it is one this release writes and every field of it is well formed.
 
     Raises:
@@ -246,7 +259,7 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise StateConflict(f"{path} is missing or not readable JSON ({exc}); it is not a complete backup") from exc
-    problems = _manifest_problems(manifest)
+    problems = _manifest_problems(manifest, accept_missing_evidence)
     if problems:
         raise StateConflict(f"{path} is not a valid backup manifest: " + "; ".join(problems[:10]))
     try:
@@ -273,7 +286,7 @@ def _is_sha256(value: Any) -> bool:
     return isinstance(value, str) and SHA256.match(value) is not None
 
 
-def _manifest_problems(manifest: Any) -> list[str]:
+def _manifest_problems(manifest: Any, accept_missing_evidence: bool = False) -> list[str]:
     if not isinstance(manifest, dict):
         return ["it is not a JSON object"]
     if manifest.get("format") != FORMAT:
@@ -311,10 +324,23 @@ def _manifest_problems(manifest: Any) -> list[str]:
     recorded = manifest.get("problems", [])
     if not isinstance(recorded, list):
         problems.append("problems: a list is required")
-    elif recorded:
+    elif recorded and not (accept_missing_evidence and all(_is_evidence_problem(p) for p in recorded)):
         problems.append("the backup recorded problems when it was made, so it is incomplete: "
-                        + "; ".join(str(p)[:200] for p in recorded[:5]))
+                        + "; ".join(str(p)[:200] for p in recorded[:5])
+                        + (" (`restore --accept-missing-evidence` restores a backup whose only problems are evidence "
+                           "files the store could not give; verify then names the cases that lack them)"
+                           if all(_is_evidence_problem(p) for p in recorded) else ""))
     return problems
+
+
+#: the problems a backup records of the evidence store (missing, altered, replaced while copied): the database
+#: dump is whole, only those files are not in the backup
+_EVIDENCE_PROBLEM = re.compile(r"^evidence file [0-9a-f]{64} (is missing from the store|was replaced in the store "
+                               r"while it was copied|no longer matches its sha256 in the store)$")
+
+
+def _is_evidence_problem(problem: Any) -> bool:
+    return isinstance(problem, str) and _EVIDENCE_PROBLEM.match(problem) is not None
 
 
 def _check_files(folder: Path, manifest: dict[str, Any]) -> list[str]:
@@ -322,6 +348,11 @@ def _check_files(folder: Path, manifest: dict[str, Any]) -> list[str]:
     regular file, of another size or hash, or a file in the evidence part that the manifest does not list."""
     problems = []
     dump = folder / manifest["database"]["file"]
+    for child in sorted(folder.iterdir()):
+        # nothing but what the manifest lists: a file beside the dump is read by its tool (SQLite plays a
+        # ``database.sqlite3-journal`` back into the dump when it opens it, whatever the dump's sha256 was)
+        if child.name not in (MANIFEST, dump.name, "evidence"):
+            problems.append(f"{child.name} is not listed in the manifest")
     if dump.is_symlink() or not dump.is_file():
         problems.append(f"{dump.name} is missing from the backup")
     elif _file_sha256(dump) != manifest["database"]["sha256"]:
@@ -377,46 +408,101 @@ def _restore_evidence(folder: Path, manifest: dict[str, Any]) -> tuple[int, int]
     return files, size
 
 
-def restore(folder: Path) -> Report:
+def restore(folder: Path, accept_missing_evidence: bool = False) -> Report:
     """Restore a backup made by :func:`backup` onto an empty database and the configured evidence store.
+
+    ``accept_missing_evidence``: restore a backup that recorded, when it was made, evidence files the store could
+    not give (missing or altered there: content-addressed, they cannot be made again); its database dump is whole,
+    and verify names the cases that lack those files. The report's ``problems`` lists them. Any other recorded
+    problem, and every check of the files against the manifest, still refuses.
 
     Raises:
         StateConflict: the database has tables, the backup is incomplete or damaged, it is of another database
-            kind, or the restore tool failed.
+            kind or a newer release's, or the restore tool failed.
     """
-    manifest = _read_manifest(folder)
+    manifest = _read_manifest(folder, accept_missing_evidence)
     kind = db.engine.dialect.name
     if manifest["database"]["kind"] != kind:
         raise StateConflict(f"the backup is of a {manifest['database']['kind']} database; this one is {kind}")
-    tables = inspect(db.engine).get_table_names()
-    if tables:
-        raise StateConflict(f"the database is not empty ({len(tables)} tables, e.g. {sorted(tables)[0]}); "
-                            "restore only onto a new, empty database")
+    _check_known_revision(manifest["database"].get("revision"))
+    objects = _database_objects()
+    if objects:
+        raise StateConflict(f"the database is not empty ({len(objects)} objects, e.g. {objects[0]}); restore only "
+                            "onto a new, empty database")
     # every file is checked (and re-hashed) before anything is installed or loaded: a damaged or tampered backup
     # leaves the target database and evidence store as they were
     problems = _check_files(folder, manifest)
     if problems:
         raise StateConflict(f"the backup {folder} is damaged or was altered, nothing was restored: "
                             + "; ".join(problems[:10]))
-    report = Report(folder, kind, manifest["database"]["revision"])
-    report.evidence_files, report.evidence_bytes = _restore_evidence(folder, manifest)
-    dump = folder / manifest["database"]["file"]
-    db.session.remove()
-    try:
-        if kind == "postgresql":
-            uri, env = _libpq(db.engine.url)
-            _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-                  f"--dbname={uri}", str(dump)], env)
-        else:
-            _load_sqlite(dump)
-    except StateConflict as exc:
-        loaded = "the database was not loaded (one transaction: it is still empty)" if kind == "postgresql" else \
-            "the database file may be incomplete: remove it before restoring again"
-        raise StateConflict(f"{exc.message}; {loaded}. The "
-                            f"{report.evidence_files} evidence file(s) already installed are the backup's own, each "
-                            "checked against its sha256, and a later restore reuses them") from None
+    report = Report(folder, kind, manifest["database"]["revision"], problems=list(manifest.get("problems", [])))
+    with tempfile.TemporaryDirectory(prefix="sanxiang-restore-") as private:
+        # the dump is loaded from a private copy hashed as it was made: never from the backup folder, which
+        # someone may change between the check and the load, and which a restore never writes to
+        dump = _staged_dump(folder, manifest, Path(private))
+        report.evidence_files, report.evidence_bytes = _restore_evidence(folder, manifest)
+        db.session.remove()
+        try:
+            if kind == "postgresql":
+                uri, env = _libpq(db.engine.url)
+                _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+                      f"--dbname={uri}", str(dump)], env)
+            else:
+                _load_sqlite(dump)
+        except StateConflict as exc:
+            loaded = "the database was not loaded (one transaction: it is still empty)" if kind == "postgresql" \
+                else "the database file may be incomplete: remove it before restoring again"
+            raise StateConflict(f"{exc.message}; {loaded}. The {report.evidence_files} evidence file(s) already "
+                                "installed are the backup's own, each checked against its sha256, and a later "
+                                "restore reuses them") from None
     db.engine.dispose()
     return report
+
+
+def _check_known_revision(revision: Any) -> None:
+    """Refuse a backup whose schema revision this release does not have (made by a newer release: loaded, it
+    could be neither upgraded nor served), before anything is installed or loaded.
+
+    Raises:
+        StateConflict: naming the revision.
+    """
+    from ..schema import known_revisions
+
+    if revision not in known_revisions():
+        raise StateConflict(f"the backup's database is at schema revision {str(revision)[:40]!r}, which this release "
+                            "does not have (a newer release made it): restore it with that release or a later one; "
+                            "nothing was restored")
+
+
+def _database_objects() -> list[str]:
+    """What the target database already holds, by name (tables, views, sequences, indexes, triggers, in any of
+    its own schemas): a restore goes only onto a database with none."""
+    with db.engine.connect() as conn:
+        if db.engine.dialect.name == "postgresql":
+            rows = conn.execute(text(
+                "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE :system ORDER BY 1 LIMIT 20"),
+                {"system": "pg\\_%"})
+        else:
+            rows = conn.execute(text("SELECT name FROM sqlite_master WHERE name NOT LIKE :system ESCAPE '!' "
+                                     "ORDER BY 1 LIMIT 20"), {"system": "sqlite!_%"})
+        return [row[0] for row in rows]
+
+
+def _staged_dump(folder: Path, manifest: dict[str, Any], private: Path) -> Path:
+    """A copy of the backup's dump in ``private`` (the owner's only), hashed as it is copied.
+
+    Raises:
+        StateConflict: the copy does not match the manifest's sha256 (the dump changed after it was checked).
+    """
+    name = manifest["database"]["file"]
+    staged = private / name
+    with open(folder / name, "rb") as source:
+        _, ok = _copy_verified(source, staged, manifest["database"]["sha256"])
+    if not ok:
+        raise StateConflict(f"{name} changed while the backup was being restored (it no longer matches its sha256 "
+                            "in the manifest); nothing was restored")
+    return staged
 
 
 def _load_sqlite(dump: Path) -> None:
@@ -424,7 +510,8 @@ def _load_sqlite(dump: Path) -> None:
     if not database or database == ":memory:":
         raise StateConflict("restore needs a SQLite database file, not an in-memory database")
     db.engine.dispose()
-    source = sqlite3.connect(dump)
+    # read-only and immutable: nothing beside the file (a journal, a WAL) is read or played back into it
+    source = sqlite3.connect(f"{dump.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     try:
         target = sqlite3.connect(database)
         try:

@@ -53,10 +53,26 @@ class EvidenceStore(Protocol):
         """A path on this machine holding the bytes (file store), or None (object store)."""
 
 
+def private_dir(folder: Path) -> Path:
+    """``folder``, with every missing folder on its path made the owner's only (0700, whatever the umask): the
+    evidence store and its uploads hold the case records' personal data."""
+    missing, above = [], folder
+    while not above.exists() and above != above.parent:
+        missing.append(above)
+        above = above.parent
+    for made in reversed(missing):
+        try:
+            made.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        made.chmod(0o700)
+    return folder
+
+
 def staging_dir(name: str) -> Path:
-    """A local folder for uploads in progress (``EVIDENCE_DIR/<name>``), created if missing."""
+    """A local folder for uploads in progress (``EVIDENCE_DIR/<name>``), created if missing (the owner's only)."""
     folder = Path(current_app.config["EVIDENCE_DIR"]) / name
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     return folder
 
 
@@ -113,8 +129,8 @@ class FileStore:
 
     def install(self, staged: Path, sha256: str) -> None:
         target = self.path(sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(staged, 0o444)
+        private_dir(target.parent)
+        os.chmod(staged, 0o400)  # never written again; read by the owner (the service) only
         try:
             os.link(staged, target)
         except FileExistsError:

@@ -86,6 +86,12 @@ def unlisted_other_file(folder: Path, system: dict) -> str:  # noqa: ARG001
     return "notes.txt"
 
 
+def unlisted_file_beside_the_dump(folder: Path, system: dict) -> str:  # noqa: ARG001
+    name = _manifest(folder)["database"]["file"] + "-journal"  # what SQLite would play back into its dump
+    (folder / name).write_bytes(b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7" + bytes(504))
+    return name
+
+
 def listed_evidence_dropped_from_manifest(folder: Path, system: dict) -> str:
     manifest = _manifest(folder)
     manifest["evidence"] = [e for e in manifest["evidence"] if e["sha256"] != system["shas"][0]]
@@ -123,6 +129,7 @@ TAMPERS = {
     "evidence_of_another_hash": evidence_of_another_hash,
     "unlisted_evidence": unlisted_evidence,
     "unlisted_other_file": unlisted_other_file,
+    "unlisted_file_beside_the_dump": unlisted_file_beside_the_dump,
     "listed_evidence_dropped_from_manifest": listed_evidence_dropped_from_manifest,
     "dump_altered": dump_altered,
     "dump_missing": dump_missing,
