@@ -30,6 +30,8 @@ def audit_verify(instance_id: int | None, all_: bool, streams: bool) -> None:
     click.echo(f"checkpoints: {'FAILED' if checkpoints.problems else 'OK'} (anchors: {anchors})")
     for problem in checkpoints.problems:
         click.echo(f"  - {problem}")
+    for note in checkpoints.notes:
+        click.echo(f"  note: {note}")
     failed = bool(checkpoints.problems)
     if all_ or streams:
         for report in verify_streams(checkpoints):
@@ -54,12 +56,39 @@ def audit_verify(instance_id: int | None, all_: bool, streams: bool) -> None:
 @audit_cli.command("checkpoint")
 def audit_checkpoint() -> None:
     """Record the head of every history stream (chained, signed when CHECKPOINT_KEY is set) and export it."""
+    from engine.errors import StateConflict
+
     from ..services.audit import create_checkpoint, export_checkpoints
 
     cp = create_checkpoint()
     db.session.commit()
     click.echo(f"checkpoint {cp.id}: {len(cp.heads)} stream(s), hash {cp.hash}, "
-               f"{'signed' if cp.signature else 'not signed'}; exported {export_checkpoints()}")
+               f"{'signed' if cp.signature else 'not signed'}")
+    try:
+        click.echo(f"exported {export_checkpoints()}")
+    except StateConflict as exc:  # recorded in the database; the export file waits for an auditor
+        raise click.ClickException(f"checkpoint {cp.id} is recorded, but not exported: {exc.message}") from exc
+
+
+@audit_cli.command("restore-point")
+@click.option("--by", required=True, help="who records it (the operator who restored the database)")
+@click.option("--reason", required=True, help="why: which backup was restored, and why")
+def audit_restore_point(by: str, reason: str) -> None:
+    """After restoring the database from a backup older than the export file's last checkpoint: record, in the
+    export file (signed) and in the database, that the checkpoints after the last shared one are abandoned, so
+    verify reports the loss as a note instead of failing and checkpoints are exported again."""
+    from engine.errors import SanxiangError
+
+    from ..services.restore_points import note, record_restore_point
+
+    try:
+        point = record_restore_point(by, reason)
+        db.session.commit()
+    except SanxiangError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"recorded: {note(point)}")
+    click.echo("now run `flask --app api audit checkpoint` and `flask --app api audit verify --all`")
 
 
 @audit_cli.command("export-checkpoints")

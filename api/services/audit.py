@@ -228,6 +228,7 @@ def verify_instance(instance_id: int, checkpoints: CheckpointAudit | None = None
         "row_ok": not row_problems,
         "ok": not problems,
         "problems": problems,
+        "notes": list(checkpoints.notes),  # acknowledged restore points: no failure, never hidden
     }
 
 

@@ -26,7 +26,7 @@ from engine.history import GENESIS, canonical_json, canonical_time
 from ..extensions import db
 from ..models import Checkpoint, Event
 from ..models.types import utcnow
-from . import signing
+from . import restore_points, signing
 
 SOURCES = {"database": "in the database", "file": "in the export file"}
 
@@ -50,6 +50,8 @@ class Anchor:
 class CheckpointAudit:
     problems: list[dict[str, Any]] = field(default_factory=list)
     anchors: list[Anchor] = field(default_factory=list)
+    #: what every verify reports that is no failure: acknowledged restore points (api/services/restore_points.py)
+    notes: list[str] = field(default_factory=list)
 
 
 #: the form of a checkpoint holding only the heads that moved since the one before
@@ -145,11 +147,14 @@ def export_checkpoints() -> int:
         after = 0
         if records:
             last = records[-1]
-            row = db.session.get(Checkpoint, last["id"])
-            if row is None or row.hash != last.get("hash"):
+            # after a restore point, the checkpoint it resumes from (none when it resumes from the start)
+            digest = last.get("resumes_hash") if restore_points.is_restore_point(last) else last.get("hash")
+            row = db.session.get(Checkpoint, last["id"]) if last["id"] or digest != GENESIS else None
+            if (last["id"] or digest != GENESIS) and (row is None or row.hash != digest):
                 state = "is missing from" if row is None else "differs from the one in"
                 raise StateConflict(f"not appending to {path}: checkpoint {last['id']} of the export file {state} "
-                                    "the database (one of them was altered)")
+                                    "the database (one of them was altered; after a restore from an older backup, "
+                                    "record the loss with `flask --app api audit restore-point`)")
             after = last["id"]
         rows = list(db.session.scalars(select(Checkpoint).where(Checkpoint.id > after).order_by(Checkpoint.id)))
         signing.append_records(handle, [record(cp) for cp in rows])
@@ -225,8 +230,18 @@ def audit_checkpoints() -> CheckpointAudit:
 def _audit_file(audit: CheckpointAudit, path, key, stored: dict[int, str]) -> None:
     records, unreadable = signing.read_records(path)
     audit.problems += [_problem(text, "file") for text in unreadable]
-    before, trusted, seen, unsound = None, None, [], set()
-    for rec in records:
+    abandoned, resumed = _restore_points(audit, records, key)
+    before: dict[str, Any] | None = None
+    seen: list[tuple[int, Any, int | None, bool]] = []
+    timeline: dict[int, dict[str, Any]] = {}
+    for position, rec in enumerate(records):
+        if position in abandoned:
+            continue
+        if restore_points.is_restore_point(rec):
+            if position in resumed:  # the chain goes on from the checkpoint it names
+                seen = [entry for entry in seen if entry[0] <= rec["id"]]
+                before = timeline.get(rec["id"], {"hash": GENESIS})
+            continue
         cid, digest, sound = rec["id"], rec.get("hash"), True
         if before is not None and rec.get("prev_hash") != before.get("hash"):
             audit.problems.append(_problem(f"checkpoint {cid} of the export file does not link to the line before",
@@ -251,13 +266,58 @@ def _audit_file(audit: CheckpointAudit, path, key, stored: dict[int, str]) -> No
             audit.problems.append(_problem(f"checkpoint {cid} in the database differs from the export file",
                                            "file", cid))
         before = rec
-        seen.append((cid, rec.get("heads"), rec.get("form")))
-        if sound:
-            trusted = (cid, len(seen))
-        else:
-            unsound.add(cid)
-    if trusted is not None:
-        audit.anchors.append(Anchor("file", trusted[0], *fold(seen[:trusted[1]]), frozenset(unsound)))
+        timeline[cid] = rec
+        seen.append((cid, rec.get("heads"), rec.get("form"), sound))
+    sound_at = [index for index, entry in enumerate(seen) if entry[3]]
+    if sound_at:
+        folded = [(cid, heads, form) for cid, heads, form, _ in seen[:sound_at[-1] + 1]]
+        audit.anchors.append(Anchor("file", seen[sound_at[-1]][0], *fold(folded),
+                                    frozenset(cid for cid, _, _, ok in seen if not ok)))
+
+
+def _restore_points(audit: CheckpointAudit, records: list[dict[str, Any]], key) -> tuple[set[int], set[int]]:
+    """The positions in the export file of the checkpoints that sound restore points abandoned, and of those
+    restore points. A restore point is sound when its hash and signature hold, it links to the line before, the
+    checkpoint it resumes from is in the file's timeline with that hash, and it names exactly the checkpoints of
+    the timeline after that one. One that is not is a problem, and abandons nothing."""
+    abandoned: set[int] = set()
+    resumed: set[int] = set()
+    timeline: list[int] = []  # positions of the checkpoints of the current timeline
+    for position, rec in enumerate(records):
+        if not restore_points.is_restore_point(rec):
+            timeline.append(position)
+            continue
+        why = _restore_point_problem(rec, records, position, timeline, key)
+        if why:
+            audit.problems.append(_problem(f"the restore point on line {position + 1} of the export file {why}",
+                                           "file"))
+            continue
+        dropped = [p for p in timeline if records[p]["id"] > rec["id"]]
+        abandoned.update(dropped)
+        resumed.add(position)
+        timeline = [p for p in timeline if p not in dropped]
+        audit.notes.append(restore_points.note(rec))
+    return abandoned, resumed
+
+
+def _restore_point_problem(rec: dict[str, Any], records: list[dict[str, Any]], position: int, timeline: list[int],
+                           key) -> str | None:
+    if restore_points.restore_point_hash(rec) != rec.get("hash"):
+        return "was altered"
+    if key is not None:
+        why = signing.signature_problem(key, str(rec.get("hash")), rec.get("signature"), rec.get("key_id"),
+                                        restore_points.DOMAIN)
+        if why:
+            return why
+    if rec.get("prev_hash") != (records[position - 1].get("hash") if position else GENESIS):
+        return "does not link to the line before"
+    resumes = [records[p] for p in timeline if records[p]["id"] == rec["id"]]
+    expected = resumes[-1].get("hash") if resumes else GENESIS if rec["id"] == 0 else None
+    if expected is None or rec.get("resumes_hash") != expected:
+        return f"resumes from checkpoint {rec['id']}, which the file does not hold with that hash"
+    if rec.get("abandoned") != [records[p]["id"] for p in timeline if records[p]["id"] > rec["id"]]:
+        return "does not name exactly the checkpoints after the one it resumes from"
+    return None
 
 
 def anchor_problems(stream: str, hashes: dict[int, str], anchors: list[Anchor]) -> list[dict[str, Any]]:

@@ -1,0 +1,129 @@
+"""A database restored from a backup older than the export file's last checkpoint: the file holds checkpoints the
+database never had, so verify fails and `audit checkpoint` cannot export (it answered with a traceback, and the
+scheduler's exports failed from then on: found by an attack from outside). `flask --app api audit restore-point`
+records the loss — signed, in the export file and in the database's `audit` stream — after which verify passes
+with the loss reported as a note on every run, and checkpoints are exported again, chained to the last shared one.
+A restore point that was altered, forged without the key, or recorded with nothing lost is refused."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from api.extensions import db
+from api.services.signing import generate_key
+from tests.api.backup_support import backed_up_system, own_api, run_cli
+from tests.api.walk import run_minor_case
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def restored(request, tmp_path_factory) -> Iterator[dict]:
+    kind = request.param
+    folder = tmp_path_factory.mktemp(f"restore-point-{kind}")
+    private, _, _ = generate_key(folder / "keys" / "platform.pem")
+    export = folder / "checkpoints.jsonl"
+    config = {"CHECKPOINT_KEY": str(private), "CHECKPOINT_FILE": str(export)}
+    with backed_up_system(kind, folder, "bk_point", source_config=config, target_config=config) as system:
+        assert system["result"].exit_code == 0, system["result"].output
+        source, target = system["source"], system["target"]
+        for _ in range(2):  # after the backup: two more checkpoints exported, the second after another case
+            made = run_cli(source, "audit", "checkpoint")
+            assert made.exit_code == 0, made.output
+            run_minor_case(own_api(source))
+        assert run_cli(source, "audit", "checkpoint").exit_code == 0
+        result = run_cli(target, "restore", str(system["backup"]))
+        assert result.exit_code == 0, result.output
+        yield {**system, "export": export}
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_the_loss_is_a_failure_until_recorded_then_a_note_on_every_verify(restored):
+    target, export = restored["target"], restored["export"]
+    exported = [line["id"] for line in _lines(export)]
+    assert exported == [1, 2, 3, 4]
+
+    verify = run_cli(target, "audit", "verify", "--all")
+    assert verify.exit_code == 1 and "checkpoint 2 of the export file is missing from the database" in verify.output
+
+    refused = run_cli(target, "audit", "checkpoint")  # recorded, not exported: a message, not a traceback
+    assert refused.exit_code == 1 and isinstance(refused.exception, SystemExit), refused.exception
+    assert "audit restore-point" in refused.output, refused.output
+
+    point = run_cli(target, "audit", "restore-point", "--by", "ops1", "--reason", "disk lost; backup of 11-30")
+    assert point.exit_code == 0, point.output
+    line = _lines(export)[-1]
+    assert (line["kind"], line["id"], line["abandoned"], line["by"]) == ("restore_point", 1, [2, 3, 4], "ops1")
+    assert line["signature"]
+
+    verify = run_cli(target, "audit", "verify", "--all")
+    assert verify.exit_code == 0, verify.output
+    assert "note: restore point" in verify.output and "disk lost" in verify.output
+    assert f"instance {restored['iid']}: OK" in verify.output
+
+    again = run_cli(target, "audit", "checkpoint")
+    assert again.exit_code == 0, again.output
+    after = _lines(export)
+    resumed = after[5:]  # the database's own since the restore: the refused one's (recorded) and this one
+    assert [line["id"] for line in resumed] == [2, 3] and not any(line.get("kind") for line in resumed)
+    assert resumed[0]["prev_hash"] == after[0]["hash"]  # chained to checkpoint 1, the last one shared
+    verify = run_cli(target, "audit", "verify", "--all")
+    assert verify.exit_code == 0 and "note: restore point" in verify.output, verify.output
+
+    from api.models import Event
+
+    with target.app_context():
+        events = list(db.session.scalars(select(Event).where(Event.stream == "audit")))
+        db.session.remove()
+    assert [(e.type, e.actor, e.data["abandoned_checkpoints"]) for e in events] == \
+        [("restore_point_recorded", "ops1", [2, 3, 4])]
+
+    nothing = run_cli(target, "audit", "restore-point", "--by", "ops1", "--reason", "again")
+    assert nothing.exit_code == 1 and "no loss to record" in nothing.output, nothing.output
+
+
+def _rewrite_point(export: Path, change) -> str:
+    original = export.read_text()
+    lines = _lines(export)
+    index = next(i for i, line in enumerate(lines) if line.get("kind") == "restore_point")
+    change(lines[index])
+    export.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return original
+
+
+@pytest.mark.parametrize("how", ["altered", "unsigned", "fewer_abandoned"])
+def test_an_altered_or_forged_restore_point_acknowledges_nothing(restored, how):
+    from api.services.restore_points import restore_point_hash
+
+    target, export = restored["target"], restored["export"]
+    if not any(line.get("kind") == "restore_point" for line in _lines(export)):
+        pytest.fail("runs after the restore point of the test above (module order)")
+
+    def change(line: dict) -> None:
+        if how == "altered":
+            line["reason"] = "nothing happened"
+        elif how == "unsigned":  # re-hashed, but nobody without the key can sign it
+            line["reason"] = "forged"
+            line["hash"] = restore_point_hash(line)
+            line["signature"] = None
+        else:  # hides checkpoint 4's loss
+            line["abandoned"] = [2, 3]
+            line["hash"] = restore_point_hash(line)
+            line["signature"] = None
+
+    original = _rewrite_point(export, change)
+    try:
+        verify = run_cli(target, "audit", "verify", "--all")
+        assert verify.exit_code == 1, verify.output
+        assert "the restore point on line 5 of the export file" in verify.output, verify.output
+        # the loss is a failure again: the old checkpoint 2 is not the restored database's checkpoint 2
+        assert "checkpoint 2 in the database differs from the export file" in verify.output, verify.output
+        assert "note: restore point" not in verify.output
+    finally:
+        export.write_text(original)
+    assert run_cli(target, "audit", "verify", "--all").exit_code == 0
