@@ -4,6 +4,8 @@ Every error body is ``{"code", "status", "message", "errors"}`` (docs/API.md).
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from http import HTTPStatus
 from typing import Any
@@ -108,6 +110,8 @@ def _typed_phones() -> dict[str, str]:
     if known is not None:
         return known
     texts = [request.path, request.query_string.decode("utf-8", "replace"), request.headers.get("Origin", "")]
+    texts += _upload_metadata_texts(request.headers.get("Upload-Metadata", ""))  # a tus upload's, as sent
+    texts += g.get("sanxiang_request_texts", [])  # what a view read on the request's behalf (a stored upload's)
     # only what was read already: reading here could consume an upload's stream (a tus PATCH) or parse a form
     parsed = getattr(request, "_cached_json", (Ellipsis, Ellipsis))[0]  # a JSON body checked by api/inputs.py
     if parsed is not Ellipsis:
@@ -123,6 +127,20 @@ def _typed_phones() -> dict[str, str]:
                     found[match.group(0)] = mask_text(match.group(0), PHONE_MASKS)
     g.sanxiang_typed_phones = found
     return found
+
+
+def _upload_metadata_texts(header: str) -> list[str]:
+    """The keys and decoded values of a tus ``Upload-Metadata`` header (``key base64,…``), as well as they
+    decode: a message may quote a value the client sent base64-encoded, or a key, or a value that did not decode."""
+    texts = []
+    for pair in header.split(",")[:200]:
+        key, _, encoded = pair.strip().partition(" ")
+        texts.append(pair)
+        try:
+            texts.append(f"{key} {base64.b64decode(encoded.strip(), validate=False).decode('utf-8', 'replace')}")
+        except (ValueError, binascii.Error):
+            continue
+    return texts
 
 
 def _masked(text: str, phones: dict[str, str]) -> str:
@@ -211,6 +229,8 @@ def register_error_handlers(app: Flask) -> None:
         code = status_of(exc)
         note_refusal(exc, code)  # the refusal's log line, with its rule (api/request_log.py)
         retry_after = getattr(exc, "retry_after", None)
+        if retry_after is None and code == 503:
+            retry_after = 5  # a store or service down for now, as for the database (below)
         headers = {"Retry-After": str(max(1, int(retry_after)))} if retry_after is not None else {}
         return _answer(code, exc.message, _errors_of(exc), headers)
 

@@ -18,6 +18,7 @@ from engine.errors import StateConflict
 from .. import permissions
 from ..blueprint import Blueprint
 from ..errors import BadRequest, error_body
+from ..extensions import db
 from ..models import User
 from ..request_log import note_refusal
 from ..security import client_addr, current_user
@@ -86,6 +87,8 @@ def _upload(upload_id: str, user: User) -> Upload:
     """
     upload = resumable.get(upload_id, user)
     g.log_instance_id = upload.instance_id  # the request's log line names the case (api/request_log.py)
+    # an error body quoting the upload's metadata masks the phone numbers in it, as it would had they been sent now
+    g.sanxiang_request_texts = [f"{k} {v}" for k, v in upload.metadata.items()]
     permissions.open_case(upload.instance_id, "evidence.upload")
     resumable.recheck(upload, user)
     return upload
@@ -174,6 +177,9 @@ class UploadResource(MethodView):
             # the limit is reached, even at the body's end, so a limit of exactly what is lacking refused a
             # streamed last chunk that ended there; append() refuses the byte past it itself
             request.max_content_length = remaining + 1
+            # no transaction stays open while the chunk streams in (minutes for a large one, at the client's pace:
+            # a server with idle_in_transaction_session_timeout ended the connection mid-chunk, a 500)
+            db.session.commit()
             if remaining:
                 resumable.append(upload, offset, request.stream, checksum)
             elif request.content_length or (request.content_length is None and request.stream.read(1)):

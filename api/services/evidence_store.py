@@ -428,8 +428,9 @@ def store() -> EvidenceStore:
             "s3", endpoint_url=endpoint or None, region_name=region or "us-east-1",
             aws_access_key_id=access or None, aws_secret_access_key=secret or None,
             # a store that accepts the connection and never answers must not hold a request past these (botocore's
-            # own defaults: 60 s a read, 4 attempts)
-            config=BotoConfig(s3={"addressing_style": "path"}, retries={"max_attempts": 2},
+            # own defaults: 60 s a read, 4 attempts): one attempt, so EVIDENCE_S3_TIMEOUT_SECONDS bounds a wait
+            # (``max_attempts`` 2 in the legacy mode was 3 attempts: three timeouts)
+            config=BotoConfig(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1, "mode": "standard"},
                               connect_timeout=timeout, read_timeout=timeout))
     bucket = config.get("EVIDENCE_S3_BUCKET")
     if not bucket:

@@ -125,8 +125,20 @@ class Upload:
                 "metadata": self.metadata, "created_at": self.created_at, "evidence_id": self.evidence_id,
                 "sha256": self.sha256}
         partial = self.folder / f"{self.id}.json.partial"
-        partial.write_text(json.dumps(data, ensure_ascii=False))
+        _write_private(partial, json.dumps(data, ensure_ascii=False).encode())
         os.replace(partial, self.info)
+
+
+def _write_private(path: Path, content: bytes = b"", exclusive: bool = False) -> None:
+    """Write ``path`` readable by the owner only (0600, whatever the umask): an upload's bytes and its capture
+    metadata are case records."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, content)
+    finally:
+        os.close(fd)
 
 
 # --- the running hash of uploads this process is receiving ------------------------------------------------------
@@ -256,7 +268,7 @@ def create(instance_id: int, length: int, metadata: dict[str, str], user: User) 
     with _creating():  # the count and the new upload are one step: concurrent creations cannot both pass the cap
         _check_cap(user, length)
         upload = Upload(secrets.token_hex(16), instance_id, user.username, length, metadata, utc_iso(utcnow()))
-        upload.part.touch(exist_ok=False)
+        _write_private(upload.part, exclusive=True)
         upload.save()
     return upload
 
@@ -368,49 +380,92 @@ def past_length(upload: Upload, at: int | None = None) -> TusError:
 def append(upload: Upload, offset: int, stream: IO[bytes], checksum: tuple[str, bytes] | None) -> int:
     """Write a chunk at ``offset`` (which must be the upload's offset); returns the new offset. Call inside
     :func:`writing`. A chunk cut short (the client went away) keeps what arrived, unless it came with a
-    checksum, which cannot be checked then.
+    checksum: such a chunk is received into a side file and joins the upload only once it matched, so not even a
+    server killed mid-chunk keeps unchecked bytes of it.
 
     Raises:
         StateConflict: ``offset`` is not the upload's offset, or it is complete. TusError: the chunk does not
-        match its Upload-Checksum (460), or goes past the declared length (413).
+        match its Upload-Checksum (460), goes past the declared length (413), or could not be stored (507: the
+        disk full, a size limit; nothing of the chunk is kept).
     """
     current = upload.offset
     if offset != current:
         raise StateConflict(f"Upload-Offset is {offset} but the upload is at {current}; send HEAD and resume there")
-    remaining = upload.length - current
     hasher = _hasher_at(upload.id, current)
+    if checksum is None:
+        written, hasher, error = _receive(upload, upload.part, current, stream, hasher, None)
+        _remember(upload.id, current + written, hasher)
+        if error is not None:
+            raise error
+        return current + written
+    side = upload.folder / f"{upload.id}.chunk"  # a crashed request's is stale: this request holds the upload
+    _write_private(side)
+    try:
+        check = CHECKSUMS[checksum[0]]()
+        written, _, error = _receive(upload, side, 0, stream, None, check, at=current)
+        if error is None and check.digest() != checksum[1]:
+            error = TusError(460, f"the chunk does not match its Upload-Checksum ({checksum[0]}); it was not kept",
+                             {"Upload-Checksum": ["does not match the chunk"]})
+        if error is not None:
+            _remember(upload.id, current, hasher)
+            raise error
+        with open(side, "rb") as checked:
+            written, hasher, error = _receive(upload, upload.part, current, checked, hasher, None, whole=True)
+        _remember(upload.id, current + written, hasher)
+        if error is not None:
+            raise error
+        return current + written
+    finally:
+        side.unlink(missing_ok=True)
+
+
+class _StoreFailed(Exception):
+    """Writing a chunk to the disk failed (full, a file size limit, an I/O error)."""
+
+
+def _receive(upload: Upload, target: Path, start: int, stream: IO[bytes], hasher: Any, check: Any,
+             at: int | None = None, whole: bool = False) -> tuple[int, Any, BaseException | None]:
+    """Stream ``stream`` into ``target`` from ``start``, updating ``hasher`` and ``check``, within what the upload
+    still lacks; returns (bytes kept, the hasher, the error that ended it). A chunk cut short keeps what arrived,
+    unless ``whole`` or the error is the protocol's or the disk's: then nothing of it is kept (``target`` is cut
+    back to ``start`` and the hasher is the one given)."""
+    at = start if at is None else at
+    remaining = upload.length - at
     base = hasher.copy() if hasher is not None else None
-    check = CHECKSUMS[checksum[0]]() if checksum else None
     written, error = 0, None
-    with open(upload.part, "r+b") as out:
-        out.seek(current)
+    with open(target, "r+b") as out:
+        out.seek(start)
         try:
             while chunk := stream.read(CHUNK):
                 if written + len(chunk) > remaining:
-                    raise past_length(upload, current)
-                out.write(chunk)
+                    raise past_length(upload, at)
+                try:
+                    out.write(chunk)
+                except OSError as exc:
+                    raise _StoreFailed(str(exc)) from exc
                 written += len(chunk)
                 if hasher is not None:
                     hasher.update(chunk)
                 if check is not None:
                     check.update(chunk)
         except RequestEntityTooLarge:  # a body without Content-Length ran past what the upload lacks
-            error = past_length(upload, current)
-        except BaseException as exc:  # noqa: BLE001 - re-raised below, after the part file is made whole
+            error = past_length(upload, at)
+        except _StoreFailed as exc:
+            error = TusError(507, f"the server could not store the chunk ({exc}); nothing of it was kept: resume "
+                                  f"at offset {at} later", {"Upload-Offset": [f"the upload is at {at}"]})
+        except BaseException as exc:  # noqa: BLE001 - returned, after the file is made whole
             error = exc
-        mismatch = error is None and check is not None and check.digest() != checksum[1]
-        if mismatch or (error is not None and (check is not None or isinstance(error, TusError))):
+        if error is not None and (whole or check is not None or isinstance(error, TusError)):
             written, hasher = 0, base  # nothing of this chunk is kept
-        out.truncate(current + written)
-        out.flush()
-        os.fsync(out.fileno())
-    _remember(upload.id, current + written, hasher)
-    if error is not None:
-        raise error
-    if mismatch:
-        raise TusError(460, f"the chunk does not match its Upload-Checksum ({checksum[0]}); it was not kept",
-                       {"Upload-Checksum": ["does not match the chunk"]})
-    return current + written
+        try:
+            out.truncate(start + written)
+            out.flush()
+            os.fsync(out.fileno())
+        except OSError as exc:  # the disk refused even this: what the file holds past the offset is cut on resume
+            written, hasher = 0, base
+            error = error or TusError(507, f"the server could not store the chunk ({exc}); resume at offset {at}",
+                                      {"Upload-Offset": [f"the upload is at {at}"]})
+    return written, hasher, error
 
 
 def complete(upload: Upload, user: User, client_addr: str | None) -> tuple[EvidenceItem, bool]:
@@ -448,7 +503,8 @@ def terminate(upload: Upload) -> None:
 
 def _remove(upload: Upload) -> None:
     _hashers.pop(upload.id, None)
-    for path in (upload.part, upload.info, upload.folder / f"{upload.id}.lock"):
+    folder = upload.folder
+    for path in (upload.part, upload.info, folder / f"{upload.id}.lock", folder / f"{upload.id}.chunk"):
         path.unlink(missing_ok=True)
 
 

@@ -85,6 +85,20 @@ def annual_report(app: Flask, now: datetime | None = None) -> int:
             db.session.remove()
 
 
+def sweep_uploads(app: Flask) -> int:
+    """Remove the resumable uploads left untouched past EVIDENCE_UPLOAD_EXPIRY_HOURS (their bytes were never
+    recorded); runs on the annual report's schedule (hourly by default), so abandoned uploads do not hold disk
+    until someone starts another. Returns how many; a failure is logged and tried again next time."""
+    from ..services.resumable import sweep
+
+    with app.app_context():
+        try:
+            return sweep()
+        except Exception:  # noqa: BLE001 - e.g. the uploads folder unreadable: logged, retried next time
+            app.logger.exception("sweeping expired uploads failed")
+            return 0
+
+
 def checkpoint(app: Flask) -> dict[str, int]:
     """Record a checkpoint when streams moved and CHECKPOINT_SECONDS passed; export what the file lacks."""
     done = {"checkpoints": 0, "exported": 0}
@@ -105,7 +119,8 @@ def tick(app: Flask, now: datetime | None = None) -> dict[str, int]:
     """Run every job once (timers at ``now``, annual report, checkpoint); returns what was done."""
     now = now or utcnow()
     fired = fire_timers(app, now)
-    done = {"timers": fired["instances"], "annual_reports": annual_report(app, now)}
+    done = {"timers": fired["instances"], "annual_reports": annual_report(app, now),
+            "uploads_swept": sweep_uploads(app)}
     done.update(checkpoint(app))
     return done
 

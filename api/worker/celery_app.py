@@ -23,7 +23,7 @@ from flask import Flask
 
 from ..extensions import db
 from ..models.types import utcnow
-from . import annual_report, checkpoint, fire_timers
+from . import annual_report, checkpoint, fire_timers, sweep_uploads
 from .wakeup import waker
 
 log = logging.getLogger("sanxiang.worker")
@@ -72,7 +72,9 @@ def make_celery(app: Flask) -> Celery:
 
     @celery.task(name=ANNUAL_REPORT)
     def annual_report_task() -> int:
-        return annual_report(app)
+        made = annual_report(app)
+        sweep_uploads(app)  # on the same (hourly) schedule: abandoned uploads' bytes
+        return made
 
     @worker_process_init.connect(weak=False)
     def _fresh_connections(**_: Any) -> None:

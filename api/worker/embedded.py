@@ -12,7 +12,7 @@ import time
 from flask import Flask
 
 from ..models.types import utcnow
-from . import annual_report, checkpoint, earliest_due, fire_timers
+from . import annual_report, checkpoint, earliest_due, fire_timers, sweep_uploads
 from .wakeup import LocalWake, RedisWake, waker
 
 
@@ -40,6 +40,7 @@ def run_forever(app: Flask, stop: LocalWake | RedisWake | threading.Event | None
             fire_timers(app)
             if time.monotonic() >= next_annual:
                 annual_report(app)
+                sweep_uploads(app)
                 next_annual = time.monotonic() + app.config["ANNUAL_REPORT_SECONDS"]
             if time.monotonic() >= next_checkpoint:
                 checkpoint(app)

@@ -5,6 +5,7 @@ connection and never answered held a download for 4 minutes (botocore's 60 s rea
 connection answered 500, and a wrong bucket made every item "missing" (the download's read logged as such)."""
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -51,6 +52,8 @@ def test_a_store_that_cannot_be_used_answers_503_and_records_nothing(app, http, 
     assert "evidence store" in download.get_json()["message"]
     again = upload(http, iid, media(PNG, 900), "q.png", photo_meta())
     assert again.status_code == 503, again.get_json()
+    # when to try again, as a database outage says (found from outside: the store's 503 said nothing)
+    assert download.headers.get("Retry-After") == again.headers.get("Retry-After") == "5"
     assert [i["id"] for i in _items(http, iid)] == [item["id"]]  # nothing recorded
     result = _verify(http, iid)
     evidence = [p for p in result["problems"] if p["kind"] == "evidence"]
@@ -64,7 +67,15 @@ def test_a_store_that_never_answers_gives_503_after_its_timeout(app, http, monke
     _, item = stored
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
-    silent.listen(8)  # connections accepted by the kernel, never answered
+    silent.listen(8)  # connections accepted, never answered
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(silent.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
     monkeypatch.setitem(app.config, "EVIDENCE_S3_ENDPOINT", f"http://127.0.0.1:{silent.getsockname()[1]}")
     monkeypatch.setitem(app.config, "EVIDENCE_S3_TIMEOUT_SECONDS", 1)
     answers: list = []
@@ -75,8 +86,12 @@ def test_a_store_that_never_answers_gives_503_after_its_timeout(app, http, monke
         worker.join(60)  # not a speed check: botocore's defaults held it for minutes
         assert answers, "the download was still waiting for the store after 60 s"
         assert answers[0].status_code == 503
+        # one attempt, so the timeout bounds the wait (found from outside: botocore's legacy retries made it 3)
+        assert len(held) == 1, f"{len(held)} connections to the silent store"
     finally:
         silent.close()
+        for conn in held:
+            conn.close()
 
 
 def test_the_commands_say_the_store_is_unavailable_in_one_line(app, monkeypatch, stored, tmp_path):
