@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import io
+import json
 import os
+import tempfile
 import time
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -48,6 +51,11 @@ class EvidenceStore(Protocol):
 
     def size(self, sha256: str) -> int:
         """The stored size in bytes. Raises FileNotFoundError when absent."""
+
+    def vouch(self, sha256: str, inode: int | None) -> None:
+        """Remember as checked an object just installed from a staged file hashed as it was written (``inode``:
+        the staged file's, which the file store linked into place), once the caller removed its staged name: its
+        first read then needs no re-hash."""
 
     def local_path(self, sha256: str) -> Path | None:
         """A path on this machine holding the bytes (file store), or None (object store)."""
@@ -178,6 +186,14 @@ class FileStore:
     def size(self, sha256: str) -> int:
         return self.path(sha256).stat().st_size
 
+    def vouch(self, sha256: str, inode: int | None) -> None:
+        try:
+            st = self.path(sha256).stat()
+        except OSError:
+            return
+        if inode is not None and st.st_ino == inode:  # the very file that was hashed, not one stored before it
+            remember_installed("file", sha256, (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+
     def local_path(self, sha256: str) -> Path | None:
         return self.path(sha256)
 
@@ -287,6 +303,14 @@ class S3Store:
             raise FileNotFoundError(self.key(sha256))
         return int(head["ContentLength"])
 
+    def vouch(self, sha256: str, inode: int | None) -> None:  # noqa: ARG002
+        # install() uploaded the staged bytes, or re-hashed the object already there
+        with contextlib.suppress(Unavailable):
+            head = self._head(sha256)
+            if head is not None:
+                remember_installed("s3", sha256, (head.get("ETag"), head.get("ContentLength"),
+                                                  str(head.get("LastModified"))))
+
     def local_path(self, sha256: str) -> Path | None:  # noqa: ARG002
         return None
 
@@ -394,14 +418,70 @@ def _unavailable(bucket: str, exc: Exception) -> Unavailable:
 
 
 def _cached(key: tuple[str, str], signature: tuple, check: Any) -> str | None:
-    if _verified.get(key) == signature:
+    """``check()`` of a stored object (its re-hash), skipped while the object is unchanged (``signature``: file
+    identity and times, or S3's ETag, size and time) since a check that passed — in this process, or in any
+    server process sharing the store (a memo under ``EVIDENCE_DIR/verified``, MACed with the secret key). Without
+    the shared memo, every server process re-hashed a multi-GB recording on its first read of even one byte, past a
+    request's time limit. (Serving only: verify always re-hashes.)"""
+    if _verified.get(key) == signature or _memo_holds(key, signature):
+        _note_verified(key, signature)
         return None
     problem = check()
     if problem is None:
-        if len(_verified) > 10_000:
-            _verified.clear()
-        _verified[key] = signature
+        _remember_verified(key, signature)
+    else:
+        _forget_memo(key)
     return problem
+
+
+def _note_verified(key: tuple[str, str], signature: tuple) -> None:
+    if len(_verified) > 10_000:
+        _verified.clear()
+    _verified[key] = signature
+
+
+def _memo_path(key: tuple[str, str]) -> Path:
+    return staging_dir("verified") / f"{key[0]}-{key[1]}"
+
+
+def _memo_mac(key: tuple[str, str], signature: tuple) -> str:
+    message = json.dumps([list(key), [str(part) for part in signature]]).encode()
+    return hmac.new(str(current_app.config["SECRET_KEY"]).encode(), message, hashlib.sha256).hexdigest()
+
+
+def _memo_holds(key: tuple[str, str], signature: tuple) -> bool:
+    """Whether a server process checked this very object (same signature) and found it whole. The memo is a MAC of
+    (key, signature): whoever can write the store but not read the secret key cannot vouch for an object."""
+    try:
+        recorded = _memo_path(key).read_text()
+    except (OSError, ValueError):
+        return False
+    return hmac.compare_digest(recorded.strip(), _memo_mac(key, signature))
+
+
+def _remember_verified(key: tuple[str, str], signature: tuple) -> None:
+    """Remember a check that passed (this process, and the shared memo; a memo that cannot be written only costs
+    the next process a re-hash)."""
+    _note_verified(key, signature)
+    try:
+        folder = staging_dir("verified")
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".memo-")
+        with os.fdopen(fd, "w") as out:
+            out.write(_memo_mac(key, signature))
+        os.replace(name, _memo_path(key))
+    except OSError:
+        return
+
+
+def _forget_memo(key: tuple[str, str]) -> None:
+    _verified.pop(key, None)
+    with contextlib.suppress(OSError):
+        _memo_path(key).unlink(missing_ok=True)
+
+
+def remember_installed(kind: str, sha256: str, signature: tuple) -> None:
+    """An object just installed from bytes hashed as they arrived is known whole: its first read is not a re-hash."""
+    _remember_verified((kind, sha256), signature)
 
 
 def store() -> EvidenceStore:

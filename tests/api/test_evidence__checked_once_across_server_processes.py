@@ -1,0 +1,80 @@
+"""A stored recording is re-hashed before it is served, but not by every server process on its first read: a file
+hashed as it arrived is vouched for when it is installed, and a check that passed is shared by every process of the
+deployment (a memo MACed with the secret key). Before, each gunicorn worker re-hashed a multi-GB recording on its
+first request for even one byte, past the request's time limit (found from outside). The memo never vouches for
+other bytes: a file changed in place, or a memo forged without the key, is re-hashed (and an altered file refused).
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from api.services import evidence_store
+from tests.api.evidence_support import PNG, media, new_case, photo_meta, upload
+
+
+@pytest.fixture
+def hashes(monkeypatch) -> list[int]:
+    """Counts the re-hashes of stored files (as a new server process: nothing remembered in memory)."""
+    counted: list[int] = []
+    real = evidence_store.hash_stream
+
+    def counting(stream):
+        counted.append(1)
+        return real(stream)
+
+    monkeypatch.setattr(evidence_store, "hash_stream", counting)
+    return counted
+
+
+def _stored(http, app) -> tuple[str, str, Path]:
+    iid = new_case(http)
+    content = media(PNG, 50_000)
+    resp = upload(http, iid, content, "现场.png", photo_meta())
+    assert resp.status_code == 201, resp.get_json()
+    sha = hashlib.sha256(content).hexdigest()
+    return sha, resp.get_json()["url"], Path(app.config["EVIDENCE_DIR"]) / evidence_store.key_of(sha)
+
+
+def test_a_new_upload_is_served_by_another_process_without_a_re_hash(app, http, hashes):
+    sha, url, _ = _stored(http, app)
+    evidence_store._verified.clear()  # another server process
+    got = http.call("GET", url, "auditor1", headers={"Range": "bytes=0-9"})
+    assert got.status_code == 206 and len(got.data) == 10
+    assert hashes == []
+
+
+def test_a_forged_memo_is_no_voucher(app, http, hashes):
+    sha, url, _ = _stored(http, app)
+    memo = Path(app.config["EVIDENCE_DIR"]) / "verified" / f"file-{sha}"
+    memo.write_text("0" * 64)
+    evidence_store._verified.clear()
+    assert http.call("GET", url, "auditor1").status_code == 200
+    assert len(hashes) == 1  # checked again, then shared
+    evidence_store._verified.clear()
+    assert http.call("GET", url, "auditor1").status_code == 200
+    assert len(hashes) == 1
+
+
+def test_a_file_changed_in_place_is_re_hashed_and_refused(app, http, hashes):
+    sha, url, path = _stored(http, app)
+    path.chmod(0o600)
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 1
+    path.write_bytes(bytes(data))  # same inode and size: only its times tell
+    evidence_store._verified.clear()
+    got = http.call("GET", url, "auditor1")
+    assert got.status_code == 409, got.status_code
+    assert len(hashes) == 1
+
+
+def test_on_s3_a_new_upload_is_served_by_another_process_without_a_re_hash(app, http, bucket, hashes):
+    iid = new_case(http)
+    resp = upload(http, iid, media(PNG, 40_000), "现场.png", photo_meta())
+    assert resp.status_code == 201, resp.get_json()
+    evidence_store._verified.clear()
+    got = http.call("GET", resp.get_json()["url"], "auditor1", headers={"Range": "bytes=0-9"})
+    assert got.status_code == 206 and len(got.data) == 10
+    assert hashes == []
