@@ -217,12 +217,9 @@ def store_upload(stream: IO[bytes], declared: str | None, filename: str | None, 
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
-        inode = tmp.stat().st_ino
-        stored = install_staged(tmp, digest.hexdigest(), size, head, declared, filename, kind)
+        return install_staged(tmp, digest.hexdigest(), size, head, declared, filename, kind)
     finally:
         tmp.unlink(missing_ok=True)
-    store().vouch(stored.sha256, inode)  # hashed as it arrived: its first download needs no re-hash
-    return stored
 
 
 def install_staged(staged: Path, sha256: str, size: int, head: bytes, declared: str | None, filename: str | None,

@@ -52,11 +52,6 @@ class EvidenceStore(Protocol):
     def size(self, sha256: str) -> int:
         """The stored size in bytes. Raises FileNotFoundError when absent."""
 
-    def vouch(self, sha256: str, inode: int | None) -> None:
-        """Remember as checked an object just installed from a staged file hashed as it was written (``inode``:
-        the staged file's, which the file store linked into place), once the caller removed its staged name: its
-        first read then needs no re-hash."""
-
     def local_path(self, sha256: str) -> Path | None:
         """A path on this machine holding the bytes (file store), or None (object store)."""
 
@@ -186,14 +181,6 @@ class FileStore:
     def size(self, sha256: str) -> int:
         return self.path(sha256).stat().st_size
 
-    def vouch(self, sha256: str, inode: int | None) -> None:
-        try:
-            st = self.path(sha256).stat()
-        except OSError:
-            return
-        if inode is not None and st.st_ino == inode:  # the very file that was hashed, not one stored before it
-            remember_installed("file", sha256, (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
-
     def local_path(self, sha256: str) -> Path | None:
         return self.path(sha256)
 
@@ -302,14 +289,6 @@ class S3Store:
         if head is None:
             raise FileNotFoundError(self.key(sha256))
         return int(head["ContentLength"])
-
-    def vouch(self, sha256: str, inode: int | None) -> None:  # noqa: ARG002
-        # install() uploaded the staged bytes, or re-hashed the object already there
-        with contextlib.suppress(Unavailable):
-            head = self._head(sha256)
-            if head is not None:
-                remember_installed("s3", sha256, (head.get("ETag"), head.get("ContentLength"),
-                                                  str(head.get("LastModified"))))
 
     def local_path(self, sha256: str) -> Path | None:  # noqa: ARG002
         return None
@@ -422,7 +401,9 @@ def _cached(key: tuple[str, str], signature: tuple, check: Any) -> str | None:
     identity and times, or S3's ETag, size and time) since a check that passed — in this process, or in any
     server process sharing the store (a memo under ``EVIDENCE_DIR/verified``, MACed with the secret key). Without
     the shared memo, every server process re-hashed a multi-GB recording on its first read of even one byte, past a
-    request's time limit. (Serving only: verify always re-hashes.)"""
+    request's time limit. Only a check of the stored bytes themselves is remembered: never the hash counted while
+    an upload arrived (its staged bytes may have been changed on disk between chunks). (Serving only: verify always
+    re-hashes.)"""
     if _verified.get(key) == signature or _memo_holds(key, signature):
         _note_verified(key, signature)
         return None
@@ -478,10 +459,6 @@ def _forget_memo(key: tuple[str, str]) -> None:
     with contextlib.suppress(OSError):
         _memo_path(key).unlink(missing_ok=True)
 
-
-def remember_installed(kind: str, sha256: str, signature: tuple) -> None:
-    """An object just installed from bytes hashed as they arrived is known whole: its first read is not a re-hash."""
-    _remember_verified((kind, sha256), signature)
 
 
 def store() -> EvidenceStore:

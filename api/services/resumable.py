@@ -50,7 +50,7 @@ from ..inputs import filename_problem, text_problem
 from ..models import EvidenceItem, User
 from ..models.types import utc_iso, utcnow
 from . import evidence
-from .evidence_store import CHUNK, staging_dir, store
+from .evidence_store import CHUNK, staging_dir
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,expiration,checksum,termination"
@@ -484,7 +484,6 @@ def complete(upload: Upload, user: User, client_addr: str | None) -> tuple[Evide
             hasher = hashlib.sha256()
             while chunk := fh.read(CHUNK):
                 hasher.update(chunk)
-    inode = upload.part.stat().st_ino
     stored = evidence.install_staged(upload.part, hasher.hexdigest(), upload.length, head, upload.filetype,
                                      upload.filename, meta["kind"])
     item, created = evidence.record(upload.instance_id, stored, upload.filename, meta, admitted, user,
@@ -494,7 +493,6 @@ def complete(upload: Upload, user: User, client_addr: str | None) -> tuple[Evide
     upload.save()
     upload.part.unlink(missing_ok=True)
     _hashers.pop(upload.id, None)
-    store().vouch(stored.sha256, inode)  # hashed as it arrived: a multi-GB file's first read is no re-hash
     return item, created
 
 

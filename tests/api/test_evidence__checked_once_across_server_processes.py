@@ -1,8 +1,10 @@
-"""A stored recording is re-hashed before it is served, but not by every server process on its first read: a file
-hashed as it arrived is vouched for when it is installed, and a check that passed is shared by every process of the
-deployment (a memo MACed with the secret key). Before, each gunicorn worker re-hashed a multi-GB recording on its
-first request for even one byte, past the request's time limit (found from outside). The memo never vouches for
-other bytes: a file changed in place, or a memo forged without the key, is re-hashed (and an altered file refused).
+"""A stored recording is re-hashed before it is served, but once for the deployment, not by every server process on
+its first read: a check that passed is shared by every process (a memo MACed with the secret key). Before, each
+gunicorn worker re-hashed a multi-GB recording on its first request for even one byte, past the request's time
+limit (found from outside). The memo never vouches for other bytes: a file changed in place, or a memo forged
+without the key, is re-hashed (and an altered file refused); and only a check of the stored bytes is remembered,
+never the hash counted while an upload arrived (a second attack: bytes of a resumable upload changed on disk
+between two chunks were served as recorded when the upload's own hash vouched for them).
 """
 from __future__ import annotations
 
@@ -38,18 +40,40 @@ def _stored(http, app) -> tuple[str, str, Path]:
     return sha, resp.get_json()["url"], Path(app.config["EVIDENCE_DIR"]) / evidence_store.key_of(sha)
 
 
-def test_a_new_upload_is_served_by_another_process_without_a_re_hash(app, http, hashes):
+def test_one_check_serves_every_process(app, http, hashes):
     sha, url, _ = _stored(http, app)
-    evidence_store._verified.clear()  # another server process
+    evidence_store._verified.clear()  # a server process that never read it
+    assert http.call("GET", url, "auditor1", headers={"Range": "bytes=0-9"}).status_code == 206
+    assert len(hashes) == 1  # the stored bytes checked once
+    evidence_store._verified.clear()  # another one
     got = http.call("GET", url, "auditor1", headers={"Range": "bytes=0-9"})
     assert got.status_code == 206 and len(got.data) == 10
-    assert hashes == []
+    assert len(hashes) == 1  # no second re-hash
+
+
+def test_bytes_changed_between_two_chunks_are_never_served(app, http):
+    from tests.api.tus_support import create, patch
+
+    iid = new_case(http)
+    content = media(PNG, 3 << 20)
+    url = create(http, iid, len(content), "现场.png", photo_meta()).headers["Location"]
+    assert patch(http, url, 0, content[: 1 << 20]).status_code == 204
+    part = Path(app.config["EVIDENCE_DIR"]) / "uploads" / f"{url.rsplit('/', 1)[1]}.part"
+    with open(part, "r+b") as fh:  # someone with write access to the uploads folder
+        fh.seek(100)
+        fh.write(b"\x00" * 50)
+    done = patch(http, url, 1 << 20, content[1 << 20:])
+    assert done.status_code == 204, done.get_json()
+    sha = done.headers["Evidence-Sha256"]
+    got = http.call("GET", f"/api/v1/evidence/{sha}?instance_id={iid}", "auditor1")
+    assert got.status_code == 409, got.status_code  # the stored bytes are not the recorded ones
 
 
 def test_a_forged_memo_is_no_voucher(app, http, hashes):
     sha, url, _ = _stored(http, app)
     memo = Path(app.config["EVIDENCE_DIR"]) / "verified" / f"file-{sha}"
-    memo.write_text("0" * 64)
+    memo.parent.mkdir(exist_ok=True)
+    memo.write_text("0" * 64)  # whoever can write the store, without the secret key
     evidence_store._verified.clear()
     assert http.call("GET", url, "auditor1").status_code == 200
     assert len(hashes) == 1  # checked again, then shared
@@ -70,11 +94,12 @@ def test_a_file_changed_in_place_is_re_hashed_and_refused(app, http, hashes):
     assert len(hashes) == 1
 
 
-def test_on_s3_a_new_upload_is_served_by_another_process_without_a_re_hash(app, http, bucket, hashes):
+def test_on_s3_one_check_serves_every_process(app, http, bucket, hashes):
     iid = new_case(http)
     resp = upload(http, iid, media(PNG, 40_000), "现场.png", photo_meta())
     assert resp.status_code == 201, resp.get_json()
-    evidence_store._verified.clear()
-    got = http.call("GET", resp.get_json()["url"], "auditor1", headers={"Range": "bytes=0-9"})
-    assert got.status_code == 206 and len(got.data) == 10
-    assert hashes == []
+    for _ in range(2):
+        evidence_store._verified.clear()
+        got = http.call("GET", resp.get_json()["url"], "auditor1", headers={"Range": "bytes=0-9"})
+        assert got.status_code == 206 and len(got.data) == 10
+    assert len(hashes) == 1
