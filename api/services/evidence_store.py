@@ -14,6 +14,7 @@ import hmac
 import io
 import json
 import os
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -54,6 +55,11 @@ class EvidenceStore(Protocol):
 
     def local_path(self, sha256: str) -> Path | None:
         """A path on this machine holding the bytes (file store), or None (object store)."""
+
+
+def _not_staged(staged: Path) -> StateConflict:
+    return StateConflict(f"{staged.name} is not a regular file of the service (it was replaced behind its back); "
+                         "nothing was stored")
 
 
 def private_dir(folder: Path) -> Path:
@@ -133,21 +139,44 @@ class FileStore:
     def install(self, staged: Path, sha256: str) -> None:
         target = self.path(sha256)
         private_dir(target.parent)
-        os.chmod(staged, 0o400)  # never written again; read by the owner (the service) only
+        # the staged file itself, never what a link planted in its place points to (a key, another case's file)
         try:
-            os.link(staged, target)
+            fd = os.open(staged, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as exc:
+            raise _not_staged(staged) from exc
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise _not_staged(staged)
+            os.fchmod(fd, 0o400)  # never written again; read by the owner (the service) only
+        finally:
+            os.close(fd)
+        try:
+            os.link(staged, target, follow_symlinks=False)
         except FileExistsError:
             pass
         except OSError:  # a filesystem without hard links: a small race, but still never over an existing file
             if not target.exists():
                 os.replace(staged, target)
+                self._check_placed(target, st)
                 _fsync_dir(target.parent)
                 return
         else:
+            self._check_placed(target, st)
             _fsync_dir(target.parent)
             return
         if self.problem(sha256) is not None:
             raise _conflict(sha256)
+
+    @staticmethod
+    def _check_placed(target: Path, staged: os.stat_result) -> None:
+        """What was linked into place is the staged file checked above, not something swapped in meanwhile (which
+        is taken out again)."""
+        placed = os.lstat(target)
+        if (placed.st_dev, placed.st_ino) != (staged.st_dev, staged.st_ino):
+            target.unlink()
+            raise StateConflict(f"{target.name}: the staged file was replaced while it was installed; nothing was "
+                                "stored")
 
     def open(self, sha256: str) -> IO[bytes]:
         return open(self.path(sha256), "rb")

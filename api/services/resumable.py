@@ -26,12 +26,14 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
 import os
 import re
 import secrets
+import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -103,9 +105,12 @@ class Upload:
         if self.evidence_id is not None:
             return self.length
         try:
-            return self.part.stat().st_size
+            st = os.lstat(self.part)
         except FileNotFoundError:
             return 0
+        if not stat.S_ISREG(st.st_mode):
+            raise _replaced(self.part)
+        return st.st_size
 
     @property
     def filename(self) -> str | None:
@@ -130,15 +135,47 @@ class Upload:
 
 
 def _write_private(path: Path, content: bytes = b"", exclusive: bool = False) -> None:
-    """Write ``path`` readable by the owner only (0600, whatever the umask): an upload's bytes and its capture
-    metadata are case records."""
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
-    fd = os.open(path, flags, 0o600)
+    """Write a new file ``path`` readable by the owner only (0600, whatever the umask): an upload's bytes and its
+    capture metadata are case records. Never through a link: whatever is at ``path`` is removed first (unless
+    ``exclusive``: then it must not exist), and the file is created anew — a symbolic link planted in the uploads
+    folder would otherwise have the service truncate or write the file it points to."""
+    if not exclusive:
+        path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
         os.fchmod(fd, 0o600)
         os.write(fd, content)
     finally:
         os.close(fd)
+
+
+def _replaced(path: Path) -> StateConflict:
+    return StateConflict(f"{path.name} of the upload is not a regular file (it was replaced behind the service's "
+                         "back); terminate the upload (DELETE) and start again")
+
+
+def _open_regular(path: Path, flags: int, mode: int = 0o600) -> int:
+    """A descriptor of ``path`` opened without following a symbolic link, that must be a regular file (an upload's
+    files are the service's own: one replaced by a link or a device is refused, never read or written).
+
+    Raises:
+        StateConflict: the file is a link or not a regular file. FileNotFoundError: it does not exist.
+    """
+    try:
+        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _replaced(path) from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise _replaced(path)
+    return fd
+
+
+def _open_file(path: Path, mode: str) -> IO[bytes]:
+    """:func:`_open_regular` as a file object (``"rb"`` or ``"r+b"``)."""
+    return open(_open_regular(path, os.O_RDWR if "+" in mode else os.O_RDONLY), mode)  # noqa: SIM115 - returned
 
 
 # --- the running hash of uploads this process is receiving ------------------------------------------------------
@@ -276,7 +313,7 @@ def create(instance_id: int, length: int, metadata: dict[str, str], user: User) 
 @contextlib.contextmanager
 def _creating() -> Iterator[None]:
     """Hold the uploads folder's creation lock (blocking: a creation is a moment's work)."""
-    fd = os.open(staging_dir("uploads") / "creation.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    fd = _open_regular(staging_dir("uploads") / "creation.lock", os.O_CREAT | os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -349,8 +386,9 @@ def _load(upload_id: str) -> Upload | None:
     if not UPLOAD_ID.match(upload_id):
         return None
     try:
-        data = json.loads((staging_dir("uploads") / f"{upload_id}.json").read_text())
-    except (OSError, ValueError):
+        with _open_file(staging_dir("uploads") / f"{upload_id}.json", "rb") as fh:
+            data = json.loads(fh.read(1 << 20))
+    except (OSError, ValueError, StateConflict):  # none, unreadable, or not the service's own file
         return None
     return Upload(**data)
 
@@ -358,7 +396,7 @@ def _load(upload_id: str) -> Upload | None:
 @contextlib.contextmanager
 def writing(upload: Upload) -> Iterator[None]:
     """Hold the upload's write lock (one request at a time; a second gets 409 at once)."""
-    fd = os.open(upload.folder / f"{upload.id}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    fd = _open_regular(upload.folder / f"{upload.id}.lock", os.O_CREAT | os.O_RDWR)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -409,7 +447,7 @@ def append(upload: Upload, offset: int, stream: IO[bytes], checksum: tuple[str, 
         if error is not None:
             _remember(upload.id, current, hasher)
             raise error
-        with open(side, "rb") as checked:
+        with _open_file(side, "rb") as checked:
             written, hasher, error = _receive(upload, upload.part, current, checked, hasher, None, whole=True)
         _remember(upload.id, current + written, hasher)
         if error is not None:
@@ -433,7 +471,7 @@ def _receive(upload: Upload, target: Path, start: int, stream: IO[bytes], hasher
     remaining = upload.length - at
     base = hasher.copy() if hasher is not None else None
     written, error = 0, None
-    with open(target, "r+b") as out:
+    with _open_file(target, "r+b") as out:
         out.seek(start)
         try:
             while chunk := stream.read(CHUNK):
@@ -477,7 +515,7 @@ def complete(upload: Upload, user: User, client_addr: str | None) -> tuple[Evide
     meta = evidence_meta(upload.metadata)
     admitted = evidence.admit(upload.instance_id, meta, user)
     hasher = _hasher_at(upload.id, upload.length)
-    with open(upload.part, "rb") as fh:
+    with _open_file(upload.part, "rb") as fh:
         head = fh.read(evidence.HEAD)
         if hasher is None:
             fh.seek(0)

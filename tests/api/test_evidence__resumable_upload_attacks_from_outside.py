@@ -178,3 +178,38 @@ def test_an_uploads_bytes_and_metadata_are_the_owners_only(app, http):
     for path in (part, part.with_suffix(".json")):
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
 
+
+
+def test_a_link_planted_for_the_part_file_is_never_followed(app, http, tmp_path):
+    """Found by a second attack: a link to the checkpoint key, planted as an upload's part file by someone who can
+    write the uploads folder, was 'completed' by an empty PATCH and served as evidence (and the key chmodded and
+    hard-linked into the store)."""
+    secret = tmp_path / "cp.pem"
+    secret.write_bytes(b"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIF\n-----END PRIVATE KEY-----\n")
+    secret.chmod(0o600)
+    before = secret.stat()
+    iid = new_case(http)
+    url = create(http, iid, before.st_size, "key.txt", {**photo_meta(), "kind": "document"}).headers["Location"]
+    part = _part(app, url)
+    part.unlink()
+    part.symlink_to(secret)
+    assert head(http, url).status_code == 409
+    done = patch(http, url, before.st_size, b"")
+    assert done.status_code == 409, done.get_json()
+    sha = hashlib.sha256(secret.read_bytes()).hexdigest()
+    assert not (Path(app.config["EVIDENCE_DIR"]) / sha[:2] / sha[2:4] / sha).exists()
+    after = secret.stat()
+    assert (stat.S_IMODE(after.st_mode), after.st_nlink) == (0o600, 1)  # neither chmodded nor linked
+
+
+def test_a_link_planted_for_the_side_file_is_never_followed(app, http, tmp_path):
+    victim = tmp_path / "checkpoints.jsonl"
+    victim.write_text('{"id": 1}\n' * 100)
+    iid = new_case(http)
+    url = create(http, iid, 4096, "a.mp4", photo_meta()).headers["Location"]
+    side = _part(app, url).with_suffix(".chunk")
+    side.symlink_to(victim)
+    wrong = "sha256 " + base64.b64encode(hashlib.sha256(b"other").digest()).decode()
+    assert patch(http, url, 0, b"hello", checksum=wrong).status_code == 460
+    assert victim.read_text() == '{"id": 1}\n' * 100
+    assert head(http, url).headers["Upload-Offset"] == "0"
