@@ -180,6 +180,11 @@ RULES: dict[str, tuple[str, str, str, str]] = {
         "The case's decision has been published; a rewind cannot change what was published.",
         "如需改变，请撤回公示或启动更正程序（行政处罚法第四十八条）。",
         "Withdraw the publication or start a correction (APL 48)."),
+    "restore_point": (
+        "记录恢复点须写明记录人和原因。",
+        "A restore point names who records it and why.",
+        "请填写 --by（恢复数据库的操作员）和 --reason（恢复了哪一份备份、为何恢复）。",
+        "Give --by (the operator who restored the database) and --reason (which backup was restored, and why)."),
     "lottery_draw_final": (
         "抽取结果一经产生即为最终结果。",
         "A draw is final.",
