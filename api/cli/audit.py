@@ -38,6 +38,8 @@ def audit_verify(instance_id: int | None, all_: bool, streams: bool) -> None:
             click.echo(f"stream {report['stream']}: {'OK' if report['ok'] else 'FAILED'} (events {report['events']})")
             for problem in report["problems"]:
                 click.echo(f"  - {problem}")
+            for note in checkpoints.lost.get(report["stream"], []):
+                click.echo(f"  note: {note}")
             failed |= not report["ok"]
     ids = list(db.session.scalars(select(Instance.id).order_by(Instance.id))) if all_ else \
         [instance_id] if instance_id is not None else []
@@ -49,6 +51,8 @@ def audit_verify(instance_id: int | None, all_: bool, streams: bool) -> None:
                    f", row {'ok' if result['row_ok'] else 'DIFFERS'})")
         for problem in result["problems"]:
             click.echo(f"  - {problem}")
+        for note in checkpoints.lost.get(f"instance:{iid}", []):
+            click.echo(f"  note: {note}")
         failed |= not result["ok"]
     raise SystemExit(1 if failed else 0)
 

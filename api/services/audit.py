@@ -228,7 +228,8 @@ def verify_instance(instance_id: int, checkpoints: CheckpointAudit | None = None
         "row_ok": not row_problems,
         "ok": not problems,
         "problems": problems,
-        "notes": list(checkpoints.notes),  # acknowledged restore points: no failure, never hidden
+        # acknowledged restore points: no failure, never hidden (this case's own losses first)
+        "notes": checkpoints.lost.get(instance_stream(instance_id), []) + list(checkpoints.notes),
     }
 
 

@@ -52,6 +52,8 @@ class CheckpointAudit:
     anchors: list[Anchor] = field(default_factory=list)
     #: what every verify reports that is no failure: acknowledged restore points (api/services/restore_points.py)
     notes: list[str] = field(default_factory=list)
+    #: stream -> what a restore point acknowledges it lost (shown on that stream's or case's own verify)
+    lost: dict[str, list[str]] = field(default_factory=dict)
 
 
 #: the form of a checkpoint holding only the heads that moved since the one before
@@ -147,6 +149,11 @@ def export_checkpoints() -> int:
         after = 0
         if records:
             last = records[-1]
+            if restore_points.is_restore_point(last):
+                why = restore_points.problem(last, records[-2] if len(records) > 1 else None, signing.public_key())
+                if why:
+                    raise StateConflict(f"not appending to {path}: its last line is a restore point that {why} (one "
+                                        "not recorded by `flask --app api audit restore-point`): an auditor must look")
             # after a restore point, the checkpoint it resumes from (none when it resumes from the start)
             digest = last.get("resumes_hash") if restore_points.is_restore_point(last) else last.get("hash")
             row = db.session.get(Checkpoint, last["id"]) if last["id"] or digest != GENESIS else None
@@ -235,30 +242,17 @@ def _audit_file(audit: CheckpointAudit, path, key, stored: dict[int, str]) -> No
     seen: list[tuple[int, Any, int | None, bool]] = []
     timeline: dict[int, dict[str, Any]] = {}
     for position, rec in enumerate(records):
-        if position in abandoned:
+        if position in abandoned:  # acknowledged lost, but still checked: the record of the loss must hold
+            _check_line(audit, rec, before, key, " (abandoned at a restore point)")
+            before = rec
             continue
         if restore_points.is_restore_point(rec):
             if position in resumed:  # the chain goes on from the checkpoint it names
                 seen = [entry for entry in seen if entry[0] <= rec["id"]]
                 before = timeline.get(rec["id"], {"hash": GENESIS})
             continue
-        cid, digest, sound = rec["id"], rec.get("hash"), True
-        if before is not None and rec.get("prev_hash") != before.get("hash"):
-            audit.problems.append(_problem(f"checkpoint {cid} of the export file does not link to the line before",
-                                           "file", cid))
-            sound = False
-        try:
-            recomputed = checkpoint_hash(rec["at"], rec["heads"], rec["prev_hash"], rec.get("form"))
-        except (KeyError, TypeError):
-            recomputed = None
-        if recomputed != digest:
-            audit.problems.append(_problem(f"checkpoint {cid} of the export file was altered", "file", cid))
-            sound = False
-        if key is not None:
-            why = _signature_problem(key, str(digest), rec.get("signature"), rec.get("key_id"))
-            if why:
-                audit.problems.append(_problem(f"checkpoint {cid} of the export file {why}", "file", cid))
-                sound = False
+        cid, digest = rec["id"], rec.get("hash")
+        sound = _check_line(audit, rec, before, key)
         if cid not in stored:
             audit.problems.append(_problem(f"checkpoint {cid} of the export file is missing from the database",
                                            "file", cid))
@@ -273,6 +267,29 @@ def _audit_file(audit: CheckpointAudit, path, key, stored: dict[int, str]) -> No
         folded = [(cid, heads, form) for cid, heads, form, _ in seen[:sound_at[-1] + 1]]
         audit.anchors.append(Anchor("file", seen[sound_at[-1]][0], *fold(folded),
                                     frozenset(cid for cid, _, _, ok in seen if not ok)))
+
+
+def _check_line(audit: CheckpointAudit, rec: dict[str, Any], before: dict[str, Any] | None, key,
+                what: str = "") -> bool:
+    """A checkpoint line's link to the one before it, hash and signature; whether it is sound (problems noted)."""
+    cid, digest, sound = rec["id"], rec.get("hash"), True
+    if before is not None and rec.get("prev_hash") != before.get("hash"):
+        audit.problems.append(_problem(f"checkpoint {cid} of the export file{what} does not link to the line before",
+                                       "file", cid))
+        sound = False
+    try:
+        recomputed = checkpoint_hash(rec["at"], rec["heads"], rec["prev_hash"], rec.get("form"))
+    except (KeyError, TypeError):
+        recomputed = None
+    if recomputed != digest:
+        audit.problems.append(_problem(f"checkpoint {cid} of the export file{what} was altered", "file", cid))
+        sound = False
+    if key is not None:
+        why = _signature_problem(key, str(digest), rec.get("signature"), rec.get("key_id"))
+        if why:
+            audit.problems.append(_problem(f"checkpoint {cid} of the export file{what} {why}", "file", cid))
+            sound = False
+    return sound
 
 
 def _restore_points(audit: CheckpointAudit, records: list[dict[str, Any]], key) -> tuple[set[int], set[int]]:
@@ -297,20 +314,16 @@ def _restore_points(audit: CheckpointAudit, records: list[dict[str, Any]], key) 
         resumed.add(position)
         timeline = [p for p in timeline if p not in dropped]
         audit.notes.append(restore_points.note(rec))
+        for stream, text in restore_points.stream_notes(rec).items():
+            audit.lost.setdefault(stream, []).append(text)
     return abandoned, resumed
 
 
 def _restore_point_problem(rec: dict[str, Any], records: list[dict[str, Any]], position: int, timeline: list[int],
                            key) -> str | None:
-    if restore_points.restore_point_hash(rec) != rec.get("hash"):
-        return "was altered"
-    if key is not None:
-        why = signing.signature_problem(key, str(rec.get("hash")), rec.get("signature"), rec.get("key_id"),
-                                        restore_points.DOMAIN)
-        if why:
-            return why
-    if rec.get("prev_hash") != (records[position - 1].get("hash") if position else GENESIS):
-        return "does not link to the line before"
+    why = restore_points.problem(rec, records[position - 1] if position else None, key)
+    if why:
+        return why
     resumes = [records[p] for p in timeline if records[p]["id"] == rec["id"]]
     expected = resumes[-1].get("hash") if resumes else GENESIS if rec["id"] == 0 else None
     if expected is None or rec.get("resumes_hash") != expected:

@@ -19,7 +19,7 @@ from engine.errors import RuleViolation, StateConflict
 from engine.history import GENESIS, canonical_json, canonical_time
 
 from ..extensions import db
-from ..models import Checkpoint
+from ..models import Checkpoint, Event
 from ..models.types import utcnow
 from . import signing
 from .history import append_event
@@ -30,7 +30,9 @@ DOMAIN = "sanxiang-restore-point-v1:"
 STREAM = "audit"
 EVENT = "restore_point_recorded"
 #: the fields of a restore point its hash covers
-HASHED = ("id", "kind", "at", "by", "reason", "resumes_hash", "abandoned", "prev_hash")
+HASHED = ("id", "kind", "at", "by", "reason", "resumes_hash", "abandoned", "lost", "prev_hash")
+#: the lost streams a note names (the restore point in the export file names them all)
+NOTE_STREAMS = 10
 
 
 def is_restore_point(record: dict[str, Any]) -> bool:
@@ -41,13 +43,32 @@ def restore_point_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json({k: record.get(k) for k in HASHED}).encode()).hexdigest()
 
 
-def shared_prefix(records: list[dict[str, Any]], stored: dict[int, str]) -> tuple[int, str, list[dict[str, Any]]]:
+def problem(record: dict[str, Any], previous: dict[str, Any] | None, key: Any) -> str | None:
+    """Why a restore point cannot be trusted (altered, not signed by the configured key, not linked to the line
+    before it in the file), or None."""
+    if restore_point_hash(record) != record.get("hash"):
+        return "was altered"
+    if key is not None:
+        why = signing.signature_problem(key, str(record.get("hash")), record.get("signature"), record.get("key_id"),
+                                        DOMAIN)
+        if why:
+            return why
+    if record.get("prev_hash") != (previous.get("hash") if previous is not None else GENESIS):
+        return "does not link to the line before"
+    return None
+
+
+def shared_prefix(records: list[dict[str, Any]], stored: dict[int, str],
+                  key: Any = None) -> tuple[int, str, list[dict[str, Any]]]:
     """The last checkpoint of the file's current timeline that the database holds unchanged, with every one
-    before it (id, hash; 0 and GENESIS when none), and the checkpoints of that timeline after it."""
+    before it (id, hash; 0 and GENESIS when none), and the checkpoints of that timeline after it. Only sound
+    restore points (:func:`problem`) start a new timeline: one appended by whoever can write the file but not sign
+    moves nothing."""
     timeline: list[dict[str, Any]] = []
-    for record in records:
+    for index, record in enumerate(records):
         if is_restore_point(record):
-            timeline = [r for r in timeline if r["id"] <= record["id"]]
+            if problem(record, records[index - 1] if index else None, key) is None:
+                timeline = [r for r in timeline if r["id"] <= record["id"]]
         else:
             timeline.append(record)
     shared, digest = 0, GENESIS
@@ -74,33 +95,75 @@ def record_restore_point(by: str, reason: str) -> dict[str, Any]:
         raise StateConflict("no checkpoint export file is configured (SANXIANG_CHECKPOINT_FILE): there is nothing "
                             "to reconcile")
     stored = {cid: digest for cid, digest in db.session.execute(db.select(Checkpoint.id, Checkpoint.hash))}
+    try:
+        key = signing.public_key()
+    except signing.SigningKeyError as exc:
+        raise StateConflict(f"the checkpoint key cannot be read: {exc}") from exc
     with signing.locked(path) as handle:
         records, unreadable = signing.read_records(path)
         if unreadable:
             raise StateConflict(f"not appending to {path}: {unreadable[0]}")
-        shared, digest, abandoned = shared_prefix(records, stored)
+        shared, digest, abandoned = shared_prefix(records, stored, key)
         if not abandoned:
             raise StateConflict(f"every checkpoint of {path} is in the database unchanged: there is no loss to record "
                                 "(a restore point is only for a database restored from an older backup)")
         point: dict[str, Any] = {
             "id": shared, "kind": KIND, "at": canonical_time(utcnow()), "by": by[:200], "reason": reason[:2000],
-            "resumes_hash": digest, "abandoned": [r["id"] for r in abandoned],
+            "resumes_hash": digest, "abandoned": [r["id"] for r in abandoned], "lost": lost_streams(abandoned),
             "prev_hash": records[-1].get("hash") if records else GENESIS}
         point["hash"] = restore_point_hash(point)
         signed = signing.sign(point["hash"], DOMAIN)
         point["signature"], point["key_id"] = signed or (None, None)
         append_event(STREAM, None, EVENT, actor=by[:200], data={
             "reason": point["reason"], "resumes_after_checkpoint": shared, "abandoned_checkpoints": point["abandoned"],
-            "export_file_hash": point["hash"]})
+            "lost": point["lost"], "export_file_hash": point["hash"]})
         db.session.flush()
         signing.append_records(handle, [point])
     return point
 
 
+def lost_streams(abandoned: list[dict[str, Any]]) -> list[list[Any]]:
+    """[stream, seq the abandoned checkpoints recorded, seq the database holds] of every stream whose recorded head
+    the database no longer holds (its events after the database's head are gone, or the event at that seq is not
+    the recorded one): what the restore point acknowledges as lost, stream by stream, so that no deletion passes
+    for a restore unnamed."""
+    from .checkpoints import current_heads  # checkpoints -> restore_points: import late
+
+    recorded: dict[str, list] = {}
+    for record in abandoned:
+        if isinstance(record.get("heads"), dict):
+            recorded.update(record["heads"])
+    heads = current_heads()
+    lost = []
+    for stream, head in sorted(recorded.items()):
+        seq, digest = (head + [None, None])[:2] if isinstance(head, list) else (None, None)
+        held = heads.get(stream, [0, None])[0]
+        if not isinstance(seq, int):
+            continue
+        if held < seq:
+            lost.append([stream, seq, held])
+        elif db.session.scalar(db.select(Event.hash).where(Event.stream == stream, Event.seq == seq)) != digest:
+            lost.append([stream, seq, held])  # the event at that seq is another one: replaced after the restore
+    return lost
+
+
 def note(point: dict[str, Any]) -> str:
-    """How verify reports an acknowledged restore point."""
+    """How verify reports an acknowledged restore point: by whom, why, and which streams lost what."""
     ids = point.get("abandoned") or []
     span = f"{ids[0]}–{ids[-1]}" if len(ids) > 1 else str(ids[0]) if ids else "none"
-    return (f"restore point of {point.get('at')} by {point.get('by')} ({point.get('reason')}): the database was "
-            f"restored from a backup taken before checkpoint(s) {span} of the export file; what was recorded after "
-            f"checkpoint {point.get('id')} and before the restore is not in this database")
+    lost = point.get("lost") or []
+    named = "; ".join(f"{stream}: recorded up to event {seq}, {held} in the database"
+                      for stream, seq, held in lost[:NOTE_STREAMS])
+    more = f"; and {len(lost) - NOTE_STREAMS} more (the export file names them all)" if len(lost) > NOTE_STREAMS else ""
+    return (f"restore point of {point.get('at')} by {point.get('by')} ({point.get('reason')}): checkpoint(s) {span} "
+            f"of the export file abandoned, the database resuming from checkpoint {point.get('id')}; "
+            f"{len(lost)} stream(s) lost recorded events" + (f": {named}{more}" if lost else ""))
+
+
+def stream_notes(point: dict[str, Any]) -> dict[str, str]:
+    """stream -> what the restore point acknowledges it lost (for that stream's own verify)."""
+    by = f"acknowledged lost by the restore point of {point.get('at')} by {point.get('by')} ({point.get('reason')})"
+    return {stream: (f"events {held + 1}–{seq} of this history, recorded by the export file's checkpoints, are not "
+                     f"in the database: {by}" if held < seq else
+                     f"event {seq} of this history is not the one the export file's checkpoints recorded: {by}")
+            for stream, seq, held in point.get("lost") or []}

@@ -29,14 +29,15 @@ def restored(request, tmp_path_factory) -> Iterator[dict]:
     with backed_up_system(kind, folder, "bk_point", source_config=config, target_config=config) as system:
         assert system["result"].exit_code == 0, system["result"].output
         source, target = system["source"], system["target"]
-        for _ in range(2):  # after the backup: two more checkpoints exported, the second after another case
+        later = []
+        for _ in range(2):  # after the backup: two more checkpoints exported, each after another case
             made = run_cli(source, "audit", "checkpoint")
             assert made.exit_code == 0, made.output
-            run_minor_case(own_api(source))
+            later.append(run_minor_case(own_api(source)))
         assert run_cli(source, "audit", "checkpoint").exit_code == 0
         result = run_cli(target, "restore", str(system["backup"]))
         assert result.exit_code == 0, result.output
-        yield {**system, "export": export}
+        yield {**system, "export": export, "later": later}
 
 
 def _lines(path: Path) -> list[dict]:
@@ -60,10 +61,16 @@ def test_the_loss_is_a_failure_until_recorded_then_a_note_on_every_verify(restor
     line = _lines(export)[-1]
     assert (line["kind"], line["id"], line["abandoned"], line["by"]) == ("restore_point", 1, [2, 3, 4], "ops1")
     assert line["signature"]
+    # every stream whose recorded events the database lacks is named: a deletion cannot pass for a restore unnamed
+    lost = {stream: (seq, held) for stream, seq, held in line["lost"]}
+    for iid in restored["later"]:  # the cases started after the backup are gone from the restored database
+        assert lost[f"instance:{iid}"][1] == 0, lost
+    assert f"instance:{restored['iid']}" not in lost  # the backed-up case lost nothing
 
     verify = run_cli(target, "audit", "verify", "--all")
     assert verify.exit_code == 0, verify.output
     assert "note: restore point" in verify.output and "disk lost" in verify.output
+    assert f"instance:{restored['later'][0]}: recorded up to event" in verify.output, verify.output
     assert f"instance {restored['iid']}: OK" in verify.output
 
     again = run_cli(target, "audit", "checkpoint")
@@ -94,6 +101,44 @@ def _rewrite_point(export: Path, change) -> str:
     change(lines[index])
     export.write_text("".join(json.dumps(line) + "\n" for line in lines))
     return original
+
+
+def test_an_abandoned_line_is_still_checked(restored):
+    """Found by an attack: after a restore point, the abandoned lines — the record of what was lost — could be
+    rewritten freely."""
+    export = restored["export"]
+    original = export.read_text()
+    lines = _lines(export)
+    lines[2]["heads"] = {}  # checkpoint 3, abandoned
+    export.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    try:
+        verify = run_cli(restored["target"], "audit", "verify", "--all")
+        assert verify.exit_code == 1, verify.output
+        assert "checkpoint 3 of the export file (abandoned at a restore point) was altered" in verify.output
+    finally:
+        export.write_text(original)
+
+
+def test_a_restore_point_appended_without_the_key_moves_nothing(restored):
+    """Found by an attack: an unsigned restore point appended to the file made the exporter re-export checkpoints,
+    breaking verify for good; it is now refused, and `restore-point` ignores it."""
+    from engine.history import GENESIS
+
+    export = restored["export"]
+    original = export.read_text()
+    lines = _lines(export)
+    forged = {"id": 0, "kind": "restore_point", "at": "2026-12-01T00:00:00.000000Z", "by": "x", "reason": "x",
+              "resumes_hash": GENESIS, "abandoned": [], "lost": [], "prev_hash": lines[-1]["hash"]}
+    from api.services.restore_points import restore_point_hash
+
+    forged["hash"] = restore_point_hash(forged)
+    export.write_text(original + json.dumps(forged) + "\n")
+    try:
+        exported = run_cli(restored["target"], "audit", "export-checkpoints")
+        assert exported.exit_code == 1 and "not signed" in exported.output, exported.output
+        assert len(_lines(export)) == len(lines) + 1  # nothing appended after it
+    finally:
+        export.write_text(original)
 
 
 @pytest.mark.parametrize("how", ["altered", "unsigned", "fewer_abandoned"])
