@@ -41,7 +41,7 @@ def upgrade(revision: str = "head") -> None:
     from .extensions import db
 
     tables = set(inspect(db.engine).get_table_names())
-    if tables and VERSION_TABLE not in tables:
+    if tables - {VERSION_TABLE} and current_revision() is None:  # no stamp, or an empty stamp table
         raise ConfigurationError(
             "this database was made before schema migrations (it has tables but no alembic_version). If it was made "
             "by the release just before migrations, its schema is revision 0001: run `flask --app api db stamp "

@@ -62,7 +62,9 @@ def _refuse_pre_migration_database(connection) -> None:
     if operation != "upgrade":
         return
     tables = set(inspect(connection).get_table_names())
-    if tables and VERSION_TABLE not in tables:
+    stamped = VERSION_TABLE in tables and connection.exec_driver_sql(
+        f"SELECT count(*) FROM {VERSION_TABLE}").scalar()  # an empty stamp table is no stamp (an old failed run's)
+    if tables - {VERSION_TABLE} and not stamped:
         raise click.ClickException(
             "this database was made before schema migrations (it has tables but no alembic_version); nothing was "
             "changed. If it was made by the release just before migrations, its schema is revision 0001: run "

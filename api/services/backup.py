@@ -30,12 +30,14 @@ manifest cannot sign it. Without any key configured the manifest is checked as b
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
 import shutil
 import sqlite3
+import stat
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -61,6 +63,8 @@ _SIGNATURE_FIELDS = ("signature", "signer")
 MANIFEST = "manifest.json"
 DUMPS = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+#: the largest manifest read (about 2 million evidence entries)
+MANIFEST_MAX_BYTES = 256 << 20
 
 
 @dataclass
@@ -75,10 +79,35 @@ class Report:
 
 def _file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with _open_backup_file(path) as fh:
         while chunk := fh.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+class NotRegular(StateConflict):
+    """A file of a backup that is a link, a pipe or a device, not a regular file."""
+
+
+def _open_backup_file(path: Path) -> Any:
+    """A file of a backup opened for reading without following a link, that must be a regular file (a link put in
+    its place after the checks would have the restore copy what it points to — a key, /dev/zero without end — and
+    a named pipe in place of the manifest held the restore for ever).
+
+    Raises:
+        NotRegular: naming the file. FileNotFoundError: it is missing.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotRegular(f"{path.name} is a link, not a file of the backup; nothing was restored") from None
+        raise
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise NotRegular(f"{path.name} is not a regular file of the backup; nothing was restored")
+    return os.fdopen(fd, "rb")
 
 
 def _libpq(url: URL) -> tuple[str, dict[str, str]]:
@@ -124,14 +153,17 @@ def _dump_sqlite(out: Path) -> tuple[set[str], str | None]:
     return shas, revision[0] if revision else None
 
 
-def _copy_verified(source: Any, target: Path, sha256: str) -> tuple[int, bool]:
-    """Copy a reader to ``target`` (fsynced), hashing as it goes; returns (size, matches)."""
+def _copy_verified(source: Any, target: Path, sha256: str, limit: int | None = None) -> tuple[int, bool]:
+    """Copy a reader to ``target`` (fsynced), hashing as it goes; returns (size, matches). With ``limit``, at most
+    one byte more than it is read: a source that grew is a mismatch, never a copy without end."""
     digest, size = hashlib.sha256(), 0
     with open(target, "wb") as out:
-        while chunk := source.read(CHUNK):
+        while chunk := source.read(CHUNK if limit is None else min(CHUNK, limit + 1 - size)):
             digest.update(chunk)
             size += len(chunk)
             out.write(chunk)
+            if limit is not None and size > limit:
+                break
         out.flush()
         os.fsync(out.fileno())
     return size, digest.hexdigest() == sha256
@@ -256,7 +288,13 @@ def _read_manifest(folder: Path, accept_missing_evidence: bool = False) -> dict[
     """
     path = folder / MANIFEST
     try:
-        manifest = json.loads(path.read_text())
+        with _open_backup_file(path) as fh:
+            text = fh.read(MANIFEST_MAX_BYTES + 1)
+        if len(text) > MANIFEST_MAX_BYTES:
+            raise ValueError(f"it is larger than {MANIFEST_MAX_BYTES} bytes")
+        manifest = json.loads(text)
+    except NotRegular:
+        raise
     except (OSError, ValueError) as exc:
         raise StateConflict(f"{path} is missing or not readable JSON ({exc}); it is not a complete backup") from exc
     problems = _manifest_problems(manifest, accept_missing_evidence)
@@ -396,8 +434,8 @@ def _restore_evidence(folder: Path, manifest: dict[str, Any]) -> tuple[int, int]
         os.close(fd)
         staged = Path(name)
         try:
-            with open(folder / "evidence" / key_of(sha256), "rb") as source:
-                copied, ok = _copy_verified(source, staged, sha256)
+            with _open_backup_file(folder / "evidence" / key_of(sha256)) as source:
+                copied, ok = _copy_verified(source, staged, sha256, limit=entry["size"])
             if not ok:
                 raise StateConflict(f"evidence file {sha256} in the backup does not match its sha256; nothing "
                                     "was loaded into the database")
@@ -474,15 +512,30 @@ def _check_known_revision(revision: Any) -> None:
                             "nothing was restored")
 
 
+#: a schema that is the database's own (not PostgreSQL's catalogs, toast or temporary schemas)
+_OWN_SCHEMA = "{0}.nspname <> 'information_schema' AND {0}.nspname NOT LIKE :system"
+
+
 def _database_objects() -> list[str]:
     """What the target database already holds, by name (tables, views, sequences, indexes, triggers, in any of
     its own schemas): a restore goes only onto a database with none."""
     with db.engine.connect() as conn:
         if db.engine.dialect.name == "postgresql":
+            # relations, functions, types, schemas of its own, event triggers and default privileges: a restore
+            # onto a database prepared with any of them would inherit them (e.g. a role granted every new table)
             rows = conn.execute(text(
-                "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE :system ORDER BY 1 LIMIT 20"),
-                {"system": "pg\\_%"})
+                "SELECT name FROM ("
+                " SELECT n.nspname || '.' || c.relname AS name FROM pg_class c"
+                "  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + _OWN_SCHEMA.format("n") +
+                " UNION ALL SELECT 'function ' || n.nspname || '.' || p.proname FROM pg_proc p"
+                "  JOIN pg_namespace n ON n.oid = p.pronamespace WHERE " + _OWN_SCHEMA.format("n") +
+                " UNION ALL SELECT 'type ' || n.nspname || '.' || t.typname FROM pg_type t"
+                "  JOIN pg_namespace n ON n.oid = t.typnamespace WHERE " + _OWN_SCHEMA.format("n") +
+                " UNION ALL SELECT 'schema ' || nspname FROM pg_namespace n"
+                "  WHERE " + _OWN_SCHEMA.format("n") + " AND nspname <> 'public'"
+                " UNION ALL SELECT 'event trigger ' || evtname FROM pg_event_trigger"
+                " UNION ALL SELECT 'default privileges ' || defaclrole::regrole::text FROM pg_default_acl"
+                ") found ORDER BY 1 LIMIT 20"), {"system": "pg\\_%"})
         else:
             rows = conn.execute(text("SELECT name FROM sqlite_master WHERE name NOT LIKE :system ESCAPE '!' "
                                      "ORDER BY 1 LIMIT 20"), {"system": "sqlite!_%"})
@@ -497,8 +550,8 @@ def _staged_dump(folder: Path, manifest: dict[str, Any], private: Path) -> Path:
     """
     name = manifest["database"]["file"]
     staged = private / name
-    with open(folder / name, "rb") as source:
-        _, ok = _copy_verified(source, staged, manifest["database"]["sha256"])
+    with _open_backup_file(folder / name) as source:
+        _, ok = _copy_verified(source, staged, manifest["database"]["sha256"], limit=os.fstat(source.fileno()).st_size)
     if not ok:
         raise StateConflict(f"{name} changed while the backup was being restored (it no longer matches its sha256 "
                             "in the manifest); nothing was restored")

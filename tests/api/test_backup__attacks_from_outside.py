@@ -169,7 +169,10 @@ def test_a_backup_of_a_newer_release_is_refused_before_anything_is_loaded(backed
 
 OTHER_OBJECTS = {
     "postgresql": ["CREATE VIEW lonely AS SELECT 1 AS one", "CREATE SEQUENCE lonely_seq",
-                   "CREATE SCHEMA elsewhere; CREATE TABLE elsewhere.kept (id integer)"],
+                   "CREATE SCHEMA elsewhere; CREATE TABLE elsewhere.kept (id integer)",
+                   # found by a second attack: objects outside pg_class
+                   "CREATE FUNCTION lonely_fn() RETURNS integer LANGUAGE sql AS 'SELECT 1'",
+                   "CREATE TYPE lonely_mood AS ENUM ('calm')", "CREATE SCHEMA empty_elsewhere"],
     "sqlite": ["CREATE VIEW lonely AS SELECT 1 AS one"],
 }
 
@@ -258,3 +261,46 @@ def test_a_failed_dump_leaves_no_half_backup_and_the_retry_works(backed_up, tmp_
     again = run_cli(backed_up["source"], "backup", str(folder))
     assert again.exit_code == 0, again.output
     assert (folder / "manifest.json").is_file()
+
+
+def test_a_named_pipe_for_the_manifest_is_refused_at_once(backed_up, tmp_path):
+    """Found by a second attack: a FIFO named manifest.json held the restore for ever."""
+    import os
+    import threading
+
+    folder = _copy(backed_up, tmp_path / "fifo")
+    (folder / "manifest.json").unlink()
+    os.mkfifo(folder / "manifest.json")
+    with database(backed_up["kind"], tmp_path, "bk_fifo") as url:
+        target = app_on(url, EVIDENCE_DIR=str(tmp_path / "fifo-evidence"))
+        try:
+            results: list = []
+            worker = threading.Thread(target=lambda: results.append(run_cli(target, "restore", str(folder))),
+                                      daemon=True)
+            worker.start()
+            worker.join(60)
+            assert results, "the restore was still waiting on the pipe after 60 s"
+            assert results[0].exit_code != 0 and "not a regular file" in results[0].output, results[0].output
+        finally:
+            close(target)
+
+
+def test_a_file_swapped_for_a_link_after_the_checks_is_never_copied(backed_up, tmp_path, monkeypatch):
+    """Found by a second attack: an evidence file replaced by a link to /dev/zero between the checks and the copy
+    made the restore copy without end (the store's disk filled)."""
+    folder = _copy(backed_up, tmp_path / "swapped")
+    victim = folder / "evidence" / key_of(backed_up["shas"][-1])
+    victim.unlink()
+    victim.symlink_to("/dev/zero")
+    monkeypatch.setattr("api.services.backup._check_files", lambda *_: [])  # the swap came after the checks
+    with database(backed_up["kind"], tmp_path, "bk_swapped") as url:
+        target = app_on(url, EVIDENCE_DIR=str(tmp_path / "swapped-evidence"))
+        try:
+            result = run_cli(target, "restore", str(folder))
+            assert result.exit_code != 0 and "is a link" in result.output, result.output
+            with target.app_context():
+                assert "events" not in inspect(db.engine).get_table_names()
+            staged = [p for p in (tmp_path / "swapped-evidence").rglob("*") if p.is_file()]
+            assert all(p.stat().st_size < 1 << 20 for p in staged), staged
+        finally:
+            close(target)

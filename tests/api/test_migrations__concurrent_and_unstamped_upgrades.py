@@ -62,3 +62,23 @@ def test_db_upgrade_of_a_database_made_before_migrations_refuses_and_changes_not
             assert result.exit_code != 0 and "db stamp 0001" in result.output, result.output
         finally:
             close(app)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_db_upgrade_with_an_empty_stamp_table_refuses_too(tmp_path, kind):
+    """Found by a second attack: an empty alembic_version (what the earlier release left on SQLite) beside the
+    tables gave the traceback again."""
+    from api.schema import upgrade
+
+    with database(kind, tmp_path, "mig_empty_stamp") as url:
+        app = app_on(url)
+        try:
+            with app.app_context():
+                upgrade()
+                with db.engine.begin() as conn:
+                    conn.exec_driver_sql(f"DELETE FROM {VERSION_TABLE}")
+            result = run_cli(app, "db", "upgrade")
+            assert result.exit_code != 0 and isinstance(result.exception, SystemExit), result.exception
+            assert "db stamp 0001" in result.output, result.output
+        finally:
+            close(app)
