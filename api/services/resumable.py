@@ -554,6 +554,8 @@ def sweep() -> int:
         if upload is None or upload.expires_at() >= now:
             continue
         with contextlib.suppress(StateConflict), writing(upload):
+            if upload.expires_at() >= datetime.now(UTC):  # a chunk arrived while this waited for the lock
+                continue
             _remove(upload)
             removed += 1
     return removed
