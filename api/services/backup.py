@@ -512,8 +512,36 @@ def _check_known_revision(revision: Any) -> None:
                             "nothing was restored")
 
 
-#: a schema that is the database's own (not PostgreSQL's catalogs, toast or temporary schemas)
-_OWN_SCHEMA = "{0}.nspname <> 'information_schema' AND {0}.nspname NOT LIKE :system"
+#: what a PostgreSQL database holds beyond what CREATE DATABASE gives it (oids from 16384, FirstNormalObjectId, are
+#: objects made afterwards; other sessions' temporary schemas and tables are not the database's own)
+_PG_OBJECTS = """
+SELECT what FROM (
+ SELECT 'relation ' || n.nspname || '.' || c.relname AS what FROM pg_class c
+   JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid >= 16384 AND n.nspname NOT LIKE :temp
+ UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE oid >= 16384 AND nspname NOT LIKE :temp
+ UNION ALL SELECT 'function ' || proname FROM pg_proc WHERE oid >= 16384
+ UNION ALL SELECT 'type ' || t.typname FROM pg_type t
+   JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid >= 16384 AND n.nspname NOT LIKE :temp
+ UNION ALL SELECT 'collation ' || collname FROM pg_collation WHERE oid >= 16384
+ UNION ALL SELECT 'extension ' || extname FROM pg_extension WHERE oid >= 16384
+ UNION ALL SELECT 'language ' || lanname FROM pg_language WHERE oid >= 16384
+ UNION ALL SELECT 'publication ' || pubname FROM pg_publication
+ UNION ALL SELECT 'event trigger ' || evtname FROM pg_event_trigger
+ UNION ALL SELECT 'large object ' || oid::text FROM pg_largeobject_metadata
+ UNION ALL SELECT 'default privileges' FROM pg_default_acl
+ UNION ALL SELECT 'cast' FROM pg_cast WHERE oid >= 16384
+ UNION ALL SELECT 'operator ' || oprname FROM pg_operator WHERE oid >= 16384
+ UNION ALL SELECT 'foreign server ' || srvname FROM pg_foreign_server
+ UNION ALL SELECT 'foreign-data wrapper ' || fdwname FROM pg_foreign_data_wrapper WHERE oid >= 16384
+ UNION ALL SELECT 'text search configuration ' || cfgname FROM pg_ts_config WHERE oid >= 16384
+ UNION ALL SELECT 'settings of the database' FROM pg_db_role_setting
+   WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+ UNION ALL SELECT 'CREATE on the database granted to ' || a.grantee::regrole::text
+   FROM pg_database d, aclexplode(d.datacl) a
+   WHERE d.datname = current_database() AND a.privilege_type = 'CREATE' AND a.grantee <> d.datdba
+     AND a.grantee <> (SELECT oid FROM pg_roles WHERE rolname = current_user)
+) found ORDER BY 1 LIMIT 20
+"""
 
 
 def _database_objects() -> list[str]:
@@ -521,21 +549,12 @@ def _database_objects() -> list[str]:
     its own schemas): a restore goes only onto a database with none."""
     with db.engine.connect() as conn:
         if db.engine.dialect.name == "postgresql":
-            # relations, functions, types, schemas of its own, event triggers and default privileges: a restore
-            # onto a database prepared with any of them would inherit them (e.g. a role granted every new table)
-            rows = conn.execute(text(
-                "SELECT name FROM ("
-                " SELECT n.nspname || '.' || c.relname AS name FROM pg_class c"
-                "  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " + _OWN_SCHEMA.format("n") +
-                " UNION ALL SELECT 'function ' || n.nspname || '.' || p.proname FROM pg_proc p"
-                "  JOIN pg_namespace n ON n.oid = p.pronamespace WHERE " + _OWN_SCHEMA.format("n") +
-                " UNION ALL SELECT 'type ' || n.nspname || '.' || t.typname FROM pg_type t"
-                "  JOIN pg_namespace n ON n.oid = t.typnamespace WHERE " + _OWN_SCHEMA.format("n") +
-                " UNION ALL SELECT 'schema ' || nspname FROM pg_namespace n"
-                "  WHERE " + _OWN_SCHEMA.format("n") + " AND nspname <> 'public'"
-                " UNION ALL SELECT 'event trigger ' || evtname FROM pg_event_trigger"
-                " UNION ALL SELECT 'default privileges ' || defaclrole::regrole::text FROM pg_default_acl"
-                ") found ORDER BY 1 LIMIT 20"), {"system": "pg\\_%"})
+            # anything made in it since CREATE DATABASE (every such object has an oid past the built-in ones) —
+            # relations, schemas, functions, types, collations, extensions, publications, large objects, casts,
+            # operators, foreign servers, event triggers, default privileges — and its own settings or a grant
+            # of CREATE on it: a restore onto a database prepared with any of them inherits them (a role granted
+            # every restored table, a search_path that puts another schema's "users" first)
+            rows = conn.execute(text(_PG_OBJECTS), {"temp": "pg\\_%temp\\_%"})
         else:
             rows = conn.execute(text("SELECT name FROM sqlite_master WHERE name NOT LIKE :system ESCAPE '!' "
                                      "ORDER BY 1 LIMIT 20"), {"system": "sqlite!_%"})

@@ -9,6 +9,7 @@ evidence file is ever held in memory.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import hmac
 import io
@@ -57,6 +58,37 @@ class EvidenceStore(Protocol):
         """A path on this machine holding the bytes (file store), or None (object store)."""
 
 
+class NotStored(OSError):
+    """What lies at a stored file's place is a link, a pipe or a device: not a file the store put there."""
+
+
+def _open_stored(path: Path) -> IO[bytes]:
+    """A stored file opened without following a link and without blocking (a named pipe put in its place held
+    a download and verify until someone opened it), that must be a regular file.
+
+    Raises:
+        NotStored: a link or not a regular file. OSError: missing or unreadable.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotStored(str(path)) from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotStored(str(path))
+    return os.fdopen(fd, "rb")
+
+
+def _is_at(target: Path, st: os.stat_result) -> bool:
+    try:
+        held = os.lstat(target)
+    except OSError:
+        return False
+    return st.st_nlink == 2 and (held.st_dev, held.st_ino) == (st.st_dev, st.st_ino)
+
+
 def _not_staged(staged: Path) -> StateConflict:
     return StateConflict(f"{staged.name} is not a regular file of the service (it was replaced behind its back); "
                          "nothing was stored")
@@ -79,9 +111,16 @@ def private_dir(folder: Path) -> Path:
 
 
 def staging_dir(name: str) -> Path:
-    """A local folder for uploads in progress (``EVIDENCE_DIR/<name>``), created if missing (the owner's only)."""
+    """A local folder for uploads in progress (``EVIDENCE_DIR/<name>``), created if missing (the owner's only).
+
+    Raises:
+        StateConflict: it is a link (to somewhere else) or not a folder: the service writes only in its own.
+    """
     folder = Path(current_app.config["EVIDENCE_DIR"]) / name
     private_dir(folder)
+    if folder.is_symlink() or not folder.is_dir():
+        raise StateConflict(f"{folder} is not a folder of the evidence store (a link or another file): nothing "
+                            "was written there")
     return folder
 
 
@@ -121,8 +160,10 @@ class FileStore:
 
     def problem(self, sha256: str) -> str | None:
         try:
-            with open(self.path(sha256), "rb") as fh:
+            with _open_stored(self.path(sha256)) as fh:
                 return None if hash_stream(fh) == sha256 else "altered"
+        except NotStored:
+            return "altered"
         except OSError:  # gone, or no longer a readable file
             return "missing"
 
@@ -146,7 +187,9 @@ class FileStore:
             raise _not_staged(staged) from exc
         try:
             st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode):
+            # no other name (not a hard link to a key), but its place in the store when an earlier attempt to
+            # record it failed after installing it
+            if not stat.S_ISREG(st.st_mode) or (st.st_nlink != 1 and not _is_at(target, st)):
                 raise _not_staged(staged)
             os.fchmod(fd, 0o400)  # never written again; read by the owner (the service) only
         finally:
@@ -179,14 +222,20 @@ class FileStore:
                                 "stored")
 
     def open(self, sha256: str) -> IO[bytes]:
-        return open(self.path(sha256), "rb")
+        try:
+            return _open_stored(self.path(sha256))
+        except NotStored:
+            raise FileNotFoundError(self.path(sha256)) from None
 
     def open_checked(self, sha256: str) -> tuple[str | None, IO[bytes] | None]:
         """The file opened first, then checked through that same handle (its fstat for the cache, its bytes for
         the hash): a file renamed over the path after the check is never the one served."""
         key = ("file", sha256)
         try:
-            fh = open(self.path(sha256), "rb")  # noqa: SIM115 - handed to the caller, who serves and closes it
+            fh = _open_stored(self.path(sha256))
+        except NotStored:
+            _forget_memo(key)
+            return "altered", None
         except OSError:
             _verified.pop(key, None)
             return "missing", None
@@ -463,8 +512,9 @@ def _memo_holds(key: tuple[str, str], signature: tuple) -> bool:
     """Whether a server process checked this very object (same signature) and found it whole. The memo is a MAC of
     (key, signature): whoever can write the store but not read the secret key cannot vouch for an object."""
     try:
-        recorded = _memo_path(key).read_text()
-    except (OSError, ValueError):
+        with _open_stored(_memo_path(key)) as fh:
+            recorded = fh.read(256).decode("ascii")
+    except (OSError, ValueError, StateConflict):  # none, unreadable, a link, or the memo folder not the store's
         return False
     return hmac.compare_digest(recorded.strip(), _memo_mac(key, signature))
 
@@ -479,13 +529,13 @@ def _remember_verified(key: tuple[str, str], signature: tuple) -> None:
         with os.fdopen(fd, "w") as out:
             out.write(_memo_mac(key, signature))
         os.replace(name, _memo_path(key))
-    except OSError:
+    except (OSError, StateConflict):
         return
 
 
 def _forget_memo(key: tuple[str, str]) -> None:
     _verified.pop(key, None)
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, StateConflict):
         _memo_path(key).unlink(missing_ok=True)
 
 

@@ -108,7 +108,8 @@ class Upload:
             st = os.lstat(self.part)
         except FileNotFoundError:
             return 0
-        if not stat.S_ISREG(st.st_mode):
+        # a second name only once installed into the store (a completion that failed after it): checked there
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink > 2:
             raise _replaced(self.part)
         return st.st_size
 
@@ -154,9 +155,10 @@ def _replaced(path: Path) -> StateConflict:
                          "back); terminate the upload (DELETE) and start again")
 
 
-def _open_regular(path: Path, flags: int, mode: int = 0o600) -> int:
-    """A descriptor of ``path`` opened without following a symbolic link, that must be a regular file (an upload's
-    files are the service's own: one replaced by a link or a device is refused, never read or written).
+def _open_regular(path: Path, flags: int, mode: int = 0o600, names: int = 1) -> int:
+    """A descriptor of ``path`` opened without following a symbolic link, that must be a regular file with no other
+    name (an upload's files are the service's own: one replaced by a link, a hard link or a device is refused,
+    never read or written).
 
     Raises:
         StateConflict: the file is a link or not a regular file. FileNotFoundError: it does not exist.
@@ -167,15 +169,17 @@ def _open_regular(path: Path, flags: int, mode: int = 0o600) -> int:
         if exc.errno == errno.ELOOP:
             raise _replaced(path) from None
         raise
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink > names:  # a hard link is another file's name too (a key's)
         os.close(fd)
         raise _replaced(path)
     return fd
 
 
-def _open_file(path: Path, mode: str) -> IO[bytes]:
+def _open_file(path: Path, mode: str, names: int = 1) -> IO[bytes]:
     """:func:`_open_regular` as a file object (``"rb"`` or ``"r+b"``)."""
-    return open(_open_regular(path, os.O_RDWR if "+" in mode else os.O_RDONLY), mode)  # noqa: SIM115 - returned
+    flags = os.O_RDWR if "+" in mode else os.O_RDONLY
+    return open(_open_regular(path, flags, names=names), mode)  # noqa: SIM115 - returned
 
 
 # --- the running hash of uploads this process is receiving ------------------------------------------------------
@@ -515,13 +519,17 @@ def complete(upload: Upload, user: User, client_addr: str | None) -> tuple[Evide
     meta = evidence_meta(upload.metadata)
     admitted = evidence.admit(upload.instance_id, meta, user)
     hasher = _hasher_at(upload.id, upload.length)
-    with _open_file(upload.part, "rb") as fh:
+    # two names only when a completion failed after installing it (its other name is then its place in the store)
+    with _open_file(upload.part, "rb", names=2) as fh:
         head = fh.read(evidence.HEAD)
-        if hasher is None:
+        st = os.fstat(fh.fileno())
+        if hasher is None or st.st_nlink > 1:
             fh.seek(0)
             hasher = hashlib.sha256()
             while chunk := fh.read(CHUNK):
                 hasher.update(chunk)
+        if st.st_nlink > 1 and not _installed_as(st, hasher.hexdigest()):
+            raise _replaced(upload.part)  # a hard link to a file of someone else's (a key), not the store's copy
     stored = evidence.install_staged(upload.part, hasher.hexdigest(), upload.length, head, upload.filetype,
                                      upload.filename, meta["kind"])
     item, created = evidence.record(upload.instance_id, stored, upload.filename, meta, admitted, user,
@@ -532,6 +540,18 @@ def complete(upload: Upload, user: User, client_addr: str | None) -> tuple[Evide
     upload.part.unlink(missing_ok=True)
     _hashers.pop(upload.id, None)
     return item, created
+
+
+def _installed_as(st: os.stat_result, sha256: str) -> bool:
+    """Whether the file ``st`` describes is the one the file store holds under ``sha256``."""
+    from .evidence_store import store
+
+    place = store().local_path(sha256)
+    try:
+        held = os.lstat(place) if place is not None else None
+    except OSError:
+        return False
+    return held is not None and (held.st_dev, held.st_ino) == (st.st_dev, st.st_ino)
 
 
 def terminate(upload: Upload) -> None:

@@ -172,7 +172,13 @@ OTHER_OBJECTS = {
                    "CREATE SCHEMA elsewhere; CREATE TABLE elsewhere.kept (id integer)",
                    # found by a second attack: objects outside pg_class
                    "CREATE FUNCTION lonely_fn() RETURNS integer LANGUAGE sql AS 'SELECT 1'",
-                   "CREATE TYPE lonely_mood AS ENUM ('calm')", "CREATE SCHEMA empty_elsewhere"],
+                   "CREATE TYPE lonely_mood AS ENUM ('calm')", "CREATE SCHEMA empty_elsewhere",
+                   # and by a third: objects and settings a restore inherits
+                   "CREATE PUBLICATION lonely_pub FOR ALL TABLES", "SELECT lo_create(4242)",
+                   "CREATE COLLATION lonely_c (provider = libc, locale = 'C')",
+                   "DO $$BEGIN EXECUTE format('ALTER DATABASE %%I SET search_path = spy, public', current_database())"
+                   ";END$$",
+                   "DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %%I TO PUBLIC', current_database());END$$"],
     "sqlite": ["CREATE VIEW lonely AS SELECT 1 AS one"],
 }
 

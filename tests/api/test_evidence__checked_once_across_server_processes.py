@@ -103,3 +103,38 @@ def test_on_s3_one_check_serves_every_process(app, http, bucket, hashes):
         got = http.call("GET", resp.get_json()["url"], "auditor1", headers={"Range": "bytes=0-9"})
         assert got.status_code == 206 and len(got.data) == 10
     assert len(hashes) == 1
+
+
+def test_a_named_pipe_in_a_stored_files_place_is_no_wait(app, http):
+    """Found by a third attack: a FIFO put at a stored file's place held the download (and verify) until someone
+    opened it."""
+    import os
+    import threading
+
+    sha, url, path = _stored(http, app)
+    path.chmod(0o600)
+    path.unlink()
+    os.mkfifo(path)
+    evidence_store._verified.clear()
+    answers: list = []
+    worker = threading.Thread(target=lambda: answers.append(http.call("GET", url, "auditor1")), daemon=True)
+    worker.start()
+    worker.join(30)
+    assert answers, "the download was still waiting on the pipe after 30 s"
+    assert answers[0].status_code == 409, answers[0].status_code
+
+
+def test_the_service_writes_no_memo_through_a_linked_folder(app, http, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    verified = Path(app.config["EVIDENCE_DIR"]) / "verified"
+    verified.parent.mkdir(parents=True, exist_ok=True)
+    if verified.exists():
+        for memo in verified.iterdir():
+            memo.unlink()
+        verified.rmdir()
+    verified.symlink_to(elsewhere)
+    sha, url, _ = _stored(http, app)
+    evidence_store._verified.clear()
+    assert http.call("GET", url, "auditor1").status_code == 200  # served, checked, only not remembered there
+    assert list(elsewhere.iterdir()) == []

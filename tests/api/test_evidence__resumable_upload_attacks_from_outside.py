@@ -213,3 +213,55 @@ def test_a_link_planted_for_the_side_file_is_never_followed(app, http, tmp_path)
     assert patch(http, url, 0, b"hello", checksum=wrong).status_code == 460
     assert victim.read_text() == '{"id": 1}\n' * 100
     assert head(http, url).headers["Upload-Offset"] == "0"
+
+
+def test_a_hard_link_planted_for_the_part_file_is_never_read_nor_written(app, http, tmp_path):
+    """Found by a third attack: the symbolic-link fix left hard links: a hard link to the checkpoint key as an
+    upload's part was completed and served; one to the export file had a chunk appended to it."""
+    secret = tmp_path / "cp.pem"
+    secret.write_bytes(b"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIF\n-----END PRIVATE KEY-----\n")
+    secret.chmod(0o600)
+    size = secret.stat().st_size
+    iid = new_case(http)
+    read_url = create(http, iid, size, "key.txt", {**photo_meta(), "kind": "document"}).headers["Location"]
+    part = _part(app, read_url)
+    part.unlink()
+    os.link(secret, part)
+    assert patch(http, read_url, size, b"").status_code == 409
+    sha = hashlib.sha256(secret.read_bytes()).hexdigest()
+    assert not (Path(app.config["EVIDENCE_DIR"]) / sha[:2] / sha[2:4] / sha).exists()
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    part.unlink()
+
+    victim = tmp_path / "checkpoints.jsonl"
+    victim.write_text('{"id": 1}\n')
+    write_url = create(http, iid, 4096, "a.mp4", photo_meta()).headers["Location"]
+    part = _part(app, write_url)
+    part.unlink()
+    os.link(victim, part)
+    offset = victim.stat().st_size
+    assert patch(http, write_url, offset, b"appended").status_code == 409
+    assert victim.read_text() == '{"id": 1}\n'
+
+
+def test_a_completion_that_failed_after_installing_the_file_can_be_retried(app, http, monkeypatch):
+    """Its part then shares its file with the store (two names): the retry finds it, checks that its other name
+    is the store's copy of it, and records it."""
+    from engine.errors import Unavailable
+
+    iid, meta = _av_case(http)
+    content = media(MP4, 2 << 20)
+    url = create(http, iid, len(content), "record.mp4", meta).headers["Location"]
+    real = resumable.evidence.record
+
+    def failing(*args, **kwargs):
+        raise Unavailable("the database cannot be reached just now")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(resumable.evidence, "record", failing)
+        assert patch(http, url, 0, content).status_code == 503
+    assert resumable.evidence.record is real
+    assert _part(app, url).stat().st_nlink == 2  # installed, not recorded
+    again = patch(http, url, len(content), b"")
+    assert again.status_code == 204 and again.headers.get("Evidence-Id"), again.get_json()
+    assert again.headers["Evidence-Sha256"] == hashlib.sha256(content).hexdigest()
