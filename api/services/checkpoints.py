@@ -28,7 +28,8 @@ from ..models import Checkpoint, Event
 from ..models.types import utcnow
 from . import restore_points, signing
 
-SOURCES = {"database": "in the database", "file": "in the export file"}
+SOURCES = {"database": "in the database", "file": "in the export file",
+           "restore": "in the export file, as its restore point holds it"}
 
 
 @dataclass
@@ -54,6 +55,8 @@ class CheckpointAudit:
     notes: list[str] = field(default_factory=list)
     #: stream -> what a restore point acknowledges it lost (shown on that stream's or case's own verify)
     lost: dict[str, list[str]] = field(default_factory=dict)
+    #: the hashes of the sound restore points of the export file
+    restore_points: set[str] = field(default_factory=set)
 
 
 #: the form of a checkpoint holding only the heads that moved since the one before
@@ -231,7 +234,21 @@ def audit_checkpoints() -> CheckpointAudit:
     path = signing.export_path()
     if path is not None:
         _audit_file(audit, path, key, stored)
+        _audit_recorded_restore_points(audit)
     return audit
+
+
+def _audit_recorded_restore_points(audit: CheckpointAudit) -> None:
+    """Every restore point the database recorded (its ``audit`` stream) must be in the export file, sound: whoever
+    can rewrite the file cannot take out a restore point, and with it the record of what was lost."""
+    events = db.session.execute(select(Event.seq, Event.actor, Event.data).where(
+        Event.stream == restore_points.STREAM, Event.type == restore_points.EVENT).order_by(Event.seq))
+    for seq, actor, data in events:
+        if (data or {}).get("export_file_hash") not in audit.restore_points:
+            audit.problems.append(_problem(
+                f"the database records a restore point (event {seq} of the {restore_points.STREAM} stream, by "
+                f"{actor}) that the export file does not hold, or not soundly: the record of what was lost is gone "
+                "from the file", "file"))
 
 
 def _audit_file(audit: CheckpointAudit, path, key, stored: dict[int, str]) -> None:
@@ -314,6 +331,10 @@ def _restore_points(audit: CheckpointAudit, records: list[dict[str, Any]], key) 
         resumed.add(position)
         timeline = [p for p in timeline if p not in dropped]
         audit.notes.append(restore_points.note(rec))
+        audit.restore_points.add(str(rec.get("hash")))
+        heads, recorded_by = restore_points.anchored_heads(rec, [records[p] for p in dropped])
+        if heads:
+            audit.anchors.append(Anchor("restore", rec["id"], heads, recorded_by))
         for stream, text in restore_points.stream_notes(rec).items():
             audit.lost.setdefault(stream, []).append(text)
     return abandoned, resumed

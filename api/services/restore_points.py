@@ -123,8 +123,8 @@ def record_restore_point(by: str, reason: str) -> dict[str, Any]:
 
 
 def lost_streams(abandoned: list[dict[str, Any]]) -> list[list[Any]]:
-    """[stream, seq the abandoned checkpoints recorded, seq the database holds] of every stream whose recorded head
-    the database no longer holds (its events after the database's head are gone, or the event at that seq is not
+    """[stream, seq the abandoned checkpoints recorded, seq and hash of the database's head] of every stream whose
+    recorded head the database no longer holds (its events after the database's head are gone, or the event at that seq is not
     the recorded one): what the restore point acknowledges as lost, stream by stream, so that no deletion passes
     for a restore unnamed."""
     from .checkpoints import current_heads  # checkpoints -> restore_points: import late
@@ -137,14 +137,36 @@ def lost_streams(abandoned: list[dict[str, Any]]) -> list[list[Any]]:
     lost = []
     for stream, head in sorted(recorded.items()):
         seq, digest = (head + [None, None])[:2] if isinstance(head, list) else (None, None)
-        held = heads.get(stream, [0, None])[0]
+        held, held_hash = heads.get(stream, [0, None])
         if not isinstance(seq, int):
             continue
-        if held < seq:
-            lost.append([stream, seq, held])
-        elif db.session.scalar(db.select(Event.hash).where(Event.stream == stream, Event.seq == seq)) != digest:
-            lost.append([stream, seq, held])  # the event at that seq is another one: replaced after the restore
+        if held < seq or db.session.scalar(
+                db.select(Event.hash).where(Event.stream == stream, Event.seq == seq)) != digest:
+            # gone after the database's head, or the event at that seq is another one (replaced after the restore);
+            # with the head the database held then, which verify holds it to from now on
+            lost.append([stream, seq, held, held_hash])
     return lost
+
+
+def anchored_heads(point: dict[str, Any], abandoned: list[dict[str, Any]]) -> tuple[dict[str, list], dict[str, int]]:
+    """What every stream must still reach after this restore point, and the checkpoint (or the restore point's
+    resumed-from id) that recorded it: the heads the abandoned checkpoints recorded of the streams that lost
+    nothing, and the head the database held then of each stream that lost events. A deletion after the restore
+    point, of events it did not name, fails verify as any deletion does."""
+    heads: dict[str, list] = {}
+    recorded_by: dict[str, int] = {}
+    for record in abandoned:
+        if isinstance(record.get("heads"), dict):
+            heads.update(record["heads"])
+            recorded_by.update(dict.fromkeys(record["heads"], record["id"]))
+    for entry in point.get("lost") or []:
+        stream, held, held_hash = entry[0], entry[2], entry[3] if len(entry) > 3 else None
+        heads.pop(stream, None)
+        recorded_by.pop(stream, None)
+        if held and held_hash:
+            heads[stream] = [held, held_hash]
+            recorded_by[stream] = point.get("id", 0)
+    return heads, recorded_by
 
 
 def note(point: dict[str, Any]) -> str:
@@ -153,7 +175,7 @@ def note(point: dict[str, Any]) -> str:
     span = f"{ids[0]}–{ids[-1]}" if len(ids) > 1 else str(ids[0]) if ids else "none"
     lost = point.get("lost") or []
     named = "; ".join(f"{stream}: recorded up to event {seq}, {held} in the database"
-                      for stream, seq, held in lost[:NOTE_STREAMS])
+                      for stream, seq, held, *_ in lost[:NOTE_STREAMS])
     more = f"; and {len(lost) - NOTE_STREAMS} more (the export file names them all)" if len(lost) > NOTE_STREAMS else ""
     return (f"restore point of {point.get('at')} by {point.get('by')} ({point.get('reason')}): checkpoint(s) {span} "
             f"of the export file abandoned, the database resuming from checkpoint {point.get('id')}; "
@@ -166,4 +188,4 @@ def stream_notes(point: dict[str, Any]) -> dict[str, str]:
     return {stream: (f"events {held + 1}–{seq} of this history, recorded by the export file's checkpoints, are not "
                      f"in the database: {by}" if held < seq else
                      f"event {seq} of this history is not the one the export file's checkpoints recorded: {by}")
-            for stream, seq, held in point.get("lost") or []}
+            for stream, seq, held, *_ in point.get("lost") or []}

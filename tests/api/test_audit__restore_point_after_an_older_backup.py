@@ -30,6 +30,9 @@ def restored(request, tmp_path_factory) -> Iterator[dict]:
         assert system["result"].exit_code == 0, system["result"].output
         source, target = system["source"], system["target"]
         later = []
+        # a read of the backed-up case after the backup: its access stream goes on past what the backup holds
+        read = own_api(source).call("GET", f"/api/v1/instances/{system['iid']}", "auditor1")
+        assert read.status_code == 200
         for _ in range(2):  # after the backup: two more checkpoints exported, each after another case
             made = run_cli(source, "audit", "checkpoint")
             assert made.exit_code == 0, made.output
@@ -62,10 +65,11 @@ def test_the_loss_is_a_failure_until_recorded_then_a_note_on_every_verify(restor
     assert (line["kind"], line["id"], line["abandoned"], line["by"]) == ("restore_point", 1, [2, 3, 4], "ops1")
     assert line["signature"]
     # every stream whose recorded events the database lacks is named: a deletion cannot pass for a restore unnamed
-    lost = {stream: (seq, held) for stream, seq, held in line["lost"]}
+    lost = {stream: (seq, held) for stream, seq, held, _ in line["lost"]}
     for iid in restored["later"]:  # the cases started after the backup are gone from the restored database
         assert lost[f"instance:{iid}"][1] == 0, lost
-    assert f"instance:{restored['iid']}" not in lost  # the backed-up case lost nothing
+    assert f"instance:{restored['iid']}" not in lost  # the backed-up case lost nothing of its own history
+    assert lost[f"access:{restored['iid']}"][1] > 0  # but the record of its reads lost the read after the backup
 
     verify = run_cli(target, "audit", "verify", "--all")
     assert verify.exit_code == 0, verify.output
@@ -172,3 +176,53 @@ def test_an_altered_or_forged_restore_point_acknowledges_nothing(restored, how):
     finally:
         export.write_text(original)
     assert run_cli(target, "audit", "verify", "--all").exit_code == 0
+
+
+def test_a_file_rewritten_without_its_restore_point_fails_verify(restored):
+    """Found by a fourth attack: dropping the abandoned lines and the restore point, the resumed checkpoints still
+    link to the shared one, and verify passed with the loss mentioned nowhere. The database records the restore
+    point too, and the file must hold it."""
+    export = restored["export"]
+    original = export.read_text()
+    lines = _lines(export)
+    kept = [lines[0]] + [line for line in lines[5:]]  # checkpoint 1, then the ones exported since the restore
+    export.write_text("".join(json.dumps(line) + "\n" for line in kept))
+    try:
+        verify = run_cli(restored["target"], "audit", "verify", "--all")
+        assert verify.exit_code == 1, verify.output
+        assert "the database records a restore point" in verify.output, verify.output
+    finally:
+        export.write_text(original)
+    assert run_cli(restored["target"], "audit", "verify", "--all").exit_code == 0
+
+
+def _delete_events(app, stream: str, from_seq: int) -> None:
+    """What a DBA can do behind the service's back: delete events, the append-only triggers set aside."""
+    with app.app_context(), db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            conn.exec_driver_sql("DELETE FROM events WHERE stream = %(s)s AND seq >= %(q)s", {"s": stream, "q": from_seq})
+        else:
+            triggers = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'").all()
+            for name, _ in triggers:
+                conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+            conn.exec_driver_sql("DELETE FROM events WHERE stream = ? AND seq >= ?", (stream, from_seq))
+            for _, sql in triggers:
+                conn.exec_driver_sql(sql)
+
+
+def test_a_deletion_after_the_restore_point_of_what_it_did_not_name_fails_verify(restored):
+    """Found by a fourth attack: the abandoned checkpoints' heads of the streams that lost nothing, and the heads
+    the lost streams still held, were no longer compared with the database. (Last in this module: it deletes.)"""
+    from api.services.restore_points import anchored_heads
+
+    lines = _lines(restored["export"])
+    point = next(line for line in lines if line.get("kind") == "restore_point")
+    heads, _ = anchored_heads(point, lines[1:4])
+    assert heads, "the restore point anchors nothing"
+    stream, (seq, _) = sorted(heads.items())[0]
+    _delete_events(restored["target"], stream, seq)
+    verify = run_cli(restored["target"], "audit", "verify", "--all")
+    assert verify.exit_code == 1, verify.output
+    assert f"recorded event {seq} of {stream}; it is gone" in verify.output, verify.output
