@@ -465,8 +465,10 @@ def restore(folder: Path, accept_missing_evidence: bool = False) -> Report:
     _check_known_revision(manifest["database"].get("revision"))
     objects = _database_objects()
     if objects:
-        raise StateConflict(f"the database is not empty ({len(objects)} objects, e.g. {objects[0]}); restore only "
-                            "onto a new, empty database")
+        raise StateConflict(f"the database is not empty ({len(objects)} objects or grants, e.g. {objects[0]}); "
+                            "restore only onto a new, empty database that the restoring role owns (PostgreSQL: "
+                            "`createdb -T template0 -O <role>`, and on PostgreSQL 14 or older `REVOKE CREATE ON "
+                            "SCHEMA public FROM PUBLIC`)")
     # every file is checked (and re-hashed) before anything is installed or loaded: a damaged or tampered backup
     # leaves the target database and evidence store as they were
     problems = _check_files(folder, manifest)
@@ -536,10 +538,22 @@ SELECT what FROM (
  UNION ALL SELECT 'text search configuration ' || cfgname FROM pg_ts_config WHERE oid >= 16384
  UNION ALL SELECT 'settings of the database' FROM pg_db_role_setting
    WHERE setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+ UNION ALL SELECT 'conversion ' || conname FROM pg_conversion WHERE oid >= 16384
  UNION ALL SELECT 'CREATE on the database granted to ' || a.grantee::regrole::text
    FROM pg_database d, aclexplode(d.datacl) a
-   WHERE d.datname = current_database() AND a.privilege_type = 'CREATE' AND a.grantee <> d.datdba
+   WHERE d.datname = current_database() AND a.privilege_type = 'CREATE'
      AND a.grantee <> (SELECT oid FROM pg_roles WHERE rolname = current_user)
+ UNION ALL SELECT 'the database owned by ' || datdba::regrole::text || ', not by the role restoring'
+   FROM pg_database WHERE datname = current_database()
+     AND datdba <> (SELECT oid FROM pg_roles WHERE rolname = current_user)
+ UNION ALL SELECT 'schema public owned by ' || nspowner::regrole::text FROM pg_namespace
+   WHERE nspname = 'public' AND nspowner NOT IN (SELECT oid FROM pg_roles
+                                                 WHERE rolname IN (current_user, 'pg_database_owner'))
+ UNION ALL SELECT 'CREATE on schema public granted to ' || CASE a.grantee WHEN 0 THEN 'PUBLIC'
+                                                              ELSE a.grantee::regrole::text END
+   FROM pg_namespace n, aclexplode(n.nspacl) a
+   WHERE n.nspname = 'public' AND a.privilege_type = 'CREATE'
+     AND a.grantee NOT IN (SELECT oid FROM pg_roles WHERE rolname IN (current_user, 'pg_database_owner'))
 ) found ORDER BY 1 LIMIT 20
 """
 

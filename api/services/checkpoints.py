@@ -257,16 +257,17 @@ def _audit_file(audit: CheckpointAudit, path, key, stored: dict[int, str]) -> No
     abandoned, resumed = _restore_points(audit, records, key)
     before: dict[str, Any] | None = None
     seen: list[tuple[int, Any, int | None, bool]] = []
-    timeline: dict[int, dict[str, Any]] = {}
+    #: each id's latest checkpoint line so far (kept or abandoned since): the one a restore point resumes from
+    by_id: dict[int, dict[str, Any]] = {}
     for position, rec in enumerate(records):
         if position in abandoned:  # acknowledged lost, but still checked: the record of the loss must hold
             _check_line(audit, rec, before, key, " (abandoned at a restore point)")
-            before = rec
+            before = by_id[rec["id"]] = rec
             continue
         if restore_points.is_restore_point(rec):
             if position in resumed:  # the chain goes on from the checkpoint it names
                 seen = [entry for entry in seen if entry[0] <= rec["id"]]
-                before = timeline.get(rec["id"], {"hash": GENESIS})
+                before = by_id.get(rec["id"], {"hash": GENESIS})
             continue
         cid, digest = rec["id"], rec.get("hash")
         sound = _check_line(audit, rec, before, key)
@@ -276,8 +277,7 @@ def _audit_file(audit: CheckpointAudit, path, key, stored: dict[int, str]) -> No
         elif stored[cid] != digest:
             audit.problems.append(_problem(f"checkpoint {cid} in the database differs from the export file",
                                            "file", cid))
-        before = rec
-        timeline[cid] = rec
+        before = by_id[cid] = rec
         seen.append((cid, rec.get("heads"), rec.get("form"), sound))
     sound_at = [index for index, entry in enumerate(seen) if entry[3]]
     if sound_at:
@@ -317,6 +317,7 @@ def _restore_points(audit: CheckpointAudit, records: list[dict[str, Any]], key) 
     abandoned: set[int] = set()
     resumed: set[int] = set()
     timeline: list[int] = []  # positions of the checkpoints of the current timeline
+    anchors: list[Anchor] = []  # of the restore points so far (a later one from an older backup drops them)
     for position, rec in enumerate(records):
         if not restore_points.is_restore_point(rec):
             timeline.append(position)
@@ -332,11 +333,15 @@ def _restore_points(audit: CheckpointAudit, records: list[dict[str, Any]], key) 
         timeline = [p for p in timeline if p not in dropped]
         audit.notes.append(restore_points.note(rec))
         audit.restore_points.add(str(rec.get("hash")))
+        # what an earlier restore point held of a timeline this one leaves (a restore from an even older backup)
+        # is no longer there to hold: its note stays, its anchor goes
+        anchors = [anchor for anchor in anchors if anchor.id < rec["id"]]
         heads, recorded_by = restore_points.anchored_heads(rec, [records[p] for p in dropped])
         if heads:
-            audit.anchors.append(Anchor("restore", rec["id"], heads, recorded_by))
+            anchors.append(Anchor("restore", rec["id"], heads, recorded_by))
         for stream, text in restore_points.stream_notes(rec).items():
             audit.lost.setdefault(stream, []).append(text)
+    audit.anchors += anchors
     return abandoned, resumed
 
 
@@ -345,6 +350,9 @@ def _restore_point_problem(rec: dict[str, Any], records: list[dict[str, Any]], p
     why = restore_points.problem(rec, records[position - 1] if position else None, key)
     if why:
         return why
+    if rec.get("position") != position:  # signed with it: no line before it was taken out or put in since
+        return (f"was recorded as line {rec.get('position', -1) + 1 if isinstance(rec.get('position'), int) else '?'}"
+                " of the file: lines before it were removed or added")
     resumes = [records[p] for p in timeline if records[p]["id"] == rec["id"]]
     expected = resumes[-1].get("hash") if resumes else GENESIS if rec["id"] == 0 else None
     if expected is None or rec.get("resumes_hash") != expected:

@@ -30,7 +30,7 @@ DOMAIN = "sanxiang-restore-point-v1:"
 STREAM = "audit"
 EVENT = "restore_point_recorded"
 #: the fields of a restore point its hash covers
-HASHED = ("id", "kind", "at", "by", "reason", "resumes_hash", "abandoned", "lost", "prev_hash")
+HASHED = ("id", "kind", "at", "by", "reason", "resumes_hash", "abandoned", "lost", "position", "prev_hash")
 #: the lost streams a note names (the restore point in the export file names them all)
 NOTE_STREAMS = 10
 
@@ -110,7 +110,10 @@ def record_restore_point(by: str, reason: str) -> dict[str, Any]:
         point: dict[str, Any] = {
             "id": shared, "kind": KIND, "at": canonical_time(utcnow()), "by": by[:200], "reason": reason[:2000],
             "resumes_hash": digest, "abandoned": [r["id"] for r in abandoned], "lost": lost_streams(abandoned),
-            "prev_hash": records[-1].get("hash") if records else GENESIS}
+            # its line among the file's records: no line before it can be taken out later (an earlier restore
+            # point with the checkpoints it abandoned, which the database restored from an older backup no longer
+            # records) without this one saying so
+            "position": len(records), "prev_hash": records[-1].get("hash") if records else GENESIS}
         point["hash"] = restore_point_hash(point)
         signed = signing.sign(point["hash"], DOMAIN)
         point["signature"], point["key_id"] = signed or (None, None)

@@ -87,6 +87,9 @@ class Upload:
     created_at: str
     evidence_id: int | None = None
     sha256: str | None = None
+    #: the sha256 its completion installed into the store before recording it (a completion that failed after
+    #: that leaves the part sharing its file with the store: only that very file is taken for it on a retry)
+    installing: str | None = None
 
     @property
     def folder(self) -> Path:
@@ -129,7 +132,7 @@ class Upload:
     def save(self) -> None:
         data = {"id": self.id, "instance_id": self.instance_id, "owner": self.owner, "length": self.length,
                 "metadata": self.metadata, "created_at": self.created_at, "evidence_id": self.evidence_id,
-                "sha256": self.sha256}
+                "sha256": self.sha256, "installing": self.installing}
         partial = self.folder / f"{self.id}.json.partial"
         _write_private(partial, json.dumps(data, ensure_ascii=False).encode())
         os.replace(partial, self.info)
@@ -528,8 +531,12 @@ def complete(upload: Upload, user: User, client_addr: str | None) -> tuple[Evide
             hasher = hashlib.sha256()
             while chunk := fh.read(CHUNK):
                 hasher.update(chunk)
-        if st.st_nlink > 1 and not _installed_as(st, hasher.hexdigest()):
-            raise _replaced(upload.part)  # a hard link to a file of someone else's (a key), not the store's copy
+        if st.st_nlink > 1 and (upload.installing != hasher.hexdigest() or not _installed_as(st, upload.installing)):
+            # a hard link to a file of someone else's (a key, another case's evidence), not this upload's own
+            # installed copy
+            raise _replaced(upload.part)
+    upload.installing = hasher.hexdigest()
+    upload.save()
     stored = evidence.install_staged(upload.part, hasher.hexdigest(), upload.length, head, upload.filetype,
                                      upload.filename, meta["kind"])
     item, created = evidence.record(upload.instance_id, stored, upload.filename, meta, admitted, user,

@@ -226,3 +226,55 @@ def test_a_deletion_after_the_restore_point_of_what_it_did_not_name_fails_verify
     verify = run_cli(restored["target"], "audit", "verify", "--all")
     assert verify.exit_code == 1, verify.output
     assert f"recorded event {seq} of {stream}; it is gone" in verify.output, verify.output
+
+
+def test_a_second_restore_from_an_even_older_backup_verifies_and_keeps_the_first_named(tmp_path):
+    """Found by a fifth attack: after a second genuine restore, from a backup older than the first, the first
+    restore point's anchor still held the streams to what the first backup had, and its chain check looked for
+    a checkpoint the second one abandoned: verify failed for good. And a file writer could then take the first
+    restore point and the checkpoints it abandoned out of the file unnoticed (the older database never recorded
+    it): a restore point now records its line in the file."""
+    from tests.api.backup_support import database
+    from tests.api.migration_support import app_on, close
+
+    private, _, _ = generate_key(tmp_path / "keys" / "platform.pem")
+    export = tmp_path / "checkpoints.jsonl"
+    config = {"CHECKPOINT_KEY": str(private), "CHECKPOINT_FILE": str(export)}
+    with backed_up_system("sqlite", tmp_path, "bk_twice", source_config=config, target_config=config) as system:
+        source, first = system["source"], system["target"]
+        assert run_cli(source, "audit", "checkpoint").exit_code == 0  # checkpoint 2, after the backup B0
+        second_case = run_minor_case(own_api(source))
+        assert run_cli(source, "backup", str(tmp_path / "b1")).exit_code == 0  # B1
+        assert run_cli(source, "audit", "checkpoint").exit_code == 0
+        third_case = run_minor_case(own_api(source))
+        assert run_cli(source, "audit", "checkpoint").exit_code == 0
+
+        assert run_cli(first, "restore", str(tmp_path / "b1")).exit_code == 0
+        assert run_cli(first, "audit", "restore-point", "--by", "ops1", "--reason", "disk lost").exit_code == 0
+        assert run_cli(first, "audit", "checkpoint").exit_code == 0
+        assert run_cli(first, "audit", "verify", "--all").exit_code == 0
+
+        with database("sqlite", tmp_path, "bk_twice_again") as url:  # B1 was bad: B0, onto a new machine
+            again = app_on(url, EVIDENCE_DIR=str(tmp_path / "again-evidence"), **config)
+            try:
+                assert run_cli(again, "restore", str(system["backup"])).exit_code == 0
+                point = run_cli(again, "audit", "restore-point", "--by", "ops2", "--reason", "B1 was bad")
+                assert point.exit_code == 0, point.output
+                verify = run_cli(again, "audit", "verify", "--all")
+                assert verify.exit_code == 0, verify.output
+                assert "disk lost" in verify.output and "B1 was bad" in verify.output  # both restore points
+                assert f"instance:{second_case}" in verify.output and f"instance:{third_case}" in verify.output
+
+                original = export.read_text()
+                lines = _lines(export)
+                first_point = next(i for i, line in enumerate(lines) if line.get("kind") == "restore_point")
+                cut = [line for i, line in enumerate(lines) if not (first_point - 2 <= i <= first_point)]
+                export.write_text("".join(json.dumps(line) + "\n" for line in cut))
+                try:
+                    verify = run_cli(again, "audit", "verify", "--all")
+                    assert verify.exit_code == 1, verify.output
+                    assert "lines before it were removed or added" in verify.output, verify.output
+                finally:
+                    export.write_text(original)
+            finally:
+                close(again)

@@ -178,7 +178,9 @@ OTHER_OBJECTS = {
                    "CREATE COLLATION lonely_c (provider = libc, locale = 'C')",
                    "DO $$BEGIN EXECUTE format('ALTER DATABASE %%I SET search_path = spy, public', current_database())"
                    ";END$$",
-                   "DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %%I TO PUBLIC', current_database());END$$"],
+                   "DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %%I TO PUBLIC', current_database());END$$",
+                   # and by a fifth: the public schema opened to others (a shadowing public.lower())
+                   "GRANT CREATE ON SCHEMA public TO PUBLIC"],
     "sqlite": ["CREATE VIEW lonely AS SELECT 1 AS one"],
 }
 

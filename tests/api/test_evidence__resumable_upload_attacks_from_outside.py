@@ -265,3 +265,23 @@ def test_a_completion_that_failed_after_installing_the_file_can_be_retried(app, 
     again = patch(http, url, len(content), b"")
     assert again.status_code == 204 and again.headers.get("Evidence-Id"), again.get_json()
     assert again.headers["Evidence-Sha256"] == hashlib.sha256(content).hexdigest()
+
+
+def test_another_cases_stored_file_linked_as_a_part_is_not_recorded(app, http):
+    """Found by a fifth attack: the exception for a completion that failed after installing took any file of the
+    store, so a part hard-linked to another case's evidence was recorded into this one."""
+    from tests.api.evidence_support import PNG, upload
+
+    other = new_case(http)
+    content = media(PNG, 5_000)
+    assert upload(http, other, content, "现场.png", photo_meta()).status_code == 201
+    sha = hashlib.sha256(content).hexdigest()
+    stored = Path(app.config["EVIDENCE_DIR"]) / sha[:2] / sha[2:4] / sha
+    iid = new_case(http)
+    url = create(http, iid, len(content), "b.png", photo_meta()).headers["Location"]
+    part = _part(app, url)
+    part.unlink()
+    os.link(stored, part)
+    assert patch(http, url, len(content), b"").status_code == 409
+    listed = http.call("GET", f"/api/v1/instances/{iid}/evidence", "head1").get_json()
+    assert listed == []
