@@ -43,6 +43,17 @@ def _copy(backed_up: dict, folder: Path) -> Path:
     return folder
 
 
+def _unsigned_copy(backed_up: dict, folder: Path, change) -> Path:
+    """A copy of the backup whose manifest ``change`` edited (unsigned: as whoever edits it without the key)."""
+    _copy(backed_up, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    change(manifest)
+    manifest.pop("signature", None)
+    manifest.pop("signer", None)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
 def _hashes(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
@@ -148,12 +159,7 @@ def before_names(hashes: dict[str, str]) -> set[str]:
 
 
 def test_a_backup_of_a_newer_release_is_refused_before_anything_is_loaded(backed_up, tmp_path):
-    folder = _copy(backed_up, tmp_path / "newer")
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["database"]["revision"] = "0999"
-    manifest.pop("signature", None)
-    manifest.pop("signer", None)
-    (folder / "manifest.json").write_text(json.dumps(manifest))
+    folder = _unsigned_copy(backed_up, tmp_path / "newer", lambda m: m["database"].update(revision="0999"))
     with database(backed_up["kind"], tmp_path, "bk_newer") as url:
         target = app_on(url, EVIDENCE_DIR=str(tmp_path / "newer-evidence"))
         try:
@@ -231,12 +237,8 @@ def test_a_backup_that_lost_an_evidence_file_restores_when_the_loss_is_accepted(
 
 
 def test_accepting_missing_evidence_accepts_nothing_else(backed_up, tmp_path):
-    folder = _copy(backed_up, tmp_path / "other-problem")
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["problems"] = ["the dump was cut short"]
-    manifest.pop("signature", None)
-    manifest.pop("signer", None)
-    (folder / "manifest.json").write_text(json.dumps(manifest))
+    folder = _unsigned_copy(backed_up, tmp_path / "other-problem",
+                            lambda m: m.update(problems=["the dump was cut short"]))
     with database(backed_up["kind"], tmp_path, "bk_other") as url:
         target = app_on(url, EVIDENCE_DIR=str(tmp_path / "other-evidence"))
         try:
