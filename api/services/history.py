@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine import clock
 from engine.history import GENESIS, event_hash
@@ -50,3 +50,11 @@ def append_event(stream: str, instance: Instance | None, type_: str, *, actor: s
 
 def instance_stream(instance_id: int) -> str:
     return f"instance:{instance_id}"
+
+
+def current_heads() -> dict[str, list]:
+    """stream -> [seq, hash] of its last event."""
+    last_seq = select(Event.stream, func.max(Event.seq).label("seq")).group_by(Event.stream).subquery()
+    rows = db.session.execute(select(Event.stream, Event.seq, Event.hash).join(
+        last_seq, (Event.stream == last_seq.c.stream) & (Event.seq == last_seq.c.seq)))
+    return {stream: [seq, digest] for stream, seq, digest in rows}

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..models import Checkpoint, Event
 from ..models.types import utcnow
 from . import signing
-from .history import append_event
+from .history import append_event, current_heads
 
 KIND = "restore_point"
 #: what a restore point's signature signs: this prefix and its hash (never a checkpoint's or a manifest's)
@@ -130,8 +130,6 @@ def lost_streams(abandoned: list[dict[str, Any]]) -> list[list[Any]]:
     recorded head the database no longer holds (its events after the database's head are gone, or the event at that seq is not
     the recorded one): what the restore point acknowledges as lost, stream by stream, so that no deletion passes
     for a restore unnamed."""
-    from .checkpoints import current_heads  # checkpoints -> restore_points: import late
-
     recorded: dict[str, list] = {}
     for record in abandoned:
         if isinstance(record.get("heads"), dict):
