@@ -30,14 +30,12 @@ manifest cannot sign it. Without any key configured the manifest is checked as b
 """
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
 import re
 import shutil
 import sqlite3
-import stat
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -55,6 +53,7 @@ from ..models.types import utc_iso, utcnow
 from ..schema import VERSION_TABLE
 from . import restore_target
 from .evidence_store import CHUNK, ObjectChanged, key_of, staging_dir, store
+from .plain_files import NotPlainFile, open_plain_file
 from .signing import SigningKeyError, public_key, sign, signature_problem
 
 FORMAT = "sanxiang-backup/1"
@@ -99,16 +98,10 @@ def _open_backup_file(path: Path) -> Any:
         NotRegular: naming the file. FileNotFoundError: it is missing.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise NotRegular(f"{path.name} is a link, not a file of the backup; nothing was restored") from None
-        raise
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):
-        os.close(fd)
-        raise NotRegular(f"{path.name} is not a regular file of the backup; nothing was restored")
-    return os.fdopen(fd, "rb")
+        return open_plain_file(path)
+    except NotPlainFile as exc:
+        what = "a link, not a file of the backup" if exc.link else "not a regular file of the backup"
+        raise NotRegular(f"{path.name} is {what}; nothing was restored") from None
 
 
 def _libpq(url: URL) -> tuple[str, dict[str, str]]:

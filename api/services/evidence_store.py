@@ -9,7 +9,6 @@ evidence file is ever held in memory.
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import hmac
 import io
@@ -24,6 +23,8 @@ from typing import IO, Any, Protocol
 from flask import current_app
 
 from engine.errors import StateConflict, Unavailable
+
+from .plain_files import NotPlainFile, open_plain_file
 
 CHUNK = 1 << 20
 
@@ -58,27 +59,14 @@ class EvidenceStore(Protocol):
         """A path on this machine holding the bytes (file store), or None (object store)."""
 
 
-class NotStored(OSError):
-    """What lies at a stored file's place is a link, a pipe or a device: not a file the store put there."""
-
-
 def _open_stored(path: Path) -> IO[bytes]:
     """A stored file opened without following a link and without blocking (a named pipe put in its place held
     a download and verify until someone opened it), that must be a regular file.
 
     Raises:
-        NotStored: a link or not a regular file. OSError: missing or unreadable.
+        NotPlainFile: a link or not a regular file. OSError: missing or unreadable.
     """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise NotStored(str(path)) from None
-        raise
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise NotStored(str(path))
-    return os.fdopen(fd, "rb")
+    return open_plain_file(path)
 
 
 def _is_at(target: Path, st: os.stat_result) -> bool:
@@ -162,7 +150,7 @@ class FileStore:
         try:
             with _open_stored(self.path(sha256)) as fh:
                 return None if hash_stream(fh) == sha256 else "altered"
-        except NotStored:
+        except NotPlainFile:
             return "altered"
         except OSError:  # gone, or no longer a readable file
             return "missing"
@@ -224,7 +212,7 @@ class FileStore:
     def open(self, sha256: str) -> IO[bytes]:
         try:
             return _open_stored(self.path(sha256))
-        except NotStored:
+        except NotPlainFile:
             raise FileNotFoundError(self.path(sha256)) from None
 
     def open_checked(self, sha256: str) -> tuple[str | None, IO[bytes] | None]:
@@ -233,7 +221,7 @@ class FileStore:
         key = ("file", sha256)
         try:
             fh = _open_stored(self.path(sha256))
-        except NotStored:
+        except NotPlainFile:
             _forget_memo(key)
             return "altered", None
         except OSError:

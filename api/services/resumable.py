@@ -26,7 +26,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import errno
 import fcntl
 import hashlib
 import json
@@ -51,7 +50,7 @@ from ..extensions import db
 from ..inputs import filename_problem, text_problem
 from ..models import EvidenceItem, User
 from ..models.types import utc_iso, utcnow
-from . import evidence
+from . import evidence, plain_files
 from .evidence_store import CHUNK, staging_dir
 
 TUS_VERSION = "1.0.0"
@@ -134,23 +133,8 @@ class Upload:
                 "metadata": self.metadata, "created_at": self.created_at, "evidence_id": self.evidence_id,
                 "sha256": self.sha256, "installing": self.installing}
         partial = self.folder / f"{self.id}.json.partial"
-        _write_private(partial, json.dumps(data, ensure_ascii=False).encode())
+        plain_files.write_private(partial, json.dumps(data, ensure_ascii=False).encode())
         os.replace(partial, self.info)
-
-
-def _write_private(path: Path, content: bytes = b"", exclusive: bool = False) -> None:
-    """Write a new file ``path`` readable by the owner only (0600, whatever the umask): an upload's bytes and its
-    capture metadata are case records. Never through a link: whatever is at ``path`` is removed first (unless
-    ``exclusive``: then it must not exist), and the file is created anew — a symbolic link planted in the uploads
-    folder would otherwise have the service truncate or write the file it points to."""
-    if not exclusive:
-        path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, content)
-    finally:
-        os.close(fd)
 
 
 def _replaced(path: Path) -> StateConflict:
@@ -158,25 +142,17 @@ def _replaced(path: Path) -> StateConflict:
                          "back); terminate the upload (DELETE) and start again")
 
 
-def _open_regular(path: Path, flags: int, mode: int = 0o600, names: int = 1) -> int:
-    """A descriptor of ``path`` opened without following a symbolic link, that must be a regular file with no other
-    name (an upload's files are the service's own: one replaced by a link, a hard link or a device is refused,
-    never read or written).
+def _open_regular(path: Path, flags: int, names: int = 1) -> int:
+    """A descriptor of an upload's own file (:func:`plain_files.open_plain`: no link followed, a regular file with
+    at most ``names`` names).
 
     Raises:
-        StateConflict: the file is a link or not a regular file. FileNotFoundError: it does not exist.
+        StateConflict: the file was replaced (a link, a hard link, a device). FileNotFoundError: it does not exist.
     """
     try:
-        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, mode)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise _replaced(path) from None
-        raise
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode) or st.st_nlink > names:  # a hard link is another file's name too (a key's)
-        os.close(fd)
-        raise _replaced(path)
-    return fd
+        return plain_files.open_plain(path, flags, names=names)
+    except plain_files.NotPlainFile:
+        raise _replaced(path) from None
 
 
 def _open_file(path: Path, mode: str, names: int = 1) -> IO[bytes]:
@@ -312,7 +288,7 @@ def create(instance_id: int, length: int, metadata: dict[str, str], user: User) 
     with _creating():  # the count and the new upload are one step: concurrent creations cannot both pass the cap
         _check_cap(user, length)
         upload = Upload(secrets.token_hex(16), instance_id, user.username, length, metadata, utc_iso(utcnow()))
-        _write_private(upload.part, exclusive=True)
+        plain_files.write_private(upload.part, exclusive=True)
         upload.save()
     return upload
 
@@ -444,7 +420,7 @@ def append(upload: Upload, offset: int, stream: IO[bytes], checksum: tuple[str, 
             raise error
         return current + written
     side = upload.folder / f"{upload.id}.chunk"  # a crashed request's is stale: this request holds the upload
-    _write_private(side)
+    plain_files.write_private(side)
     try:
         check = CHECKSUMS[checksum[0]]()
         written, _, error = _receive(upload, side, 0, stream, None, check, at=current)

@@ -89,3 +89,11 @@ def backed_up_system(kind: str, folder: Path, name: str = "bk", source_config: d
         finally:
             close(source)
             close(target)
+
+
+@contextmanager
+def made_backup(kind: str, folder: Path, name: str) -> Iterator[dict]:
+    """:func:`backed_up_system` whose backup succeeded (the module fixtures of the backup tests)."""
+    with backed_up_system(kind, folder, name) as system:
+        assert system["result"].exit_code == 0, system["result"].output
+        yield system
