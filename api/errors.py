@@ -26,7 +26,7 @@ from engine.errors import (
     StateConflict,
     Unavailable,
 )
-from engine.masking import DEFAULT_RULES, mask_text
+from engine.masking import DEFAULT_RULES, fold, mask_text
 
 from .extensions import db
 from .request_log import note_input_refusal, note_refusal
@@ -120,11 +120,13 @@ def _typed_phones() -> dict[str, str]:
         texts.extend(f"{k} {v}" for k, v in request.form.items(multi=True))
     found: dict[str, str] = {}
     for text in texts:
-        hashes = [m.span() for m in _HEX_RUN.finditer(text)]
+        folded = fold(text)  # read as the publication masks read it: full-width digits (an IME's) as ASCII
+        hashes = [m.span() for m in _HEX_RUN.finditer(folded)]
         for rule in PHONE_MASKS:
-            for match in rule.regex.finditer(text):
+            for match in rule.regex.finditer(folded):
                 if not any(start <= match.start() and match.end() <= end for start, end in hashes):
-                    found[match.group(0)] = mask_text(match.group(0), PHONE_MASKS)
+                    typed = text[match.start():match.end()]  # fold keeps positions: the span as the client typed it
+                    found[typed] = mask_text(typed, PHONE_MASKS)
     g.sanxiang_typed_phones = found
     return found
 
